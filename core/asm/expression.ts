@@ -1,0 +1,164 @@
+/**
+ * Constant expressions: parser and 32-bit evaluator.
+ * @category Assembler
+ */
+import * as E from 'fp-ts/Either';
+import { type Diagnostic } from './errors';
+import { describeToken, isPunct, type Token } from './lexer';
+import { registerIndex } from './registers';
+
+/** Unary operators. */
+export type UnaryOp = '-' | '~' | '!' | '+';
+
+/** Binary operators. */
+export type BinaryOp =
+  | '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '&' | '^' | '|'
+  | '==' | '!=' | '<' | '>' | '<=' | '>=' | '&&' | '||';
+
+/** An expression tree; `column` is where the node starts (for messages). */
+export type Expr =
+  | { readonly kind: 'number'; readonly value: number; readonly column: number }
+  | { readonly kind: 'symbol'; readonly name: string; readonly column: number }
+  | { readonly kind: 'dot'; readonly column: number }
+  | { readonly kind: 'unary'; readonly op: UnaryOp; readonly operand: Expr; readonly column: number }
+  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr; readonly column: number };
+
+const bool = (b: boolean): number => (b ? 1 : 0);
+
+const UNARY: Readonly<Record<UnaryOp, (a: number) => number>> = {
+  '-': (a) => -a | 0,
+  '+': (a) => a,
+  '~': (a) => ~a,
+  '!': (a) => bool(a === 0),
+};
+
+/** Binary operators: C precedence (higher binds tighter) and 32-bit semantics (undefined = division by zero). */
+const BINARY: Readonly<Record<BinaryOp, { precedence: number; apply: (a: number, b: number) => number | undefined }>> = {
+  '*': { precedence: 10, apply: (a, b) => Math.imul(a, b) },
+  '/': { precedence: 10, apply: (a, b) => (b === 0 ? undefined : (a / b) | 0) },
+  '%': { precedence: 10, apply: (a, b) => (b === 0 ? undefined : (a % b) | 0) },
+  '+': { precedence: 9, apply: (a, b) => (a + b) | 0 },
+  '-': { precedence: 9, apply: (a, b) => (a - b) | 0 },
+  '<<': { precedence: 8, apply: (a, b) => a << (b & 31) },
+  '>>': { precedence: 8, apply: (a, b) => a >> (b & 31) },
+  '<': { precedence: 7, apply: (a, b) => bool(a < b) },
+  '>': { precedence: 7, apply: (a, b) => bool(a > b) },
+  '<=': { precedence: 7, apply: (a, b) => bool(a <= b) },
+  '>=': { precedence: 7, apply: (a, b) => bool(a >= b) },
+  '==': { precedence: 6, apply: (a, b) => bool(a === b) },
+  '!=': { precedence: 6, apply: (a, b) => bool(a !== b) },
+  '&': { precedence: 5, apply: (a, b) => a & b },
+  '^': { precedence: 4, apply: (a, b) => a ^ b },
+  '|': { precedence: 3, apply: (a, b) => a | b },
+  '&&': { precedence: 2, apply: (a, b) => bool(a !== 0 && b !== 0) },
+  '||': { precedence: 1, apply: (a, b) => bool(a !== 0 || b !== 0) },
+};
+
+const binaryOf = (t: Token | undefined): BinaryOp | undefined =>
+  t?.kind === 'punct' && Object.hasOwn(BINARY, t.punct) ? (t.punct as BinaryOp) : undefined;
+
+const unaryOf = (t: Token | undefined): UnaryOp | undefined =>
+  t?.kind === 'punct' && Object.hasOwn(UNARY, t.punct) ? (t.punct as UnaryOp) : undefined;
+
+/**
+ * Parse all of `tokens` as one expression. `endColumn` is the column reported when the
+ * expression ends too early.
+ */
+export const parseExpression = (tokens: readonly Token[], endColumn: number): E.Either<Diagnostic, Expr> => {
+  let i = 0;
+  const here = (): number => tokens[i]?.column ?? endColumn;
+  const expected = (what: string): E.Either<Diagnostic, never> =>
+    E.left({ column: here(), message: `expected ${what}, got ${describeToken(tokens[i])}` });
+
+  const primary = (): E.Either<Diagnostic, Expr> => {
+    const t = tokens[i];
+    const column = here();
+    const op = unaryOf(t);
+    if (op !== undefined) {
+      i++;
+      return E.map((operand: Expr): Expr => ({ kind: 'unary', op, operand, column }))(primary());
+    }
+    if (t?.kind === 'number') {
+      i++;
+      return E.right({ kind: 'number', value: t.value | 0, column });
+    }
+    if (t?.kind === 'ident') {
+      if (registerIndex(t.text) !== undefined) return expected('an expression');
+      i++;
+      return E.right({ kind: 'symbol', name: t.text, column });
+    }
+    if (isPunct(t, '.')) {
+      i++;
+      return E.right({ kind: 'dot', column });
+    }
+    if (isPunct(t, '(')) {
+      i++;
+      const inner = binary(1);
+      if (E.isLeft(inner)) return inner;
+      if (!isPunct(tokens[i], ')')) return expected("')'");
+      i++;
+      return inner;
+    }
+    return expected('an expression');
+  };
+
+  const binary = (minPrecedence: number): E.Either<Diagnostic, Expr> => {
+    let left = primary();
+    for (;;) {
+      if (E.isLeft(left)) return left;
+      const op = binaryOf(tokens[i]);
+      if (op === undefined || BINARY[op].precedence < minPrecedence) return left;
+      const column = here();
+      i++;
+      const right = binary(BINARY[op].precedence + 1);
+      if (E.isLeft(right)) return right;
+      left = E.right({ kind: 'binary', op, left: left.right, right: right.right, column });
+    }
+  };
+
+  const result = binary(1);
+  if (E.isRight(result) && i < tokens.length) {
+    return binaryOf(tokens[i]) === undefined && !isPunct(tokens[i], ')')
+      ? expected('an operator or the end of the expression')
+      : E.left({ column: here(), message: `unexpected ${describeToken(tokens[i])} in expression` });
+  }
+  return result;
+};
+
+/** What an expression may refer to: the current address and symbols (a lookup failure is a message). */
+export interface Env {
+  /** value of `.` */
+  readonly dot: number;
+  /** value of a symbol, or why it has none */
+  readonly lookup: (name: string) => E.Either<string, number>;
+}
+
+/** Evaluate with 32-bit signed wrap-around; `&&` and `||` short-circuit. */
+export const evaluate = (expr: Expr, env: Env): E.Either<Diagnostic, number> => {
+  const go = (e: Expr): E.Either<Diagnostic, number> => {
+    switch (e.kind) {
+      case 'number':
+        return E.right(e.value | 0);
+      case 'dot':
+        return E.right(env.dot | 0);
+      case 'symbol':
+        return E.bimap(
+          (message: string) => ({ column: e.column, message }),
+          (v: number) => v | 0,
+        )(env.lookup(e.name));
+      case 'unary':
+        return E.map(UNARY[e.op])(go(e.operand));
+      case 'binary': {
+        const left = go(e.left);
+        if (E.isLeft(left)) return left;
+        if (e.op === '&&' && left.right === 0) return E.right(0);
+        if (e.op === '||' && left.right !== 0) return E.right(1);
+        const right = go(e.right);
+        if (E.isLeft(right)) return right;
+        const v = BINARY[e.op].apply(left.right, right.right);
+        return v === undefined ? E.left({ column: e.column, message: 'division by zero' }) : E.right(v);
+      }
+    }
+  };
+  return go(expr);
+};

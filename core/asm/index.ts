@@ -1,0 +1,11 @@
+/**
+ * The macro assembler and the disassembler of the guest ISA.
+ * @category Assembler
+ */
+export { assemble, assembleFile, DEFAULT_FILE, MAX_IMAGE_SIZE } from './assembler';
+export type { AssembleOptions, Program, SourceMapEntry } from './assembler';
+export { disassemble, disassembleToSource, formatInstruction } from './disassembler';
+export type { DisasmLine } from './disassembler';
+export { formatAsmError, MAX_ERRORS } from './errors';
+export type { AsmError } from './errors';
+export { MAX_MACRO_DEPTH } from './preprocess';

@@ -1,0 +1,106 @@
+/**
+ * Exception and interrupt delivery through the interrupt descriptor table, with the
+ * double- and triple-fault path, and the traps offered to a software monitor.
+ * @category CPU
+ */
+import { Flag, Vector } from '../isa/table';
+import { Access } from '../mmu/pte';
+import { GuestFault } from './fault';
+import { Gate, GATE_SIZE, HAS_ERROR_CODE } from './idt';
+import type { Machine } from './machine';
+
+/** What a software monitor (a VMM owning ring 0) is offered before the guest's table. */
+export type Trap =
+  /** an exception raised by the instruction at `pc` (not retired) */
+  | { readonly kind: 'exception'; readonly vector: number; readonly errorCode: number; readonly faultAddress: number; readonly pc: number; readonly detail: string }
+  /** INT n at `pc`; the guest continues at `nextPc` */
+  | { readonly kind: 'software-interrupt'; readonly vector: number; readonly pc: number; readonly nextPc: number }
+  /** an external interrupt accepted before the instruction at `pc` */
+  | { readonly kind: 'interrupt'; readonly vector: number; readonly pc: number }
+  /** VMCALL outside non-root mode at `pc` */
+  | { readonly kind: 'vmcall'; readonly pc: number; readonly nextPc: number };
+
+/** A delivery request. */
+export interface Delivery {
+  readonly vector: number;
+  /** pushed after the return address when defined */
+  readonly errorCode?: number;
+  /** where IRET resumes */
+  readonly returnPc: number;
+  /** INT n (gate DPL already checked) */
+  readonly software: boolean;
+}
+
+const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
+
+/** Deliver an event through the IDT, escalating to double and triple fault on failure. */
+export const deliver = (m: Machine, d: Delivery): void => {
+  try {
+    enter(m, d);
+  } catch (e) {
+    if (!(e instanceof GuestFault)) throw e;
+    const what = `${e.detail || `vector ${e.vector}`} while delivering vector ${d.vector}`;
+    if (d.vector === Vector.doubleFault) {
+      const detail = `${what} (the double-fault handler could not be entered)`;
+      if (m.nonRoot) m.vmExit({ reason: 'triple-fault', pc: m.pc, detail });
+      else m.stop({ kind: 'triple-fault', pc: m.pc, detail });
+      return;
+    }
+    m.events.emit({ kind: 'exception', t: m.time, vector: Vector.doubleFault, errorCode: 0, pc: m.pc, cpl: m.cpl });
+    lastDoubleFaultCause.set(m, what);
+    deliver(m, { vector: Vector.doubleFault, errorCode: 0, returnPc: d.returnPc, software: false });
+  }
+};
+
+/** Why the last double fault happened, per machine (for messages). */
+export const lastDoubleFaultCause = new WeakMap<Machine, string>();
+
+/** Push the frame and switch to the handler; throws GuestFault if that is impossible. */
+const enter = (m: Machine, d: Delivery): void => {
+  const gate = (m.idtBase + d.vector * GATE_SIZE) | 0;
+  const handler = m.memory.read32(m.mmu.translate(gate, Access.read, false));
+  const flags = m.memory.read32(m.mmu.translate((gate + 4) | 0, Access.read, false));
+  if ((flags & Gate.present) === 0)
+    throw new GuestFault(Vector.generalProtection, d.vector * 8 + 2, 0, `interrupt gate ${d.vector} not present (table at ${hex(m.idtBase)})`);
+  const ring = (flags >>> Gate.ringShift) & 3;
+  if (ring > m.cpl)
+    throw new GuestFault(Vector.generalProtection, d.vector * 8 + 2, 0, `gate ${d.vector} targets ring ${ring}, less privileged than CPL ${m.cpl}`);
+  let sp = ring < m.cpl ? m.cr[4 + ring] : m.regs[15];
+  const words = [m.regs[15], m.flags, m.cpl, d.returnPc];
+  if (d.errorCode !== undefined) words.push(d.errorCode);
+  const user = ring === 3;
+  const addrs: number[] = [];
+  for (let i = 0; i < words.length; i++) {
+    sp = (sp - 4) | 0;
+    addrs.push(m.mmu.translate(sp, Access.write, user));
+  }
+  for (let i = 0; i < words.length; i++) m.memory.write32(addrs[i], words[i]);
+  m.cpl = ring;
+  m.regs[15] = sp;
+  if ((flags & Gate.trap) === 0) m.flags &= ~Flag.IF;
+  m.pc = handler;
+  m.halted = false;
+  m.interruptCheck = true;
+};
+
+/** Handle a fault raised by the instruction at m.pc. */
+export const deliverFault = (m: Machine, f: GuestFault): void => {
+  if (m.nonRoot && m.vmcs && (m.vmcs.controls.exceptionBitmap & (1 << f.vector)) !== 0) {
+    m.vmExit({ reason: 'exception', pc: m.pc, vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress });
+    return;
+  }
+  m.events.emit({ kind: 'exception', t: m.time, vector: f.vector, errorCode: f.errorCode, pc: m.pc, cpl: m.cpl });
+  lastFault.set(m, f);
+  if (m.monitor?.onTrap(m, { kind: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress, pc: m.pc, detail: f.detail }))
+    return;
+  if (f.vector === Vector.pageFault) m.cr[2] = f.faultAddress;
+  deliver(m, {
+    vector: f.vector,
+    errorCode: HAS_ERROR_CODE.has(f.vector) ? f.errorCode : undefined,
+    returnPc: m.pc,
+    software: false,
+  });
+};
+
+/** The last fault raised on a machine, for diagnostics. */
+export const lastFault = new WeakMap<Machine, GuestFault>();

@@ -1,0 +1,193 @@
+/**
+ * The reference interpreter: fetch, decode and dispatch one instruction at a time.
+ *
+ * Dispatch is a switch on literal opcodes (V8 compiles it to a jump table; a table of
+ * closures ran at a sixth of the speed, and a const enum is not inlined under ts-node's
+ * transpile-only mode). The switch is over {@link Opcode}, the union of the table's opcode
+ * literals, with a `never` default: a case the table does not assign, or a table row with
+ * no case here, is a compile error. test/core/cpu/interpreter.test.ts checks that each
+ * case's comment names the table's mnemonic for that opcode.
+ * @category CPU
+ */
+import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
+import { Flag, Vector, type ISA, type Mnemonic } from '../isa/table';
+import { Access } from '../mmu/pte';
+import { GuestFault } from './fault';
+import type { Machine } from './machine';
+import * as Sem from './semantics';
+
+
+/** An opcode the table assigns (a union of literal types derived from the table). */
+export type Opcode = (typeof ISA)[Mnemonic]['opcode'];
+
+// Module-local aliases: an imported binding compiles to a property load on the exporting
+// module's object (often in dictionary mode); a local const is a fast context load.
+const RESERVED = RESERVED_BITS_BY_OPCODE;
+const HAS_EXT = HAS_EXT_BY_OPCODE;
+const FETCH = Access.fetch;
+const S = { ...Sem };
+
+const PRIV_NONE = 0;
+const PRIV_KERNEL = 1;
+
+const ZF = Flag.ZF;
+const SF = Flag.SF;
+const OF = Flag.OF;
+const CF = Flag.CF;
+
+/** signed less: SF != OF */
+const less = (f: number): boolean => ((f & SF) !== 0) !== ((f & OF) !== 0);
+
+const ARITH = CF | ZF | SF | OF;
+
+/**
+ * Execute a burst of instructions at one CPL until the machine stops, the checkpoint time is
+ * reached (devices or budget), an interrupt may be deliverable, or a system instruction ran
+ * (it may change CPL or mode). Faults and VM exits leave by throwing; the `finally` keeps
+ * time and counters exact either way.
+ *
+ * The hot path keeps pc, time and the current code page in locals and computes flags
+ * inline: V8 does not inline calls from a function this large, and a call per instruction
+ * costs more than the instruction.
+ */
+export const interpret = (m: Machine): void => {
+  const regs = m.regs;
+  const mmu = m.mmu;
+  const tlb = mmu.tlb;
+  const i32 = m.memory.i32;
+  const privs = m.privilegeByOpcode;
+  const cpl = m.cpl;
+  const user = cpl === 3;
+  const checkpoint = m.checkpoint;
+  let pc = m.pc;
+  let time = m.time;
+  const start = time;
+  const nonRoot = m.nonRoot;
+  // translation of the current code page: linear page number and physical base
+  let codeVpn = -1;
+  let codeBase = 0;
+  let codeGeneration = -1;
+  // paging and nesting change only through system instructions, which end the burst
+  const translating = mmu.translating;
+  m.interruptShadow = false;
+  try {
+    for (;;) {
+      if ((pc & 3) !== 0)
+        throw new GuestFault(Vector.generalProtection, 0, 0, `misaligned instruction address 0x${(pc >>> 0).toString(16)}`);
+      let w: number;
+      if (pc >>> 12 === codeVpn && mmu.generation === codeGeneration) {
+        if (translating) mmu.hits++;
+        w = i32[(codeBase | (pc & 0xfff)) >>> 2];
+      } else {
+        const pa = mmu.translate(pc, FETCH, user);
+        w = i32[pa >>> 2];
+        codeVpn = pc >>> 12;
+        codeBase = (pa & ~0xfff) | 0;
+        codeGeneration = mmu.generation;
+      }
+      const op = w >>> 24;
+      if ((w & RESERVED[op]) !== 0)
+        throw new GuestFault(Vector.invalidOpcode, 0, 0, `invalid instruction word 0x${(w >>> 0).toString(16).padStart(8, '0')} at 0x${(pc >>> 0).toString(16)}`);
+      let imm = 0;
+      let next: number;
+      if (HAS_EXT[op] !== 0) {
+        const pa = (pc & 0xfff) !== 0xffc ? codeBase | ((pc + 4) & 0xfff) : mmu.translate((pc + 4) | 0, FETCH, user);
+        if ((pc & 0xfff) !== 0xffc && translating) mmu.hits++;
+        imm = i32[pa >>> 2];
+        next = (pc + 8) | 0;
+      } else next = (pc + 4) | 0;
+      const p = privs[op];
+      if (p !== PRIV_NONE && cpl !== 0 && (p === PRIV_KERNEL || cpl > ((m.flags >>> 12) & 3)))
+        throw new GuestFault(Vector.generalProtection, 0, 0, `privileged instruction '${MNEMONIC_BY_OPCODE[op]}' at CPL ${cpl}`);
+      const a = (w >>> 20) & 15;
+      let system = false;
+    switch (op as Opcode) {
+      case 0x01 /* nop */: break;
+      case 0x02 /* mov */: regs[a] = regs[(w >>> 16) & 15]; break;
+      case 0x03 /* li */: regs[a] = imm; break;
+      case 0x04 /* add */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x + y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
+      case 0x05 /* sub */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x - y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x06 /* and */: { const r = regs[(w >>> 16) & 15] & regs[(w >>> 12) & 15]; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x07 /* or */: { const r = regs[(w >>> 16) & 15] | regs[(w >>> 12) & 15]; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x08 /* xor */: { const r = regs[(w >>> 16) & 15] ^ regs[(w >>> 12) & 15]; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x09 /* shl */: { const r = regs[(w >>> 16) & 15] << (regs[(w >>> 12) & 15] & 31); regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x0a /* shr */: { const r = (regs[(w >>> 16) & 15] >>> (regs[(w >>> 12) & 15] & 31)) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x0b /* sar */: { const r = regs[(w >>> 16) & 15] >> (regs[(w >>> 12) & 15] & 31); regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x0c /* mul */: regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], regs[(w >>> 12) & 15]); break;
+      case 0x0d /* div */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], false); break;
+      case 0x0e /* rem */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], true); break;
+      case 0x10 /* addi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x + y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
+      case 0x11 /* subi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x - y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x12 /* andi */: { const r = regs[(w >>> 16) & 15] & imm; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x13 /* ori */: { const r = regs[(w >>> 16) & 15] | imm; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x14 /* xori */: { const r = regs[(w >>> 16) & 15] ^ imm; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x15 /* shli */: { const r = regs[(w >>> 16) & 15] << (imm & 31); regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x16 /* shri */: { const r = (regs[(w >>> 16) & 15] >>> (imm & 31)) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x17 /* sari */: { const r = regs[(w >>> 16) & 15] >> (imm & 31); regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x18 /* muli */: regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], imm); break;
+      case 0x19 /* cmp */: { const x = regs[a]; const y = regs[(w >>> 16) & 15]; const r = (x - y) | 0; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x1a /* cmpi */: { const x = regs[a]; const y = imm; const r = (x - y) | 0; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x1b /* test */: { const r = regs[a] & regs[(w >>> 16) & 15]; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x1c /* not */: regs[a] = ~regs[a]; break;
+      case 0x1d /* neg */: { const x = 0; const y = regs[a]; const r = (x - y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x1e /* lea */: regs[a] = (next + imm) | 0; break;
+      case 0x20 /* ld */: regs[a] = m.read32((regs[(w >>> 16) & 15] + imm) | 0); break;
+      case 0x21 /* st */: m.write32((regs[(w >>> 16) & 15] + imm) | 0, regs[a]); break;
+      case 0x22 /* ldb */: regs[a] = m.read8((regs[(w >>> 16) & 15] + imm) | 0); break;
+      case 0x23 /* stb */: m.write8((regs[(w >>> 16) & 15] + imm) | 0, regs[a]); break;
+      case 0x24 /* push */: m.push(regs[a]); break;
+      case 0x25 /* pop */: { const v = m.pop(); regs[a] = v; break; }
+      case 0x28 /* jmp */: next = (next + imm) | 0; break;
+      case 0x29 /* jz */: if ((m.flags & ZF) !== 0) next = (next + imm) | 0; break;
+      case 0x2a /* jnz */: if ((m.flags & ZF) === 0) next = (next + imm) | 0; break;
+      case 0x2b /* jl */: if (less(m.flags)) next = (next + imm) | 0; break;
+      case 0x2c /* jge */: if (!less(m.flags)) next = (next + imm) | 0; break;
+      case 0x2d /* jle */: if ((m.flags & ZF) !== 0 || less(m.flags)) next = (next + imm) | 0; break;
+      case 0x2e /* jg */: if ((m.flags & ZF) === 0 && !less(m.flags)) next = (next + imm) | 0; break;
+      case 0x2f /* jb */: if ((m.flags & CF) !== 0) next = (next + imm) | 0; break;
+      case 0x30 /* jae */: if ((m.flags & CF) === 0) next = (next + imm) | 0; break;
+      case 0x34 /* call */: m.push(next); next = (next + imm) | 0; break;
+      case 0x35 /* callr */: { const t = regs[a]; m.push(next); next = t; break; }
+      case 0x36 /* jmpr */: next = regs[a]; break;
+      case 0x37 /* ret */: next = m.pop(); break;
+      case 0x42 /* sidt */: regs[a] = m.idtBase; break;
+      case 0x43 /* smsw */: regs[a] = m.cr[0]; break;
+      case 0x44 /* rdcpl */: regs[a] = m.cpl; break;
+      case 0x38 /* int */: m.pc = pc; m.next = next; S.execInt(m, w, imm); next = m.next; system = true; break;
+      case 0x39 /* vmcall */: m.pc = pc; m.next = next; S.execVmcall(m, w, imm); next = m.next; system = true; break;
+      case 0x40 /* pushf */: m.pc = pc; S.execPushf(m, w, imm); system = true; break;
+      case 0x41 /* popf */: m.pc = pc; S.execPopf(m, w, imm); system = true; break;
+      case 0x50 /* cli */: m.pc = pc; S.execCli(m, w, imm); system = true; break;
+      case 0x51 /* sti */: m.pc = pc; S.execSti(m, w, imm); system = true; break;
+      case 0x52 /* hlt */: m.pc = pc; m.next = next; S.execHlt(m, w, imm); system = true; break;
+      case 0x53 /* rdcr */: m.pc = pc; m.next = next; S.execRdcr(m, w, imm); system = true; break;
+      case 0x54 /* wrcr */: m.pc = pc; m.next = next; S.execWrcr(m, w, imm); system = true; break;
+      case 0x55 /* lidt */: m.pc = pc; m.next = next; S.execLidt(m, w, imm); system = true; break;
+      case 0x56 /* invlpg */: m.pc = pc; m.next = next; S.execInvlpg(m, w, imm); system = true; break;
+      case 0x57 /* in */: m.pc = pc; m.next = next; S.execIn(m, w, imm); system = true; break;
+      case 0x58 /* out */: m.pc = pc; m.next = next; S.execOut(m, w, imm); system = true; break;
+      case 0x59 /* iret */: m.pc = pc; m.next = next; S.execIret(m, w, imm); next = m.next; system = true; break;
+      default: {
+        const unreachable: never = op as never;
+        throw new Error(`internal error: opcode ${unreachable} has no semantics`);
+      }
+    }
+      regs[0] = 0;
+      time++;
+      pc = next;
+      // only system instructions can stop the machine, halt it or make an interrupt deliverable
+      if (system || time >= checkpoint) break;
+    }
+  } catch (e) {
+    // a faulting instruction did not retire: time was not advanced and pc still points at it
+    m.retiredByRing[cpl] += time - start;
+    if (nonRoot) m.retiredNonRoot += time - start;
+    m.time = time;
+    m.pc = pc;
+    throw e;
+  }
+  m.retiredByRing[cpl] += time - start;
+  if (nonRoot) m.retiredNonRoot += time - start;
+  m.time = time;
+  m.pc = pc;
+};

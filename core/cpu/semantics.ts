@@ -1,0 +1,219 @@
+/**
+ * Instruction semantics shared by the interpreter's dispatch (core/cpu/interpreter.ts):
+ * flag arithmetic, field extraction, and the bodies of the system instructions. The run
+ * loop has already fetched the word and immediate, set `m.next` to the following
+ * instruction and applied the privilege check derived from the table; a body throws
+ * GuestFault or VmExitSignal before changing any state, or completes.
+ * @category CPU
+ */
+import { Gate, GATE_SIZE } from './idt';
+import { ControlRegister, Flag, Vector } from '../isa/table';
+import { Access } from '../mmu/pte';
+import { deliver } from './delivery';
+import { GuestFault, VmExitSignal } from './fault';
+import type { Machine } from './machine';
+
+/** Semantics of one instruction: `w` is the instruction word, `imm` the immediate word. */
+export type Exec = (m: Machine, w: number, imm: number) => void;
+
+export const A = (w: number) => (w >>> 20) & 15;
+export const B = (w: number) => (w >>> 16) & 15;
+export const C = (w: number) => (w >>> 12) & 15;
+export const IMM12 = (w: number) => w & 0xfff;
+
+const ARITH = Flag.CF | Flag.ZF | Flag.SF | Flag.OF;
+
+/** Set ZF/SF from r and CF/OF as given. */
+const setFlags = (m: Machine, r: number, cf: boolean, of: boolean): void => {
+  m.flags =
+    (m.flags & ~ARITH) | (r === 0 ? Flag.ZF : 0) | (r < 0 ? Flag.SF : 0) | (cf ? Flag.CF : 0) | (of ? Flag.OF : 0);
+};
+
+export const addFlags = (m: Machine, a: number, b: number): number => {
+  const r = (a + b) | 0;
+  setFlags(m, r, (a >>> 0) + (b >>> 0) > 0xffffffff, ((a ^ r) & (b ^ r)) < 0);
+  return r;
+};
+
+export const subFlags = (m: Machine, a: number, b: number): number => {
+  const r = (a - b) | 0;
+  setFlags(m, r, a >>> 0 < b >>> 0, ((a ^ b) & (a ^ r)) < 0);
+  return r;
+};
+
+export const logicFlags = (m: Machine, r: number): number => {
+  setFlags(m, r, false, false);
+  return r;
+};
+
+export const mulFlags = (m: Machine, a: number, b: number): number => {
+  const r = Math.imul(a, b);
+  const overflow = BigInt(a) * BigInt(b) !== BigInt(r);
+  setFlags(m, r, overflow, overflow);
+  return r;
+};
+
+export const divide = (a: number, b: number, rem: boolean): number => {
+  if (b === 0) throw new GuestFault(Vector.divideError, 0, 0, 'division by zero');
+  if (a === -0x80000000 && b === -1) throw new GuestFault(Vector.divideError, 0, 0, 'division overflow');
+  return rem ? a % b | 0 : (a / b) | 0;
+};
+
+const VALID_CR = new Set<number>(Object.values(ControlRegister));
+
+const checkCr = (n: number): void => {
+  if (!VALID_CR.has(n)) throw new GuestFault(Vector.invalidOpcode, 0, 0, `no control register cr${n}`);
+};
+
+/** In non-root mode, exit if the VMCS asks for it. */
+const exitIf = (m: Machine, wanted: boolean | undefined, make: () => ConstructorParameters<typeof VmExitSignal>[0]): void => {
+  if (m.nonRoot && wanted) throw new VmExitSignal(make());
+};
+
+const ioExits = (m: Machine, port: number): boolean =>
+  m.vmcs !== null && (m.vmcs.controls.unconditionalIo || m.vmcs.controls.ioBitmap.has(port));
+
+/** Semantics of `int`. */
+export const execInt: Exec = (m, w) => {
+    const vector = IMM12(w) & 0xff;
+    if (m.monitor?.onTrap(m, { kind: 'software-interrupt', vector, pc: m.pc, nextPc: m.next })) {
+      finishTrap(m);
+      return;
+    }
+    const gate = (m.idtBase + vector * GATE_SIZE + 4) | 0;
+    const flags = m.memory.read32(m.mmu.translate(gate, Access.read, false));
+    const dpl = (flags >>> Gate.dplShift) & 3;
+    if ((flags & Gate.present) !== 0 && m.cpl > dpl)
+      throw new GuestFault(Vector.generalProtection, vector * 8 + 2, 0, `INT ${vector} not allowed from CPL ${m.cpl} (gate DPL ${dpl})`);
+    m.events.emit({ kind: 'software-interrupt', t: m.time, vector, pc: m.pc, cpl: m.cpl });
+    deliver(m, { vector, returnPc: m.next, software: true });
+    finishTrap(m);
+  };
+
+/** Semantics of `vmcall`. */
+export const execVmcall: Exec = (m) => {
+    exitIf(m, true, () => ({ reason: 'vmcall', pc: m.pc, nextPc: m.next }));
+    if (m.monitor?.onTrap(m, { kind: 'vmcall', pc: m.pc, nextPc: m.next })) {
+      finishTrap(m);
+      return;
+    }
+    throw new GuestFault(Vector.invalidOpcode, 0, 0, 'vmcall outside a virtual machine');
+  };
+
+/** Semantics of `pushf`. */
+export const execPushf: Exec = (m) => m.push(m.flags);
+
+/** Semantics of `popf`. */
+export const execPopf: Exec = (m) => {
+    const v = m.read32(m.regs[15]);
+    let keep = 0;
+    if (m.cpl > 0) keep |= Flag.IOPL;
+    if (m.cpl > m.iopl) keep |= Flag.IF;
+    const allowed = Flag.CF | Flag.ZF | Flag.SF | Flag.OF | Flag.IF | Flag.IOPL;
+    m.flags = (m.flags & keep) | (v & allowed & ~keep);
+    m.regs[15] = (m.regs[15] + 4) | 0;
+    m.interruptCheck = true;
+  };
+
+/** Semantics of `cli`. */
+export const execCli: Exec = (m) => {
+    m.flags &= ~Flag.IF;
+  };
+
+/** Semantics of `sti`. */
+export const execSti: Exec = (m) => {
+    if ((m.flags & Flag.IF) === 0) m.interruptShadow = true;
+    m.flags |= Flag.IF;
+    m.interruptCheck = true;
+  };
+
+/** Semantics of `hlt`. */
+export const execHlt: Exec = (m) => {
+    exitIf(m, m.vmcs?.controls.hlt, () => ({ reason: 'hlt', pc: m.pc, nextPc: m.next }));
+    m.events.emit({ kind: 'halt', t: m.time, pc: m.pc });
+    m.halted = true;
+    m.interruptCheck = true;
+  };
+
+/** Semantics of `rdcr`. */
+export const execRdcr: Exec = (m, w) => {
+    const n = IMM12(w);
+    checkCr(n);
+    exitIf(m, ((m.vmcs?.controls.crReadExiting ?? 0) & (1 << n)) !== 0, () => ({
+      reason: 'cr-access',
+      pc: m.pc,
+      nextPc: m.next,
+      cr: n,
+      direction: 'read',
+      register: A(w),
+    }));
+    m.regs[A(w)] = m.cr[n];
+  };
+
+/** Semantics of `wrcr`. */
+export const execWrcr: Exec = (m, w) => {
+    const n = IMM12(w);
+    checkCr(n);
+    exitIf(m, ((m.vmcs?.controls.crWriteExiting ?? 0) & (1 << n)) !== 0, () => ({
+      reason: 'cr-access',
+      pc: m.pc,
+      nextPc: m.next,
+      cr: n,
+      direction: 'write',
+      register: A(w),
+    }));
+    m.writeControlRegister(n, m.regs[A(w)]);
+  };
+
+/** Semantics of `lidt`. */
+export const execLidt: Exec = (m, w) => {
+    exitIf(m, m.vmcs?.controls.lidt, () => ({ reason: 'lidt', pc: m.pc, nextPc: m.next, base: m.regs[A(w)] }));
+    m.idtBase = m.regs[A(w)];
+  };
+
+/** Semantics of `invlpg`. */
+export const execInvlpg: Exec = (m, w) => {
+    const address = m.regs[A(w)];
+    exitIf(m, m.vmcs?.controls.invlpg, () => ({ reason: 'invlpg', pc: m.pc, nextPc: m.next, address }));
+    m.mmu.invalidate(address);
+    m.events.emit({ kind: 'invlpg', t: m.time, address });
+  };
+
+/** Semantics of `in`. */
+export const execIn: Exec = (m, w) => {
+    const port = IMM12(w);
+    exitIf(m, ioExits(m, port), () => ({ reason: 'io', pc: m.pc, nextPc: m.next, port, direction: 'in', register: A(w) }));
+    m.regs[A(w)] = m.portRead(port);
+  };
+
+/** Semantics of `out`. */
+export const execOut: Exec = (m, w) => {
+    const port = IMM12(w);
+    exitIf(m, ioExits(m, port), () => ({ reason: 'io', pc: m.pc, nextPc: m.next, port, direction: 'out', register: A(w) }));
+    m.portWrite(port, m.regs[A(w)]);
+  };
+
+/** Semantics of `iret`. */
+export const execIret: Exec = (m) => {
+    const sp = m.regs[15];
+    const pc = m.read32(sp);
+    const cs = m.read32((sp + 4) | 0) & 3;
+    const flags = m.read32((sp + 8) | 0);
+    const newSp = m.read32((sp + 12) | 0);
+    if (cs < m.cpl) throw new GuestFault(Vector.generalProtection, 0, 0, `IRET to ring ${cs} from CPL ${m.cpl}`);
+    let keep = 0;
+    if (m.cpl > 0) keep |= Flag.IOPL;
+    if (m.cpl > m.iopl) keep |= Flag.IF;
+    const from = m.cpl;
+    m.flags = (m.flags & keep) | (flags & (ARITH | Flag.IF | Flag.IOPL) & ~keep);
+    m.events.emit({ kind: 'iret', t: m.time, fromCpl: from, toCpl: cs });
+    m.regs[15] = newSp;
+    m.next = pc;
+    m.cpl = cs;
+    m.interruptCheck = true;
+  };
+
+/** After a trap instruction changed pc itself: continue at the new pc. */
+export const finishTrap = (m: Machine): void => {
+  m.next = m.pc;
+};

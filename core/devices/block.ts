@@ -1,0 +1,68 @@
+/**
+ * The block device: 512-byte sectors moved to or from physical memory by DMA, completing
+ * after a fixed latency with IRQ 2.
+ * @category Devices
+ */
+
+/** Sector size in bytes. */
+export const SECTOR_SIZE = 512;
+
+/** Block device command codes. */
+export const BlockCommand = { read: 1, write: 2 } as const;
+
+/** Block device status bits. */
+export const BlockStatus = { busy: 1, error: 2 } as const;
+
+/** A disk with one outstanding request at a time. */
+export class BlockDevice {
+  readonly data: Uint8Array;
+  sector = 0;
+  address = 0;
+  status = 0;
+  /** time the outstanding request completes, Infinity when idle */
+  deadline = Infinity;
+  private command = 0;
+  /** completed requests */
+  reads = 0;
+  writes = 0;
+
+  constructor(
+    readonly sectors: number,
+    /** time units from command to completion */
+    readonly latency: number,
+  ) {
+    this.data = new Uint8Array(sectors * SECTOR_SIZE);
+  }
+
+  /** Start a request at time `now`. */
+  start(command: number, now: number): void {
+    if (this.status & BlockStatus.busy) return;
+    if ((command !== BlockCommand.read && command !== BlockCommand.write) || this.sector >>> 0 >= this.sectors) {
+      this.status = BlockStatus.error;
+      return;
+    }
+    this.command = command;
+    this.status = BlockStatus.busy;
+    this.deadline = now + this.latency;
+  }
+
+  /** Complete the outstanding request against memory; returns false if the DMA address is bad. */
+  complete(memory: Uint8Array): boolean {
+    this.deadline = Infinity;
+    const addr = this.address >>> 0;
+    const off = (this.sector >>> 0) * SECTOR_SIZE;
+    if (addr + SECTOR_SIZE > memory.length) {
+      this.status = BlockStatus.error;
+      return false;
+    }
+    if (this.command === BlockCommand.read) {
+      memory.set(this.data.subarray(off, off + SECTOR_SIZE), addr);
+      this.reads++;
+    } else {
+      this.data.set(memory.subarray(addr, addr + SECTOR_SIZE), off);
+      this.writes++;
+    }
+    this.status = 0;
+    return true;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The I/O port map of the machine: which device answers which port.
+ * @category Devices
+ */
+
+/** Port numbers of the machine's devices. */
+export const Port = {
+  /** interrupt controller: write = end of interrupt (EOI) for the lowest in-service line */
+  picCommand: 0x20,
+  /** interrupt controller: read/write the mask of IRQ lines (bit n set = line n masked) */
+  picMask: 0x21,
+  /** timer: write = period in time units (instructions), 0 stops it; read = ticks so far */
+  timerPeriod: 0x40,
+  /** block device: sector number */
+  blockSector: 0x1f0,
+  /** block device: physical memory address for the transfer (DMA) */
+  blockAddress: 0x1f1,
+  /** block device: write 1 = read sector into memory, 2 = write memory to sector; read = status (1 busy, 2 error) */
+  blockCommand: 0x1f2,
+  /** console: write = output one byte */
+  consoleData: 0x3f8,
+  /** console: read = status (always 1: ready) */
+  consoleStatus: 0x3f9,
+  /** measurement marker: write 1 = start of the measured region, 2 = end */
+  regionMarker: 0xf0,
+  /** power: write = stop the machine with that exit code */
+  power: 0xf4,
+} as const;
+
+/** IRQ lines of the devices (vector = IRQ_BASE + line). */
+export const Irq = { timer: 0, console: 1, block: 2 } as const;
+
+/** Interrupt vector of IRQ line 0. */
+export const IRQ_BASE = 0x20;
+
+/** A device's handler for one port. */
+export interface PortHandler {
+  read(): number;
+  write(value: number): void;
+}

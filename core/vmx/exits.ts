@@ -1,0 +1,38 @@
+/**
+ * VM exits of the hardware virtualization extension, as a discriminated union of reasons.
+ * Each variant carries its qualification: what the VMM needs to handle it without decoding
+ * the guest instruction again (as VT-x's exit qualification does).
+ * @category VMX
+ */
+
+/** Why the guest left non-root mode, with the exit qualification. */
+export type VmExit =
+  | { readonly reason: 'hlt'; readonly pc: number; readonly nextPc: number }
+  | { readonly reason: 'io'; readonly pc: number; readonly nextPc: number; readonly port: number; readonly direction: 'in' | 'out'; readonly register: number }
+  | { readonly reason: 'cr-access'; readonly pc: number; readonly nextPc: number; readonly cr: number; readonly direction: 'read' | 'write'; readonly register: number }
+  | { readonly reason: 'invlpg'; readonly pc: number; readonly nextPc: number; readonly address: number }
+  | { readonly reason: 'lidt'; readonly pc: number; readonly nextPc: number; readonly base: number }
+  | { readonly reason: 'vmcall'; readonly pc: number; readonly nextPc: number }
+  | { readonly reason: 'exception'; readonly pc: number; readonly vector: number; readonly errorCode: number; readonly faultAddress: number }
+  | { readonly reason: 'external-interrupt'; readonly pc: number }
+  | { readonly reason: 'interrupt-window'; readonly pc: number }
+  | { readonly reason: 'ept-violation'; readonly pc: number; readonly guestPhysical: number; readonly access: 'read' | 'write' | 'fetch' }
+  | { readonly reason: 'triple-fault'; readonly pc: number; readonly detail: string };
+
+/** Name of an exit reason. */
+export type VmExitReason = VmExit['reason'];
+
+/** All exit reasons, in a fixed order (for tables and charts). */
+export const VM_EXIT_REASONS: readonly VmExitReason[] = [
+  'hlt',
+  'io',
+  'cr-access',
+  'invlpg',
+  'lidt',
+  'vmcall',
+  'exception',
+  'external-interrupt',
+  'interrupt-window',
+  'ept-violation',
+  'triple-fault',
+];
