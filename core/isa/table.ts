@@ -237,7 +237,14 @@ export const ISA = {
   invlpg: priv(0x56, 'r', 'drop the TLB entry for the page holding address ra'),
   in: priv(0x57, 'rport', 'ra = read from I/O port', { privilege: 'iopl' }),
   out: priv(0x58, 'portr', 'write ra to I/O port', { privilege: 'iopl' }),
-  iret: priv(0x59, 'none', 'return from interrupt: pop pc, cs, flags, sp', { flow: 'interrupt-return' }),
+  iret: row({
+    opcode: 0x59,
+    format: 'none',
+    sensitivity: 'control',
+    flaw: true,
+    flow: 'interrupt-return',
+    summary: 'return from interrupt: pop pc, cs, flags, sp; outside ring 0 silently keeps IOPL, and IF unless CPL <= IOPL',
+  }),
 } as const satisfies Record<string, InstructionSpec>;
 
 /** An instruction mnemonic. */
@@ -252,6 +259,9 @@ export const REGISTER_COUNT = 16;
 
 /** Index of the stack pointer register. */
 export const SP = 15;
+
+/** Index of the frame pointer register (a convention; no instruction treats it specially). */
+export const FP = 14;
 
 /** Control registers that exist (others raise #UD). */
 export const ControlRegister = {

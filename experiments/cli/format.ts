@@ -1,0 +1,24 @@
+/**
+ * Plain-text rendering helpers for the CLI's human-readable output.
+ * @category CLI
+ */
+
+/** Render rows as an aligned text table; numeric cells are right-aligned. */
+export const table = (header: readonly string[], rows: readonly (readonly (string | number)[])[]): string => {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)))];
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const line = (r: readonly (string | number)[]) =>
+    r
+      .map((c, i) => (numeric[i] ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+};
+
+/** A number with thousands separators (integers) or 3 significant decimals. */
+export const formatNumber = (n: number): string =>
+  Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 });
+
+/** 0x-prefixed 8-digit hex of a 32-bit value. */
+export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;

@@ -1,0 +1,108 @@
+/**
+ * The `ringlab` command line. Each subcommand lives in experiments/cli/commands/; this file
+ * only declares the interface (names and options are public: users' scripts rely on them)
+ * and turns errors into one clear message and an exit code.
+ * @category CLI
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { asmCommand, disasmCommand } from './commands/asm';
+import { execCommand } from './commands/exec';
+import { isaReport, renderIsaReport } from './commands/isa';
+import { CliError, ExitCode } from './errors';
+import { parseCount } from './io';
+
+/** Output sinks, replaceable in tests. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+const variantOption = () =>
+  new Option('--isa <variant>', 'ISA variant').choices(['default', 'virtualizable']).default('default');
+
+/** Build the command tree; `setExit` receives each command's exit code. */
+const program = (io: Io, setExit: (code: number) => void): Command => {
+  const p = new Command('ringlab')
+    .description('Compare CPU-virtualization strategies on one x86-flavoured guest machine')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  p.command('asm')
+    .description('assemble a source file into a flat binary image')
+    .argument('<file.s>', 'assembly source')
+    .option('-o, --output <file.bin>', 'output image (default: the source name with .bin)')
+    .option('-D, --define <NAME[=value]...>', 'define a constant for conditional assembly')
+    .option('--origin <address>', 'address of the first byte (default 0)')
+    .action((file: string, o: { output?: string; define?: string[]; origin?: string }) => {
+      io.out(asmCommand(file, { output: o.output, define: o.define, origin: o.origin === undefined ? undefined : parseCount('--origin', o.origin) }));
+    });
+
+  p.command('disasm')
+    .description('disassemble a flat binary image')
+    .argument('<file.bin>', 'binary image')
+    .option('--origin <address>', 'address of the first byte', '0')
+    .action((file: string, o: { origin: string }) => io.out(disasmCommand(file, parseCount('--origin', o.origin))));
+
+  p.command('exec')
+    .description('run a binary image on bare metal from reset (ring 0, paging off, pc 0)')
+    .argument('<file.bin>', 'binary image')
+    .option('--max-instructions <n>', 'instruction budget (a guest that never stops is ended)', '100000000')
+    .option('--json', 'print the result as JSON', false)
+    .addOption(variantOption())
+    .option('--memory <bytes>', 'physical memory size', String(8 * 1024 * 1024))
+    .option('--tlb <entries>', 'TLB entries (a power of two)', '64')
+    .action((file: string, o: { maxInstructions: string; json: boolean; isa: 'default' | 'virtualizable'; memory: string; tlb: string }) => {
+      const memoryBytes = parseCount('--memory', o.memory, 4096);
+      if (memoryBytes % 4096 !== 0) throw new CliError(`--memory must be a multiple of 4096, got ${memoryBytes}`);
+      const tlbEntries = parseCount('--tlb', o.tlb, 1);
+      if ((tlbEntries & (tlbEntries - 1)) !== 0 || tlbEntries > 65536) throw new CliError(`--tlb must be a power of two between 1 and 65536, got ${tlbEntries}`);
+      const r = execCommand(file, {
+        maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1),
+        json: o.json,
+        variant: o.isa,
+        memoryBytes,
+        tlbEntries,
+      });
+      io.out(r.text);
+      setExit(r.exitCode);
+    });
+
+  p.command('isa')
+    .description('the Popek-Goldberg report: classification, Theorems 1 and 3, demonstrated violations')
+    .addOption(new Option('--variant <variant>', 'ISA variant').choices(['default', 'virtualizable']).default('default'))
+    .option('--json', 'print the report as JSON', false)
+    .action((o: { variant: 'default' | 'virtualizable'; json: boolean }) => {
+      const r = isaReport(o.variant);
+      io.out(o.json ? JSON.stringify(r, null, 2) : renderIsaReport(r));
+    });
+
+  return p;
+};
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+export const main = async (argv: readonly string[], io: Io = processIo): Promise<number> => {
+  let code: number = ExitCode.ok;
+  try {
+    await program(io, (c) => (code = c)).parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are not errors
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (e instanceof CliError) {
+      io.err(`ringlab: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`ringlab: internal error: ${(e as Error).message ?? String(e)}`);
+    if (process.env.RINGLAB_DEBUG) io.err(String((e as Error).stack));
+    else io.err('(set RINGLAB_DEBUG=1 for the stack trace, and please report it)');
+    return ExitCode.internal;
+  }
+};

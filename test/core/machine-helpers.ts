@@ -1,0 +1,155 @@
+/**
+ * Shared helpers of the machine tests: assemble a snippet, load it at address 0, run it with
+ * an instruction budget and hand back the machine for inspection.
+ *
+ * Snippets see a few constants (passed as assembler defines): gate flag words made with
+ * `gateFlags`, flag bits and the device ports, so that an IDT can be written in the snippet
+ * itself:
+ * ```
+ *         .org IDT + 14*8
+ *         .word pf_handler, KGATE
+ * ```
+ */
+import * as E from 'fp-ts/Either';
+import { assemble, formatAsmError, type Program } from '../../core/asm';
+import { gateFlags } from '../../core/cpu/idt';
+import { Machine, type MachineConfig } from '../../core/cpu/machine';
+import type { StopReason } from '../../core/cpu/stop';
+import { Port } from '../../core/devices/ports';
+import { Flag } from '../../core/isa/table';
+
+/** Gate flag words (present; `dpl`: lowest ring allowed to INT through it; `ring` of the handler). */
+export const GATES = {
+  /** interrupt gate, DPL 0, handler in ring 0 */
+  KGATE: gateFlags({ dpl: 0, ring: 0 }),
+  /** interrupt gate, DPL 3 (INT n allowed from ring 3), handler in ring 0 */
+  UGATE: gateFlags({ dpl: 3, ring: 0 }),
+  /** trap gate (keeps IF), DPL 0, handler in ring 0 */
+  KTRAP: gateFlags({ dpl: 0, ring: 0, trap: true }),
+  /** trap gate, DPL 3, handler in ring 0 */
+  UTRAP: gateFlags({ dpl: 3, ring: 0, trap: true }),
+  /** interrupt gate, DPL 3, handler in ring 3 */
+  RING3GATE: gateFlags({ dpl: 3, ring: 3 }),
+} as const;
+
+/** Where snippets put their interrupt descriptor table by convention (after at most 2 KiB of code). */
+export const IDT = 0x800;
+
+/** Constants every snippet can use. */
+export const DEFINES: Readonly<Record<string, number>> = {
+  ...GATES,
+  IDT,
+  F_CF: Flag.CF,
+  F_ZF: Flag.ZF,
+  F_SF: Flag.SF,
+  F_IF: Flag.IF,
+  F_OF: Flag.OF,
+  F_IOPL: Flag.IOPL,
+  IOPL1: 1 << 12,
+  IOPL3: 3 << 12,
+  PIC_CMD: Port.picCommand,
+  PIC_MASK: Port.picMask,
+  TIMER: Port.timerPeriod,
+  BLK_SECTOR: Port.blockSector,
+  BLK_ADDR: Port.blockAddress,
+  BLK_CMD: Port.blockCommand,
+  CONSOLE: Port.consoleData,
+  CONSOLE_STATUS: Port.consoleStatus,
+  MARKER: Port.regionMarker,
+  POWER: Port.power,
+};
+
+/** Assemble a snippet at `origin` (default 0); throws with the formatted errors if it does not assemble. */
+export const assembleSnippet = (source: string, defines: Readonly<Record<string, number>> = {}, origin = 0): Program => {
+  const r = assemble(source, { file: 'snippet.s', defines: { ...DEFINES, ...defines }, origin });
+  if (E.isLeft(r)) throw new Error(`snippet does not assemble:\n${r.left.map(formatAsmError).join('\n')}`);
+  return r.right;
+};
+
+const SYMBOLS = new WeakMap<Machine, Record<string, number>>();
+
+/** Address of a label of the snippet a machine was booted with. */
+export const sym = (m: Machine, name: string): number => {
+  const v = SYMBOLS.get(m)?.[name];
+  if (v === undefined) throw new Error(`no label '${name}' in the snippet`);
+  return v;
+};
+
+/** Options of {@link boot} and {@link runSnippet}. */
+export interface SnippetOptions extends MachineConfig {
+  /** extra assembler defines */
+  readonly defines?: Readonly<Record<string, number>>;
+  /** called after loading, before running (machine state, VMCS, handlers ...) */
+  readonly setup?: (m: Machine) => void;
+  /** instruction budget of the run (default 10 000) */
+  readonly budget?: number;
+}
+
+/** Default physical memory of test machines: 256 KiB keeps machine creation cheap. */
+export const TEST_MEMORY = 0x40000;
+
+/** Assemble a snippet and load it at physical address 0 of a fresh machine (not run). */
+export const boot = (source: string, o: SnippetOptions = {}): Machine => {
+  const m = new Machine({ memoryBytes: TEST_MEMORY, ...o });
+  const p = assembleSnippet(source, o.defines);
+  m.load(0, p.bytes);
+  SYMBOLS.set(m, p.symbols);
+  o.setup?.(m);
+  return m;
+};
+
+/** Assemble, load at 0, run with a budget; returns the machine (its `stopReason` says why it stopped). */
+export const runSnippet = (source: string, o: SnippetOptions = {}): Machine => {
+  const m = boot(source, o);
+  m.run(o.budget ?? 10_000);
+  return m;
+};
+
+/** Why the machine stopped (fails if it has not run). */
+export const stopOf = (m: Machine): StopReason => {
+  if (m.stopReason === null) throw new Error('the machine has not stopped');
+  return m.stopReason;
+};
+
+/** The 32-bit word at physical address `pa`, unsigned. */
+export const word = (m: Machine, pa: number): number => m.memory.read32(pa) >>> 0;
+
+/** The `n` words at physical addresses pa, pa+4, ..., unsigned. */
+export const wordsAt = (m: Machine, pa: number, n: number): number[] =>
+  Array.from({ length: n }, (_, i) => word(m, pa + 4 * i));
+
+/** A register as an unsigned number. */
+export const u32 = (m: Machine, r: number): number => m.regs[r] >>> 0;
+
+/** Write a word into physical memory (page tables and data prepared by a test). */
+export const poke = (m: Machine, pa: number, v: number): void => m.memory.write32(pa, v);
+
+/** The arithmetic flags set in `flags`, in the order CF|ZF|SF|OF ('' when none). */
+export const arith = (flags: number): string =>
+  (
+    [
+      ['CF', Flag.CF],
+      ['ZF', Flag.ZF],
+      ['SF', Flag.SF],
+      ['OF', Flag.OF],
+    ] as const
+  )
+    .filter(([, bit]) => (flags & bit) !== 0)
+    .map(([name]) => name)
+    .join('|');
+
+/**
+ * Assembly that leaves ring 0 by IRET: builds the frame (sp, flags, cs, pc) on the current
+ * stack and returns to `entry` at ring `cpl`. Exactly 9 instructions; clobbers r1.
+ */
+export const iretTo = (o: { entry: string; sp: number; cpl?: number; flags?: string | number }): string => `
+        li r1, ${o.sp}
+        push r1
+        li r1, ${o.flags ?? 0}
+        push r1
+        li r1, ${o.cpl ?? 3}
+        push r1
+        lea r1, ${o.entry}
+        push r1
+        iret
+`;
