@@ -61,7 +61,7 @@ export const interpret = (m: Machine): void => {
   const checkpoint = m.checkpoint;
   let pc = m.pc;
   let time = m.time;
-  const start = time;
+  let start = time;
   const nonRoot = m.nonRoot;
   // translation of the current code page: linear page number and physical base
   let codeVpn = -1;
@@ -100,7 +100,7 @@ export const interpret = (m: Machine): void => {
       if (p !== PRIV_NONE && cpl !== 0 && (p === PRIV_KERNEL || cpl > ((m.flags >>> 12) & 3)))
         throw new GuestFault(Vector.generalProtection, 0, 0, `privileged instruction '${MNEMONIC_BY_OPCODE[op]}' at CPL ${cpl}`);
       const a = (w >>> 20) & 15;
-      let system = false;
+      let exec: Sem.Exec | null = null;
     switch (op as Opcode) {
       case 0x01 /* nop */: break;
       case 0x02 /* mov */: regs[a] = regs[(w >>> 16) & 15]; break;
@@ -150,33 +150,44 @@ export const interpret = (m: Machine): void => {
       case 0x35 /* callr */: { const t = regs[a]; m.push(next); next = t; break; }
       case 0x36 /* jmpr */: next = regs[a]; break;
       case 0x37 /* ret */: next = m.pop(); break;
-      case 0x42 /* sidt */: regs[a] = m.idtBase; break;
-      case 0x43 /* smsw */: regs[a] = m.cr[0]; break;
-      case 0x44 /* rdcpl */: regs[a] = m.cpl; break;
-      case 0x38 /* int */: m.pc = pc; m.next = next; S.execInt(m, w, imm); next = m.next; system = true; break;
-      case 0x39 /* vmcall */: m.pc = pc; m.next = next; S.execVmcall(m, w, imm); next = m.next; system = true; break;
-      case 0x40 /* pushf */: m.pc = pc; S.execPushf(m, w, imm); system = true; break;
-      case 0x41 /* popf */: m.pc = pc; S.execPopf(m, w, imm); system = true; break;
-      case 0x50 /* cli */: m.pc = pc; S.execCli(m, w, imm); system = true; break;
-      case 0x51 /* sti */: m.pc = pc; S.execSti(m, w, imm); system = true; break;
-      case 0x52 /* hlt */: m.pc = pc; m.next = next; S.execHlt(m, w, imm); system = true; break;
-      case 0x53 /* rdcr */: m.pc = pc; m.next = next; S.execRdcr(m, w, imm); system = true; break;
-      case 0x54 /* wrcr */: m.pc = pc; m.next = next; S.execWrcr(m, w, imm); system = true; break;
-      case 0x55 /* lidt */: m.pc = pc; m.next = next; S.execLidt(m, w, imm); system = true; break;
-      case 0x56 /* invlpg */: m.pc = pc; m.next = next; S.execInvlpg(m, w, imm); system = true; break;
-      case 0x57 /* in */: m.pc = pc; m.next = next; S.execIn(m, w, imm); system = true; break;
-      case 0x58 /* out */: m.pc = pc; m.next = next; S.execOut(m, w, imm); system = true; break;
-      case 0x59 /* iret */: m.pc = pc; m.next = next; S.execIret(m, w, imm); next = m.next; system = true; break;
+      case 0x42 /* sidt */: exec = S.execSidt; break;
+      case 0x43 /* smsw */: exec = S.execSmsw; break;
+      case 0x44 /* rdcpl */: exec = S.execRdcpl; break;
+      case 0x38 /* int */: exec = S.execInt; break;
+      case 0x39 /* vmcall */: exec = S.execVmcall; break;
+      case 0x40 /* pushf */: exec = S.execPushf; break;
+      case 0x41 /* popf */: exec = S.execPopf; break;
+      case 0x50 /* cli */: exec = S.execCli; break;
+      case 0x51 /* sti */: exec = S.execSti; break;
+      case 0x52 /* hlt */: exec = S.execHlt; break;
+      case 0x53 /* rdcr */: exec = S.execRdcr; break;
+      case 0x54 /* wrcr */: exec = S.execWrcr; break;
+      case 0x55 /* lidt */: exec = S.execLidt; break;
+      case 0x56 /* invlpg */: exec = S.execInvlpg; break;
+      case 0x57 /* in */: exec = S.execIn; break;
+      case 0x58 /* out */: exec = S.execOut; break;
+      case 0x59 /* iret */: exec = S.execIret; break;
       default: {
         const unreachable: never = op as never;
         throw new Error(`internal error: opcode ${unreachable} has no semantics`);
       }
     }
+      if (exec !== null) {
+        // system instructions see exact time and counts, and may change pc, CPL or mode
+        m.retiredByRing[cpl] += time - start;
+        if (nonRoot) m.retiredNonRoot += time - start;
+        start = time;
+        m.time = time;
+        m.pc = pc;
+        m.next = next;
+        exec(m, w, imm);
+        next = m.next;
+      }
       regs[0] = 0;
       time++;
       pc = next;
       // only system instructions can stop the machine, halt it or make an interrupt deliverable
-      if (system || time >= checkpoint) break;
+      if (exec !== null || time >= checkpoint) break;
     }
   } catch (e) {
     // a faulting instruction did not retire: time was not advanced and pc still points at it

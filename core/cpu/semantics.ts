@@ -101,7 +101,32 @@ export const execVmcall: Exec = (m) => {
   };
 
 /** Semantics of `pushf`. */
-export const execPushf: Exec = (m) => m.push(m.flags);
+export const execPushf: Exec = (m) => {
+  m.push(m.flags);
+  if (m.cpl > 0) sensitive(m, 'pushf', m.flags);
+};
+
+/** Report a sensitive instruction that ran outside ring 0. */
+const sensitive = (m: Machine, mnemonic: 'pushf' | 'popf' | 'iret' | 'sidt' | 'smsw' | 'rdcpl', value: number): void =>
+  m.events.emit({ kind: 'sensitive', t: m.time, mnemonic, pc: m.pc, cpl: m.cpl, value });
+
+/** Semantics of `sidt`. */
+export const execSidt: Exec = (m, w) => {
+  m.regs[A(w)] = m.idtBase;
+  if (m.cpl > 0) sensitive(m, 'sidt', m.idtBase);
+};
+
+/** Semantics of `smsw`. */
+export const execSmsw: Exec = (m, w) => {
+  m.regs[A(w)] = m.cr[0];
+  if (m.cpl > 0) sensitive(m, 'smsw', m.cr[0]);
+};
+
+/** Semantics of `rdcpl`. */
+export const execRdcpl: Exec = (m, w) => {
+  m.regs[A(w)] = m.cpl;
+  if (m.cpl > 0) sensitive(m, 'rdcpl', m.cpl);
+};
 
 /** Semantics of `popf`. */
 export const execPopf: Exec = (m) => {
@@ -113,6 +138,7 @@ export const execPopf: Exec = (m) => {
     m.flags = (m.flags & keep) | (v & allowed & ~keep);
     m.regs[15] = (m.regs[15] + 4) | 0;
     m.interruptCheck = true;
+    if (m.cpl > 0) sensitive(m, 'popf', v);
   };
 
 /** Semantics of `cli`. */
@@ -207,6 +233,7 @@ export const execIret: Exec = (m) => {
     const from = m.cpl;
     m.flags = (m.flags & keep) | (flags & (ARITH | Flag.IF | Flag.IOPL) & ~keep);
     m.events.emit({ kind: 'iret', t: m.time, fromCpl: from, toCpl: cs });
+    if (from > 0) sensitive(m, 'iret', flags);
     m.regs[15] = newSp;
     m.next = pc;
     m.cpl = cs;

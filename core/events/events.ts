@@ -20,7 +20,13 @@ export type MachineEvent =
   | { readonly kind: 'halt'; readonly t: number; readonly pc: number }
   | { readonly kind: 'vm-entry'; readonly t: number }
   | { readonly kind: 'vm-exit'; readonly t: number; readonly exit: VmExit }
-  | { readonly kind: 'region'; readonly t: number; readonly mark: 'start' | 'end' };
+  | { readonly kind: 'region'; readonly t: number; readonly mark: 'start' | 'end' }
+  /**
+   * a sensitive-but-unprivileged instruction ran outside ring 0 without trapping; `value` is
+   * what it pushed, popped (the flags) or read. A monitor compares it with its virtual CPU
+   * to find where equivalence broke.
+   */
+  | { readonly kind: 'sensitive'; readonly t: number; readonly mnemonic: 'pushf' | 'popf' | 'iret' | 'sidt' | 'smsw' | 'rdcpl'; readonly pc: number; readonly cpl: number; readonly value: number };
 
 /** Kind of a discrete event. */
 export type MachineEventKind = MachineEvent['kind'];
@@ -43,6 +49,8 @@ export interface EventCounts {
   controlRegisterWrites: Breakdown;
   halts: number;
   vm: { entries: number; exits: Breakdown };
+  /** sensitive-but-unprivileged instructions run outside ring 0, by mnemonic */
+  sensitive: Breakdown;
 }
 
 /** Fresh zeroed counts. */
@@ -58,6 +66,7 @@ export const emptyCounts = (): EventCounts => ({
   controlRegisterWrites: {},
   halts: 0,
   vm: { entries: 0, exits: {} },
+  sensitive: {},
 });
 
 const bump = (b: Breakdown, key: string | number): void => {
@@ -78,6 +87,7 @@ const counters: { [K in MachineEventKind]: (c: EventCounts, e: Extract<MachineEv
   'vm-entry': (c) => void c.vm.entries++,
   'vm-exit': (c, e) => bump(c.vm.exits, e.exit.reason),
   region: () => undefined,
+  sensitive: (c, e) => bump(c.sensitive, e.mnemonic),
 };
 
 /** A listener for discrete events (tracing, strategies). */

@@ -8,6 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { asmCommand, disasmCommand } from './commands/asm';
 import { execCommand } from './commands/exec';
 import { isaReport, renderIsaReport } from './commands/isa';
+import { listCommand } from './commands/list';
+import { runCommand } from './commands/run';
+import { DEFAULT_PROFILE } from '../../core/cost/profile';
 import { CliError, ExitCode } from './errors';
 import { parseCount } from './io';
 
@@ -81,6 +84,28 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
       const r = isaReport(o.variant);
       io.out(o.json ? JSON.stringify(r, null, 2) : renderIsaReport(r));
     });
+
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  p.command('run')
+    .description('run one workload under one strategy and compare it with native')
+    .requiredOption('--strategy <name>', 'strategy (see `ringlab list`)')
+    .requiredOption('--workload <name>', 'workload (see `ringlab list`)')
+    .option('--profile <name>', 'cost profile (a shipped name or a .json path)', DEFAULT_PROFILE)
+    .option('--param <k=v>', 'workload parameter (repeatable), e.g. n=1000', collect, [] as string[])
+    .option('--option <k=v>', 'strategy option (repeatable)', collect, [] as string[])
+    .addOption(variantOption())
+    .option('--max-instructions <n>', 'instruction budget', '200000000')
+    .option('--json', 'print the result as JSON', false)
+    .action((o: { strategy: string; workload: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; json: boolean }) => {
+      const r = runCommand({ ...o, maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1) });
+      io.out(r.text);
+      setExit(r.exitCode);
+    });
+
+  p.command('list')
+    .description('list strategies (with options), workloads (with parameters) and cost profiles')
+    .option('--json', 'print as JSON', false)
+    .action((o: { json: boolean }) => io.out(listCommand(o.json)));
 
   return p;
 };

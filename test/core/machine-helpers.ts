@@ -153,3 +153,77 @@ export const iretTo = (o: { entry: string; sp: number; cpl?: number; flags?: str
         push r1
         iret
 `;
+
+/** Page-table entry bits, written out for the tests. */
+export const P = 1;
+export const W = 2;
+export const U = 4;
+export const A = 0x20;
+export const D = 0x40;
+
+/** Where paging tests put their page directory and (single) page table by convention. */
+export const PD = 0x30000;
+export const PT = 0x31000;
+
+/** Assembly that loads cr3 with {@link PD} and turns paging on (4 instructions; clobbers r1). */
+export const PAGING_ON = `
+        li r1, ${PD}
+        wrcr cr3, r1
+        li r1, 1
+        wrcr cr0, r1
+`;
+
+/**
+ * Build page tables in physical memory for the first 4 MiB of linear addresses: one
+ * directory entry (at `pd`, pointing at `pt`, with `pdeFlags`) and one table entry per
+ * mapping `[linear address, physical address, flags]`.
+ */
+export const mapPages = (
+  m: Machine,
+  mappings: readonly (readonly [va: number, pa: number, flags: number])[],
+  o: { pd?: number; pt?: number; pdeFlags?: number } = {},
+): void => {
+  const pd = o.pd ?? PD;
+  const pt = o.pt ?? PT;
+  poke(m, pd, pt | (o.pdeFlags ?? P | W | U));
+  for (const [va, pa, flags] of mappings) {
+    if (va >>> 22 !== 0) throw new Error('mapPages maps the first 4 MiB only');
+    poke(m, pt + ((va >>> 12) & 0x3ff) * 4, (pa & ~0xfff) | flags);
+  }
+};
+
+/** Identity mappings of the pages in [from, to) with `flags`. */
+export const identity = (from: number, to: number, flags: number): [number, number, number][] => {
+  const r: [number, number, number][] = [];
+  for (let a = from; a < to; a += 0x1000) r.push([a, a, flags]);
+  return r;
+};
+
+/**
+ * Assembly of an IDT at {@link IDT}: gates by vector, each a handler label and optionally
+ * a flag-word constant (default KGATE). Emits `.org`/`.word` lines in vector order; it must
+ * come last in a snippet.
+ */
+export const idt = (gates: Readonly<Record<number, string | readonly [handler: string, flags: string]>>): string =>
+  Object.entries(gates)
+    .map(([v, g]) => [Number(v), typeof g === 'string' ? [g, 'KGATE'] : g] as const)
+    .sort(([a], [b]) => a - b)
+    .map(([v, [handler, flags]]) => `        .org IDT + ${v}*8\n        .word ${handler}, ${flags}\n`)
+    .join('');
+
+/**
+ * Ring-0 prologue of the ring-3 tests: kernel stack 0x2000 (also cr4, the stack for entering
+ * ring 0 from outside), the IDT at {@link IDT}, `setup`, then IRET to the label `user` at
+ * `cpl` with sp 0x3000 and `flags`. 14 instructions plus those of `setup`; the label `user`
+ * follows it.
+ */
+export const enterUser = (flags: string | number = 0, setup = '', cpl = 3): string => `
+        li sp, 0x2000
+        li r1, 0x2000
+        wrcr cr4, r1
+        li r1, IDT
+        lidt r1
+${setup}
+${iretTo({ entry: 'user', sp: 0x3000, flags, cpl })}
+user:
+`;

@@ -1,0 +1,93 @@
+/**
+ * CPU cost profiles: data files (core/profiles/*.json), one per CPU generation, giving the
+ * clock frequency and the cycles of each event kind, every number with its source.
+ * Decoded with io-ts at load time.
+ * @category Cost
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { formatValidationErrors } from '../../experiments/codec/report';
+
+/** Event kinds a profile prices. */
+export const COST_KEYS = [
+  'instruction',
+  'pageWalkReference',
+  'tlbFlush',
+  'exceptionDelivery',
+  'softwareInterrupt',
+  'iret',
+  'ioPort',
+  'privilegedInstruction',
+  'vmExitRoundTrip',
+  'vmmEmulation',
+  'monitorTrapRoundTrip',
+  'hypercall',
+  'hypercallPerUpdate',
+  'upcall',
+  'translationPerInstruction',
+  'callout',
+  'translationCacheLookup',
+  'hiddenPageFault',
+  'traceFault',
+  'shadowPageTableUpdate',
+] as const;
+
+/** A priced event kind. */
+export type CostKey = (typeof COST_KEYS)[number];
+
+const Cost = t.type({ cycles: t.number, source: t.string });
+
+const costsCodec = t.type(Object.fromEntries(COST_KEYS.map((k) => [k, Cost])) as Record<CostKey, typeof Cost>);
+
+/** io-ts codec of a profile file. */
+export const CostProfileCodec = t.type({
+  name: t.string,
+  description: t.string,
+  frequencyHz: t.number,
+  features: t.type({ vtx: t.boolean, nestedPaging: t.boolean }),
+  costs: costsCodec,
+});
+
+/** A decoded cost profile. */
+export type CostProfile = t.TypeOf<typeof CostProfileCodec>;
+
+/** Folder of the shipped profiles. */
+export const PROFILE_DIR = path.join(__dirname, '..', 'profiles');
+
+/** Names of the shipped profiles, in chronological order. */
+export const PROFILE_NAMES = ['netburst-2006', 'core2-2008', 'nehalem-2009', 'skylake-2015', 'modern'] as const;
+
+/** Default profile: the machine of Adams & Agesen (ASPLOS 2006). */
+export const DEFAULT_PROFILE = 'netburst-2006';
+
+const cache = new Map<string, CostProfile>();
+
+/** Decode a profile from parsed JSON. */
+export const decodeProfile = (json: unknown, origin: string): Either<string, CostProfile> => {
+  const r = CostProfileCodec.decode(json);
+  if (isLeft(r)) return left(`${origin}: invalid cost profile\n${formatValidationErrors(r.left).join('\n')}`);
+  const negative = COST_KEYS.filter((k) => !(r.right.costs[k].cycles >= 0));
+  if (negative.length > 0) return left(`${origin}: costs must be non-negative: ${negative.join(', ')}`);
+  return right(r.right);
+};
+
+/** Load a profile by shipped name or by path to a JSON file. */
+export const loadProfile = (nameOrPath: string): Either<string, CostProfile> => {
+  const hit = cache.get(nameOrPath);
+  if (hit) return right(hit);
+  const isPath = nameOrPath.endsWith('.json') || nameOrPath.includes('/');
+  if (!isPath && !(PROFILE_NAMES as readonly string[]).includes(nameOrPath))
+    return left(`unknown profile '${nameOrPath}'; valid profiles: ${PROFILE_NAMES.join(', ')} (or a path to a profile .json file)`);
+  const file = isPath ? nameOrPath : path.join(PROFILE_DIR, `${nameOrPath}.json`);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    return left(`cannot read profile '${file}': ${(e as Error).message}`);
+  }
+  const r = decodeProfile(json, file);
+  if (!isLeft(r)) cache.set(nameOrPath, r.right);
+  return r;
+};

@@ -1,0 +1,220 @@
+; traps.s - trap entry stubs, the common entry and exit path, and dispatch by vector.
+;
+; Entry: the CPU (or the hypervisor) pushed sp, flags, cs, pc and, for vectors 8, 13 and 14,
+; an error code. The stub pushes a zero error code where there is none, then r1, loads the
+; vector into r1 and joins trap_common, which completes the trap frame (layout.s, TF_*).
+
+; a vector without an error code
+.macro TRAP_STUB name, vector
+\name:
+        push r0
+        push r1
+        li r1, \vector
+        jmp trap_common
+.endm
+
+; a vector whose delivery pushed an error code
+.macro TRAP_STUB_ERR name, vector
+\name:
+        push r1
+        li r1, \vector
+        jmp trap_common
+.endm
+
+        TRAP_STUB      de_stub,      VEC_DE
+        TRAP_STUB      ud_stub,      VEC_UD
+        TRAP_STUB_ERR  df_stub,      VEC_DF
+        TRAP_STUB_ERR  gp_stub,      VEC_GP
+        TRAP_STUB_ERR  pf_stub,      VEC_PF
+        TRAP_STUB      timer_stub,   VEC_TIMER
+        TRAP_STUB      console_stub, VEC_CONSOLE
+        TRAP_STUB      block_stub,   VEC_BLOCK
+        TRAP_STUB      syscall_stub, VEC_SYSCALL
+        TRAP_STUB      unknown_stub, -1
+
+trap_common:
+        push r2
+        push r3
+        push r4
+        push r5
+        push r6
+        push r7
+        push r8
+        push r9
+        push r10
+        push r11
+        push r12
+        push r13
+        push r14
+        push r1
+        mov r1, sp
+        call trap_dispatch
+; the way out of every trap, and the first return of a new process (see swtch)
+trap_return:
+        addi sp, sp, 4
+        pop r14
+        pop r13
+        pop r12
+        pop r11
+        pop r10
+        pop r9
+        pop r8
+        pop r7
+        pop r6
+        pop r5
+        pop r4
+        pop r3
+        pop r2
+        TRAP_RETURN
+
+; trap_dispatch(r1 = trap frame)
+trap_dispatch:
+        push r8
+        push r9
+        mov r8, r1
+        ld r2, [r8+TF_VEC]
+        cmpi r2, VEC_SYSCALL
+        jz td_syscall
+        cmpi r2, VEC_TIMER
+        jz td_timer
+        cmpi r2, VEC_BLOCK
+        jz td_block
+        cmpi r2, VEC_UPCALL
+        jz td_upcall
+        cmpi r2, VEC_PF
+        jz td_page_fault
+        cmpi r2, VEC_DE
+        jz td_divide_error
+        cmpi r2, VEC_GP
+        jz td_general_protection
+        cmpi r2, VEC_UD
+        jz td_invalid_opcode
+        cmpi r2, VEC_CONSOLE
+        jz td_console
+        cmpi r2, VEC_DF
+        jz td_double_fault
+        li r1, msg_unexpected
+        jmp panic
+
+td_syscall:
+        mov r1, r8
+        call syscall_dispatch
+        jmp td_out
+
+td_timer:
+        call timer_irq
+        jmp td_out
+
+td_block:
+        call block_irq
+        jmp td_out
+
+td_console:
+        li r1, 1
+        EOI r1
+        jmp td_out
+
+; paravirtual event upcall: the delivered event bits are in the error-code slot
+td_upcall:
+        ld r9, [r8+TF_ERR]
+        andi r1, r9, 1 << IRQ_TIMER
+        jz td_upcall_block
+        call timer_irq
+td_upcall_block:
+        andi r1, r9, 1 << IRQ_BLOCK
+        jz td_out
+        call block_irq
+        jmp td_out
+
+td_page_fault:
+        mov r1, r8
+        call page_fault
+        jmp td_out
+
+; a user division by zero is counted and skipped (the instruction is one word), like a
+; signal handler that resumes after it
+td_divide_error:
+        ld r1, [r8+TF_CS]
+        cmpi r1, 3
+        jnz td_kernel_de
+        ld r1, [r8+TF_PC]
+        addi r1, r1, 4
+        st [r8+TF_PC], r1
+        ld r1, [divide_errors]
+        addi r1, r1, 1
+        st [divide_errors], r1
+        jmp td_out
+td_kernel_de:
+        li r1, msg_kernel_de
+        jmp panic
+
+td_general_protection:
+        li r2, msg_kernel_gp
+        jmp td_kill_user
+td_invalid_opcode:
+        li r2, msg_kernel_ud
+        jmp td_kill_user
+td_double_fault:
+        li r1, msg_double_fault
+        jmp panic
+
+; a fault in user mode kills the process; in the kernel it is a bug (r2 = reason)
+td_kill_user:
+        ld r1, [r8+TF_CS]
+        cmpi r1, 3
+        jz td_kill
+        mov r1, r2
+        jmp panic
+td_kill:
+        li r1, EXIT_KILLED
+        call proc_exit
+
+; preempt on the way back to user mode when the timer asked for it
+td_out:
+        ld r1, [r8+TF_CS]
+        cmpi r1, 3
+        jnz td_done
+        ld r1, [need_resched]
+        cmpi r1, 0
+        jz td_done
+        call yield
+td_done:
+        pop r9
+        pop r8
+        ret
+
+.ifndef PARAVIRT
+; Fill the interrupt descriptor table: every gate to unknown_stub, then trap_list.
+idt_fill:
+        li r1, IDT
+        li r2, 256
+        li r3, unknown_stub
+        li r4, GATE_P
+idt_fill_default:
+        st [r1], r3
+        st [r1+4], r4
+        addi r1, r1, 8
+        subi r2, r2, 1
+        jnz idt_fill_default
+        li r1, trap_list
+        li r2, TRAP_LIST_ALL
+idt_fill_list:
+        ld r3, [r1]
+        shli r3, r3, 3
+        addi r3, r3, IDT
+        ld r4, [r1+4]
+        st [r3], r4
+        ld r5, [r1+8]
+        andi r6, r5, 3
+        shli r6, r6, 1
+        ori r6, r6, GATE_P
+        andi r5, r5, TL_TRAP
+        jz idt_fill_gate
+        ori r6, r6, GATE_TRAP
+idt_fill_gate:
+        st [r3+4], r6
+        addi r1, r1, 12
+        subi r2, r2, 1
+        jnz idt_fill_list
+        ret
+.endif

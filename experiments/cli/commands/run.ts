@@ -1,0 +1,91 @@
+/**
+ * `ringlab run --strategy S --workload W [--profile P] [--param k=v ...] [--option k=v ...]
+ * [--isa virtualizable] [--json]`: one run, compared with native.
+ * @category CLI
+ */
+import { isLeft } from 'fp-ts/Either';
+import { CYCLE_CAUSES } from '../../../core/cost/model';
+import type { IsaVariant } from '../../../core/isa/variant';
+import { runOne } from '../../run/run-one';
+import type { RunResult, Tally } from '../../run/result';
+import { CliError, ExitCode } from '../errors';
+import { formatNumber, table } from '../format';
+
+/** Options of `run`. */
+export interface RunOptions {
+  readonly strategy: string;
+  readonly workload: string;
+  readonly profile: string;
+  readonly param: readonly string[];
+  readonly option: readonly string[];
+  readonly isa: IsaVariant;
+  readonly json: boolean;
+  readonly maxInstructions: number;
+}
+
+/** Parse `k=v` pairs; `numeric` requires integer values. */
+export const parsePairs = (flag: string, pairs: readonly string[], numeric: boolean): Record<string, string | number> => {
+  const out: Record<string, string | number> = {};
+  for (const p of pairs) {
+    const m = /^([A-Za-z][\w-]*)=(.+)$/.exec(p);
+    if (!m) throw new CliError(`${flag} expects key=value, got '${p}'`);
+    if (numeric) {
+      const n = Number(m[2].replace(/_/g, ''));
+      if (!Number.isInteger(n)) throw new CliError(`${flag} ${m[1]} must be an integer, got '${m[2]}'`);
+      out[m[1]] = n;
+    } else out[m[1]] = m[2];
+  }
+  return out;
+};
+
+/** Run and render; returns text and exit code. */
+export const runCommand = (o: RunOptions): { text: string; exitCode: number } => {
+  const r = runOne({
+    strategy: o.strategy,
+    workload: o.workload,
+    profile: o.profile,
+    params: parsePairs('--param', o.param, true) as Record<string, number>,
+    options: parsePairs('--option', o.option, false),
+    isa: o.isa,
+    maxInstructions: o.maxInstructions,
+  });
+  if (isLeft(r)) throw new CliError(r.left.join('\n'));
+  const ok = r.right.equivalent && r.right.stop.kind === 'shutdown';
+  return { text: o.json ? JSON.stringify(r.right, null, 2) : renderRun(r.right), exitCode: ok ? ExitCode.ok : ExitCode.failure };
+};
+
+const nonEmpty = (name: string, t: Tally): (string | number)[] | null =>
+  t.total === 0 ? null : [name, t.total, Object.entries(t.by).filter(([, v]) => v !== 0).map(([k, v]) => `${k}:${formatNumber(v)}`).join(' ')];
+
+/** Human-readable form of a run. */
+export const renderRun = (r: RunResult): string => {
+  const opts = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(' ');
+  const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ');
+  const head = [
+    `strategy   ${r.strategy}${opts ? ` (${opts})` : ''}`,
+    `workload   ${r.workload}${params ? ` (${params})` : ''}`,
+    `profile    ${r.profile}${r.isa !== 'default' ? `, ISA ${r.isa}` : ''}`,
+    `stop       ${r.stop.message}`,
+    `equivalent ${r.equivalent ? 'yes' : `NO: ${r.divergence}`}`,
+    `slowdown   ${r.slowdown === null ? 'n/a' : `${formatNumber(r.slowdown)}x native (measured region)`}`,
+    `cycles     ${formatNumber(r.cycles.total)} total, ${formatNumber(r.cycles.region)} in the measured region, ${formatNumber(r.cycles.perOperation)} per operation`,
+    `guest      ${formatNumber(r.guest.instructions)} instructions (ring 0: ${formatNumber(r.guest.byRing[0])}, ring 1: ${formatNumber(r.guest.byRing[1])}, ring 3: ${formatNumber(r.guest.byRing[3])})`,
+    `host       ${formatNumber(r.host.wallMs)} ms, ${formatNumber(r.host.mips)} guest MIPS`,
+  ];
+  const ev = Object.entries(r.events)
+    .map(([k, t]) => nonEmpty(k, t as Tally))
+    .filter((x): x is (string | number)[] => x !== null);
+  const cyc = CYCLE_CAUSES.filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((c) => [
+    c,
+    r.cycles.regionBreakdown[c] ?? 0,
+    r.cycles.breakdown[c] ?? 0,
+  ]);
+  return [
+    `console:\n${r.console}${r.console.endsWith('\n') || r.console === '' ? '' : '\n'}`,
+    ...head,
+    '',
+    table(['event', 'total', 'breakdown'], ev),
+    '',
+    table(['cycles by cause', 'measured region', 'whole run'], cyc),
+  ].join('\n');
+};

@@ -1,0 +1,180 @@
+/**
+ * Run one workload under one strategy on one profile, and compare it with native: the
+ * measured-region cycles give the slowdown, the console output, exit code and result
+ * digest give the equivalence verdict (Popek & Goldberg's equivalence property).
+ * @category Runner
+ */
+import { createHash } from 'crypto';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import { Machine } from '../../core/cpu/machine';
+import { describeStop } from '../../core/cpu/stop';
+import { diffEvents, modelCycles, type RunEvents } from '../../core/cost/model';
+import { loadProfile, type CostProfile } from '../../core/cost/profile';
+import { bootImage, readResult, WORKLOADS, GUEST_MEMORY_BYTES } from '../../core/guest/boot';
+import type { IsaVariant } from '../../core/isa/variant';
+import { resolveOptions } from '../../strategies/options';
+import { findStrategy } from '../../strategies/registry';
+import type { Strategy } from '../../strategies/strategy';
+import { eventsView } from './events-view';
+import type { RunResult } from './result';
+
+/** What to run. */
+export interface RunSpec {
+  readonly strategy: string;
+  readonly options?: Readonly<Record<string, string | number>>;
+  readonly workload: string;
+  readonly params?: Readonly<Record<string, number>>;
+  readonly profile: string;
+  readonly isa?: IsaVariant;
+  /** instruction budget; a guest that does not stop within it ends the run */
+  readonly maxInstructions?: number;
+  /** a strategy object to use instead of looking `strategy` up (extension modules) */
+  readonly strategyImpl?: Strategy;
+}
+
+/** Default instruction budget of a run. */
+export const DEFAULT_BUDGET = 200_000_000;
+
+/** Resolve workload parameters: defaults filled, unknown names and out-of-range values refused. */
+export const resolveParams = (workload: string, given: Readonly<Record<string, number>>): Either<string[], Record<string, number>> => {
+  const w = (WORKLOADS as Record<string, (typeof WORKLOADS)[keyof typeof WORKLOADS]>)[workload];
+  if (!w) return left([`unknown workload '${workload}'; valid workloads: ${Object.keys(WORKLOADS).join(', ')}`]);
+  const errors: string[] = [];
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(given))
+    if (!(k in w.params)) errors.push(`workload '${workload}' has no parameter '${k}'; its parameters: ${Object.keys(w.params).join(', ')}`);
+  for (const [k, p] of Object.entries(w.params) as [string, { default: number; min: number; max: number }][]) {
+    const v = given[k] ?? p.default;
+    if (!Number.isInteger(v) || v < p.min || v > p.max)
+      errors.push(`parameter ${k}=${v} of workload '${workload}' is out of range: expected an integer from ${p.min} to ${p.max}`);
+    else out[k] = v;
+  }
+  return errors.length > 0 ? left(errors) : right(out);
+};
+
+/** What the guest computed: the part of a run that equivalence compares. */
+interface Outcome {
+  readonly console: string;
+  readonly exitCode: number | null;
+  readonly digest: string;
+  readonly regionCycles: number;
+}
+
+const baselines = new Map<string, Outcome>();
+
+/** Simulate a run; returns the result without comparing to native. */
+const simulate = (
+  strategy: Strategy,
+  options: Readonly<Record<string, string | number>>,
+  workload: string,
+  params: Record<string, number>,
+  profile: CostProfile,
+  isa: IsaVariant,
+  budget: number,
+): Either<string, { result: Omit<RunResult, 'slowdown' | 'equivalent' | 'divergence'>; outcome: Outcome }> => {
+  const image = bootImage({ workload, n: params.n, build: strategy.kernelBuild });
+  if (isLeft(image)) return left(image.left);
+  const machine = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + strategy.reservedBytes, variant: isa });
+  image.right.loadInto(machine);
+  const vm = strategy.start({ machine, profile, options, guestMemoryBytes: GUEST_MEMORY_BYTES, entry: 0 });
+  const snapshot = (): RunEvents => ({ machine: machine.counts(), vmm: vm.vmmEvents() });
+  const marks: { start?: RunEvents; end?: RunEvents } = {};
+  machine.events.listen((e) => {
+    if (e.kind === 'region') marks[e.mark] = snapshot();
+  });
+  const t0 = performance.now();
+  const stop = vm.run(budget);
+  const wallMs = performance.now() - t0;
+  const all = snapshot();
+  const cycles = modelCycles(all, profile);
+  const region = marks.start ? diffEvents(marks.start, marks.end ?? all) : all;
+  const regionCycles = modelCycles(region, profile);
+  const result = readResult(machine);
+  const exitCode = stop.kind === 'shutdown' ? stop.exitCode : null;
+  const digest = createHash('sha256')
+    .update(result.bytes)
+    .update(String(result.exitCode))
+    .digest('hex');
+  const instructions = all.machine.retiredByRing.reduce((a, v) => a + v, 0);
+  const n = params.n ?? 1;
+  return right({
+    result: {
+      strategy: strategy.name,
+      options,
+      workload,
+      params,
+      profile: profile.name,
+      isa,
+      stop: { ...stop, message: describeStop(stop) },
+      exitCode,
+      guest: {
+        instructions,
+        byRing: all.machine.retiredByRing,
+        regionInstructions: region.machine.retiredByRing.reduce((a, v) => a + v, 0),
+      },
+      events: eventsView(all),
+      cycles: {
+        total: cycles.total,
+        breakdown: cycles.breakdown,
+        region: regionCycles.total,
+        regionBreakdown: regionCycles.breakdown,
+        perOperation: n > 0 ? regionCycles.total / n : 0,
+      },
+      regionSeconds: regionCycles.total / profile.frequencyHz,
+      console: machine.console.text(),
+      digest,
+      host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
+    },
+    outcome: { console: machine.console.text(), exitCode, digest, regionCycles: regionCycles.total },
+  });
+};
+
+/** The first difference between an outcome and native's, or null. */
+const divergence = (native: Outcome, o: Outcome): string | null => {
+  if (o.console !== native.console) {
+    let i = 0;
+    while (i < o.console.length && o.console[i] === native.console[i]) i++;
+    return `console output differs at byte ${i}: native ${JSON.stringify(native.console.slice(i, i + 40))}, got ${JSON.stringify(o.console.slice(i, i + 40))}`;
+  }
+  if (o.exitCode !== native.exitCode) return `exit code differs: native ${native.exitCode}, got ${o.exitCode}`;
+  if (o.digest !== native.digest) return `result digest differs: native ${native.digest.slice(0, 16)}..., got ${o.digest.slice(0, 16)}...`;
+  return null;
+};
+
+/** Run one spec; errors are bad input (unknown names, bad values), all reported at once. */
+export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
+  const errors: string[] = [];
+  const strategy = spec.strategyImpl ? right(spec.strategyImpl) : findStrategy(spec.strategy);
+  if (isLeft(strategy)) errors.push(strategy.left);
+  const profile = loadProfile(spec.profile);
+  if (isLeft(profile)) errors.push(profile.left);
+  const params = resolveParams(spec.workload, spec.params ?? {});
+  if (isLeft(params)) errors.push(...params.left);
+  const options = isLeft(strategy) ? null : resolveOptions(strategy.right, spec.options ?? {});
+  if (options && isLeft(options)) errors.push(...options.left);
+  if (errors.length > 0 || isLeft(strategy) || isLeft(profile) || isLeft(params) || !options || isLeft(options)) return left(errors);
+  const refused = strategy.right.check(options.right, profile.right);
+  if (refused !== null) return left([refused]);
+  const isa = spec.isa ?? 'default';
+  const budget = spec.maxInstructions ?? DEFAULT_BUDGET;
+
+  const key = JSON.stringify([spec.workload, params.right, profile.right.name, isa, budget]);
+  let native = baselines.get(key);
+  if (!native) {
+    const base = findStrategy('native');
+    if (isLeft(base)) return left([base.left]);
+    const r = simulate(base.right, {}, spec.workload, params.right, profile.right, isa, budget);
+    if (isLeft(r)) return left([r.left]);
+    native = r.right.outcome;
+    baselines.set(key, native);
+  }
+  const run = simulate(strategy.right, options.right, spec.workload, params.right, profile.right, isa, budget);
+  if (isLeft(run)) return left([run.left]);
+  const why = divergence(native, run.right.outcome);
+  return right({
+    ...run.right.result,
+    slowdown: native.regionCycles > 0 ? run.right.outcome.regionCycles / native.regionCycles : null,
+    equivalent: why === null,
+    divergence: why,
+  });
+};

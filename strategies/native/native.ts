@@ -1,0 +1,26 @@
+/**
+ * `native`: bare metal, the baseline every ratio is against. The unmodified kernel runs in
+ * ring 0 on the machine itself; there is no VMM and so no VMM events.
+ * @category Strategies
+ */
+import { emptyVmmEvents } from '../../core/cost/vmm-events';
+import type { Strategy } from '../strategy';
+
+/** The native strategy. */
+export const native: Strategy = {
+  name: 'native',
+  description: 'bare metal: the unmodified kernel in ring 0, no VMM (the baseline)',
+  kernelBuild: 'native',
+  options: {},
+  reservedBytes: 0,
+  check: () => null,
+  start: (ctx) => {
+    const m = ctx.machine;
+    m.pc = ctx.entry;
+    m.cpl = 0;
+    return {
+      run: (budget) => m.run(budget),
+      vmmEvents: emptyVmmEvents,
+    };
+  },
+};

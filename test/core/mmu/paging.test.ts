@@ -1,0 +1,208 @@
+import { expect } from 'chai';
+import type { Machine } from '../../../core/cpu/machine';
+import {
+  A,
+  D,
+  enterUser,
+  identity,
+  idt,
+  mapPages,
+  P,
+  PAGING_ON,
+  PD,
+  poke,
+  PT,
+  runSnippet,
+  stopOf,
+  sym,
+  U,
+  W,
+  word,
+  wordsAt,
+} from '../machine-helpers';
+
+const pte = (m: Machine, va: number) => word(m, PT + (va >>> 12) * 4);
+
+describe('MMU: two-level paging', () => {
+  describe('enabling paging, walks and accessed/dirty bits', () => {
+    const PROGRAM = `${PAGING_ON}
+        ld r2, [r0+0x5000]
+        hlt`;
+    const setup = (m: Machine) => {
+      mapPages(m, identity(0, 0x6000, P | W));
+      poke(m, 0x5000, 0x1234);
+    };
+
+    it('runs on after cr0.PG is set; exact TLB counts', () => {
+      const m = runSnippet(PROGRAM, { setup });
+      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: 32 });
+      expect(m.regs[2]).to.equal(0x1234);
+      // fetch ld: miss; its immediate word: hit; data: miss; fetch hlt: hit. Before PG: nothing.
+      expect(m.counts().tlb).to.deep.equal({ hits: 2, misses: 2, walkReferences: 4, flushes: 2, invlpg: 0 });
+      expect(m.counts().controlRegisterWrites).to.deep.equal({ cr3: 1, cr0: 1 });
+    });
+
+    it('walks set the accessed bits of the directory and table entries they use, reads leave dirty clear', () => {
+      const m = runSnippet(PROGRAM, { setup });
+      expect(word(m, PD)).to.equal(PT | P | W | U | A);
+      expect(pte(m, 0x0000)).to.equal(0x0000 | P | W | A);
+      expect(pte(m, 0x5000)).to.equal(0x5000 | P | W | A);
+      expect(pte(m, 0x4000)).to.equal(0x4000 | P | W);
+    });
+
+    it('a write sets the dirty bit; the first write after a read re-walks to set it', () => {
+      const m = runSnippet(`${PAGING_ON}
+        ld r2, [r0+0x5000]
+        st [r0+0x5000], r2
+        st [r0+0x5004], r2
+        hlt`, { setup });
+      expect(pte(m, 0x5000)).to.equal(0x5000 | P | W | A | D);
+      expect(pte(m, 0x0000)).to.equal(0x0000 | P | W | A);
+      // misses: code, ld, first st (dirty update); hits: 3 immediates, 3 fetches, second st
+      expect(m.counts().tlb).to.deep.include({ hits: 7, misses: 3, walkReferences: 6 });
+    });
+
+    it('translates through the tables: a linear page maps to another frame', () => {
+      const m = runSnippet(`${PAGING_ON}
+        ld r2, [r0+0x5008]
+        li r3, 0xbeef
+        st [r0+0x500c], r3
+        hlt`, {
+        setup: (m) => {
+          mapPages(m, [...identity(0, 0x1000, P | W), [0x5000, 0x9000, P | W]]);
+          poke(m, 0x9008, 77);
+        },
+      });
+      expect(m.regs[2]).to.equal(77);
+      expect(word(m, 0x900c)).to.equal(0xbeef);
+      expect(word(m, 0x500c)).to.equal(0);
+    });
+
+    it('turning paging off flushes the TLB and translation stops', () => {
+      const m = runSnippet(`${PAGING_ON}
+        ld r2, [r0+0x5000]
+        li r1, 0
+        wrcr cr0, r1
+        ld r3, [r0+0x5000]
+        smsw r4
+        hlt`, {
+        setup: (m) => {
+          mapPages(m, [...identity(0, 0x1000, P | W), [0x5000, 0x9000, P | W]]);
+          poke(m, 0x9000, 9);
+          poke(m, 0x5000, 5);
+        },
+      });
+      expect([m.regs[2], m.regs[3], m.regs[4]]).to.deep.equal([9, 5, 0]);
+      expect(m.counts().tlb.flushes).to.equal(3);
+      expect(m.mmu.paging).to.equal(false);
+    });
+  });
+
+  describe('page-fault error codes (P=1 W=2 U=4 I=16) and cr2', () => {
+    /**
+     * Pages: 0x0000 code+IDT (user RW), 0x1000 kernel stack (supervisor RW), 0x2000 user
+     * stack (user RW), 0x5000 supervisor RW, 0x6000 user read-only, 0x7000 user RW,
+     * 0x8000 not present, 0x9000 supervisor read-only.
+     */
+    const layout = (m: Machine) =>
+      mapPages(m, [
+        [0x0000, 0x0000, P | W | U],
+        [0x1000, 0x1000, P | W],
+        [0x2000, 0x2000, P | W | U],
+        [0x5000, 0x5000, P | W],
+        [0x6000, 0x6000, P | U],
+        [0x7000, 0x7000, P | W | U],
+        [0x9000, 0x9000, P],
+      ]);
+
+    const kernel = (line: string) =>
+      runSnippet(`
+        li sp, 0x2000
+        li r1, IDT
+        lidt r1
+${PAGING_ON}
+        li r3, 0x8000
+fault:  ${line}
+        hlt
+pf:     hlt
+${idt({ 14: 'pf' })}`, { setup: layout });
+
+    const user = (line: string) =>
+      runSnippet(`${enterUser(0, PAGING_ON)}
+        li r3, 0x8000
+fault:  ${line}
+        hlt
+pf:     hlt
+${idt({ 14: 'pf' })}`, { setup: layout });
+
+    /** [what, mode, instruction(s) at label fault, cr2, error code, faulting pc if not 'fault'] */
+    const cases: [string, 'kernel' | 'user', string, number, number, number?][] = [
+      ['read, not present', 'kernel', 'ld r2, [r0+0x8004]', 0x8004, 0],
+      ['write, not present', 'kernel', 'st [r0+0x8008], r2', 0x8008, 2],
+      ['write, read-only page', 'kernel', 'st [r0+0x9000], r2', 0x9000, 3],
+      ['byte write, read-only page', 'kernel', 'stb [r0+0x9003], r2', 0x9003, 3],
+      ['fetch, not present', 'kernel', 'jmpr r3', 0x8000, 16, 0x8000],
+      ['read, directory entry not present', 'kernel', 'ld r2, [r0+0x400000]', 0x400000, 0],
+      ['read, not present', 'user', 'ld r2, [r0+0x8004]', 0x8004, 4],
+      ['read, supervisor page', 'user', 'ld r2, [r0+0x5000]', 0x5000, 5],
+      ['write, supervisor page', 'user', 'st [r0+0x5000], r2', 0x5000, 7],
+      ['write, read-only user page', 'user', 'st [r0+0x6010], r2', 0x6010, 7],
+      ['fetch, not present', 'user', 'jmpr r3', 0x8000, 20, 0x8000],
+      ['fetch, supervisor page', 'user', 'addi r3, r3, 0x1000\njmpr r3', 0x9000, 21, 0x9000],
+      ['push on a read-only page', 'user', 'li sp, 0x7000\nfault2: push r2', 0x6ffc, 7],
+    ];
+    for (const [what, mode, line, address, error, pc] of cases) {
+      it(`${mode} ${what}: error code ${error}, cr2 = 0x${address.toString(16)}`, () => {
+        const m = mode === 'kernel' ? kernel(line) : user(line);
+        expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
+        expect(m.cr[2] >>> 0).to.equal(address);
+        const faultPc = pc ?? (line.includes('fault2') ? sym(m, 'fault2') : sym(m, 'fault'));
+        expect(m.regs[15]).to.equal(0x2000 - 20);
+        expect(wordsAt(m, 0x2000 - 20, 3)).to.deep.equal([error, faultPc, mode === 'kernel' ? 0 : 3]);
+        expect(m.counts().exceptions).to.deep.equal({ 14: 1 });
+      });
+    }
+
+    it('user reads of user pages and writes to writable user pages succeed', () => {
+      const m = runSnippet(`${enterUser(0, PAGING_ON)}
+        ld r2, [r0+0x6000]
+        st [r0+0x7000], r3
+        push r2
+        int 0x80
+sys:    hlt
+pf:     hlt
+${idt({ 14: 'pf', 0x80: ['sys', 'UGATE'] })}`, { setup: layout });
+      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'sys') });
+      expect(m.counts().exceptions).to.deep.equal({});
+    });
+
+    it('a user access is checked against the cached permissions of a TLB entry filled by the kernel', () => {
+      const m = runSnippet(`${enterUser(0, `${PAGING_ON}\nld r2, [r0+0x5000]`)}
+fault:  ld r2, [r0+0x5000]
+pf:     hlt
+${idt({ 14: 'pf' })}`, { setup: layout });
+      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
+      expect(wordsAt(m, 0x2000 - 20, 2)).to.deep.equal([5, sym(m, 'fault')]);
+    });
+
+    it('a directory entry without U makes its pages supervisor-only', () => {
+      const m = runSnippet(`${enterUser(0, PAGING_ON)}
+fault:  ld r2, [r0+0x7000]
+pf:     hlt
+${idt({ 14: 'pf' })}`, {
+        setup: (m) => {
+          mapPages(m, [
+            [0x0000, 0x0000, P | W | U],
+            [0x1000, 0x1000, P | W | U],
+            [0x2000, 0x2000, P | W | U],
+            [0x7000, 0x7000, P | W | U],
+          ], { pdeFlags: P | W });
+        },
+      });
+      // the IRET to ring 3 already faults on its first user fetch at 'fault'
+      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
+      expect(wordsAt(m, 0x2000 - 20, 2)).to.deep.equal([4 | 16 | 1, sym(m, 'fault')]);
+      expect(m.cr[2]).to.equal(sym(m, 'fault'));
+    });
+  });
+});
