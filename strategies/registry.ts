@@ -5,14 +5,18 @@
  */
 import { left, right, type Either } from 'fp-ts/Either';
 import { native } from './native/native';
+import { hardwareAssisted } from './hardware-assisted/hardware-assisted';
+import { trapAndEmulate } from './trap-and-emulate/trap-and-emulate';
 import type { Strategy } from './strategy';
 
 /** Names of the built-in strategies. */
-export type StrategyName = 'native';
+export type StrategyName = 'native' | 'trap-and-emulate' | 'hardware-assisted';
 
 /** The built-in strategies. */
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   native,
+  'trap-and-emulate': trapAndEmulate,
+  'hardware-assisted': hardwareAssisted,
 };
 
 /** Names of the built-in strategies, in registry order. */

@@ -40,6 +40,11 @@ export interface VirtualMachine {
   run(budget: number): StopReason;
   /** The VMM's counters so far (a snapshot). */
   vmmEvents(): VmmEvents;
+  /**
+   * The first place the guest saw behaviour native hardware would not have shown, if the
+   * strategy can tell (trap-and-emulate on a non-virtualizable ISA); null if none.
+   */
+  divergence?(): string | null;
 }
 
 /** A virtualization strategy. */

@@ -5,7 +5,8 @@
  */
 import { Flag, Vector } from '../isa/table';
 import { Access } from '../mmu/pte';
-import { GuestFault } from './fault';
+import { GuestFault, VmExitSignal } from './fault';
+import type { VmExit } from '../vmx/exits';
 import { Gate, GATE_SIZE, HAS_ERROR_CODE } from './idt';
 import type { Machine } from './machine';
 
@@ -38,7 +39,23 @@ export const deliver = (m: Machine, d: Delivery): void => {
   try {
     enter(m, d);
   } catch (e) {
+    if (e instanceof VmExitSignal && m.nonRoot) {
+      m.vmExit({ ...e.exit, pc: m.pc } as VmExit);
+      return;
+    }
     if (!(e instanceof GuestFault)) throw e;
+    if (m.nonRoot && m.vmcs && (m.vmcs.controls.exceptionBitmap & (1 << e.vector)) !== 0) {
+      // a fault while delivering an event exits to the VMM, which re-injects the event (IDT-vectoring information)
+      m.vmExit({
+        reason: 'exception',
+        pc: m.pc,
+        vector: e.vector,
+        errorCode: e.errorCode,
+        faultAddress: e.faultAddress,
+        vectoring: { vector: d.vector, errorCode: d.errorCode, returnPc: d.returnPc, software: d.software },
+      });
+      return;
+    }
     const what = `${e.detail || `vector ${e.vector}`} while delivering vector ${d.vector}`;
     if (d.vector === Vector.doubleFault) {
       const detail = `${what} (the double-fault handler could not be entered)`;

@@ -338,7 +338,8 @@ export class Machine {
     this.mmu.root = g.cr[3];
     this.mmu.nestedRoot = vmcs.nestedRoot ?? -1;
     this.nonRoot = true;
-    this.halted = false;
+    this.halted = vmcs.activityHalted;
+    vmcs.activityHalted = false;
     this.interruptCheck = true;
     this.events.emit({ kind: 'vm-entry', t: this.time });
     const inj = vmcs.injection;

@@ -118,9 +118,14 @@ export const execSidt: Exec = (m, w) => {
 
 /** Semantics of `smsw`. */
 export const execSmsw: Exec = (m, w) => {
-  m.regs[A(w)] = m.cr[0];
-  if (m.cpl > 0) sensitive(m, 'smsw', m.cr[0]);
+  const cr0 = guestCr0(m);
+  m.regs[A(w)] = cr0;
+  if (m.cpl > 0) sensitive(m, 'smsw', cr0);
 };
+
+/** cr0 as software reads it: the VMCS read shadow in non-root mode, if set. */
+const guestCr0 = (m: Machine): number =>
+  m.nonRoot && m.vmcs !== null && m.vmcs.cr0ReadShadow !== null ? m.vmcs.cr0ReadShadow : m.cr[0];
 
 /** Semantics of `rdcpl`. */
 export const execRdcpl: Exec = (m, w) => {
@@ -173,7 +178,7 @@ export const execRdcr: Exec = (m, w) => {
       direction: 'read',
       register: A(w),
     }));
-    m.regs[A(w)] = m.cr[n];
+    m.regs[A(w)] = n === 0 ? guestCr0(m) : m.cr[n];
   };
 
 /** Semantics of `wrcr`. */

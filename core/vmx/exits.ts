@@ -5,6 +5,14 @@
  * @category VMX
  */
 
+/** An event that was being delivered when an exit happened. */
+export interface VectoringInfo {
+  readonly vector: number;
+  readonly errorCode?: number;
+  readonly returnPc: number;
+  readonly software: boolean;
+}
+
 /** Why the guest left non-root mode, with the exit qualification. */
 export type VmExit =
   | { readonly reason: 'hlt'; readonly pc: number; readonly nextPc: number }
@@ -13,7 +21,15 @@ export type VmExit =
   | { readonly reason: 'invlpg'; readonly pc: number; readonly nextPc: number; readonly address: number }
   | { readonly reason: 'lidt'; readonly pc: number; readonly nextPc: number; readonly base: number }
   | { readonly reason: 'vmcall'; readonly pc: number; readonly nextPc: number }
-  | { readonly reason: 'exception'; readonly pc: number; readonly vector: number; readonly errorCode: number; readonly faultAddress: number }
+  | {
+      readonly reason: 'exception';
+      readonly pc: number;
+      readonly vector: number;
+      readonly errorCode: number;
+      readonly faultAddress: number;
+      /** the event whose delivery faulted, which the VMM must re-inject (IDT-vectoring information) */
+      readonly vectoring?: VectoringInfo;
+    }
   | { readonly reason: 'external-interrupt'; readonly pc: number }
   | { readonly reason: 'interrupt-window'; readonly pc: number }
   | { readonly reason: 'ept-violation'; readonly pc: number; readonly guestPhysical: number; readonly access: 'read' | 'write' | 'fetch' }

@@ -54,6 +54,13 @@ export interface Vmcs {
   nestedRoot: number | null;
   /** event to inject on the next entry */
   injection: InjectedEvent | null;
+  /**
+   * cr0 as the guest reads it (RDCR, SMSW) in non-root mode, or null to read the real cr0:
+   * VT-x's CR0 read shadow, which lets a VMM keep paging on under a guest that has it off
+   */
+  cr0ReadShadow: number | null;
+  /** enter in the HLT activity state: the guest waits for an interrupt */
+  activityHalted: boolean;
 }
 
 /** Controls that exit on nothing. */
@@ -76,4 +83,6 @@ export const createVmcs = (pc = 0): Vmcs => ({
   controls: noExits(),
   nestedRoot: null,
   injection: null,
+  cr0ReadShadow: null,
+  activityHalted: false,
 });

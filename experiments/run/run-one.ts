@@ -58,6 +58,8 @@ interface Outcome {
   readonly exitCode: number | null;
   readonly digest: string;
   readonly regionCycles: number;
+  /** the first divergence the strategy itself observed */
+  readonly divergence?: string | null;
 }
 
 const baselines = new Map<string, Outcome>();
@@ -125,12 +127,13 @@ const simulate = (
       digest,
       host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
     },
-    outcome: { console: machine.console.text(), exitCode, digest, regionCycles: regionCycles.total },
+    outcome: { console: machine.console.text(), exitCode, digest, regionCycles: regionCycles.total, divergence: vm.divergence?.() ?? null },
   });
 };
 
 /** The first difference between an outcome and native's, or null. */
 const divergence = (native: Outcome, o: Outcome): string | null => {
+  if (o.divergence) return o.divergence;
   if (o.console !== native.console) {
     let i = 0;
     while (i < o.console.length && o.console[i] === native.console[i]) i++;

@@ -1,0 +1,333 @@
+/**
+ * The software monitor shared by the deprivileging strategies: it owns ring 0, runs the
+ * unmodified guest kernel in ring 1 and its user code in ring 3, and handles every trap:
+ * privileged instructions are emulated on the virtual CPU, page faults go to the shadow
+ * pager, port I/O goes to the device models, interrupts and the guest's own exceptions are
+ * delivered through the guest's virtual interrupt table.
+ *
+ * Handlers are a record keyed by mnemonic (like KVM's exit-handler table); an instruction
+ * without a handler that traps is delivered to the guest as the #GP it would be natively.
+ * @category VMM
+ */
+import type { Machine, Monitor } from '../../core/cpu/machine';
+import type { Trap } from '../../core/cpu/delivery';
+import { bump, type VmmEvents } from '../../core/cost/vmm-events';
+import { decode, type Instruction } from '../../core/isa/codec';
+import { CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
+import { deliverToGuest, type Reflection } from './guest-delivery';
+import { GuestMemory } from './guest-memory';
+import type { ShadowPager } from './shadow-paging';
+import { realRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
+
+/** What an emulation handler tells the monitor. */
+export type Emulated =
+  /** done: continue the guest at the next instruction */
+  | { readonly kind: 'next' }
+  /** done: the handler set pc itself */
+  | { readonly kind: 'jumped' }
+  /** deliver this exception to the guest instead (the instruction faults, pc unchanged) */
+  | { readonly kind: 'fault'; readonly vector: number; readonly errorCode: number; readonly address?: number };
+
+/** Context of an emulation handler. */
+export interface EmulationContext {
+  readonly m: Machine;
+  readonly v: VirtualCpu;
+  readonly mem: GuestMemory;
+  readonly pager: ShadowPager;
+  readonly i: Instruction;
+  /** address of the instruction after this one */
+  readonly next: number;
+  readonly monitor: SoftwareMonitor;
+}
+
+/** An emulation handler for one trapping instruction. */
+export type Emulation = (c: EmulationContext) => Emulated;
+
+const NEXT: Emulated = { kind: 'next' };
+const gp = (errorCode = 0): Emulated => ({ kind: 'fault', vector: Vector.generalProtection, errorCode });
+const pfFromMemory = (address: number, write: boolean, vcpl: number): Emulated => ({
+  kind: 'fault',
+  vector: Vector.pageFault,
+  errorCode: (write ? 2 : 0) | (vcpl === 3 ? 4 : 0),
+  address,
+});
+
+/** Emulation of each instruction that traps when the guest kernel runs deprivileged. */
+export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
+  cli: ({ v }) => ((v.interruptsEnabled = false), NEXT),
+  sti: ({ v }) => ((v.interruptsEnabled = true), NEXT),
+  hlt: ({ m, v, monitor }) => {
+    if (!v.interruptsEnabled) {
+      m.stop({ kind: 'halted', pc: m.pc });
+      return NEXT;
+    }
+    v.halted = true;
+    if (!monitor.hasDeliverable()) m.halted = true; // the machine waits for a real interrupt
+    return NEXT;
+  },
+  rdcr: ({ m, v, i }) => ((m.regs[i.ra] = v.cr[i.imm12]), NEXT),
+  wrcr: ({ m, v, i, pager, monitor }) => {
+    const n = i.imm12;
+    if (![0, 2, 3, 4, 5, 6, 8].includes(n)) return { kind: 'fault', vector: Vector.invalidOpcode, errorCode: 0 };
+    const value = m.regs[i.ra];
+    const before = v.cr[n];
+    v.cr[n] = value;
+    if (n === 0 && ((before ^ value) & CR0_PG) !== 0) pager.setGuestPaging((value & CR0_PG) !== 0, v.cr[3]);
+    if (n === 3 && (v.cr[0] & CR0_PG) !== 0) pager.setGuestPaging(true, value);
+    m.events.emit({ kind: 'control-register-write', t: m.time, cr: n, value });
+    void monitor;
+    return NEXT;
+  },
+  lidt: ({ m, v, i }) => ((v.idtBase = m.regs[i.ra]), NEXT),
+  invlpg: ({ m, i, pager }) => (pager.invalidatePage(m.regs[i.ra]), NEXT),
+  in: ({ m, v, i }) => {
+    if (virtualCpl(m.cpl) > v.iopl) return gp();
+    m.regs[i.ra] = m.portRead(i.imm12);
+    return NEXT;
+  },
+  out: ({ m, v, i }) => {
+    if (virtualCpl(m.cpl) > v.iopl) return gp();
+    m.portWrite(i.imm12, m.regs[i.ra]);
+    return NEXT;
+  },
+  iret: ({ m, v, mem }) => {
+    const sp = m.regs[15];
+    const words = [0, 4, 8, 12].map((o) => mem.read32((sp + o) | 0));
+    const missing = words.findIndex((w) => w === null);
+    if (missing >= 0) return pfFromMemory((sp + missing * 4) | 0, false, virtualCpl(m.cpl));
+    const [pc, cs, flags, newSp] = words as number[];
+    const vcpl = virtualCpl(m.cpl);
+    const target = cs & 3;
+    if (target < vcpl) return gp();
+    if (vcpl === 0) {
+      v.interruptsEnabled = (flags & Flag.IF) !== 0;
+      v.iopl = (flags >>> 12) & 3;
+    } else if (vcpl <= v.iopl) v.interruptsEnabled = (flags & Flag.IF) !== 0;
+    m.flags = (m.flags & (Flag.IF | Flag.IOPL)) | (flags & ~(Flag.IF | Flag.IOPL));
+    m.regs[15] = newSp;
+    m.cpl = realRing(target);
+    m.pc = pc;
+    m.next = pc;
+    return { kind: 'jumped' };
+  },
+  // the rest trap only on the `virtualizable` variant
+  pushf: ({ m, v, mem }) => {
+    const sp = (m.regs[15] - 4) | 0;
+    if (!mem.write32(sp, virtualFlags(m.flags, v))) return pfFromMemory(sp, true, virtualCpl(m.cpl));
+    m.regs[15] = sp;
+    return NEXT;
+  },
+  popf: ({ m, v, mem }) => {
+    const f = mem.read32(m.regs[15]);
+    if (f === null) return pfFromMemory(m.regs[15], false, virtualCpl(m.cpl));
+    const vcpl = virtualCpl(m.cpl);
+    if (vcpl === 0) v.iopl = (f >>> 12) & 3;
+    if (vcpl <= v.iopl) v.interruptsEnabled = (f & Flag.IF) !== 0;
+    m.flags = (m.flags & (Flag.IF | Flag.IOPL)) | (f & ~(Flag.IF | Flag.IOPL));
+    m.regs[15] = (m.regs[15] + 4) | 0;
+    return NEXT;
+  },
+  sidt: ({ m, v, i }) => ((m.regs[i.ra] = v.idtBase), NEXT),
+  smsw: ({ m, v, i }) => ((m.regs[i.ra] = v.cr[0]), NEXT),
+  rdcpl: ({ m, i }) => ((m.regs[i.ra] = virtualCpl(m.cpl)), NEXT),
+};
+
+/** Options of the monitor. */
+export interface MonitorOptions {
+  /** stop the run at the first divergence from native behaviour (default true) */
+  readonly stopOnDivergence: boolean;
+}
+
+/** The trap handler of a deprivileging VMM. */
+export class SoftwareMonitor implements Monitor {
+  readonly mem: GuestMemory;
+  /** the first place where the guest saw behaviour native hardware would not have shown */
+  divergence: string | null = null;
+
+  constructor(
+    readonly m: Machine,
+    readonly v: VirtualCpu,
+    readonly pager: ShadowPager,
+    readonly events: VmmEvents,
+    readonly options: MonitorOptions,
+  ) {
+    this.mem = new GuestMemory(m, (va) => pager.guestTranslate(va));
+    m.events.listen((e) => {
+      if (e.kind === 'sensitive' && virtualCpl(e.cpl) === 0) this.checkSensitive(e.mnemonic, e.pc, e.value);
+    });
+  }
+
+  /** The trap entry point (called by the machine before its own delivery). */
+  onTrap(m: Machine, trap: Trap): boolean {
+    switch (trap.kind) {
+      case 'exception':
+        this.onException(trap);
+        return true;
+      case 'software-interrupt':
+        bump(this.events.traps, `int 0x${trap.vector.toString(16)}`);
+        this.softwareInterrupt(trap.vector, trap.pc, trap.nextPc);
+        return true;
+      case 'interrupt':
+        bump(this.events.traps, 'interrupt');
+        this.v.pending.push(trap.vector);
+        this.deliverPending();
+        return true;
+      case 'vmcall':
+        bump(this.events.traps, 'vmcall');
+        this.reflect({ vector: Vector.invalidOpcode, returnPc: trap.pc });
+        void m;
+        return true;
+    }
+  }
+
+  /** Whether a pending virtual interrupt can be delivered now. */
+  hasDeliverable(): boolean {
+    return this.v.interruptsEnabled && this.v.pending.some((vec) => vec >> 4 > (this.v.cr[8] & 15));
+  }
+
+  /** Deliver the highest-priority deliverable pending interrupt, if any. */
+  deliverPending(): void {
+    if (!this.hasDeliverable()) return;
+    const tpr = this.v.cr[8] & 15;
+    let best = -1;
+    for (let k = 0; k < this.v.pending.length; k++)
+      if (this.v.pending[k] >> 4 > tpr && (best < 0 || this.v.pending[k] < this.v.pending[best])) best = k;
+    const vector = this.v.pending.splice(best, 1)[0];
+    // a halted guest resumes after its HLT
+    this.reflect({ vector, returnPc: this.m.pc });
+  }
+
+  /** Deliver an event to the guest; a failed delivery is a (virtual) triple fault. */
+  reflect(r: Reflection): void {
+    bump(this.events.injections, r.vector);
+    const out = deliverToGuest(this.m, this.v, this.mem, r);
+    if (!out.ok) this.m.stop({ kind: 'triple-fault', pc: r.returnPc, detail: out.reason });
+  }
+
+  private softwareInterrupt(vector: number, pc: number, nextPc: number): void {
+    const flags = this.mem.read32((this.v.idtBase + vector * 8 + 4) | 0);
+    const dpl = flags === null ? 0 : (flags >>> 1) & 3;
+    if (flags !== null && (flags & 1) !== 0 && virtualCpl(this.m.cpl) > dpl) {
+      this.m.pc = pc;
+      this.reflect({ vector: Vector.generalProtection, errorCode: vector * 8 + 2, returnPc: pc });
+      return;
+    }
+    this.reflect({ vector, returnPc: nextPc });
+  }
+
+  private onException(t: Extract<Trap, { kind: 'exception' }>): void {
+    if (t.vector === Vector.pageFault) return this.onPageFault(t.faultAddress, t.errorCode, t.pc);
+    if (t.vector === Vector.generalProtection && virtualCpl(this.m.cpl) === 0) return this.emulate(t.pc);
+    bump(this.events.traps, `exception ${t.vector}`);
+    this.reflect({ vector: t.vector, errorCode: t.errorCode, returnPc: t.pc });
+  }
+
+  private onPageFault(address: number, errorCode: number, pc: number): void {
+    const verdict = this.pager.onPageFault(address, errorCode, virtualCpl(this.m.cpl));
+    switch (verdict.kind) {
+      case 'hidden':
+        bump(this.events.traps, 'hidden page fault');
+        return;
+      case 'guest':
+        bump(this.events.traps, 'guest page fault');
+        this.v.cr[2] = verdict.address;
+        this.reflect({ vector: Vector.pageFault, errorCode: verdict.errorCode, returnPc: pc });
+        return;
+      case 'trace':
+        bump(this.events.traps, 'page-table write');
+        this.emulateTracedWrite(pc, address);
+        return;
+    }
+  }
+
+  /** A store hit a write-protected guest page table: do it on the guest's behalf. */
+  private emulateTracedWrite(pc: number, address: number): void {
+    const d = this.decodeAt(pc);
+    if (d === null) return;
+    const { i, size } = d;
+    const m = this.m;
+    let value: number;
+    let bytes: 1 | 4 = 4;
+    switch (i.mnemonic) {
+      case 'st':
+        value = m.regs[i.ra];
+        break;
+      case 'stb':
+        value = m.regs[i.ra] & 0xff;
+        bytes = 1;
+        break;
+      default:
+        m.stop({ kind: 'stopped', detail: `internal error: cannot emulate a page-table write by '${i.mnemonic}' at 0x${(pc >>> 0).toString(16)}` });
+        return;
+    }
+    if (!this.pager.emulateWrite(address, value, bytes)) {
+      m.stop({ kind: 'stopped', detail: `internal error: write at 0x${(address >>> 0).toString(16)} reported as traced but not emulated` });
+      return;
+    }
+    bump(this.events.emulations, i.mnemonic);
+    m.pc = (pc + size) | 0;
+  }
+
+  private decodeAt(pc: number): { i: Instruction; size: number } | null {
+    const w = this.mem.read32(pc);
+    const ext = this.mem.read32((pc + 4) | 0) ?? 0;
+    const d = w === null ? null : decode(w, ext);
+    if (d === null || !d.ok) {
+      this.reflect({ vector: Vector.invalidOpcode, returnPc: pc });
+      return null;
+    }
+    return { i: d.instruction, size: d.size };
+  }
+
+  /** A #GP from the guest kernel: emulate the privileged instruction, or deliver the #GP. */
+  private emulate(pc: number): void {
+    const d = this.decodeAt(pc);
+    if (d === null) return;
+    const handler = EMULATIONS[d.i.mnemonic];
+    if (!handler) {
+      bump(this.events.traps, 'exception 13');
+      this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
+      return;
+    }
+    bump(this.events.traps, `privileged ${d.i.mnemonic}`);
+    bump(this.events.emulations, d.i.mnemonic);
+    const next = (pc + d.size) | 0;
+    this.m.next = next;
+    const r = handler({ m: this.m, v: this.v, mem: this.mem, pager: this.pager, i: d.i, next, monitor: this });
+    switch (r.kind) {
+      case 'next':
+        this.m.pc = next;
+        break;
+      case 'jumped':
+        break;
+      case 'fault':
+        if (r.vector === Vector.pageFault && r.address !== undefined) this.v.cr[2] = r.address;
+        this.reflect({ vector: r.vector, errorCode: r.errorCode, returnPc: pc });
+        return;
+    }
+    this.deliverPending();
+  }
+
+  /** Compare what a non-trapping sensitive instruction did with what the guest should have seen. */
+  private checkSensitive(mnemonic: string, pc: number, value: number): void {
+    if (this.divergence !== null) return;
+    const v = this.v;
+    const vIF = v.interruptsEnabled ? 1 : 0;
+    const valueIF = (value & Flag.IF) !== 0 ? 1 : 0;
+    const at = `at 0x${(pc >>> 0).toString(16)}`;
+    const found: Record<string, () => string | null> = {
+      pushf: () => (valueIF !== vIF ? `pushf ${at} revealed IF=${valueIF}, but the guest's IF is ${vIF}` : null),
+      popf: () =>
+        valueIF !== vIF ? `popf ${at} tried to set IF=${valueIF}; outside ring 0 it was silently ignored, so the guest's IF stayed ${vIF}` : null,
+      iret: () =>
+        valueIF !== vIF ? `iret ${at} tried to restore IF=${valueIF}; outside ring 0 it was silently ignored, so the guest's IF stayed ${vIF}` : null,
+      sidt: () => (value !== v.idtBase ? `sidt ${at} revealed the monitor's table at 0x${(value >>> 0).toString(16)} instead of the guest's 0x${(v.idtBase >>> 0).toString(16)}` : null),
+      smsw: () => (value !== v.cr[0] ? `smsw ${at} read 0x${(value >>> 0).toString(16)} instead of the guest's cr0 0x${(v.cr[0] >>> 0).toString(16)}` : null),
+      rdcpl: () => `rdcpl ${at} revealed ring ${value} to a guest kernel that believes it runs in ring 0`,
+    };
+    const why = found[mnemonic]?.() ?? null;
+    if (why === null) return;
+    this.divergence = why;
+    if (this.options.stopOnDivergence) this.m.stop({ kind: 'stopped', detail: `not equivalent: ${why}` });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * `trap-and-emulate`: classic deprivileging (Popek & Goldberg's VMM). The unmodified guest
+ * kernel runs in ring 1 and its user code in ring 3; the monitor owns ring 0. Every
+ * privileged instruction traps and is emulated on the virtual CPU; page tables are shadowed.
+ *
+ * Ring 1 rather than ring 3: the guest kernel's pages stay supervisor-only, so one shadow
+ * table serves both guest modes and user code cannot touch kernel memory (the choice of
+ * VMware's and Xen's 32-bit monitors).
+ *
+ * On the default ISA this is not equivalent: the sensitive-but-unprivileged instructions
+ * (PUSHF/POPF/IRET's IF handling, SIDT, SMSW, reading the CPL) do not trap, and the monitor
+ * reports the first one that showed the guest something native hardware would not have.
+ * On the `virtualizable` variant they trap like any privileged instruction, and the run is
+ * equivalent: Theorem 1 seen from both sides.
+ * @category Strategies
+ */
+import { emptyVmmEvents } from '../../core/cost/vmm-events';
+import { Flag } from '../../core/isa/table';
+import { SoftwareMonitor } from '../shared/monitor';
+import { ShadowPager } from '../shared/shadow-paging';
+import { resetVirtualCpu } from '../shared/virtual-cpu';
+import type { Strategy } from '../strategy';
+
+/** Machine memory reserved for the monitor (shadow page tables). */
+const RESERVED = 4 * 1024 * 1024;
+
+/** The trap-and-emulate strategy. */
+export const trapAndEmulate: Strategy = {
+  name: 'trap-and-emulate',
+  description: 'deprivileged guest kernel (ring 1), every privileged instruction trapped and emulated, shadow page tables',
+  kernelBuild: 'native',
+  options: {
+    'shadow-cache': { kind: 'integer', description: 'shadow page-table roots kept for reuse', min: 1, max: 64, default: 8 },
+    'on-divergence': {
+      kind: 'choice',
+      description: 'stop at the first non-equivalent behaviour, or continue to see its consequences',
+      choices: ['stop', 'continue'],
+      default: 'stop',
+    },
+  },
+  reservedBytes: RESERVED,
+  check: () => null,
+  start: (ctx) => {
+    const m = ctx.machine;
+    const events = emptyVmmEvents();
+    const v = resetVirtualCpu();
+    const pager = new ShadowPager(m, events, ctx.guestMemoryBytes, { cacheRoots: Number(ctx.options['shadow-cache']) });
+    pager.setGuestPaging(false, 0);
+    const monitor = new SoftwareMonitor(m, v, pager, events, { stopOnDivergence: ctx.options['on-divergence'] !== 'continue' });
+    m.monitor = monitor;
+    // the monitor's own table: where SIDT points while the guest runs
+    m.idtBase = ctx.guestMemoryBytes;
+    m.flags = Flag.IF;
+    m.cpl = 1;
+    m.pc = ctx.entry;
+    return {
+      run: (budget) => m.run(budget),
+      vmmEvents: () => structuredClone(events),
+      divergence: () => monitor.divergence,
+    };
+  },
+};

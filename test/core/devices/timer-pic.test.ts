@@ -1,0 +1,230 @@
+import { expect } from 'chai';
+import type { MachineEvent } from '../../../core/events/events';
+import { Flag } from '../../../core/isa/table';
+import { boot, idt, runSnippet, stopOf, sym, wordsAt } from '../machine-helpers';
+
+/**
+ * Programs the timer with `period` by an OUT that is the first instruction after LIDT, at
+ * time 4 (so its first tick is due at 4 + period), then runs `body` (sti first if wanted).
+ */
+const timed = (period: number, body: string, handler: string, extra = '') => `
+        li sp, 0x2000
+        li r2, IDT
+        li r1, ${period}
+        lidt r2
+        out TIMER, r1
+${body}
+tick:
+${handler}
+${extra}
+${idt({ 0x20: 'tick' })}`;
+
+const EOI_HANDLER = `
+        addi r5, r5, 1
+        out PIC_CMD, r0
+        iret`;
+
+describe('devices: timer and interrupt controller', () => {
+  it('the timer interrupts every period while IF = 1 (vector 0x20), exact count', () => {
+    const m = runSnippet(timed(100, 'sti\nloop: jmp loop', EOI_HANDLER), { budget: 1000 });
+    expect(stopOf(m)).to.deep.equal({ kind: 'budget', instructions: 1000 });
+    // ticks due at 104, 204, ..., 904
+    expect(m.counts().interrupts).to.deep.equal({ 32: 9 });
+    expect(m.regs[5]).to.equal(9);
+    expect(m.timer.ticks).to.equal(9);
+    expect(m.counts().irets).to.equal(9);
+    expect(m.counts().io.out).to.deep.equal({ 0x40: 1, 0x20: 9 });
+  });
+
+  it('an interrupt is accepted at the instruction boundary where the tick falls due', () => {
+    const m = runSnippet(timed(10, 'sti\nloop: jmp loop', 'hlt'), { budget: 1000 });
+    // first tick at 14: 5 instructions + sti + 8 jumps, then the handler's hlt (IF = 0)
+    expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'tick') });
+    expect(m.instructions).to.equal(15);
+    expect(wordsAt(m, 0x2000 - 16, 4)).to.deep.equal([sym(m, 'loop'), 0, Flag.IF, 0x2000]);
+    expect(m.flags & Flag.IF).to.equal(0);
+  });
+
+  it('programs the timer at the exact time of the OUT even mid-burst', () => {
+    const events: MachineEvent[] = [];
+    const m = boot(`
+        li r1, 100
+        nop
+        nop
+        nop
+        out TIMER, r1
+        cli
+        hlt`);
+    m.events.listen((e) => events.push(e));
+    m.run(100);
+    expect(m.timer.deadline).to.equal(104);
+    expect(events.filter((e) => e.kind === 'io').map((e) => e.t)).to.deep.equal([4]);
+    expect(events.filter((e) => e.kind === 'halt').map((e) => e.t)).to.deep.equal([6]);
+  });
+
+  it('no interrupts while IF = 0; the tick stays pending', () => {
+    const m = runSnippet(timed(100, 'loop: jmp loop', EOI_HANDLER), { budget: 1000 });
+    expect(m.counts().interrupts).to.deep.equal({});
+    expect(m.pic.pending).to.equal(1);
+    expect(m.timer.ticks).to.equal(9);
+  });
+
+  it('without EOI the in-service line blocks a second timer interrupt', () => {
+    const m = runSnippet(timed(100, 'sti\nloop: jmp loop', 'addi r5, r5, 1\niret'), { budget: 1000 });
+    expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+    expect(m.regs[5]).to.equal(1);
+    expect([m.pic.inService, m.pic.pending]).to.deep.equal([1, 1]);
+  });
+
+  it('a late EOI lets the pending tick in at once', () => {
+    const m = runSnippet(
+      timed(
+        100,
+        `       sti
+loop:   addi r6, r6, 1
+        cmpi r6, 300
+        jnz loop
+        out PIC_CMD, r0
+spin:   jmp spin`,
+        'addi r5, r5, 1\niret',
+      ),
+      { budget: 1000 },
+    );
+    // tick at 104 is taken; ticks from 204 on stay pending until the EOI after the loop
+    expect(m.counts().interrupts).to.deep.equal({ 32: 2 });
+    expect(m.regs[5]).to.equal(2);
+  });
+
+  it('a masked line is not delivered; the mask reads back', () => {
+    const m = runSnippet(timed(100, 'li r3, 1\nout PIC_MASK, r3\nin r4, PIC_MASK\nsti\nloop: jmp loop', EOI_HANDLER), {
+      budget: 1000,
+    });
+    expect(m.counts().interrupts).to.deep.equal({});
+    expect(m.regs[4]).to.equal(1);
+    expect(m.pic.pending).to.equal(1);
+  });
+
+  it('the task-priority register cr8 holds back vectors with vector >> 4 <= cr8', () => {
+    const run = (tpr: number) =>
+      runSnippet(timed(100, `li r3, ${tpr}\nwrcr cr8, r3\nsti\nloop: jmp loop`, EOI_HANDLER), { budget: 1000 });
+    expect(run(2).counts().interrupts).to.deep.equal({});
+    expect(run(1).counts().interrupts).to.deep.equal({ 32: 9 });
+  });
+
+  it('HLT with IF = 1 waits for the timer: time advances, the instruction count does not', () => {
+    const m = runSnippet(timed(100, 'sti\nhlt\nafter: cli\nhlt', 'out PIC_CMD, r0\niret'));
+    expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'after') + 4 });
+    expect(m.instructions).to.equal(11);
+    expect(m.time).to.equal(108);
+    expect(m.counts().halts).to.equal(2);
+    expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+    expect(wordsAt(m, 0x2000 - 16, 4)).to.deep.equal([sym(m, 'after'), 0, Flag.IF, 0x2000]);
+  });
+
+  it('HLT with IF = 1 and no device that can interrupt stops as idle', () => {
+    const m = runSnippet('sti\nnop\nhlt');
+    expect(stopOf(m)).to.deep.equal({ kind: 'idle', pc: 8 });
+  });
+
+  it('a budget that ends while halted stops at the budget with time = budget', () => {
+    const m = runSnippet(timed(1000, 'sti\nhlt\nafter: cli\nhlt', 'out PIC_CMD, r0\niret'), { budget: 500 });
+    expect(stopOf(m)).to.deep.equal({ kind: 'budget', instructions: 7 });
+    expect(m.time).to.equal(500);
+  });
+
+  it('the timer port reads the ticks so far; period 0 stops the timer', () => {
+    const m = runSnippet(timed(10, 'sti\nloop: addi r6, r6, 1\ncmpi r6, 20\njnz loop\nout TIMER, r0\nin r7, TIMER\nspin: jmp spin', EOI_HANDLER), {
+      budget: 1000,
+    });
+    expect(m.regs[7]).to.equal(m.timer.ticks);
+    expect(m.timer.deadline).to.equal(Infinity);
+    expect(m.counts().interrupts[32]).to.equal(m.timer.ticks);
+    expect(m.regs[7]).to.be.greaterThan(3);
+  });
+
+  // BUG: STI's interrupt shadow lasts until the end of the interpreter's burst instead of one
+  // instruction. interpret() clears interruptShadow on entry and then keeps executing
+  // non-system instructions without looking at interruptCheck, so a pending interrupt is
+  // recognised only at the next system instruction or checkpoint. Here IRQ 0 is pending
+  // before STI: expected delivery right after `li r1, 1` (return pc = label 'second', one
+  // interrupt, r2 = r3 = 0 at the handler's hlt); actual: li r2, li r3 and CLI run first and
+  // the interrupt is never delivered (interrupts {}, halted at the final hlt).
+  it.skip('after STI a pending interrupt is taken after exactly one more instruction', () => {
+    const m = runSnippet(`
+        li sp, 0x2000
+        li r1, IDT
+        lidt r1
+        li r1, 0
+        sti
+        li r1, 1
+second: li r2, 2
+        li r3, 3
+        cli
+        hlt
+tick:   hlt
+${idt({ 0x20: 'tick' })}`, { setup: (m) => m.raiseIrq(0) });
+    expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'tick') });
+    expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+    expect(wordsAt(m, 0x2000 - 16, 1)).to.deep.equal([sym(m, 'second')]);
+    expect([m.regs[1], m.regs[2], m.regs[3]]).to.deep.equal([1, 0, 0]);
+  });
+
+  it('after STI a pending interrupt is not taken before the next instruction', () => {
+    const m = runSnippet(`
+        li sp, 0x2000
+        li r1, IDT
+        lidt r1
+        sti
+        hlt
+tick:   rdcr r9, cr2
+        hlt
+${idt({ 0x20: 'tick' })}`, { setup: (m) => m.raiseIrq(0) });
+    // STI; HLT: the interrupt wakes the HLT, so the return address is after the HLT
+    expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'tick') + 4 });
+    expect(wordsAt(m, 0x2000 - 16, 1)).to.deep.equal([sym(m, 'tick')]);
+    expect(m.counts().halts).to.equal(2);
+  });
+
+  it('POPF setting IF delivers a pending interrupt before the next instruction', () => {
+    const m = runSnippet(`
+        li sp, 0x2000
+        li r1, IDT
+        lidt r1
+        li r1, F_IF
+        push r1
+        popf
+next:   li r2, 2
+        cli
+        hlt
+tick:   hlt
+${idt({ 0x20: 'tick' })}`, { setup: (m) => m.raiseIrq(0) });
+    expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'tick') });
+    expect(wordsAt(m, 0x2000 - 16, 1)).to.deep.equal([sym(m, 'next')]);
+    expect(m.regs[2]).to.equal(0);
+  });
+
+  it('fixed priority: with two lines pending the lower line number is delivered first', () => {
+    const m = runSnippet(`
+        li sp, 0x2000
+        li r1, IDT
+        lidt r1
+        li r1, F_IF
+        push r1
+        popf
+        cli
+        hlt
+t0:     li r5, 0x20
+        hlt
+t2:     li r5, 0x22
+        hlt
+${idt({ 0x20: 't0', 0x22: 't2' })}`, {
+      setup: (m) => {
+        m.raiseIrq(2);
+        m.raiseIrq(0);
+      },
+    });
+    expect(m.regs[5]).to.equal(0x20);
+    expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+    expect(m.pic.pending).to.equal(4);
+  });
+});
