@@ -259,11 +259,11 @@ sys:    rdcpl r3                 ; ring 0
       expect(m.instructions).to.equal(1);
     });
 
-    // BUG: an unassigned opcode whose low 24 bits are zero (e.g. the all-zero word of unused
-    // memory, or 0x0f000000) passes the reserved-bits check (0 & 0xffffffff = 0) and reaches
-    // the dispatch switch's default, which throws the host error "internal error: opcode 0 has
-    // no semantics" out of Machine.run. Expected: #UD like any other invalid word (here with no
-    // IDT: #UD, #DF, triple fault at 0x4). Repro: runSnippet('nop') or `.word 0x0f000000`.
+    // BUG: the all-zero word (opcode 0x00, the content of unused memory) passes the
+    // reserved-bits check: RESERVED_BITS_BY_OPCODE[0] is 0xffffffff but 0 & anything = 0, so
+    // the word reaches the dispatch switch's default, which throws the host error
+    // "internal error: opcode 0 has no semantics" out of Machine.run. Expected: #UD like any
+    // other invalid word (with no IDT: #UD, #DF, triple fault at 0x4). Repro: runSnippet('nop').
     it.skip('running into zeroed memory raises #UD (opcode 0x00 is unassigned)', () => {
       const m = runSnippet('nop');
       const s = stopOf(m);
@@ -271,8 +271,7 @@ sys:    rdcpl r3                 ; ring 0
       expect(m.counts().exceptions).to.deep.equal({ 6: 1, 8: 1 });
     });
 
-    // BUG: same as above for a non-zero unassigned opcode with zero operand bits.
-    it.skip('an unassigned opcode with zero operand bits raises #UD', () => {
+    it('an unassigned opcode with zero operand bits raises #UD', () => {
       const m = runSnippet(`
         li sp, 0x2000
         li r1, IDT

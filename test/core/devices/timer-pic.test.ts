@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { MachineEvent } from '../../../core/events/events';
 import { Flag } from '../../../core/isa/table';
-import { boot, idt, runSnippet, stopOf, sym, wordsAt } from '../machine-helpers';
+import { boot, enterUser, idt, runSnippet, stopOf, sym, wordsAt } from '../machine-helpers';
 
 /**
  * Programs the timer with `period` by an OUT that is the first instruction after LIDT, at
@@ -226,5 +226,21 @@ ${idt({ 0x20: 't0', 0x22: 't2' })}`, {
     expect(m.regs[5]).to.equal(0x20);
     expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
     expect(m.pic.pending).to.equal(4);
+  });
+  it('a timer interrupt in ring 3 enters ring 0 on the cr4 stack and IRET returns to ring 3', () => {
+    const m = runSnippet(`${enterUser('F_IF', 'li r1, 100\nout TIMER, r1')}
+loop:   addi r6, r6, 1
+        jmp loop
+tick:   addi r5, r5, 1
+        out PIC_CMD, r0
+        iret
+${idt({ 0x20: 'tick' })}`, { budget: 1000 });
+    // the OUT runs at time 6: ticks at 106, 206, ..., 906
+    expect(m.counts().interrupts).to.deep.equal({ 32: 9 });
+    expect(m.counts().retiredByRing).to.deep.equal([16 + 9 * 3, 0, 0, 1000 - 16 - 9 * 3]);
+    const [, cs, flags, sp] = wordsAt(m, 0x2000 - 16, 4);
+    expect([cs, flags, sp]).to.deep.equal([3, Flag.IF, 0x3000]);
+    expect(m.cpl).to.equal(3);
+    expect(m.regs[15]).to.equal(0x3000);
   });
 });
