@@ -30,12 +30,20 @@ export interface Delivery {
   readonly returnPc: number;
   /** INT n (gate DPL already checked) */
   readonly software: boolean;
+  /** an external interrupt */
+  readonly external?: boolean;
 }
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
-/** Deliver an event through the IDT, escalating to double and triple fault on failure. */
-export const deliver = (m: Machine, d: Delivery): void => {
+/**
+ * Deliver an event through the IDT. A fault while delivering an exception escalates to a
+ * double fault, and a fault while delivering the double fault stops the machine (triple
+ * fault). A fault while delivering an external or software interrupt is a plain fault of
+ * its own (as on x86, where only exception delivery escalates). `cause` describes the event
+ * for the triple-fault message.
+ */
+export const deliver = (m: Machine, d: Delivery, cause = `vector ${d.vector}`): void => {
   try {
     enter(m, d);
   } catch (e) {
@@ -56,21 +64,25 @@ export const deliver = (m: Machine, d: Delivery): void => {
       });
       return;
     }
-    const what = `${e.detail || `vector ${e.vector}`} while delivering vector ${d.vector}`;
+    if (e.vector === Vector.pageFault) m.cr[2] = e.faultAddress;
+    const why = e.detail || `exception ${e.vector}`;
     if (d.vector === Vector.doubleFault) {
-      const detail = `${what} (the double-fault handler could not be entered)`;
+      const detail = `${cause}; the double-fault handler could not be entered either: ${why}`;
       if (m.nonRoot) m.vmExit({ reason: 'triple-fault', pc: m.pc, detail });
       else m.stop({ kind: 'triple-fault', pc: m.pc, detail });
       return;
     }
+    if (d.software || d.external) {
+      // not an exception: the failed delivery is an ordinary #GP at the same place
+      m.events.emit({ kind: 'exception', t: m.time, vector: e.vector, errorCode: e.errorCode, pc: m.pc, cpl: m.cpl });
+      const gpCause = `${why} (delivering ${d.software ? 'INT' : 'interrupt'} ${hex(d.vector)})`;
+      deliver(m, { vector: e.vector, errorCode: HAS_ERROR_CODE.has(e.vector) ? e.errorCode : undefined, returnPc: d.software ? m.pc : d.returnPc, software: false }, gpCause);
+      return;
+    }
     m.events.emit({ kind: 'exception', t: m.time, vector: Vector.doubleFault, errorCode: 0, pc: m.pc, cpl: m.cpl });
-    lastDoubleFaultCause.set(m, what);
-    deliver(m, { vector: Vector.doubleFault, errorCode: 0, returnPc: d.returnPc, software: false });
+    deliver(m, { vector: Vector.doubleFault, errorCode: 0, returnPc: d.returnPc, software: false }, `${cause}; delivering it failed: ${why}`);
   }
 };
-
-/** Why the last double fault happened, per machine (for messages). */
-export const lastDoubleFaultCause = new WeakMap<Machine, string>();
 
 /** Push the frame and switch to the handler; throws GuestFault if that is impossible. */
 const enter = (m: Machine, d: Delivery): void => {
@@ -107,17 +119,21 @@ export const deliverFault = (m: Machine, f: GuestFault): void => {
     return;
   }
   m.events.emit({ kind: 'exception', t: m.time, vector: f.vector, errorCode: f.errorCode, pc: m.pc, cpl: m.cpl });
-  lastFault.set(m, f);
   if (m.monitor?.onTrap(m, { kind: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress, pc: m.pc, detail: f.detail }))
     return;
   if (f.vector === Vector.pageFault) m.cr[2] = f.faultAddress;
-  deliver(m, {
-    vector: f.vector,
-    errorCode: HAS_ERROR_CODE.has(f.vector) ? f.errorCode : undefined,
-    returnPc: m.pc,
-    software: false,
-  });
+  deliver(
+    m,
+    { vector: f.vector, errorCode: HAS_ERROR_CODE.has(f.vector) ? f.errorCode : undefined, returnPc: m.pc, software: false },
+    `${EXCEPTION_NAMES[f.vector] ?? `exception ${f.vector}`} at ${hex(m.pc)}${f.detail ? ` (${f.detail})` : ''}`,
+  );
 };
 
-/** The last fault raised on a machine, for diagnostics. */
-export const lastFault = new WeakMap<Machine, GuestFault>();
+/** Names of the architectural exceptions, for messages. */
+export const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
+  [Vector.divideError]: 'divide error',
+  [Vector.invalidOpcode]: 'invalid opcode',
+  [Vector.doubleFault]: 'double fault',
+  [Vector.generalProtection]: 'general protection fault',
+  [Vector.pageFault]: 'page fault',
+};

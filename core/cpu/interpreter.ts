@@ -69,13 +69,17 @@ export const interpret = (m: Machine): void => {
   let codeGeneration = -1;
   // paging and nesting change only through system instructions, which end the burst
   const translating = mmu.translating;
+  // after STI (and MOV-to-SS-like shadows) exactly one instruction runs before interrupts are looked at
+  const oneInstruction = m.interruptShadow;
   m.interruptShadow = false;
   try {
     for (;;) {
       if ((pc & 3) !== 0)
         throw new GuestFault(Vector.generalProtection, 0, 0, `misaligned instruction address 0x${(pc >>> 0).toString(16)}`);
       let w: number;
-      if (pc >>> 12 === codeVpn && mmu.generation === codeGeneration) {
+      // the cached code-page translation is valid while the TLB still holds it (a data access
+      // may have evicted it: then the fetch misses, as on the modelled direct-mapped TLB)
+      if (pc >>> 12 === codeVpn && mmu.generation === codeGeneration && (!translating || tlb.tag[codeVpn & tlb.mask] === codeVpn)) {
         if (translating) mmu.hits++;
         w = i32[(codeBase | (pc & 0xfff)) >>> 2];
       } else {
@@ -168,8 +172,10 @@ export const interpret = (m: Machine): void => {
       case 0x58 /* out */: exec = S.execOut; break;
       case 0x59 /* iret */: exec = S.execIret; break;
       default: {
-        const unreachable: never = op as never;
-        throw new Error(`internal error: opcode ${unreachable} has no semantics`);
+        // every opcode the table assigns has a case (the compiler checks it: `op` is never here);
+        // an unassigned opcode whose other bits are all zero ends up here: invalid opcode
+        const unassigned: never = op as never;
+        throw new GuestFault(Vector.invalidOpcode, 0, 0, `invalid instruction word 0x${(w >>> 0).toString(16).padStart(8, '0')} (opcode 0x${(unassigned as number).toString(16)} unassigned) at 0x${(pc >>> 0).toString(16)}`);
       }
     }
       if (exec !== null) {
@@ -187,7 +193,7 @@ export const interpret = (m: Machine): void => {
       time++;
       pc = next;
       // only system instructions can stop the machine, halt it or make an interrupt deliverable
-      if (exec !== null || time >= checkpoint) break;
+      if (exec !== null || time >= checkpoint || oneInstruction) break;
     }
   } catch (e) {
     // a faulting instruction did not retire: time was not advanced and pc still points at it

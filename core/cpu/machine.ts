@@ -171,7 +171,12 @@ export class Machine {
       // translate both pages before writing either, so a fault leaves memory unchanged
       const p0 = this.mmu.translate(va, Access.write, user);
       const p1 = this.mmu.translate((va + 3) | 0, Access.write, user);
-      for (let i = 0; i < 4; i++) this.memory.u8[(((va + i) & 0xfff) > (va & 0xfff) ? p0 + i : p1 - 3 + i) >>> 0] = v >>> (8 * i);
+      const page0 = (va >>> 12) | 0;
+      for (let i = 0; i < 4; i++) {
+        const a = (va + i) | 0;
+        const pa = (a >>> 12) === page0 >>> 0 ? p0 + i : (p1 & ~0xfff) + (a & 0xfff);
+        this.memory.u8[pa >>> 0] = v >>> (8 * i);
+      }
       return;
     }
     this.memory.write32(this.mmu.translate(va, Access.write, user), v);
@@ -337,6 +342,7 @@ export class Machine {
     this.mmu.paging = (g.cr[0] & CR0_PG) !== 0;
     this.mmu.root = g.cr[3];
     this.mmu.nestedRoot = vmcs.nestedRoot ?? -1;
+    this.switchTlb(vmcs, 'guest');
     this.nonRoot = true;
     this.halted = vmcs.activityHalted;
     vmcs.activityHalted = false;
@@ -354,6 +360,21 @@ export class Machine {
     }
   }
 
+  private rootTlb: Tlb | null = null;
+  private guestTlb: Tlb | null = null;
+
+  /** On a VM transition: swap tagged TLBs (VPID) or flush. */
+  private switchTlb(vmcs: Vmcs, to: 'guest' | 'root'): void {
+    if (!vmcs.vpid) {
+      this.mmu.flush();
+      this.events.emit({ kind: 'tlb-flush', t: this.time, cause: 'vm-transition' });
+      return;
+    }
+    this.rootTlb ??= this.mmu.tlb;
+    this.guestTlb ??= new Tlb(this.rootTlb.size);
+    this.mmu.useTlb(to === 'guest' ? this.guestTlb : this.rootTlb);
+  }
+
   /** Leave non-root mode: save guest state in the VMCS and call the VMM's exit handler. */
   vmExit(exit: VmExit): void {
     const vmcs = this.vmcs;
@@ -367,6 +388,7 @@ export class Machine {
     g.idtBase = this.idtBase;
     this.nonRoot = false;
     this.mmu.nestedRoot = -1;
+    this.switchTlb(vmcs, 'root');
     this.events.emit({ kind: 'vm-exit', t: this.time, exit });
     if (this.vmExitHandler) this.vmExitHandler(this, exit);
     else this.stop({ kind: 'vm-exit-unhandled', exit });
@@ -442,7 +464,7 @@ export class Machine {
     const trap: Trap = { kind: 'interrupt', vector: v, pc: this.pc };
     if (this.monitor && this.monitor.onTrap(this, trap)) return true;
     this.events.emit({ kind: 'interrupt', t: this.time, vector: v, pc: this.pc, cpl: this.cpl });
-    deliver(this, { vector: v, returnPc: this.pc, software: false });
+    deliver(this, { vector: v, returnPc: this.pc, software: false, external: true }, `interrupt ${v}`);
     return true;
   }
 

@@ -38,6 +38,13 @@ export const GuestLayout = {
   resultMax: 4000,
 } as const;
 
+/**
+ * Physical memory the guest is told it has (boot info), unless a boot image says otherwise.
+ * A machine may be larger (a VMM's own memory above the guest's); the guest never touches
+ * memory beyond what the boot info gives it.
+ */
+export const GUEST_MEMORY_BYTES = 8 * 1024 * 1024;
+
 /** Boot info: magic value at offset 0 ('RING'). */
 export const BOOT_MAGIC = 0x52494e47;
 
@@ -164,7 +171,7 @@ export const compileChecksum = (n: number): number => {
   let s = 0x2545f491;
   for (let i = 0; i < n; i++) {
     [h, s] = mixSteps(h, s, 256);
-    h = fnvMix(h, (h + 508) | 0);
+    s ^= (h + 508) | 0;
   }
   return h >>> 0;
 };
@@ -295,7 +302,12 @@ export interface BootImage {
   /** n, as passed to the program */
   readonly n: number;
   readonly build: Build;
-  /** Write the kernel at 0, the program at 0x00200000 and the boot info into a fresh machine. */
+  /** guest physical memory given in the boot info; undefined = min(GUEST_MEMORY_BYTES, machine memory) */
+  readonly memoryBytes?: number;
+  /**
+   * Write the kernel at 0, the program at 0x00200000 and the boot info into a fresh machine.
+   * The guest gets `memoryBytes` of it (see above; at most the machine's memory).
+   */
   loadInto(m: Machine): void;
 }
 
@@ -311,6 +323,7 @@ export const bootProgram = (o: {
   n: number;
   build: Build;
   kernel?: KernelOptions;
+  memoryBytes?: number;
 }): E.Either<string, BootImage> =>
   pipe(
     buildKernel(o.build, o.kernel),
@@ -322,14 +335,18 @@ export const bootProgram = (o: {
         return E.left(`the program image has ${o.program.bytes.length} bytes, more than ${GuestLayout.programMax}`);
       if (kernel.bytes.length > GuestLayout.bootInfo)
         return E.left(`internal error: the kernel image has ${kernel.bytes.length} bytes`);
+      if (o.memoryBytes !== undefined && (!Number.isInteger(o.memoryBytes) || o.memoryBytes % 4096 !== 0 || o.memoryBytes < 0x00500000))
+        return E.left(`guest memory must be a multiple of 4096 bytes and at least 5 MiB, got ${o.memoryBytes}`);
       const program = o.program;
-      const { n, build } = o;
+      const { n, build, memoryBytes } = o;
       return E.right<string, BootImage>({
         kernel,
         program,
         n,
         build,
+        memoryBytes,
         loadInto: (m: Machine) => {
+          const guestMemory = Math.min(memoryBytes ?? GUEST_MEMORY_BYTES, m.memory.size);
           m.load(GuestLayout.kernel, kernel.bytes);
           m.load(GuestLayout.program, program.bytes);
           const info = new DataView(m.memory.u8.buffer, GuestLayout.bootInfo, 24);
@@ -337,7 +354,7 @@ export const bootProgram = (o: {
           info.setUint32(BootInfo.programAddress, GuestLayout.program, true);
           info.setUint32(BootInfo.programSize, program.bytes.length, true);
           info.setUint32(BootInfo.param, n >>> 0, true);
-          info.setUint32(BootInfo.memorySize, m.memory.size, true);
+          info.setUint32(BootInfo.memorySize, guestMemory, true);
           info.setUint32(BootInfo.flags, build === 'paravirt' ? BootFlags.paravirt : 0, true);
         },
       });
@@ -345,16 +362,25 @@ export const bootProgram = (o: {
   );
 
 /** A boot image of a workload with parameter n (checked against its bounds). */
-export const bootImage = (o: { workload: WorkloadName; n?: number; build: Build; kernel?: KernelOptions }): E.Either<string, BootImage> => {
+export const bootImage = (o: {
+  /** a workload name (checked: an unknown one is an error) */
+  workload: WorkloadName | (string & {});
+  n?: number;
+  build: Build;
+  kernel?: KernelOptions;
+  /** guest physical memory (default GUEST_MEMORY_BYTES, at most the machine's) */
+  memoryBytes?: number;
+}): E.Either<string, BootImage> => {
   if (!isWorkloadName(o.workload)) return E.left(`unknown workload '${String(o.workload)}' (known: ${WORKLOAD_NAMES.join(', ')})`);
-  const spec = WORKLOADS[o.workload].params.n;
+  const name = o.workload;
+  const spec = WORKLOADS[name].params.n;
   const n = o.n ?? spec.default;
   if (!Number.isInteger(n) || n < spec.min || n > spec.max)
-    return E.left(`workload '${o.workload}': n must be an integer from ${spec.min} to ${spec.max}, got ${n}`);
+    return E.left(`workload '${name}': n must be an integer from ${spec.min} to ${spec.max}, got ${n}`);
   return pipe(
-    buildWorkload(o.workload),
-    E.mapLeft(asmErrors(`workload '${o.workload}'`)),
-    E.chain((program) => bootProgram({ program, n, build: o.build, kernel: o.kernel })),
+    buildWorkload(name),
+    E.mapLeft(asmErrors(`workload '${name}'`)),
+    E.chain((program) => bootProgram({ program, n, build: o.build, kernel: o.kernel, memoryBytes: o.memoryBytes })),
   );
 };
 

@@ -33,8 +33,15 @@ export class Mmu {
 
   constructor(
     readonly memory: PhysicalMemory,
-    readonly tlb: Tlb,
+    /** the TLB in use (VPID-tagged translations are modelled as a second TLB for non-root mode) */
+    public tlb: Tlb,
   ) {}
+
+  /** Switch to another TLB (VM entry/exit with VPID). */
+  useTlb(tlb: Tlb): void {
+    this.tlb = tlb;
+    this.generation++;
+  }
 
   /** Whether addresses are translated at all. */
   get translating(): boolean {

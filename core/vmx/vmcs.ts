@@ -61,6 +61,11 @@ export interface Vmcs {
   cr0ReadShadow: number | null;
   /** enter in the HLT activity state: the guest waits for an interrupt */
   activityHalted: boolean;
+  /**
+   * VPID: the guest's translations are tagged and survive VM entries and exits. Without it
+   * every entry and exit flushes the TLB (first-generation VT-x).
+   */
+  vpid: boolean;
 }
 
 /** Controls that exit on nothing. */
@@ -85,4 +90,5 @@ export const createVmcs = (pc = 0): Vmcs => ({
   injection: null,
   cr0ReadShadow: null,
   activityHalted: false,
+  vpid: false,
 });

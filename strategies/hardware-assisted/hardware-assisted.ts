@@ -72,11 +72,8 @@ export const hardwareAssisted: Strategy = {
       vmcs.cr0ReadShadow = 0;
     }
     const ctxExit: ExitContext = { m, vmcs, events, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow };
+    vmcs.vpid = vpid;
     m.vmExitHandler = (mm, exit) => {
-      if (!vpid) {
-        mm.mmu.flush();
-        mm.events.emit({ kind: 'tlb-flush', t: mm.time, cause: 'vm-transition' });
-      }
       if (pager) {
         // the shadow root may have changed under the guest: it is the real cr3
         vmcs.guest.cr[3] = mm.cr[3];

@@ -10,7 +10,10 @@ import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
 
 /** The outcome of walking the guest tables for one linear address. */
 export type GuestWalk =
-  /** both levels present; `frame` is the guest-physical page base */
+  /**
+   * both levels present; `frame` is the guest-physical page base, which may lie outside
+   * guest RAM (the hardware checks that only after the permissions, see {@link frameOutside})
+   */
   | {
       readonly kind: 'mapped';
       readonly pdeAddress: number;
@@ -22,8 +25,8 @@ export type GuestWalk =
   /** the directory or the table entry is not present */
   | { readonly kind: 'not-present'; readonly level: 'directory' | 'table' }
   /**
-   * a table or the mapped frame lies outside guest RAM (natively: #GP, since the address is
-   * outside the guest's physical memory); `address` is the offending guest-physical address
+   * the directory or the page table lies outside guest RAM (natively: #GP, since the address
+   * is outside the guest's physical memory); `address` is the offending guest-physical address
    */
   | { readonly kind: 'outside-guest-memory'; readonly address: number };
 
@@ -38,7 +41,6 @@ export const walkGuestTables = (memory: PhysicalMemory, guestMemoryBytes: number
   const pte = memory.i32[pteAddress >>> 2];
   if ((pte & Pte.present) === 0) return { kind: 'not-present', level: 'table' };
   const frame = (pte & FRAME_MASK) >>> 0;
-  if (frame >= guestMemoryBytes) return { kind: 'outside-guest-memory', address: frame };
   return { kind: 'mapped', pdeAddress, pde, pteAddress, pte, frame };
 };
 

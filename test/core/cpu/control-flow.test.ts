@@ -238,7 +238,7 @@ sys:    rdcpl r3                 ; ring 0
     // ("interrupt gate 8 not present (table at 0x0) while delivering vector 8 (the
     // double-fault handler could not be entered)"); it should name the faulting address
     // 0x7ffff000 (the original fault's detail "address 0x7ffff000 is outside physical memory").
-    it.skip('the triple-fault detail names the out-of-range address', () => {
+    it('the triple-fault detail names the out-of-range address', () => {
       const m = runSnippet('li r1, 0x7ffff000\njmpr r1');
       const s = stopOf(m);
       expect(s.kind === 'triple-fault' && s.detail).to.match(/0x7ffff000/);
@@ -264,7 +264,7 @@ sys:    rdcpl r3                 ; ring 0
     // the word reaches the dispatch switch's default, which throws the host error
     // "internal error: opcode 0 has no semantics" out of Machine.run. Expected: #UD like any
     // other invalid word (with no IDT: #UD, #DF, triple fault at 0x4). Repro: runSnippet('nop').
-    it.skip('running into zeroed memory raises #UD (opcode 0x00 is unassigned)', () => {
+    it('running into zeroed memory raises #UD (opcode 0x00 is unassigned)', () => {
       const m = runSnippet('nop');
       const s = stopOf(m);
       expect(s.kind === 'triple-fault' && s.pc).to.equal(4);
@@ -304,7 +304,7 @@ ud:     hlt
     // BUG: the triple-fault detail does not mention the invalid opcode: it is
     // "interrupt gate 8 not present (table at 0x0) while delivering vector 8 (...)";
     // expected it to include the #UD cause "invalid instruction word 0xff000000 at 0x4".
-    it.skip('the triple-fault detail mentions the invalid instruction word', () => {
+    it('the triple-fault detail mentions the invalid instruction word', () => {
       const m = runSnippet('nop\n.word 0xff000000');
       const s = stopOf(m);
       expect(s.kind === 'triple-fault' && s.detail).to.match(/0xff000000/);

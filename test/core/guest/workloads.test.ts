@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../core/guest/boot';
+import { compileChecksum, computeChecksum, ioChecksum, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../core/guest/boot';
 import { count, runWorkload, type GuestRun } from './helpers';
 
 const VEC_DE = 0;
@@ -79,6 +79,13 @@ describe('guest workloads (native)', () => {
       expect(r.result.processes).to.equal(2);
       expect(count(r.counts.controlRegisterWrites, 'cr3')).to.be.at.least(1000);
     });
+  });
+
+  it('the checksums of compute, compile and io change with n (no degenerate hash)', () => {
+    for (const f of [computeChecksum, compileChecksum, ioChecksum]) {
+      const values = Array.from({ length: 40 }, (_, i) => f(i + 1));
+      expect(new Set(values).size).to.equal(values.length);
+    }
   });
 
   describe('timer and device timing do not change any output', () => {

@@ -228,7 +228,7 @@ ${idt({ 14: 'pf' })}`, {
     // instead of p0 (= 0x5ffe). Hidden when paging is off (frames contiguous). Expected bytes
     // 0x5ffe..0x5fff = dd cc, 0x9000..0x9001 = bb aa and the reload 0xaabbccdd; actual:
     // 0x5ffe = 00, 0x8ffe = dd, reload 0xaabbcc00.
-    it.skip('a word write goes to both frames', () => {
+    it('a word write goes to both frames', () => {
       const m = runSnippet(`${PAGING_ON}
         li r2, 0xaabbccdd
         st [r0+0x1ffe], r2

@@ -54,7 +54,7 @@ describe('MMU: the TLB', () => {
     // no longer holds. Expected (fetch ld, data, fetch ld, data, fetch hlt all miss; the two
     // immediates hit): hits 2, misses 5, walkReferences 10. Actual: hits 5, misses 2,
     // walkReferences 4 (same as with 32 entries).
-    it.skip('a data page that collides with the code page evicts it (fetches miss again)', () => {
+    it('a data page that collides with the code page evicts it (fetches miss again)', () => {
       const m = runSnippet(`${PAGING_ON}
         ld r2, [r0+0x10000]
         ld r3, [r0+0x10000]

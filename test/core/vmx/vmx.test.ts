@@ -302,7 +302,7 @@ ${idt({ 0x20: 'tick' })}`,
     // to the end of the burst, so the window exit comes only at the next system instruction.
     // Expected: exit { reason: 'interrupt-window', pc: 16 } (after STI at 8 and one NOP);
     // actual: the guest runs on (nop, nop, hlt) and exits with pc 28 after the HLT.
-    it.skip('interrupt-window exiting: exits one instruction after STI', () => {
+    it('interrupt-window exiting: exits one instruction after STI', () => {
       const { exits } = guest('nop\nnop\nsti\nnop\nnop\nnop\nhlt', (v) => (v.controls.interruptWindowExiting = true));
       expect(exits).to.deep.equal([{ reason: 'interrupt-window', pc: 16 }]);
     });

@@ -1,0 +1,635 @@
+import { expect } from 'chai';
+import type { Trap } from '../../../core/cpu/delivery';
+import { GuestFault } from '../../../core/cpu/fault';
+import { Machine, type Monitor } from '../../../core/cpu/machine';
+import { bump, emptyVmmEvents, type VmmEvents } from '../../../core/cost/vmm-events';
+import { decode } from '../../../core/isa/codec';
+import { FRAME_MASK } from '../../../core/mmu/pte';
+import { type PageFaultVerdict, ShadowPager, type ShadowPagingOptions } from '../../../strategies/shared/shadow-paging';
+import { A, assembleSnippet, D, P, poke, U, W, word } from '../../core/machine-helpers';
+
+/** Guest RAM: the first MiB of a 2 MiB machine; the VMM owns the second MiB. */
+const GUEST = 1 << 20;
+const MACHINE = 2 << 20;
+/** The guest's page directories and tables (guest-physical). */
+const PD1 = 0x10000;
+const PT1 = 0x11000;
+const PD2 = 0x12000;
+const PT2 = 0x13000;
+const KPT = 0x14000;
+/** Data frames. */
+const F1 = 0x20000;
+const F2 = 0x21000;
+const F3 = 0x22000;
+
+const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
+
+const fresh = (o: ShadowPagingOptions & { guest?: number; memory?: number } = {}) => {
+  const m = new Machine({ memoryBytes: o.memory ?? MACHINE });
+  const ev = emptyVmmEvents();
+  const pager = new ShadowPager(m, ev, o.guest ?? GUEST, o);
+  return { m, ev, pager };
+};
+
+/** Map linear `va` to `pa` in the guest tables `pd`/`pt` (the directory entry gets `pdeFlags`). */
+const map = (m: Machine, pd: number, pt: number, va: number, pa: number, flags: number, pdeFlags = P | W | U): void => {
+  poke(m, pd + (va >>> 22) * 4, pt | pdeFlags);
+  poke(m, pt + ((va >>> 12) & 0x3ff) * 4, (pa & FRAME_MASK) | flags);
+};
+
+/** Every frame any present shadow PTE of the active root maps. */
+const shadowFrames = (m: Machine, pager: ShadowPager): number[] => {
+  const root = pager.shadowRoot;
+  if (root === null) return [];
+  const out: number[] = [];
+  for (let d = 0; d < 1024; d++) {
+    const pde = word(m, root + d * 4);
+    if ((pde & P) === 0) continue;
+    expect(pde & FRAME_MASK, 'shadow tables live in VMM memory').to.be.at.least(GUEST);
+    for (let t = 0; t < 1024; t++) {
+      const pte = word(m, (pde & FRAME_MASK) + t * 4);
+      if ((pte & P) !== 0) out.push(pte & FRAME_MASK);
+    }
+  }
+  return out;
+};
+
+/**
+ * The monitor of the program tests: #PF goes to the pager (hidden: resume; guest: stop with
+ * the verdict; trace: emulate the st/stb and step over it); #GP on HLT stops, on INVLPG and
+ * `wrcr cr3` emulates through the pager. The guest kernel runs at ring 1 (virtual CPL 0).
+ */
+class TestMonitor implements Monitor {
+  readonly verdicts: PageFaultVerdict[] = [];
+  constructor(
+    readonly pager: ShadowPager,
+    readonly ev: VmmEvents,
+  ) {}
+
+  private instruction(m: Machine) {
+    const pa = this.pager.guestTranslate(m.pc);
+    if (pa === null) throw new Error(`code at ${hex(m.pc)} unmapped`);
+    const d = decode(m.memory.read32(pa), m.memory.read32(pa + 4));
+    if (!d.ok) throw new Error(`bad instruction at ${hex(m.pc)}`);
+    return d;
+  }
+
+  onTrap(m: Machine, trap: Trap): boolean {
+    if (trap.kind !== 'exception') {
+      m.stop({ kind: 'stopped', detail: `unexpected ${trap.kind}` });
+      return true;
+    }
+    if (trap.vector === 14) {
+      const v = this.pager.onPageFault(trap.faultAddress, trap.errorCode, m.cpl === 3 ? 3 : 0);
+      this.verdicts.push(v);
+      switch (v.kind) {
+        case 'hidden':
+          return true;
+        case 'guest':
+          m.stop({ kind: 'stopped', detail: `guest #PF ${v.errorCode} at ${hex(v.address)}` });
+          return true;
+        case 'trace': {
+          const { instruction: i, size } = this.instruction(m);
+          if (i.mnemonic !== 'st' && i.mnemonic !== 'stb') throw new Error(`trace on ${i.mnemonic}`);
+          const ok = this.pager.emulateWrite((m.regs[i.rb] + i.imm) | 0, m.regs[i.ra], i.mnemonic === 'st' ? 4 : 1);
+          if (!ok) throw new Error('emulateWrite refused a traced store');
+          bump(this.ev.emulations, i.mnemonic);
+          m.pc = (m.pc + size) | 0;
+          return true;
+        }
+      }
+    }
+    if (trap.vector === 13) {
+      const { instruction: i, size } = this.instruction(m);
+      if (i.mnemonic === 'hlt') {
+        m.stop({ kind: 'stopped', detail: 'hlt' });
+        return true;
+      }
+      if (i.mnemonic === 'invlpg') this.pager.invalidatePage(m.regs[i.ra]);
+      else if (i.mnemonic === 'wrcr' && i.imm12 === 3) this.pager.setGuestPaging(true, m.regs[i.ra]);
+      else throw new Error(`unexpected #GP on ${i.mnemonic}`);
+      bump(this.ev.emulations, i.mnemonic);
+      m.pc = (m.pc + size) | 0;
+      return true;
+    }
+    m.stop({ kind: 'stopped', detail: `unexpected exception ${trap.vector}: ${trap.detail}` });
+    return true;
+  }
+}
+
+/** Load `source` at guest-physical 0, start it at ring 1 under the pager with guest paging (`cr3`, or off when null). */
+const runGuest = (env: ReturnType<typeof fresh>, source: string, cr3: number | null, budget = 1000) => {
+  const { m, ev, pager } = env;
+  m.load(0, assembleSnippet(source).bytes);
+  pager.setGuestPaging(cr3 !== null, cr3 ?? 0);
+  const mon = new TestMonitor(pager, ev);
+  m.monitor = mon;
+  m.cpl = 1;
+  m.pc = 0;
+  const stop = m.run(budget);
+  return { stop, mon };
+};
+
+const HLT = { kind: 'stopped', detail: 'hlt' };
+
+describe('strategies/shared: shadow paging', () => {
+  describe('configuration', () => {
+    it('rejects guest RAM that leaves the VMM fewer than two frames, and an empty root cache', () => {
+      const m = new Machine({ memoryBytes: MACHINE });
+      expect(() => new ShadowPager(m, emptyVmmEvents(), MACHINE - 4096)).to.throw(RangeError, /at least two frames/);
+      expect(() => new ShadowPager(m, emptyVmmEvents(), 1000)).to.throw(RangeError);
+      expect(() => new ShadowPager(m, emptyVmmEvents(), GUEST, { cacheRoots: 0 })).to.throw(RangeError, /cacheRoots/);
+    });
+
+    it('activating a root writes machine cr3 with the shadow directory (in VMM memory) and turns machine paging on', () => {
+      const { m, ev, pager } = fresh();
+      pager.setGuestPaging(true, PD1);
+      expect(pager.shadowRoot).to.be.at.least(GUEST);
+      expect(m.cr[3]).to.equal(pager.shadowRoot);
+      expect(m.mmu.root).to.equal(pager.shadowRoot);
+      expect(m.mmu.paging).to.equal(true);
+      expect(ev.shadowPaging).to.deep.include({ rootSwitches: 1, cacheMisses: 1, cacheHits: 0 });
+      expect(pager.framesInUse).to.equal(1);
+      expect(pager.isWriteProtected(PD1)).to.equal(true);
+    });
+  });
+
+  describe('hidden faults fill the shadow lazily', () => {
+    it('a program takes one hidden fault per page (plus one for the first write), then runs without faults', () => {
+      const env = fresh();
+      const { m, ev, pager } = env;
+      map(m, PD1, PT1, 0x0000, 0x0000, P | W);
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      poke(m, F1, 0x1111);
+      poke(m, F1 + 4, 0x2222);
+      const { stop, mon } = runGuest(env, `
+        ld r2, [r0+0x5000]
+        ld r3, [r0+0x5004]
+        st [r0+0x5008], r2
+        st [r0+0x500c], r3
+        ld r4, [r0+0x5000]
+        hlt`, PD1);
+      expect(stop).to.deep.equal(HLT);
+      expect([m.regs[2], m.regs[3], m.regs[4]]).to.deep.equal([0x1111, 0x2222, 0x1111]);
+      expect(word(m, F1 + 8)).to.equal(0x1111);
+      expect(word(m, F1 + 12)).to.equal(0x2222);
+      // code fetch, first read of 0x5000 (mapped read-only: dirty clear), first write (dirty)
+      expect(mon.verdicts).to.deep.equal([{ kind: 'hidden' }, { kind: 'hidden' }, { kind: 'hidden' }]);
+      expect(ev.shadowPaging).to.deep.include({ hiddenFaults: 3, guestFaults: 0, traceFaults: 0, updates: 0 });
+      expect(m.counts().exceptions).to.deep.equal({ 14: 3, 13: 1 });
+      // the guest's own entries got accessed and dirty bits as on hardware
+      expect(word(m, PD1)).to.equal(PT1 | P | W | U | A);
+      expect(word(m, PT1 + 5 * 4)).to.equal(F1 | P | W | A | D);
+      expect(word(m, PT1)).to.equal(0x0000 | P | W | A);
+      // the shadow maps the frames directly, writable only where the guest page is dirty
+      expect(pager.shadowEntry(0x5000)! & (FRAME_MASK | P | W | U)).to.equal(F1 | P | W);
+      expect(pager.shadowEntry(0x0000)! & (FRAME_MASK | P | W | U)).to.equal(0x0000 | P);
+      expect(pager.shadowEntry(0x6000)).to.equal(null);
+      // one shadow directory and one shadow table
+      expect(pager.framesInUse).to.equal(2);
+    });
+
+    it('a read fill of a clean page is read-only and sets only the accessed bit; the first write upgrades it', () => {
+      const { m, ev, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W | U);
+      pager.setGuestPaging(true, PD1);
+      expect(pager.onPageFault(0x5010, 0, 0)).to.deep.equal({ kind: 'hidden' });
+      expect(word(m, PT1 + 5 * 4)).to.equal(F1 | P | W | U | A);
+      expect(pager.shadowEntry(0x5000)! & (P | W | U)).to.equal(P | U);
+      m.cpl = 1;
+      expect(() => m.read32(0x5010)).not.to.throw();
+      let fault: unknown;
+      try {
+        m.write32(0x5010, 7);
+      } catch (e) {
+        fault = e;
+      }
+      expect(fault).to.be.instanceOf(GuestFault);
+      const f = fault as GuestFault;
+      expect([f.vector, f.errorCode, f.faultAddress]).to.deep.equal([14, P | W, 0x5010]);
+      expect(pager.onPageFault(f.faultAddress, f.errorCode, 0)).to.deep.equal({ kind: 'hidden' });
+      expect(word(m, PT1 + 5 * 4)).to.equal(F1 | P | W | U | A | D);
+      expect(pager.shadowEntry(0x5000)! & (P | W | U)).to.equal(P | W | U);
+      m.write32(0x5010, 7);
+      expect(word(m, F1 + 0x10)).to.equal(7);
+      expect(ev.shadowPaging.hiddenFaults).to.equal(2);
+    });
+
+    it('a read fill of a page the guest already marked dirty maps it writable at once', () => {
+      const { m, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W | D);
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x5000, 0, 0);
+      expect(pager.shadowEntry(0x5000)! & (P | W)).to.equal(P | W);
+      m.cpl = 1;
+      m.write32(0x5000, 1);
+      expect(word(m, F1)).to.equal(1);
+    });
+
+    it('a directory entry without write or user access restricts the whole shadow table', () => {
+      const { m, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W | U | D, P);
+      pager.setGuestPaging(true, PD1);
+      expect(pager.onPageFault(0x5000, 0, 0)).to.deep.equal({ kind: 'hidden' });
+      expect(word(m, pager.shadowRoot!) & (P | W | U)).to.equal(P);
+      m.cpl = 1;
+      expect(() => m.write32(0x5000, 1)).to.throw(GuestFault);
+      expect(pager.onPageFault(0x5000, P | W, 0)).to.deep.equal({ kind: 'guest', errorCode: P | W, address: 0x5000 });
+    });
+  });
+
+  describe('true guest faults carry the error code of the guest tables', () => {
+    // 0x5000 supervisor RW, 0x6000 user read-only, 0x7000 supervisor read-only, 0x8000 not present,
+    // 0x400000: directory entry not present, 0x800000: user page under a supervisor directory entry
+    const layout = (m: Machine) => {
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      map(m, PD1, PT1, 0x6000, F2, P | U);
+      map(m, PD1, PT1, 0x7000, F3, P);
+      map(m, PD1, PT2, 0x800000, F1, P | W | U, P | W);
+    };
+    /** [what, address, machine error code (the shadow is empty, so never P), vcpl, expected error code] */
+    const cases: [string, number, number, number, number][] = [
+      ['kernel read, not present', 0x8004, 0, 0, 0],
+      ['kernel write, not present', 0x8008, W, 0, W],
+      ['kernel read, directory entry not present', 0x400000, 0, 0, 0],
+      ['kernel fetch, not present', 0x8000, 0x10, 0, 0x10],
+      ['kernel write, read-only page', 0x7000, W, 0, P | W],
+      ['user read, not present', 0x8000, U, 3, U],
+      ['user read, supervisor page', 0x5000, U, 3, P | U],
+      ['user write, supervisor page', 0x5000, W | U, 3, P | W | U],
+      ['user write, read-only user page', 0x6010, W | U, 3, P | W | U],
+      ['user fetch, supervisor page', 0x7000, 0x10 | U, 3, 0x10 | P | U],
+      ['user read, supervisor directory entry', 0x800000, U, 3, P | U],
+    ];
+    for (const [what, address, machineError, vcpl, expected] of cases) {
+      it(`${what}: error code ${expected}`, () => {
+        const { m, ev, pager } = fresh();
+        layout(m);
+        pager.setGuestPaging(true, PD1);
+        const before = [word(m, PD1), word(m, PD1 + 8), word(m, PT1 + 5 * 4), word(m, PT1 + 6 * 4), word(m, PT1 + 7 * 4)];
+        expect(pager.onPageFault(address, machineError, vcpl)).to.deep.equal({ kind: 'guest', errorCode: expected, address });
+        expect(ev.shadowPaging).to.deep.include({ guestFaults: 1, hiddenFaults: 0 });
+        expect(pager.shadowEntry(address)).to.equal(null);
+        // a faulting walk sets no accessed bits
+        expect([word(m, PD1), word(m, PD1 + 8), word(m, PT1 + 5 * 4), word(m, PT1 + 6 * 4), word(m, PT1 + 7 * 4)]).to.deep.equal(before);
+      });
+    }
+
+    it('the allowed accesses of the same layout are hidden faults', () => {
+      const { m, ev, pager } = fresh();
+      layout(m);
+      pager.setGuestPaging(true, PD1);
+      expect(pager.onPageFault(0x5000, W, 0).kind).to.equal('hidden');
+      expect(pager.onPageFault(0x6000, U, 3).kind).to.equal('hidden');
+      expect(pager.onPageFault(0x7000, 0, 0).kind).to.equal('hidden');
+      expect(pager.onPageFault(0x800000, W, 0).kind).to.equal('hidden');
+      expect(ev.shadowPaging).to.deep.include({ hiddenFaults: 4, guestFaults: 0 });
+    });
+
+    it('a program writing a read-only page is stopped with the guest fault (error 3, address)', () => {
+      const env = fresh();
+      const { m, ev } = env;
+      map(m, PD1, PT1, 0x0000, 0x0000, P | W);
+      map(m, PD1, PT1, 0x7000, F3, P);
+      const { stop, mon } = runGuest(env, `
+        ld r2, [r0+0x7000]
+        st [r0+0x7004], r2
+        hlt`, PD1);
+      expect(stop).to.deep.equal({ kind: 'stopped', detail: 'guest #PF 3 at 0x7004' });
+      expect(mon.verdicts.map((v) => v.kind)).to.deep.equal(['hidden', 'hidden', 'guest']);
+      expect(ev.shadowPaging).to.deep.include({ hiddenFaults: 2, guestFaults: 1 });
+      expect(word(m, PT1 + 7 * 4)).to.equal(F3 | P | A);
+    });
+  });
+
+  describe('write protection of guest page tables and traces', () => {
+    it('a store to a guest page table traces; after emulation and INVLPG the new mapping is in effect', () => {
+      const env = fresh();
+      const { m, ev, pager } = env;
+      map(m, PD1, PT1, 0x0000, 0x0000, P | W);
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      map(m, PD1, PT1, 0x6000, PT1, P | W); // the guest maps its own page table at 0x6000
+      poke(m, F1, 0xaaaa);
+      poke(m, F2, 0xbbbb);
+      const { stop, mon } = runGuest(env, `
+        ld r2, [r0+0x5000]
+        li r1, ${F2 | P | W}
+        st [r0+0x6014], r1
+        li r5, 0x5000
+        invlpg r5
+        ld r3, [r0+0x5000]
+        hlt`, PD1);
+      expect(stop).to.deep.equal(HLT);
+      expect([m.regs[2], m.regs[3]]).to.deep.equal([0xaaaa, 0xbbbb]);
+      expect(word(m, PT1 + 5 * 4)).to.equal(F2 | P | W | A); // the refill set the accessed bit of the new entry
+      // code fetch, ld (fill), st (trace: the page table is write-protected), ld after the update (refill)
+      expect(mon.verdicts).to.deep.equal([{ kind: 'hidden' }, { kind: 'hidden' }, { kind: 'trace', pteAddress: PT1 + 0x14 }, { kind: 'hidden' }]);
+      expect(ev.shadowPaging).to.deep.include({ hiddenFaults: 3, guestFaults: 0, traceFaults: 1, updates: 1 });
+      expect(ev.emulations).to.deep.equal({ st: 1, invlpg: 1 });
+      // the emulated store set accessed and dirty in the entry mapping the page table, as hardware would
+      expect(word(m, PT1 + 6 * 4)).to.equal(PT1 | P | W | A | D);
+      expect(pager.shadowEntry(0x5000)! & FRAME_MASK).to.equal(F2);
+      expect(pager.isWriteProtected(PT1)).to.equal(true);
+    });
+
+    it('emulateWrite clears the shadow PTE and the machine TLB entry at once; reads of page-table pages are not trapped', () => {
+      const { m, ev, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W | D);
+      map(m, PD1, PT1, 0x6000, PT1, P | W | D);
+      pager.setGuestPaging(true, PD1);
+      m.cpl = 1;
+      pager.onPageFault(0x5000, 0, 0);
+      pager.onPageFault(0x6000, 0, 0);
+      expect(m.read32(0x6014) >>> 0).to.equal(F1 | P | W | A | D);
+      expect(pager.shadowEntry(0x6000)! & (P | W)).to.equal(P);
+      m.read32(0x5000); // now in the machine TLB
+      expect(pager.onPageFault(0x6014, P | W, 0)).to.deep.equal({ kind: 'trace', pteAddress: PT1 + 0x14 });
+      expect(pager.emulateWrite(0x6014, F2 | P | W | D, 4)).to.equal(true);
+      expect(pager.shadowEntry(0x5000)).to.equal(null);
+      expect(m.mmu.tlb.tag[5 & m.mmu.tlb.mask]).to.equal(-1);
+      expect(() => m.read32(0x5000)).to.throw(GuestFault);
+      expect(ev.shadowPaging).to.deep.include({ traceFaults: 1, updates: 1 });
+    });
+
+    it('a byte store to a page-table entry is emulated within the word', () => {
+      const { m, ev, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W | U);
+      map(m, PD1, PT1, 0x6000, PT1, P | W);
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x5000, 0, 0);
+      // clear the user bit of the entry for 0x5000 (its low byte)
+      expect(pager.emulateWrite(0x6014, P | W, 1)).to.equal(true);
+      expect(word(m, PT1 + 0x14)).to.equal(F1 | P | W);
+      expect(pager.shadowEntry(0x5000)).to.equal(null);
+      expect(pager.onPageFault(0x5000, U, 3)).to.deep.equal({ kind: 'guest', errorCode: P | U, address: 0x5000 });
+      expect(ev.shadowPaging).to.deep.include({ traceFaults: 1, updates: 1, guestFaults: 1 });
+    });
+
+    it('a store to a directory entry clears the shadow directory entry (and flushes the TLB)', () => {
+      const { m, ev, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      map(m, PD1, PT1, 0x6000, PD1, P | W | D); // the directory, mapped at 0x6000
+      map(m, PD1, PT2, 0x400000, F2, P | W);
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x400000, 0, 0);
+      const flushes = m.counts().tlb.flushes;
+      expect(pager.onPageFault(0x6004, W, 0)).to.deep.equal({ kind: 'trace', pteAddress: PD1 + 4 });
+      expect(pager.emulateWrite(0x6004, 0, 4)).to.equal(true);
+      expect(word(m, pager.shadowRoot! + 4)).to.equal(0);
+      expect(pager.shadowEntry(0x400000)).to.equal(null);
+      expect(m.counts().tlb.flushes).to.equal(flushes + 1);
+      expect(pager.isWriteProtected(PT2)).to.equal(false); // its shadow table was freed
+      expect(pager.onPageFault(0x400000, 0, 0)).to.deep.equal({ kind: 'guest', errorCode: 0, address: 0x400000 });
+      expect(ev.shadowPaging).to.deep.include({ traceFaults: 1, updates: 1, hiddenFaults: 1, guestFaults: 1 });
+    });
+
+    it('a page already mapped writable loses write access (and the TLB is flushed) when it becomes a page table', () => {
+      const { m, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F3, P | W | D);
+      map(m, PD1, F3, 0x800000, F1, P | W); // F3 serves as the table of directory entry 2
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x5000, W, 0);
+      expect(pager.shadowEntry(0x5000)! & W).to.equal(W);
+      const flushes = m.counts().tlb.flushes;
+      pager.onPageFault(0x800000, 0, 0);
+      expect(pager.isWriteProtected(F3)).to.equal(true);
+      expect(pager.shadowEntry(0x5000)! & W).to.equal(0);
+      expect(m.counts().tlb.flushes).to.equal(flushes + 1);
+      expect(pager.onPageFault(0x5004, P | W, 0)).to.deep.equal({ kind: 'trace', pteAddress: F3 + 4 });
+    });
+
+    it('emulateWrite refuses (and writes nothing) outside tracked pages or where the guest forbids the store', () => {
+      const { m, ev, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      map(m, PD1, PT1, 0x6000, PT1, P); // the page table, mapped read-only
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x5000, 0, 0);
+      expect(pager.emulateWrite(0x5000, 0x1234, 4)).to.equal(false);
+      expect(pager.emulateWrite(0x6014, 0, 4)).to.equal(false);
+      expect(pager.emulateWrite(0x9000, 0, 4)).to.equal(false);
+      expect(word(m, F1)).to.equal(0);
+      expect(word(m, PT1 + 0x14)).to.equal(F1 | P | W | A);
+      expect(ev.shadowPaging).to.deep.include({ traceFaults: 0, updates: 0 });
+    });
+
+    it('INVLPG drops the shadow entry and the machine TLB entry', () => {
+      const { m, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W | D);
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x5000, 0, 0);
+      m.cpl = 1;
+      m.read32(0x5000);
+      expect(m.mmu.tlb.tag[5 & m.mmu.tlb.mask]).to.equal(5);
+      pager.invalidatePage(0x5000);
+      expect(pager.shadowEntry(0x5000)).to.equal(null);
+      expect(m.mmu.tlb.tag[5 & m.mmu.tlb.mask]).to.equal(-1);
+      expect(m.counts().tlb.invlpg).to.equal(1);
+    });
+  });
+
+  describe('the shadow-root cache', () => {
+    /** Two address spaces sharing the code page, mapping 0x5000 to F1 and F2. */
+    const twoSpaces = (m: Machine) => {
+      map(m, PD1, PT1, 0x0000, 0x0000, P | W);
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      map(m, PD2, PT2, 0x0000, 0x0000, P | W);
+      map(m, PD2, PT2, 0x5000, F2, P | W);
+      poke(m, F1, 0x1111);
+      poke(m, F2, 0x2222);
+    };
+
+    it('a program switching address spaces: back in a cached root it runs without hidden faults', () => {
+      const env = fresh();
+      const { m, ev } = env;
+      twoSpaces(m);
+      const { stop } = runGuest(env, `
+        ld r2, [r0+0x5000]
+        li r1, ${PD2}
+        wrcr cr3, r1
+        ld r3, [r0+0x5000]
+        li r1, ${PD1}
+        wrcr cr3, r1
+        ld r4, [r0+0x5000]
+        hlt`, PD1);
+      expect(stop).to.deep.equal(HLT);
+      expect([m.regs[2], m.regs[3], m.regs[4]]).to.deep.equal([0x1111, 0x2222, 0x1111]);
+      // fetch + data in the first space, fetch + data in the second, none back in the first
+      expect(ev.shadowPaging).to.deep.include({ hiddenFaults: 4, rootSwitches: 3, cacheMisses: 2, cacheHits: 1 });
+    });
+
+    it('hits, misses and least-recently-used eviction; evicted roots are rebuilt empty and unprotected', () => {
+      const { m, ev, pager } = fresh({ cacheRoots: 2 });
+      const PD3 = 0x15000;
+      twoSpaces(m);
+      map(m, PD3, PT1, 0x0000, 0x0000, P | W);
+      pager.setGuestPaging(true, PD1); // miss          [1]
+      pager.onPageFault(0x5000, 0, 0);
+      const root1 = pager.shadowRoot;
+      pager.setGuestPaging(true, PD2); // miss          [1 2]
+      pager.setGuestPaging(true, PD1); // hit           [2 1]
+      expect(pager.shadowRoot).to.equal(root1);
+      expect(m.cr[3]).to.equal(root1);
+      expect(pager.shadowEntry(0x5000)! & FRAME_MASK).to.equal(F1);
+      pager.setGuestPaging(true, PD3); // miss, evicts 2 [1 3]
+      expect(pager.isWriteProtected(PD2)).to.equal(false);
+      expect(pager.isWriteProtected(PD1)).to.equal(true);
+      pager.setGuestPaging(true, PD1); // hit           [3 1]
+      pager.setGuestPaging(true, PD1); // hit, same root: no switch, but cr3 is rewritten
+      pager.setGuestPaging(true, PD2); // miss, evicts 3 [1 2]
+      expect(pager.shadowEntry(0x5000)).to.equal(null);
+      expect(pager.cachedRoots).to.equal(2);
+      expect(ev.shadowPaging).to.deep.include({ cacheMisses: 4, cacheHits: 3, rootSwitches: 6 });
+      pager.setGuestPaging(true, PD3); // miss, evicts 1: its shadow table is freed
+      expect(pager.isWriteProtected(PD1)).to.equal(false);
+      expect(pager.isWriteProtected(PT1)).to.equal(false);
+      expect(pager.framesInUse).to.equal(2);
+    });
+
+    it('a guest kernel page table shared by two address spaces has one shadow table, shared by both roots', () => {
+      const { m, ev, pager } = fresh();
+      const KVA = 0xc0001000;
+      map(m, PD1, KPT, KVA, F3, P | W);
+      map(m, PD2, KPT, KVA, F3, P | W);
+      map(m, PD2, KPT, KVA + 0x1000, F1, P | W);
+      pager.setGuestPaging(true, PD1);
+      const shadowPde = () => word(m, pager.shadowRoot! + (KVA >>> 22) * 4) & FRAME_MASK;
+      pager.onPageFault(KVA, 0, 0);
+      expect(pager.framesInUse).to.equal(2);
+      const table1 = shadowPde();
+      pager.setGuestPaging(true, PD2);
+      pager.onPageFault(KVA, 0, 0); // fills only the directory entry: the table exists
+      expect(pager.framesInUse).to.equal(3);
+      expect(shadowPde()).to.equal(table1);
+      pager.onPageFault(KVA + 0x1000, 0, 0);
+      expect(pager.framesInUse).to.equal(3);
+      // the entry filled in root 2 is visible in root 1 without a fault
+      pager.setGuestPaging(true, PD1);
+      expect(pager.shadowEntry(KVA + 0x1000)! & FRAME_MASK).to.equal(F1);
+      // an update of the shared guest table, traced in root 1, drops the entry for both roots
+      map(m, PD1, PT1, 0x6000, KPT, P | W | D);
+      expect(pager.onPageFault(0x6000 + 4 * ((KVA >>> 12) & 0x3ff), W, 0).kind).to.equal('trace');
+      expect(pager.emulateWrite(0x6000 + 4 * ((KVA >>> 12) & 0x3ff), 0, 4)).to.equal(true);
+      expect(pager.shadowEntry(KVA)).to.equal(null);
+      pager.setGuestPaging(true, PD2);
+      expect(pager.shadowEntry(KVA)).to.equal(null);
+      expect(pager.shadowEntry(KVA + 0x1000)! & FRAME_MASK).to.equal(F1);
+      expect(pager.onPageFault(KVA, 0, 0)).to.deep.equal({ kind: 'guest', errorCode: 0, address: KVA });
+      expect(ev.shadowPaging).to.deep.include({ hiddenFaults: 3, traceFaults: 1, updates: 1, guestFaults: 1 });
+    });
+  });
+
+  describe('physical mode (guest paging off)', () => {
+    it('identity-maps guest RAM with real paging on; beyond guest RAM is a guest verdict with the error code as given', () => {
+      const env = fresh();
+      const { m, ev, pager } = env;
+      poke(m, F1, 0x77);
+      poke(m, GUEST, 0x5ec2e7); // VMM memory
+      const { stop, mon } = runGuest(env, `
+        ld r2, [r0+${F1}]
+        st [r0+${F1 + 4}], r2
+        ld r3, [r0+${GUEST}]
+        hlt`, null);
+      expect(m.mmu.paging).to.equal(true);
+      expect(m.cr[3]).to.equal(pager.shadowRoot);
+      expect(stop).to.deep.equal({ kind: 'stopped', detail: `guest #PF 0 at ${hex(GUEST)}` });
+      expect(m.regs[2]).to.equal(0x77);
+      expect(m.regs[3]).to.equal(0);
+      expect(word(m, F1 + 4)).to.equal(0x77);
+      // code page, data page (mapped writable: no dirty tracking without guest tables), then the outside access
+      expect(mon.verdicts).to.deep.equal([
+        { kind: 'hidden' },
+        { kind: 'hidden' },
+        { kind: 'guest', errorCode: 0, address: GUEST, outsideGuestMemory: true },
+      ]);
+      expect(ev.shadowPaging).to.deep.include({ hiddenFaults: 2, guestFaults: 1, rootSwitches: 1, cacheMisses: 0, cacheHits: 0 });
+      expect(pager.shadowEntry(F1)! & (FRAME_MASK | P | W | U)).to.equal(F1 | P | W | U);
+      expect(pager.guestTranslate(F1 + 8)).to.equal(F1 + 8);
+      expect(pager.guestTranslate(GUEST)).to.equal(null);
+    });
+
+    it('keeps cached roots coherent: a physical-mode store to a cached guest page table traces', () => {
+      const { m, ev, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x5000, 0, 0);
+      pager.setGuestPaging(false, 0);
+      expect(pager.onPageFault(PT1 + 0x14, W, 0)).to.deep.equal({ kind: 'trace', pteAddress: PT1 + 0x14 });
+      expect(pager.emulateWrite(PT1 + 0x14, F2 | P | W, 4)).to.equal(true);
+      pager.setGuestPaging(true, PD1);
+      expect(pager.shadowEntry(0x5000)).to.equal(null);
+      pager.onPageFault(0x5000, 0, 0);
+      expect(pager.shadowEntry(0x5000)! & FRAME_MASK).to.equal(F2);
+      expect(ev.shadowPaging).to.deep.include({ traceFaults: 1, updates: 1, rootSwitches: 3, cacheHits: 1, cacheMisses: 1 });
+    });
+  });
+
+  describe('VMM memory is never mapped', () => {
+    it('guest entries pointing beyond guest RAM (frame, page table or directory) are guest verdicts, never shadow entries', () => {
+      const { m, ev, pager } = fresh();
+      map(m, PD1, PT1, 0x5000, GUEST, P | W | U | D);
+      map(m, PD1, PT1, 0x6000, MACHINE - 4096, P | W | U | D);
+      poke(m, PD1 + 4, (GUEST + 0x3000) | P | W | U); // a page table in VMM memory
+      pager.setGuestPaging(true, PD1);
+      for (const va of [0x5000, 0x6000, 0x400000])
+        expect(pager.onPageFault(va, W, 0)).to.deep.equal({ kind: 'guest', errorCode: W, address: va, outsideGuestMemory: true });
+      pager.setGuestPaging(true, GUEST + 0x2000); // a directory in VMM memory
+      expect(pager.onPageFault(0x5000, 0, 0)).to.deep.include({ kind: 'guest', outsideGuestMemory: true });
+      expect(pager.guestTranslate(0x5000)).to.equal(null);
+      expect(ev.shadowPaging).to.deep.include({ guestFaults: 4, hiddenFaults: 0 });
+      pager.setGuestPaging(true, PD1);
+      expect(shadowFrames(m, pager)).to.deep.equal([]);
+    });
+
+    it('a program reading a guest page mapped beyond guest RAM is stopped and sees no VMM data', () => {
+      const env = fresh();
+      const { m, pager } = env;
+      map(m, PD1, PT1, 0x0000, 0x0000, P | W);
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      map(m, PD1, PT1, 0x6000, GUEST + 0x4000, P | W);
+      poke(m, GUEST + 0x4000, 0x5ec2e7);
+      const { stop } = runGuest(env, `
+        ld r2, [r0+0x5000]
+        ld r3, [r0+0x6000]
+        hlt`, PD1);
+      expect(stop).to.deep.equal({ kind: 'stopped', detail: 'guest #PF 0 at 0x6000' });
+      expect(m.regs[3]).to.equal(0);
+      const frames = shadowFrames(m, pager);
+      expect(frames).to.have.members([0x0000, F1]);
+      for (const f of frames) expect(f).to.be.below(GUEST);
+    });
+  });
+
+  describe('running out of VMM frames', () => {
+    it('drops every shadow structure and starts over: correct, just slower', () => {
+      // three VMM frames: a directory and two tables
+      const { m, ev, pager } = fresh({ guest: MACHINE - 3 * 4096 });
+      for (const [i, f] of [F1, F2, F3].entries()) map(m, PD1, PT1 + i * 0x1000, i << 22, f, P | W | D);
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0 << 22, 0, 0);
+      pager.onPageFault(1 << 22, 0, 0);
+      expect(pager.framesInUse).to.equal(3);
+      expect(pager.onPageFault(2 << 22, 0, 0)).to.deep.equal({ kind: 'hidden' });
+      expect(pager.resets).to.equal(1);
+      expect(pager.framesInUse).to.equal(2);
+      expect(m.cr[3]).to.equal(pager.shadowRoot);
+      expect(pager.shadowEntry(2 << 22)! & FRAME_MASK).to.equal(F3);
+      expect(pager.shadowEntry(0)).to.equal(null);
+      expect(pager.isWriteProtected(PT1)).to.equal(false);
+      expect(pager.isWriteProtected(PD1)).to.equal(true);
+      expect(pager.onPageFault(0, 0, 0)).to.deep.equal({ kind: 'hidden' });
+      expect(ev.shadowPaging.hiddenFaults).to.equal(4);
+    });
+
+    it('creating a root when the pool is dry starts over too', () => {
+      const { m, pager } = fresh({ guest: MACHINE - 2 * 4096 });
+      map(m, PD1, PT1, 0x5000, F1, P | W);
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x5000, 0, 0);
+      pager.setGuestPaging(true, PD2);
+      pager.setGuestPaging(true, PT2);
+      expect(pager.resets).to.equal(1);
+      expect(pager.cachedRoots).to.equal(2);
+      expect(m.cr[3]).to.equal(pager.shadowRoot);
+    });
+  });
+});
