@@ -118,9 +118,10 @@ export const deliverFault = (m: Machine, f: GuestFault): void => {
     m.vmExit({ reason: 'exception', pc: m.pc, vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress });
     return;
   }
-  m.events.emit({ kind: 'exception', t: m.time, vector: f.vector, errorCode: f.errorCode, pc: m.pc, cpl: m.cpl });
+  // a trap a monitor takes is the monitor's event, not a delivery through the guest's table
   if (m.monitor?.onTrap(m, { kind: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress, pc: m.pc, detail: f.detail }))
     return;
+  m.events.emit({ kind: 'exception', t: m.time, vector: f.vector, errorCode: f.errorCode, pc: m.pc, cpl: m.cpl });
   if (f.vector === Vector.pageFault) m.cr[2] = f.faultAddress;
   deliver(
     m,

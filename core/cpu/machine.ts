@@ -233,8 +233,11 @@ export class Machine {
     }
   }
 
-  /** Read an I/O port (device side). Unknown ports read all ones. */
-  portRead(port: number): number {
+  /**
+   * Read an I/O port (device side). Unknown ports read all ones. `emulated`: a VMM's device
+   * model serves the guest's access in software (no hardware port access happens).
+   */
+  portRead(port: number, emulated = false): number {
     let v: number;
     switch (port) {
       case Port.picMask:
@@ -258,13 +261,13 @@ export class Machine {
       default:
         v = -1;
     }
-    this.events.emit({ kind: 'io', t: this.time, port, direction: 'in', value: v });
+    this.events.emit({ kind: 'io', t: this.time, port, direction: 'in', value: v, emulated });
     return v;
   }
 
-  /** Write an I/O port (device side). Unknown ports ignore writes. */
-  portWrite(port: number, v: number): void {
-    this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v });
+  /** Write an I/O port (device side). Unknown ports ignore writes. `emulated` as for portRead. */
+  portWrite(port: number, v: number, emulated = false): void {
+    this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v, emulated });
     switch (port) {
       case Port.picCommand:
         this.pic.endOfInterrupt();

@@ -13,7 +13,8 @@ export type MachineEvent =
   | { readonly kind: 'interrupt'; readonly t: number; readonly vector: number; readonly pc: number; readonly cpl: number }
   | { readonly kind: 'software-interrupt'; readonly t: number; readonly vector: number; readonly pc: number; readonly cpl: number }
   | { readonly kind: 'iret'; readonly t: number; readonly fromCpl: number; readonly toCpl: number }
-  | { readonly kind: 'io'; readonly t: number; readonly port: number; readonly direction: 'in' | 'out'; readonly value: number }
+  /** a port access; `emulated` when a VMM's device model serves the guest's access in software */
+  | { readonly kind: 'io'; readonly t: number; readonly port: number; readonly direction: 'in' | 'out'; readonly value: number; readonly emulated: boolean }
   | { readonly kind: 'tlb-flush'; readonly t: number; readonly cause: 'cr3-write' | 'paging-toggle' | 'vm-transition' | 'explicit' }
   | { readonly kind: 'invlpg'; readonly t: number; readonly address: number }
   | { readonly kind: 'control-register-write'; readonly t: number; readonly cr: number; readonly value: number }
@@ -45,7 +46,8 @@ export interface EventCounts {
   softwareInterrupts: Breakdown;
   irets: number;
   tlb: { hits: number; misses: number; walkReferences: number; flushes: number; invlpg: number };
-  io: { in: Breakdown; out: Breakdown };
+  /** device accesses by port: `in`/`out` by the hardware, `emulated` by a VMM's device models (key 'in N' / 'out N') */
+  io: { in: Breakdown; out: Breakdown; emulated: Breakdown };
   controlRegisterWrites: Breakdown;
   halts: number;
   vm: { entries: number; exits: Breakdown };
@@ -62,7 +64,7 @@ export const emptyCounts = (): EventCounts => ({
   softwareInterrupts: {},
   irets: 0,
   tlb: { hits: 0, misses: 0, walkReferences: 0, flushes: 0, invlpg: 0 },
-  io: { in: {}, out: {} },
+  io: { in: {}, out: {}, emulated: {} },
   controlRegisterWrites: {},
   halts: 0,
   vm: { entries: 0, exits: {} },
@@ -79,7 +81,7 @@ const counters: { [K in MachineEventKind]: (c: EventCounts, e: Extract<MachineEv
   interrupt: (c, e) => bump(c.interrupts, e.vector),
   'software-interrupt': (c, e) => bump(c.softwareInterrupts, e.vector),
   iret: (c) => void c.irets++,
-  io: (c, e) => bump(c.io[e.direction], e.port),
+  io: (c, e) => bump(e.emulated ? c.io.emulated : c.io[e.direction], e.emulated ? `${e.direction} ${e.port}` : e.port),
   'tlb-flush': (c) => void c.tlb.flushes++,
   invlpg: (c) => void c.tlb.invlpg++,
   'control-register-write': (c, e) => bump(c.controlRegisterWrites, `cr${e.cr}`),

@@ -28,8 +28,10 @@ export const eventsView = (e: RunEvents): RunEventsView => {
     shadowPaging: { total: s.hiddenFaults + s.traceFaults, by: { ...s } },
     tlb: { total: m.tlb.hits + m.tlb.misses, by: { ...m.tlb } },
     io: {
-      total: sum(m.io.in) + sum(m.io.out),
-      by: { ...Object.fromEntries(Object.entries(hexKeys(m.io.in)).map(([k, n]) => [`in ${k}`, n])), ...Object.fromEntries(Object.entries(hexKeys(m.io.out)).map(([k, n]) => [`out ${k}`, n])) },
+      total: sum(m.io.in) + sum(m.io.out) + sum(m.io.emulated),
+      by: { ...Object.fromEntries(Object.entries(hexKeys(m.io.in)).map(([k, n]) => [`in ${k}`, n])), ...Object.fromEntries(Object.entries(hexKeys(m.io.out)).map(([k, n]) => [`out ${k}`, n])),
+        ...Object.fromEntries(Object.entries(m.io.emulated).map(([k, n]) => [`emulated ${k.replace(/\d+$/, (d) => `0x${Number(d).toString(16)}`)}`, n])),
+      },
     },
     interrupts: tally(hexKeys(m.interrupts)),
     exceptions: tally(m.exceptions),

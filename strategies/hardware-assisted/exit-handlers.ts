@@ -82,8 +82,8 @@ export const EXIT_HANDLERS: ExitHandlers = {
   io: (c, e) => {
     const g = c.vmcs.guest;
     emulated(c, `io ${e.direction}`);
-    if (e.direction === 'in') g.regs[e.register] = c.m.portRead(e.port);
-    else c.m.portWrite(e.port, g.regs[e.register]);
+    if (e.direction === 'in') g.regs[e.register] = c.m.portRead(e.port, true);
+    else c.m.portWrite(e.port, g.regs[e.register], true);
     g.regs[0] = 0;
     g.pc = e.nextPc;
   },
@@ -129,7 +129,8 @@ export const EXIT_HANDLERS: ExitHandlers = {
       injectException(c, e.vector, e.errorCode);
       return;
     }
-    const verdict = c.pager.onPageFault(e.faultAddress, e.errorCode, g.cpl === 3 ? 3 : 0);
+    // the access's privilege is in the error code (event delivery accesses the table and stack as the supervisor)
+    const verdict = c.pager.onPageFault(e.faultAddress, e.errorCode, (e.errorCode & 4) !== 0 ? 3 : 0);
     if (verdict.kind === 'hidden' && e.vectoring) {
       // the fault happened while the CPU delivered an event: deliver it again
       const v = e.vectoring;
@@ -138,6 +139,10 @@ export const EXIT_HANDLERS: ExitHandlers = {
       return;
     }
     if (verdict.kind === 'guest' && e.vectoring) {
+      if (e.vectoring.vector === Vector.doubleFault) {
+        c.m.stop({ kind: 'triple-fault', pc: e.pc, detail: `page fault at 0x${(e.faultAddress >>> 0).toString(16)} while delivering a double fault` });
+        return;
+      }
       // a true fault while delivering an event: natively a double fault
       g.pc = e.vectoring.returnPc;
       injectException(c, Vector.doubleFault, 0);
@@ -147,6 +152,10 @@ export const EXIT_HANDLERS: ExitHandlers = {
       case 'hidden':
         return;
       case 'guest':
+        if (verdict.outsideGuestMemory) {
+          injectException(c, Vector.generalProtection, 0);
+          return;
+        }
         g.cr[2] = verdict.address;
         injectException(c, Vector.pageFault, verdict.errorCode);
         return;
@@ -158,7 +167,12 @@ export const EXIT_HANDLERS: ExitHandlers = {
         }
         const i = d.instruction;
         const bytes = i.mnemonic === 'st' ? 4 : 1;
-        c.pager.emulateWrite(e.faultAddress, bytes === 4 ? g.regs[i.ra] : g.regs[i.ra] & 0xff, bytes);
+        const address = (g.regs[i.rb] + i.imm) | 0;
+        const vcpl = g.cpl === 3 ? 3 : 0;
+        if (!c.pager.emulateWrite(address, bytes === 4 ? g.regs[i.ra] : g.regs[i.ra] & 0xff, bytes, vcpl)) {
+          c.m.stop({ kind: 'stopped', detail: `internal error: the page-table write at 0x${(g.pc >>> 0).toString(16)} could not be emulated` });
+          return;
+        }
         emulated(c, i.mnemonic);
         g.pc = (g.pc + d.size) | 0;
         return;

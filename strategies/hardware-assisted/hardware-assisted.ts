@@ -72,7 +72,9 @@ export const hardwareAssisted: Strategy = {
       vmcs.cr0ReadShadow = 0;
     }
     const ctxExit: ExitContext = { m, vmcs, events, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow };
-    vmcs.vpid = vpid;
+    // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root
+    // mode, so tagging is only used with nested paging
+    vmcs.vpid = vpid && nested;
     m.vmExitHandler = (mm, exit) => {
       if (pager) {
         // the shadow root may have changed under the guest: it is the real cr3

@@ -82,12 +82,12 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
   invlpg: ({ m, i, pager }) => (pager.invalidatePage(m.regs[i.ra]), NEXT),
   in: ({ m, v, i }) => {
     if (virtualCpl(m.cpl) > v.iopl) return gp();
-    m.regs[i.ra] = m.portRead(i.imm12);
+    m.regs[i.ra] = m.portRead(i.imm12, true);
     return NEXT;
   },
   out: ({ m, v, i }) => {
     if (virtualCpl(m.cpl) > v.iopl) return gp();
-    m.portWrite(i.imm12, m.regs[i.ra]);
+    m.portWrite(i.imm12, m.regs[i.ra], true);
     return NEXT;
   },
   iret: ({ m, v, mem }) => {
@@ -200,6 +200,8 @@ export class SoftwareMonitor implements Monitor {
   /** Deliver an event to the guest; a failed delivery is a (virtual) triple fault. */
   reflect(r: Reflection): void {
     bump(this.events.injections, r.vector);
+    // the monitor's software does what the hardware's delivery would have done
+    bump(this.events.emulations, 'event delivery');
     const out = deliverToGuest(this.m, this.v, this.mem, r);
     if (!out.ok) this.m.stop({ kind: 'triple-fault', pc: r.returnPc, detail: out.reason });
   }
@@ -223,13 +225,17 @@ export class SoftwareMonitor implements Monitor {
   }
 
   private onPageFault(address: number, errorCode: number, pc: number): void {
-    const verdict = this.pager.onPageFault(address, errorCode, virtualCpl(this.m.cpl));
+    const verdict = this.pager.onPageFault(address, errorCode, (errorCode & 4) !== 0 ? 3 : 0);
     switch (verdict.kind) {
       case 'hidden':
         bump(this.events.traps, 'hidden page fault');
         return;
       case 'guest':
         bump(this.events.traps, 'guest page fault');
+        if (verdict.outsideGuestMemory) {
+          this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
+          return;
+        }
         this.v.cr[2] = verdict.address;
         this.reflect({ vector: Vector.pageFault, errorCode: verdict.errorCode, returnPc: pc });
         return;
@@ -248,6 +254,7 @@ export class SoftwareMonitor implements Monitor {
     const m = this.m;
     let value: number;
     let bytes: 1 | 4 = 4;
+    const store = (m.regs[i.rb] + i.imm) | 0;
     switch (i.mnemonic) {
       case 'st':
         value = m.regs[i.ra];
@@ -260,8 +267,9 @@ export class SoftwareMonitor implements Monitor {
         m.stop({ kind: 'stopped', detail: `internal error: cannot emulate a page-table write by '${i.mnemonic}' at 0x${(pc >>> 0).toString(16)}` });
         return;
     }
-    if (!this.pager.emulateWrite(address, value, bytes)) {
-      m.stop({ kind: 'stopped', detail: `internal error: write at 0x${(address >>> 0).toString(16)} reported as traced but not emulated` });
+    void address;
+    if (!this.pager.emulateWrite(store, value, bytes, virtualCpl(m.cpl))) {
+      m.stop({ kind: 'stopped', detail: `internal error: write at 0x${(store >>> 0).toString(16)} reported as traced but not emulated` });
       return;
     }
     bump(this.events.emulations, i.mnemonic);

@@ -287,6 +287,8 @@ export class ShadowPager {
    * PTE, a PDE of a cached root's directory clears that shadow PDE; each counts one
    * `updates`). Returns false, writing nothing, if the store does not touch a tracked page
    * or the guest's tables do not allow it; the caller then treats it as a normal access.
+   * `address` is the store's effective address (from the instruction): for a store that
+   * straddles two pages the fault address may be that of the second page.
    */
   emulateWrite(address: number, value: number, size: 1 | 4, vcpl = 0): boolean {
     if (this.active === null) return false;
@@ -389,9 +391,13 @@ export class ShadowPager {
     return root;
   }
 
-  /** Free a root that is not active: its directory frame, its table references, its protection. */
+  /**
+   * Free a root: its directory frame, its table references, its protection. Only while a
+   * new root is being selected can it be the active one (a cache of one root); the cr3
+   * write that activates the new root follows at once.
+   */
   private dropRoot(root: ShadowRoot): void {
-    if (root === this.active) throw new Error('internal error: evicting the active shadow root');
+    if (root === this.active) this.active = null;
     for (let dir = 0; dir < ENTRIES; dir++) if (root.tables[dir]) this.unlink(root, dir);
     this.pool.release(root.frame);
     if (root.guestDir !== null) this.untrack(root.guestDir);

@@ -283,7 +283,7 @@ ${idt({ 13: 'gp', 0x80: ['sys', 'UGATE'] })}`);
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'sys') });
       expect(m.console.text()).to.equal('A');
       expect(m.regs[3]).to.equal(1);
-      expect(m.counts().io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 1 } });
+      expect(m.counts().io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 1 }, emulated: {} });
     });
     it('CPL 1, IOPL 1: allowed', () => {
       const m = io(1, 'IOPL1');

@@ -125,7 +125,7 @@ describe('devices: block device and console', () => {
       expect(m.console.text()).to.equal('Hi\n');
       expect(m.console.length).to.equal(3);
       expect(m.regs[2]).to.equal(1);
-      expect(m.counts().io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 3 } });
+      expect(m.counts().io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 3 }, emulated: {} });
     });
 
     it('echoes to a live sink', () => {

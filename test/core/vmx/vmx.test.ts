@@ -117,7 +117,7 @@ describe('VMX: non-root mode and VM exits', () => {
         { reason: 'io', pc: 12, nextPc: 16, port: 0x3f9, direction: 'in', register: 2 },
       ]);
       expect(m.console.text()).to.equal('');
-      expect(m.counts().io).to.deep.equal({ in: {}, out: {} });
+      expect(m.counts().io).to.deep.equal({ in: {}, out: {}, emulated: {} });
     });
 
     it('cr-access: reads and writes exit per control register, with cr number and register', () => {

@@ -26,7 +26,7 @@ describe('CLI: asm, disasm, exec', () => {
     fs.writeFileSync(src, HELLO);
     const a = await cli('asm', src, '-o', path.join(dir, 'hello.bin'));
     expect(a.code).to.equal(0);
-    expect(a.out).to.match(/hello\.bin: 48 bytes/);
+    expect(a.out).to.match(/hello\.bin: 63 bytes/);
     const d = await cli('disasm', path.join(dir, 'hello.bin'));
     expect(d.out).to.contain('ldb r2, [r1]').and.contain('jz 0x34').and.contain('out 0x3f8, r2');
     const e = await cli('exec', path.join(dir, 'hello.bin'), '--json');
@@ -37,7 +37,7 @@ describe('CLI: asm, disasm, exec', () => {
     // li + 6 loop iterations of 5-6 instructions: 1 + 6*6 + final 3 (ldb, cmpi, jz) + hlt
     expect(r.events.retiredByRing).to.deep.equal([1 + 6 * 6 + 3 + 1, 0, 0, 0]);
     expect(r.events.io.out).to.deep.equal({ '1016': 6 });
-    expect(r.registers.r1).to.equal(0x34 + 6);
+    expect(r.registers.r1).to.equal(0x38 + 6); // msg + 6: the loop stops at the terminating zero
   });
 
   it('prints a readable table without --json', async () => {
@@ -45,7 +45,7 @@ describe('CLI: asm, disasm, exec', () => {
     fs.writeFileSync(src, HELLO);
     await cli('asm', src);
     const e = await cli('exec', path.join(dir, 'hello.bin'));
-    expect(e.out).to.contain('console:\nhello\n').and.contain('stop: halted at 0x1c').and.contain('port writes');
+    expect(e.out).to.contain('console:\nhello\n').and.contain('stop: halted at 0x34').and.contain('port writes');
   });
 
   it('reports assembly errors as file:line:column with exit code 2 and writes nothing', async () => {
