@@ -53,6 +53,11 @@ export interface Strategy {
   readonly description: string;
   readonly kernelBuild: KernelBuild;
   readonly options: Readonly<Record<string, StrategyOption>>;
+  /**
+   * The strategy can only be equivalent on the classically virtualizable ISA variant (pure
+   * trap-and-emulate); on the default ISA it must report where equivalence broke.
+   */
+  readonly requiresVirtualizableIsa?: boolean;
   /** machine memory the VMM needs beyond guest RAM (for shadow tables, translation cache ...) */
   readonly reservedBytes: number;
   /** Refuse option values that do not apply to a profile (e.g. nested paging before EPT); null if fine. */

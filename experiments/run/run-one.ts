@@ -127,7 +127,14 @@ const simulate = (
       digest,
       host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
     },
-    outcome: { console: machine.console.text(), exitCode, digest, regionCycles: regionCycles.total, divergence: vm.divergence?.() ?? null },
+    outcome: {
+      console: machine.console.text(),
+      exitCode,
+      digest,
+      // without a complete measured region there is nothing to compare cycles with
+      regionCycles: marks.start && marks.end ? regionCycles.total : NaN,
+      divergence: vm.divergence?.() ?? null,
+    },
   });
 };
 
@@ -176,7 +183,7 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const why = divergence(native, run.right.outcome);
   return right({
     ...run.right.result,
-    slowdown: native.regionCycles > 0 ? run.right.outcome.regionCycles / native.regionCycles : null,
+    slowdown: native.regionCycles > 0 && Number.isFinite(run.right.outcome.regionCycles) ? run.right.outcome.regionCycles / native.regionCycles : null,
     equivalent: why === null,
     divergence: why,
   });

@@ -39,6 +39,7 @@ export const trapAndEmulate: Strategy = {
     },
   },
   reservedBytes: RESERVED,
+  requiresVirtualizableIsa: true,
   check: () => null,
   start: (ctx) => {
     const m = ctx.machine;
