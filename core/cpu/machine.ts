@@ -267,6 +267,8 @@ export class Machine {
 
   /** Write an I/O port (device side). Unknown ports ignore writes. `emulated` as for portRead. */
   portWrite(port: number, v: number, emulated = false): void {
+    // the measured region excludes the marker writes themselves: it ends before the closing one
+    if (port === Port.regionMarker && v !== 1) this.events.emit({ kind: 'region', t: this.time, mark: 'end' });
     this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v, emulated });
     switch (port) {
       case Port.picCommand:
@@ -293,7 +295,7 @@ export class Machine {
         this.console.put(v);
         break;
       case Port.regionMarker:
-        this.events.emit({ kind: 'region', t: this.time, mark: v === 1 ? 'start' : 'end' });
+        if (v === 1) this.events.emit({ kind: 'region', t: this.time, mark: 'start' });
         break;
       case Port.power:
         this.stop({ kind: 'shutdown', exitCode: v });

@@ -204,7 +204,7 @@ const nano = (
 ): WorkloadInfo => ({
   description,
   kind: 'nano',
-  params: { n: { default: 1000, min: 0, max } },
+  params: { n: { default: 10_000, min: 0, max } },
   expected: (n) => `${line(n)} ok\n`,
   expectedResult: (n) => pair(n, value(n)),
   syscalls,
@@ -222,7 +222,7 @@ export const WORKLOADS = {
   ptemod: nano('n kernel page-table-entry updates, each with invlpg (kbench 4)', (n) => `ptemod: ${n} pte updates`, () => 6),
   pgfault: {
     ...nano('grow the heap by n pages and touch each once: n demand-zero page faults', (n) => `pgfault: ${n} page faults`, () => 6, (n) => (n * (n + 1)) / 2),
-    params: { n: { default: 100, min: 0, max: 512 } },
+    params: { n: { default: 500, min: 0, max: 512 } },
   },
   divzero: nano('n user divisions by zero, each counted and skipped by the kernel', (n) => `divzero: ${n} divide errors`, () => 5),
   forkwait: {

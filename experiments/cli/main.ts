@@ -9,6 +9,7 @@ import { asmCommand, disasmCommand } from './commands/asm';
 import { execCommand } from './commands/exec';
 import { isaReport, renderIsaReport } from './commands/isa';
 import { listCommand } from './commands/list';
+import { compare } from '../compare/compare';
 import { runCommand } from './commands/run';
 import { DEFAULT_PROFILE } from '../../core/cost/profile';
 import { CliError, ExitCode } from './errors';
@@ -100,6 +101,16 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
       const r = runCommand({ ...o, maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1) });
       io.out(r.text);
       setExit(r.exitCode);
+    });
+
+  p.command('compare')
+    .description('the default comparison: every strategy on every workload, with results, charts and a summary')
+    .option('--out <dir>', 'output directory', 'out/compare')
+    .option('--profile <name>', 'cost profile', DEFAULT_PROFILE)
+    .option('--nested-profile <name>', 'profile for the nested-paging configuration', 'nehalem-2009')
+    .option('--force', 'write into a non-empty directory that holds no earlier comparison', false)
+    .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean }) => {
+      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, log: (s) => io.err(s) }));
     });
 
   p.command('list')

@@ -1,0 +1,55 @@
+/**
+ * vega-lite chart specs built from run results.
+ * @category Charts
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { RunResult } from '../run/result';
+
+const FONT = { font: 'DejaVu Sans', labelFontSize: 12, titleFontSize: 13 };
+const LEGEND = { ...FONT, labelLimit: 420, orient: 'bottom' as const, columns: 1 };
+
+/** A label for a strategy configuration (strategy plus non-default options). */
+export const configLabel = (r: Pick<RunResult, 'strategy' | 'options' | 'profile'>, defaults: Record<string, string | number> = {}): string => {
+  const opts = Object.entries(r.options)
+    .filter(([k, v]) => defaults[k] !== v)
+    .map(([k, v]) => `${k}=${v}`);
+  return opts.length ? `${r.strategy} (${opts.join(', ')})` : r.strategy;
+};
+
+/** Slowdown against native per workload, grouped by strategy, on a log axis. */
+export const slowdownChart = (rows: readonly { workload: string; config: string; slowdown: number }[], title: string): TopLevelSpec => ({
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: { text: title, fontSize: 15 },
+  data: { values: rows.map((r) => ({ ...r })) },
+  width: { step: 14 },
+  height: 260,
+  mark: { type: 'bar', tooltip: true },
+  encoding: {
+    x: { field: 'workload', type: 'nominal', title: null, axis: { labelAngle: -30 }, sort: [...new Set(rows.map((r) => r.workload))] },
+    xOffset: { field: 'config', type: 'nominal' },
+    y: { field: 'slowdown', type: 'quantitative', title: 'slowdown vs native (measured region, log scale)', scale: { type: 'log' }, stack: null },
+    color: { field: 'config', type: 'nominal', title: 'strategy' },
+  },
+  config: { axis: FONT, legend: LEGEND },
+});
+
+/** Where the cycles go: per-operation cycles stacked by cause, one bar per strategy, one panel per workload. */
+export const breakdownChart = (rows: readonly { workload: string; config: string; cause: string; cycles: number }[], title: string): TopLevelSpec => ({
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: { text: title, fontSize: 15 },
+  data: { values: rows.map((r) => ({ ...r })) },
+  facet: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
+  columns: 4,
+  resolve: { scale: { y: 'independent' } },
+  spec: {
+    width: 160,
+    height: 150,
+    mark: { type: 'bar', tooltip: true },
+    encoding: {
+      x: { field: 'config', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 140 } },
+      y: { field: 'cycles', type: 'quantitative', title: 'cycles per operation', stack: 'zero' },
+      color: { field: 'cause', type: 'nominal', title: 'cause' },
+    },
+  },
+  config: { axis: FONT, legend: { ...FONT, labelLimit: 300 }, header: { labelFontSize: 13 } },
+});

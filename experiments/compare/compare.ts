@@ -1,0 +1,116 @@
+/**
+ * The default comparison (the README's main job): every registered strategy, with its
+ * default options, on every workload, on the machine of Adams & Agesen (netburst-2006),
+ * plus hardware-assisted with nested paging on the first profile that has it. Writes the
+ * results (JSON Lines and CSV), charts (SVG and PNG) and a summary table.
+ * @category Experiments
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { isLeft } from 'fp-ts/Either';
+import { CYCLE_CAUSES } from '../../core/cost/model';
+import { WORKLOAD_NAMES } from '../../core/guest/boot';
+import type { IsaVariant } from '../../core/isa/variant';
+import { STRATEGIES } from '../../strategies/registry';
+import { renderSvg } from '../charts/render';
+import { svgToPng } from '../charts/png';
+import { breakdownChart, slowdownChart } from '../charts/specs';
+import { CliError } from '../cli/errors';
+import { formatNumber, table } from '../cli/format';
+import type { RunResult } from '../run/result';
+import { runOne } from '../run/run-one';
+import { toCsv } from '../run/csv';
+
+/** One strategy configuration in the comparison. */
+export interface ComparedConfig {
+  readonly label: string;
+  readonly strategy: string;
+  readonly options: Record<string, string>;
+  readonly profile: string;
+  readonly isa: IsaVariant;
+}
+
+/** The configurations compared: every registered strategy, plus nested paging where it exists. */
+export const comparedConfigs = (profile: string, nestedProfile: string): ComparedConfig[] => [
+  ...Object.values(STRATEGIES).map((s) => ({
+    label: s.requiresVirtualizableIsa ? `${s.name} (virtualizable ISA)` : s.name,
+    strategy: s.name,
+    options: {},
+    profile,
+    isa: (s.requiresVirtualizableIsa ? 'virtualizable' : 'default') as IsaVariant,
+  })),
+  { label: `hardware-assisted (nested paging, ${nestedProfile})`, strategy: 'hardware-assisted', options: { paging: 'nested' }, profile: nestedProfile, isa: 'default' },
+];
+
+const MANIFEST = 'ringlab-compare.json';
+
+/** Refuse to write into a directory that holds something other than an earlier comparison. */
+const prepareOutDir = (dir: string, force: boolean): void => {
+  if (fs.existsSync(dir)) {
+    const entries = fs.readdirSync(dir);
+    if (entries.length > 0 && !entries.includes(MANIFEST) && !force)
+      throw new CliError(`'${dir}' is not empty and holds no earlier comparison; choose another --out or pass --force to write into it`);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+};
+
+/** Run the comparison; returns the summary text. */
+export const compare = async (o: { outDir: string; profile: string; nestedProfile: string; force: boolean; log: (s: string) => void }): Promise<string> => {
+  prepareOutDir(o.outDir, o.force);
+  const configs = comparedConfigs(o.profile, o.nestedProfile);
+  const results: RunResult[] = [];
+  const labels = new Map<RunResult, string>();
+  const t0 = performance.now();
+  const total = configs.length * WORKLOAD_NAMES.length;
+  for (const c of configs)
+    for (const w of WORKLOAD_NAMES) {
+      const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa });
+      if (isLeft(r)) throw new CliError(r.left.join('\n'));
+      results.push(r.right);
+      labels.set(r.right, c.label);
+      o.log(`[${results.length}/${total}] ${c.label} ${w}: ${r.right.equivalent ? `${formatNumber(r.right.slowdown ?? NaN)}x` : `NOT EQUIVALENT: ${r.right.divergence}`}`);
+    }
+  const wallSeconds = (performance.now() - t0) / 1000;
+
+  fs.writeFileSync(path.join(o.outDir, 'results.jsonl'), results.map((r) => JSON.stringify({ ...r, label: labels.get(r) })).join('\n') + '\n');
+  fs.writeFileSync(path.join(o.outDir, 'results.csv'), toCsv(results));
+  const slowRows = results.filter((r) => r.slowdown !== null && r.strategy !== 'native').map((r) => ({ workload: r.workload, config: labels.get(r)!, slowdown: r.slowdown! }));
+  const breakRows = results.flatMap((r) =>
+    CYCLE_CAUSES.filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((cause) => ({
+      workload: r.workload,
+      config: labels.get(r)!,
+      cause,
+      cycles: (r.cycles.regionBreakdown[cause] ?? 0) / (r.params.n || 1),
+    })),
+  );
+  const charts = {
+    slowdown: slowdownChart(slowRows, `Slowdown against native (${o.profile}; measured regions)`),
+    breakdown: breakdownChart(breakRows, 'Where the cycles go: cycles per operation by cause'),
+  };
+  for (const [name, spec] of Object.entries(charts)) {
+    fs.writeFileSync(path.join(o.outDir, `${name}.vl.json`), JSON.stringify(spec, null, 2));
+    const svg = await renderSvg(spec);
+    fs.writeFileSync(path.join(o.outDir, `${name}.svg`), svg);
+    fs.writeFileSync(path.join(o.outDir, `${name}.png`), svgToPng(svg));
+  }
+  fs.writeFileSync(path.join(o.outDir, MANIFEST), JSON.stringify({ kind: 'ringlab-compare', date: new Date().toISOString(), configs, workloads: WORKLOAD_NAMES }, null, 2));
+
+  const configLabels = configs.map((c) => c.label);
+  const summary = table(
+    ['workload', ...configLabels],
+    WORKLOAD_NAMES.map((w) => [
+      w,
+      ...configLabels.map((l) => {
+        const r = results.find((x) => x.workload === w && labels.get(x) === l);
+        return r === undefined ? '-' : !r.equivalent ? 'NOT EQUIV' : r.slowdown === null ? 'n/a' : `${r.slowdown.toFixed(2)}x`;
+      }),
+    ]),
+  );
+  return [
+    `Slowdown against native, measured regions (${results.length} runs in ${wallSeconds.toFixed(1)} s):`,
+    '',
+    summary,
+    '',
+    `wrote ${path.join(o.outDir, 'results.jsonl')}, results.csv, slowdown.svg/.png, breakdown.svg/.png`,
+  ].join('\n');
+};
