@@ -67,6 +67,7 @@ export const interpret = (m: Machine): void => {
   let codeVpn = -1;
   let codeBase = 0;
   let codeGeneration = -1;
+  let codeSlot = -1;
   // paging and nesting change only through system instructions, which end the burst
   const translating = mmu.translating;
   // after STI (and MOV-to-SS-like shadows) exactly one instruction runs before interrupts are looked at
@@ -79,13 +80,14 @@ export const interpret = (m: Machine): void => {
       let w: number;
       // the cached code-page translation is valid while the TLB still holds it (a data access
       // may have evicted it: then the fetch misses, as on the modelled direct-mapped TLB)
-      if (pc >>> 12 === codeVpn && mmu.generation === codeGeneration && (!translating || tlb.tag[codeVpn & tlb.mask] === codeVpn)) {
+      if (pc >>> 12 === codeVpn && mmu.generation === codeGeneration && (!translating || tlb.tag[codeSlot] === codeVpn)) {
         if (translating) mmu.hits++;
         w = i32[(codeBase | (pc & 0xfff)) >>> 2];
       } else {
         const pa = mmu.translate(pc, FETCH, user);
         w = i32[pa >>> 2];
         codeVpn = pc >>> 12;
+        codeSlot = mmu.lastSlot;
         codeBase = (pa & ~0xfff) | 0;
         codeGeneration = mmu.generation;
       }

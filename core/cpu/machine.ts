@@ -30,6 +30,8 @@ export interface MachineConfig {
   readonly memoryBytes?: number;
   /** TLB entries (power of two); default 64 */
   readonly tlbEntries?: number;
+  /** TLB associativity (power of two, at most the entries); default 4 (1 = direct-mapped) */
+  readonly tlbWays?: number;
   /** ISA variant; default 'default' */
   readonly variant?: IsaVariant;
   /** block device size in sectors; default 256 */
@@ -112,7 +114,7 @@ export class Machine {
 
   constructor(config: MachineConfig = {}) {
     this.memory = new PhysicalMemory(config.memoryBytes ?? 8 * 1024 * 1024);
-    this.mmu = new Mmu(this.memory, new Tlb(config.tlbEntries ?? 64));
+    this.mmu = new Mmu(this.memory, new Tlb(config.tlbEntries ?? 64, config.tlbWays ?? Math.min(4, config.tlbEntries ?? 64)));
     this.disk = new BlockDevice(config.diskSectors ?? 256, config.diskLatency ?? 2000);
     this.variant = config.variant ?? 'default';
     this.privilegeByOpcode = new Uint8Array(256);
@@ -376,7 +378,7 @@ export class Machine {
       return;
     }
     this.rootTlb ??= this.mmu.tlb;
-    this.guestTlb ??= new Tlb(this.rootTlb.size);
+    this.guestTlb ??= new Tlb(this.rootTlb.size, this.rootTlb.ways);
     this.mmu.useTlb(to === 'guest' ? this.guestTlb : this.rootTlb);
   }
 

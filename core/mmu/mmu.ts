@@ -26,6 +26,8 @@ export class Mmu {
   misses = 0;
   /** memory references made by page walks */
   walkReferences = 0;
+  /** TLB slot of the last translation (-1 with paging off): lets the interpreter keep its code page */
+  lastSlot = -1;
   /** whether the last second-level walk found the page writable */
   lastNestedWritable = true;
   /** incremented on every flush or invalidation so cached translations can be checked */
@@ -65,19 +67,27 @@ export class Mmu {
    * nested-paging violation (VmExitSignal). `user` is true at CPL 3.
    */
   translate(va: number, access: Access, user: boolean): number {
-    if (!this.paging && this.nestedRoot < 0) return this.checkPhysical(va >>> 0, va);
+    if (!this.paging && this.nestedRoot < 0) {
+      this.lastSlot = -1;
+      return this.checkPhysical(va >>> 0, va);
+    }
     const tlb = this.tlb;
     const vpn = va >>> 12;
-    const i = vpn & tlb.mask;
-    if (tlb.tag[i] === vpn) {
+    const tag = tlb.tag;
+    const ways = tlb.ways;
+    const first = (vpn & tlb.setMask) * ways;
+    for (let i = first; i < first + ways; i++) {
+      if (tag[i] !== vpn) continue;
       const perm = tlb.perm[i];
       const ok =
         (!user || (perm & TlbPerm.user) !== 0) &&
         (access !== Access.write || (perm & (TlbPerm.writable | TlbPerm.dirty)) === (TlbPerm.writable | TlbPerm.dirty));
       if (ok) {
         this.hits++;
+        this.lastSlot = i;
         return (tlb.base[i] | (va & 0xfff)) >>> 0;
       }
+      break;
     }
     this.misses++;
     return this.walk(va, access, user);
@@ -117,7 +127,7 @@ export class Mmu {
       pageBase = this.nestedTranslate(pageBase, access);
       if (!this.lastNestedWritable) perm &= ~TlbPerm.writable;
     } else this.checkPhysical(pageBase, va);
-    this.tlb.fill(va, pageBase, perm);
+    this.lastSlot = this.tlb.fill(va, pageBase, perm);
     return (pageBase | (va & 0xfff)) >>> 0;
   }
 

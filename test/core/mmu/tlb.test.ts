@@ -5,8 +5,8 @@ import { identity, mapPages, P, PAGING_ON, poke, PT, runSnippet, stopOf, W } fro
 
 describe('MMU: the TLB', () => {
   describe('Tlb', () => {
-    it('is direct-mapped: pages whose numbers collide modulo the size share one entry', () => {
-      const t = new Tlb(4);
+    it('with one way it is direct-mapped: pages whose numbers collide modulo the size share one entry', () => {
+      const t = new Tlb(4, 1);
       t.fill(0x1000, 0x9000, 1);
       t.fill(0x5000, 0xa000, 1);
       expect(Array.from(t.tag)).to.deep.equal([-1, 5, -1, -1]);
@@ -15,6 +15,20 @@ describe('MMU: the TLB', () => {
       expect(t.tag[1]).to.equal(5);
       t.invalidate(0x5fff);
       expect(t.tag[1]).to.equal(-1);
+    });
+
+    it('is set-associative: with 4 ways, four pages of one set coexist and a fifth replaces round-robin', () => {
+      const t = new Tlb(16, 4); // 4 sets
+      for (const v of [0, 4, 8, 12]) t.fill(v << 12, 0x100000 + (v << 12), 1);
+      for (const v of [0, 4, 8, 12]) expect(t.find(v), String(v)).to.be.at.least(0);
+      t.fill(16 << 12, 0x200000, 1); // set 0 is full: replaces its first way (page 0)
+      expect(t.find(0)).to.equal(-1);
+      expect(t.find(16)).to.equal(0);
+      t.fill(20 << 12, 0x300000, 1); // then the second way (page 4)
+      expect(t.find(4)).to.equal(-1);
+      expect([t.find(8), t.find(12), t.find(16), t.find(20)].every((k) => k >= 0)).to.equal(true);
+      expect(() => new Tlb(16, 3)).to.throw(RangeError);
+      expect(() => new Tlb(4, 8)).to.throw(RangeError);
     });
 
     it('rejects sizes that are not powers of two from 1 to 65536', () => {
@@ -39,11 +53,11 @@ describe('MMU: the TLB', () => {
         ld r3, [r0+0x11000]
         ld r4, [r0+0x1000]
         hlt`;
-      const small = runSnippet(program, { setup, tlbEntries: 16 });
+      const small = runSnippet(program, { setup, tlbEntries: 16, tlbWays: 1 });
       expect([small.regs[2], small.regs[3], small.regs[4]]).to.deep.equal([0x111, 0x1111, 0x111]);
       // code page (1 miss), 3 data misses; hits: 3 immediates + 3 fetches
       expect(small.counts().tlb).to.deep.include({ hits: 6, misses: 4, walkReferences: 8 });
-      const large = runSnippet(program, { setup, tlbEntries: 32 });
+      const large = runSnippet(program, { setup, tlbEntries: 32, tlbWays: 1 });
       expect(large.counts().tlb).to.deep.include({ hits: 7, misses: 3, walkReferences: 6 });
     });
 
@@ -58,7 +72,7 @@ describe('MMU: the TLB', () => {
       const m = runSnippet(`${PAGING_ON}
         ld r2, [r0+0x10000]
         ld r3, [r0+0x10000]
-        hlt`, { setup, tlbEntries: 16 });
+        hlt`, { setup, tlbEntries: 16, tlbWays: 1 });
       expect(stopOf(m).kind).to.equal('halted');
       expect(m.counts().tlb).to.deep.include({ hits: 2, misses: 5, walkReferences: 10 });
     });
