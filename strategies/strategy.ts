@@ -10,6 +10,7 @@ import type { Machine } from '../core/cpu/machine';
 import type { StopReason } from '../core/cpu/stop';
 import type { CostProfile } from '../core/cost/profile';
 import type { VmmEvents } from '../core/cost/vmm-events';
+import type { KernelOptions } from '../core/guest/boot';
 
 /** Which build of the guest kernel a strategy runs. */
 export type KernelBuild = 'native' | 'paravirt';
@@ -52,6 +53,11 @@ export interface Strategy {
   readonly name: string;
   readonly description: string;
   readonly kernelBuild: KernelBuild;
+  /**
+   * Options of the kernel build that depend on the strategy's options (e.g. `paravirt`'s
+   * batching selects PV_BATCHING); the runner passes them to the boot image. Default: none.
+   */
+  kernelOptions?(options: OptionValues): KernelOptions;
   readonly options: Readonly<Record<string, StrategyOption>>;
   /**
    * The strategy can only be equivalent on the classically virtualizable ISA variant (pure

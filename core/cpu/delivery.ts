@@ -21,6 +21,20 @@ export type Trap =
   /** VMCALL outside non-root mode at `pc` */
   | { readonly kind: 'vmcall'; readonly pc: number; readonly nextPc: number };
 
+/**
+ * Offer a trap to the software monitor, if one is installed; true if it took it. Every trap
+ * a monitor takes is reported as a `monitor-trap` event (for traces and counts).
+ */
+export const offerToMonitor = (m: Machine, trap: Trap): boolean => {
+  if (m.monitor === null) return false;
+  const taken = m.monitor.onTrap(m, trap);
+  if (taken) {
+    const cause = trap.kind === 'exception' ? `exception ${trap.vector}` : trap.kind === 'vmcall' ? 'vmcall' : `${trap.kind} 0x${trap.vector.toString(16)}`;
+    m.events.emit({ kind: 'monitor-trap', t: m.time, cause, pc: trap.pc });
+  }
+  return taken;
+};
+
 /** A delivery request. */
 export interface Delivery {
   readonly vector: number;
@@ -119,7 +133,7 @@ export const deliverFault = (m: Machine, f: GuestFault): void => {
     return;
   }
   // a trap a monitor takes is the monitor's event, not a delivery through the guest's table
-  if (m.monitor?.onTrap(m, { kind: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress, pc: m.pc, detail: f.detail }))
+  if (offerToMonitor(m, { kind: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress, pc: m.pc, detail: f.detail }))
     return;
   m.events.emit({ kind: 'exception', t: m.time, vector: f.vector, errorCode: f.errorCode, pc: m.pc, cpl: m.cpl });
   if (f.vector === Vector.pageFault) m.cr[2] = f.faultAddress;

@@ -19,7 +19,7 @@ import { Access } from '../mmu/pte';
 import { Tlb } from '../mmu/tlb';
 import type { VmExit } from '../vmx/exits';
 import type { Vmcs } from '../vmx/vmcs';
-import { deliver, deliverFault, type Trap } from './delivery';
+import { deliver, deliverFault, offerToMonitor, type Trap } from './delivery';
 import { GuestFault, VmExitSignal } from './fault';
 import { interpret } from './interpreter';
 import type { StopReason } from './stop';
@@ -469,7 +469,7 @@ export class Machine {
     this.pic.acknowledge(v);
     this.halted = false;
     const trap: Trap = { kind: 'interrupt', vector: v, pc: this.pc };
-    if (this.monitor && this.monitor.onTrap(this, trap)) return true;
+    if (offerToMonitor(this, trap)) return true;
     this.events.emit({ kind: 'interrupt', t: this.time, vector: v, pc: this.pc, cpl: this.cpl });
     deliver(this, { vector: v, returnPc: this.pc, software: false, external: true }, `interrupt ${v}`);
     return true;

@@ -9,7 +9,7 @@
 import { Gate, GATE_SIZE } from './idt';
 import { ControlRegister, Flag, Vector } from '../isa/table';
 import { Access } from '../mmu/pte';
-import { deliver } from './delivery';
+import { deliver, offerToMonitor } from './delivery';
 import { GuestFault, VmExitSignal } from './fault';
 import type { Machine } from './machine';
 
@@ -76,7 +76,7 @@ const ioExits = (m: Machine, port: number): boolean =>
 /** Semantics of `int`. */
 export const execInt: Exec = (m, w) => {
     const vector = IMM12(w) & 0xff;
-    if (m.monitor?.onTrap(m, { kind: 'software-interrupt', vector, pc: m.pc, nextPc: m.next })) {
+    if (offerToMonitor(m, { kind: 'software-interrupt', vector, pc: m.pc, nextPc: m.next })) {
       finishTrap(m);
       return;
     }
@@ -93,7 +93,7 @@ export const execInt: Exec = (m, w) => {
 /** Semantics of `vmcall`. */
 export const execVmcall: Exec = (m) => {
     exitIf(m, true, () => ({ reason: 'vmcall', pc: m.pc, nextPc: m.next }));
-    if (m.monitor?.onTrap(m, { kind: 'vmcall', pc: m.pc, nextPc: m.next })) {
+    if (offerToMonitor(m, { kind: 'vmcall', pc: m.pc, nextPc: m.next })) {
       finishTrap(m);
       return;
     }

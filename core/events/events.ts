@@ -22,6 +22,8 @@ export type MachineEvent =
   | { readonly kind: 'vm-entry'; readonly t: number }
   | { readonly kind: 'vm-exit'; readonly t: number; readonly exit: VmExit }
   | { readonly kind: 'region'; readonly t: number; readonly mark: 'start' | 'end' }
+  /** a software monitor took a trap (its own work is counted in the VMM events) */
+  | { readonly kind: 'monitor-trap'; readonly t: number; readonly cause: string; readonly pc: number }
   /**
    * a sensitive-but-unprivileged instruction ran outside ring 0 without trapping; `value` is
    * what it pushed, popped (the flags) or read. A monitor compares it with its virtual CPU
@@ -53,6 +55,8 @@ export interface EventCounts {
   vm: { entries: number; exits: Breakdown };
   /** sensitive-but-unprivileged instructions run outside ring 0, by mnemonic */
   sensitive: Breakdown;
+  /** traps a software monitor took instead of the guest's table, by cause (priced as VMM events, not here) */
+  monitorTraps: Breakdown;
 }
 
 /** Fresh zeroed counts. */
@@ -69,6 +73,7 @@ export const emptyCounts = (): EventCounts => ({
   halts: 0,
   vm: { entries: 0, exits: {} },
   sensitive: {},
+  monitorTraps: {},
 });
 
 const bump = (b: Breakdown, key: string | number): void => {
@@ -90,6 +95,7 @@ const counters: { [K in MachineEventKind]: (c: EventCounts, e: Extract<MachineEv
   'vm-exit': (c, e) => bump(c.vm.exits, e.exit.reason),
   region: () => undefined,
   sensitive: (c, e) => bump(c.sensitive, e.mnemonic),
+  'monitor-trap': (c, e) => bump(c.monitorTraps, e.cause),
 };
 
 /** A listener for discrete events (tracing, strategies). */

@@ -48,8 +48,56 @@ export const breakdownChart = (rows: readonly { workload: string; config: string
     encoding: {
       x: { field: 'config', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 140 } },
       y: { field: 'cycles', type: 'quantitative', title: 'cycles per operation', stack: 'zero' },
-      color: { field: 'cause', type: 'nominal', title: 'cause' },
+      color: { field: 'cause', type: 'nominal', title: 'cause', scale: { scheme: 'tableau20' } },
     },
   },
   config: { axis: FONT, legend: { ...FONT, labelLimit: 300 }, header: { labelFontSize: 13 } },
+});
+
+/** Counts by category per configuration and workload, stacked (exits by reason, hypercalls by operation ...). */
+export const stackedCountChart = (
+  rows: readonly { workload: string; config: string; category: string; count: number }[],
+  o: { title: string; yTitle: string; categoryTitle: string },
+): TopLevelSpec => ({
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: { text: o.title, fontSize: 15 },
+  data: { values: rows.map((r) => ({ ...r })) },
+  facet: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
+  columns: 4,
+  resolve: { scale: { y: 'independent' } },
+  spec: {
+    width: 160,
+    height: 150,
+    mark: { type: 'bar', tooltip: true },
+    encoding: {
+      x: { field: 'config', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 160 } },
+      y: { field: 'count', type: 'quantitative', title: o.yTitle, stack: 'zero' },
+      color: { field: 'category', type: 'nominal', title: o.categoryTitle, scale: { scheme: 'tableau20' } },
+    },
+  },
+  config: { axis: FONT, legend: { ...FONT, labelLimit: 300 }, header: { labelFontSize: 13 } },
+});
+
+/** A swept quantity on the x axis, one line per configuration, one panel per workload. */
+export const sweepChart = (
+  rows: readonly { workload: string; config: string; x: number; y: number }[],
+  o: { title: string; xTitle: string; yTitle: string; logY: boolean },
+): TopLevelSpec => ({
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: { text: o.title, fontSize: 15 },
+  data: { values: rows.map((r) => ({ ...r })) },
+  facet: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
+  columns: 4,
+  resolve: { scale: { y: 'independent' } },
+  spec: {
+    width: 180,
+    height: 140,
+    mark: { type: 'line', point: true, tooltip: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: o.xTitle, scale: { type: 'log', base: 2 } },
+      y: { field: 'y', type: 'quantitative', title: o.yTitle, ...(o.logY ? { scale: { type: 'log' } } : {}) },
+      color: { field: 'config', type: 'nominal', title: 'configuration', scale: { scheme: 'tableau10' } },
+    },
+  },
+  config: { axis: FONT, legend: { ...FONT, labelLimit: 400 }, header: { labelFontSize: 13 } },
 });

@@ -10,20 +10,26 @@ import { execCommand } from './commands/exec';
 import { isaReport, renderIsaReport } from './commands/isa';
 import { listCommand } from './commands/list';
 import { compare } from '../compare/compare';
+import { loadModules, mergeResults, runExperiment } from '../runner/experiment';
+import { writeReport } from '../report/report';
 import { runCommand } from './commands/run';
 import { DEFAULT_PROFILE } from '../../core/cost/profile';
 import { CliError, ExitCode } from './errors';
 import { parseCount } from './io';
+import type { ProgressStream } from '../runner/progress';
 
 /** Output sinks, replaceable in tests. */
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** where progress of long runs goes (a bar if it is a terminal) */
+  readonly progress: ProgressStream;
 }
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  progress: process.stderr,
 };
 
 const variantOption = () =>
@@ -36,6 +42,8 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)');
+
+  const collect = (v: string, prev: string[]) => [...prev, v];
 
   p.command('asm')
     .description('assemble a source file into a flat binary image')
@@ -86,7 +94,6 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
       io.out(o.json ? JSON.stringify(r, null, 2) : renderIsaReport(r));
     });
 
-  const collect = (v: string, prev: string[]) => [...prev, v];
   p.command('run')
     .description('run one workload under one strategy and compare it with native')
     .requiredOption('--strategy <name>', 'strategy (see `ringlab list`)')
@@ -96,12 +103,56 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--option <k=v>', 'strategy option (repeatable)', collect, [] as string[])
     .addOption(variantOption())
     .option('--max-instructions <n>', 'instruction budget', '200000000')
+    .option('--tlb <entries>', 'TLB entries (a power of two)')
+    .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
+    .option('--trace <file.json>', 'write the run\'s events in the Chrome/Perfetto trace-event format')
     .option('--json', 'print the result as JSON', false)
-    .action((o: { strategy: string; workload: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; json: boolean }) => {
-      const r = runCommand({ ...o, maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1) });
+    .action((o: { strategy: string; workload: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; json: boolean; tlb?: string; strategyModule: string[]; trace?: string }) => {
+      loadModules(o.strategyModule);
+      const r = runCommand({
+        ...o,
+        maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1),
+        machine: o.tlb === undefined ? undefined : { tlbEntries: parseCount('--tlb', o.tlb, 1) },
+      });
       io.out(r.text);
       setExit(r.exitCode);
     });
+
+  p.command('experiment')
+    .description('run an experiment spec (a matrix of strategies x workloads x profiles ...) on worker threads')
+    .argument('<spec.json>', 'experiment spec (see experiments/*.json and experiments/spec.schema.json)')
+    .option('--out <dir>', 'output directory (default: out/<experiment name>)')
+    .option('--workers <n>', 'worker threads (default: the number of cores)')
+    .option('--shard <k/N>', 'run only the k-th of N deterministic slices of the matrix (for job arrays)')
+    .option('--resume', 'continue an interrupted run of the same experiment in --out', false)
+    .option('--force', 'write into --out even if it holds other results (they are replaced)', false)
+    .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
+    .action(async (spec: string, o: { out?: string; workers?: string; shard?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
+      const r = await runExperiment({
+        specFile: spec,
+        outDir: o.out,
+        workers: o.workers === undefined ? undefined : parseCount('--workers', o.workers, 1),
+        shard: o.shard,
+        resume: o.resume,
+        force: o.force,
+        strategyModules: o.strategyModule,
+        stream: io.progress,
+      });
+      io.out(r.text);
+      setExit(r.exitCode);
+    });
+
+  p.command('merge')
+    .description('join the result directories of shards of one experiment')
+    .argument('<dirs...>', 'shard output directories')
+    .requiredOption('--out <dir>', 'output directory for the merged results')
+    .option('--force', 'replace results already in --out', false)
+    .action(async (dirs: string[], o: { out: string; force: boolean }) => io.out(await mergeResults(dirs, o.out, o.force)));
+
+  p.command('report')
+    .description('write DIR/report.html: interactive charts, tables and provenance in one self-contained file')
+    .argument('<dir>', 'an experiment output directory')
+    .action(async (dir: string) => io.out(`wrote ${await writeReport(dir)}`));
 
   p.command('compare')
     .description('the default comparison: every strategy on every workload, with results, charts and a summary')
@@ -116,7 +167,11 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
   p.command('list')
     .description('list strategies (with options), workloads (with parameters) and cost profiles')
     .option('--json', 'print as JSON', false)
-    .action((o: { json: boolean }) => io.out(listCommand(o.json)));
+    .option('--strategy-module <file>', 'also list strategies from a module file (repeatable)', collect, [] as string[])
+    .action((o: { json: boolean; strategyModule: string[] }) => {
+      loadModules(o.strategyModule);
+      io.out(listCommand(o.json));
+    });
 
   return p;
 };

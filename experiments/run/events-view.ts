@@ -36,6 +36,7 @@ export const eventsView = (e: RunEvents): RunEventsView => {
     interrupts: tally(hexKeys(m.interrupts)),
     exceptions: tally(m.exceptions),
     systemCalls: tally(hexKeys(m.softwareInterrupts)),
-    upcalls: { total: v.upcalls + v.directSyscalls, by: { upcalls: v.upcalls, directSyscalls: v.directSyscalls } },
+    upcalls: { total: v.upcalls, by: { upcalls: v.upcalls } },
+    directSyscalls: { total: v.directSyscalls, by: { int0x80: v.directSyscalls } },
   };
 };

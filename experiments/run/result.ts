@@ -29,6 +29,8 @@ export interface RunEventsView {
   readonly exceptions: Tally;
   readonly systemCalls: Tally;
   readonly upcalls: Tally;
+  /** system calls delivered straight to a paravirtual guest kernel */
+  readonly directSyscalls: Tally;
 }
 
 /** Modelled cycles of a run. */
@@ -50,6 +52,8 @@ export interface RunResult {
   readonly params: Readonly<Record<string, number>>;
   readonly profile: string;
   readonly isa: IsaVariant;
+  /** machine settings of the run (TLB size and associativity) */
+  readonly machine: { readonly tlbEntries: number; readonly tlbWays: number };
   readonly stop: StopReason & { readonly message: string };
   readonly exitCode: number | null;
   readonly guest: { readonly instructions: number; readonly byRing: readonly number[]; readonly regionInstructions: number };

@@ -13,9 +13,10 @@ import { loadProfile, type CostProfile } from '../../core/cost/profile';
 import { bootImage, readResult, WORKLOADS, GUEST_MEMORY_BYTES } from '../../core/guest/boot';
 import type { IsaVariant } from '../../core/isa/variant';
 import { resolveOptions } from '../../strategies/options';
-import { findStrategy } from '../../strategies/registry';
+import { lookupStrategy } from '../../strategies/modules';
 import type { Strategy } from '../../strategies/strategy';
 import { eventsView } from './events-view';
+import { attachTracer } from '../trace/trace';
 import type { RunResult } from './result';
 
 /** What to run. */
@@ -30,6 +31,16 @@ export interface RunSpec {
   readonly maxInstructions?: number;
   /** a strategy object to use instead of looking `strategy` up (extension modules) */
   readonly strategyImpl?: Strategy;
+  /** machine settings (ablations) */
+  readonly machine?: MachineSettings;
+  /** write a Chrome/Perfetto trace of the strategy's run to this file */
+  readonly trace?: string;
+}
+
+/** Machine settings a run may change. */
+export interface MachineSettings {
+  readonly tlbEntries?: number;
+  readonly tlbWays?: number;
 }
 
 /** Default instruction budget of a run. */
@@ -73,13 +84,16 @@ const simulate = (
   profile: CostProfile,
   isa: IsaVariant,
   budget: number,
+  settings: MachineSettings,
+  traceFile?: string,
 ): Either<string, { result: Omit<RunResult, 'slowdown' | 'equivalent' | 'divergence'>; outcome: Outcome }> => {
-  const image = bootImage({ workload, n: params.n, build: strategy.kernelBuild });
+  const image = bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel: strategy.kernelOptions?.(options) });
   if (isLeft(image)) return left(image.left);
-  const machine = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + strategy.reservedBytes, variant: isa });
+  const machine = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + strategy.reservedBytes, variant: isa, ...settings });
   image.right.loadInto(machine);
   const vm = strategy.start({ machine, profile, options, guestMemoryBytes: GUEST_MEMORY_BYTES, entry: 0 });
   const snapshot = (): RunEvents => ({ machine: machine.counts(), vmm: vm.vmmEvents() });
+  const tracer = traceFile ? attachTracer(machine, profile, () => vm.vmmEvents(), { strategy: strategy.name, workload }) : null;
   const marks: { start?: RunEvents; end?: RunEvents } = {};
   machine.events.listen((e) => {
     if (e.kind === 'region') marks[e.mark] = snapshot();
@@ -87,6 +101,13 @@ const simulate = (
   const t0 = performance.now();
   const stop = vm.run(budget);
   const wallMs = performance.now() - t0;
+  if (tracer && traceFile) {
+    try {
+      tracer.write(traceFile);
+    } catch (e) {
+      return left(`cannot write trace '${traceFile}': ${(e as Error).message}`);
+    }
+  }
   const all = snapshot();
   const cycles = modelCycles(all, profile);
   const region = marks.start ? diffEvents(marks.start, marks.end ?? all) : all;
@@ -107,6 +128,7 @@ const simulate = (
       params,
       profile: profile.name,
       isa,
+      machine: { tlbEntries: machine.mmu.tlb.size, tlbWays: machine.mmu.tlb.ways },
       stop: { ...stop, message: describeStop(stop) },
       exitCode,
       guest: {
@@ -151,10 +173,21 @@ const divergence = (native: Outcome, o: Outcome): string | null => {
   return null;
 };
 
+/** Problems with machine settings, as messages. */
+export const machineSettingsErrors = (m: MachineSettings): string[] => {
+  const out: string[] = [];
+  const pow2 = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+  const entries = m.tlbEntries ?? 64;
+  if (!pow2(entries) || entries > 65536) out.push(`machine.tlbEntries must be a power of two from 1 to 65536, got ${m.tlbEntries}`);
+  if (m.tlbWays !== undefined && (!pow2(m.tlbWays) || m.tlbWays > Math.min(64, entries)))
+    out.push(`machine.tlbWays must be a power of two from 1 to min(64, tlbEntries), got ${m.tlbWays}`);
+  return out;
+};
+
 /** Run one spec; errors are bad input (unknown names, bad values), all reported at once. */
 export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const errors: string[] = [];
-  const strategy = spec.strategyImpl ? right(spec.strategyImpl) : findStrategy(spec.strategy);
+  const strategy = spec.strategyImpl ? right(spec.strategyImpl) : lookupStrategy(spec.strategy);
   if (isLeft(strategy)) errors.push(strategy.left);
   const profile = loadProfile(spec.profile);
   if (isLeft(profile)) errors.push(profile.left);
@@ -168,17 +201,20 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const isa = spec.isa ?? 'default';
   const budget = spec.maxInstructions ?? DEFAULT_BUDGET;
 
-  const key = JSON.stringify([spec.workload, params.right, profile.right.name, isa, budget]);
+  const settings = spec.machine ?? {};
+  const bad = machineSettingsErrors(settings);
+  if (bad.length > 0) return left(bad);
+  const key = JSON.stringify([spec.workload, params.right, profile.right.name, isa, budget, settings]);
   let native = baselines.get(key);
   if (!native) {
-    const base = findStrategy('native');
+    const base = lookupStrategy('native');
     if (isLeft(base)) return left([base.left]);
-    const r = simulate(base.right, {}, spec.workload, params.right, profile.right, isa, budget);
+    const r = simulate(base.right, {}, spec.workload, params.right, profile.right, isa, budget, settings);
     if (isLeft(r)) return left([r.left]);
     native = r.right.outcome;
     baselines.set(key, native);
   }
-  const run = simulate(strategy.right, options.right, spec.workload, params.right, profile.right, isa, budget);
+  const run = simulate(strategy.right, options.right, spec.workload, params.right, profile.right, isa, budget, settings, spec.trace);
   if (isLeft(run)) return left([run.left]);
   const why = divergence(native, run.right.outcome);
   return right({

@@ -6,12 +6,12 @@ import { isLeft } from 'fp-ts/Either';
 import { loadProfile, PROFILE_NAMES } from '../../../core/cost/profile';
 import { WORKLOADS } from '../../../core/guest/boot';
 import { describeOptions } from '../../../strategies/options';
-import { STRATEGIES } from '../../../strategies/registry';
+import { allStrategies } from '../../../strategies/modules';
 import { table } from '../format';
 
 /** The catalogue as data. */
 export const catalogue = () => ({
-  strategies: Object.values(STRATEGIES).map((s) => ({ name: s.name, description: s.description, kernelBuild: s.kernelBuild, options: s.options })),
+  strategies: allStrategies().map((s) => ({ name: s.name, description: s.description, kernelBuild: s.kernelBuild, options: s.options })),
   workloads: Object.entries(WORKLOADS).map(([name, w]) => ({ name, kind: w.kind, description: w.description, params: w.params })),
   profiles: PROFILE_NAMES.map((name) => {
     const p = loadProfile(name);
@@ -26,7 +26,7 @@ export const listCommand = (json: boolean): string => {
   if (json) return JSON.stringify(c, null, 2);
   return [
     'strategies',
-    ...Object.values(STRATEGIES).flatMap((s) => [`  ${s.name.padEnd(20)} ${s.description}`, ...describeOptions(s).map((d) => `  ${''.padEnd(20)}   --option ${d}`)]),
+    ...allStrategies().flatMap((s) => [`  ${s.name.padEnd(20)} ${s.description}`, ...describeOptions(s).map((d) => `  ${''.padEnd(20)}   --option ${d}`)]),
     '',
     'workloads',
     table(

@@ -6,7 +6,7 @@
 import { isLeft } from 'fp-ts/Either';
 import { CYCLE_CAUSES } from '../../../core/cost/model';
 import type { IsaVariant } from '../../../core/isa/variant';
-import { runOne } from '../../run/run-one';
+import { runOne, type MachineSettings } from '../../run/run-one';
 import type { RunResult, Tally } from '../../run/result';
 import { CliError, ExitCode } from '../errors';
 import { formatNumber, table } from '../format';
@@ -21,6 +21,9 @@ export interface RunOptions {
   readonly isa: IsaVariant;
   readonly json: boolean;
   readonly maxInstructions: number;
+  readonly machine?: MachineSettings;
+  /** write a Chrome/Perfetto trace of the run here */
+  readonly trace?: string;
 }
 
 /** Parse `k=v` pairs; `numeric` requires integer values. */
@@ -48,6 +51,8 @@ export const runCommand = (o: RunOptions): { text: string; exitCode: number } =>
     options: parsePairs('--option', o.option, false),
     isa: o.isa,
     maxInstructions: o.maxInstructions,
+    machine: o.machine,
+    trace: o.trace,
   });
   if (isLeft(r)) throw new CliError(r.left.join('\n'));
   const ok = r.right.equivalent && r.right.stop.kind === 'shutdown';

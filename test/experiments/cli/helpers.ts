@@ -7,7 +7,11 @@ import { main } from '../../../experiments/cli/main';
 export const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
   let out = '';
   let err = '';
-  const code = await main(argv, { out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`), err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`) });
+  const code = await main(argv, {
+    out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`),
+    progress: { write: (t: string) => (err += t), isTTY: false },
+  });
   return { code, out, err };
 };
 

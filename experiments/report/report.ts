@@ -1,0 +1,106 @@
+/**
+ * `ringlab report DIR`: one self-contained HTML file (report.html) with the experiment's
+ * interactive charts (vega, inlined), its result tables and its provenance. It needs no
+ * network and no other file.
+ * @category Report
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { experimentCharts, type ChartName } from '../charts/from-results';
+import { CliError } from '../cli/errors';
+import { MANIFEST_FILE, readManifest } from '../runner/manifest';
+import { readResults } from '../runner/experiment';
+import type { ResultRow } from '../runner/result-codec';
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** JSON safe to embed in a <script> element. */
+const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
+
+const fmt = (n: number | null, digits = 2): string => (n === null || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits }));
+
+const resultsTable = (rows: readonly ResultRow[]): string => {
+  const profiles = new Set(rows.map((r) => r.profile)).size;
+  const head = ['configuration', 'workload', 'params', ...(profiles > 1 ? ['profile'] : []), 'equivalent', 'slowdown', 'cycles / op', 'exits', 'traps', 'hypercalls', 'instructions'];
+  const body = rows
+    .filter((r) => r.repetition === 0)
+    .map((r) =>
+      [
+        esc(r.label),
+        esc(r.workload),
+        esc(Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ')),
+        ...(profiles > 1 ? [esc(r.profile)] : []),
+        r.equivalent ? 'yes' : `<span class="bad" title="${esc(r.divergence ?? '')}">no</span>`,
+        fmt(r.slowdown),
+        fmt(r.cycles.perOperation, 1),
+        fmt(r.events.exits.total, 0),
+        fmt(r.events.traps.total, 0),
+        fmt(r.events.hypercalls.total, 0),
+        fmt(r.guest.instructions, 0),
+      ]
+        .map((c, i) => `<td${i >= 5 ? ' class="num"' : ''}>${c}</td>`)
+        .join(''),
+    );
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.map((b) => `<tr>${b}</tr>`).join('\n')}</tbody></table>`;
+};
+
+/** Write DIR/report.html; returns its path. */
+export const writeReport = async (dir: string): Promise<string> => {
+  const manifest = readManifest(dir);
+  if (!manifest) throw new CliError(`'${dir}' holds no ringlab experiment (no ${MANIFEST_FILE}); run \`ringlab experiment SPEC --out ${dir}\` first`);
+  const rows = readResults(dir).sort((a, b) => a.index - b.index);
+  if (rows.length === 0) throw new CliError(`'${dir}' has no results yet`);
+  const names = (manifest.spec.output?.charts ?? ['slowdown', 'breakdown']) as ChartName[];
+  const charts = experimentCharts(rows, names, { x: manifest.spec.output?.sweep, y: manifest.spec.output?.sweepY });
+  const vl = await import('vega-lite');
+  const compiled = charts.map((c) => ({ name: c.name, spec: vl.compile(c.spec).spec }));
+  const vegaJs = fs.readFileSync(require.resolve('vega/build/vega.min.js'), 'utf8');
+  const divergent = rows.filter((r) => !r.equivalent);
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${esc(manifest.experiment)} - ringlab report</title>
+<style>
+body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.85em; } td, th { border: 1px solid #ddd; padding: 3px 6px; }
+th { background: #f3f3f3; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.bad { color: #b00; font-weight: bold; } .chart { margin: 1em 0 2em; } dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 1em; }
+dt { font-weight: bold; } code { font-size: 0.9em; }
+</style>
+<script>${vegaJs}</script>
+</head>
+<body>
+<h1>${esc(manifest.experiment)}</h1>
+${manifest.spec.description ? `<p>${esc(manifest.spec.description)}</p>` : ''}
+<p>${rows.length} runs. Slowdowns compare the measured region of each workload with native on the same workload, parameters, profile and ISA; modelled cycles are counted events times the profile's per-event costs.</p>
+<h2>Charts</h2>
+${compiled.map((c) => `<div class="chart" id="chart-${c.name}"></div>`).join('\n')}
+<h2>Results</h2>
+${resultsTable(rows)}
+${divergent.length ? `<h2>Not equivalent to native</h2><ul>${divergent.map((r) => `<li>${esc(r.label)} ${esc(r.workload)}: ${esc(r.divergence ?? '')}</li>`).join('')}</ul>` : ''}
+<h2>Provenance</h2>
+<dl>
+<dt>experiment</dt><dd>${esc(manifest.experiment)} (spec ${esc(manifest.specHash)}${manifest.specFile ? `, ${esc(manifest.specFile)}` : ''})</dd>
+<dt>commit</dt><dd><code>${esc(manifest.commit)}</code></dd>
+<dt>seed</dt><dd>${manifest.seed}</dd>
+<dt>profiles</dt><dd>${esc([...new Set(rows.map((r) => r.profile))].join(', '))}</dd>
+<dt>host</dt><dd>${esc(`${manifest.host.hostname}: ${manifest.host.cpus} x${manifest.host.cores}, ${manifest.host.platform}, node ${manifest.host.node}`)}</dd>
+<dt>started</dt><dd>${esc(manifest.started)}</dd>
+</dl>
+<details><summary>spec</summary><pre>${esc(JSON.stringify(manifest.spec, null, 2))}</pre></details>
+<script>
+const charts = ${scriptJson(compiled)};
+for (const c of charts) {
+  const view = new vega.View(vega.parse(c.spec), { renderer: 'svg', container: '#chart-' + c.name, hover: true });
+  view.runAsync().then(() => document.getElementById('chart-' + c.name).dataset.rendered = 'yes');
+}
+</script>
+</body>
+</html>
+`;
+  const file = path.join(dir, 'report.html');
+  fs.writeFileSync(file, html);
+  return file;
+};

@@ -1,0 +1,210 @@
+/**
+ * `ringlab experiment SPEC`: expand the spec, run its (shard of the) matrix on worker
+ * threads, append every finished run to DIR/results.jsonl at once (an interrupted sweep
+ * loses nothing; --resume skips what is done), then write the CSV and the charts.
+ * `ringlab merge` joins shard directories.
+ * @category Runner
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { isLeft } from 'fp-ts/Either';
+import { loadStrategyModule } from '../../strategies/modules';
+import { renderSvg } from '../charts/render';
+import { svgToPng } from '../charts/png';
+import { experimentCharts, type ChartName } from '../charts/from-results';
+import { CliError, ExitCode } from '../cli/errors';
+import { formatNumber, table } from '../cli/format';
+import { toCsv } from '../run/csv';
+import { loadSpec } from '../spec/load';
+import { expandMatrix, type PlannedRun } from '../spec/matrix';
+import type { ExperimentSpec } from '../spec/codec';
+import { currentCommit, hostInfo, MANIFEST_FILE, parseShard, planOutDir, readManifest, RESULTS_FILE, specHash, type Manifest } from './manifest';
+import { runPool } from './pool';
+import { progress, type ProgressStream } from './progress';
+import { parseResults, type ResultRow } from './result-codec';
+
+/** Files the runner writes into an output directory (removed by --force, nothing else is). */
+const OUTPUT_FILES = [MANIFEST_FILE, RESULTS_FILE, 'results.csv', 'report.html', 'summary.txt'];
+
+/** Options of `ringlab experiment`. */
+export interface ExperimentOptions {
+  readonly specFile: string;
+  readonly outDir?: string;
+  readonly workers?: number;
+  readonly shard?: string;
+  readonly resume: boolean;
+  readonly force: boolean;
+  readonly strategyModules: readonly string[];
+  /** progress output */
+  readonly stream?: ProgressStream;
+}
+
+/** Load strategy modules or fail with the reason. */
+export const loadModules = (files: readonly string[]): void => {
+  for (const f of files) {
+    const r = loadStrategyModule(f);
+    if (isLeft(r)) throw new CliError(r.left);
+  }
+};
+
+/** Read a directory's results, validated. */
+export const readResults = (dir: string): ResultRow[] => {
+  const file = path.join(dir, RESULTS_FILE);
+  if (!fs.existsSync(file)) return [];
+  const r = parseResults(fs.readFileSync(file, 'utf8'), file);
+  if (isLeft(r)) throw new CliError(r.left.join('\n'));
+  return r.right;
+};
+
+/** Drop a torn last line (a write interrupted mid-line) so a resumed run appends cleanly; returns whether one was dropped. */
+const repairTail = (file: string): boolean => {
+  if (!fs.existsSync(file)) return false;
+  const text = fs.readFileSync(file, 'utf8');
+  if (text === '' || text.endsWith('\n')) return false;
+  fs.writeFileSync(file, text.slice(0, text.lastIndexOf('\n') + 1));
+  return true;
+};
+
+/** Write CSV, charts and the summary for the rows in `dir`; returns the summary text. */
+export const writeOutputs = async (dir: string, spec: ExperimentSpec, rows: readonly ResultRow[]): Promise<string> => {
+  fs.writeFileSync(path.join(dir, 'results.csv'), toCsv(rows));
+  const names = (spec.output?.charts ?? ['slowdown', 'breakdown']) as ChartName[];
+  const charts = experimentCharts(rows, names, { x: spec.output?.sweep, y: spec.output?.sweepY });
+  const chartDir = path.join(dir, 'charts');
+  fs.mkdirSync(chartDir, { recursive: true });
+  for (const c of charts) {
+    fs.writeFileSync(path.join(chartDir, `${c.name}.vl.json`), JSON.stringify(c.spec, null, 2));
+    const svg = await renderSvg(c.spec);
+    fs.writeFileSync(path.join(chartDir, `${c.name}.svg`), svg);
+    fs.writeFileSync(path.join(chartDir, `${c.name}.png`), svgToPng(svg));
+  }
+  const summary = summarize(rows);
+  fs.writeFileSync(path.join(dir, 'summary.txt'), `${summary}\n`);
+  return `${summary}\n\ncharts: ${charts.map((c) => `charts/${c.name}.svg`).join(', ') || 'none'}`;
+};
+
+/** A table: one row per configuration and workload (first repetition), with the verdicts. */
+export const summarize = (rows: readonly ResultRow[]): string => {
+  const profiles = new Set(rows.map((r) => r.profile)).size;
+  const body = rows
+    .filter((r) => r.repetition === 0)
+    .map((r) => [
+      profiles > 1 ? `${r.label} @ ${r.profile}` : r.label,
+      `${r.workload}${Object.keys(r.params).length ? ` ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
+      r.equivalent ? 'yes' : 'NO',
+      r.slowdown === null ? '-' : `${r.slowdown.toFixed(2)}x`,
+      Math.round(r.cycles.perOperation),
+      r.events.exits.total + r.events.traps.total + r.events.hypercalls.total,
+    ]);
+  return table(['configuration', 'workload', 'equivalent', 'slowdown', 'cycles/op', 'VMM entries'], body);
+};
+
+const startManifest = (spec: ExperimentSpec, specFile: string | null, shard: Manifest['shard'], modules: readonly string[]): Manifest => ({
+  kind: 'ringlab-experiment',
+  experiment: spec.name,
+  specHash: specHash(spec),
+  spec,
+  specFile,
+  commit: currentCommit(),
+  seed: spec.seed ?? 1,
+  host: hostInfo(),
+  started: new Date().toISOString(),
+  shard,
+  strategyModules: modules.map((m) => path.resolve(m)),
+});
+
+/** Run an experiment; returns the text to print and the exit code. */
+export const runExperiment = async (o: ExperimentOptions): Promise<{ text: string; exitCode: number }> => {
+  loadModules(o.strategyModules);
+  const loaded = loadSpec(o.specFile);
+  if (isLeft(loaded)) throw new CliError(loaded.left.join('\n'));
+  const spec = loaded.right.spec;
+  const matrix = expandMatrix(spec);
+  if (isLeft(matrix)) throw new CliError(matrix.left.join('\n'));
+  let shard: Manifest['shard'] = null;
+  if (o.shard !== undefined) {
+    const s = parseShard(o.shard);
+    if (typeof s === 'string') throw new CliError(s);
+    shard = s;
+  }
+  const mine = matrix.right.runs.filter((r) => shard === null || r.index % shard.n === shard.k - 1);
+  const dir = o.outDir ?? path.join('out', spec.name + (shard ? `-shard-${shard.k}-of-${shard.n}` : ''));
+  const hash = specHash(spec);
+  const plan = planOutDir(dir, hash, spec.name, shard, { resume: o.resume, force: o.force });
+  if (plan.kind === 'refuse') throw new CliError(plan.why);
+  const notes: string[] = [];
+  if (plan.kind === 'fresh') {
+    if (fs.existsSync(dir)) for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(spec, path.resolve(o.specFile), shard, o.strategyModules), null, 2));
+  } else if (repairTail(path.join(dir, RESULTS_FILE))) notes.push('dropped a partly written last line of results.jsonl (an interrupted run); that run is done again');
+  const done = new Set(readResults(dir).map((r) => r.key));
+  const todo: PlannedRun[] = mine.filter((r) => !done.has(r.key));
+  const workers = Math.max(1, Math.min(o.workers ?? os.cpus().length, todo.length || 1));
+  const stream = o.stream ?? process.stderr;
+  stream.write(
+    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n}` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}\n`,
+  );
+  const bar = progress(todo.length, stream);
+  const errors: string[] = [];
+  const resultsFile = path.join(dir, RESULTS_FILE);
+  const t0 = performance.now();
+  await runPool(todo, {
+    workers,
+    experiment: spec.name,
+    seed: spec.seed ?? 1,
+    modules: o.strategyModules.map((m) => path.resolve(m)),
+    onResult: (out) => {
+      if ('row' in out) fs.appendFileSync(resultsFile, `${JSON.stringify(out.row)}\n`);
+      else errors.push(`run ${out.run.index} (${out.run.label}, ${out.run.workload}): ${out.error}`);
+      bar.tick(`${out.run.label} ${out.run.workload}`);
+    },
+  });
+  bar.done();
+  const seconds = (performance.now() - t0) / 1000;
+  const rows = readResults(dir).sort((a, b) => a.index - b.index);
+  const summary = await writeOutputs(dir, spec, rows);
+  const notEquivalent = rows.filter((r) => !r.equivalent);
+  return {
+    text: [
+      summary,
+      '',
+      `${todo.length - errors.length} run(s) in ${formatNumber(seconds)} s; ${rows.length} result(s) in ${resultsFile}`,
+      ...(matrix.right.skipped.length ? ['', `skipped (not applicable):`, ...matrix.right.skipped.map((s) => `  ${s}`)] : []),
+      ...(notEquivalent.length ? ['', `${notEquivalent.length} run(s) not equivalent to native (kept as results):`, ...notEquivalent.slice(0, 10).map((r) => `  ${r.label} ${r.workload}: ${r.divergence}`)] : []),
+      ...notes.map((n) => `note: ${n}`),
+      ...(errors.length ? ['', 'errors:', ...errors.map((e) => `  ${e}`)] : []),
+    ].join('\n'),
+    exitCode: errors.length ? ExitCode.failure : ExitCode.ok,
+  };
+};
+
+/** Join shard directories of one experiment into `outDir`. */
+export const mergeResults = async (dirs: readonly string[], outDir: string, force: boolean): Promise<string> => {
+  if (dirs.length === 0) throw new CliError('merge needs at least one results directory');
+  const manifests = dirs.map((d) => {
+    const m = readManifest(d);
+    if (!m) throw new CliError(`'${d}' holds no ringlab experiment (no ${MANIFEST_FILE})`);
+    return m;
+  });
+  const hashes = new Set(manifests.map((m) => m.specHash));
+  if (hashes.size > 1)
+    throw new CliError(`these directories hold different experiments: ${manifests.map((m, i) => `${dirs[i]} (${m.experiment}, spec ${m.specHash})`).join(', ')}`);
+  const first = manifests[0];
+  const plan = planOutDir(outDir, first.specHash, first.experiment, null, { resume: false, force });
+  if (plan.kind === 'refuse' && !(fs.existsSync(outDir) && readManifest(outDir)?.specHash === first.specHash && force))
+    throw new CliError(plan.why.replace('pass --resume to continue it, or ', ''));
+  const byKey = new Map<string, ResultRow>();
+  for (const d of dirs) for (const r of readResults(d)) if (!byKey.has(r.key)) byKey.set(r.key, r);
+  const rows = [...byKey.values()].sort((a, b) => a.index - b.index);
+  const matrix = expandMatrix(first.spec);
+  const expected = isLeft(matrix) ? null : matrix.right.runs.length;
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const f of OUTPUT_FILES) fs.rmSync(path.join(outDir, f), { force: true });
+  fs.writeFileSync(path.join(outDir, MANIFEST_FILE), JSON.stringify({ ...first, shard: null, mergedFrom: dirs.map((d) => path.resolve(d)) }, null, 2));
+  fs.writeFileSync(path.join(outDir, RESULTS_FILE), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+  const summary = await writeOutputs(outDir, first.spec, rows);
+  const missing = expected === null ? '' : expected > rows.length ? `; ${expected - rows.length} run(s) of the matrix are missing (a shard not run or not finished?)` : '';
+  return `${summary}\n\nmerged ${rows.length} result(s) from ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'} into ${outDir}${missing}`;
+};

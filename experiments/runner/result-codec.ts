@@ -1,0 +1,83 @@
+/**
+ * The io-ts codec of a results-file row (a run result plus its place in the experiment).
+ * Rows are validated when written and when read, so a results file that does not fit is
+ * reported path by path instead of producing wrong charts.
+ * @category Results
+ */
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { formatValidationErrors } from '../codec/report';
+import type { RunResult } from '../run/result';
+
+const Num = t.number;
+const NumRecord = t.record(t.string, Num);
+const NullableNumber = t.union([Num, t.null]);
+const Tally = t.type({ total: Num, by: NumRecord });
+const OptionRecord = t.record(t.string, t.union([t.string, Num]));
+
+const StopCodec = t.intersection([t.type({ kind: t.string, message: t.string }), t.record(t.string, t.unknown)]);
+
+/** Codec of RunResult. */
+export const RunResultCodec = t.type({
+  strategy: t.string,
+  options: OptionRecord,
+  workload: t.string,
+  params: NumRecord,
+  profile: t.string,
+  isa: t.keyof({ default: null, virtualizable: null }),
+  machine: t.type({ tlbEntries: Num, tlbWays: Num }),
+  stop: StopCodec,
+  exitCode: NullableNumber,
+  guest: t.type({ instructions: Num, byRing: t.array(Num), regionInstructions: Num }),
+  events: t.record(t.string, t.intersection([Tally, t.record(t.string, t.unknown)])),
+  cycles: t.type({ total: Num, breakdown: NumRecord, region: Num, regionBreakdown: NumRecord, perOperation: Num }),
+  regionSeconds: Num,
+  slowdown: NullableNumber,
+  equivalent: t.boolean,
+  divergence: t.union([t.string, t.null]),
+  console: t.string,
+  digest: t.string,
+  host: t.type({ wallMs: Num, mips: Num }),
+});
+
+/** A row of results.jsonl: a run result and where it sits in its experiment. */
+export const ResultRowCodec = t.intersection([
+  RunResultCodec,
+  t.type({
+    experiment: t.string,
+    key: t.string,
+    index: Num,
+    label: t.string,
+    repetition: Num,
+    seed: Num,
+  }),
+]);
+
+/** A results row. */
+export type ResultRow = RunResult & { experiment: string; key: string; index: number; label: string; repetition: number; seed: number };
+
+/** Check a row; the error lists every mismatch. */
+export const validateRow = (row: unknown, where: string): Either<string, ResultRow> => {
+  const r = ResultRowCodec.decode(row);
+  return isLeft(r) ? left(`${where}: invalid result row\n  ${formatValidationErrors(r.left).join('\n  ')}`) : right(row as ResultRow);
+};
+
+/** Parse a results.jsonl text; every bad line is reported. */
+export const parseResults = (text: string, file: string): Either<string[], ResultRow[]> => {
+  const rows: ResultRow[] = [];
+  const errors: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      errors.push(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); an interrupted write? remove the line or re-run with --resume`);
+      return;
+    }
+    const r = validateRow(json, `${file}:${i + 1}`);
+    if (isLeft(r)) errors.push(r.left);
+    else rows.push(r.right);
+  });
+  return errors.length > 0 ? left(errors) : right(rows);
+};

@@ -1,0 +1,108 @@
+/**
+ * Expanding a spec into its runs: the cartesian product of strategies x option sweeps x
+ * workloads x parameter sweeps x profiles x ISA variants x machine settings x repetitions,
+ * in a fixed order, each with a stable key. Combinations a strategy refuses on a profile
+ * (e.g. nested paging before EPT) are skipped and listed, not run.
+ * @category Experiments
+ */
+import { createHash } from 'crypto';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import { loadProfile } from '../../core/cost/profile';
+import type { IsaVariant } from '../../core/isa/variant';
+import { lookupStrategy } from '../../strategies/modules';
+import { resolveOptions } from '../../strategies/options';
+import { machineSettingsErrors, resolveParams, type MachineSettings } from '../run/run-one';
+import type { ExperimentSpec } from './codec';
+
+/** One run of an experiment. */
+export interface PlannedRun {
+  /** position in the matrix (0-based), the basis of sharding */
+  readonly index: number;
+  /** stable identity of the run (same spec and values give the same key) */
+  readonly key: string;
+  readonly label: string;
+  readonly strategy: string;
+  readonly options: Readonly<Record<string, string | number>>;
+  readonly workload: string;
+  readonly params: Readonly<Record<string, number>>;
+  readonly profile: string;
+  readonly isa: IsaVariant;
+  readonly machine: MachineSettings;
+  readonly repetition: number;
+  readonly maxInstructions?: number;
+}
+
+/** The matrix and the combinations skipped as inapplicable. */
+export interface Matrix {
+  readonly runs: readonly PlannedRun[];
+  readonly skipped: readonly string[];
+}
+
+const asList = <T>(v: T | readonly T[] | undefined, fallback: readonly T[]): readonly T[] =>
+  v === undefined ? fallback : Array.isArray(v) ? (v as readonly T[]) : [v as T];
+
+/** Cartesian product of named lists: {a: [1,2], b: [x]} -> [{a:1,b:x},{a:2,b:x}]. */
+export const product = <T>(lists: Readonly<Record<string, readonly T[]>>): Record<string, T>[] =>
+  Object.entries(lists).reduce<Record<string, T>[]>((acc, [k, vs]) => acc.flatMap((a) => vs.map((v) => ({ ...a, [k]: v }))), [{}]);
+
+const keyOf = (r: Omit<PlannedRun, 'index' | 'key' | 'label'>): string =>
+  createHash('sha256')
+    .update(JSON.stringify([r.strategy, r.options, r.workload, r.params, r.profile, r.isa, r.machine, r.repetition, r.maxInstructions ?? null]))
+    .digest('hex')
+    .slice(0, 16);
+
+/** Expand a spec; unknown names and invalid values are errors (all at once). */
+export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => {
+  const errors: string[] = [];
+  const skipped: string[] = [];
+  const runs: PlannedRun[] = [];
+  const machines = product<number>({
+    ...(spec.machine?.tlbEntries !== undefined ? { tlbEntries: asList(spec.machine.tlbEntries, []) } : {}),
+    ...(spec.machine?.tlbWays !== undefined ? { tlbWays: asList(spec.machine.tlbWays, []) } : {}),
+  }) as MachineSettings[];
+  machines.forEach((m) => errors.push(...machineSettingsErrors(m).map((e) => `machine: ${e.replace(/^machine\./, '')}`)));
+  const repetitions = spec.repetitions ?? 1;
+  spec.strategies.forEach((entry, si) => {
+    const s = lookupStrategy(entry.name);
+    if (isLeft(s)) return errors.push(`strategies[${si}].name: ${s.left}`);
+    const optionSets = product<string | number>(Object.fromEntries(Object.entries(entry.options ?? {}).map(([k, v]) => [k, asList(v, [])])));
+    const isas = asList(entry.isa ?? spec.isa, ['default'] as const) as readonly IsaVariant[];
+    for (const given of optionSets) {
+      const resolved = resolveOptions(s.right, given);
+      if (isLeft(resolved)) {
+        errors.push(...resolved.left.map((e) => `strategies[${si}].options: ${e}`));
+        continue;
+      }
+      const defaults = resolveOptions(s.right, {});
+      const differing = Object.entries(resolved.right).filter(([k, v]) => isLeft(defaults) || defaults.right[k] !== v);
+      const label = entry.label ?? (differing.length ? `${s.right.name} (${differing.map(([k, v]) => `${k}=${v}`).join(', ')})` : s.right.name);
+      spec.workloads.forEach((w, wi) => {
+        const paramSets = product<number>(Object.fromEntries(Object.entries(w.params ?? {}).map(([k, v]) => [k, asList(v, [])])));
+        for (const ps of paramSets) {
+          const params = resolveParams(w.name, ps);
+          if (isLeft(params)) {
+            errors.push(...params.left.map((e) => `workloads[${wi}]: ${e}`));
+            continue;
+          }
+          for (const profile of spec.profiles) {
+            const prof = loadProfile(profile);
+            if (isLeft(prof)) continue; // reported by the loader
+            const refused = s.right.check(resolved.right, prof.right);
+            if (refused !== null) {
+              skipped.push(`${label} on ${profile}: ${refused}`);
+              continue;
+            }
+            for (const isa of isas)
+              for (const machine of machines)
+                for (let repetition = 0; repetition < repetitions; repetition++) {
+                  const base = { strategy: s.right.name, options: resolved.right, workload: w.name, params: params.right, profile, isa, machine, repetition, maxInstructions: spec.maxInstructions };
+                  runs.push({ ...base, index: runs.length, key: keyOf(base), label: isa === 'virtualizable' && !label.includes('virtualizable') ? `${label} [virtualizable ISA]` : label });
+                }
+          }
+        }
+      });
+    }
+  });
+  const unique = [...new Set(errors)];
+  return unique.length > 0 ? left(unique) : right({ runs, skipped: [...new Set(skipped)] });
+};

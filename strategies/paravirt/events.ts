@@ -1,0 +1,53 @@
+/**
+ * Virtual interrupts through the shared-info page (Xen's event channels, reduced to the
+ * ABI's two words): the guest's interrupt flag is the `mask` word, which it sets and clears
+ * with plain stores (no trap); the hypervisor records arrived interrupts as bits of the
+ * `pending` word and delivers them by upcall when the guest has them unmasked. A virtual
+ * task priority (set_tpr) holds events back like the hardware's TPR holds interrupts.
+ * @category Strategies
+ */
+import type { Machine } from '../../core/cpu/machine';
+import { IRQ_BASE } from '../../core/devices/ports';
+import { SharedInfo } from './guest-abi';
+
+/** The event state of one paravirtual guest. */
+export class VirtualInterrupts {
+  /** the guest's upcall entry (`set_callbacks`); 0 = none registered */
+  callback = 0;
+  /** the virtual task priority: events (priority IRQ_BASE >> 4) are held while it is at least that */
+  tpr = 0;
+
+  constructor(private readonly m: Machine) {}
+
+  /** Whether the guest has events masked (its virtual IF is clear). */
+  get masked(): boolean {
+    return this.m.memory.read32(SharedInfo.mask) !== 0;
+  }
+
+  /** Set or clear the event mask (what the guest's own stores do). */
+  setMasked(masked: boolean): void {
+    this.m.memory.write32(SharedInfo.mask, masked ? 1 : 0);
+  }
+
+  /** The pending event bits (bit n = virtual IRQ n). */
+  get pending(): number {
+    return this.m.memory.read32(SharedInfo.pending);
+  }
+
+  /** Record that interrupt line `irq` fired. */
+  raise(irq: number): void {
+    this.m.memory.write32(SharedInfo.pending, this.pending | (1 << irq));
+  }
+
+  /** Whether an upcall can be made now: events pending, unmasked, not held by the TPR, an entry registered. */
+  deliverable(): boolean {
+    return this.pending !== 0 && !this.masked && this.callback !== 0 && IRQ_BASE >> 4 > (this.tpr & 15);
+  }
+
+  /** Take the pending bits for an upcall (they are cleared at delivery; the guest never writes them). */
+  take(): number {
+    const bits = this.pending;
+    this.m.memory.write32(SharedInfo.pending, 0);
+    return bits;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The hypervisor's own memory and address range. Machine memory above guest RAM belongs to
+ * the hypervisor (the guest's page tables may map only frames below guest RAM), and, as in
+ * Xen (Barham et al., SOSP 2003), the hypervisor occupies the top of every address space:
+ * the last page-directory slot (`0xffc00000` up) of every page directory the guest uses
+ * points at the hypervisor's own page table, which maps the real interrupt table read-only.
+ * The guest can never map that slot itself.
+ *
+ * Layout of the reserved memory, page by page from the end of guest RAM:
+ * the real IDT, the page table of the hypervisor slot, the boot page directory (the flat
+ * 1:1 view the kernel starts in), then the boot page tables (one per 4 MiB of guest RAM).
+ * @category Strategies
+ */
+import { PAGE_SIZE } from '../../core/mmu/pte';
+
+/** The page-directory index the hypervisor owns in every address space. */
+export const HYPERVISOR_PDE = 1023;
+
+/** First linear address of the hypervisor's range (the guest may not map at or above it). */
+export const HYPERVISOR_BASE = (HYPERVISOR_PDE << 22) >>> 0;
+
+/** Linear address of the real interrupt descriptor table (first page of the hypervisor range). */
+export const IDT_LINEAR = HYPERVISOR_BASE;
+
+/** The most guest RAM the kernel uses (core/guest/README.md: at most 64 MiB). */
+export const MAX_GUEST_MEMORY = 64 * 1024 * 1024;
+
+/** Machine memory the hypervisor reserves beyond guest RAM: 3 pages + up to 16 boot tables, rounded up. */
+export const HYPERVISOR_RESERVED_BYTES = 32 * PAGE_SIZE;
+
+/** Machine-physical addresses of the hypervisor's pages. */
+export interface HypervisorMemory {
+  /** the real interrupt descriptor table (256 gates of 8 bytes) */
+  readonly idt: number;
+  /** the page table behind the hypervisor slot of every page directory */
+  readonly slotTable: number;
+  /** the boot page directory: guest RAM 1:1, until the guest's first `new_baseptr` */
+  readonly bootDirectory: number;
+  /** the first boot page table (followed by the others) */
+  readonly bootTables: number;
+}
+
+/** Where the hypervisor's pages lie for a guest of `guestMemoryBytes`. */
+export const hypervisorMemory = (guestMemoryBytes: number): HypervisorMemory => ({
+  idt: guestMemoryBytes,
+  slotTable: guestMemoryBytes + PAGE_SIZE,
+  bootDirectory: guestMemoryBytes + 2 * PAGE_SIZE,
+  bootTables: guestMemoryBytes + 3 * PAGE_SIZE,
+});
+
+/** Whether a linear address lies in the hypervisor's range. */
+export const inHypervisorRange = (va: number): boolean => va >>> 0 >= HYPERVISOR_BASE;

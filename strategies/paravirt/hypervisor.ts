@@ -1,0 +1,228 @@
+/**
+ * The hypervisor: it owns ring 0 (installed as the machine's monitor, so every trap reaches
+ * it before any guest table), the guest kernel runs in ring 1 and its processes in ring 3.
+ * It handles four kinds of trap, one handler each:
+ * - `vmcall`: a hypercall, dispatched through the hypercall table; on the way back pending
+ *   unmasked events are delivered;
+ * - `exception`: a write to a write-protected page-table page that is no longer in use is
+ *   resolved here (direct-paging.ts); anything else is bounced to the handler the guest
+ *   registered with `set_trap_table`;
+ * - `software-interrupt`: `int n` from the guest. With fast system calls, the system-call
+ *   gate is in the real IDT (ring 1, DPL 3), so the hardware delivers `int 0x80` straight to
+ *   the guest kernel: the hypervisor declines the trap and is not entered. Otherwise it
+ *   bounces the system call like any trap;
+ * - `interrupt`: a real device interrupt: acknowledged at the interrupt controller, turned
+ *   into a pending event bit and delivered by upcall when the guest has events unmasked.
+ *
+ * Every entry is counted in the VMM events: hypercalls by operation, traps by cause,
+ * upcalls, direct system calls, validation failures.
+ * @category Strategies
+ */
+import type { Machine, Monitor } from '../../core/cpu/machine';
+import type { Trap } from '../../core/cpu/delivery';
+import { gateFlags, GATE_SIZE, HAS_ERROR_CODE } from '../../core/cpu/idt';
+import { bump, type VmmEvents } from '../../core/cost/vmm-events';
+import { Irq, IRQ_BASE, Port } from '../../core/devices/ports';
+import { Vector } from '../../core/isa/table';
+import { PfError } from '../../core/mmu/pte';
+import type { DirectPager } from './direct-paging';
+import type { VirtualInterrupts } from './events';
+import { GuestView } from './guest-access';
+import { Errno, SharedInfo, SYSCALL_VECTOR, TrapEntryFlags, type TrapEntry } from './guest-abi';
+import { HYPERCALL_BY_NUMBER, invoke, type Args, type HypercallOutcome, type HypervisorServices } from './hypercall-table';
+import type { HypervisorMemory } from './hypervisor-memory';
+import { bounceToGuest, type Bounce } from './trap-bounce';
+
+/** Options of the hypervisor. */
+export interface HypervisorOptions {
+  /** install the system-call gate in the real IDT for direct delivery */
+  readonly fastSyscall: boolean;
+}
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+
+/** A trap handler: true when the hypervisor handled the trap, false to let the hardware deliver it. */
+type TrapHandler<K extends Trap['kind']> = (hv: Hypervisor, t: Extract<Trap, { kind: K }>) => boolean;
+
+/** One handler per kind of trap. */
+const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
+  vmcall: (hv, t) => {
+    if (hv.m.cpl === 3) {
+      // hypercalls are for the guest kernel only: from user mode vmcall is what it is natively, #UD
+      bump(hv.counters.traps, 'user vmcall');
+      hv.bounceException(Vector.invalidOpcode, 0, t.pc);
+      return true;
+    }
+    hv.hypercall(t.nextPc);
+    return true;
+  },
+  exception: (hv, t) => {
+    const protectionWrite = PfError.present | PfError.write;
+    if (t.vector === Vector.pageFault && (t.errorCode & protectionWrite) === protectionWrite) {
+      const verdict = hv.pager.writeFault(t.faultAddress);
+      if (verdict.kind === 'released') {
+        bump(hv.counters.traps, 'page-table release');
+        hv.m.pc = t.pc; // the write retries on a data page
+        return true;
+      }
+    }
+    bump(hv.counters.traps, t.vector === Vector.pageFault ? 'page fault' : `exception ${t.vector}`);
+    if (t.vector === Vector.pageFault) hv.m.memory.write32(SharedInfo.cr2, t.faultAddress);
+    hv.bounceException(t.vector, t.errorCode, t.pc);
+    return true;
+  },
+  'software-interrupt': (hv, t) => {
+    if (hv.directGates.has(t.vector)) {
+      // the real IDT's gate targets ring 1: the hardware delivers it, the hypervisor is not entered
+      hv.counters.directSyscalls++;
+      return false;
+    }
+    bump(hv.counters.traps, `int ${hex(t.vector)}`);
+    const e = hv.trapTable.get(t.vector);
+    if (e === undefined || (e.flags & TrapEntryFlags.dplMask) < hv.m.cpl) {
+      // natively: a gate the caller may not use is a #GP naming the vector
+      hv.bounceException(Vector.generalProtection, t.vector * 8 + 2, t.pc);
+      return true;
+    }
+    hv.bounce({ handler: e.handler, returnPc: t.nextPc, maskEvents: (e.flags & TrapEntryFlags.keepEventsUnmasked) === 0 }, t.vector);
+    return true;
+  },
+  interrupt: (hv, t) => {
+    bump(hv.counters.traps, 'interrupt');
+    const m = hv.m;
+    m.portWrite(Port.picCommand, 0, true); // the hypervisor's own end of interrupt
+    const irq = t.vector - IRQ_BASE;
+    if (irq === Irq.block) m.memory.write32(SharedInfo.blockStatus, m.portRead(Port.blockCommand, true));
+    hv.interrupts.raise(irq);
+    m.pc = t.pc;
+    hv.deliverEvents(t.pc);
+    return true;
+  },
+};
+
+/** The paravirtual hypervisor of one guest. */
+export class Hypervisor implements Monitor, HypervisorServices {
+  /** the guest's virtual trap table (`set_trap_table`) */
+  readonly trapTable = new Map<number, TrapEntry>();
+  /** vectors whose gate is installed in the real IDT for direct delivery */
+  readonly directGates = new Set<number>();
+  /** the ring-1 stack for traps and events from ring 3 (`stack_switch`) */
+  kernelStack = 0;
+  /** the most recent refused request, for diagnostics and tests */
+  lastRefusal: string | null = null;
+  /** refused requests so far (at most the first 100, for diagnostics) */
+  readonly refusals: string[] = [];
+  readonly guest: GuestView;
+
+  constructor(
+    readonly m: Machine,
+    readonly guestMemoryBytes: number,
+    readonly counters: VmmEvents,
+    readonly pager: DirectPager,
+    readonly interrupts: VirtualInterrupts,
+    readonly memory: HypervisorMemory,
+    readonly options: HypervisorOptions,
+  ) {
+    this.guest = new GuestView(m, guestMemoryBytes);
+  }
+
+  /** The trap entry point (the machine offers every trap here first). */
+  onTrap(_m: Machine, trap: Trap): boolean {
+    return (TRAP_HANDLERS[trap.kind] as TrapHandler<Trap['kind']>)(this, trap);
+  }
+
+  /** Run the hypercall in r1 with arguments r2..r5; the guest resumes at `nextPc`. */
+  hypercall(nextPc: number): void {
+    const m = this.m;
+    const n = m.regs[1];
+    const row = HYPERCALL_BY_NUMBER.get(n);
+    bump(this.counters.hypercalls, row?.name ?? 'unknown');
+    const args: Args = [m.regs[2], m.regs[3], m.regs[4], m.regs[5]];
+    let out: HypercallOutcome;
+    if (row === undefined) {
+      this.counters.validationFailures++;
+      this.noteRefusal(`unknown hypercall ${n}`);
+      out = { kind: 'refused', errno: Errno.ENOSYS, why: `unknown hypercall ${n}` };
+    } else out = invoke(this, row, args, nextPc);
+    switch (out.kind) {
+      case 'return':
+        m.regs[1] = out.value;
+        break;
+      case 'refused':
+        m.regs[1] = out.errno;
+        break;
+      case 'resumed':
+        return;
+    }
+    m.pc = nextPc;
+    this.deliverEvents(nextPc);
+  }
+
+  /** Deliver pending, unmasked events by upcall; the guest resumes at `returnPc` afterwards. */
+  deliverEvents(returnPc: number): void {
+    if (this.m.stopReason !== null || !this.interrupts.deliverable()) return;
+    const bits = this.interrupts.take();
+    this.counters.upcalls++;
+    this.bounce({ handler: this.interrupts.callback, returnPc, errorCode: bits, maskEvents: true }, 'upcall');
+  }
+
+  /** Bounce an exception to the guest's registered handler. */
+  bounceException(vector: number, errorCode: number, pc: number): void {
+    const e = this.trapTable.get(vector);
+    if (e === undefined) {
+      // Xen crashes a domain that cannot take its own fault
+      this.m.stop({ kind: 'triple-fault', pc, detail: `paravirt: the guest registered no handler for exception ${vector} at ${hex(pc)} (ring ${this.m.cpl})` });
+      return;
+    }
+    const b: Bounce = {
+      handler: e.handler,
+      returnPc: pc,
+      errorCode: HAS_ERROR_CODE.has(vector) ? errorCode : undefined,
+      maskEvents: (e.flags & TrapEntryFlags.keepEventsUnmasked) === 0,
+    };
+    this.bounce(b, vector);
+  }
+
+  /** Enter the guest kernel; a guest that cannot be entered is stopped with the reason. */
+  bounce(b: Bounce, what: number | string): void {
+    bump(this.counters.injections, what);
+    const out = bounceToGuest(this.m, this.guest, this.interrupts, this.kernelStack, b);
+    if (!out.ok) this.m.stop({ kind: 'triple-fault', pc: b.returnPc, detail: `paravirt: cannot deliver ${typeof what === 'number' ? `vector ${what}` : what} to the guest: ${out.why}` });
+  }
+
+  /** Add or replace virtual trap-table entries; the system-call gate goes to the real IDT when allowed. */
+  setTraps(entries: readonly TrapEntry[]): void {
+    for (const e of entries) {
+      this.trapTable.set(e.vector, e);
+      if (e.vector === SYSCALL_VECTOR) this.installDirectGate(e);
+    }
+  }
+
+  /**
+   * A system-call entry may be delivered by the hardware straight to ring 1 (Barham et al.:
+   * "fast exception handlers") when fast system calls are on, the entry is open to ring 3
+   * and keeps events unmasked (the hardware cannot set the mask); otherwise the gate stays
+   * absent and every `int 0x80` is bounced.
+   */
+  private installDirectGate(e: TrapEntry): void {
+    const gate = this.memory.idt + e.vector * GATE_SIZE;
+    const direct =
+      this.options.fastSyscall && (e.flags & TrapEntryFlags.dplMask) === 3 && (e.flags & TrapEntryFlags.keepEventsUnmasked) !== 0;
+    this.m.memory.write32(gate, direct ? e.handler : 0);
+    this.m.memory.write32(gate + 4, direct ? gateFlags({ dpl: 3, ring: 1, trap: true }) : 0);
+    if (direct) this.directGates.add(e.vector);
+    else this.directGates.delete(e.vector);
+  }
+
+  /** Set the ring-1 stack for traps from ring 3: the hypervisor's and the hardware's (the TSS's ring-1 stack). */
+  setKernelStack(sp: number): void {
+    this.kernelStack = sp;
+    this.m.cr[5] = sp;
+  }
+
+  /** Record a refused request. */
+  noteRefusal(what: string): void {
+    this.lastRefusal = what;
+    if (this.refusals.length < 100) this.refusals.push(what);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * `paravirt`: Xen-style paravirtualization (Barham et al., SOSP 2003). The paravirtual build
+ * of the guest kernel runs in ring 1 and asks a hypervisor, which owns ring 0, for what it
+ * may not do itself, through a table of hypercalls (hypercall-table.ts). Its page tables
+ * are the real ones, validated on every update and kept read-only to it (direct-paging.ts);
+ * its interrupt flag is a word of a shared page and interrupts reach it as event upcalls
+ * (events.ts); its system calls can be delivered by the hardware without entering the
+ * hypervisor (hypervisor.ts).
+ *
+ * Options:
+ * - `batching=on|off`: the kernel build's PV_BATCHING (page-table updates queued into one
+ *   `mmu_update` of up to 32 entries, the context switch as one multicall) or one hypercall
+ *   per update. It selects the kernel image, see {@link paravirt}'s `kernelOptions`.
+ * - `fastsyscall=on|off`: the system-call gate in the real IDT (direct delivery to ring 1)
+ *   or every `int 0x80` bounced through the hypervisor.
+ *
+ * Not priced (there is no cost key for it yet): the one-time validation of a whole page
+ * table or directory when it first becomes one (`DirectPager.validatedEntries` counts it).
+ * @category Strategies
+ */
+import { Flag } from '../../core/isa/table';
+import { emptyVmmEvents } from '../../core/cost/vmm-events';
+import { BOOT_MAGIC, BootFlags, BootInfo, buildKernel, GuestLayout, type KernelOptions } from '../../core/guest/boot';
+import { Irq } from '../../core/devices/ports';
+import type { Machine } from '../../core/cpu/machine';
+import type { OptionValues, Strategy, VirtualMachine } from '../strategy';
+import { DirectPager } from './direct-paging';
+import { VirtualInterrupts } from './events';
+import { Hypervisor } from './hypervisor';
+import { HYPERVISOR_RESERVED_BYTES, hypervisorMemory, IDT_LINEAR, MAX_GUEST_MEMORY } from './hypervisor-memory';
+
+/** The kernel build options the strategy's options select. */
+export const paravirtKernelOptions = (options: OptionValues): KernelOptions => ({ batching: options.batching !== 'off' });
+
+/** Interrupt lines the hypervisor takes from the controller (it owns it; the guest sees events). */
+const IRQ_LINES = (1 << Irq.timer) | (1 << Irq.block);
+
+/**
+ * Why the machine does not hold a paravirtual guest built for these options, or null:
+ * the boot info must say paravirtual (a native kernel would execute privileged instructions
+ * in ring 1), and the loaded kernel must be the build the options name.
+ */
+export const checkBootImage = (m: Machine, options: OptionValues): string | null => {
+  const info = GuestLayout.bootInfo;
+  if (m.memory.read32(info + BootInfo.magic) !== BOOT_MAGIC) return 'paravirt: no boot info in guest memory (nothing was loaded)';
+  if ((m.memory.read32(info + BootInfo.flags) & BootFlags.paravirt) === 0)
+    return "paravirt: refused: the loaded kernel is not the paravirtual build (boot info flags lack the paravirtual bit); paravirt runs only buildKernel('paravirt', ...)";
+  const wanted = paravirtKernelOptions(options);
+  const image = buildKernel('paravirt', wanted);
+  if (image._tag === 'Left') return 'paravirt: internal error: the paravirtual kernel does not assemble';
+  const bytes = image.right.bytes;
+  const loaded = m.memory.u8.subarray(GuestLayout.kernel, GuestLayout.kernel + bytes.length);
+  if (!loaded.every((b, i) => b === bytes[i]))
+    return (
+      `paravirt: refused: the loaded kernel is not the paravirtual build with PV_BATCHING=${wanted.batching ? 1 : 0} that batching=${options.batching} needs; ` +
+      'the runner must build the kernel with the strategy\'s kernelOptions(options) (bootImage({ ..., kernel: strategy.kernelOptions?.(options) }))'
+    );
+  return null;
+};
+
+/** A virtual machine that refuses to run, with the reason as its stop and divergence. */
+const refusedVm = (why: string): VirtualMachine => ({
+  run: () => ({ kind: 'stopped', detail: why }),
+  vmmEvents: emptyVmmEvents,
+  divergence: () => why,
+});
+
+/** The paravirtualization strategy. */
+export const paravirt: Strategy = {
+  name: 'paravirt',
+  description: 'Xen-style paravirtualization: the paravirtual kernel build in ring 1, a hypercall table, validated direct paging, event upcalls',
+  kernelBuild: 'paravirt',
+  options: {
+    batching: {
+      kind: 'choice',
+      description: 'queue page-table updates into batched mmu_update hypercalls and multicalls (the kernel build\'s PV_BATCHING)',
+      choices: ['on', 'off'],
+      default: 'on',
+    },
+    fastsyscall: {
+      kind: 'choice',
+      description: 'install the system-call gate in the real IDT (delivered to ring 1 without the hypervisor), or bounce every int 0x80',
+      choices: ['on', 'off'],
+      default: 'on',
+    },
+  },
+  kernelOptions: paravirtKernelOptions,
+  reservedBytes: HYPERVISOR_RESERVED_BYTES,
+  check: () => null,
+  start: (ctx) => {
+    const m = ctx.machine;
+    if (ctx.guestMemoryBytes > MAX_GUEST_MEMORY || ctx.guestMemoryBytes % 4096 !== 0)
+      return refusedVm(`paravirt: guest memory must be whole pages and at most ${MAX_GUEST_MEMORY} bytes, got ${ctx.guestMemoryBytes}`);
+    if (m.memory.size < ctx.guestMemoryBytes + HYPERVISOR_RESERVED_BYTES)
+      return refusedVm(`paravirt: the machine needs ${HYPERVISOR_RESERVED_BYTES} bytes beyond guest RAM for the hypervisor`);
+    const refused = checkBootImage(m, ctx.options);
+    if (refused !== null) return refusedVm(refused);
+
+    const counters = emptyVmmEvents();
+    const memory = hypervisorMemory(ctx.guestMemoryBytes);
+    const pager = new DirectPager(m, ctx.guestMemoryBytes, memory);
+    pager.installBootView();
+    const interrupts = new VirtualInterrupts(m);
+    interrupts.setMasked(true); // the ABI's reset state: event mask = 1
+    const hv = new Hypervisor(m, ctx.guestMemoryBytes, counters, pager, interrupts, memory, {
+      fastSyscall: ctx.options.fastsyscall !== 'off',
+    });
+    m.monitor = hv;
+    m.idtBase = IDT_LINEAR;
+    m.pic.setMask(~IRQ_LINES & 0xff);
+    m.flags = Flag.IF; // the real IF stays on: the guest's is the event mask
+    m.cpl = 1;
+    m.pc = ctx.entry;
+    return {
+      run: (budget) => m.run(budget),
+      vmmEvents: () => structuredClone(counters),
+      divergence: () => null,
+    };
+  },
+};
