@@ -7,16 +7,18 @@ import { left, right, type Either } from 'fp-ts/Either';
 import { native } from './native/native';
 import { hardwareAssisted } from './hardware-assisted/hardware-assisted';
 import { trapAndEmulate } from './trap-and-emulate/trap-and-emulate';
+import { paravirt } from './paravirt/paravirt';
 import type { Strategy } from './strategy';
 
 /** Names of the built-in strategies. */
-export type StrategyName = 'native' | 'trap-and-emulate' | 'hardware-assisted';
+export type StrategyName = 'native' | 'trap-and-emulate' | 'hardware-assisted' | 'paravirt';
 
 /** The built-in strategies. */
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   native,
   'trap-and-emulate': trapAndEmulate,
   'hardware-assisted': hardwareAssisted,
+  paravirt,
 };
 
 /** Names of the built-in strategies, in registry order. */
