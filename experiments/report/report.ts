@@ -44,6 +44,15 @@ const resultsTable = (rows: readonly ResultRow[]): string => {
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.map((b) => `<tr>${b}</tr>`).join('\n')}</tbody></table>`;
 };
 
+/** The vega browser bundle (the package's exports map hides it, so look in node_modules). */
+const vegaBrowserBuild = (): string => {
+  for (const base of require.resolve.paths('vega') ?? []) {
+    const f = path.join(base, 'vega', 'build', 'vega.min.js');
+    if (fs.existsSync(f)) return f;
+  }
+  throw new Error('vega/build/vega.min.js not found: is the vega package installed?');
+};
+
 /** Write DIR/report.html; returns its path. */
 export const writeReport = async (dir: string): Promise<string> => {
   const manifest = readManifest(dir);
@@ -54,7 +63,7 @@ export const writeReport = async (dir: string): Promise<string> => {
   const charts = experimentCharts(rows, names, { x: manifest.spec.output?.sweep, y: manifest.spec.output?.sweepY });
   const vl = await import('vega-lite');
   const compiled = charts.map((c) => ({ name: c.name, spec: vl.compile(c.spec).spec }));
-  const vegaJs = fs.readFileSync(require.resolve('vega/build/vega.min.js'), 'utf8');
+  const vegaJs = fs.readFileSync(vegaBrowserBuild(), 'utf8');
   const divergent = rows.filter((r) => !r.equivalent);
   const html = `<!doctype html>
 <html lang="en">
