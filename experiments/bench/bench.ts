@@ -12,6 +12,7 @@ import { assemble } from '../../core/asm';
 import { Machine } from '../../core/cpu/machine';
 import { table } from '../cli/format';
 import { BENCH_PROGRAMS } from './programs';
+import { runExperiment } from '../runner/experiment';
 
 /** One benchmark measurement. */
 export interface BenchRow {
@@ -37,7 +38,24 @@ export const runBenchProgram = (source: string): { ms: number; m: Machine } => {
   return { ms, m };
 };
 
-const main = (): void => {
+/** Time each shipped experiment spec (experiments/*.json), run with all cores into out/bench/NAME. */
+const benchExperiments = async (): Promise<{ experiment: string; runs: number; seconds: number }[]> => {
+  const dir = path.join(__dirname, '..');
+  const specs = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'spec.schema.json').sort();
+  const out: { experiment: string; runs: number; seconds: number }[] = [];
+  for (const f of specs) {
+    const t0 = performance.now();
+    const target = path.join('out', 'bench', path.basename(f, '.json'));
+    const r = await runExperiment({ specFile: path.join(dir, f), outDir: target, resume: false, force: true, strategyModules: [] });
+    const seconds = (performance.now() - t0) / 1000;
+    const runs = fs.readFileSync(path.join(target, 'results.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).length;
+    out.push({ experiment: path.basename(f, '.json'), runs, seconds: Math.round(seconds * 10) / 10 });
+    if (r.exitCode !== 0) console.log(r.text);
+  }
+  return out;
+};
+
+const main = async (): Promise<void> => {
   const n = Number(process.env.BENCH_N ?? 3_000_000);
   const repeats = Number(process.env.BENCH_REPEATS ?? 3);
   const rows: BenchRow[] = BENCH_PROGRAMS.map((p) => {
@@ -61,14 +79,19 @@ const main = (): void => {
     };
   });
   console.log(table(['program', 'instructions', 'best ms', 'guest MIPS', 'TLB misses', 'walk refs'], rows.map((r) => [r.program, r.instructions, r.bestMs, r.mips, r.tlbMisses, r.walkReferences])));
+  const experiments = process.env.BENCH_EXPERIMENTS === '0' ? [] : await benchExperiments();
+  if (experiments.length) {
+    console.log('');
+    console.log(table(['shipped experiment', 'runs', 'seconds', 'runs/s'], experiments.map((e) => [e.experiment, e.runs, e.seconds, Math.round((e.runs / e.seconds) * 10) / 10])));
+  }
   const out = path.join('out', 'bench');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, 'bench.json');
   fs.writeFileSync(
     file,
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, iterations: n, repeats, rows }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, rows, experiments }, null, 2),
   );
   console.log(`\nwrote ${file}`);
 };
 
-if (require.main === module) main();
+if (require.main === module) void main();

@@ -10,7 +10,8 @@ import { isLeft } from 'fp-ts/Either';
 import { loadProfile, PROFILE_NAMES } from '../../core/cost/profile';
 import { WORKLOADS, WORKLOAD_NAMES } from '../../core/guest/boot';
 import { resolveOptions } from '../../strategies/options';
-import { STRATEGIES } from '../../strategies/registry';
+import * as path from 'path';
+import { allStrategies, loadStrategyModule } from '../../strategies/modules';
 import type { OptionValues, Strategy } from '../../strategies/strategy';
 import { runOne } from '../../experiments/run/run-one';
 import type { RunResult } from '../../experiments/run/result';
@@ -59,9 +60,14 @@ const countersAddUp = (r: RunResult): void => {
   expect(r.events.hypercalls.total, 'every hypercall has an operation').to.equal(sum(r.events.hypercalls.by));
 };
 
+/** The worked example of a strategy module (README, "Writing a strategy") is covered too. */
+export const EXAMPLE_MODULE = path.join(__dirname, '..', '..', 'experiments', 'examples', 'minimal-vmm.ts');
+const example = loadStrategyModule(EXAMPLE_MODULE);
+if (isLeft(example)) throw new Error(example.left);
+
 describe('equivalence suite: every strategy is equivalent to native on every workload', function () {
   this.timeout(600_000);
-  for (const s of Object.values(STRATEGIES)) {
+  for (const s of allStrategies()) {
     const isa = s.requiresVirtualizableIsa ? 'virtualizable' : 'default';
     for (const c of configurations(s)) {
       const label = `${s.name}${Object.keys(c.options).length ? ` ${JSON.stringify(c.options)}` : ''} on ${c.profile}${isa === 'virtualizable' ? ' (virtualizable ISA)' : ''}`;

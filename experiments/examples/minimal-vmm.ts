@@ -1,0 +1,83 @@
+/**
+ * A worked example of a strategy loaded from a file:
+ *
+ *   ringlab run --strategy-module experiments/examples/minimal-vmm.ts --strategy minimal-vmm \
+ *     --workload syscall --profile nehalem-2009
+ *
+ * The smallest useful hardware-assisted VMM: nested paging (the guest owns its page tables),
+ * exits only for port I/O, HLT and external interrupts, one handler per exit reason. Every
+ * cost it shows comes from events the machine counts (VM exits, walks of the nested tables)
+ * and from what the handlers record in the VMM events.
+ * @category Examples
+ */
+import type { Machine } from '../../core/cpu/machine';
+import { bump, emptyVmmEvents } from '../../core/cost/vmm-events';
+import { Flag } from '../../core/isa/table';
+import type { VmExit, VmExitReason } from '../../core/vmx/exits';
+import { createVmcs, type Vmcs } from '../../core/vmx/vmcs';
+import { buildIdentityNestedTables } from '../../strategies/hardware-assisted/hardware-assisted';
+import type { Strategy } from '../../strategies/strategy';
+
+type Handler = (m: Machine, vmcs: Vmcs, e: VmExit, pending: number[]) => void;
+
+/** One handler per exit reason this VMM asks for; any other reason is an internal error. */
+const HANDLERS: Partial<Record<VmExitReason, Handler>> = {
+  io: (m, vmcs, e) => {
+    if (e.reason !== 'io') return;
+    const g = vmcs.guest;
+    if (e.direction === 'in') g.regs[e.register] = m.portRead(e.port, true);
+    else m.portWrite(e.port, g.regs[e.register], true);
+    g.pc = e.nextPc;
+  },
+  hlt: (m, vmcs, e, pending) => {
+    if (e.reason !== 'hlt') return;
+    vmcs.guest.pc = e.nextPc;
+    if ((vmcs.guest.flags & Flag.IF) === 0) m.stop({ kind: 'halted', pc: e.pc });
+    else if (pending.length === 0) vmcs.activityHalted = true; // wait for the next interrupt
+  },
+  'external-interrupt': (m, _vmcs, _e, pending) => {
+    const v = m.pic.deliverable();
+    if (v >= 0) {
+      m.pic.acknowledge(v);
+      pending.push(v);
+    }
+  },
+  'interrupt-window': (_m, vmcs) => {
+    vmcs.controls.interruptWindowExiting = false;
+  },
+};
+
+/** The example strategy. */
+export const minimalVmm: Strategy = {
+  name: 'minimal-vmm',
+  description: 'example: nested paging, exits only on I/O, HLT and interrupts (experiments/examples/minimal-vmm.ts)',
+  kernelBuild: 'native',
+  options: {},
+  reservedBytes: 64 * 1024,
+  check: (_o, p) => (p.features.nestedPaging ? null : `minimal-vmm needs a profile with nested paging, not '${p.name}'`),
+  start: (ctx) => {
+    const m = ctx.machine;
+    const events = emptyVmmEvents();
+    const vmcs = createVmcs(ctx.entry);
+    vmcs.nestedRoot = buildIdentityNestedTables(m, ctx.guestMemoryBytes);
+    vmcs.vpid = true;
+    Object.assign(vmcs.controls, { unconditionalIo: true, hlt: true, externalInterruptExiting: true });
+    const pending: number[] = [];
+    m.vmExitHandler = (mm, exit) => {
+      const handle = HANDLERS[exit.reason];
+      if (!handle) return mm.stop({ kind: 'stopped', detail: `internal error: unexpected VM exit '${exit.reason}'` });
+      bump(events.emulations, exit.reason);
+      handle(mm, vmcs, exit, pending);
+      if (mm.stopReason !== null) return;
+      // inject one pending interrupt when the guest can take it, else exit when it can
+      if (pending.length > 0 && (vmcs.guest.flags & Flag.IF) !== 0) {
+        vmcs.injection = { vector: pending.shift()!, type: 'external' };
+        bump(events.injections, vmcs.injection.vector);
+      }
+      vmcs.controls.interruptWindowExiting = pending.length > 0;
+      mm.vmEnter(vmcs);
+    };
+    m.vmEnter(vmcs);
+    return { run: (budget) => m.run(budget), vmmEvents: () => structuredClone(events) };
+  },
+};
