@@ -4,6 +4,7 @@
  * @category Strategies
  */
 import { left, right, type Either } from 'fp-ts/Either';
+import { binaryTranslation } from './binary-translation/binary-translation';
 import { native } from './native/native';
 import { hardwareAssisted } from './hardware-assisted/hardware-assisted';
 import { trapAndEmulate } from './trap-and-emulate/trap-and-emulate';
@@ -11,7 +12,7 @@ import { paravirt } from './paravirt/paravirt';
 import type { Strategy } from './strategy';
 
 /** Names of the built-in strategies. */
-export type StrategyName = 'native' | 'trap-and-emulate' | 'hardware-assisted' | 'paravirt';
+export type StrategyName = 'native' | 'trap-and-emulate' | 'hardware-assisted' | 'paravirt' | 'binary-translation';
 
 /** The built-in strategies. */
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
@@ -19,6 +20,7 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   'trap-and-emulate': trapAndEmulate,
   'hardware-assisted': hardwareAssisted,
   paravirt,
+  'binary-translation': binaryTranslation,
 };
 
 /** Names of the built-in strategies, in registry order. */

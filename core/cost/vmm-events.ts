@@ -30,6 +30,8 @@ export interface VmmEvents {
   translation: {
     units: number;
     guestInstructions: number;
+    /** bytes of guest code translated (translatedBytes / guestBytes is the expansion ratio) */
+    guestBytes: number;
     translatedBytes: number;
     cacheLookups: number;
     cacheHits: number;
@@ -51,6 +53,8 @@ export interface VmmEvents {
     rootSwitches: number;
     cacheHits: number;
     cacheMisses: number;
+    /** guest page-table frames no longer traced after many writes without use */
+    unshadowed: number;
   };
 }
 
@@ -68,6 +72,7 @@ export const emptyVmmEvents = (): VmmEvents => ({
   translation: {
     units: 0,
     guestInstructions: 0,
+    guestBytes: 0,
     translatedBytes: 0,
     cacheLookups: 0,
     cacheHits: 0,
@@ -78,7 +83,7 @@ export const emptyVmmEvents = (): VmmEvents => ({
     translatedInstructions: 0,
     directInstructions: 0,
   },
-  shadowPaging: { hiddenFaults: 0, guestFaults: 0, traceFaults: 0, updates: 0, rootSwitches: 0, cacheHits: 0, cacheMisses: 0 },
+  shadowPaging: { hiddenFaults: 0, guestFaults: 0, traceFaults: 0, updates: 0, rootSwitches: 0, cacheHits: 0, cacheMisses: 0, unshadowed: 0 },
 });
 
 /** Add one to a breakdown entry. */

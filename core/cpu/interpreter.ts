@@ -73,6 +73,8 @@ export const interpret = (m: Machine): void => {
   // after STI (and MOV-to-SS-like shadows) exactly one instruction runs before interrupts are looked at
   const oneInstruction = m.interruptShadow;
   m.interruptShadow = false;
+  // the flags live in a local while the burst runs (written back before anything that reads them)
+  let flags = m.flags;
   try {
     for (;;) {
       if ((pc & 3) !== 0)
@@ -103,7 +105,7 @@ export const interpret = (m: Machine): void => {
         next = (pc + 8) | 0;
       } else next = (pc + 4) | 0;
       const p = privs[op];
-      if (p !== PRIV_NONE && cpl !== 0 && (p === PRIV_KERNEL || cpl > ((m.flags >>> 12) & 3)))
+      if (p !== PRIV_NONE && cpl !== 0 && (p === PRIV_KERNEL || cpl > ((flags >>> 12) & 3)))
         throw new GuestFault(Vector.generalProtection, 0, 0, `privileged instruction '${MNEMONIC_BY_OPCODE[op]}' at CPL ${cpl}`);
       const a = (w >>> 20) & 15;
       let exec: Sem.Exec | null = null;
@@ -111,31 +113,31 @@ export const interpret = (m: Machine): void => {
       case 0x01 /* nop */: break;
       case 0x02 /* mov */: regs[a] = regs[(w >>> 16) & 15]; break;
       case 0x03 /* li */: regs[a] = imm; break;
-      case 0x04 /* add */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x + y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
-      case 0x05 /* sub */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x - y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
-      case 0x06 /* and */: { const r = regs[(w >>> 16) & 15] & regs[(w >>> 12) & 15]; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x07 /* or */: { const r = regs[(w >>> 16) & 15] | regs[(w >>> 12) & 15]; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x08 /* xor */: { const r = regs[(w >>> 16) & 15] ^ regs[(w >>> 12) & 15]; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x09 /* shl */: { const r = regs[(w >>> 16) & 15] << (regs[(w >>> 12) & 15] & 31); regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x0a /* shr */: { const r = (regs[(w >>> 16) & 15] >>> (regs[(w >>> 12) & 15] & 31)) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x0b /* sar */: { const r = regs[(w >>> 16) & 15] >> (regs[(w >>> 12) & 15] & 31); regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x0c /* mul */: regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], regs[(w >>> 12) & 15]); break;
+      case 0x04 /* add */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x + y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
+      case 0x05 /* sub */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x - y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x06 /* and */: { const r = regs[(w >>> 16) & 15] & regs[(w >>> 12) & 15]; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x07 /* or */: { const r = regs[(w >>> 16) & 15] | regs[(w >>> 12) & 15]; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x08 /* xor */: { const r = regs[(w >>> 16) & 15] ^ regs[(w >>> 12) & 15]; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x09 /* shl */: { const r = regs[(w >>> 16) & 15] << (regs[(w >>> 12) & 15] & 31); regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x0a /* shr */: { const r = (regs[(w >>> 16) & 15] >>> (regs[(w >>> 12) & 15] & 31)) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x0b /* sar */: { const r = regs[(w >>> 16) & 15] >> (regs[(w >>> 12) & 15] & 31); regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x0c /* mul */: m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], regs[(w >>> 12) & 15]); flags = m.flags; break;
       case 0x0d /* div */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], false); break;
       case 0x0e /* rem */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], true); break;
-      case 0x10 /* addi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x + y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
-      case 0x11 /* subi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x - y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
-      case 0x12 /* andi */: { const r = regs[(w >>> 16) & 15] & imm; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x13 /* ori */: { const r = regs[(w >>> 16) & 15] | imm; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x14 /* xori */: { const r = regs[(w >>> 16) & 15] ^ imm; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x15 /* shli */: { const r = regs[(w >>> 16) & 15] << (imm & 31); regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x16 /* shri */: { const r = (regs[(w >>> 16) & 15] >>> (imm & 31)) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x17 /* sari */: { const r = regs[(w >>> 16) & 15] >> (imm & 31); regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x18 /* muli */: regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], imm); break;
-      case 0x19 /* cmp */: { const x = regs[a]; const y = regs[(w >>> 16) & 15]; const r = (x - y) | 0; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
-      case 0x1a /* cmpi */: { const x = regs[a]; const y = imm; const r = (x - y) | 0; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
-      case 0x1b /* test */: { const r = regs[a] & regs[(w >>> 16) & 15]; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x10 /* addi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x + y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
+      case 0x11 /* subi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x - y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x12 /* andi */: { const r = regs[(w >>> 16) & 15] & imm; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x13 /* ori */: { const r = regs[(w >>> 16) & 15] | imm; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x14 /* xori */: { const r = regs[(w >>> 16) & 15] ^ imm; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x15 /* shli */: { const r = regs[(w >>> 16) & 15] << (imm & 31); regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x16 /* shri */: { const r = (regs[(w >>> 16) & 15] >>> (imm & 31)) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x17 /* sari */: { const r = regs[(w >>> 16) & 15] >> (imm & 31); regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x18 /* muli */: m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], imm); flags = m.flags; break;
+      case 0x19 /* cmp */: { const x = regs[a]; const y = regs[(w >>> 16) & 15]; const r = (x - y) | 0; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x1a /* cmpi */: { const x = regs[a]; const y = imm; const r = (x - y) | 0; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x1b /* test */: { const r = regs[a] & regs[(w >>> 16) & 15]; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
       case 0x1c /* not */: regs[a] = ~regs[a]; break;
-      case 0x1d /* neg */: { const x = 0; const y = regs[a]; const r = (x - y) | 0; regs[a] = r; m.flags = (m.flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x1d /* neg */: { const x = 0; const y = regs[a]; const r = (x - y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
       case 0x1e /* lea */: regs[a] = (next + imm) | 0; break;
       case 0x20 /* ld */: regs[a] = m.read32((regs[(w >>> 16) & 15] + imm) | 0); break;
       case 0x21 /* st */: m.write32((regs[(w >>> 16) & 15] + imm) | 0, regs[a]); break;
@@ -144,14 +146,14 @@ export const interpret = (m: Machine): void => {
       case 0x24 /* push */: m.push(regs[a]); break;
       case 0x25 /* pop */: { const v = m.pop(); regs[a] = v; break; }
       case 0x28 /* jmp */: next = (next + imm) | 0; break;
-      case 0x29 /* jz */: if ((m.flags & ZF) !== 0) next = (next + imm) | 0; break;
-      case 0x2a /* jnz */: if ((m.flags & ZF) === 0) next = (next + imm) | 0; break;
-      case 0x2b /* jl */: if (less(m.flags)) next = (next + imm) | 0; break;
-      case 0x2c /* jge */: if (!less(m.flags)) next = (next + imm) | 0; break;
-      case 0x2d /* jle */: if ((m.flags & ZF) !== 0 || less(m.flags)) next = (next + imm) | 0; break;
-      case 0x2e /* jg */: if ((m.flags & ZF) === 0 && !less(m.flags)) next = (next + imm) | 0; break;
-      case 0x2f /* jb */: if ((m.flags & CF) !== 0) next = (next + imm) | 0; break;
-      case 0x30 /* jae */: if ((m.flags & CF) === 0) next = (next + imm) | 0; break;
+      case 0x29 /* jz */: if ((flags & ZF) !== 0) next = (next + imm) | 0; break;
+      case 0x2a /* jnz */: if ((flags & ZF) === 0) next = (next + imm) | 0; break;
+      case 0x2b /* jl */: if (less(flags)) next = (next + imm) | 0; break;
+      case 0x2c /* jge */: if (!less(flags)) next = (next + imm) | 0; break;
+      case 0x2d /* jle */: if ((flags & ZF) !== 0 || less(flags)) next = (next + imm) | 0; break;
+      case 0x2e /* jg */: if ((flags & ZF) === 0 && !less(flags)) next = (next + imm) | 0; break;
+      case 0x2f /* jb */: if ((flags & CF) !== 0) next = (next + imm) | 0; break;
+      case 0x30 /* jae */: if ((flags & CF) === 0) next = (next + imm) | 0; break;
       case 0x34 /* call */: m.push(next); next = (next + imm) | 0; break;
       case 0x35 /* callr */: { const t = regs[a]; m.push(next); next = t; break; }
       case 0x36 /* jmpr */: next = regs[a]; break;
@@ -188,7 +190,9 @@ export const interpret = (m: Machine): void => {
         m.time = time;
         m.pc = pc;
         m.next = next;
+        m.flags = flags;
         exec(m, w, imm);
+        flags = m.flags;
         next = m.next;
       }
       regs[0] = 0;
@@ -203,10 +207,12 @@ export const interpret = (m: Machine): void => {
     if (nonRoot) m.retiredNonRoot += time - start;
     m.time = time;
     m.pc = pc;
+    m.flags = flags;
     throw e;
   }
   m.retiredByRing[cpl] += time - start;
   if (nonRoot) m.retiredNonRoot += time - start;
   m.time = time;
   m.pc = pc;
+  m.flags = flags;
 };

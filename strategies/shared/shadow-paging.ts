@@ -17,6 +17,21 @@
  *   or page table (of a shadow page table) is write-protected in all shadow mappings. A guest
  *   store to one is a **trace**: the monitor emulates the store ({@link ShadowPager.emulateWrite}),
  *   which drops the shadow entries derived from the written guest entry (lazily refilled).
+ * - Unshadowing: a traced frame written `unshadowAfter` times in a row without being used for
+ *   translation in between has most likely been freed by the guest and reused as data (a
+ *   guest kernel zeroing a freed page-table frame: 1024 stores). A frame counts as used when a
+ *   hidden-fault fill reads it as the directory or a table, when it becomes the directory of
+ *   the active root, and while it is part of the active address space (the active root's
+ *   directory, or a table the active shadow directory refers to): a kernel rewriting a live
+ *   entry of the current address space over and over (`ptemod`: PTE store + INVLPG, no
+ *   access) is not freeing the table, and a guest frees a table only after clearing the
+ *   directory entry pointing at it, which is traced and unlinks the shadow table. As VMware's
+ *   VMM does, the pager then stops tracing the frame: the shadow table derived from it is
+ *   dropped (the shadow directory entries pointing at it, all in cached inactive roots, are
+ *   cleared), a cached root shadowing it as a directory is evicted, and its write protection
+ *   is lifted (write access restored in the shadow PTEs that map it, where the guest PTE
+ *   allows and has already marked the page dirty). If the guest uses the frame as a table
+ *   again, the next fill rebuilds the shadow table and protects the frame again.
  * - Shadow page tables are keyed by guest page-table frame and shared by every shadow root
  *   whose guest directory points at that frame (a guest kernel's shared kernel page table);
  *   shadow roots sit in a bounded LRU cache keyed by the guest's cr3. When the VMM's frame
@@ -38,7 +53,28 @@ import { accessOfErrorCode, guestAccessError, walkGuestTables } from './guest-wa
 export interface ShadowPagingOptions {
   /** shadow roots kept in the cache (the active one included), at least 1; default 8 */
   readonly cacheRoots?: number;
+  /**
+   * traced writes to a guest page-table frame, with no use of the frame for translation in
+   * between, after which the frame is unshadowed (see the class notes); a positive integer,
+   * or Infinity to trace forever; default {@link DEFAULT_UNSHADOW_AFTER}
+   */
+  readonly unshadowAfter?: number;
 }
+
+/**
+ * Default of {@link ShadowPagingOptions.unshadowAfter}: 8. A ski-rental choice: keep paying
+ * for traces until they have cost about as much as a wrong guess would. Unshadowing a frame
+ * that is still a live page table costs its rebuild: one hidden fault per page the guest then
+ * touches through it (a process of this guest kernel touches a handful of pages, code, data,
+ * stack, per table), plus a TLB flush when the active root referred to it; a hidden fault and
+ * a trace cost about the same (one exit or trap plus ~2000 cycles of VMM work, see the cost
+ * profiles). Eight traces thus bound the waste on a reused frame to about the rebuild of a
+ * small table, i.e. within about twice the best choice made with hindsight either way, while
+ * legitimate bursts of entry updates between uses (a few PTEs written, then touched or
+ * invalidated; the kernel writing a new directory's handful of kernel entries) stay below it.
+ * Zeroing a reused frame (1024 stores) then costs 8 traces instead of 1024.
+ */
+export const DEFAULT_UNSHADOW_AFTER = 8;
 
 /** What the VMM must do about a machine page fault. */
 export type PageFaultVerdict =
@@ -99,6 +135,9 @@ export class ShadowPager {
   resets = 0;
   private readonly pool: FramePool;
   private readonly cacheRoots: number;
+  private readonly unshadowAfter: number;
+  /** frames unshadowed so far */
+  private unshadowings = 0;
   /** cached shadow roots by guest directory frame, least recently used first */
   private readonly cache = new Map<number, ShadowRoot>();
   private physical: ShadowRoot | null = null;
@@ -109,6 +148,10 @@ export class ShadowPager {
   private readonly tracked = new Map<number, number>();
   /** reverse map: guest frame -> machine addresses of the shadow PTEs that map it */
   private readonly rmap = new Map<number, Set<number>>();
+  /** shadow tables by their machine frame (to find the guest entry behind a shadow PTE) */
+  private readonly tableAt = new Map<number, ShadowTable>();
+  /** tracked guest frames: traced writes since last used for translation (absent: none) */
+  private readonly writesSinceUse = new Map<number, number>();
   private guestPaging = false;
   private guestCr3 = 0;
   /** set while a root is being created: the machine cr3 write that follows flushes the TLB anyway */
@@ -134,6 +177,9 @@ export class ShadowPager {
     this.cacheRoots = options.cacheRoots ?? 8;
     if (!Number.isInteger(this.cacheRoots) || this.cacheRoots < 1)
       throw new RangeError(`cacheRoots must be an integer of at least 1, got ${this.cacheRoots}`);
+    this.unshadowAfter = options.unshadowAfter ?? DEFAULT_UNSHADOW_AFTER;
+    if (!((Number.isInteger(this.unshadowAfter) && this.unshadowAfter >= 1) || this.unshadowAfter === Infinity))
+      throw new RangeError(`unshadowAfter must be an integer of at least 1 or Infinity, got ${this.unshadowAfter}`);
     this.pool = new FramePool(machine.memory, guestMemoryBytes, size);
   }
 
@@ -145,6 +191,14 @@ export class ShadowPager {
   /** VMM frames currently holding shadow directories and tables. */
   get framesInUse(): number {
     return this.pool.capacity - this.pool.available;
+  }
+
+  /**
+   * Guest page-table frames unshadowed so far: written `unshadowAfter` times without being
+   * used for translation in between, so no longer traced (see the class notes).
+   */
+  get unshadowed(): number {
+    return this.unshadowings;
   }
 
   /** Number of shadow roots in the cache (the physical-mode root is not cached). */
@@ -175,6 +229,7 @@ export class ShadowPager {
     }
     if (root !== this.active) sp.rootSwitches++;
     this.activate(root);
+    if (root.guestDir !== null) this.used(root.guestDir);
   }
 
   /** The root for a guest paging state: physical, cached (hit) or new (miss, with LRU eviction). */
@@ -249,6 +304,11 @@ export class ShadowPager {
       if (!this.fill(this.active, va, mapping, dirty)) throw new Error('internal error: shadow fill failed after starting over');
     }
     this.setGuestAccessed(mapping, write);
+    if (mapping.pdeAddress !== null) {
+      // the fill read the guest directory and page table: both are in use for translation
+      this.used((mapping.pdeAddress & FRAME_MASK) >>> 0);
+      this.used((mapping.pde & FRAME_MASK) >>> 0);
+    }
     sp.hiddenFaults++;
     return { kind: 'hidden' };
   }
@@ -285,7 +345,9 @@ export class ShadowPager {
    * bits), write guest memory, count a trace fault, and drop the shadow entries derived from
    * every written guest entry (a PTE of a shadowed page table clears the matching shadow
    * PTE, a PDE of a cached root's directory clears that shadow PDE; each counts one
-   * `updates`). Returns false, writing nothing, if the store does not touch a tracked page
+   * `updates`). A tracked frame written `unshadowAfter` times in a row without a use for
+   * translation in between is then unshadowed (see the class notes).
+   * Returns false, writing nothing, if the store does not touch a tracked page
    * or the guest's tables do not allow it; the caller then treats it as a normal access.
    * `address` is the store's effective address (from the instruction): for a store that
    * straddles two pages the fault address may be that of the second page.
@@ -316,15 +378,30 @@ export class ShadowPager {
       mem.i32[e.pteAddress >>> 2] = mem.i32[e.pteAddress >>> 2] | Pte.accessed | Pte.dirty;
     }
     const words = new Set<number>();
+    const written = new Set<number>();
     for (let i = 0; i < size; i++) {
       const va = (first + i) >>> 0;
       const frame = frames[(va & FRAME_MASK) === (first & FRAME_MASK) ? 0 : 1];
       const pa = (frame | (va & 0xfff)) >>> 0;
       mem.u8[pa] = value >>> (8 * i);
-      if (this.tracked.has(frame)) words.add(pa & ~3);
+      if (this.tracked.has(frame)) {
+        words.add(pa & ~3);
+        written.add(frame);
+      }
     }
     this.events.shadowPaging.traceFaults++;
     for (const w of words) this.syncGuestEntry(w);
+    for (const frame of written) {
+      // syncing may have dropped the structures derived from the frame (a directory entry cleared)
+      if (!this.tracked.has(frame)) continue;
+      if (this.inActiveSpace(frame)) {
+        this.used(frame);
+        continue;
+      }
+      const n = (this.writesSinceUse.get(frame) ?? 0) + 1;
+      this.writesSinceUse.set(frame, n);
+      if (n >= this.unshadowAfter) this.unshadow(frame);
+    }
     return true;
   }
 
@@ -411,6 +488,8 @@ export class ShadowPager {
     this.tables.clear();
     this.tracked.clear();
     this.rmap.clear();
+    this.tableAt.clear();
+    this.writesSinceUse.clear();
     this.physical = null;
     this.active = null;
   }
@@ -448,6 +527,7 @@ export class ShadowPager {
     if (frame === null) return null;
     const table: ShadowTable = { key, guestFrame, frame, refs: [] };
     this.tables.set(key, table);
+    this.tableAt.set(frame, table);
     if (guestFrame !== null) this.track(guestFrame);
     return table;
   }
@@ -497,6 +577,7 @@ export class ShadowPager {
       if ((v & Pte.present) !== 0) this.rmapRemove((v & FRAME_MASK) >>> 0, addr);
     }
     this.tables.delete(table.key);
+    this.tableAt.delete(table.frame);
     this.pool.release(table.frame);
     if (table.guestFrame !== null) this.untrack(table.guestFrame);
   }
@@ -543,8 +624,61 @@ export class ShadowPager {
   /** One shadow structure less derives from `frame`; unprotected lazily (a later write takes a hidden fault). */
   private untrack(frame: number): void {
     const n = this.tracked.get(frame) ?? 0;
-    if (n <= 1) this.tracked.delete(frame);
-    else this.tracked.set(frame, n - 1);
+    if (n <= 1) {
+      this.tracked.delete(frame);
+      this.writesSinceUse.delete(frame);
+    } else this.tracked.set(frame, n - 1);
+  }
+
+  /** Guest frame `frame` was used for translation (read by a fill, or part of the active address space). */
+  private used(frame: number): void {
+    this.writesSinceUse.delete(frame);
+  }
+
+  /** Whether guest frame `frame` is the active root's directory or a table its shadow directory refers to. */
+  private inActiveSpace(frame: number): boolean {
+    const active = this.active;
+    if (active === null) return false;
+    return active.guestDir === frame || (this.tables.get(frame)?.refs.some((r) => r.root === active) ?? false);
+  }
+
+  /**
+   * Stop tracing guest frame `frame` (written too often without use, most likely no longer a
+   * page table; never part of the active address space): drop its shadow table (clearing the
+   * shadow directory entries, all in inactive roots, that point at it: no TLB entry derives
+   * from them) and evict a cached root shadowing it as a directory, then give write access
+   * back to the shadow PTEs mapping it where the guest PTE allows writing and is dirty (the
+   * others keep upgrading through hidden faults). A later use as a table re-protects it.
+   */
+  private unshadow(frame: number): void {
+    if (this.inActiveSpace(frame)) throw new Error(`internal error: unshadowing guest frame 0x${frame.toString(16)} of the active address space`);
+    const table = this.tables.get(frame);
+    if (table) for (const r of [...table.refs]) this.unlink(r.root, r.dir);
+    const root = this.cache.get(frame);
+    if (root) {
+      this.cache.delete(frame);
+      this.dropRoot(root);
+    }
+    if (this.tracked.has(frame)) throw new Error(`internal error: guest frame 0x${frame.toString(16)} still tracked after unshadowing`);
+    this.unshadowings++;
+    this.events.shadowPaging.unshadowed++;
+    // Granting write access needs no TLB invalidation: a cached read-only entry only makes
+    // the machine walk again (and at worst a spurious fault would be a hidden one).
+    const mem = this.machine.memory.i32;
+    for (const addr of this.rmap.get(frame) ?? []) {
+      const v = mem[addr >>> 2];
+      if ((v & Pte.writable) !== 0) continue;
+      const owner = this.tableAt.get((addr & FRAME_MASK) >>> 0);
+      if (!owner) throw new Error(`internal error: shadow PTE at 0x${addr.toString(16)} outside any shadow table`);
+      let writable: boolean;
+      if (owner.guestFrame === null) writable = true; // physical mode: everything writable and dirty
+      else {
+        // the guest entry behind it is current: its page table is tracked, so any change was traced
+        const g = mem[(owner.guestFrame + (addr & 0xfff)) >>> 2];
+        writable = (g & Pte.present) !== 0 && (g & FRAME_MASK) >>> 0 === frame && (g & Pte.writable) !== 0 && (g & Pte.dirty) !== 0;
+      }
+      if (writable) mem[addr >>> 2] = v | Pte.writable | Pte.dirty;
+    }
   }
 
   private rmapRemove(frame: number, addr: number): void {

@@ -619,6 +619,245 @@ describe('strategies/shared: shadow paging', () => {
     });
   });
 
+  describe('unshadowing page-table frames reused as data', () => {
+    /**
+     * The guest kernel's lifecycle of a process's tables: PD2/PT2 were the tables of a process
+     * (0x5000 -> F1, filled, so PT2 and PD2 are traced), which has exited; the kernel runs in
+     * PD1, which maps its code at 0 and windows onto PT2 at 0x6000 and PD2 at 0x7000 (as the
+     * kernel's direct map does).
+     */
+    const exitedProcess = (o: ShadowPagingOptions = {}) => {
+      const env = fresh(o);
+      const { m, pager } = env;
+      map(m, PD1, PT1, 0x0000, 0x0000, P | W);
+      map(m, PD1, PT1, 0x6000, PT2, P | W);
+      map(m, PD1, PT1, 0x7000, PD2, P | W);
+      map(m, PD2, PT2, 0x5000, F1, P | W | U);
+      poke(m, F1, 0x1111);
+      poke(m, F2, 0x2222);
+      pager.setGuestPaging(true, PD2);
+      expect(pager.onPageFault(0x5000, U, 3)).to.deep.equal({ kind: 'hidden' });
+      expect([pager.isWriteProtected(PT2), pager.isWriteProtected(PD2)]).to.deep.equal([true, true]);
+      return env;
+    };
+
+    /** frame_alloc reads the free-list link through `window`, then memzero clears the frame with 1024 stores. */
+    const allocZeroed = (window: number) => `
+        ld r2, [r0+${window}]
+        li r1, ${window}
+        li r3, 1024
+      zero:
+        st [r1+0], r0
+        addi r1, r1, 4
+        subi r3, r3, 1
+        jnz zero
+        hlt`;
+
+    /** A store by the guest kernel (virtual CPL 0) as a monitor runs it; returns the verdicts it took. */
+    const store = (env: ReturnType<typeof fresh>, va: number, value: number): string[] => {
+      const { m, pager } = env;
+      const kinds: string[] = [];
+      m.cpl = 1;
+      for (let tries = 0; tries < 3; tries++) {
+        try {
+          m.write32(va, value);
+          return kinds;
+        } catch (e) {
+          if (!(e instanceof GuestFault) || e.vector !== 14) throw e;
+          const v = pager.onPageFault(e.faultAddress, e.errorCode, 0);
+          kinds.push(v.kind);
+          if (v.kind === 'guest') throw new Error(`guest fault storing at ${hex(va)}`);
+          if (v.kind === 'trace') {
+            expect(pager.emulateWrite(va, value, 4)).to.equal(true);
+            return kinds;
+          }
+        }
+      }
+      throw new Error(`store at ${hex(va)} kept faulting`);
+    };
+
+    it('rejects an unshadowAfter that is not a positive integer (Infinity: never)', () => {
+      for (const unshadowAfter of [0, -1, 1.5, NaN])
+        expect(() => fresh({ unshadowAfter }), String(unshadowAfter)).to.throw(RangeError, /unshadowAfter/);
+      expect(() => fresh({ unshadowAfter: Infinity })).not.to.throw();
+    });
+
+    for (const unshadowAfter of [undefined, 1, 32]) {
+      const n = unshadowAfter ?? 8;
+      it(`a freed page table zeroed by 1024 stores costs exactly ${n} trace faults${unshadowAfter ? '' : ' (the default)'}, then is no longer protected`, () => {
+        const env = exitedProcess({ unshadowAfter });
+        const { m, ev, pager } = env;
+        const { stop, mon } = runGuest(env, allocZeroed(0x6000), PD1, 10000);
+        expect(stop).to.deep.equal(HLT);
+        for (let k = 0; k < 1024; k++) if (word(m, PT2 + 4 * k) !== 0) expect.fail(`PT2 word ${k} not zeroed`);
+        // the fill of 0x5000, the code page, the read of the link; then n traces and no more faults
+        expect(ev.shadowPaging).to.deep.include({ hiddenFaults: 3, traceFaults: n, updates: n, guestFaults: 0 });
+        expect(mon.verdicts.map((v) => v.kind)).to.deep.equal(['hidden', 'hidden', ...Array<string>(n).fill('trace')]);
+        expect(pager.unshadowed).to.equal(1);
+        expect(pager.isWriteProtected(PT2)).to.equal(false);
+        expect(pager.isWriteProtected(PD2)).to.equal(true); // still a cached root's directory
+        // write access given back at once (the guest entry of the window is dirty now)
+        expect(pager.shadowEntry(0x6000)! & (FRAME_MASK | P | W)).to.equal(PT2 | P | W);
+        expect(word(m, PT1 + 6 * 4)).to.equal(PT2 | P | W | A | D);
+        // the shadow table of PT2 is gone: one root directory (PD1), one table (PT1), PD2's directory
+        expect(pager.framesInUse).to.equal(3);
+      });
+    }
+
+    it('with unshadowAfter Infinity every one of the 1024 stores traces', () => {
+      const env = exitedProcess({ unshadowAfter: Infinity });
+      const { ev, pager } = env;
+      expect(runGuest(env, allocZeroed(0x6000), PD1, 10000).stop).to.deep.equal(HLT);
+      expect(ev.shadowPaging).to.deep.include({ traceFaults: 1024 });
+      expect(pager.unshadowed).to.equal(0);
+      expect(pager.isWriteProtected(PT2)).to.equal(true);
+    });
+
+    it('reused as a page table again, the frame is shadowed and protected again', () => {
+      const env = exitedProcess();
+      const { m, ev, pager } = env;
+      expect(runGuest(env, allocZeroed(0x6000), PD1, 10000).stop).to.deep.equal(HLT);
+      // the kernel fills the frame as a page table again: plain stores now
+      const traces = ev.shadowPaging.traceFaults;
+      expect(store(env, 0x6000 + 5 * 4, F2 | P | W | U)).to.deep.equal([]);
+      expect(ev.shadowPaging.traceFaults).to.equal(traces);
+      pager.setGuestPaging(true, PD2);
+      expect(pager.shadowEntry(0x5000)).to.equal(null); // the old shadow is gone (its directory entry was cleared)
+      expect(pager.onPageFault(0x5000, U, 3)).to.deep.equal({ kind: 'hidden' });
+      expect(pager.shadowEntry(0x5000)! & FRAME_MASK).to.equal(F2);
+      expect(pager.isWriteProtected(PT2)).to.equal(true);
+      m.cpl = 3;
+      expect(m.read32(0x5000)).to.equal(0x2222);
+      // back in the kernel, the window onto it lost write access and stores to it trace again
+      pager.setGuestPaging(true, PD1);
+      expect(pager.shadowEntry(0x6000)! & W).to.equal(0);
+      expect(store(env, 0x6000 + 5 * 4, F1 | P | W | U)).to.deep.equal(['trace']);
+      pager.setGuestPaging(true, PD2);
+      expect(pager.shadowEntry(0x5000)).to.equal(null);
+      expect(pager.unshadowed).to.equal(1);
+    });
+
+    it('a freed page directory of a cached root: the root is evicted; used as a directory again, it is a new root', () => {
+      const env = exitedProcess();
+      const { m, ev, pager } = env;
+      expect(pager.cachedRoots).to.equal(1);
+      expect(runGuest(env, allocZeroed(0x7000), PD1, 10000).stop).to.deep.equal(HLT);
+      expect(ev.shadowPaging.traceFaults).to.equal(8);
+      expect(pager.unshadowed).to.equal(1);
+      expect(pager.cachedRoots).to.equal(1); // only PD1's
+      expect([pager.isWriteProtected(PD2), pager.isWriteProtected(PT2)]).to.deep.equal([false, false]);
+      expect(pager.framesInUse).to.equal(2);
+      // the kernel builds a directory there again and switches to it
+      expect(store(env, 0x7000, PT2 | P | W | U)).to.deep.equal([]);
+      const misses = ev.shadowPaging.cacheMisses;
+      pager.setGuestPaging(true, PD2);
+      expect(ev.shadowPaging.cacheMisses).to.equal(misses + 1);
+      expect(pager.isWriteProtected(PD2)).to.equal(true);
+      expect(pager.onPageFault(0x5000, U, 3)).to.deep.equal({ kind: 'hidden' });
+      m.cpl = 3;
+      expect(m.read32(0x5000)).to.equal(0x1111);
+    });
+
+    it('the directory of the active root is never unshadowed', () => {
+      const env = exitedProcess();
+      const { ev, pager } = env;
+      map(env.m, PD1, PT1, 0x8000, PD1, P | W | D);
+      pager.setGuestPaging(true, PD1);
+      for (let k = 0; k < 20; k++) expect(store(env, 0x8000 + (512 + k) * 4, 0)).to.deep.equal(['trace']);
+      expect(ev.shadowPaging.traceFaults).to.equal(20);
+      expect(pager.unshadowed).to.equal(0);
+      expect(pager.isWriteProtected(PD1)).to.equal(true);
+    });
+
+    it('a use for translation in between resets the count: a fill reading the table, or its directory becoming the active root', () => {
+      const env = exitedProcess({ unshadowAfter: 4 });
+      const { m, pager } = env;
+      map(m, PD2, PT2, 0x8000, F2, P | W | U);
+      pager.setGuestPaging(true, PD1);
+      for (let k = 0; k < 3; k++) store(env, 0x6000 + (100 + k) * 4, 0);
+      // a fill in PD2 reads PD2 and PT2
+      pager.setGuestPaging(true, PD2);
+      expect(pager.onPageFault(0x8000, U, 3)).to.deep.equal({ kind: 'hidden' });
+      pager.setGuestPaging(true, PD1);
+      for (let k = 0; k < 3; k++) store(env, 0x6000 + (100 + k) * 4, 0);
+      expect(pager.unshadowed).to.equal(0);
+      for (let k = 0; k < 3; k++) store(env, 0x7000 + (100 + k) * 4, 0);
+      // PD2 becomes the active root (and stops being it again)
+      pager.setGuestPaging(true, PD2);
+      pager.setGuestPaging(true, PD1);
+      for (let k = 0; k < 3; k++) store(env, 0x7000 + (100 + k) * 4, 0);
+      expect(pager.unshadowed).to.equal(0);
+      expect([pager.isWriteProtected(PT2), pager.isWriteProtected(PD2)]).to.deep.equal([true, true]);
+      // the fourth store in a row without a use unshadows
+      store(env, 0x6000 + 200 * 4, 0);
+      expect(pager.unshadowed).to.equal(1);
+      expect(pager.isWriteProtected(PT2)).to.equal(false);
+      store(env, 0x7000 + 200 * 4, 0);
+      expect(pager.unshadowed).to.equal(2);
+      expect(pager.isWriteProtected(PD2)).to.equal(false);
+    });
+
+    it('a page table of the active address space is never unshadowed (ptemod); once it is not, its count starts afresh', () => {
+      const env = fresh({ unshadowAfter: 3 });
+      const { m, ev, pager } = env;
+      const PT3 = 0x15000;
+      map(m, PD1, PT1, 0x5000, F1, P | W | U);
+      map(m, PD1, PT3, 0x400000, PT1, P | W | D); // a kernel window onto PT1, in both address spaces
+      map(m, PD2, PT3, 0x400000, PT1, P | W | D);
+      poke(m, F1, 0x1111);
+      poke(m, F2, 0x2222);
+      pager.setGuestPaging(true, PD1);
+      pager.onPageFault(0x5000, U, 3);
+      pager.onPageFault(0x400000, 0, 0);
+      // a live entry rewritten over and over, each time with INVLPG and no access in between
+      for (let k = 0; k < 20; k++) {
+        expect(store(env, 0x400000 + 5 * 4, (k % 2 ? F1 : F2) | P | W | U)).to.deep.equal(['trace']);
+        pager.invalidatePage(0x5000);
+      }
+      expect(ev.shadowPaging.traceFaults).to.equal(20);
+      expect(pager.unshadowed).to.equal(0);
+      expect(pager.isWriteProtected(PT1)).to.equal(true);
+      // in another address space PT1 is no longer in use: unshadowAfter stores in a row unshadow it
+      pager.setGuestPaging(true, PD2);
+      pager.onPageFault(0x400000, 0, 0);
+      for (let k = 0; k < 2; k++) expect(store(env, 0x400000 + (100 + k) * 4, 0)).to.deep.equal(['trace']);
+      expect(pager.unshadowed).to.equal(0);
+      expect(store(env, 0x400000 + 102 * 4, 0)).to.deep.equal(['trace']);
+      expect(pager.unshadowed).to.equal(1);
+      expect(pager.isWriteProtected(PT1)).to.equal(false);
+      expect(store(env, 0x400000 + 5 * 4, F2 | P | W | U)).to.deep.equal([]);
+      // back in the first address space, the shadow directory entry for PT1 is gone: refilled from the new entry
+      pager.setGuestPaging(true, PD1);
+      expect(word(m, pager.shadowRoot!)).to.equal(0);
+      m.cpl = 3;
+      expect(() => m.read32(0x5000)).to.throw(GuestFault);
+      expect(pager.onPageFault(0x5000, U, 3)).to.deep.equal({ kind: 'hidden' });
+      expect(m.read32(0x5000)).to.equal(0x2222);
+      expect(pager.isWriteProtected(PT1)).to.equal(true);
+    });
+
+    it('write access is given back only where the guest entry allows writing and is dirty', () => {
+      const env = exitedProcess({ unshadowAfter: 2 });
+      const { m, pager } = env;
+      map(m, PD1, PT1, 0x9000, PT2, P | W); // clean
+      map(m, PD1, PT1, 0xa000, PT2, P); // read-only
+      pager.setGuestPaging(true, PD1);
+      for (const va of [0x6000, 0x9000, 0xa000]) pager.onPageFault(va, 0, 0);
+      store(env, 0x6000 + 100 * 4, 0);
+      store(env, 0x6000 + 101 * 4, 0);
+      expect(pager.unshadowed).to.equal(1);
+      expect(pager.shadowEntry(0x6000)! & W).to.equal(W);
+      expect(pager.shadowEntry(0x9000)! & W).to.equal(0);
+      expect(pager.shadowEntry(0xa000)! & W).to.equal(0);
+      // the first store through the clean mapping is a hidden fault that sets its dirty bit
+      expect(store(env, 0x9000, 7)).to.deep.equal(['hidden']);
+      expect(word(m, PT1 + 9 * 4)).to.equal(PT2 | P | W | A | D);
+      m.cpl = 1;
+      expect(() => m.write32(0xa000, 7)).to.throw(GuestFault);
+      expect(pager.onPageFault(0xa000, P | W, 0)).to.deep.equal({ kind: 'guest', errorCode: P | W, address: 0xa000 });
+    });
+  });
+
   describe('running out of VMM frames', () => {
     it('drops every shadow structure and starts over: correct, just slower', () => {
       // three VMM frames: a directory and two tables

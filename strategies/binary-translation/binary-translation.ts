@@ -1,0 +1,126 @@
+/**
+ * `binary-translation`: full virtualization by binary translation with direct execution,
+ * VMware style (Adams & Agesen, ASPLOS 2006). The unmodified guest kernel never runs as
+ * written: code the guest runs at virtual ring 0 is translated (same ISA to same ISA) into
+ * a bounded translation cache in VMM memory and runs from there at real ring 1; guest user
+ * code runs unmodified at ring 3 by direct execution. Memory is virtualized with the shared
+ * shadow page tables. See translator.ts, translation-cache.ts, adaptive.ts, monitor.ts.
+ *
+ * Options: `unit` (guest instructions per translation unit), `cache` (bytes of translated
+ * code), `chaining` and `adaptive` (ablation switches).
+ * @category Strategies
+ */
+import { emptyVmmEvents } from '../../core/cost/vmm-events';
+import type { Machine } from '../../core/cpu/machine';
+import { Flag } from '../../core/isa/table';
+import { DEFAULT_UNSHADOW_AFTER, ShadowPager } from '../shared/shadow-paging';
+import type { Strategy } from '../strategy';
+import { DATA_VA, MAX_CACHE_BYTES, PAGE, PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from './layout';
+import { BtMonitor, type BtEvents } from './monitor';
+import { maxUnitBytes } from './translator';
+
+/** Most guest instructions a unit may be given (the `unit` option's maximum). */
+export const MAX_UNIT = 64;
+
+/** The smallest cache: one page, more than the largest unit of {@link MAX_UNIT} instructions. */
+export const MIN_CACHE_BYTES = PAGE;
+
+if (maxUnitBytes(MAX_UNIT) > MIN_CACHE_BYTES) throw new Error('internal error: the smallest translation cache cannot hold the largest unit');
+
+/**
+ * The machine as the shadow pager sees it: its memory ends where the translation cache's
+ * region begins, so the pager's frame pool (all memory above guest RAM up to that end) never
+ * hands out the VMM's own pages. Everything else is the machine itself.
+ */
+const pagerView = (m: Machine, poolEnd: number): Machine => {
+  const memory = Object.create(m.memory, { size: { value: poolEnd } }) as Machine['memory'];
+  return new Proxy(m, {
+    get: (target, key) => {
+      if (key === 'memory') return memory;
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    set: (target, key, value) => Reflect.set(target, key, value, target),
+  });
+};
+
+/**
+ * The pager's default unshadowing: a page-table frame written many times while outside the
+ * active address space stops being traced (freed tables reused as data, as in forkwait).
+ * Live tables of the active address space, such as the one ptemod rewrites, are never
+ * unshadowed, so adaptive retranslation still decides what their stores cost.
+ */
+export const UNSHADOW_AFTER = DEFAULT_UNSHADOW_AFTER;
+
+/** Fresh counters, with the guest bytes translated. */
+const emptyBtEvents = (): BtEvents => {
+  const e = emptyVmmEvents();
+  return { ...e, translation: { ...e.translation, guestBytes: 0 } };
+};
+
+/** Expansion ratio of a run's translation: translated bytes per guest byte translated (0 before any). */
+export const expansionRatio = (t: { translatedBytes: number; guestBytes?: number }): number =>
+  t.guestBytes ? t.translatedBytes / t.guestBytes : 0;
+
+/** The binary-translation strategy. */
+export const binaryTranslation: Strategy = {
+  name: 'binary-translation',
+  description:
+    'guest kernel translated (same ISA) into a translation cache and run at ring 1, guest user code by direct execution, shadow page tables',
+  kernelBuild: 'native',
+  options: {
+    unit: {
+      kind: 'integer',
+      description: 'most guest instructions in a translation unit (a unit also ends at control flow)',
+      min: 1,
+      max: MAX_UNIT,
+      default: 12,
+    },
+    cache: {
+      kind: 'integer',
+      description: `translation cache size in bytes of translated code (at least one page, which holds the largest unit); flushed when full`,
+      min: MIN_CACHE_BYTES,
+      max: MAX_CACHE_BYTES,
+      default: 256 * 1024,
+    },
+    chaining: {
+      kind: 'choice',
+      description: 'patch a continuation into a direct jump once its target is translated (off: every unit transition enters the monitor)',
+      choices: ['on', 'off'],
+      default: 'on',
+    },
+    adaptive: {
+      kind: 'choice',
+      description: 'retranslate stores that keep taking page-table trace faults into callouts (adaptive binary translation)',
+      choices: ['on', 'off'],
+      default: 'on',
+    },
+  },
+  reservedBytes: RESERVED_BYTES,
+  check: () => null,
+  start: (ctx) => {
+    const m = ctx.machine;
+    const events = emptyBtEvents();
+    const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
+    const pager = new ShadowPager(pagerView(m, vmmBase), events, ctx.guestMemoryBytes, { unshadowAfter: UNSHADOW_AFTER });
+    pager.setGuestPaging(false, 0);
+    const monitor = new BtMonitor(m, pager, events, ctx.guestMemoryBytes, vmmPhysical(vmmBase), {
+      unit: Number(ctx.options.unit),
+      cacheBytes: Number(ctx.options.cache) & ~3,
+      chaining: ctx.options.chaining !== 'off',
+      adaptive: ctx.options.adaptive !== 'off',
+    });
+    m.monitor = monitor;
+    // the monitor's own (never used) table: what SIDT shows guest user code
+    m.idtBase = DATA_VA;
+    m.flags = Flag.IF;
+    m.cpl = 1;
+    m.pc = ctx.entry;
+    monitor.settle();
+    return {
+      run: (budget) => m.run(budget),
+      vmmEvents: () => monitor.snapshot(),
+      divergence: () => monitor.shared.divergence,
+    };
+  },
+};

@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import { isLeft, isRight } from 'fp-ts/Either';
+import { loadSpec, parseSpec } from '../../../experiments/spec/load';
+import { expandMatrix, product } from '../../../experiments/spec/matrix';
+import { SCHEMA_FILE, specSchemaText } from '../../../experiments/spec/schema';
+
+const SHIPPED = ['nanobench', 'macro', 'generations', 'ablations'];
+
+describe('experiment specs', () => {
+  it('the checked-in JSON Schema is the one generated from the codec (run `npm run schema`)', () => {
+    expect(fs.readFileSync(SCHEMA_FILE, 'utf8')).to.equal(specSchemaText());
+  });
+
+  it('the schema rejects unknown properties and knows the sweepable fields', () => {
+    const schema = JSON.parse(specSchemaText());
+    expect(schema.additionalProperties).to.equal(false);
+    expect(schema.required).to.deep.equal(['name', 'strategies', 'workloads', 'profiles']);
+    expect(schema.properties.machine.properties.tlbEntries.anyOf).to.have.length(2);
+  });
+
+  for (const name of SHIPPED)
+    it(`shipped ${name}.json is valid, references the schema, and expands to runs`, () => {
+      const file = path.join(__dirname, '..', '..', '..', 'experiments', `${name}.json`);
+      const r = loadSpec(file);
+      if (isLeft(r)) throw new Error(r.left.join('\n'));
+      expect(r.right.spec.$schema).to.equal('./spec.schema.json');
+      expect(r.right.spec.name).to.equal(name);
+      const m = expandMatrix(r.right.spec);
+      if (isLeft(m)) throw new Error(m.left.join('\n'));
+      expect(m.right.runs.length).to.be.greaterThan(10);
+      expect(new Set(m.right.runs.map((x) => x.key)).size, 'keys are unique').to.equal(m.right.runs.length);
+    });
+
+  it('nanobench covers the seven nanobenchmarks under every strategy on netburst-2006', () => {
+    const r = loadSpec(path.join(__dirname, '..', '..', '..', 'experiments', 'nanobench.json'));
+    if (isLeft(r)) throw new Error(r.left.join('\n'));
+    const m = expandMatrix(r.right.spec);
+    if (isLeft(m)) throw new Error(m.left.join('\n'));
+    expect(new Set(m.right.runs.map((x) => x.workload))).to.deep.equal(new Set(['syscall', 'in', 'cr8wr', 'callret', 'pgfault', 'divzero', 'ptemod']));
+    expect(new Set(m.right.runs.map((x) => x.strategy))).to.deep.equal(new Set(['native', 'trap-and-emulate', 'binary-translation', 'paravirt', 'hardware-assisted']));
+    expect(new Set(m.right.runs.map((x) => x.profile))).to.deep.equal(new Set(['netburst-2006']));
+  });
+
+  it('expands sweeps as a cartesian product in a fixed order, skipping inapplicable combinations', () => {
+    expect(product({ a: [1, 2], b: [3] })).to.deep.equal([{ a: 1, b: 3 }, { a: 2, b: 3 }]);
+    const spec = parseSpec(
+      JSON.stringify({
+        name: 'x',
+        strategies: [{ name: 'hardware-assisted', options: { paging: ['shadow', 'nested'] } }],
+        workloads: [{ name: 'syscall', params: { n: [1, 2, 3] } }],
+        profiles: ['netburst-2006', 'modern'],
+        machine: { tlbEntries: [16, 32] },
+        repetitions: 2,
+      }),
+      'x.json',
+    );
+    if (isLeft(spec)) throw new Error(spec.left.join('\n'));
+    const m = expandMatrix(spec.right);
+    if (isLeft(m)) throw new Error(m.left.join('\n'));
+    // shadow: 3 n x 2 profiles x 2 tlb x 2 reps = 24; nested: only on modern: 12
+    expect(m.right.runs).to.have.length(36);
+    expect(m.right.skipped).to.have.length(1);
+    expect(m.right.runs.map((r) => r.index)).to.deep.equal([...Array(36).keys()]);
+    expect(m.right.runs[0]).to.deep.include({ workload: 'syscall', profile: 'netburst-2006', repetition: 0, machine: { tlbEntries: 16 }, label: 'hardware-assisted' });
+    expect(m.right.runs[35].label).to.equal('hardware-assisted (paging=nested)');
+  });
+
+  it('reports all problems at once: types, unknown properties, names, values', () => {
+    const r = parseSpec(
+      JSON.stringify({ name: 'x', strategies: [{ name: 'nope' }], workloads: [{ name: 'syscall', params: { n: 2_000_000_000 } }], profiles: [], colour: 'red', machine: { tlbEntries: 3 } }),
+      'x.json',
+    );
+    expect(isLeft(r)).to.equal(true);
+    if (isRight(r)) return;
+    expect(r.left.join('\n')).to.contain('x.json: colour: unknown property');
+    const empty = parseSpec(JSON.stringify({ name: 'x', strategies: [{ name: 'native' }], workloads: [{ name: 'syscall' }], profiles: [] }), 'x.json');
+    expect(isLeft(empty) && empty.left.join('\n')).to.contain('profiles: expected at least one profile, got []');
+    const s = parseSpec(JSON.stringify({ name: 'x', strategies: [{ name: 'nope' }], workloads: [{ name: 'syscall', params: { n: 2_000_000_000 } }], profiles: ['modern'], machine: { tlbEntries: 3 } }), 'x.json');
+    if (isRight(s)) throw new Error('expected errors');
+    const text = s.left.join('\n');
+    expect(text).to.contain("strategies[0].name: unknown strategy 'nope'");
+    expect(text).to.contain('machine: tlbEntries must be a power of two');
+  });
+});

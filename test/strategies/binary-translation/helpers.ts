@@ -1,0 +1,70 @@
+/**
+ * Helpers of the binary-translation tests: translate hand-written snippets and show the
+ * result as assembly, and run a bare-metal guest kernel (a snippet loaded at 0, started in
+ * ring 0 with paging off) natively and under the strategy.
+ */
+import { isLeft } from 'fp-ts/Either';
+import { disassemble, type Program } from '../../../core/asm';
+import { Machine } from '../../../core/cpu/machine';
+import type { StopReason } from '../../../core/cpu/stop';
+import { loadProfile } from '../../../core/cost/profile';
+import { GUEST_MEMORY_BYTES } from '../../../core/guest/boot';
+import { binaryTranslation } from '../../../strategies/binary-translation/binary-translation';
+import type { BtEvents } from '../../../strategies/binary-translation/monitor';
+import { translateUnit, type CodeSource, type TranslatedUnit } from '../../../strategies/binary-translation/translator';
+import { resolveOptions } from '../../../strategies/options';
+import { assembleSnippet } from '../../core/machine-helpers';
+
+export { assembleSnippet };
+
+/** Guest code of an assembled snippet, as the translator reads it (frame = page of the address). */
+export const codeOf = (p: Program): CodeSource => {
+  const view = new DataView(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
+  return (va) => {
+    const o = va - p.origin;
+    if (o < 0 || o + 4 > p.bytes.length) return null;
+    return { word: view.getInt32(o, true), frame: (va & ~0xfff) >>> 0 };
+  };
+};
+
+/** Translate the unit at `label` of a snippet (assembled at `origin`); throws if the first fetch fails. */
+export const translateAt = (source: string, label: string, maxInstructions = 12, origin = 0x1000): { unit: TranslatedUnit; p: Program } => {
+  const p = assembleSnippet(source, {}, origin);
+  const pc = p.symbols[label];
+  if (pc === undefined) throw new Error(`no label ${label}`);
+  const t = translateUnit(codeOf(p), pc, { maxInstructions });
+  if (!t.ok) throw new Error(`fetch failed at 0x${t.unmapped.toString(16)}`);
+  return { unit: t.unit, p };
+};
+
+/** A unit's code as assembly lines, placed at `origin`. */
+export const listing = (u: TranslatedUnit, origin = 0xff002000): string[] =>
+  disassemble(new Uint8Array(new Int32Array(u.words).buffer), origin).map((l) => l.text);
+
+/** What a bare-metal run left behind. */
+export interface BareRun {
+  readonly m: Machine;
+  readonly stop: StopReason;
+  readonly console: string;
+  readonly events: BtEvents | null;
+}
+
+/** Run a bare-metal snippet natively. */
+export const runNative = (p: Program, budget = 1_000_000): BareRun => {
+  const m = new Machine({ memoryBytes: GUEST_MEMORY_BYTES });
+  m.load(p.origin, p.bytes);
+  const stop = m.run(budget);
+  return { m, stop, console: m.console.text(), events: null };
+};
+
+/** Run a bare-metal snippet under binary translation with the given options. */
+export const runTranslated = (p: Program, options: Record<string, string | number> = {}, budget = 1_000_000): BareRun => {
+  const m = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + binaryTranslation.reservedBytes });
+  m.load(p.origin, p.bytes);
+  const profile = loadProfile('netburst-2006');
+  const opts = resolveOptions(binaryTranslation, options);
+  if (isLeft(profile) || isLeft(opts)) throw new Error('bad profile or options');
+  const vm = binaryTranslation.start({ machine: m, profile: profile.right, options: opts.right, guestMemoryBytes: GUEST_MEMORY_BYTES, entry: 0 });
+  const stop = vm.run(budget);
+  return { m, stop, console: m.console.text(), events: vm.vmmEvents() as BtEvents };
+};
