@@ -27,6 +27,32 @@ const HAS_EXT = HAS_EXT_BY_OPCODE;
 const FETCH = Access.fetch;
 const S = { ...Sem };
 
+/** Semantics of the system instructions, by opcode (rare: a table call is fine here). */
+const SYSTEM: Sem.Exec[] = (() => {
+  const t: Sem.Exec[] = new Array(256);
+  t[0x42] = S.execSidt; // sidt
+  t[0x43] = S.execSmsw; // smsw
+  t[0x44] = S.execRdcpl; // rdcpl
+  t[0x38] = S.execInt; // int
+  t[0x39] = S.execVmcall; // vmcall
+  t[0x40] = S.execPushf; // pushf
+  t[0x41] = S.execPopf; // popf
+  t[0x50] = S.execCli; // cli
+  t[0x51] = S.execSti; // sti
+  t[0x52] = S.execHlt; // hlt
+  t[0x53] = S.execRdcr; // rdcr
+  t[0x54] = S.execWrcr; // wrcr
+  t[0x55] = S.execLidt; // lidt
+  t[0x56] = S.execInvlpg; // invlpg
+  t[0x57] = S.execIn; // in
+  t[0x58] = S.execOut; // out
+  t[0x59] = S.execIret; // iret
+  return t;
+})();
+
+/** Most instructions one call of the interpreter runs before returning to the run loop. */
+const MAX_BURST = 1 << 16;
+
 const PRIV_NONE = 0;
 const PRIV_KERNEL = 1;
 
@@ -58,9 +84,10 @@ export const interpret = (m: Machine): void => {
   const privs = m.privilegeByOpcode;
   const cpl = m.cpl;
   const user = cpl === 3;
-  const checkpoint = m.checkpoint;
-  let pc = m.pc;
   let time = m.time;
+  // bursts are bounded so that V8 optimizes this function on entry rather than by on-stack replacement
+  const burstEnd = Math.min(m.checkpoint, time + MAX_BURST);
+  let pc = m.pc;
   let start = time;
   const nonRoot = m.nonRoot;
   // translation of the current code page: linear page number and physical base
@@ -70,20 +97,22 @@ export const interpret = (m: Machine): void => {
   let codeSlot = -1;
   // paging and nesting change only through system instructions, which end the burst
   const translating = mmu.translating;
-  // after STI (and MOV-to-SS-like shadows) exactly one instruction runs before interrupts are looked at
-  const oneInstruction = m.interruptShadow;
+  // after STI exactly one instruction runs before interrupts are looked at
+  const checkpoint = m.interruptShadow ? time + 1 : burstEnd;
   m.interruptShadow = false;
   // the flags live in a local while the burst runs (written back before anything that reads them)
   let flags = m.flags;
+  // TLB hits of instruction fetches through the cached code page, added to the MMU's count on exit
+  let fetchHits = 0;
   try {
-    for (;;) {
+    burst: for (;;) {
       if ((pc & 3) !== 0)
         throw new GuestFault(Vector.generalProtection, 0, 0, `misaligned instruction address 0x${(pc >>> 0).toString(16)}`);
       let w: number;
       // the cached code-page translation is valid while the TLB still holds it (a data access
       // may have evicted it: then the fetch misses, as on the modelled direct-mapped TLB)
       if (pc >>> 12 === codeVpn && mmu.generation === codeGeneration && (!translating || tlb.tag[codeSlot] === codeVpn)) {
-        if (translating) mmu.hits++;
+        fetchHits++;
         w = i32[(codeBase | (pc & 0xfff)) >>> 2];
       } else {
         const pa = mmu.translate(pc, FETCH, user);
@@ -100,7 +129,7 @@ export const interpret = (m: Machine): void => {
       let next: number;
       if (HAS_EXT[op] !== 0) {
         const pa = (pc & 0xfff) !== 0xffc ? codeBase | ((pc + 4) & 0xfff) : mmu.translate((pc + 4) | 0, FETCH, user);
-        if ((pc & 0xfff) !== 0xffc && translating) mmu.hits++;
+        if ((pc & 0xfff) !== 0xffc) fetchHits++;
         imm = i32[pa >>> 2];
         next = (pc + 8) | 0;
       } else next = (pc + 4) | 0;
@@ -108,7 +137,6 @@ export const interpret = (m: Machine): void => {
       if (p !== PRIV_NONE && cpl !== 0 && (p === PRIV_KERNEL || cpl > ((flags >>> 12) & 3)))
         throw new GuestFault(Vector.generalProtection, 0, 0, `privileged instruction '${MNEMONIC_BY_OPCODE[op]}' at CPL ${cpl}`);
       const a = (w >>> 20) & 15;
-      let exec: Sem.Exec | null = null;
     switch (op as Opcode) {
       case 0x01 /* nop */: break;
       case 0x02 /* mov */: regs[a] = regs[(w >>> 16) & 15]; break;
@@ -158,32 +186,28 @@ export const interpret = (m: Machine): void => {
       case 0x35 /* callr */: { const t = regs[a]; m.push(next); next = t; break; }
       case 0x36 /* jmpr */: next = regs[a]; break;
       case 0x37 /* ret */: next = m.pop(); break;
-      case 0x42 /* sidt */: exec = S.execSidt; break;
-      case 0x43 /* smsw */: exec = S.execSmsw; break;
-      case 0x44 /* rdcpl */: exec = S.execRdcpl; break;
-      case 0x38 /* int */: exec = S.execInt; break;
-      case 0x39 /* vmcall */: exec = S.execVmcall; break;
-      case 0x40 /* pushf */: exec = S.execPushf; break;
-      case 0x41 /* popf */: exec = S.execPopf; break;
-      case 0x50 /* cli */: exec = S.execCli; break;
-      case 0x51 /* sti */: exec = S.execSti; break;
-      case 0x52 /* hlt */: exec = S.execHlt; break;
-      case 0x53 /* rdcr */: exec = S.execRdcr; break;
-      case 0x54 /* wrcr */: exec = S.execWrcr; break;
-      case 0x55 /* lidt */: exec = S.execLidt; break;
-      case 0x56 /* invlpg */: exec = S.execInvlpg; break;
-      case 0x57 /* in */: exec = S.execIn; break;
-      case 0x58 /* out */: exec = S.execOut; break;
-      case 0x59 /* iret */: exec = S.execIret; break;
-      default: {
-        // every opcode the table assigns has a case (the compiler checks it: `op` is never here);
-        // an unassigned opcode whose other bits are all zero ends up here: invalid opcode
-        const unassigned: never = op as never;
-        throw new GuestFault(Vector.invalidOpcode, 0, 0, `invalid instruction word 0x${(w >>> 0).toString(16).padStart(8, '0')} (opcode 0x${(unassigned as number).toString(16)} unassigned) at 0x${(pc >>> 0).toString(16)}`);
-      }
-    }
-      if (exec !== null) {
-        // system instructions see exact time and counts, and may change pc, CPL or mode
+      case 0x42 /* sidt */:
+      case 0x43 /* smsw */:
+      case 0x44 /* rdcpl */:
+      case 0x38 /* int */:
+      case 0x39 /* vmcall */:
+      case 0x40 /* pushf */:
+      case 0x41 /* popf */:
+      case 0x50 /* cli */:
+      case 0x51 /* sti */:
+      case 0x52 /* hlt */:
+      case 0x53 /* rdcr */:
+      case 0x54 /* wrcr */:
+      case 0x55 /* lidt */:
+      case 0x56 /* invlpg */:
+      case 0x57 /* in */:
+      case 0x58 /* out */:
+      case 0x59 /* iret */:
+      {
+        // system instructions see exact time and counts, and may change pc, CPL or mode: they
+        // run through the semantics table and end the burst
+        if (translating) mmu.hits += fetchHits;
+        fetchHits = 0;
         m.retiredByRing[cpl] += time - start;
         if (nonRoot) m.retiredNonRoot += time - start;
         start = time;
@@ -191,18 +215,29 @@ export const interpret = (m: Machine): void => {
         m.pc = pc;
         m.next = next;
         m.flags = flags;
-        exec(m, w, imm);
+        SYSTEM[op](m, w, imm);
         flags = m.flags;
-        next = m.next;
+        regs[0] = 0;
+        time++;
+        pc = m.next;
+        break burst;
       }
+      default: {
+        // every opcode the table assigns has a case (the compiler checks it: `op` is never here);
+        // an unassigned opcode whose other bits are all zero ends up here: invalid opcode
+        const unassigned: never = op as never;
+        throw new GuestFault(Vector.invalidOpcode, 0, 0, `invalid instruction word 0x${(w >>> 0).toString(16).padStart(8, '0')} (opcode 0x${(unassigned as number).toString(16)} unassigned) at 0x${(pc >>> 0).toString(16)}`);
+      }
+    }
       regs[0] = 0;
       time++;
       pc = next;
       // only system instructions can stop the machine, halt it or make an interrupt deliverable
-      if (exec !== null || time >= checkpoint || oneInstruction) break;
+      if (time >= checkpoint) break;
     }
   } catch (e) {
     // a faulting instruction did not retire: time was not advanced and pc still points at it
+    if (translating) mmu.hits += fetchHits;
     m.retiredByRing[cpl] += time - start;
     if (nonRoot) m.retiredNonRoot += time - start;
     m.time = time;
@@ -210,6 +245,7 @@ export const interpret = (m: Machine): void => {
     m.flags = flags;
     throw e;
   }
+  if (translating) mmu.hits += fetchHits;
   m.retiredByRing[cpl] += time - start;
   if (nonRoot) m.retiredNonRoot += time - start;
   m.time = time;

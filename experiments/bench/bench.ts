@@ -13,6 +13,7 @@ import { Machine } from '../../core/cpu/machine';
 import { table } from '../cli/format';
 import { BENCH_PROGRAMS } from './programs';
 import { runExperiment } from '../runner/experiment';
+import { bareSwitchMips } from './reference';
 
 /** One benchmark measurement. */
 export interface BenchRow {
@@ -78,7 +79,9 @@ const main = async (): Promise<void> => {
       walkReferences: c.tlb.walkReferences,
     };
   });
-  console.log(table(['program', 'instructions', 'best ms', 'guest MIPS', 'TLB misses', 'walk refs'], rows.map((r) => [r.program, r.instructions, r.bestMs, r.mips, r.tlbMisses, r.walkReferences])));
+  const bare = Math.max(...Array.from({ length: repeats }, () => bareSwitchMips(n * 3)));
+  console.log(table(['program', 'instructions', 'best ms', 'guest MIPS', 'of bare switch', 'TLB misses', 'walk refs'], rows.map((r) => [r.program, r.instructions, r.bestMs, r.mips, `${Math.round((100 * r.mips) / bare)}%`, r.tlbMisses, r.walkReferences])));
+  console.log(`\nreference: a bare switch interpreter (no paging, no privilege checks, no counters) runs ${bare.toFixed(1)} MIPS in this process`);
   const experiments = process.env.BENCH_EXPERIMENTS === '0' ? [] : await benchExperiments();
   if (experiments.length) {
     console.log('');
@@ -89,7 +92,7 @@ const main = async (): Promise<void> => {
   const file = path.join(out, 'bench.json');
   fs.writeFileSync(
     file,
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, rows, experiments }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, bareSwitchMips: bare, rows, experiments }, null, 2),
   );
   console.log(`\nwrote ${file}`);
 };
