@@ -46,6 +46,8 @@ export interface VirtualMachine {
    * strategy can tell (trap-and-emulate on a non-virtualizable ISA); null if none.
    */
   divergence?(): string | null;
+  /** Modelled cycles the VMM's exit handlers added, by exit reason (hardware-assisted VMMs). */
+  exitHandlerCycles?(): Readonly<Record<string, number>>;
 }
 
 /** A virtualization strategy. */

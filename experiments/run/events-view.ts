@@ -20,11 +20,17 @@ export const eventsView = (e: RunEvents): RunEventsView => {
   return {
     traps: tally(v.traps),
     exits: tally(m.vm.exits),
-    hypercalls: { ...tally(v.hypercalls), updates: v.hypercallUpdates, validationFailures: v.validationFailures },
+    hypercalls: {
+      ...tally(v.hypercalls),
+      updates: v.hypercallUpdates,
+      validationFailures: v.validationFailures,
+      /** page-table updates per mmu_update hypercall (batching) */
+      updatesPerMmuUpdate: (v.hypercalls.mmu_update ?? 0) > 0 ? v.hypercallUpdates / v.hypercalls.mmu_update : 0,
+    },
     callouts: tally(v.callouts),
     emulations: tally(v.emulations),
     injections: tally(v.injections),
-    translation: { total: t.units, by: { ...t } },
+    translation: { total: t.units, by: { ...t, expansionRatio: t.guestBytes > 0 ? t.translatedBytes / t.guestBytes : 0 } },
     shadowPaging: { total: s.hiddenFaults + s.traceFaults, by: { ...s } },
     tlb: { total: m.tlb.hits + m.tlb.misses, by: { ...m.tlb } },
     io: {

@@ -17,7 +17,7 @@ export interface Tally {
 export interface RunEventsView {
   readonly traps: Tally;
   readonly exits: Tally;
-  readonly hypercalls: Tally & { readonly updates: number; readonly validationFailures: number };
+  readonly hypercalls: Tally & { readonly updates: number; readonly validationFailures: number; readonly updatesPerMmuUpdate: number };
   readonly callouts: Tally;
   readonly emulations: Tally;
   readonly injections: Tally;
@@ -42,6 +42,11 @@ export interface CyclesView {
   readonly regionBreakdown: Partial<Record<CycleCause, number>>;
   /** region cycles per operation (region / n) */
   readonly perOperation: number;
+  /**
+   * per VM-exit reason (whole run): the exits, and the cycles they cost: the exit/entry round
+   * trip times the exits, plus what the VMM's handler for that reason added
+   */
+  readonly byExitReason: Readonly<Record<string, { readonly exits: number; readonly cycles: number }>>;
 }
 
 /** One run. */

@@ -143,6 +143,12 @@ const simulate = (
         region: regionCycles.total,
         regionBreakdown: regionCycles.breakdown,
         perOperation: n > 0 ? regionCycles.total / n : 0,
+        byExitReason: Object.fromEntries(
+          Object.entries(all.machine.vm.exits).map(([reason, exits]) => [
+            reason,
+            { exits, cycles: exits * profile.costs.vmExitRoundTrip.cycles + (vm.exitHandlerCycles?.()[reason] ?? 0) },
+          ]),
+        ),
       },
       regionSeconds: regionCycles.total / profile.frequencyHz,
       console: machine.console.text(),

@@ -9,6 +9,7 @@
  * flushes the TLB, as on NetBurst and Core 2.
  * @category Strategies
  */
+import { modelCycles } from '../../core/cost/model';
 import { emptyVmmEvents } from '../../core/cost/vmm-events';
 import { Pte } from '../../core/mmu/pte';
 import { createVmcs } from '../../core/vmx/vmcs';
@@ -75,12 +76,17 @@ export const hardwareAssisted: Strategy = {
     // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root
     // mode, so tagging is only used with nested paging
     vmcs.vpid = vpid && nested;
+    // the modelled cycles each exit's handler added (VMM work and hardware events it caused), by reason
+    const handlerCycles: Record<string, number> = {};
+    const handlerCost = (): number => modelCycles({ machine: m.events.counts, vmm: events }, ctx.profile).total;
     m.vmExitHandler = (mm, exit) => {
       if (pager) {
         // the shadow root may have changed under the guest: it is the real cr3
         vmcs.guest.cr[3] = mm.cr[3];
       }
+      const before = handlerCost();
       (EXIT_HANDLERS[exit.reason] as (c: ExitContext, e: typeof exit) => void)(ctxExit, exit);
+      handlerCycles[exit.reason] = (handlerCycles[exit.reason] ?? 0) + handlerCost() - before;
       if (mm.stopReason !== null) return;
       if (pager) {
         vmcs.guest.cr[0] = mm.cr[0];
@@ -93,6 +99,7 @@ export const hardwareAssisted: Strategy = {
     return {
       run: (budget) => m.run(budget),
       vmmEvents: () => structuredClone(events),
+      exitHandlerCycles: () => ({ ...handlerCycles }),
     };
   },
 };

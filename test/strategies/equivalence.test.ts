@@ -58,6 +58,11 @@ const countersAddUp = (r: RunResult): void => {
   expect(r.events.exits.total, 'every exit has a reason').to.equal(sum(r.events.exits.by));
   expect(r.events.traps.total, 'every trap has a cause').to.equal(sum(r.events.traps.by));
   expect(r.events.hypercalls.total, 'every hypercall has an operation').to.equal(sum(r.events.hypercalls.by));
+  const roundTrip = (r.cycles.breakdown['VM exits'] ?? 0) / Math.max(1, r.events.exits.total);
+  for (const [reason, e] of Object.entries(r.cycles.byExitReason)) {
+    expect(e.exits, `exits for ${reason}`).to.equal(r.events.exits.by[reason]);
+    expect(e.cycles, `cycles for ${reason}`).to.be.at.least(e.exits * roundTrip - 1e-6);
+  }
 };
 
 /** The worked example of a strategy module (README, "Writing a strategy") is covered too. */

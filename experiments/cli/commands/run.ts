@@ -85,6 +85,7 @@ export const renderRun = (r: RunResult): string => {
     r.cycles.regionBreakdown[c] ?? 0,
     r.cycles.breakdown[c] ?? 0,
   ]);
+  const exitRows = Object.entries(r.cycles.byExitReason).map(([reason, e]) => [reason, e.exits, e.cycles, e.exits > 0 ? e.cycles / e.exits : 0]);
   return [
     `console:\n${r.console}${r.console.endsWith('\n') || r.console === '' ? '' : '\n'}`,
     ...head,
@@ -92,5 +93,6 @@ export const renderRun = (r: RunResult): string => {
     table(['event', 'total', 'breakdown'], ev),
     '',
     table(['cycles by cause', 'measured region', 'whole run'], cyc),
+    ...(exitRows.length ? ['', table(['VM exit reason', 'exits', 'cycles', 'cycles per exit'], exitRows)] : []),
   ].join('\n');
 };
