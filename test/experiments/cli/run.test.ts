@@ -18,7 +18,7 @@ describe('CLI: run and list', function () {
     expect(j.guest).to.have.keys('instructions', 'byRing', 'regionInstructions');
     expect(j.cycles).to.include.keys('total', 'breakdown', 'perOperation');
     for (const kind of ['traps', 'exits', 'hypercalls', 'callouts', 'translation', 'shadowPaging', 'tlb', 'io', 'interrupts'])
-      expect(j.events[kind], kind).to.have.keys('total', 'by', ...(kind === 'hypercalls' ? ['updates', 'validationFailures'] : []));
+      expect(j.events[kind], kind).to.have.keys('total', 'by', ...(kind === 'hypercalls' ? ['updates', 'validationFailures', 'updatesPerMmuUpdate'] : []));
     // exactly n + 5 system calls (getpid loop, marks, result, exit)
     expect(j.events.systemCalls.by['0x80']).to.equal(205);
   });
