@@ -84,8 +84,13 @@ export const hardwareAssisted: Strategy = {
         // the shadow root may have changed under the guest: it is the real cr3
         vmcs.guest.cr[3] = mm.cr[3];
       }
+      const handler = EXIT_HANDLERS[exit.reason] as ((c: ExitContext, e: typeof exit) => void) | undefined;
+      if (handler === undefined) {
+        mm.stop({ kind: 'stopped', detail: `internal error: VM exit with unknown reason '${(exit as { reason: string }).reason}'` });
+        return;
+      }
       const before = handlerCost();
-      (EXIT_HANDLERS[exit.reason] as (c: ExitContext, e: typeof exit) => void)(ctxExit, exit);
+      handler(ctxExit, exit);
       handlerCycles[exit.reason] = (handlerCycles[exit.reason] ?? 0) + handlerCost() - before;
       if (mm.stopReason !== null) return;
       if (pager) {
