@@ -5,31 +5,16 @@
 ; KBENCH_WORKLOAD kind, "name: ", " what": the check is that kbench returned n
 .macro KBENCH_WORKLOAD kind, name, what
 main:
-        push r8
-        push r9
-        mov r8, r1                      ; n
+        MAIN_ENTER 2                    ; r8 = n
         MARK_START
         li r2, \kind
         mov r3, r8
         SYSCALL SYS_KBENCH
         mov r9, r1
         MARK_END
-        mov r2, r8
-        mov r3, r9
-        call put_result
-        OUT_TEXT kbench_name
-        mov r2, r8
-        call out_dec
-        OUT_TEXT kbench_what
-        li r2, 0
-        cmp r9, r8
-        jnz kbench_report
-        li r2, 1
-kbench_report:
-        call out_verdict
-        pop r9
-        pop r8
-        ret
+        PUT_RESULT r8, r9
+        REPORT_EQ kbench_name, r8, kbench_what, r9, r8
+        MAIN_RETURN 2
 
 kbench_name:    .asciz \name
 kbench_what:    .asciz \what

@@ -48,6 +48,95 @@
         call out_str
 .endm
 
+; ---- the frame and the report shared by the workloads ----------------------------------
+
+; MAIN_ENTER count: the start of a workload's `main`: save the callee-saved registers
+; r8 .. r(7+count), 1 <= count <= 5, and keep n (r1 on entry) in r8
+.macro MAIN_ENTER count
+.if \count < 1 || \count > 5
+        .error "MAIN_ENTER/MAIN_RETURN: count must be 1 to 5"
+.endif
+        push r8
+.if \count > 1
+        push r9
+.endif
+.if \count > 2
+        push r10
+.endif
+.if \count > 3
+        push r11
+.endif
+.if \count > 4
+        push r12
+.endif
+        mov r8, r1
+.endm
+
+; MAIN_RETURN count: restore what `MAIN_ENTER count` saved and return (r1 = exit code)
+.macro MAIN_RETURN count
+.if \count < 1 || \count > 5
+        .error "MAIN_ENTER/MAIN_RETURN: count must be 1 to 5"
+.endif
+.if \count > 4
+        pop r12
+.endif
+.if \count > 3
+        pop r11
+.endif
+.if \count > 2
+        pop r10
+.endif
+.if \count > 1
+        pop r9
+.endif
+        pop r8
+        ret
+.endm
+
+; PUT_RESULT n, value (registers): the result bytes {n, value} (put_result)
+.macro PUT_RESULT n, value
+        mov r2, \n
+        mov r3, \value
+        call put_result
+.endm
+
+; OUT_COUNT name, n, what: append the string at `name`, register n in decimal, the string
+; at `what`
+.macro OUT_COUNT name, n, what
+        OUT_TEXT \name
+        mov r2, \n
+        call out_dec
+        OUT_TEXT \what
+.endm
+
+; REPORT name, n, what, ok: write the line "<name><n><what> ok" (" FAILED" unless register
+; ok is nonzero); r1 = exit code (out_verdict)
+.macro REPORT name, n, what, ok
+        OUT_COUNT \name, \n, \what
+        mov r2, \ok
+        call out_verdict
+.endm
+
+; REPORT_HEX name, n, what, value, ok: the same with register value in hex after `what`
+.macro REPORT_HEX name, n, what, value, ok
+        OUT_COUNT \name, \n, \what
+        mov r2, \value
+        call out_hex
+        mov r2, \ok
+        call out_verdict
+.endm
+
+; REPORT_EQ name, n, what, a, b: the same, the check being register a == register b
+.macro REPORT_EQ name, n, what, a, b
+        OUT_COUNT \name, \n, \what
+        li r2, 0
+        cmp \a, \b
+        jnz report_eq_\@
+        li r2, 1
+report_eq_\@:
+        call out_verdict
+.endm
+
 _start:
         call main
         mov r2, r1

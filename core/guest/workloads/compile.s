@@ -6,12 +6,7 @@
 .include "../lib/user.s"
 
 main:
-        push r8
-        push r9
-        push r10
-        push r11
-        push r12
-        mov r8, r1                      ; n
+        MAIN_ENTER 5                    ; r8 = n
         li r10, FNV_OFFSET              ; hash
         li r11, 0x2545f491              ; xorshift state
         li r12, 1                       ; ok
@@ -79,23 +74,9 @@ compile_failed:
         li r12, 0
 compile_done:
         MARK_END
-        mov r2, r8
-        mov r3, r10
-        call put_result
-        OUT_TEXT text_name
-        mov r2, r8
-        call out_dec
-        OUT_TEXT text_what
-        mov r2, r10
-        call out_hex
-        mov r2, r12
-        call out_verdict
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        ret
+        PUT_RESULT r8, r10
+        REPORT_HEX text_name, r8, text_what, r10, r12
+        MAIN_RETURN 5
 
 text_name:      .asciz "compile: "
 text_what:      .asciz " iterations, checksum "

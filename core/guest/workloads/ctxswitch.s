@@ -3,11 +3,7 @@
 .include "../lib/user.s"
 
 main:
-        push r8
-        push r9
-        push r10
-        push r11
-        mov r8, r1                      ; n
+        MAIN_ENTER 4                    ; r8 = n
         li r11, 1                       ; ok
         MARK_START
         SYSCALL SYS_FORK
@@ -39,17 +35,8 @@ ctxswitch_done:
         mov r2, r8
         li r3, 2
         call put_result
-        OUT_TEXT text_name
-        mov r2, r8
-        call out_dec
-        OUT_TEXT text_what
-        mov r2, r11
-        call out_verdict
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        ret
+        REPORT text_name, r8, text_what, r11
+        MAIN_RETURN 4
 
 text_name:      .asciz "ctxswitch: 2 processes x "
 text_what:      .asciz " yields"

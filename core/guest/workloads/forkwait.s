@@ -7,12 +7,7 @@
 .equ PARENT_VALUE, 0x1234
 
 main:
-        push r8
-        push r9
-        push r10
-        push r11
-        push r12
-        mov r8, r1                      ; n
+        MAIN_ENTER 5                    ; r8 = n
         li r1, PARENT_VALUE
         st [shared], r1
         li r11, 1                       ; ok
@@ -53,21 +48,9 @@ forkwait_done:
         jz forkwait_report
         li r11, 0
 forkwait_report:
-        mov r2, r8
-        mov r3, r12
-        call put_result
-        OUT_TEXT text_name
-        mov r2, r8
-        call out_dec
-        OUT_TEXT text_what
-        mov r2, r11
-        call out_verdict
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        ret
+        PUT_RESULT r8, r12
+        REPORT text_name, r8, text_what, r11
+        MAIN_RETURN 5
 
         .align 4
 shared:         .word 0

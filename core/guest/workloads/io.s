@@ -4,11 +4,7 @@
 .include "../lib/user.s"
 
 main:
-        push r8
-        push r9
-        push r10
-        push r11
-        mov r8, r1                      ; n
+        MAIN_ENTER 4                    ; r8 = n
         li r11, 1                       ; ok
         li r10, 0                       ; checksum
         MARK_START
@@ -53,20 +49,9 @@ io_failed:
         li r11, 0
 io_done:
         MARK_END
-        mov r2, r8
-        mov r3, r10
-        call put_result
-        OUT_TEXT text_name
-        mov r2, r8
-        call out_dec
-        OUT_TEXT text_what
-        mov r2, r11
-        call out_verdict
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        ret
+        PUT_RESULT r8, r10
+        REPORT text_name, r8, text_what, r11
+        MAIN_RETURN 4
 
 ; io_pattern(r2 = sector): fill sector_out
 io_pattern:

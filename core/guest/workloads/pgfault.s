@@ -4,11 +4,7 @@
 .include "../lib/user.s"
 
 main:
-        push r8
-        push r9
-        push r10
-        push r11
-        mov r8, r1                      ; n
+        MAIN_ENTER 4                    ; r8 = n
         addi r2, r8, 1
         shli r2, r2, 12
         SYSCALL SYS_SBRK
@@ -51,17 +47,8 @@ pgfault_checked:
         mov r2, r8
         call put_result
 pgfault_report:
-        OUT_TEXT text_name
-        mov r2, r8
-        call out_dec
-        OUT_TEXT text_what
-        mov r2, r11
-        call out_verdict
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        ret
+        REPORT text_name, r8, text_what, r11
+        MAIN_RETURN 4
 
 text_name:      .asciz "pgfault: "
 text_what:      .asciz " page faults"

@@ -3,10 +3,7 @@
 .include "../lib/user.s"
 
 main:
-        push r8
-        push r9
-        push r10
-        mov r8, r1                      ; n
+        MAIN_ENTER 3                    ; r8 = n
         MARK_START
         li r9, 0
         li r10, 0                       ; sum of the pids returned
@@ -19,23 +16,10 @@ syscall_loop:
         jmp syscall_loop
 syscall_done:
         MARK_END
-        mov r2, r8
-        mov r3, r10
-        call put_result
-        OUT_TEXT text_name
-        mov r2, r8
-        call out_dec
-        OUT_TEXT text_what
-        cmp r10, r8                     ; process 1: every call returned 1
-        li r2, 0
-        jnz syscall_report
-        li r2, 1
-syscall_report:
-        call out_verdict
-        pop r10
-        pop r9
-        pop r8
-        ret
+        PUT_RESULT r8, r10
+        ; process 1: every call returned 1
+        REPORT_EQ text_name, r8, text_what, r10, r8
+        MAIN_RETURN 3
 
 text_name:      .asciz "syscall: "
 text_what:      .asciz " getpid calls"
