@@ -141,7 +141,7 @@ export const interpret = (m: Machine): void => {
       case 0x01 /* nop */: break;
       case 0x02 /* mov */: regs[a] = regs[(w >>> 16) & 15]; break;
       case 0x03 /* li */: regs[a] = imm; break;
-      case 0x04 /* add */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x + y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
+      case 0x04 /* add */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x + y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (r >>> 0 < x >>> 0 ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
       case 0x05 /* sub */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x - y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
       case 0x06 /* and */: { const r = regs[(w >>> 16) & 15] & regs[(w >>> 12) & 15]; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
       case 0x07 /* or */: { const r = regs[(w >>> 16) & 15] | regs[(w >>> 12) & 15]; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
@@ -152,7 +152,7 @@ export const interpret = (m: Machine): void => {
       case 0x0c /* mul */: m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], regs[(w >>> 12) & 15]); flags = m.flags; break;
       case 0x0d /* div */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], false); break;
       case 0x0e /* rem */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], true); break;
-      case 0x10 /* addi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x + y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
+      case 0x10 /* addi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x + y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (r >>> 0 < x >>> 0 ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
       case 0x11 /* subi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x - y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
       case 0x12 /* andi */: { const r = regs[(w >>> 16) & 15] & imm; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
       case 0x13 /* ori */: { const r = regs[(w >>> 16) & 15] | imm; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
