@@ -16,9 +16,13 @@ import type { Machine } from './machine';
 /** Semantics of one instruction: `w` is the instruction word, `imm` the immediate word. */
 export type Exec = (m: Machine, w: number, imm: number) => void;
 
+/** Field ra of an instruction word. */
 export const A = (w: number) => (w >>> 20) & 15;
+/** Field rb of an instruction word. */
 export const B = (w: number) => (w >>> 16) & 15;
+/** Field rc of an instruction word. */
 export const C = (w: number) => (w >>> 12) & 15;
+/** The 12-bit immediate of an instruction word. */
 export const IMM12 = (w: number) => w & 0xfff;
 
 const ARITH = Flag.CF | Flag.ZF | Flag.SF | Flag.OF;
@@ -29,23 +33,27 @@ const setFlags = (m: Machine, r: number, cf: boolean, of: boolean): void => {
     (m.flags & ~ARITH) | (r === 0 ? Flag.ZF : 0) | (r < 0 ? Flag.SF : 0) | (cf ? Flag.CF : 0) | (of ? Flag.OF : 0);
 };
 
+/** a + b, setting the arithmetic flags. */
 export const addFlags = (m: Machine, a: number, b: number): number => {
   const r = (a + b) | 0;
   setFlags(m, r, (a >>> 0) + (b >>> 0) > 0xffffffff, ((a ^ r) & (b ^ r)) < 0);
   return r;
 };
 
+/** a - b, setting the arithmetic flags (also CMP). */
 export const subFlags = (m: Machine, a: number, b: number): number => {
   const r = (a - b) | 0;
   setFlags(m, r, a >>> 0 < b >>> 0, ((a ^ b) & (a ^ r)) < 0);
   return r;
 };
 
+/** Set ZF/SF from a logic result and clear CF/OF; returns the result. */
 export const logicFlags = (m: Machine, r: number): number => {
   setFlags(m, r, false, false);
   return r;
 };
 
+/** Low 32 bits of a * b; CF = OF = the signed product did not fit. */
 export const mulFlags = (m: Machine, a: number, b: number): number => {
   const r = Math.imul(a, b);
   const overflow = BigInt(a) * BigInt(b) !== BigInt(r);
@@ -53,6 +61,7 @@ export const mulFlags = (m: Machine, a: number, b: number): number => {
   return r;
 };
 
+/** Signed division or remainder, raising #DE on zero or overflow. */
 export const divide = (a: number, b: number, rem: boolean): number => {
   if (b === 0) throw new GuestFault(Vector.divideError, 0, 0, 'division by zero');
   if (a === -0x80000000 && b === -1) throw new GuestFault(Vector.divideError, 0, 0, 'division overflow');
