@@ -7,10 +7,11 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { CYCLE_CAUSES } from '../../core/cost/model';
 import type { ResultRow } from '../runner/result-codec';
-import { breakdownChart, slowdownChart, stackedCountChart, sweepChart } from './specs';
+import { PROFILE_NAMES } from '../../core/cost/profile';
+import { breakdownChart, generationsChart, slowdownChart, stackedCountChart, sweepChart } from './specs';
 
 /** Chart kinds. */
-export type ChartName = 'slowdown' | 'breakdown' | 'exits' | 'hypercalls' | 'translation' | 'sweep';
+export type ChartName = 'slowdown' | 'breakdown' | 'exits' | 'hypercalls' | 'translation' | 'sweep' | 'generations';
 
 /** Options for the sweep chart. */
 export interface SweepSettings {
@@ -34,6 +35,14 @@ export const CHART_BUILDERS: Record<ChartName, (rows: readonly ResultRow[], swee
       .filter((r) => r.slowdown !== null && r.strategy !== 'native')
       .map((r) => ({ workload: r.workload, config: configOf(r, profiles), slowdown: r.slowdown! }));
     return data.length ? slowdownChart(data, 'Slowdown against native (measured regions)') : null;
+  },
+  generations: (rows) => {
+    const data = firstRepetition(rows)
+      .filter((r) => r.slowdown !== null && r.strategy !== 'native')
+      .map((r) => ({ workload: r.workload, config: r.label, profile: r.profile, slowdown: r.slowdown! }));
+    const present = new Set(data.map((d) => d.profile));
+    const order = [...PROFILE_NAMES.filter((p) => present.has(p)), ...[...present].filter((p) => !(PROFILE_NAMES as readonly string[]).includes(p))];
+    return data.length ? generationsChart(data, order, 'Slowdown against native across CPU generations') : null;
   },
   breakdown: (rows) => {
     const profiles = new Set(rows.map((r) => r.profile)).size;

@@ -101,3 +101,28 @@ export const sweepChart = (
   },
   config: { axis: FONT, legend: { ...FONT, labelLimit: 400 }, header: { labelFontSize: 13 } },
 });
+
+/** Slowdown across CPU generations: profiles in order on the x axis, one line per configuration, one panel per workload. */
+export const generationsChart = (
+  rows: readonly { workload: string; config: string; profile: string; slowdown: number }[],
+  profiles: readonly string[],
+  title: string,
+): TopLevelSpec => ({
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: { text: title, fontSize: 15 },
+  data: { values: rows.map((r) => ({ ...r })) },
+  facet: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
+  columns: 4,
+  resolve: { scale: { y: 'independent' } },
+  spec: {
+    width: 190,
+    height: 150,
+    mark: { type: 'line', point: true, tooltip: true },
+    encoding: {
+      x: { field: 'profile', type: 'ordinal', title: null, sort: [...profiles], axis: { labelAngle: -35 } },
+      y: { field: 'slowdown', type: 'quantitative', title: 'slowdown vs native', scale: { type: 'log' } },
+      color: { field: 'config', type: 'nominal', title: 'configuration', scale: { scheme: 'tableau10' } },
+    },
+  },
+  config: { axis: FONT, legend: { ...FONT, labelLimit: 400 }, header: { labelFontSize: 13 } },
+});

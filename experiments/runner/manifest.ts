@@ -33,11 +33,15 @@ export interface Manifest {
   readonly strategyModules: readonly string[];
 }
 
-/** Hash of a spec's content (key order independent of formatting). */
+/**
+ * Identity of the runs a spec asks for: everything but the schema link, the description and
+ * the output settings (charts are redrawn from the same results, so changing them keeps
+ * `--resume` possible).
+ */
 export const specHash = (spec: ExperimentSpec): string => {
-  const { $schema: _ignored, ...rest } = spec;
-  void _ignored;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+  const { $schema: _schema, description: _description, output: _output, ...runs } = spec;
+  void [_schema, _description, _output];
+  return createHash('sha256').update(JSON.stringify(runs)).digest('hex').slice(0, 16);
 };
 
 /** The current commit of the ringlab checkout, or 'unknown'. */

@@ -39,7 +39,7 @@ export const MachineSettings = t.partial({
 });
 
 /** Chart kinds a spec can ask for. */
-export const ChartKind = t.keyof({ slowdown: null, breakdown: null, exits: null, translation: null, sweep: null, hypercalls: null });
+export const ChartKind = t.keyof({ slowdown: null, breakdown: null, exits: null, translation: null, sweep: null, hypercalls: null, generations: null });
 
 /** Output settings. */
 export const OutputSettings = t.partial({
