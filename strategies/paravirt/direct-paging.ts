@@ -118,6 +118,7 @@ export class DirectPager {
     const h = this.hvm;
     mem.u8.fill(0, h.idt, h.bootTables);
     mem.write32(h.slotTable, h.idt | Pte.present); // the real IDT: supervisor, read-only
+    mem.write32(h.slotTable + 4, h.hypercallPage | Pte.present); // the hypercall page: supervisor, read-only
     const tables = Math.ceil(this.guestMemoryBytes / (ENTRIES * PAGE_SIZE));
     mem.u8.fill(0, h.bootTables, h.bootTables + tables * PAGE_SIZE);
     for (let f = 0; f < this.guestMemoryBytes / PAGE_SIZE; f++) mem.write32(h.bootTables + f * 4, (f * PAGE_SIZE) | Pte.present | Pte.writable);

@@ -18,7 +18,7 @@ import type { DirectPager, Refusal } from './direct-paging';
 import type { VirtualInterrupts } from './events';
 import type { GuestView } from './guest-access';
 import { ARITHMETIC_FLAGS, Errno, type TrapEntry } from './guest-abi';
-import { inHypervisorRange } from './hypervisor-memory';
+import { inHypervisorRange, inHypercallPage } from './hypervisor-memory';
 
 /** What the hypercall handlers may use of the hypervisor. */
 export interface HypervisorServices {
@@ -326,7 +326,7 @@ export const HYPERCALLS: readonly HypercallRow[] = [
       const [r1, pc, cs, flags, newSp] = [0, 4, 8, 12, 16].map((o) => word(hv, sp, o));
       const ring = cs & 3;
       if (ring === 0) return refused({ errno: Errno.EPERM, why: 'iret to ring 0 (the hypervisor\'s)' });
-      if (inHypervisorRange(pc)) return refused({ errno: Errno.EPERM, why: `iret to ${hex(pc)}, in the hypervisor's range` });
+      if (inHypervisorRange(pc) && !inHypercallPage(pc)) return refused({ errno: Errno.EPERM, why: `iret to ${hex(pc)}, in the hypervisor's range` });
       m.regs[1] = r1;
       m.regs[15] = newSp;
       m.flags = (flags & ARITHMETIC_FLAGS) | Flag.IF; // the real IF stays on: the guest's is the mask

@@ -8,7 +8,8 @@
  *
  * Layout of the reserved memory, page by page from the end of guest RAM:
  * the real IDT, the page table of the hypervisor slot, the boot page directory (the flat
- * 1:1 view the kernel starts in), then the boot page tables (one per 4 MiB of guest RAM).
+ * 1:1 view the kernel starts in), then the boot page tables (one per 4 MiB of guest RAM);
+ * the last reserved page is the hypercall page.
  * @category Strategies
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';
@@ -21,6 +22,16 @@ export const HYPERVISOR_BASE = (HYPERVISOR_PDE << 22) >>> 0;
 
 /** Linear address of the real interrupt descriptor table (first page of the hypervisor range). */
 export const IDT_LINEAR = HYPERVISOR_BASE;
+
+/**
+ * Linear address of the hypercall page (second page of the hypervisor range): code the
+ * hypervisor provides and the guest kernel calls, as Xen's hypercall page. Supervisor,
+ * read-only, executable at ring 1.
+ */
+export const HYPERCALL_PAGE_LINEAR = (HYPERVISOR_BASE + PAGE_SIZE) >>> 0;
+
+/** Whether a linear address lies in the hypercall page. */
+export const inHypercallPage = (va: number): boolean => va >>> 0 >= HYPERCALL_PAGE_LINEAR && va >>> 0 < HYPERCALL_PAGE_LINEAR + PAGE_SIZE;
 
 /** The most guest RAM the kernel uses (core/guest/README.md: at most 64 MiB). */
 export const MAX_GUEST_MEMORY = 64 * 1024 * 1024;
@@ -38,6 +49,8 @@ export interface HypervisorMemory {
   readonly bootDirectory: number;
   /** the first boot page table (followed by the others) */
   readonly bootTables: number;
+  /** the hypercall page (the last reserved page) */
+  readonly hypercallPage: number;
 }
 
 /** Where the hypervisor's pages lie for a guest of `guestMemoryBytes`. */
@@ -46,6 +59,7 @@ export const hypervisorMemory = (guestMemoryBytes: number): HypervisorMemory => 
   slotTable: guestMemoryBytes + PAGE_SIZE,
   bootDirectory: guestMemoryBytes + 2 * PAGE_SIZE,
   bootTables: guestMemoryBytes + 3 * PAGE_SIZE,
+  hypercallPage: guestMemoryBytes + HYPERVISOR_RESERVED_BYTES - PAGE_SIZE,
 });
 
 /** Whether a linear address lies in the hypervisor's range. */

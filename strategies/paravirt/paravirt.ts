@@ -27,6 +27,7 @@ import type { OptionValues, Strategy, VirtualMachine } from '../strategy';
 import { DirectPager } from './direct-paging';
 import { VirtualInterrupts } from './events';
 import { Hypervisor } from './hypervisor';
+import { hypercallPageImage } from './hypercall-page';
 import { HYPERVISOR_RESERVED_BYTES, hypervisorMemory, IDT_LINEAR, MAX_GUEST_MEMORY } from './hypervisor-memory';
 
 /** The kernel build options the strategy's options select. */
@@ -100,6 +101,7 @@ export const paravirt: Strategy = {
     const memory = hypervisorMemory(ctx.guestMemoryBytes);
     const pager = new DirectPager(m, ctx.guestMemoryBytes, memory);
     pager.installBootView();
+    m.memory.load(memory.hypercallPage, hypercallPageImage());
     const interrupts = new VirtualInterrupts(m);
     interrupts.setMasked(true); // the ABI's reset state: event mask = 1
     const hv = new Hypervisor(m, ctx.guestMemoryBytes, counters, pager, interrupts, memory, {

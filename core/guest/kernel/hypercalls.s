@@ -17,6 +17,9 @@
 .equ HC_SHUTDOWN,         12  ; (exit code)
 .equ HC_EOI,              13  ; (irq)
 .equ HC_SET_CALLBACKS,    14  ; (event upcall entry address)
+; the hypercall page (hypervisor-provided code, read-only, in the hypervisor's range)
+.equ HYPERCALL_PAGE,      0xffc01000
+.equ HP_TRAP_RETURN,      HYPERCALL_PAGE + 0   ; return from a trap frame [r1, err, pc, cs, flags, sp]
 .equ HC_IRET,             15  ; return from a trap or upcall frame: stack = [r1, pc, cs, flags, sp]
 .equ HC_CONSOLE_STATUS,   17  ; () -> console status (1 = ready)
 .equ HC_SET_TPR,          18  ; (task priority)

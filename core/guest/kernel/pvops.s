@@ -364,12 +364,11 @@ irq_enable_done\@:
 ; iret hypercall: the hypervisor pops [r1, pc, cs, flags, sp] and restores the event mask
 ; from the IF bit of flags. sp points at the saved r1, with the error code above it: move
 ; r1 into the error code's slot.
+; through the hypervisor's hypercall page: a real return to user mode when that is safe,
+; the iret hypercall otherwise (r1 is restored from the frame)
 .macro TRAP_RETURN
-        ld r1, [sp]
-        st [sp+4], r1
-        addi sp, sp, 4
-        li r1, HC_IRET
-        vmcall
+        li r1, HP_TRAP_RETURN
+        jmpr r1
 .endm
 .endif
 

@@ -18,6 +18,9 @@ const ARITH = Flag.CF | Flag.ZF | Flag.SF | Flag.OF;
 const ERROR_CODE = new Set([8, 13, 14]);
 
 /** The mock hypervisor; install with {@link MockHypervisor.install}. */
+/** Linear address of the hypervisor's hypercall page (kernel/hypercalls.s HYPERCALL_PAGE). */
+const HYPERCALL_PAGE = 0xffc01000;
+
 export class MockHypervisor implements Monitor {
   /** registered traps: vector -> handler and flags */
   readonly traps = new Map<number, { handler: number; flags: number }>();
@@ -67,6 +70,16 @@ export class MockHypervisor implements Monitor {
         this.hypercall(trap.nextPc);
         return true;
       case 'exception': {
+        if (trap.vector === 14 && trap.pc >>> 0 === HYPERCALL_PAGE) {
+          // the mock maps no hypercall page: a jump to its trap return takes the slow path,
+          // the iret hypercall on [r1, pc, cs, flags, sp] (the error code slot dropped)
+          const sp = m.regs[15];
+          m.memory.write32(m.mmu.translate(sp + 4, Access.write, false), this.read(sp));
+          m.regs[15] = sp + 4;
+          m.regs[1] = 15;
+          this.hypercall(trap.pc);
+          return true;
+        }
         if (trap.vector === 14) this.w32(SI_CR2, trap.faultAddress);
         const t = this.traps.get(trap.vector);
         if (t === undefined) {
