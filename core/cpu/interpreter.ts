@@ -66,6 +66,19 @@ const less = (f: number): boolean => ((f & SF) !== 0) !== ((f & OF) !== 0);
 
 const ARITH = CF | ZF | SF | OF;
 
+/** Kinds of pending lazy flags (0: none, the flags word is current). */
+const LAZY_ADD = 1;
+const LAZY_SUB = 2;
+const LAZY_LOGIC = 3;
+
+/** The flags word with the arithmetic flags of a pending lazy operation folded in. */
+const lazyFlags = (flags: number, kind: number, x: number, y: number, r: number): number => {
+  let f = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0);
+  if (kind === LAZY_ADD) f |= (r >>> 0 < x >>> 0 ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0);
+  else if (kind === LAZY_SUB) f |= (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0);
+  return f;
+};
+
 /**
  * Execute a burst of instructions at one CPL until the machine stops, the checkpoint time is
  * reached (devices or budget), an interrupt may be deliverable, or a system instruction ran
@@ -102,6 +115,12 @@ export const interpret = (m: Machine): void => {
   m.interruptShadow = false;
   // the flags live in a local while the burst runs (written back before anything that reads them)
   let flags = m.flags;
+  // lazy arithmetic flags: the last flag-setting operation's kind, operands and result; the
+  // flags are computed from them only when something reads them (most results' never are)
+  let lk = 0;
+  let lx = 0;
+  let ly = 0;
+  let lr = 0;
   // TLB hits of instruction fetches through the cached code page, added to the MMU's count on exit
   let fetchHits = 0;
   try {
@@ -141,31 +160,31 @@ export const interpret = (m: Machine): void => {
       case 0x01 /* nop */: break;
       case 0x02 /* mov */: regs[a] = regs[(w >>> 16) & 15]; break;
       case 0x03 /* li */: regs[a] = imm; break;
-      case 0x04 /* add */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x + y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (r >>> 0 < x >>> 0 ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
-      case 0x05 /* sub */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x - y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
-      case 0x06 /* and */: { const r = regs[(w >>> 16) & 15] & regs[(w >>> 12) & 15]; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x07 /* or */: { const r = regs[(w >>> 16) & 15] | regs[(w >>> 12) & 15]; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x08 /* xor */: { const r = regs[(w >>> 16) & 15] ^ regs[(w >>> 12) & 15]; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x09 /* shl */: { const r = regs[(w >>> 16) & 15] << (regs[(w >>> 12) & 15] & 31); regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x0a /* shr */: { const r = (regs[(w >>> 16) & 15] >>> (regs[(w >>> 12) & 15] & 31)) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x0b /* sar */: { const r = regs[(w >>> 16) & 15] >> (regs[(w >>> 12) & 15] & 31); regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x0c /* mul */: m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], regs[(w >>> 12) & 15]); flags = m.flags; break;
+      case 0x04 /* add */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x + y) | 0; regs[a] = r; lk = LAZY_ADD; lx = x; ly = y; lr = r; break; }
+      case 0x05 /* sub */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x - y) | 0; regs[a] = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
+      case 0x06 /* and */: { const r = regs[(w >>> 16) & 15] & regs[(w >>> 12) & 15]; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x07 /* or */: { const r = regs[(w >>> 16) & 15] | regs[(w >>> 12) & 15]; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x08 /* xor */: { const r = regs[(w >>> 16) & 15] ^ regs[(w >>> 12) & 15]; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x09 /* shl */: { const r = regs[(w >>> 16) & 15] << (regs[(w >>> 12) & 15] & 31); regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x0a /* shr */: { const r = (regs[(w >>> 16) & 15] >>> (regs[(w >>> 12) & 15] & 31)) | 0; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x0b /* sar */: { const r = regs[(w >>> 16) & 15] >> (regs[(w >>> 12) & 15] & 31); regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x0c /* mul */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], regs[(w >>> 12) & 15]); flags = m.flags; break;
       case 0x0d /* div */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], false); break;
       case 0x0e /* rem */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], true); break;
-      case 0x10 /* addi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x + y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (r >>> 0 < x >>> 0 ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0); break; }
-      case 0x11 /* subi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x - y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
-      case 0x12 /* andi */: { const r = regs[(w >>> 16) & 15] & imm; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x13 /* ori */: { const r = regs[(w >>> 16) & 15] | imm; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x14 /* xori */: { const r = regs[(w >>> 16) & 15] ^ imm; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x15 /* shli */: { const r = regs[(w >>> 16) & 15] << (imm & 31); regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x16 /* shri */: { const r = (regs[(w >>> 16) & 15] >>> (imm & 31)) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x17 /* sari */: { const r = regs[(w >>> 16) & 15] >> (imm & 31); regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
-      case 0x18 /* muli */: m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], imm); flags = m.flags; break;
-      case 0x19 /* cmp */: { const x = regs[a]; const y = regs[(w >>> 16) & 15]; const r = (x - y) | 0; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
-      case 0x1a /* cmpi */: { const x = regs[a]; const y = imm; const r = (x - y) | 0; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
-      case 0x1b /* test */: { const r = regs[a] & regs[(w >>> 16) & 15]; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0); break; }
+      case 0x10 /* addi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x + y) | 0; regs[a] = r; lk = LAZY_ADD; lx = x; ly = y; lr = r; break; }
+      case 0x11 /* subi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x - y) | 0; regs[a] = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
+      case 0x12 /* andi */: { const r = regs[(w >>> 16) & 15] & imm; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x13 /* ori */: { const r = regs[(w >>> 16) & 15] | imm; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x14 /* xori */: { const r = regs[(w >>> 16) & 15] ^ imm; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x15 /* shli */: { const r = regs[(w >>> 16) & 15] << (imm & 31); regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x16 /* shri */: { const r = (regs[(w >>> 16) & 15] >>> (imm & 31)) | 0; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x17 /* sari */: { const r = regs[(w >>> 16) & 15] >> (imm & 31); regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
+      case 0x18 /* muli */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], imm); flags = m.flags; break;
+      case 0x19 /* cmp */: { const x = regs[a]; const y = regs[(w >>> 16) & 15]; const r = (x - y) | 0; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
+      case 0x1a /* cmpi */: { const x = regs[a]; const y = imm; const r = (x - y) | 0; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
+      case 0x1b /* test */: { const r = regs[a] & regs[(w >>> 16) & 15]; lk = LAZY_LOGIC; lr = r; break; }
       case 0x1c /* not */: regs[a] = ~regs[a]; break;
-      case 0x1d /* neg */: { const x = 0; const y = regs[a]; const r = (x - y) | 0; regs[a] = r; flags = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0) | (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0); break; }
+      case 0x1d /* neg */: { const x = 0; const y = regs[a]; const r = (x - y) | 0; regs[a] = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
       case 0x1e /* lea */: regs[a] = (next + imm) | 0; break;
       case 0x20 /* ld */: regs[a] = m.read32((regs[(w >>> 16) & 15] + imm) | 0); break;
       case 0x21 /* st */: m.write32((regs[(w >>> 16) & 15] + imm) | 0, regs[a]); break;
@@ -174,14 +193,14 @@ export const interpret = (m: Machine): void => {
       case 0x24 /* push */: m.push(regs[a]); break;
       case 0x25 /* pop */: { const v = m.pop(); regs[a] = v; break; }
       case 0x28 /* jmp */: next = (next + imm) | 0; break;
-      case 0x29 /* jz */: if ((flags & ZF) !== 0) next = (next + imm) | 0; break;
-      case 0x2a /* jnz */: if ((flags & ZF) === 0) next = (next + imm) | 0; break;
-      case 0x2b /* jl */: if (less(flags)) next = (next + imm) | 0; break;
-      case 0x2c /* jge */: if (!less(flags)) next = (next + imm) | 0; break;
-      case 0x2d /* jle */: if ((flags & ZF) !== 0 || less(flags)) next = (next + imm) | 0; break;
-      case 0x2e /* jg */: if ((flags & ZF) === 0 && !less(flags)) next = (next + imm) | 0; break;
-      case 0x2f /* jb */: if ((flags & CF) !== 0) next = (next + imm) | 0; break;
-      case 0x30 /* jae */: if ((flags & CF) === 0) next = (next + imm) | 0; break;
+      case 0x29 /* jz */: if (lk !== 0 ? lr === 0 : (flags & ZF) !== 0) next = (next + imm) | 0; break;
+      case 0x2a /* jnz */: if (lk !== 0 ? lr !== 0 : (flags & ZF) === 0) next = (next + imm) | 0; break;
+      case 0x2b /* jl */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if (less(flags)) next = (next + imm) | 0; break;
+      case 0x2c /* jge */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if (!less(flags)) next = (next + imm) | 0; break;
+      case 0x2d /* jle */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if ((flags & ZF) !== 0 || less(flags)) next = (next + imm) | 0; break;
+      case 0x2e /* jg */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if ((flags & ZF) === 0 && !less(flags)) next = (next + imm) | 0; break;
+      case 0x2f /* jb */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if ((flags & CF) !== 0) next = (next + imm) | 0; break;
+      case 0x30 /* jae */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if ((flags & CF) === 0) next = (next + imm) | 0; break;
       case 0x34 /* call */: m.push(next); next = (next + imm) | 0; break;
       case 0x35 /* callr */: { const t = regs[a]; m.push(next); next = t; break; }
       case 0x36 /* jmpr */: next = regs[a]; break;
@@ -214,6 +233,7 @@ export const interpret = (m: Machine): void => {
         m.time = time;
         m.pc = pc;
         m.next = next;
+        if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; }
         m.flags = flags;
         SYSTEM[op](m, w, imm);
         flags = m.flags;
@@ -242,7 +262,7 @@ export const interpret = (m: Machine): void => {
     if (nonRoot) m.retiredNonRoot += time - start;
     m.time = time;
     m.pc = pc;
-    m.flags = flags;
+    m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
     throw e;
   }
   if (translating) mmu.hits += fetchHits;
@@ -250,5 +270,5 @@ export const interpret = (m: Machine): void => {
   if (nonRoot) m.retiredNonRoot += time - start;
   m.time = time;
   m.pc = pc;
-  m.flags = flags;
+  m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
 };
