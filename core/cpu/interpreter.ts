@@ -106,7 +106,6 @@ export const interpret = (m: Machine): void => {
   // translation of the current code page: linear page number and physical base
   let codeVpn = -1;
   let codeBase = 0;
-  let codeGeneration = -1;
   let codeSlot = -1;
   // paging and nesting change only through system instructions, which end the burst
   const translating = mmu.translating;
@@ -129,8 +128,9 @@ export const interpret = (m: Machine): void => {
         throw new GuestFault(Vector.generalProtection, 0, 0, `misaligned instruction address 0x${(pc >>> 0).toString(16)}`);
       let w: number;
       // the cached code-page translation is valid while the TLB still holds it (a data access
-      // may have evicted it: then the fetch misses, as on the modelled direct-mapped TLB)
-      if (pc >>> 12 === codeVpn && mmu.generation === codeGeneration && (!translating || tlb.tag[codeSlot] === codeVpn)) {
+      // may have evicted it: then the fetch misses, as on the modelled TLB); flushes and
+      // invalidations come only from system instructions, which end the burst
+      if (pc >>> 12 === codeVpn && (!translating || tlb.tag[codeSlot] === codeVpn)) {
         fetchHits++;
         w = i32[(codeBase | (pc & 0xfff)) >>> 2];
       } else {
@@ -139,7 +139,6 @@ export const interpret = (m: Machine): void => {
         codeVpn = pc >>> 12;
         codeSlot = mmu.lastSlot;
         codeBase = (pa & ~0xfff) | 0;
-        codeGeneration = mmu.generation;
       }
       const op = w >>> 24;
       if ((w & RESERVED[op]) !== 0)
