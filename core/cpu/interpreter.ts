@@ -22,7 +22,8 @@ export type Opcode = (typeof ISA)[Mnemonic]['opcode'];
 
 // Module-local aliases: an imported binding compiles to a property load on the exporting
 // module's object (often in dictionary mode); a local const is a fast context load.
-const RESERVED = RESERVED_BITS_BY_OPCODE;
+// as int32 (same bits): a Uint32Array load of a value above 2^31 would be a double
+const RESERVED = new Int32Array(RESERVED_BITS_BY_OPCODE.buffer, RESERVED_BITS_BY_OPCODE.byteOffset, RESERVED_BITS_BY_OPCODE.length);
 const HAS_EXT = HAS_EXT_BY_OPCODE;
 const FETCH = Access.fetch;
 const S = { ...Sem };
