@@ -33,63 +33,64 @@ export const slowdownChart = (rows: readonly { workload: string; config: string;
   config: { axis: FONT, legend: LEGEND },
 });
 
-/** Where the cycles go: per-operation cycles stacked by cause, one bar per strategy, one panel per workload. */
-export const breakdownChart = (rows: readonly { workload: string; config: string; cause: string; cycles: number }[], title: string): TopLevelSpec => ({
+/** The inner spec of a faceted chart. */
+type Panel = Extract<TopLevelSpec, { facet: unknown }>['spec'];
+
+/** One panel per workload (in the rows' order), four to a row, each with its own y scale. */
+const perWorkload = (
+  rows: readonly { workload: string }[],
+  title: string,
+  panel: Panel,
+  legendLimit: number,
+): TopLevelSpec => ({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title: { text: title, fontSize: 15 },
   data: { values: rows.map((r) => ({ ...r })) },
   facet: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
   columns: 4,
   resolve: { scale: { y: 'independent' } },
-  spec: {
+  spec: panel,
+  config: { axis: FONT, legend: { ...FONT, labelLimit: legendLimit }, header: { labelFontSize: 13 } },
+});
+
+/** The x axis of bars per configuration. */
+const configAxis = (labelLimit: number) => ({ field: 'config', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit } }) as const;
+
+/** Where the cycles go: per-operation cycles stacked by cause, one bar per strategy, one panel per workload. */
+export const breakdownChart = (rows: readonly { workload: string; config: string; cause: string; cycles: number }[], title: string): TopLevelSpec =>
+  perWorkload(rows, title, {
     width: 160,
     height: 150,
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      x: { field: 'config', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 140 } },
+      x: configAxis(140),
       y: { field: 'cycles', type: 'quantitative', title: 'cycles per operation', stack: 'zero' },
       color: { field: 'cause', type: 'nominal', title: 'cause', scale: { scheme: 'tableau20' } },
     },
-  },
-  config: { axis: FONT, legend: { ...FONT, labelLimit: 300 }, header: { labelFontSize: 13 } },
-});
+  }, 300);
 
 /** Counts by category per configuration and workload, stacked (exits by reason, hypercalls by operation ...). */
 export const stackedCountChart = (
   rows: readonly { workload: string; config: string; category: string; count: number }[],
   o: { title: string; yTitle: string; categoryTitle: string },
-): TopLevelSpec => ({
-  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  title: { text: o.title, fontSize: 15 },
-  data: { values: rows.map((r) => ({ ...r })) },
-  facet: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
-  columns: 4,
-  resolve: { scale: { y: 'independent' } },
-  spec: {
+): TopLevelSpec =>
+  perWorkload(rows, o.title, {
     width: 160,
     height: 150,
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      x: { field: 'config', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 160 } },
+      x: configAxis(160),
       y: { field: 'count', type: 'quantitative', title: o.yTitle, stack: 'zero' },
       color: { field: 'category', type: 'nominal', title: o.categoryTitle, scale: { scheme: 'tableau20' } },
     },
-  },
-  config: { axis: FONT, legend: { ...FONT, labelLimit: 300 }, header: { labelFontSize: 13 } },
-});
+  }, 300);
 
 /** A swept quantity on the x axis, one line per configuration, one panel per workload. */
 export const sweepChart = (
   rows: readonly { workload: string; config: string; x: number; y: number }[],
   o: { title: string; xTitle: string; yTitle: string; logY: boolean },
-): TopLevelSpec => ({
-  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  title: { text: o.title, fontSize: 15 },
-  data: { values: rows.map((r) => ({ ...r })) },
-  facet: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
-  columns: 4,
-  resolve: { scale: { y: 'independent' } },
-  spec: {
+): TopLevelSpec =>
+  perWorkload(rows, o.title, {
     width: 180,
     height: 140,
     mark: { type: 'line', point: true, tooltip: true },
@@ -98,23 +99,15 @@ export const sweepChart = (
       y: { field: 'y', type: 'quantitative', title: o.yTitle, ...(o.logY ? { scale: { type: 'log' } } : {}) },
       color: { field: 'config', type: 'nominal', title: 'configuration', scale: { scheme: 'tableau10' } },
     },
-  },
-  config: { axis: FONT, legend: { ...FONT, labelLimit: 400 }, header: { labelFontSize: 13 } },
-});
+  }, 400);
 
 /** Slowdown across CPU generations: profiles in order on the x axis, one line per configuration, one panel per workload. */
 export const generationsChart = (
   rows: readonly { workload: string; config: string; profile: string; slowdown: number }[],
   profiles: readonly string[],
   title: string,
-): TopLevelSpec => ({
-  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  title: { text: title, fontSize: 15 },
-  data: { values: rows.map((r) => ({ ...r })) },
-  facet: { field: 'workload', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.workload))] },
-  columns: 4,
-  resolve: { scale: { y: 'independent' } },
-  spec: {
+): TopLevelSpec =>
+  perWorkload(rows, title, {
     width: 190,
     height: 150,
     mark: { type: 'line', point: true, tooltip: true },
@@ -123,6 +116,4 @@ export const generationsChart = (
       y: { field: 'slowdown', type: 'quantitative', title: 'slowdown vs native', scale: { type: 'log' } },
       color: { field: 'config', type: 'nominal', title: 'configuration', scale: { scheme: 'tableau10' } },
     },
-  },
-  config: { axis: FONT, legend: { ...FONT, labelLimit: 400 }, header: { labelFontSize: 13 } },
-});
+  }, 400);
