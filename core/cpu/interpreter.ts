@@ -51,6 +51,9 @@ const SYSTEM: Sem.Exec[] = (() => {
   return t;
 })();
 
+/** The code-page tag slot used when addresses are not translated. */
+const UNTRANSLATED_TAG = new Int32Array(1);
+
 /** Most instructions one call of the interpreter runs before returning to the run loop. */
 const MAX_BURST = 1 << 16;
 
@@ -98,11 +101,14 @@ export const interpret = (m: Machine): void => {
   const privs = m.privilegeByOpcode;
   const cpl = m.cpl;
   const user = cpl === 3;
-  let time = m.time;
+  // time advances as t0 + n: n counts this burst's instructions in a small integer
+  const t0 = m.time;
+  let n = 0;
   // bursts are bounded so that V8 optimizes this function on entry rather than by on-stack replacement
-  const burstEnd = Math.min(m.checkpoint, time + MAX_BURST);
+  const burstEnd = Math.max(1, Math.min(m.checkpoint - t0, MAX_BURST)) | 0;
   let pc = m.pc;
-  let start = time;
+  // n at the last time retired instructions were added to the machine's counts
+  let start = 0;
   const nonRoot = m.nonRoot;
   // translation of the current code page: linear page number and physical base
   let codeVpn = -1;
@@ -110,8 +116,11 @@ export const interpret = (m: Machine): void => {
   let codeSlot = -1;
   // paging and nesting change only through system instructions, which end the burst
   const translating = mmu.translating;
+  // the tags the code-page check reads: the TLB's, or with no translation a private slot
+  // that always holds the current page
+  const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
   // after STI exactly one instruction runs before interrupts are looked at
-  const checkpoint = m.interruptShadow ? time + 1 : burstEnd;
+  const limit = m.interruptShadow ? 1 : burstEnd;
   m.interruptShadow = false;
   // the flags live in a local while the burst runs (written back before anything that reads them)
   let flags = m.flags;
@@ -131,14 +140,15 @@ export const interpret = (m: Machine): void => {
       // the cached code-page translation is valid while the TLB still holds it (a data access
       // may have evicted it: then the fetch misses, as on the modelled TLB); flushes and
       // invalidations come only from system instructions, which end the burst
-      if (pc >>> 12 === codeVpn && (!translating || tlb.tag[codeSlot] === codeVpn)) {
+      if (pc >>> 12 === codeVpn && tags[codeSlot] === codeVpn) {
         fetchHits++;
         w = i32[(codeBase | (pc & 0xfff)) >>> 2];
       } else {
         const pa = mmu.translate(pc, FETCH, user);
         w = i32[pa >>> 2];
         codeVpn = pc >>> 12;
-        codeSlot = mmu.lastSlot;
+        codeSlot = translating ? mmu.lastSlot : 0;
+        if (!translating) tags[0] = codeVpn;
         codeBase = (pa & ~0xfff) | 0;
       }
       const op = w >>> 24;
@@ -227,10 +237,10 @@ export const interpret = (m: Machine): void => {
         // run through the semantics table and end the burst
         if (translating) mmu.hits += fetchHits;
         fetchHits = 0;
-        m.retiredByRing[cpl] += time - start;
-        if (nonRoot) m.retiredNonRoot += time - start;
-        start = time;
-        m.time = time;
+        m.retiredByRing[cpl] += n - start;
+        if (nonRoot) m.retiredNonRoot += n - start;
+        start = n;
+        m.time = t0 + n;
         m.pc = pc;
         m.next = next;
         if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; }
@@ -238,7 +248,7 @@ export const interpret = (m: Machine): void => {
         SYSTEM[op](m, w, imm);
         flags = m.flags;
         regs[0] = 0;
-        time++;
+        n++;
         pc = m.next;
         break burst;
       }
@@ -250,25 +260,25 @@ export const interpret = (m: Machine): void => {
       }
     }
       regs[0] = 0;
-      time++;
+      n++;
       pc = next;
       // only system instructions can stop the machine, halt it or make an interrupt deliverable
-      if (time >= checkpoint) break;
+      if (n >= limit) break;
     }
   } catch (e) {
     // a faulting instruction did not retire: time was not advanced and pc still points at it
     if (translating) mmu.hits += fetchHits;
-    m.retiredByRing[cpl] += time - start;
-    if (nonRoot) m.retiredNonRoot += time - start;
-    m.time = time;
+    m.retiredByRing[cpl] += n - start;
+    if (nonRoot) m.retiredNonRoot += n - start;
+    m.time = t0 + n;
     m.pc = pc;
     m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
     throw e;
   }
   if (translating) mmu.hits += fetchHits;
-  m.retiredByRing[cpl] += time - start;
-  if (nonRoot) m.retiredNonRoot += time - start;
-  m.time = time;
+  m.retiredByRing[cpl] += n - start;
+  if (nonRoot) m.retiredNonRoot += n - start;
+  m.time = t0 + n;
   m.pc = pc;
   m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
 };
