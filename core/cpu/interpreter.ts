@@ -12,6 +12,7 @@
 import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
 import { Flag, Vector, type ISA, type Mnemonic } from '../isa/table';
 import { Access } from '../mmu/pte';
+import { TlbPerm } from '../mmu/tlb';
 import { GuestFault } from './fault';
 import type { Machine } from './machine';
 import * as Sem from './semantics';
@@ -69,6 +70,9 @@ const CF = Flag.CF;
 const less = (f: number): boolean => ((f & SF) !== 0) !== ((f & OF) !== 0);
 
 const ARITH = CF | ZF | SF | OF;
+
+/** A TLB entry allows a store without a walk when it is writable and already dirty. */
+const WRITABLE_DIRTY = TlbPerm.writable | TlbPerm.dirty;
 
 /** Kinds of pending lazy flags (0: none, the flags word is current). */
 const LAZY_ADD = 1;
@@ -132,6 +136,13 @@ export const interpret = (m: Machine): void => {
   let lr = 0;
   // TLB hits of instruction fetches through the cached code page, added to the MMU's count on exit
   let fetchHits = 0;
+  // TLB hits of the inline data-access fast path (ld/st), likewise
+  let dataHits = 0;
+  const tlbTag = tlb.tag;
+  const tlbBase = tlb.base;
+  const tlbPerm = tlb.perm;
+  const setMask = tlb.setMask;
+  const ways = tlb.ways;
   try {
     burst: for (;;) {
       if ((pc & 3) !== 0)
@@ -196,8 +207,45 @@ export const interpret = (m: Machine): void => {
       case 0x1c /* not */: regs[a] = ~regs[a]; break;
       case 0x1d /* neg */: { const x = 0; const y = regs[a]; const r = (x - y) | 0; regs[a] = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
       case 0x1e /* lea */: regs[a] = (next + imm) | 0; break;
-      case 0x20 /* ld */: regs[a] = m.read32((regs[(w >>> 16) & 15] + imm) | 0); break;
-      case 0x21 /* st */: m.write32((regs[(w >>> 16) & 15] + imm) | 0, regs[a]); break;
+      case 0x20 /* ld */: {
+        // fast path: an aligned word whose page the TLB holds with the needed permission;
+        // everything else (misses, faults, page-straddling words) goes through the MMU
+        const va = (regs[(w >>> 16) & 15] + imm) | 0;
+        let slot = -1;
+        if ((va & 3) === 0 && translating) {
+          const vpn = va >>> 12;
+          const first = (vpn & setMask) * ways;
+          for (let k = first; k < first + ways; k++)
+            if (tlbTag[k] === vpn) {
+              if (!user || (tlbPerm[k] & TlbPerm.user) !== 0) slot = k;
+              break;
+            }
+        }
+        if (slot >= 0) {
+          dataHits++;
+          regs[a] = i32[(tlbBase[slot] | (va & 0xfff)) >>> 2];
+        } else regs[a] = m.read32(va);
+        break;
+      }
+      case 0x21 /* st */: {
+        const va = (regs[(w >>> 16) & 15] + imm) | 0;
+        let slot = -1;
+        if ((va & 3) === 0 && translating) {
+          const vpn = va >>> 12;
+          const first = (vpn & setMask) * ways;
+          for (let k = first; k < first + ways; k++)
+            if (tlbTag[k] === vpn) {
+              const perm = tlbPerm[k];
+              if ((!user || (perm & TlbPerm.user) !== 0) && (perm & WRITABLE_DIRTY) === WRITABLE_DIRTY) slot = k;
+              break;
+            }
+        }
+        if (slot >= 0) {
+          dataHits++;
+          i32[(tlbBase[slot] | (va & 0xfff)) >>> 2] = regs[a];
+        } else m.write32(va, regs[a]);
+        break;
+      }
       case 0x22 /* ldb */: regs[a] = m.read8((regs[(w >>> 16) & 15] + imm) | 0); break;
       case 0x23 /* stb */: m.write8((regs[(w >>> 16) & 15] + imm) | 0, regs[a]); break;
       case 0x24 /* push */: m.push(regs[a]); break;
@@ -235,8 +283,9 @@ export const interpret = (m: Machine): void => {
       {
         // system instructions see exact time and counts, and may change pc, CPL or mode: they
         // run through the semantics table and end the burst
-        if (translating) mmu.hits += fetchHits;
+        if (translating) mmu.hits += fetchHits + dataHits;
         fetchHits = 0;
+        dataHits = 0;
         m.retiredByRing[cpl] += n - start;
         if (nonRoot) m.retiredNonRoot += n - start;
         start = n;
@@ -267,7 +316,7 @@ export const interpret = (m: Machine): void => {
     }
   } catch (e) {
     // a faulting instruction did not retire: time was not advanced and pc still points at it
-    if (translating) mmu.hits += fetchHits;
+    if (translating) mmu.hits += fetchHits + dataHits;
     m.retiredByRing[cpl] += n - start;
     if (nonRoot) m.retiredNonRoot += n - start;
     m.time = t0 + n;
@@ -275,7 +324,7 @@ export const interpret = (m: Machine): void => {
     m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
     throw e;
   }
-  if (translating) mmu.hits += fetchHits;
+  if (translating) mmu.hits += fetchHits + dataHits;
   m.retiredByRing[cpl] += n - start;
   if (nonRoot) m.retiredNonRoot += n - start;
   m.time = t0 + n;
