@@ -7,11 +7,10 @@
 import { BlockDevice } from '../devices/block';
 import { Console } from '../devices/console';
 import { InterruptController } from '../devices/pic';
-import { Irq, IRQ_BASE, Port } from '../devices/ports';
+import { Irq, Port } from '../devices/ports';
 import { Timer } from '../devices/timer';
 import { EventSink, type EventCounts } from '../events/events';
-import { MNEMONIC_BY_OPCODE } from '../isa/codec';
-import { CR0_PG, Flag, IOPL_SHIFT, MNEMONICS } from '../isa/table';
+import { CR0_PG, Flag, IOPL_SHIFT, ISA, MNEMONICS } from '../isa/table';
 import { privilegeOf, type IsaVariant } from '../isa/variant';
 import { PhysicalMemory } from '../mmu/memory';
 import { Mmu } from '../mmu/mmu';
@@ -120,16 +119,13 @@ export class Machine {
     this.privilegeByOpcode = new Uint8Array(256);
     for (const m of MNEMONICS) {
       const p = privilegeOf(m, this.variant);
-      this.privilegeByOpcode[this.opcodeOf(m)] = p === 'none' ? PRIV_NONE : p === 'kernel' ? PRIV_KERNEL : PRIV_IOPL;
+      this.privilegeByOpcode[ISA[m].opcode] = p === 'none' ? PRIV_NONE : p === 'kernel' ? PRIV_KERNEL : PRIV_IOPL;
     }
     this.pic.onChange = () => {
       this.interruptCheck = true;
     };
   }
 
-  private opcodeOf(m: (typeof MNEMONICS)[number]): number {
-    return MNEMONIC_BY_OPCODE.indexOf(m);
-  }
 
   /** Load an image into physical memory. */
   load(address: number, bytes: Uint8Array): void {
@@ -505,5 +501,3 @@ export class Machine {
     this.pic.raise(line);
   }
 }
-
-export { IRQ_BASE };

@@ -11,7 +11,7 @@
  */
 import type { Machine } from '../../core/cpu/machine';
 import { Port } from '../../core/devices/ports';
-import { bump, type VmmEvents } from '../../core/cost/vmm-events';
+import type { VmmEvents } from '../../core/cost/vmm-events';
 import { Flag } from '../../core/isa/table';
 import { PAGE_SIZE } from '../../core/mmu/pte';
 import type { DirectPager, Refusal } from './direct-paging';

@@ -15,9 +15,7 @@ import {
   stopOf,
   sym,
   U,
-  u32,
   W,
-  word,
   wordsAt,
 } from '../machine-helpers';
 

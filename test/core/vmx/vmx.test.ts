@@ -4,7 +4,7 @@ import { Port } from '../../../core/devices/ports';
 import { Flag } from '../../../core/isa/table';
 import type { VmExit } from '../../../core/vmx/exits';
 import { createVmcs, noExits, type Vmcs } from '../../../core/vmx/vmcs';
-import { boot, identity, idt, mapPages, P, stopOf, sym, W, wordsAt } from '../machine-helpers';
+import { boot, identity, idt, mapPages, P, sym, W, wordsAt } from '../machine-helpers';
 
 type Handler = (m: Machine, exit: VmExit, vmcs: Vmcs, n: number) => void;
 
