@@ -12,7 +12,7 @@
 import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
 import { Flag, Vector, type ISA, type Mnemonic } from '../isa/table';
 import { Access } from '../mmu/pte';
-import { TlbPerm } from '../mmu/tlb';
+import { hitSlot } from '../mmu/tlb';
 import { GuestFault } from './fault';
 import type { Machine } from './machine';
 import * as Sem from './semantics';
@@ -71,8 +71,6 @@ const less = (f: number): boolean => ((f & SF) !== 0) !== ((f & OF) !== 0);
 
 const ARITH = CF | ZF | SF | OF;
 
-/** A TLB entry allows a store without a walk when it is writable and already dirty. */
-const WRITABLE_DIRTY = TlbPerm.writable | TlbPerm.dirty;
 
 /** Kinds of pending lazy flags (0: none, the flags word is current). */
 const LAZY_ADD = 1;
@@ -211,16 +209,7 @@ export const interpret = (m: Machine): void => {
         // fast path: an aligned word whose page the TLB holds with the needed permission;
         // everything else (misses, faults, page-straddling words) goes through the MMU
         const va = (regs[(w >>> 16) & 15] + imm) | 0;
-        let slot = -1;
-        if ((va & 3) === 0 && translating) {
-          const vpn = va >>> 12;
-          const first = (vpn & setMask) * ways;
-          for (let k = first; k < first + ways; k++)
-            if (tlbTag[k] === vpn) {
-              if (!user || (tlbPerm[k] & TlbPerm.user) !== 0) slot = k;
-              break;
-            }
-        }
+        const slot = (va & 3) === 0 && translating ? hitSlot(tlbTag, tlbPerm, setMask, ways, va >>> 12, user, false) : -1;
         if (slot >= 0) {
           dataHits++;
           regs[a] = i32[(tlbBase[slot] | (va & 0xfff)) >>> 2];
@@ -229,17 +218,7 @@ export const interpret = (m: Machine): void => {
       }
       case 0x21 /* st */: {
         const va = (regs[(w >>> 16) & 15] + imm) | 0;
-        let slot = -1;
-        if ((va & 3) === 0 && translating) {
-          const vpn = va >>> 12;
-          const first = (vpn & setMask) * ways;
-          for (let k = first; k < first + ways; k++)
-            if (tlbTag[k] === vpn) {
-              const perm = tlbPerm[k];
-              if ((!user || (perm & TlbPerm.user) !== 0) && (perm & WRITABLE_DIRTY) === WRITABLE_DIRTY) slot = k;
-              break;
-            }
-        }
+        const slot = (va & 3) === 0 && translating ? hitSlot(tlbTag, tlbPerm, setMask, ways, va >>> 12, user, true) : -1;
         if (slot >= 0) {
           dataHits++;
           i32[(tlbBase[slot] | (va & 0xfff)) >>> 2] = regs[a];

@@ -8,7 +8,7 @@ import { GuestFault, VmExitSignal } from '../cpu/fault';
 import { Vector } from '../isa/table';
 import type { PhysicalMemory } from './memory';
 import { Access, FRAME_MASK, PfError, Pte } from './pte';
-import { Tlb, TlbPerm } from './tlb';
+import { hitSlot, Tlb, TlbPerm } from './tlb';
 
 const ACCESS_NAME = ['read', 'write', 'fetch'] as const;
 
@@ -72,22 +72,11 @@ export class Mmu {
       return this.checkPhysical(va >>> 0, va);
     }
     const tlb = this.tlb;
-    const vpn = va >>> 12;
-    const tag = tlb.tag;
-    const ways = tlb.ways;
-    const first = (vpn & tlb.setMask) * ways;
-    for (let i = first; i < first + ways; i++) {
-      if (tag[i] !== vpn) continue;
-      const perm = tlb.perm[i];
-      const ok =
-        (!user || (perm & TlbPerm.user) !== 0) &&
-        (access !== Access.write || (perm & (TlbPerm.writable | TlbPerm.dirty)) === (TlbPerm.writable | TlbPerm.dirty));
-      if (ok) {
-        this.hits++;
-        this.lastSlot = i;
-        return (tlb.base[i] | (va & 0xfff)) >>> 0;
-      }
-      break;
+    const i = hitSlot(tlb.tag, tlb.perm, tlb.setMask, tlb.ways, va >>> 12, user, access === Access.write);
+    if (i >= 0) {
+      this.hits++;
+      this.lastSlot = i;
+      return (tlb.base[i] | (va & 0xfff)) >>> 0;
     }
     this.misses++;
     return this.walk(va, access, user);

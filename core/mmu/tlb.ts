@@ -9,6 +9,24 @@
 /** Permission bits cached per entry. */
 export const TlbPerm = { writable: 1, user: 2, dirty: 4 } as const;
 
+/** An entry allows a store without a walk when it is writable and already dirty. */
+export const WRITABLE_DIRTY = TlbPerm.writable | TlbPerm.dirty;
+
+/**
+ * The slot of a cached translation of page `vpn` that allows the access without a walk, or
+ * -1 (not cached, or cached without the permission: then the MMU walks again). The one hit
+ * rule, shared by the MMU and the interpreter's inline load/store path.
+ */
+export const hitSlot = (tag: Int32Array, perm: Uint8Array, setMask: number, ways: number, vpn: number, user: boolean, write: boolean): number => {
+  const first = (vpn & setMask) * ways;
+  for (let k = first; k < first + ways; k++)
+    if (tag[k] === vpn) {
+      const p = perm[k];
+      return (!user || (p & TlbPerm.user) !== 0) && (!write || (p & WRITABLE_DIRTY) === WRITABLE_DIRTY) ? k : -1;
+    }
+  return -1;
+};
+
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
 
 /** A set-associative TLB. */
