@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { formatValidationErrors } from '../../experiments/codec/report';
+import { formatValidationErrors } from '../codec/format-errors';
 
 /** Event kinds a profile prices. */
 export const COST_KEYS = [

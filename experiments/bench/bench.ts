@@ -10,9 +10,9 @@ import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import { assemble } from '../../core/asm';
 import { Machine } from '../../core/cpu/machine';
-import { table } from '../cli/format';
+import { table } from '../common/format';
 import { BENCH_PROGRAMS } from './programs';
-import { runExperiment } from '../runner/experiment';
+import { runExperiment } from '../experiment/experiment';
 import { bareSwitchMips } from './reference';
 
 /** One benchmark measurement. */

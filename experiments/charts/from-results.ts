@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { CYCLE_CAUSES } from '../../core/cost/model';
-import type { ResultRow } from '../runner/result-codec';
+import type { ResultRow } from '../experiment/result-codec';
 import { PROFILE_NAMES } from '../../core/cost/profile';
 import { breakdownChart, generationsChart, slowdownChart, stackedCountChart, sweepChart } from './specs';
 

@@ -10,13 +10,13 @@ import { execCommand } from './commands/exec';
 import { isaReport, renderIsaReport } from './commands/isa';
 import { listCommand } from './commands/list';
 import { compare } from '../compare/compare';
-import { loadModules, mergeResults, runExperiment } from '../runner/experiment';
+import { loadModules, mergeResults, runExperiment } from '../experiment/experiment';
 import { writeReport } from '../report/report';
 import { runCommand } from './commands/run';
 import { DEFAULT_PROFILE } from '../../core/cost/profile';
-import { CliError, ExitCode } from './errors';
-import { parseCount } from './io';
-import type { ProgressStream } from '../runner/progress';
+import { CliError, ExitCode } from '../common/errors';
+import { parseCount } from '../common/files';
+import type { ProgressStream } from '../experiment/progress';
 
 /** Output sinks, replaceable in tests. */
 export interface Io {

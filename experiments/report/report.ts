@@ -7,10 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { experimentCharts, type ChartName } from '../charts/from-results';
-import { CliError } from '../cli/errors';
-import { MANIFEST_FILE, readManifest } from '../runner/manifest';
-import { readResults } from '../runner/experiment';
-import type { ResultRow } from '../runner/result-codec';
+import { CliError } from '../common/errors';
+import { MANIFEST_FILE, readManifest } from '../experiment/manifest';
+import { readResults } from '../experiment/experiment';
+import type { ResultRow } from '../experiment/result-codec';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { loadProfile } from '../../core/cost/profile';
-import { formatValidationErrors } from '../codec/report';
+import { formatValidationErrors } from '../../core/codec/format-errors';
 import { ExperimentSpecCodec, type ExperimentSpec } from './codec';
 import { unknownKeys } from './json-schema';
 import { expandMatrix } from './matrix';

@@ -5,9 +5,9 @@
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import { assembleFile, disassemble, formatAsmError } from '../../../core/asm';
-import { CliError } from '../errors';
-import { readFileOrFail, writeFileOrFail } from '../io';
-import { hex32 } from '../format';
+import { CliError } from '../../common/errors';
+import { readFileOrFail, writeFileOrFail } from '../../common/files';
+import { hex32 } from '../../common/format';
 
 /** Options of `asm`. */
 export interface AsmOptions {

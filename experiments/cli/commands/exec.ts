@@ -6,9 +6,9 @@ import { Machine } from '../../../core/cpu/machine';
 import { describeStop, type StopReason } from '../../../core/cpu/stop';
 import type { EventCounts } from '../../../core/events/events';
 import type { IsaVariant } from '../../../core/isa/variant';
-import { CliError, ExitCode } from '../errors';
-import { formatNumber, hex32, table } from '../format';
-import { readFileOrFail } from '../io';
+import { CliError, ExitCode } from '../../common/errors';
+import { formatNumber, hex32, table } from '../../common/format';
+import { readFileOrFail } from '../../common/files';
 
 /** Options of `exec`. */
 export interface ExecOptions {

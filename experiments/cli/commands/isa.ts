@@ -5,7 +5,7 @@
 import { classify } from '../../../core/isa/classify';
 import { demonstrate } from '../../../core/isa/demonstrate';
 import type { IsaVariant } from '../../../core/isa/variant';
-import { table } from '../format';
+import { table } from '../../common/format';
 
 /** The JSON form of the report. */
 export interface IsaReport {

@@ -7,7 +7,7 @@ import { loadProfile, PROFILE_NAMES } from '../../../core/cost/profile';
 import { WORKLOADS } from '../../../core/guest/boot';
 import { describeOptions } from '../../../strategies/options';
 import { allStrategies } from '../../../strategies/modules';
-import { table } from '../format';
+import { table } from '../../common/format';
 
 /** The catalogue as data. */
 export const catalogue = () => ({

@@ -8,8 +8,8 @@ import { CYCLE_CAUSES } from '../../../core/cost/model';
 import type { IsaVariant } from '../../../core/isa/variant';
 import { runOne, type MachineSettings } from '../../run/run-one';
 import type { RunResult, Tally } from '../../run/result';
-import { CliError, ExitCode } from '../errors';
-import { formatNumber, table } from '../format';
+import { CliError, ExitCode } from '../../common/errors';
+import { formatNumber, table } from '../../common/format';
 
 /** Options of `run`. */
 export interface RunOptions {

@@ -1,7 +1,7 @@
 /**
- * File helpers for CLI commands: reading that reports a clear error, and writing that never
+ * File helpers for commands: reading that reports a clear error, and writing that never
  * overwrites what the user did not ask to overwrite.
- * @category CLI
+ * @category Common
  */
 import * as fs from 'fs';
 import { CliError } from './errors';

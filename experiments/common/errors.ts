@@ -1,6 +1,6 @@
 /**
  * Errors the CLI reports to the user as one clear message and a non-zero exit code.
- * @category CLI
+ * @category Common
  */
 
 /** Exit codes of the `ringlab` command. */

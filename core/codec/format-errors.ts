@@ -15,7 +15,6 @@ const show = (v: unknown): string => {
 export const formatValidationErrors = (errors: t.Errors): string[] => {
   const byPath = new Map<string, { expected: Set<string>; got: unknown }>();
   for (const e of errors) {
-    const keys = e.context.map((c) => c.key).filter((k) => k !== '');
     // union members appear as numeric keys of the union's context: drop them from the path
     const segments: string[] = [];
     for (let i = 1; i < e.context.length; i++) {
@@ -23,7 +22,6 @@ export const formatValidationErrors = (errors: t.Errors): string[] => {
       if (parent._tag === 'UnionType' || parent._tag === 'IntersectionType') continue;
       segments.push(e.context[i].key);
     }
-    void keys;
     const where = segments.length === 0 ? '(root)' : segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
     const last = e.context[e.context.length - 1];
     const entry = byPath.get(where) ?? { expected: new Set<string>(), got: last?.actual };

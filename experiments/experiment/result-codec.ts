@@ -6,7 +6,7 @@
  */
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { formatValidationErrors } from '../codec/report';
+import { formatValidationErrors } from '../../core/codec/format-errors';
 import type { RunResult } from '../run/result';
 
 const Num = t.number;

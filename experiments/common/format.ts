@@ -1,6 +1,6 @@
 /**
  * Plain-text rendering helpers for the CLI's human-readable output.
- * @category CLI
+ * @category Common
  */
 
 /** Render rows as an aligned text table; numeric cells are right-aligned. */
