@@ -1,15 +1,15 @@
 /**
  * The Strategy interface: how a virtualization strategy plugs in. A strategy configures the
  * machine for the guest (ring of the guest kernel, monitor, VMCS controls, page tables the
- * MMU walks), runs it, and handles what comes back. It reports its own work as VMM events
- * (core/cost/vmm-events.ts); the machine reports architectural events; the cost model
- * prices both.
+ * MMU walks), runs it, and handles what comes back. It declares its own counters with their
+ * pricing (core/cost/counters.ts) and counts its work in the CPU's ledger, beside the
+ * machine's architectural events; the ledger prices both as they happen.
  * @category Strategies
  */
 import type { Machine } from '../core/cpu/machine';
 import type { StopReason } from '../core/cpu/stop';
 import type { CostProfile } from '../core/cost/profile';
-import type { VmmEvents } from '../core/cost/vmm-events';
+import type { CounterTable } from '../core/cost/counters';
 import type { KernelOptions } from '../core/guest/boot';
 
 /** Which build of the guest kernel a strategy runs. */
@@ -39,8 +39,6 @@ export interface StrategyContext {
 export interface VirtualMachine {
   /** Run the guest until it stops or `budget` more instructions retire. */
   run(budget: number): StopReason;
-  /** The VMM's counters so far (a snapshot). */
-  vmmEvents(): VmmEvents;
   /**
    * The first place the guest saw behaviour native hardware would not have shown, if the
    * strategy can tell (trap-and-emulate on a non-virtualizable ISA); null if none.
@@ -66,6 +64,8 @@ export interface Strategy {
    * trap-and-emulate); on the default ISA it must report where equivalence broke.
    */
   readonly requiresVirtualizableIsa?: boolean;
+  /** the counters the VMM counts, with their pricing (declared next to the code that counts them) */
+  readonly counters: readonly CounterTable[];
   /** machine memory the VMM needs beyond guest RAM (for shadow tables, translation cache ...) */
   readonly reservedBytes: number;
   /** Refuse option values that do not apply to a profile (e.g. nested paging before EPT); null if fine. */

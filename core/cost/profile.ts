@@ -9,37 +9,9 @@ import * as path from 'path';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { formatValidationErrors } from '../codec/format-errors';
-
-/** Event kinds a profile prices. */
-export const COST_KEYS = [
-  'instruction',
-  'pageWalkReference',
-  'tlbFlush',
-  'exceptionDelivery',
-  'softwareInterrupt',
-  'iret',
-  'ioPort',
-  'privilegedInstruction',
-  'vmExitRoundTrip',
-  'vmmEmulation',
-  'monitorTrapRoundTrip',
-  'hypercall',
-  'hypercallPerUpdate',
-  'upcall',
-  'translationPerInstruction',
-  'callout',
-  'translationCacheLookup',
-  'hiddenPageFault',
-  'traceFault',
-  'shadowPageTableUpdate',
-] as const;
-
-/** A priced event kind. */
-export type CostKey = (typeof COST_KEYS)[number];
+import type { PriceOf } from './ledger';
 
 const Cost = t.type({ cycles: t.number, source: t.string });
-
-const costsCodec = t.type(Object.fromEntries(COST_KEYS.map((k) => [k, Cost])) as Record<CostKey, typeof Cost>);
 
 /** io-ts codec of a profile file. */
 export const CostProfileCodec = t.type({
@@ -47,11 +19,15 @@ export const CostProfileCodec = t.type({
   description: t.string,
   frequencyHz: t.number,
   features: t.type({ vtx: t.boolean, nestedPaging: t.boolean }),
-  costs: costsCodec,
+  /** cycles of each cost key the counters of core and of the strategies name, with sources */
+  costs: t.record(t.string, Cost),
 });
 
 /** A decoded cost profile. */
 export type CostProfile = t.TypeOf<typeof CostProfileCodec>;
+
+/** The profile's price of each cost key (undefined for a key it lacks). */
+export const pricesOf = (p: CostProfile): PriceOf => (key) => (Object.hasOwn(p.costs, key) ? p.costs[key].cycles : undefined);
 
 /** Folder of the shipped profiles. */
 export const PROFILE_DIR = path.join(__dirname, '..', 'profiles');
@@ -68,7 +44,7 @@ const cache = new Map<string, CostProfile>();
 export const decodeProfile = (json: unknown, origin: string): Either<string, CostProfile> => {
   const r = CostProfileCodec.decode(json);
   if (isLeft(r)) return left(`${origin}: invalid cost profile\n${formatValidationErrors(r.left).join('\n')}`);
-  const negative = COST_KEYS.filter((k) => !(r.right.costs[k].cycles >= 0));
+  const negative = Object.keys(r.right.costs).filter((k) => !(r.right.costs[k].cycles >= 0));
   if (negative.length > 0) return left(`${origin}: costs must be non-negative: ${negative.join(', ')}`);
   return right(r.right);
 };

@@ -9,7 +9,8 @@ import { Console } from '../devices/console';
 import { InterruptController } from '../devices/pic';
 import { Irq, Port } from '../devices/ports';
 import { Timer } from '../devices/timer';
-import { EventSink, type EventCounts } from '../events/events';
+import { Ledger, NO_PRICES, type LedgerSnapshot, type PriceOf } from '../cost/ledger';
+import { EventSink, MACHINE_COUNTERS } from '../events/events';
 import { CR0_PG, Flag, IOPL_SHIFT, ISA, MNEMONICS } from '../isa/table';
 import { privilegeOf, type IsaVariant } from '../isa/variant';
 import { PhysicalMemory } from '../mmu/memory';
@@ -37,6 +38,8 @@ export interface MachineConfig {
   readonly diskSectors?: number;
   /** block request latency in time units; default 2000 */
   readonly diskLatency?: number;
+  /** cycles per event of each cost key (a cost profile's); default: every event free */
+  readonly prices?: PriceOf;
 }
 
 /**
@@ -76,7 +79,9 @@ export class Machine {
   readonly timer = new Timer();
   readonly console = new Console();
   readonly disk: BlockDevice;
-  readonly events = new EventSink();
+  /** counts and prices every event of this CPU */
+  readonly ledger: Ledger;
+  readonly events: EventSink;
   readonly variant: IsaVariant;
   /** per opcode: 0 none, 1 kernel, 2 IOPL-checked */
   readonly privilegeByOpcode: Uint8Array;
@@ -116,6 +121,8 @@ export class Machine {
     this.mmu = new Mmu(this.memory, new Tlb(config.tlbEntries ?? 64, config.tlbWays ?? Math.min(4, config.tlbEntries ?? 64)));
     this.disk = new BlockDevice(config.diskSectors ?? 256, config.diskLatency ?? 2000);
     this.variant = config.variant ?? 'default';
+    this.ledger = new Ledger(config.prices ?? NO_PRICES, [MACHINE_COUNTERS]);
+    this.events = new EventSink(this.ledger);
     this.privilegeByOpcode = new Uint8Array(256);
     for (const m of MNEMONICS) {
       const p = privilegeOf(m, this.variant);
@@ -137,15 +144,33 @@ export class Machine {
     return (this.flags >>> IOPL_SHIFT) & 3;
   }
 
-  /** All counts so far (a snapshot; machine-side counters folded in). */
-  counts(): EventCounts {
-    const c = structuredClone(this.events.counts);
-    c.retiredByRing = Array.from(this.retiredByRing);
-    c.retiredNonRoot = this.retiredNonRoot;
-    c.tlb.hits = this.mmu.hits;
-    c.tlb.misses = this.mmu.misses;
-    c.tlb.walkReferences = this.mmu.walkReferences;
-    return c;
+  /** What the interpreter and the MMU counted in place, as already folded into the ledger. */
+  private readonly folded = { byRing: new Float64Array(4), nonRoot: 0, hits: 0, misses: 0, walkReferences: 0 };
+
+  /** Fold the counts kept in place (instructions, TLB lookups, walk references) into the ledger. */
+  sync(): void {
+    const f = this.folded;
+    const l = this.ledger;
+    for (let r = 0; r < 4; r++) {
+      const d = this.retiredByRing[r] - f.byRing[r];
+      if (d !== 0) l.tally('instructions', r, d);
+      f.byRing[r] = this.retiredByRing[r];
+    }
+    const mmu = this.mmu;
+    if (this.retiredNonRoot !== f.nonRoot) l.count('instructions.nonRoot', this.retiredNonRoot - f.nonRoot);
+    if (mmu.hits !== f.hits) l.count('tlb.hits', mmu.hits - f.hits);
+    if (mmu.misses !== f.misses) l.count('tlb.misses', mmu.misses - f.misses);
+    if (mmu.walkReferences !== f.walkReferences) l.count('tlb.walkReferences', mmu.walkReferences - f.walkReferences);
+    f.nonRoot = this.retiredNonRoot;
+    f.hits = mmu.hits;
+    f.misses = mmu.misses;
+    f.walkReferences = mmu.walkReferences;
+  }
+
+  /** Everything counted and priced so far (a snapshot). */
+  snapshot(): LedgerSnapshot {
+    this.sync();
+    return this.ledger.snapshot();
   }
 
   /** Total instructions retired. */

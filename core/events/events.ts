@@ -5,6 +5,8 @@
  * {@link MachineEvent} to one {@link EventSink}.
  * @category Events
  */
+import { count, free, priced, tally, type CounterTable } from '../cost/counters';
+import type { Ledger } from '../cost/ledger';
 import type { VmExit } from '../vmx/exits';
 
 /** A discrete event; `t` is machine time (instructions retired plus halted time). */
@@ -34,81 +36,66 @@ export type MachineEvent =
 /** Kind of a discrete event. */
 export type MachineEventKind = MachineEvent['kind'];
 
-/** Counts keyed by a cause (vector, port, reason ...). */
-export type Breakdown = Record<string, number>;
+/**
+ * The machine's counters: every architectural event, with how it is priced. Instructions
+ * and the MMU's lookups are counted in place by the interpreter and the MMU and folded in
+ * when the CPU synchronises its ledger; everything else is an emitted event.
+ */
+export const MACHINE_COUNTERS = {
+  instructions: tally('guest instructions retired, by CPL', priced('instruction', 'guest instructions')),
+  'instructions.nonRoot': count('instructions retired in VMX non-root mode', free('also counted in instructions')),
+  'tlb.hits': count('TLB lookups that hit', free('a hit is part of the instruction')),
+  'tlb.misses': count('TLB lookups that missed', free('priced per walk reference (tlb.walkReferences)')),
+  'tlb.walkReferences': count('memory references of page walks', priced('pageWalkReference', 'page walks')),
+  'tlb.flushes': count('full TLB flushes', priced('tlbFlush', 'TLB flushes')),
+  exceptions: tally('exceptions delivered through the IDT, by vector', priced('exceptionDelivery', 'exceptions')),
+  interrupts: tally('external interrupts delivered through the IDT, by vector', priced('exceptionDelivery', 'interrupts')),
+  softwareInterrupts: tally('INT n delivered through the IDT, by vector', priced('softwareInterrupt', 'system calls')),
+  irets: count('interrupt returns', priced('iret', 'interrupt returns')),
+  'tlb.invlpg': count('single-page TLB invalidations (INVLPG)', priced('privilegedInstruction', 'privileged instructions')),
+  'io.in': tally('port reads by the hardware, by port', priced('ioPort', 'port I/O')),
+  'io.out': tally('port writes by the hardware, by port', priced('ioPort', 'port I/O')),
+  'io.emulated': tally("port accesses a VMM's device model served in software", free('the VMM counts its emulation work')),
+  controlRegisterWrites: tally('control-register writes, by register', priced('privilegedInstruction', 'privileged instructions')),
+  halts: count('HLT instructions', free('halted time passes without instructions')),
+  'vm.entries': count('VM entries', free('part of the exit/entry round trip (vm.exits)')),
+  'vm.exits': tally('VM exits, by reason', priced('vmExitRoundTrip', 'VM exits')),
+  sensitive: tally('sensitive-but-unprivileged instructions run outside ring 0, by mnemonic', free('an ordinary instruction')),
+  monitorTraps: tally('traps a software monitor took instead of the guest table, by cause', free('the monitor counts and prices its own traps')),
+} as const satisfies CounterTable;
 
-/** Everything counted during a run. Plain data, JSON-serialisable. */
-export interface EventCounts {
-  /** instructions retired by CPL (index 0-3) */
-  retiredByRing: number[];
-  /** instructions retired in VMX non-root mode (also included in retiredByRing) */
-  retiredNonRoot: number;
-  exceptions: Breakdown;
-  interrupts: Breakdown;
-  softwareInterrupts: Breakdown;
-  irets: number;
-  tlb: { hits: number; misses: number; walkReferences: number; flushes: number; invlpg: number };
-  /** device accesses by port: `in`/`out` by the hardware, `emulated` by a VMM's device models (key 'in N' / 'out N') */
-  io: { in: Breakdown; out: Breakdown; emulated: Breakdown };
-  controlRegisterWrites: Breakdown;
-  halts: number;
-  vm: { entries: number; exits: Breakdown };
-  /** sensitive-but-unprivileged instructions run outside ring 0, by mnemonic */
-  sensitive: Breakdown;
-  /** traps a software monitor took instead of the guest's table, by cause (priced as VMM events, not here) */
-  monitorTraps: Breakdown;
-}
-
-/** Fresh zeroed counts. */
-export const emptyCounts = (): EventCounts => ({
-  retiredByRing: [0, 0, 0, 0],
-  retiredNonRoot: 0,
-  exceptions: {},
-  interrupts: {},
-  softwareInterrupts: {},
-  irets: 0,
-  tlb: { hits: 0, misses: 0, walkReferences: 0, flushes: 0, invlpg: 0 },
-  io: { in: {}, out: {}, emulated: {} },
-  controlRegisterWrites: {},
-  halts: 0,
-  vm: { entries: 0, exits: {} },
-  sensitive: {},
-  monitorTraps: {},
-});
-
-const bump = (b: Breakdown, key: string | number): void => {
-  b[key] = (b[key] ?? 0) + 1;
-};
-
-/** Handlers that fold each discrete event into the counts, one per kind. */
-const counters: { [K in MachineEventKind]: (c: EventCounts, e: Extract<MachineEvent, { kind: K }>) => void } = {
-  exception: (c, e) => bump(c.exceptions, e.vector),
-  interrupt: (c, e) => bump(c.interrupts, e.vector),
-  'software-interrupt': (c, e) => bump(c.softwareInterrupts, e.vector),
-  iret: (c) => void c.irets++,
-  io: (c, e) => bump(e.emulated ? c.io.emulated : c.io[e.direction], e.emulated ? `${e.direction} ${e.port}` : e.port),
-  'tlb-flush': (c) => void c.tlb.flushes++,
-  invlpg: (c) => void c.tlb.invlpg++,
-  'control-register-write': (c, e) => bump(c.controlRegisterWrites, `cr${e.cr}`),
-  halt: (c) => void c.halts++,
-  'vm-entry': (c) => void c.vm.entries++,
-  'vm-exit': (c, e) => bump(c.vm.exits, e.exit.reason),
+/** Where each discrete event is counted, one handler per kind. */
+const counters: { [K in MachineEventKind]: (l: Ledger, e: Extract<MachineEvent, { kind: K }>) => void } = {
+  exception: (l, e) => l.tally('exceptions', e.vector),
+  interrupt: (l, e) => l.tally('interrupts', e.vector),
+  'software-interrupt': (l, e) => l.tally('softwareInterrupts', e.vector),
+  iret: (l) => l.count('irets'),
+  io: (l, e) => (e.emulated ? l.tally('io.emulated', `${e.direction} ${e.port}`) : l.tally(e.direction === 'in' ? 'io.in' : 'io.out', e.port)),
+  'tlb-flush': (l) => l.count('tlb.flushes'),
+  invlpg: (l) => l.count('tlb.invlpg'),
+  'control-register-write': (l, e) => l.tally('controlRegisterWrites', `cr${e.cr}`),
+  halt: (l) => l.count('halts'),
+  'vm-entry': (l) => l.count('vm.entries'),
+  'vm-exit': (l, e) => l.tally('vm.exits', e.exit.reason),
   region: () => undefined,
-  sensitive: (c, e) => bump(c.sensitive, e.mnemonic),
-  'monitor-trap': (c, e) => bump(c.monitorTraps, e.cause),
+  sensitive: (l, e) => l.tally('sensitive', e.mnemonic),
+  'monitor-trap': (l, e) => l.tally('monitorTraps', e.cause),
 };
 
 /** A listener for discrete events (tracing, strategies). */
 export type EventListener = (e: MachineEvent) => void;
 
 /**
- * The one event sink of a machine: counts every event and forwards discrete events to
- * listeners. A run without listeners pays only for the counting.
+ * The one event sink of a CPU: counts (and so prices) every event in the CPU's ledger and
+ * forwards discrete events to listeners. A run without listeners pays only for the counting.
  */
 export class EventSink {
-  /** the counts so far */
-  readonly counts: EventCounts = emptyCounts();
   private readonly listeners: EventListener[] = [];
+
+  constructor(
+    /** where events are counted and priced */
+    readonly ledger: Ledger,
+  ) {}
 
   /** Add a listener; returns a function that removes it. */
   listen(l: EventListener): () => void {
@@ -121,7 +108,7 @@ export class EventSink {
 
   /** Record a discrete event. */
   emit(e: MachineEvent): void {
-    (counters[e.kind] as (c: EventCounts, e: MachineEvent) => void)(this.counts, e);
+    (counters[e.kind] as (l: Ledger, e: MachineEvent) => void)(this.ledger, e);
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i](e);
   }
 }

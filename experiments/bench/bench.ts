@@ -67,7 +67,7 @@ const main = async (): Promise<void> => {
       best = Math.min(best, ms);
       last = m;
     }
-    const c = last!.counts();
+    const c = last!.snapshot().counts;
     const instructions = last!.instructions;
     return {
       program: p.name,
@@ -75,8 +75,8 @@ const main = async (): Promise<void> => {
       instructions,
       bestMs: Math.round(best * 10) / 10,
       mips: Math.round((instructions / best / 1000) * 10) / 10,
-      tlbMisses: c.tlb.misses,
-      walkReferences: c.tlb.walkReferences,
+      tlbMisses: c['tlb.misses'] as number,
+      walkReferences: c['tlb.walkReferences'] as number,
     };
   });
   const bare = Math.max(...Array.from({ length: repeats }, () => bareSwitchMips(n * 3)));

@@ -5,7 +5,7 @@
  * @category Charts
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { CYCLE_CAUSES } from '../../core/cost/model';
+import { cycleCauses } from '../../strategies/cost-model';
 import type { ResultRow } from '../experiment/result-codec';
 import { PROFILE_NAMES } from '../../core/cost/profile';
 import { breakdownChart, generationsChart, slowdownChart, stackedCountChart, sweepChart } from './specs';
@@ -47,7 +47,7 @@ export const CHART_BUILDERS: Record<ChartName, (rows: readonly ResultRow[], swee
   breakdown: (rows) => {
     const profiles = new Set(rows.map((r) => r.profile)).size;
     const data = firstRepetition(rows).flatMap((r) =>
-      CYCLE_CAUSES.filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((cause) => ({
+      cycleCauses().filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((cause) => ({
         workload: r.workload,
         config: configOf(r, profiles),
         cause,

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
-import { CYCLE_CAUSES } from '../../core/cost/model';
+import { cycleCauses } from '../../strategies/cost-model';
 import { WORKLOAD_NAMES } from '../../core/guest/boot';
 import type { IsaVariant } from '../../core/isa/variant';
 import { STRATEGIES } from '../../strategies/registry';
@@ -76,7 +76,7 @@ export const compare = async (o: { outDir: string; profile: string; nestedProfil
   fs.writeFileSync(path.join(o.outDir, 'results.csv'), toCsv(results));
   const slowRows = results.filter((r) => r.slowdown !== null && r.strategy !== 'native').map((r) => ({ workload: r.workload, config: labels.get(r)!, slowdown: r.slowdown! }));
   const breakRows = results.flatMap((r) =>
-    CYCLE_CAUSES.filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((cause) => ({
+    cycleCauses().filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((cause) => ({
       workload: r.workload,
       config: labels.get(r)!,
       cause,

@@ -11,11 +11,11 @@
  * @category Examples
  */
 import type { Machine } from '../../core/cpu/machine';
-import { bump, emptyVmmEvents } from '../../core/cost/vmm-events';
 import { Flag } from '../../core/isa/table';
 import type { VmExit, VmExitReason } from '../../core/vmx/exits';
 import { createVmcs, type Vmcs } from '../../core/vmx/vmcs';
 import { buildIdentityNestedTables } from '../../strategies/hardware-assisted/hardware-assisted';
+import { VMM_COUNTERS } from '../../strategies/shared/counters';
 import type { Strategy } from '../../strategies/strategy';
 
 type Handler = (m: Machine, vmcs: Vmcs, e: VmExit, pending: number[]) => void;
@@ -53,11 +53,11 @@ export const minimalVmm: Strategy = {
   description: 'example: nested paging, exits only on I/O, HLT and interrupts (experiments/examples/minimal-vmm.ts)',
   kernelBuild: 'native',
   options: {},
+  counters: [VMM_COUNTERS],
   reservedBytes: 64 * 1024,
   check: (_o, p) => (p.features.nestedPaging ? null : `minimal-vmm needs a profile with nested paging, not '${p.name}'`),
   start: (ctx) => {
     const m = ctx.machine;
-    const events = emptyVmmEvents();
     const vmcs = createVmcs(ctx.entry);
     vmcs.nestedRoot = buildIdentityNestedTables(m, ctx.guestMemoryBytes);
     vmcs.vpid = true;
@@ -66,18 +66,18 @@ export const minimalVmm: Strategy = {
     m.vmExitHandler = (mm, exit) => {
       const handle = HANDLERS[exit.reason];
       if (!handle) return mm.stop({ kind: 'stopped', detail: `internal error: unexpected VM exit '${exit.reason}'` });
-      bump(events.emulations, exit.reason);
+      mm.ledger.tally('emulations', exit.reason);
       handle(mm, vmcs, exit, pending);
       if (mm.stopReason !== null) return;
       // inject one pending interrupt when the guest can take it, else exit when it can
       if (pending.length > 0 && (vmcs.guest.flags & Flag.IF) !== 0) {
         vmcs.injection = { vector: pending.shift()!, type: 'external' };
-        bump(events.injections, vmcs.injection.vector);
+        mm.ledger.tally('injections', vmcs.injection.vector);
       }
       vmcs.controls.interruptWindowExiting = pending.length > 0;
       mm.vmEnter(vmcs);
     };
     m.vmEnter(vmcs);
-    return { run: (budget) => m.run(budget), vmmEvents: () => structuredClone(events) };
+    return { run: (budget) => m.run(budget) };
   },
 };

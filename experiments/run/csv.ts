@@ -2,7 +2,7 @@
  * CSV export of run results: one row per run, the main fields flattened.
  * @category Results
  */
-import { CYCLE_CAUSES } from '../../core/cost/model';
+import { cycleCauses } from '../../strategies/cost-model';
 import type { RunResult } from './result';
 
 const quote = (v: unknown): string => {
@@ -26,7 +26,7 @@ export const toCsv = (results: readonly RunResult[]): string => {
     'cycles_region',
     'cycles_per_operation',
     'instructions',
-    ...CYCLE_CAUSES.map((c) => `region_${c.replace(/[^a-z0-9]+/gi, '_')}`),
+    ...cycleCauses().map((c) => `region_${c.replace(/[^a-z0-9]+/gi, '_')}`),
     'traps',
     'exits',
     'hypercalls',
@@ -46,7 +46,7 @@ export const toCsv = (results: readonly RunResult[]): string => {
     r.cycles.region,
     r.cycles.perOperation,
     r.guest.instructions,
-    ...CYCLE_CAUSES.map((c) => r.cycles.regionBreakdown[c] ?? 0),
+    ...cycleCauses().map((c) => r.cycles.regionBreakdown[c] ?? 0),
     r.events.traps.total,
     r.events.exits.total,
     r.events.hypercalls.total,

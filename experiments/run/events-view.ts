@@ -1,48 +1,85 @@
 /**
  * The `events` object of a run result: one entry per kind, each with a total and a
- * breakdown, built from the machine's and the VMM's counters.
+ * breakdown, built from the counts of a ledger snapshot. Counters a strategy does not
+ * declare read as zero, so every result has the same shape.
  * @category Results
  */
-import type { RunEvents } from '../../core/cost/model';
-import type { Breakdown } from '../../core/events/events';
+import { totalOf, type Breakdown, type Counts } from '../../core/cost/ledger';
+import { expansionRatio } from '../../strategies/binary-translation/binary-translation';
 import type { RunEventsView, Tally } from './result';
 
-const sum = (b: Breakdown): number => Object.values(b).reduce((a, v) => a + v, 0);
-const tally = (by: Breakdown): Tally => ({ total: sum(by), by });
+const num = (c: Counts, name: string): number => {
+  const v = c[name];
+  return typeof v === 'number' ? v : 0;
+};
+const by = (c: Counts, name: string): Breakdown => {
+  const v = c[name];
+  return typeof v === 'object' ? { ...v } : {};
+};
+const tally = (b: Breakdown): Tally => ({ total: totalOf(b), by: b });
 const hexKeys = (b: Breakdown): Breakdown => Object.fromEntries(Object.entries(b).map(([k, v]) => [`0x${Number(k).toString(16)}`, v]));
+/** The named counters under a prefix, as one record (e.g. `translation.units` -> `units`). */
+const group = (c: Counts, prefix: string, names: readonly string[]): Record<string, number> =>
+  Object.fromEntries(names.map((n) => [n, num(c, `${prefix}.${n}`)]));
 
-/** Build the per-kind view of a run's events. */
-export const eventsView = (e: RunEvents): RunEventsView => {
-  const m = e.machine;
-  const v = e.vmm;
-  const t = v.translation;
-  const s = v.shadowPaging;
+const TRANSLATION = ['units', 'guestInstructions', 'guestBytes', 'translatedBytes', 'cacheLookups', 'cacheHits', 'cacheMisses', 'flushes', 'invalidations', 'chainedExits'] as const;
+const SHADOW = ['hiddenFaults', 'guestFaults', 'traceFaults', 'updates', 'rootSwitches', 'cacheHits', 'cacheMisses', 'unshadowed'] as const;
+
+/** Build the per-kind view of a run's counts. */
+export const eventsView = (c: Counts): RunEventsView => {
+  const t = group(c, 'translation', TRANSLATION);
+  const s = group(c, 'shadowPaging', SHADOW);
+  const rings = by(c, 'instructions');
+  // translated code runs at ring 1, guest user code by direct execution at ring 3
+  const translating = 'translation.units' in c;
+  const hypercalls = by(c, 'hypercalls');
+  const updates = num(c, 'hypercalls.updates');
+  const io = (b: Breakdown, dir: string) => Object.entries(hexKeys(b)).map(([k, n]) => [`${dir} ${k}`, n]);
   return {
-    traps: tally(v.traps),
-    exits: tally(m.vm.exits),
+    traps: tally(by(c, 'traps')),
+    exits: tally(by(c, 'vm.exits')),
     hypercalls: {
-      ...tally(v.hypercalls),
-      updates: v.hypercallUpdates,
-      validationFailures: v.validationFailures,
+      ...tally(hypercalls),
+      updates,
+      validationFailures: num(c, 'hypercalls.validationFailures'),
       /** page-table updates per mmu_update hypercall (batching) */
-      updatesPerMmuUpdate: (v.hypercalls.mmu_update ?? 0) > 0 ? v.hypercallUpdates / v.hypercalls.mmu_update : 0,
+      updatesPerMmuUpdate: (hypercalls.mmu_update ?? 0) > 0 ? updates / hypercalls.mmu_update : 0,
     },
-    callouts: tally(v.callouts),
-    emulations: tally(v.emulations),
-    injections: tally(v.injections),
-    translation: { total: t.units, by: { ...t, expansionRatio: t.guestBytes > 0 ? t.translatedBytes / t.guestBytes : 0 } },
-    shadowPaging: { total: s.hiddenFaults + s.traceFaults, by: { ...s } },
-    tlb: { total: m.tlb.hits + m.tlb.misses, by: { ...m.tlb } },
-    io: {
-      total: sum(m.io.in) + sum(m.io.out) + sum(m.io.emulated),
-      by: { ...Object.fromEntries(Object.entries(hexKeys(m.io.in)).map(([k, n]) => [`in ${k}`, n])), ...Object.fromEntries(Object.entries(hexKeys(m.io.out)).map(([k, n]) => [`out ${k}`, n])),
-        ...Object.fromEntries(Object.entries(m.io.emulated).map(([k, n]) => [`emulated ${k.replace(/\d+$/, (d) => `0x${Number(d).toString(16)}`)}`, n])),
+    callouts: tally(by(c, 'callouts')),
+    emulations: tally(by(c, 'emulations')),
+    injections: tally(by(c, 'injections')),
+    translation: {
+      total: t.units,
+      by: {
+        ...t,
+        translatedInstructions: translating ? (rings[1] ?? 0) : 0,
+        directInstructions: translating ? (rings[3] ?? 0) : 0,
+        expansionRatio: expansionRatio(t),
       },
     },
-    interrupts: tally(hexKeys(m.interrupts)),
-    exceptions: tally(m.exceptions),
-    systemCalls: tally(hexKeys(m.softwareInterrupts)),
-    upcalls: { total: v.upcalls, by: { upcalls: v.upcalls } },
-    directSyscalls: { total: v.directSyscalls, by: { int0x80: v.directSyscalls } },
+    shadowPaging: { total: s.hiddenFaults + s.traceFaults, by: s },
+    tlb: {
+      total: num(c, 'tlb.hits') + num(c, 'tlb.misses'),
+      by: group(c, 'tlb', ['hits', 'misses', 'walkReferences', 'flushes', 'invlpg']),
+    },
+    io: {
+      total: totalOf(c['io.in']) + totalOf(c['io.out']) + totalOf(c['io.emulated']),
+      by: {
+        ...Object.fromEntries(io(by(c, 'io.in'), 'in')),
+        ...Object.fromEntries(io(by(c, 'io.out'), 'out')),
+        ...Object.fromEntries(Object.entries(by(c, 'io.emulated')).map(([k, n]) => [`emulated ${k.replace(/\d+$/, (d) => `0x${Number(d).toString(16)}`)}`, n])),
+      },
+    },
+    interrupts: tally(hexKeys(by(c, 'interrupts'))),
+    exceptions: tally(by(c, 'exceptions')),
+    systemCalls: tally(hexKeys(by(c, 'softwareInterrupts'))),
+    upcalls: { total: num(c, 'upcalls'), by: { upcalls: num(c, 'upcalls') } },
+    directSyscalls: { total: num(c, 'directSyscalls'), by: { int0x80: num(c, 'directSyscalls') } },
   };
+};
+
+/** Instructions retired by ring (0-3) in a run's counts. */
+export const instructionsByRing = (c: Counts): number[] => {
+  const r = by(c, 'instructions');
+  return [0, 1, 2, 3].map((k) => r[k] ?? 0);
 };

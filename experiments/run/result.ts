@@ -3,8 +3,7 @@
  * @category Results
  */
 import type { StopReason } from '../../core/cpu/stop';
-import type { CycleCause } from '../../core/cost/model';
-import type { Breakdown } from '../../core/events/events';
+import type { Breakdown } from '../../core/cost/ledger';
 import type { IsaVariant } from '../../core/isa/variant';
 
 /** A count with its breakdown by cause. */
@@ -36,10 +35,10 @@ export interface RunEventsView {
 /** Modelled cycles of a run. */
 export interface CyclesView {
   readonly total: number;
-  readonly breakdown: Partial<Record<CycleCause, number>>;
+  readonly breakdown: Readonly<Record<string, number>>;
   /** cycles of the measured region */
   readonly region: number;
-  readonly regionBreakdown: Partial<Record<CycleCause, number>>;
+  readonly regionBreakdown: Readonly<Record<string, number>>;
   /** region cycles per operation (region / n) */
   readonly perOperation: number;
   /**

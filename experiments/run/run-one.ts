@@ -8,14 +8,14 @@ import { createHash } from 'crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { Machine } from '../../core/cpu/machine';
 import { describeStop } from '../../core/cpu/stop';
-import { diffEvents, modelCycles, type RunEvents } from '../../core/cost/model';
-import { loadProfile, type CostProfile } from '../../core/cost/profile';
+import { diffSnapshots, type LedgerSnapshot } from '../../core/cost/ledger';
+import { loadProfile, pricesOf, type CostProfile } from '../../core/cost/profile';
 import { bootImage, readResult, WORKLOADS, GUEST_MEMORY_BYTES } from '../../core/guest/boot';
 import type { IsaVariant } from '../../core/isa/variant';
 import { resolveOptions } from '../../strategies/options';
 import { lookupStrategy } from '../../strategies/modules';
 import type { Strategy } from '../../strategies/strategy';
-import { eventsView } from './events-view';
+import { eventsView, instructionsByRing } from './events-view';
 import { attachTracer } from '../trace/trace';
 import type { RunResult } from './result';
 
@@ -89,12 +89,17 @@ const simulate = (
 ): Either<string, { result: Omit<RunResult, 'slowdown' | 'equivalent' | 'divergence'>; outcome: Outcome }> => {
   const image = bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel: strategy.kernelOptions?.(options) });
   if (isLeft(image)) return left(image.left);
-  const machine = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + strategy.reservedBytes, variant: isa, ...settings });
+  const machine = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + strategy.reservedBytes, variant: isa, ...settings, prices: pricesOf(profile) });
+  try {
+    for (const t of strategy.counters) machine.ledger.declare(t);
+  } catch (e) {
+    return left(`strategy '${strategy.name}' on profile '${profile.name}': ${(e as Error).message}`);
+  }
   image.right.loadInto(machine);
   const vm = strategy.start({ machine, profile, options, guestMemoryBytes: GUEST_MEMORY_BYTES, entry: 0 });
-  const snapshot = (): RunEvents => ({ machine: machine.counts(), vmm: vm.vmmEvents() });
-  const tracer = traceFile ? attachTracer(machine, profile, () => vm.vmmEvents(), { strategy: strategy.name, workload }) : null;
-  const marks: { start?: RunEvents; end?: RunEvents } = {};
+  const snapshot = (): LedgerSnapshot => machine.snapshot();
+  const tracer = traceFile ? attachTracer(machine, profile, { strategy: strategy.name, workload }) : null;
+  const marks: { start?: LedgerSnapshot; end?: LedgerSnapshot } = {};
   machine.events.listen((e) => {
     if (e.kind === 'region') marks[e.mark] = snapshot();
   });
@@ -109,16 +114,15 @@ const simulate = (
     }
   }
   const all = snapshot();
-  const cycles = modelCycles(all, profile);
-  const region = marks.start ? diffEvents(marks.start, marks.end ?? all) : all;
-  const regionCycles = modelCycles(region, profile);
+  const region = marks.start ? diffSnapshots(marks.start, marks.end ?? all) : all;
   const result = readResult(machine);
   const exitCode = stop.kind === 'shutdown' ? stop.exitCode : null;
   const digest = createHash('sha256')
     .update(result.bytes)
     .update(String(result.exitCode))
     .digest('hex');
-  const instructions = all.machine.retiredByRing.reduce((a, v) => a + v, 0);
+  const byRing = instructionsByRing(all.counts);
+  const instructions = byRing.reduce((a, v) => a + v, 0);
   const n = params.n ?? 1;
   return right({
     result: {
@@ -133,24 +137,24 @@ const simulate = (
       exitCode,
       guest: {
         instructions,
-        byRing: all.machine.retiredByRing,
-        regionInstructions: region.machine.retiredByRing.reduce((a, v) => a + v, 0),
+        byRing,
+        regionInstructions: instructionsByRing(region.counts).reduce((a, v) => a + v, 0),
       },
-      events: eventsView(all),
+      events: eventsView(all.counts),
       cycles: {
-        total: cycles.total,
-        breakdown: cycles.breakdown,
-        region: regionCycles.total,
-        regionBreakdown: regionCycles.breakdown,
-        perOperation: n > 0 ? regionCycles.total / n : 0,
+        total: all.cycles,
+        breakdown: all.byCause,
+        region: region.cycles,
+        regionBreakdown: region.byCause,
+        perOperation: n > 0 ? region.cycles / n : 0,
         byExitReason: Object.fromEntries(
-          Object.entries(all.machine.vm.exits).map(([reason, exits]) => [
+          Object.entries(all.counts['vm.exits'] as Record<string, number>).map(([reason, exits]) => [
             reason,
             { exits, cycles: exits * profile.costs.vmExitRoundTrip.cycles + (vm.exitHandlerCycles?.()[reason] ?? 0) },
           ]),
         ),
       },
-      regionSeconds: regionCycles.total / profile.frequencyHz,
+      regionSeconds: region.cycles / profile.frequencyHz,
       console: machine.console.text(),
       digest,
       host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
@@ -160,7 +164,7 @@ const simulate = (
       exitCode,
       digest,
       // without a complete measured region there is nothing to compare cycles with
-      regionCycles: marks.start && marks.end ? regionCycles.total : NaN,
+      regionCycles: marks.start && marks.end ? region.cycles : NaN,
       divergence: vm.divergence?.() ?? null,
     },
   });

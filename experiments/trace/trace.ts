@@ -9,9 +9,7 @@
  */
 import * as fs from 'fs';
 import type { Machine } from '../../core/cpu/machine';
-import { modelCycles } from '../../core/cost/model';
 import type { CostProfile } from '../../core/cost/profile';
-import type { VmmEvents } from '../../core/cost/vmm-events';
 import type { MachineEvent } from '../../core/events/events';
 
 /** One Chrome trace event. */
@@ -54,8 +52,8 @@ export interface Tracer {
   write(file: string): void;
 }
 
-/** Attach a tracer: `vmm` reads the strategy's counters so monitor work shows in the timestamps. */
-export const attachTracer = (m: Machine, profile: CostProfile, vmm: () => VmmEvents, meta: { strategy: string; workload: string }, limit = 200_000): Tracer => {
+/** Attach a tracer: timestamps are the CPU's modelled cycles (monitor work included) at each event. */
+export const attachTracer = (m: Machine, profile: CostProfile, meta: { strategy: string; workload: string }, limit = 200_000): Tracer => {
   const out: TraceEvent[] = [
     { name: 'process_name', ph: 'M', ts: 0, pid: 1, tid: 1, cat: 'meta', args: { name: `${meta.strategy}: ${meta.workload} on ${profile.name}` } },
     { name: 'thread_name', ph: 'M', ts: 0, pid: 1, tid: 1, cat: 'meta', args: { name: 'vCPU 0' } },
@@ -69,7 +67,8 @@ export const attachTracer = (m: Machine, profile: CostProfile, vmm: () => VmmEve
       dropped++;
       return;
     }
-    const ts = modelCycles({ machine: m.counts(), vmm: vmm() }, profile).total / perMicro;
+    m.sync();
+    const ts = m.ledger.cycles / perMicro;
     out.push({ name: d.name, cat: d.cat, ph: 'i', s: 't', ts, pid: 1, tid: 1, args: { ...d.args, instructions: m.time } });
   });
   return {

@@ -10,13 +10,14 @@
  * code), `chaining` and `adaptive` (ablation switches).
  * @category Strategies
  */
-import { emptyVmmEvents } from '../../core/cost/vmm-events';
 import type { Machine } from '../../core/cpu/machine';
 import { Flag } from '../../core/isa/table';
+import { MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { DEFAULT_UNSHADOW_AFTER, ShadowPager } from '../shared/shadow-paging';
+import { BT_COUNTERS } from './counters';
 import type { Strategy } from '../strategy';
 import { DATA_VA, MAX_CACHE_BYTES, PAGE, PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from './layout';
-import { BtMonitor, type BtEvents } from './monitor';
+import { BtMonitor } from './monitor';
 import { maxUnitBytes } from './translator';
 
 /** Most guest instructions a unit may be given (the `unit` option's maximum). */
@@ -52,15 +53,9 @@ const pagerView = (m: Machine, poolEnd: number): Machine => {
  */
 export const UNSHADOW_AFTER = DEFAULT_UNSHADOW_AFTER;
 
-/** Fresh counters, with the guest bytes translated. */
-const emptyBtEvents = (): BtEvents => {
-  const e = emptyVmmEvents();
-  return { ...e, translation: { ...e.translation, guestBytes: 0 } };
-};
-
 /** Expansion ratio of a run's translation: translated bytes per guest byte translated (0 before any). */
-export const expansionRatio = (t: { translatedBytes: number; guestBytes?: number }): number =>
-  t.guestBytes ? t.translatedBytes / t.guestBytes : 0;
+export const expansionRatio = (t: { readonly translatedBytes?: number; readonly guestBytes?: number }): number =>
+  t.guestBytes ? (t.translatedBytes ?? 0) / t.guestBytes : 0;
 
 /** The binary-translation strategy. */
 export const binaryTranslation: Strategy = {
@@ -96,15 +91,15 @@ export const binaryTranslation: Strategy = {
       default: 'on',
     },
   },
+  counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, BT_COUNTERS],
   reservedBytes: RESERVED_BYTES,
   check: () => null,
   start: (ctx) => {
     const m = ctx.machine;
-    const events = emptyBtEvents();
     const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
-    const pager = new ShadowPager(pagerView(m, vmmBase), events, ctx.guestMemoryBytes, { unshadowAfter: UNSHADOW_AFTER });
+    const pager = new ShadowPager(pagerView(m, vmmBase), ctx.guestMemoryBytes, { unshadowAfter: UNSHADOW_AFTER });
     pager.setGuestPaging(false, 0);
-    const monitor = new BtMonitor(m, pager, events, ctx.guestMemoryBytes, vmmPhysical(vmmBase), {
+    const monitor = new BtMonitor(m, pager, ctx.guestMemoryBytes, vmmPhysical(vmmBase), {
       unit: Number(ctx.options.unit),
       cacheBytes: Number(ctx.options.cache) & ~3,
       chaining: ctx.options.chaining !== 'off',
@@ -119,7 +114,6 @@ export const binaryTranslation: Strategy = {
     monitor.settle();
     return {
       run: (budget) => m.run(budget),
-      vmmEvents: () => monitor.snapshot(),
       divergence: () => monitor.shared.divergence,
     };
   },

@@ -25,7 +25,6 @@ import type { Trap } from '../../core/cpu/delivery';
 import { GuestFault } from '../../core/cpu/fault';
 import { Gate, GATE_SIZE } from '../../core/cpu/idt';
 import type { Machine, Monitor } from '../../core/cpu/machine';
-import { bump, type VmmEvents } from '../../core/cost/vmm-events';
 import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Vector } from '../../core/isa/table';
 import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
@@ -37,7 +36,7 @@ import { AdaptiveRetranslation } from './adaptive';
 import { CALLOUT_HANDLERS, type CalloutResult, type CalloutSite } from './callouts';
 import { CodeProtection } from './code-protection';
 import { DOORBELL_VA, MAX_CACHE_BYTES, PAGE, TC_VA, Vec, VMM_DIR, VMM_VA, type VmmPhysical } from './layout';
-import { TranslationCache, type PlacedSite, type TranslationCounters, type Unit } from './translation-cache';
+import { TranslationCache, type PlacedSite, type Unit } from './translation-cache';
 import { translateUnit, type CodeSource } from './translator';
 import { MemoryVirtualCpu } from './vmm-state';
 
@@ -53,8 +52,6 @@ export interface BtSettings {
   readonly adaptive: boolean;
 }
 
-/** VMM counters with the translation part widened by the guest bytes translated. */
-export type BtEvents = VmmEvents & { translation: TranslationCounters };
 
 /** How a page fault is resolved. */
 type FaultResolution =
@@ -86,7 +83,6 @@ export class BtMonitor implements Monitor {
   constructor(
     readonly m: Machine,
     readonly pager: ShadowPager,
-    readonly events: BtEvents,
     readonly guestMemoryBytes: number,
     readonly physical: VmmPhysical,
     readonly settings: BtSettings,
@@ -94,9 +90,9 @@ export class BtMonitor implements Monitor {
     if (settings.cacheBytes > MAX_CACHE_BYTES || settings.cacheBytes % 4 !== 0)
       throw new RangeError(`translation cache of ${settings.cacheBytes} bytes: expected a multiple of 4 up to ${MAX_CACHE_BYTES}`);
     this.v = new MemoryVirtualCpu(m.memory, physical.data);
-    this.shared = new SoftwareMonitor(m, this.v, pager, events, { stopOnDivergence: true });
+    this.shared = new SoftwareMonitor(m, this.v, pager, { stopOnDivergence: true });
     this.mem = this.shared.mem;
-    this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, events.translation);
+    this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, (what, n) => m.ledger.count(`translation.${what}`, n));
     this.protection = new CodeProtection(m, guestMemoryBytes);
     this.adaptive = new AdaptiveRetranslation(settings.adaptive);
     this.fetch = (va) => {
@@ -257,7 +253,7 @@ export class BtMonitor implements Monitor {
 
   /** A callout: emulate, then continue after the site (or where the emulation went). */
   callout(site: CalloutSite, pc: number, nextPc: number): void {
-    bump(this.events.callouts, site.callout);
+    this.m.ledger.tally('callouts', site.callout);
     const m = this.m;
     const r: CalloutResult = CALLOUT_HANDLERS[site.callout](this, site);
     switch (r.kind) {
@@ -279,7 +275,7 @@ export class BtMonitor implements Monitor {
 
   /** An unchained continuation: find or translate the target, chain the slot, go there. */
   exit(site: Extract<PlacedSite, { kind: 'exit' }>, pc: number): void {
-    bump(this.events.callouts, 'continuation');
+    this.m.ledger.tally('callouts', 'continuation');
     const generation = this.cache.generation;
     this.m.pc = pc;
     const target = this.resolve(site.target);
@@ -334,7 +330,7 @@ export class BtMonitor implements Monitor {
         const r: FaultResolution = e.vector === Vector.pageFault ? this.resolveFault(e.faultAddress, e.errorCode) : { kind: 'guest', vector: e.vector, errorCode: e.errorCode, address: 0 };
         if (r.kind === 'retry') continue;
         if (r.kind === 'trace' && onTrace) {
-          bump(this.events.traps, 'page-table write');
+          this.m.ledger.tally('traps', 'page-table write');
           return onTrace();
         }
         if (r.kind !== 'guest') break;
@@ -354,13 +350,8 @@ export class BtMonitor implements Monitor {
    * page table, or null if a guest fault was delivered instead.
    */
   validatedStore(address: number, value: number, size: 1 | 4): boolean | null {
-    const sp = this.events.shadowPaging;
-    const traces = sp.traceFaults;
-    if (this.pager.emulateWrite(address, value, size, 0)) {
-      // emulateWrite counts every emulated write as a trace fault; this one took no fault
-      sp.traceFaults = traces;
-      return true;
-    }
+    // the callout is the planned path: no trace fault
+    if (this.pager.emulateWrite(address, value, size, 0, false)) return true;
     const m = this.m;
     const done = this.guarded(() => (size === 1 ? m.write8(address, value) : m.write32(address, value), true), m.pc, null);
     return done === null ? null : false;
@@ -377,7 +368,7 @@ export class BtMonitor implements Monitor {
       return;
     }
     if (t.vector !== Vector.pageFault) {
-      bump(this.events.traps, `exception ${t.vector}`);
+      this.m.ledger.tally('traps', `exception ${t.vector}`);
       this.reflect({ vector: t.vector, errorCode: t.errorCode, returnPc: this.leave(t.pc) });
       return;
     }
@@ -390,11 +381,11 @@ export class BtMonitor implements Monitor {
         this.reflectFault(r, t.pc);
         return;
       case 'trace':
-        bump(this.events.traps, 'page-table write');
+        this.m.ledger.tally('traps', 'page-table write');
         this.emulateTrace(t.pc, inCache);
         return;
       case 'doorbell':
-        bump(this.events.traps, 'doorbell');
+        this.m.ledger.tally('traps', 'doorbell');
         m.pc = (t.pc + 8) | 0;
         this.deliverIfPossible(m.pc);
         return;
@@ -426,11 +417,11 @@ export class BtMonitor implements Monitor {
     const verdict = this.pager.onPageFault(address, errorCode, vcpl);
     switch (verdict.kind) {
       case 'hidden':
-        bump(this.events.traps, 'hidden page fault');
+        this.m.ledger.tally('traps', 'hidden page fault');
         this.protection.afterFill(address);
         return { kind: 'retry' };
       case 'guest':
-        bump(this.events.traps, 'guest page fault');
+        this.m.ledger.tally('traps', 'guest page fault');
         return verdict.outsideGuestMemory
           ? { kind: 'guest', vector: Vector.generalProtection, errorCode: 0, address }
           : { kind: 'guest', vector: Vector.pageFault, errorCode: verdict.errorCode, address: verdict.address };
@@ -441,7 +432,7 @@ export class BtMonitor implements Monitor {
 
   /** A fault in the VMM's linear range: the guest's own fault there, unless the guest maps it (unsupported). */
   private vmmRangeFault(address: number, errorCode: number, vcpl: number): FaultResolution {
-    bump(this.events.traps, 'guest page fault');
+    this.m.ledger.tally('traps', 'guest page fault');
     const access = (errorCode & PfError.write) !== 0 ? Access.write : (errorCode & PfError.fetch) !== 0 ? Access.fetch : Access.read;
     if ((this.v.cr[0] & CR0_PG) === 0) return { kind: 'guest', vector: Vector.generalProtection, errorCode: 0, address };
     const walk = walkGuestTables(this.m.memory, this.guestMemoryBytes, this.v.cr[3], address);
@@ -525,7 +516,7 @@ export class BtMonitor implements Monitor {
       return;
     }
     if (sp !== undefined) m.regs[15] = sp;
-    bump(this.events.emulations, d.i.mnemonic);
+    this.m.ledger.tally('emulations', d.i.mnemonic);
     m.pc = (pc + d.size) | 0;
     if (!inCache || d.i.mnemonic === 'push') return;
     const guestPc = this.cache.guestPcAt(pc);
@@ -542,7 +533,7 @@ export class BtMonitor implements Monitor {
 
   /** A real interrupt: a pending virtual one, delivered now if the guest can take it. */
   onInterrupt(t: Extract<Trap, { kind: 'interrupt' }>): void {
-    bump(this.events.traps, 'interrupt');
+    this.m.ledger.tally('traps', 'interrupt');
     this.v.pending.push(t.vector);
     if (this.shared.hasDeliverable()) this.deliverPending(this.leave(t.pc));
     else if (this.v.halted) this.m.halted = true; // still waiting: the interrupt is held back
@@ -550,7 +541,7 @@ export class BtMonitor implements Monitor {
 
   /** INT n from guest user code: through the guest's table, as the hardware would. */
   userSoftwareInterrupt(vector: number, pc: number, nextPc: number): void {
-    bump(this.events.traps, `int 0x${vector.toString(16)}`);
+    this.m.ledger.tally('traps', `int 0x${vector.toString(16)}`);
     const flags = this.mem.read32((this.v.idtBase + vector * GATE_SIZE + 4) | 0);
     const dpl = flags === null ? 0 : (flags >>> Gate.dplShift) & 3;
     if (flags !== null && (flags & Gate.present) !== 0 && 3 > dpl) {
@@ -558,14 +549,6 @@ export class BtMonitor implements Monitor {
       return;
     }
     this.reflect({ vector, returnPc: nextPc });
-  }
-
-  /** The VMM counters, with the instructions run by translation and by direct execution. */
-  snapshot(): BtEvents {
-    const e = structuredClone(this.events);
-    e.translation.translatedInstructions = this.m.retiredByRing[1];
-    e.translation.directInstructions = this.m.retiredByRing[3];
-    return e;
   }
 }
 
@@ -596,7 +579,7 @@ const TRAP_HANDLERS: { [K in Trap['kind']]: (bt: BtMonitor, t: Extract<Trap, { k
   interrupt: (bt, t) => bt.onInterrupt(t),
   vmcall: (bt, t) => {
     // only guest user code can execute VMCALL (the kernel's is translated): no hypervisor interface, #UD
-    bump(bt.events.traps, 'vmcall');
+    bt.m.ledger.tally('traps', 'vmcall');
     bt.reflect({ vector: Vector.invalidOpcode, returnPc: t.pc });
   },
 };

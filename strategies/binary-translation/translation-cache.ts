@@ -14,14 +14,14 @@
  *   which the guest resumes if execution stops there, for precise exceptions and interrupts.
  * @category Binary translation
  */
-import type { VmmEvents } from '../../core/cost/vmm-events';
 import { encode, makeInstruction } from '../../core/isa/codec';
 import type { PhysicalMemory } from '../../core/mmu/memory';
+import type { TranslationCounter } from './counters';
 import { TC_VA } from './layout';
 import type { Site, TranslatedUnit } from './translator';
 
-/** Translation counters, with the guest bytes translated (for the expansion ratio). */
-export type TranslationCounters = VmmEvents['translation'] & { guestBytes: number };
+/** Where the cache counts its events (the VMM's ledger). */
+export type TranslationCounting = (what: TranslationCounter, n?: number) => void;
 
 /** A jump patched into translated code, and the words it replaced. */
 interface Patch {
@@ -63,13 +63,13 @@ export class TranslationCache {
 
   /**
    * A cache of `capacity` bytes at machine address `physical` (mapped at {@link TC_VA}),
-   * counting into `counters`.
+   * counting through `counted`.
    */
   constructor(
     private readonly memory: PhysicalMemory,
     private readonly physical: number,
     readonly capacity: number,
-    private readonly counters: TranslationCounters,
+    private readonly counted: TranslationCounting,
   ) {
     this.resumePc = new Int32Array(capacity >>> 2);
     this.spilled = new Uint8Array(capacity >>> 2);
@@ -108,11 +108,9 @@ export class TranslationCache {
 
   /** A lookup, as translated code or the monitor does it: counted, hit or miss. */
   lookup(pc: number): Unit | undefined {
-    const c = this.counters;
-    c.cacheLookups++;
+    this.counted('cacheLookups');
     const u = this.units.get(pc | 0);
-    if (u) c.cacheHits++;
-    else c.cacheMisses++;
+    this.counted(u ? 'cacheHits' : 'cacheMisses');
     return u;
   }
 
@@ -140,11 +138,10 @@ export class TranslationCache {
       if (!set) this.byFrame.set(f, (set = new Set()));
       set.add(unit);
     }
-    const c = this.counters;
-    c.units++;
-    c.guestInstructions += t.guestInstructions;
-    c.guestBytes += t.guestBytes;
-    c.translatedBytes += bytes;
+    this.counted('units');
+    this.counted('guestInstructions', t.guestInstructions);
+    this.counted('guestBytes', t.guestBytes);
+    this.counted('translatedBytes', bytes);
     return unit;
   }
 
@@ -156,13 +153,13 @@ export class TranslationCache {
     this.sites.clear();
     this.top = 0;
     this.generation++;
-    this.counters.flushes++;
+    this.counted('flushes');
   }
 
   /** Patch the exit slot at `slot` into a direct jump to `target` (chaining). */
   chain(slot: number, target: Unit): void {
     this.patchJump(slot, target);
-    this.counters.chainedExits++;
+    this.counted('chainedExits');
   }
 
   /**
@@ -197,7 +194,7 @@ export class TranslationCache {
     if (!set) return [];
     const dropped = [...set];
     for (const u of dropped) this.retire(u);
-    this.counters.invalidations += dropped.length;
+    this.counted('invalidations', dropped.length);
     return dropped;
   }
 

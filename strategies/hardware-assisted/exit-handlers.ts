@@ -6,7 +6,6 @@
  * @category Strategies
  */
 import type { Machine } from '../../core/cpu/machine';
-import { bump, type VmmEvents } from '../../core/cost/vmm-events';
 import { decode } from '../../core/isa/codec';
 import { CR0_PG, Flag, Vector } from '../../core/isa/table';
 import type { VmExit, VmExitReason } from '../../core/vmx/exits';
@@ -17,7 +16,6 @@ import type { ShadowPager } from '../shared/shadow-paging';
 export interface ExitContext {
   readonly m: Machine;
   readonly vmcs: Vmcs;
-  readonly events: VmmEvents;
   /** shadow paging, or null with nested paging */
   readonly pager: ShadowPager | null;
   /** the guest's own cr0 and cr3 (under shadow paging the real ones are the VMM's) */
@@ -31,12 +29,12 @@ export interface ExitContext {
 /** One handler per reason. */
 export type ExitHandlers = { readonly [R in VmExitReason]: (c: ExitContext, e: Extract<VmExit, { reason: R }>) => void };
 
-const emulated = (c: ExitContext, what: string): void => bump(c.events.emulations, what);
+const emulated = (c: ExitContext, what: string): void => c.m.ledger.tally('emulations', what);
 
 /** Queue an exception for injection on the next entry. */
 const injectException = (c: ExitContext, vector: number, errorCode?: number): void => {
   c.vmcs.injection = { vector, errorCode, type: 'exception' };
-  bump(c.events.injections, vector);
+  c.m.ledger.tally('injections', vector);
 };
 
 /** Inject a pending interrupt if the guest can take one now, else ask for an interrupt window. */
@@ -51,7 +49,7 @@ export const injectPending = (c: ExitContext): void => {
   if ((g.flags & Flag.IF) !== 0 && k >= 0) {
     const vector = c.pending.splice(k, 1)[0];
     c.vmcs.injection = { vector, type: 'external' };
-    bump(c.events.injections, vector);
+    c.m.ledger.tally('injections', vector);
   }
   c.vmcs.controls.interruptWindowExiting = c.pending.some((v) => v >> 4 > tpr) && c.vmcs.injection === null;
 };

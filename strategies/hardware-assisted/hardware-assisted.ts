@@ -9,10 +9,9 @@
  * flushes the TLB, as on NetBurst and Core 2.
  * @category Strategies
  */
-import { modelCycles } from '../../core/cost/model';
-import { emptyVmmEvents } from '../../core/cost/vmm-events';
 import { Pte } from '../../core/mmu/pte';
 import { createVmcs } from '../../core/vmx/vmcs';
+import { SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { ShadowPager } from '../shared/shadow-paging';
 import type { Strategy } from '../strategy';
 import { EXIT_HANDLERS, injectPending, type ExitContext } from './exit-handlers';
@@ -38,6 +37,7 @@ export const hardwareAssisted: Strategy = {
     },
     'shadow-cache': { kind: 'integer', description: 'shadow page-table roots kept for reuse (paging=shadow)', min: 1, max: 64, default: 8 },
   },
+  counters: [VMM_COUNTERS, SHADOW_PAGING_COUNTERS],
   reservedBytes: RESERVED,
   check: (o, p) =>
     o.paging === 'nested' && !p.features.nestedPaging
@@ -47,7 +47,6 @@ export const hardwareAssisted: Strategy = {
         : null,
   start: (ctx) => {
     const m = ctx.machine;
-    const events = emptyVmmEvents();
     const nested = ctx.options.paging === 'nested';
     const tprShadow = ctx.options['tpr-shadow'] === 'on' || (ctx.options['tpr-shadow'] === 'auto' && ctx.profile.features.nestedPaging);
     const vpid = ctx.profile.features.nestedPaging;
@@ -61,7 +60,7 @@ export const hardwareAssisted: Strategy = {
     if (nested) {
       vmcs.nestedRoot = buildIdentityNestedTables(ctx.machine, ctx.guestMemoryBytes);
     } else {
-      pager = new ShadowPager(m, events, ctx.guestMemoryBytes, { cacheRoots: Number(ctx.options['shadow-cache']) });
+      pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: Number(ctx.options['shadow-cache']) });
       pager.setGuestPaging(false, 0);
       c.crWriteExiting |= (1 << 0) | (1 << 3);
       c.crReadExiting = 1 << 3;
@@ -72,13 +71,12 @@ export const hardwareAssisted: Strategy = {
       vmcs.guest.cr[3] = m.cr[3];
       vmcs.cr0ReadShadow = 0;
     }
-    const ctxExit: ExitContext = { m, vmcs, events, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow };
+    const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow };
     // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root
     // mode, so tagging is only used with nested paging
     vmcs.vpid = vpid && nested;
     // the modelled cycles each exit's handler added (VMM work and hardware events it caused), by reason
     const handlerCycles: Record<string, number> = {};
-    const handlerCost = (): number => modelCycles({ machine: m.events.counts, vmm: events }, ctx.profile).total;
     m.vmExitHandler = (mm, exit) => {
       if (pager) {
         // the shadow root may have changed under the guest: it is the real cr3
@@ -89,9 +87,10 @@ export const hardwareAssisted: Strategy = {
         mm.stop({ kind: 'stopped', detail: `internal error: VM exit with unknown reason '${(exit as { reason: string }).reason}'` });
         return;
       }
-      const before = handlerCost();
+      mm.sync();
+      const before = mm.ledger.cycles;
       handler(ctxExit, exit);
-      handlerCycles[exit.reason] = (handlerCycles[exit.reason] ?? 0) + handlerCost() - before;
+      handlerCycles[exit.reason] = (handlerCycles[exit.reason] ?? 0) + mm.ledger.cycles - before;
       if (mm.stopReason !== null) return;
       if (pager) {
         vmcs.guest.cr[0] = mm.cr[0];
@@ -103,7 +102,6 @@ export const hardwareAssisted: Strategy = {
     m.vmEnter(vmcs);
     return {
       run: (budget) => m.run(budget),
-      vmmEvents: () => structuredClone(events),
       exitHandlerCycles: () => ({ ...handlerCycles }),
     };
   },

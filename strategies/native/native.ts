@@ -3,7 +3,6 @@
  * ring 0 on the machine itself; there is no VMM and so no VMM events.
  * @category Strategies
  */
-import { emptyVmmEvents } from '../../core/cost/vmm-events';
 import type { Strategy } from '../strategy';
 
 /** The native strategy. */
@@ -12,6 +11,7 @@ export const native: Strategy = {
   description: 'bare metal: the unmodified kernel in ring 0, no VMM (the baseline)',
   kernelBuild: 'native',
   options: {},
+  counters: [],
   reservedBytes: 0,
   check: () => null,
   start: (ctx) => {
@@ -20,7 +20,6 @@ export const native: Strategy = {
     m.cpl = 0;
     return {
       run: (budget) => m.run(budget),
-      vmmEvents: emptyVmmEvents,
     };
   },
 };

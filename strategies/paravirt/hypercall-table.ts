@@ -11,7 +11,6 @@
  */
 import type { Machine } from '../../core/cpu/machine';
 import { Port } from '../../core/devices/ports';
-import type { VmmEvents } from '../../core/cost/vmm-events';
 import { Flag } from '../../core/isa/table';
 import { PAGE_SIZE } from '../../core/mmu/pte';
 import type { DirectPager, Refusal } from './direct-paging';
@@ -28,7 +27,6 @@ export interface HypervisorServices {
   readonly guest: GuestView;
   readonly pager: DirectPager;
   readonly interrupts: VirtualInterrupts;
-  readonly counters: VmmEvents;
   /** Add or replace entries of the virtual trap table (and the direct system-call gate). */
   setTraps(entries: readonly TrapEntry[]): void;
   /** The ring-1 stack for traps and events from ring 3. */
@@ -135,7 +133,7 @@ export const invoke = (hv: HypervisorServices, row: HypercallRow, a: Args, nextP
   const bad = validateArgs(hv, row, a);
   const out = bad !== null ? refused(bad) : row.handler(hv, a, nextPc);
   if (out.kind === 'refused') {
-    hv.counters.validationFailures++;
+    hv.m.ledger.count('hypercalls.validationFailures');
     hv.noteRefusal(`${row.name}: ${out.why}`);
   }
   return out;
@@ -172,7 +170,7 @@ export const HYPERCALLS: readonly HypercallRow[] = [
       for (let i = 0; i < count; i++) {
         const r = hv.pager.update(word(hv, list, 8 * i), word(hv, list, 8 * i + 4));
         if (r !== null) return refused({ errno: r.errno, why: `update ${i} of ${count}: ${r.why}` });
-        hv.counters.hypercallUpdates++;
+        hv.m.ledger.count('hypercalls.updates');
       }
       return ok();
     },
@@ -261,7 +259,7 @@ export const HYPERCALLS: readonly HypercallRow[] = [
         const args: Args = [word(hv, e, 4), word(hv, e, 8), word(hv, e, 12), word(hv, e, 16)];
         let result: number;
         if (row === undefined || !row.batchable) {
-          hv.counters.validationFailures++;
+          hv.m.ledger.count('hypercalls.validationFailures');
           hv.noteRefusal(`multicall entry ${i}: operation ${op} ${row === undefined ? 'does not exist' : `(${row.name}) cannot be batched`}`);
           result = row === undefined ? Errno.ENOSYS : Errno.EINVAL;
         } else {

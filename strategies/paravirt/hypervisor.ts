@@ -14,14 +14,13 @@
  * - `interrupt`: a real device interrupt: acknowledged at the interrupt controller, turned
  *   into a pending event bit and delivered by upcall when the guest has events unmasked.
  *
- * Every entry is counted in the VMM events: hypercalls by operation, traps by cause,
+ * Every entry is counted in the CPU's ledger (counters.ts): hypercalls by operation, traps by cause,
  * upcalls, direct system calls, validation failures.
  * @category Strategies
  */
 import type { Machine, Monitor } from '../../core/cpu/machine';
 import type { Trap } from '../../core/cpu/delivery';
 import { gateFlags, GATE_SIZE, HAS_ERROR_CODE } from '../../core/cpu/idt';
-import { bump, type VmmEvents } from '../../core/cost/vmm-events';
 import { Irq, IRQ_BASE, Port } from '../../core/devices/ports';
 import { Vector } from '../../core/isa/table';
 import { PfError } from '../../core/mmu/pte';
@@ -49,7 +48,7 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
   vmcall: (hv, t) => {
     if (hv.m.cpl === 3) {
       // hypercalls are for the guest kernel only: from user mode vmcall is what it is natively, #UD
-      bump(hv.counters.traps, 'user vmcall');
+      hv.m.ledger.tally('traps', 'user vmcall');
       hv.bounceException(Vector.invalidOpcode, 0, t.pc);
       return true;
     }
@@ -61,12 +60,12 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
     if (t.vector === Vector.pageFault && (t.errorCode & protectionWrite) === protectionWrite) {
       const verdict = hv.pager.writeFault(t.faultAddress);
       if (verdict.kind === 'released') {
-        bump(hv.counters.traps, 'page-table release');
+        hv.m.ledger.tally('traps', 'page-table release');
         hv.m.pc = t.pc; // the write retries on a data page
         return true;
       }
     }
-    bump(hv.counters.traps, t.vector === Vector.pageFault ? 'page fault' : `exception ${t.vector}`);
+    hv.m.ledger.tally('traps', t.vector === Vector.pageFault ? 'page fault' : `exception ${t.vector}`);
     if (t.vector === Vector.pageFault) hv.m.memory.write32(SharedInfo.cr2, t.faultAddress);
     hv.bounceException(t.vector, t.errorCode, t.pc);
     return true;
@@ -74,10 +73,10 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
   'software-interrupt': (hv, t) => {
     if (hv.directGates.has(t.vector)) {
       // the real IDT's gate targets ring 1: the hardware delivers it, the hypervisor is not entered
-      hv.counters.directSyscalls++;
+      hv.m.ledger.count('directSyscalls');
       return false;
     }
-    bump(hv.counters.traps, `int ${hex(t.vector)}`);
+    hv.m.ledger.tally('traps', `int ${hex(t.vector)}`);
     const e = hv.trapTable.get(t.vector);
     if (e === undefined || (e.flags & TrapEntryFlags.dplMask) < hv.m.cpl) {
       // natively: a gate the caller may not use is a #GP naming the vector
@@ -88,7 +87,7 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
     return true;
   },
   interrupt: (hv, t) => {
-    bump(hv.counters.traps, 'interrupt');
+    hv.m.ledger.tally('traps', 'interrupt');
     const m = hv.m;
     m.portWrite(Port.picCommand, 0, true); // the hypervisor's own end of interrupt
     const irq = t.vector - IRQ_BASE;
@@ -117,7 +116,6 @@ export class Hypervisor implements Monitor, HypervisorServices {
   constructor(
     readonly m: Machine,
     readonly guestMemoryBytes: number,
-    readonly counters: VmmEvents,
     readonly pager: DirectPager,
     readonly interrupts: VirtualInterrupts,
     readonly memory: HypervisorMemory,
@@ -136,11 +134,11 @@ export class Hypervisor implements Monitor, HypervisorServices {
     const m = this.m;
     const n = m.regs[1];
     const row = HYPERCALL_BY_NUMBER.get(n);
-    bump(this.counters.hypercalls, row?.name ?? 'unknown');
+    this.m.ledger.tally('hypercalls', row?.name ?? 'unknown');
     const args: Args = [m.regs[2], m.regs[3], m.regs[4], m.regs[5]];
     let out: HypercallOutcome;
     if (row === undefined) {
-      this.counters.validationFailures++;
+      this.m.ledger.count('hypercalls.validationFailures');
       this.noteRefusal(`unknown hypercall ${n}`);
       out = { kind: 'refused', errno: Errno.ENOSYS, why: `unknown hypercall ${n}` };
     } else out = invoke(this, row, args, nextPc);
@@ -162,7 +160,7 @@ export class Hypervisor implements Monitor, HypervisorServices {
   deliverEvents(returnPc: number): void {
     if (this.m.stopReason !== null || !this.interrupts.deliverable()) return;
     const bits = this.interrupts.take();
-    this.counters.upcalls++;
+    this.m.ledger.count('upcalls');
     this.bounce({ handler: this.interrupts.callback, returnPc, errorCode: bits, maskEvents: true }, 'upcall');
   }
 
@@ -185,7 +183,7 @@ export class Hypervisor implements Monitor, HypervisorServices {
 
   /** Enter the guest kernel; a guest that cannot be entered is stopped with the reason. */
   bounce(b: Bounce, what: number | string): void {
-    bump(this.counters.injections, what);
+    this.m.ledger.tally('injections', what);
     const out = bounceToGuest(this.m, this.guest, this.interrupts, this.kernelStack, b);
     if (!out.ok) this.m.stop({ kind: 'triple-fault', pc: b.returnPc, detail: `paravirt: cannot deliver ${typeof what === 'number' ? `vector ${what}` : what} to the guest: ${out.why}` });
   }

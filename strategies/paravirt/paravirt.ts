@@ -19,11 +19,12 @@
  * @category Strategies
  */
 import { Flag } from '../../core/isa/table';
-import { emptyVmmEvents } from '../../core/cost/vmm-events';
 import { BOOT_MAGIC, BootFlags, BootInfo, buildKernel, GuestLayout, type KernelOptions } from '../../core/guest/boot';
 import { Irq } from '../../core/devices/ports';
 import type { Machine } from '../../core/cpu/machine';
 import type { OptionValues, Strategy, VirtualMachine } from '../strategy';
+import { MONITOR_COUNTERS, VMM_COUNTERS } from '../shared/counters';
+import { PARAVIRT_COUNTERS } from './counters';
 import { DirectPager } from './direct-paging';
 import { VirtualInterrupts } from './events';
 import { Hypervisor } from './hypervisor';
@@ -62,7 +63,6 @@ export const checkBootImage = (m: Machine, options: OptionValues): string | null
 /** A virtual machine that refuses to run, with the reason as its stop and divergence. */
 const refusedVm = (why: string): VirtualMachine => ({
   run: () => ({ kind: 'stopped', detail: why }),
-  vmmEvents: emptyVmmEvents,
   divergence: () => why,
 });
 
@@ -86,6 +86,7 @@ export const paravirt: Strategy = {
     },
   },
   kernelOptions: paravirtKernelOptions,
+  counters: [VMM_COUNTERS, MONITOR_COUNTERS, PARAVIRT_COUNTERS],
   reservedBytes: HYPERVISOR_RESERVED_BYTES,
   check: () => null,
   start: (ctx) => {
@@ -97,14 +98,13 @@ export const paravirt: Strategy = {
     const refused = checkBootImage(m, ctx.options);
     if (refused !== null) return refusedVm(refused);
 
-    const counters = emptyVmmEvents();
     const memory = hypervisorMemory(ctx.guestMemoryBytes);
     const pager = new DirectPager(m, ctx.guestMemoryBytes, memory);
     pager.installBootView();
     m.memory.load(memory.hypercallPage, hypercallPageImage());
     const interrupts = new VirtualInterrupts(m);
     interrupts.setMasked(true); // the ABI's reset state: event mask = 1
-    const hv = new Hypervisor(m, ctx.guestMemoryBytes, counters, pager, interrupts, memory, {
+    const hv = new Hypervisor(m, ctx.guestMemoryBytes, pager, interrupts, memory, {
       fastSyscall: ctx.options.fastsyscall !== 'off',
     });
     m.monitor = hv;
@@ -115,7 +115,6 @@ export const paravirt: Strategy = {
     m.pc = ctx.entry;
     return {
       run: (budget) => m.run(budget),
-      vmmEvents: () => structuredClone(counters),
       divergence: () => null,
     };
   },

@@ -11,7 +11,6 @@
  */
 import type { Machine, Monitor } from '../../core/cpu/machine';
 import type { Trap } from '../../core/cpu/delivery';
-import { bump, type VmmEvents } from '../../core/cost/vmm-events';
 import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
 import { deliverToGuest, type Reflection } from './guest-delivery';
@@ -148,7 +147,6 @@ export class SoftwareMonitor implements Monitor {
     readonly m: Machine,
     readonly v: VirtualCpu,
     readonly pager: ShadowPager,
-    readonly events: VmmEvents,
     readonly options: MonitorOptions,
   ) {
     this.mem = new GuestMemory(m, (va) => pager.guestTranslate(va));
@@ -164,16 +162,16 @@ export class SoftwareMonitor implements Monitor {
         this.onException(trap);
         return true;
       case 'software-interrupt':
-        bump(this.events.traps, `int 0x${trap.vector.toString(16)}`);
+        this.m.ledger.tally('traps', `int 0x${trap.vector.toString(16)}`);
         this.softwareInterrupt(trap.vector, trap.pc, trap.nextPc);
         return true;
       case 'interrupt':
-        bump(this.events.traps, 'interrupt');
+        this.m.ledger.tally('traps', 'interrupt');
         this.v.pending.push(trap.vector);
         this.deliverPending();
         return true;
       case 'vmcall':
-        bump(this.events.traps, 'vmcall');
+        this.m.ledger.tally('traps', 'vmcall');
         this.reflect({ vector: Vector.invalidOpcode, returnPc: trap.pc });
         void m;
         return true;
@@ -199,9 +197,9 @@ export class SoftwareMonitor implements Monitor {
 
   /** Deliver an event to the guest; a failed delivery is a (virtual) triple fault. */
   reflect(r: Reflection): void {
-    bump(this.events.injections, r.vector);
+    this.m.ledger.tally('injections', r.vector);
     // the monitor's software does what the hardware's delivery would have done
-    bump(this.events.emulations, 'event delivery');
+    this.m.ledger.tally('emulations', 'event delivery');
     const out = deliverToGuest(this.m, this.v, this.mem, r);
     if (!out.ok) this.m.stop({ kind: 'triple-fault', pc: r.returnPc, detail: out.reason });
   }
@@ -220,7 +218,7 @@ export class SoftwareMonitor implements Monitor {
   private onException(t: Extract<Trap, { kind: 'exception' }>): void {
     if (t.vector === Vector.pageFault) return this.onPageFault(t.faultAddress, t.errorCode, t.pc);
     if (t.vector === Vector.generalProtection && virtualCpl(this.m.cpl) === 0) return this.emulate(t.pc);
-    bump(this.events.traps, `exception ${t.vector}`);
+    this.m.ledger.tally('traps', `exception ${t.vector}`);
     this.reflect({ vector: t.vector, errorCode: t.errorCode, returnPc: t.pc });
   }
 
@@ -228,10 +226,10 @@ export class SoftwareMonitor implements Monitor {
     const verdict = this.pager.onPageFault(address, errorCode, (errorCode & 4) !== 0 ? 3 : 0);
     switch (verdict.kind) {
       case 'hidden':
-        bump(this.events.traps, 'hidden page fault');
+        this.m.ledger.tally('traps', 'hidden page fault');
         return;
       case 'guest':
-        bump(this.events.traps, 'guest page fault');
+        this.m.ledger.tally('traps', 'guest page fault');
         if (verdict.outsideGuestMemory) {
           this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
           return;
@@ -240,7 +238,7 @@ export class SoftwareMonitor implements Monitor {
         this.reflect({ vector: Vector.pageFault, errorCode: verdict.errorCode, returnPc: pc });
         return;
       case 'trace':
-        bump(this.events.traps, 'page-table write');
+        this.m.ledger.tally('traps', 'page-table write');
         this.emulateTracedWrite(pc, address);
         return;
     }
@@ -272,7 +270,7 @@ export class SoftwareMonitor implements Monitor {
       m.stop({ kind: 'stopped', detail: `internal error: write at 0x${(store >>> 0).toString(16)} reported as traced but not emulated` });
       return;
     }
-    bump(this.events.emulations, i.mnemonic);
+    this.m.ledger.tally('emulations', i.mnemonic);
     m.pc = (pc + size) | 0;
   }
 
@@ -293,12 +291,12 @@ export class SoftwareMonitor implements Monitor {
     if (d === null) return;
     const handler = EMULATIONS[d.i.mnemonic];
     if (!handler) {
-      bump(this.events.traps, 'exception 13');
+      this.m.ledger.tally('traps', 'exception 13');
       this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
       return;
     }
-    bump(this.events.traps, `privileged ${d.i.mnemonic}`);
-    bump(this.events.emulations, d.i.mnemonic);
+    this.m.ledger.tally('traps', `privileged ${d.i.mnemonic}`);
+    this.m.ledger.tally('emulations', d.i.mnemonic);
     const next = (pc + d.size) | 0;
     this.m.next = next;
     const r = handler({ m: this.m, v: this.v, mem: this.mem, pager: this.pager, i: d.i, next, monitor: this });

@@ -43,7 +43,6 @@
  * @category Strategies
  */
 import type { Machine } from '../../core/cpu/machine';
-import type { VmmEvents } from '../../core/cost/vmm-events';
 import { CR0_PG } from '../../core/isa/table';
 import { Access, dirIndex, FRAME_MASK, PAGE_SIZE, Pte, tableIndex } from '../../core/mmu/pte';
 import { FramePool } from './frame-pool';
@@ -158,14 +157,13 @@ export class ShadowPager {
   private flushDeferred = false;
 
   /**
-   * Shadow paging for the guest on `machine`, counting into `events.shadowPaging`. Guest RAM
+   * Shadow paging for the guest on `machine`, counting into its ledger (`shadowPaging.*`). Guest RAM
    * is [0, `guestMemoryBytes`); the VMM's frames are the rest of machine memory. Throws
    * RangeError for a malformed configuration (guest RAM not page-aligned, fewer than two VMM
    * frames, a cache of fewer than one root).
    */
   constructor(
     readonly machine: Machine,
-    readonly events: VmmEvents,
     readonly guestMemoryBytes: number,
     options: ShadowPagingOptions = {},
   ) {
@@ -216,7 +214,6 @@ export class ShadowPager {
    * counts calls that change the active root.
    */
   setGuestPaging(enabled: boolean, guestCr3: number): void {
-    const sp = this.events.shadowPaging;
     this.guestPaging = enabled;
     this.guestCr3 = guestCr3;
     // protection added while choosing the root needs no flush of its own: the cr3 write flushes
@@ -227,24 +224,23 @@ export class ShadowPager {
     } finally {
       this.flushDeferred = false;
     }
-    if (root !== this.active) sp.rootSwitches++;
+    if (root !== this.active) this.counted('rootSwitches');
     this.activate(root);
     if (root.guestDir !== null) this.used(root.guestDir);
   }
 
   /** The root for a guest paging state: physical, cached (hit) or new (miss, with LRU eviction). */
   private selectRoot(enabled: boolean, guestCr3: number): ShadowRoot {
-    const sp = this.events.shadowPaging;
     if (!enabled) return this.physical ?? this.newPhysicalRoot();
     const key = (guestCr3 & FRAME_MASK) >>> 0;
     const hit = this.cache.get(key);
     if (hit) {
-      sp.cacheHits++;
+      this.counted('cacheHits');
       this.cache.delete(key);
       this.cache.set(key, hit);
       return hit;
     }
-    sp.cacheMisses++;
+    this.counted('cacheMisses');
     const root = this.newCachedRoot(key);
     while (this.cache.size > this.cacheRoots) {
       const [oldest, victim] = this.cache.entries().next().value as [number, ShadowRoot];
@@ -266,7 +262,6 @@ export class ShadowPager {
    * made. Throws if called before setGuestPaging.
    */
   onPageFault(address: number, errorCode: number, vcpl: number): PageFaultVerdict {
-    const sp = this.events.shadowPaging;
     if (this.active === null) throw new Error('internal error: shadow page fault before the guest paging state was set');
     const va = address >>> 0;
     const access = accessOfErrorCode(errorCode);
@@ -274,26 +269,26 @@ export class ShadowPager {
     let mapping: GuestMapping;
     if (!this.guestPaging) {
       if (va >= this.guestMemoryBytes) {
-        sp.guestFaults++;
+        this.counted('guestFaults');
         return { kind: 'guest', errorCode, address, outsideGuestMemory: true };
       }
       mapping = { pde: PHYSICAL_FLAGS, pte: PHYSICAL_FLAGS, frame: (va & FRAME_MASK) >>> 0, pdeAddress: null, pteAddress: null };
     } else {
       const walk = walkGuestTables(this.machine.memory, this.guestMemoryBytes, this.guestCr3, va);
       if (walk.kind === 'outside-guest-memory') {
-        sp.guestFaults++;
+        this.counted('guestFaults');
         return { kind: 'guest', errorCode, address, outsideGuestMemory: true };
       }
       const error = guestAccessError(walk, access, vcpl === 3);
       if (error !== null || walk.kind !== 'mapped') {
-        sp.guestFaults++;
+        this.counted('guestFaults');
         return { kind: 'guest', errorCode: error ?? 0, address };
       }
       mapping = walk;
       if (walk.frame >= this.guestMemoryBytes) {
         // the hardware walk sets the accessed/dirty bits before it finds the frame missing
         this.setGuestAccessed(mapping, write);
-        sp.guestFaults++;
+        this.counted('guestFaults');
         return { kind: 'guest', errorCode, address, outsideGuestMemory: true };
       }
     }
@@ -309,7 +304,7 @@ export class ShadowPager {
       this.used((mapping.pdeAddress & FRAME_MASK) >>> 0);
       this.used((mapping.pde & FRAME_MASK) >>> 0);
     }
-    sp.hiddenFaults++;
+    this.counted('hiddenFaults');
     return { kind: 'hidden' };
   }
 
@@ -342,7 +337,8 @@ export class ShadowPager {
    * Emulate a guest store of `value` (`size` 1 or 4 bytes, little-endian) at linear
    * `address` that hit a write-protected guest page-table page, at virtual CPL `vcpl`
    * (default 0): translate it through the guest's tables (setting their accessed and dirty
-   * bits), write guest memory, count a trace fault, and drop the shadow entries derived from
+   * bits), write guest memory, count a trace fault (unless `traced` is false: a store the
+   * VMM performs on a planned path, such as a callout, took no fault), and drop the shadow entries derived from
    * every written guest entry (a PTE of a shadowed page table clears the matching shadow
    * PTE, a PDE of a cached root's directory clears that shadow PDE; each counts one
    * `updates`). A tracked frame written `unshadowAfter` times in a row without a use for
@@ -352,7 +348,7 @@ export class ShadowPager {
    * `address` is the store's effective address (from the instruction): for a store that
    * straddles two pages the fault address may be that of the second page.
    */
-  emulateWrite(address: number, value: number, size: 1 | 4, vcpl = 0): boolean {
+  emulateWrite(address: number, value: number, size: 1 | 4, vcpl = 0, traced = true): boolean {
     if (this.active === null) return false;
     const user = vcpl === 3;
     const first = address >>> 0;
@@ -389,7 +385,7 @@ export class ShadowPager {
         written.add(frame);
       }
     }
-    this.events.shadowPaging.traceFaults++;
+    if (traced) this.counted('traceFaults');
     for (const w of words) this.syncGuestEntry(w);
     for (const frame of written) {
       // syncing may have dropped the structures derived from the frame (a directory entry cleared)
@@ -584,13 +580,12 @@ export class ShadowPager {
 
   /** A guest entry at guest-physical `address` (aligned) was written: drop the shadow entries derived from it. */
   private syncGuestEntry(address: number): void {
-    const sp = this.events.shadowPaging;
     const frame = (address & FRAME_MASK) >>> 0;
     const index = (address & 0xfff) >>> 2;
     const table = this.tables.get(frame);
     if (table) {
       this.clearEntry(table, index);
-      sp.updates++;
+      this.counted('updates');
     }
     const root = this.cache.get(frame);
     if (root) {
@@ -598,7 +593,7 @@ export class ShadowPager {
         this.unlink(root, index);
         if (root === this.active) this.flush();
       }
-      sp.updates++;
+      this.counted('updates');
     }
   }
 
@@ -661,7 +656,7 @@ export class ShadowPager {
     }
     if (this.tracked.has(frame)) throw new Error(`internal error: guest frame 0x${frame.toString(16)} still tracked after unshadowing`);
     this.unshadowings++;
-    this.events.shadowPaging.unshadowed++;
+    this.counted('unshadowed');
     // Granting write access needs no TLB invalidation: a cached read-only entry only makes
     // the machine walk again (and at worst a spurious fault would be a hidden one).
     const mem = this.machine.memory.i32;
@@ -694,6 +689,11 @@ export class ShadowPager {
   private invalidate(va: number): void {
     this.machine.mmu.invalidate(va);
     this.machine.events.emit({ kind: 'invlpg', t: this.machine.time, address: va });
+  }
+
+  /** Count one shadow-paging event in the machine's ledger. */
+  private counted(what: 'hiddenFaults' | 'guestFaults' | 'traceFaults' | 'updates' | 'rootSwitches' | 'cacheHits' | 'cacheMisses' | 'unshadowed'): void {
+    this.machine.ledger.count(`shadowPaging.${what}`);
   }
 
   /** Flush the machine TLB (counted as a TLB flush). */

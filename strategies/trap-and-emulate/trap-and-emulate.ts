@@ -14,8 +14,8 @@
  * equivalent: Theorem 1 seen from both sides.
  * @category Strategies
  */
-import { emptyVmmEvents } from '../../core/cost/vmm-events';
 import { Flag } from '../../core/isa/table';
+import { MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { SoftwareMonitor } from '../shared/monitor';
 import { ShadowPager } from '../shared/shadow-paging';
 import { resetVirtualCpu } from '../shared/virtual-cpu';
@@ -38,16 +38,16 @@ export const trapAndEmulate: Strategy = {
       default: 'stop',
     },
   },
+  counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS],
   reservedBytes: RESERVED,
   requiresVirtualizableIsa: true,
   check: () => null,
   start: (ctx) => {
     const m = ctx.machine;
-    const events = emptyVmmEvents();
     const v = resetVirtualCpu();
-    const pager = new ShadowPager(m, events, ctx.guestMemoryBytes, { cacheRoots: Number(ctx.options['shadow-cache']) });
+    const pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: Number(ctx.options['shadow-cache']) });
     pager.setGuestPaging(false, 0);
-    const monitor = new SoftwareMonitor(m, v, pager, events, { stopOnDivergence: ctx.options['on-divergence'] !== 'continue' });
+    const monitor = new SoftwareMonitor(m, v, pager, { stopOnDivergence: ctx.options['on-divergence'] !== 'continue' });
     m.monitor = monitor;
     // the monitor's own table: where SIDT points while the guest runs
     m.idtBase = ctx.guestMemoryBytes;
@@ -56,7 +56,6 @@ export const trapAndEmulate: Strategy = {
     m.pc = ctx.entry;
     return {
       run: (budget) => m.run(budget),
-      vmmEvents: () => structuredClone(events),
       divergence: () => monitor.divergence,
     };
   },

@@ -4,7 +4,7 @@
  */
 import { Machine } from '../../../core/cpu/machine';
 import { describeStop, type StopReason } from '../../../core/cpu/stop';
-import type { EventCounts } from '../../../core/events/events';
+import { totalOf, type Breakdown, type Counts } from '../../../core/cost/ledger';
 import type { IsaVariant } from '../../../core/isa/variant';
 import { CliError, ExitCode } from '../../common/errors';
 import { formatNumber, hex32, table } from '../../common/format';
@@ -25,7 +25,8 @@ export interface ExecResult {
   readonly stop: StopReason & { readonly message: string };
   readonly console: string;
   readonly registers: Record<string, number>;
-  readonly events: EventCounts;
+  /** counted events by counter name (see core/events/events.ts MACHINE_COUNTERS) */
+  readonly events: Counts;
   readonly host: { readonly wallMs: number; readonly mips: number };
 }
 
@@ -50,7 +51,7 @@ export const execCommand = (file: string, o: ExecOptions): { text: string; exitC
     stop: { ...stop, message: describeStop(stop) },
     console: m.console.text(),
     registers,
-    events: m.counts(),
+    events: m.snapshot().counts,
     host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? m.instructions / wallMs / 1000 : 0 },
   };
   const exitCode = normalEnd(stop) ? ExitCode.ok : stop.kind === 'shutdown' ? stop.exitCode & 0xff || ExitCode.failure : ExitCode.failure;
@@ -69,17 +70,20 @@ export const renderExec = (r: ExecResult): string => {
   for (let i = 0; i < regs.length; i += 4)
     regRows.push(regs.slice(i, i + 4).flatMap(([k, v]) => [k, hex32(v)]));
   const e = r.events;
+  const n = (k: string): number => totalOf(e[k]);
+  const b = (k: string): Breakdown => (typeof e[k] === 'object' ? (e[k] as Breakdown) : {});
+  const rings = b('instructions');
   const ev = table(
     ['event', 'count', 'breakdown'],
     [
-      ['instructions', e.retiredByRing.reduce((a, b) => a + b, 0), `ring0:${e.retiredByRing[0]} ring1:${e.retiredByRing[1]} ring2:${e.retiredByRing[2]} ring3:${e.retiredByRing[3]}`],
-      ['exceptions', sum(e.exceptions), nonZero(e.exceptions)],
-      ['interrupts', sum(e.interrupts), nonZero(e.interrupts)],
-      ['software interrupts', sum(e.softwareInterrupts), nonZero(e.softwareInterrupts)],
-      ['tlb lookups', e.tlb.hits + e.tlb.misses, `hits:${e.tlb.hits} misses:${e.tlb.misses} walk-refs:${e.tlb.walkReferences} flushes:${e.tlb.flushes} invlpg:${e.tlb.invlpg}`],
-      ['port reads', sum(e.io.in), nonZero(e.io.in, portName)],
-      ['port writes', sum(e.io.out), nonZero(e.io.out, portName)],
-      ['vm exits', sum(e.vm.exits), nonZero(e.vm.exits)],
+      ['instructions', n('instructions'), [0, 1, 2, 3].map((r) => `ring${r}:${rings[r] ?? 0}`).join(' ')],
+      ['exceptions', n('exceptions'), nonZero(b('exceptions'))],
+      ['interrupts', n('interrupts'), nonZero(b('interrupts'))],
+      ['software interrupts', n('softwareInterrupts'), nonZero(b('softwareInterrupts'))],
+      ['tlb lookups', n('tlb.hits') + n('tlb.misses'), `hits:${n('tlb.hits')} misses:${n('tlb.misses')} walk-refs:${n('tlb.walkReferences')} flushes:${n('tlb.flushes')} invlpg:${n('tlb.invlpg')}`],
+      ['port reads', n('io.in'), nonZero(b('io.in'), portName)],
+      ['port writes', n('io.out'), nonZero(b('io.out'), portName)],
+      ['vm exits', n('vm.exits'), nonZero(b('vm.exits'))],
     ],
   );
   return [
@@ -95,5 +99,3 @@ export const renderExec = (r: ExecResult): string => {
 };
 
 const portName = (k: string): string => `0x${Number(k).toString(16)}`;
-
-const sum = (b: Record<string, number>): number => Object.values(b).reduce((a, v) => a + v, 0);

@@ -4,7 +4,7 @@
  * @category CLI
  */
 import { isLeft } from 'fp-ts/Either';
-import { CYCLE_CAUSES } from '../../../core/cost/model';
+import { cycleCauses } from '../../../strategies/cost-model';
 import type { IsaVariant } from '../../../core/isa/variant';
 import { runOne, type MachineSettings } from '../../run/run-one';
 import type { RunResult, Tally } from '../../run/result';
@@ -80,7 +80,7 @@ export const renderRun = (r: RunResult): string => {
   const ev = Object.entries(r.events)
     .map(([k, t]) => nonEmpty(k, t as Tally))
     .filter((x): x is (string | number)[] => x !== null);
-  const cyc = CYCLE_CAUSES.filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((c) => [
+  const cyc = cycleCauses().filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((c) => [
     c,
     r.cycles.regionBreakdown[c] ?? 0,
     r.cycles.breakdown[c] ?? 0,

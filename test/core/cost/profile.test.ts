@@ -1,17 +1,19 @@
 import { expect } from 'chai';
 import { isLeft, isRight } from 'fp-ts/Either';
-import { emptyCounts } from '../../../core/events/events';
-import { modelCycles, diffEvents } from '../../../core/cost/model';
-import { COST_KEYS, decodeProfile, loadProfile, PROFILE_NAMES } from '../../../core/cost/profile';
-import { emptyVmmEvents } from '../../../core/cost/vmm-events';
+import { count, free, priced, tally } from '../../../core/cost/counters';
+import { diffSnapshots, Ledger, sumSnapshots } from '../../../core/cost/ledger';
+import { decodeProfile, loadProfile, pricesOf, PROFILE_NAMES } from '../../../core/cost/profile';
+import { MACHINE_COUNTERS } from '../../../core/events/events';
+import { allCostKeys } from '../../../strategies/cost-model';
 
 describe('cost profiles', () => {
   for (const name of PROFILE_NAMES)
-    it(`${name} loads, prices every event kind and cites a source for each number`, () => {
+    it(`${name} loads, prices every cost key of core and of every strategy and cites a source for each number`, () => {
       const p = loadProfile(name);
       if (isLeft(p)) throw new Error(p.left);
       expect(p.right.name).to.equal(name);
-      for (const k of COST_KEYS) {
+      for (const k of allCostKeys()) {
+        expect(p.right.costs[k], `${name} lacks ${k}`).to.not.equal(undefined);
         expect(p.right.costs[k].cycles, k).to.be.at.least(0);
         expect(p.right.costs[k].source.length, `${name}.${k} source`).to.be.greaterThan(10);
       }
@@ -33,41 +35,67 @@ describe('cost profiles', () => {
   });
 });
 
-describe('cost model', () => {
-  it('prices counted events and the breakdown adds up to the total', () => {
+describe('cost model (the ledger)', () => {
+  const profile = () => {
     const p = loadProfile('netburst-2006');
     if (isLeft(p)) throw new Error(p.left);
-    const c = p.right.costs;
-    const machine = emptyCounts();
-    machine.retiredByRing = [100, 0, 0, 50];
-    machine.tlb.walkReferences = 10;
-    machine.exceptions = { 14: 2 };
-    machine.softwareInterrupts = { 128: 3 };
-    machine.vm.exits = { io: 4 };
-    const vmm = emptyVmmEvents();
-    vmm.traps = { 'privileged:cli': 5 };
-    const cyc = modelCycles({ machine, vmm }, p.right);
-    expect(cyc.breakdown['guest instructions']).to.equal(150 * c.instruction.cycles);
-    expect(cyc.breakdown['page walks']).to.equal(10 * c.pageWalkReference.cycles);
-    expect(cyc.breakdown.exceptions).to.equal(2 * c.exceptionDelivery.cycles);
-    expect(cyc.breakdown['system calls']).to.equal(3 * c.softwareInterrupt.cycles);
-    expect(cyc.breakdown['VM exits']).to.equal(4 * c.vmExitRoundTrip.cycles);
-    expect(cyc.breakdown['monitor traps']).to.equal(5 * c.monitorTrapRoundTrip.cycles);
-    expect(cyc.total).to.equal(Object.values(cyc.breakdown).reduce((a, v) => a + (v ?? 0), 0));
-    expect(cyc.breakdown).to.not.have.property('hypercalls');
+    return p.right;
+  };
+  const TABLE = {
+    traps: tally('traps', priced('monitorTrapRoundTrip', 'monitor traps')),
+    'x.updates': count('updates', priced('hypercallPerUpdate', 'hypercall updates')),
+    'x.sizes': count('bytes', free('a size')),
+  };
+
+  it('prices counted events as they happen; the breakdown adds up to the clock', () => {
+    const p = profile();
+    const c = p.costs;
+    const l = new Ledger(pricesOf(p), [MACHINE_COUNTERS, TABLE]);
+    l.tally('instructions', 0, 100);
+    l.tally('instructions', 3, 50);
+    l.count('tlb.walkReferences', 10);
+    l.tally('exceptions', 14, 2);
+    l.tally('softwareInterrupts', 128, 3);
+    l.tally('vm.exits', 'io', 4);
+    l.tally('traps', 'privileged cli', 5);
+    l.count('x.sizes', 4096);
+    expect(l.byCause['guest instructions']).to.equal(150 * c.instruction.cycles);
+    expect(l.byCause['page walks']).to.equal(10 * c.pageWalkReference.cycles);
+    expect(l.byCause.exceptions).to.equal(2 * c.exceptionDelivery.cycles);
+    expect(l.byCause['system calls']).to.equal(3 * c.softwareInterrupt.cycles);
+    expect(l.byCause['VM exits']).to.equal(4 * c.vmExitRoundTrip.cycles);
+    expect(l.byCause['monitor traps']).to.equal(5 * c.monitorTrapRoundTrip.cycles);
+    expect(l.cycles).to.equal(Object.values(l.byCause).reduce((a, v) => a + v, 0));
+    expect(l.byCause).to.not.have.property('hypercall updates');
+    expect(l.counts['x.sizes']).to.equal(4096);
   });
 
-  it('diffs snapshots for the measured region', () => {
-    const a = { machine: emptyCounts(), vmm: emptyVmmEvents() };
-    const b = { machine: emptyCounts(), vmm: emptyVmmEvents() };
-    a.machine.retiredByRing = [10, 0, 0, 5];
-    b.machine.retiredByRing = [30, 0, 0, 9];
-    b.machine.exceptions = { 14: 3 };
-    a.vmm.hypercallUpdates = 2;
-    b.vmm.hypercallUpdates = 7;
-    const d = diffEvents(a, b);
-    expect(d.machine.retiredByRing).to.deep.equal([20, 0, 0, 4]);
-    expect(d.machine.exceptions).to.deep.equal({ 14: 3 });
-    expect(d.vmm.hypercallUpdates).to.equal(5);
+  it('refuses an undeclared counter, a counter of the wrong shape, and a cost the profile lacks', () => {
+    const l = new Ledger(pricesOf(profile()), [MACHINE_COUNTERS]);
+    expect(() => l.count('no.such')).to.throw(/not a declared plain counter/);
+    expect(() => l.count('exceptions')).to.throw(/not a declared plain counter/);
+    expect(() => l.tally('irets', 1)).to.throw(/not a declared tally counter/);
+    expect(() => l.declare({ y: count('y', priced('noSuchCost', 'y')) })).to.throw(/no cost 'noSuchCost', which counter 'y' needs/);
+    expect(() => l.declare({ irets: count('again', free('x')) })).to.throw(/declared twice/);
+  });
+
+  it('diffs snapshots for the measured region and sums them over CPUs', () => {
+    const l = new Ledger(pricesOf(profile()), [MACHINE_COUNTERS, TABLE]);
+    l.tally('instructions', 0, 10);
+    l.count('x.updates', 2);
+    const a = l.snapshot();
+    l.tally('instructions', 0, 20);
+    l.tally('exceptions', 14, 3);
+    l.count('x.updates', 5);
+    const b = l.snapshot();
+    const d = diffSnapshots(a, b);
+    expect(d.counts.instructions).to.deep.equal({ 0: 20 });
+    expect(d.counts.exceptions).to.deep.equal({ 14: 3 });
+    expect(d.counts['x.updates']).to.equal(5);
+    expect(d.cycles).to.equal(b.cycles - a.cycles);
+    expect(Object.values(d.byCause).reduce((x, v) => x + v, 0)).to.equal(d.cycles);
+    const s = sumSnapshots([a, b]);
+    expect(s.counts.instructions).to.deep.equal({ 0: 40 });
+    expect(s.cycles).to.equal(a.cycles + b.cycles);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { arith, runSnippet, stopOf, sym, u32, wordsAt } from '../machine-helpers';
+import { countsOf } from '../counts';
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
@@ -30,7 +31,7 @@ const table = (op: string, cases: readonly Case[], immediate = false) =>
         expect(arith(m.flags)).to.equal(flags);
         expect(u32(m, 1)).to.equal(x >>> 0);
         expect(u32(m, 2)).to.equal(y >>> 0);
-        expect(m.counts().retiredByRing).to.deep.equal([6, 0, 0, 0]);
+        expect(countsOf(m).retiredByRing).to.deep.equal([6, 0, 0, 0]);
       });
     }
   });
@@ -283,7 +284,7 @@ de:     hlt
         // frame: old sp, flags, cs, return pc (no error code for vector 0)
         expect(wordsAt(m, 0x2000 - 16, 4)).to.deep.equal([sym(m, 'fault'), 0, 0, 0x2000]);
         expect(m.regs[15]).to.equal(0x2000 - 16);
-        expect(m.counts().exceptions).to.deep.equal({ 0: 1 });
+        expect(countsOf(m).exceptions).to.deep.equal({ 0: 1 });
         // li, li, lidt, li, li, li retire; the div does not; the handler's hlt does
         expect(m.instructions).to.equal(7);
       });

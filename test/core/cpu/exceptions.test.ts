@@ -18,6 +18,7 @@ import {
   W,
   wordsAt,
 } from '../machine-helpers';
+import { countsOf } from '../counts';
 
 const R1GATE = gateFlags({ dpl: 0, ring: 1 });
 const defines = { R1GATE };
@@ -40,8 +41,8 @@ ${idt({ 13: 'gp' })}`);
       expect(m.regs[15]).to.equal(0x2000 - 20);
       expect(m.cpl).to.equal(0);
       expect(m.regs[5]).to.equal(1);
-      expect(m.counts().exceptions).to.deep.equal({ 13: 1 });
-      expect(m.counts().retiredByRing).to.deep.equal([15, 0, 0, 1]);
+      expect(countsOf(m).exceptions).to.deep.equal({ 13: 1 });
+      expect(countsOf(m).retiredByRing).to.deep.equal([15, 0, 0, 1]);
     });
 
     const PRIVILEGED = ['cli', 'sti', 'hlt', 'rdcr r2, cr0', 'wrcr cr3, r2', 'lidt r2', 'invlpg r2', 'in r2, 0x3f9', 'out 0x3f8, r2'];
@@ -60,8 +61,8 @@ gp:     hlt
 ${idt({ 13: 'gp' })}`, { variant });
         expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'gp') });
         expect(gpFrame(m)).to.deep.equal([0, sym(m, 'fault'), 3, 0, 0x3000]);
-        expect(m.counts().exceptions).to.deep.equal({ 13: 1 });
-        expect(m.counts().retiredByRing).to.deep.equal([15, 0, 0, 1]);
+        expect(countsOf(m).exceptions).to.deep.equal({ 13: 1 });
+        expect(countsOf(m).retiredByRing).to.deep.equal([15, 0, 0, 1]);
       });
     }
   });
@@ -85,8 +86,8 @@ gp:     hlt`;
       expect(m.regs[3]).to.equal(0x800);
       expect(m.regs[4]).to.equal(0x10);
       expect(m.regs[5]).to.equal(3);
-      expect(m.counts().exceptions).to.deep.equal({});
-      expect(m.counts().retiredByRing).to.deep.equal([17, 0, 0, 6]);
+      expect(countsOf(m).exceptions).to.deep.equal({});
+      expect(countsOf(m).retiredByRing).to.deep.equal([17, 0, 0, 6]);
     });
 
     it("on 'virtualizable' the first one (pushf) raises #GP at CPL 3", () => {
@@ -132,8 +133,8 @@ gp:     hlt
 ${idt({ 13: 'gp', 0x80: 'sys' })}`);
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'gp') });
       expect(gpFrame(m)).to.deep.equal([0x80 * 8 + 2, sym(m, 'fault'), 3, 0, 0x3000]);
-      expect(m.counts().exceptions).to.deep.equal({ 13: 1 });
-      expect(m.counts().softwareInterrupts).to.deep.equal({});
+      expect(countsOf(m).exceptions).to.deep.equal({ 13: 1 });
+      expect(countsOf(m).softwareInterrupts).to.deep.equal({});
     });
 
     it('from CPL 3 through a DPL 3 interrupt gate: ring 0 on the cr4 stack, IF cleared, no error code', () => {
@@ -147,8 +148,8 @@ ${idt({ 0x80: ['sys', 'UGATE'] })}`);
       expect(m.regs[15]).to.equal(0x2000 - 16);
       expect(m.cpl).to.equal(0);
       expect(m.flags).to.equal(Flag.SF);
-      expect(m.counts().softwareInterrupts).to.deep.equal({ 128: 1 });
-      expect(m.counts().exceptions).to.deep.equal({});
+      expect(countsOf(m).softwareInterrupts).to.deep.equal({ 128: 1 });
+      expect(countsOf(m).exceptions).to.deep.equal({});
     });
 
     it('through a trap gate keeps IF (so the handler HLT waits: idle)', () => {
@@ -202,8 +203,8 @@ ${idt({ 13: 'gp' })}`);
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'gp') });
       expect(m.regs[15]).to.equal(0x2000 - 16);
       expect(wordsAt(m, 0x2000 - 16, 4)).to.deep.equal([sym(m, 'after'), 0, 0, 0x2000]);
-      expect(m.counts().exceptions).to.deep.equal({});
-      expect(m.counts().softwareInterrupts).to.deep.equal({ 13: 1 });
+      expect(countsOf(m).exceptions).to.deep.equal({});
+      expect(countsOf(m).softwareInterrupts).to.deep.equal({ 13: 1 });
     });
   });
 
@@ -226,10 +227,10 @@ ${idt({ 0x80: ['sys', 'UGATE'], 0x81: ['done', 'UGATE'] })}`);
       expect(m.regs[7]).to.equal(3);
       expect(m.regs[8]).to.equal(0x3000);
       expect(m.regs[9]).to.equal(Flag.CF);
-      expect(m.counts().irets).to.equal(2);
-      expect(m.counts().softwareInterrupts).to.deep.equal({ 128: 1, 129: 1 });
+      expect(countsOf(m).irets).to.equal(2);
+      expect(countsOf(m).softwareInterrupts).to.deep.equal({ 128: 1, 129: 1 });
       // ring 0: 14 prologue + addi + iret + hlt; ring 3: li, int, rdcpl, mov, pushf, pop, int
-      expect(m.counts().retiredByRing).to.deep.equal([17, 0, 0, 7]);
+      expect(countsOf(m).retiredByRing).to.deep.equal([17, 0, 0, 7]);
     });
 
     it('at CPL 3 to ring 0 raises #GP(0)', () => {
@@ -281,13 +282,13 @@ ${idt({ 13: 'gp', 0x80: ['sys', 'UGATE'] })}`);
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'sys') });
       expect(m.console.text()).to.equal('A');
       expect(m.regs[3]).to.equal(1);
-      expect(m.counts().io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 1 }, emulated: {} });
+      expect(countsOf(m).io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 1 }, emulated: {} });
     });
     it('CPL 1, IOPL 1: allowed', () => {
       const m = io(1, 'IOPL1');
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'sys') });
       expect(m.console.text()).to.equal('A');
-      expect(m.counts().retiredByRing).to.deep.equal([15, 4, 0, 0]);
+      expect(countsOf(m).retiredByRing).to.deep.equal([15, 4, 0, 0]);
     });
     it('CPL 2, IOPL 1: #GP', () => {
       const m = io(2, 'IOPL1');
@@ -311,7 +312,7 @@ ${idt({ 0x80: ['sys', 'UGATE'] })}`);
     it('at CPL 3 with IOPL 0 silently ignores IF and IOPL changes', () => {
       const m = popf('0', 'IOPL3 | F_IF | F_CF | F_ZF');
       expect(m.regs[3]).to.equal(Flag.CF | Flag.ZF);
-      expect(m.counts().exceptions).to.deep.equal({});
+      expect(countsOf(m).exceptions).to.deep.equal({});
     });
 
     it('at CPL 3 silently keeps IF = 1 when popping IF = 0', () => {
@@ -386,8 +387,8 @@ ${idt({ 8: 'df', 13: ['gp', 'R1GATE'] })}`;
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'df') });
       expect(gpFrame(m)).to.deep.equal([0, sym(m, 'fault'), 3, 0, 0x3000]);
       expect(m.cpl).to.equal(0);
-      expect(m.counts().exceptions).to.deep.equal({ 8: 1, 13: 1 });
-      expect(m.counts().retiredByRing).to.deep.equal([17, 0, 0, 1]);
+      expect(countsOf(m).exceptions).to.deep.equal({ 8: 1, 13: 1 });
+      expect(countsOf(m).retiredByRing).to.deep.equal([17, 0, 0, 1]);
     });
 
     it('a triple fault when the double fault cannot be delivered either', () => {
@@ -396,7 +397,7 @@ ${idt({ 8: 'df', 13: ['gp', 'R1GATE'] })}`;
       expect(s.kind).to.equal('triple-fault');
       expect(s.kind === 'triple-fault' && s.pc).to.equal(sym(m, 'fault'));
       expect(s.kind === 'triple-fault' && s.detail).to.contain('double-fault handler could not be entered');
-      expect(m.counts().exceptions).to.deep.equal({ 8: 1, 13: 1 });
+      expect(countsOf(m).exceptions).to.deep.equal({ 8: 1, 13: 1 });
       expect(m.cpl).to.equal(3);
       expect(m.regs[15]).to.equal(0x3000);
     });
@@ -423,7 +424,7 @@ ${idt({ 8: 'df', 14: ['pf', kernelStackOfPf] })}`;
       const m = runSnippet(pagedUser('R1GATE'), { defines, setup: pagedSetup });
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'df') });
       expect(gpFrame(m)).to.deep.equal([0, sym(m, 'fault'), 3, 0, 0x3000]);
-      expect(m.counts().exceptions).to.deep.equal({ 8: 1, 14: 1 });
+      expect(countsOf(m).exceptions).to.deep.equal({ 8: 1, 14: 1 });
     });
 
     it('the same #PF with a mapped handler stack is delivered normally (error code 4: user read, not present)', () => {
@@ -431,7 +432,7 @@ ${idt({ 8: 'df', 14: ['pf', kernelStackOfPf] })}`;
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
       expect(gpFrame(m)).to.deep.equal([4, sym(m, 'fault'), 3, 0, 0x3000]);
       expect(m.cr[2]).to.equal(0x10000);
-      expect(m.counts().exceptions).to.deep.equal({ 14: 1 });
+      expect(countsOf(m).exceptions).to.deep.equal({ 14: 1 });
     });
 
     it('a #PF at CPL 0 with an unmapped kernel stack is a triple fault (the #DF uses the same stack)', () => {
@@ -447,7 +448,7 @@ pf:     hlt
 ${idt({ 8: 'df', 14: 'pf' })}`, { setup: pagedSetup });
       const s = stopOf(m);
       expect(s.kind === 'triple-fault' && s.pc).to.equal(sym(m, 'fault'));
-      expect(m.counts().exceptions).to.deep.equal({ 8: 1, 14: 1 });
+      expect(countsOf(m).exceptions).to.deep.equal({ 8: 1, 14: 1 });
     });
   });
 
@@ -474,8 +475,8 @@ skip8:  ld r9, [sp+4]
         iret
 ${idt({ 0: 'skip4', 6: 'skip4', 13: 'skip8' })}`);
       expect(stopOf(m).kind).to.equal('halted');
-      expect(m.counts().exceptions).to.deep.equal({ 0: 1, 6: 2, 13: 1 });
-      expect(m.counts().irets).to.equal(4);
+      expect(countsOf(m).exceptions).to.deep.equal({ 0: 1, 6: 2, 13: 1 });
+      expect(countsOf(m).irets).to.equal(4);
       expect(m.regs[15]).to.equal(0x2000);
       expect(m.instructions).to.equal(5 + 3 * 4 + 5);
     });
@@ -498,7 +499,7 @@ skip8:  ld r10, [sp+4]
         iret
 ${idt({ 13: 'skip8' })}`);
       expect(stopOf(m).kind).to.equal('halted');
-      expect(m.counts().exceptions).to.deep.equal({ 13: 2 });
+      expect(countsOf(m).exceptions).to.deep.equal({ 13: 2 });
       expect(m.regs[4]).to.equal(0x77);
       expect(Array.from(m.memory.u8.subarray(0x3fffe))).to.deep.equal([0, 0]);
     });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { MachineEvent } from '../../../core/events/events';
 import { boot, idt, runSnippet, stopOf, sym } from '../machine-helpers';
+import { countsOf } from '../counts';
 
 /** Starts a block request (sector r1, address r2, command r3) and waits for its interrupt. */
 const request = (sector: number, address: number, command: number) => `
@@ -41,7 +42,7 @@ describe('devices: block device and console', () => {
       );
       expect(Array.from(m.memory.u8.subarray(0x4200, 0x4204))).to.deep.equal([0xee, 0xee, 0xee, 0xee]);
       expect([m.regs[4], m.regs[5]]).to.deep.equal([1, 0]); // busy right after the command, done in the handler
-      expect(m.counts().interrupts).to.deep.equal({ 34: 1 });
+      expect(countsOf(m).interrupts).to.deep.equal({ 34: 1 });
       // 12 instructions up to the HLT at time 12, idle until 8 + 50 = 58, handler 3, cli, hlt
       expect(m.instructions).to.equal(17);
       expect(m.time).to.equal(63);
@@ -61,7 +62,7 @@ describe('devices: block device and console', () => {
       );
       expect(m.disk.data.subarray(4 * 512, 5 * 512).every((b) => b === 0)).to.equal(true);
       expect([m.disk.reads, m.disk.writes]).to.deep.equal([0, 1]);
-      expect(m.counts().interrupts).to.deep.equal({ 34: 1 });
+      expect(countsOf(m).interrupts).to.deep.equal({ 34: 1 });
     });
 
     it('the default latency is 2000 time units', () => {
@@ -77,7 +78,7 @@ describe('devices: block device and console', () => {
         const m = runSnippet(request(sector, 0x4000, command), { diskLatency: 50 });
         expect(stopOf(m).kind).to.equal('idle');
         expect(m.regs[4]).to.equal(2);
-        expect(m.counts().interrupts).to.deep.equal({});
+        expect(countsOf(m).interrupts).to.deep.equal({});
       });
     }
 
@@ -125,7 +126,7 @@ describe('devices: block device and console', () => {
       expect(m.console.text()).to.equal('Hi\n');
       expect(m.console.length).to.equal(3);
       expect(m.regs[2]).to.equal(1);
-      expect(m.counts().io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 3 }, emulated: {} });
+      expect(countsOf(m).io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 3 }, emulated: {} });
     });
 
     it('echoes to a live sink', () => {
@@ -175,7 +176,7 @@ describe('devices: block device and console', () => {
 user:   li r1, 7
         out POWER, r1`);
       expect(stopOf(m)).to.deep.equal({ kind: 'shutdown', exitCode: 7 });
-      expect(m.counts().retiredByRing).to.deep.equal([10, 0, 0, 2]);
+      expect(countsOf(m).retiredByRing).to.deep.equal([10, 0, 0, 2]);
     });
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { MachineEvent } from '../../../core/events/events';
 import { Flag } from '../../../core/isa/table';
 import { boot, enterUser, idt, runSnippet, stopOf, sym, wordsAt } from '../machine-helpers';
+import { countsOf } from '../counts';
 
 /**
  * Programs the timer with `period` by an OUT that is the first instruction after LIDT, at
@@ -29,11 +30,11 @@ describe('devices: timer and interrupt controller', () => {
     const m = runSnippet(timed(100, 'sti\nloop: jmp loop', EOI_HANDLER), { budget: 1000 });
     expect(stopOf(m)).to.deep.equal({ kind: 'budget', instructions: 1000 });
     // ticks due at 104, 204, ..., 904
-    expect(m.counts().interrupts).to.deep.equal({ 32: 9 });
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 9 });
     expect(m.regs[5]).to.equal(9);
     expect(m.timer.ticks).to.equal(9);
-    expect(m.counts().irets).to.equal(9);
-    expect(m.counts().io.out).to.deep.equal({ 0x40: 1, 0x20: 9 });
+    expect(countsOf(m).irets).to.equal(9);
+    expect(countsOf(m).io.out).to.deep.equal({ 0x40: 1, 0x20: 9 });
   });
 
   it('an interrupt is accepted at the instruction boundary where the tick falls due', () => {
@@ -64,14 +65,14 @@ describe('devices: timer and interrupt controller', () => {
 
   it('no interrupts while IF = 0; the tick stays pending', () => {
     const m = runSnippet(timed(100, 'loop: jmp loop', EOI_HANDLER), { budget: 1000 });
-    expect(m.counts().interrupts).to.deep.equal({});
+    expect(countsOf(m).interrupts).to.deep.equal({});
     expect(m.pic.pending).to.equal(1);
     expect(m.timer.ticks).to.equal(9);
   });
 
   it('without EOI the in-service line blocks a second timer interrupt', () => {
     const m = runSnippet(timed(100, 'sti\nloop: jmp loop', 'addi r5, r5, 1\niret'), { budget: 1000 });
-    expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 1 });
     expect(m.regs[5]).to.equal(1);
     expect([m.pic.inService, m.pic.pending]).to.deep.equal([1, 1]);
   });
@@ -91,7 +92,7 @@ spin:   jmp spin`,
       { budget: 1000 },
     );
     // tick at 104 is taken; ticks from 204 on stay pending until the EOI after the loop
-    expect(m.counts().interrupts).to.deep.equal({ 32: 2 });
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 2 });
     expect(m.regs[5]).to.equal(2);
   });
 
@@ -99,7 +100,7 @@ spin:   jmp spin`,
     const m = runSnippet(timed(100, 'li r3, 1\nout PIC_MASK, r3\nin r4, PIC_MASK\nsti\nloop: jmp loop', EOI_HANDLER), {
       budget: 1000,
     });
-    expect(m.counts().interrupts).to.deep.equal({});
+    expect(countsOf(m).interrupts).to.deep.equal({});
     expect(m.regs[4]).to.equal(1);
     expect(m.pic.pending).to.equal(1);
   });
@@ -107,8 +108,8 @@ spin:   jmp spin`,
   it('the task-priority register cr8 holds back vectors with vector >> 4 <= cr8', () => {
     const run = (tpr: number) =>
       runSnippet(timed(100, `li r3, ${tpr}\nwrcr cr8, r3\nsti\nloop: jmp loop`, EOI_HANDLER), { budget: 1000 });
-    expect(run(2).counts().interrupts).to.deep.equal({});
-    expect(run(1).counts().interrupts).to.deep.equal({ 32: 9 });
+    expect(countsOf(run(2)).interrupts).to.deep.equal({});
+    expect(countsOf(run(1)).interrupts).to.deep.equal({ 32: 9 });
   });
 
   it('HLT with IF = 1 waits for the timer: time advances, the instruction count does not', () => {
@@ -116,8 +117,8 @@ spin:   jmp spin`,
     expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'after') + 4 });
     expect(m.instructions).to.equal(11);
     expect(m.time).to.equal(108);
-    expect(m.counts().halts).to.equal(2);
-    expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+    expect(countsOf(m).halts).to.equal(2);
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 1 });
     expect(wordsAt(m, 0x2000 - 16, 4)).to.deep.equal([sym(m, 'after'), 0, Flag.IF, 0x2000]);
   });
 
@@ -138,7 +139,7 @@ spin:   jmp spin`,
     });
     expect(m.regs[7]).to.equal(m.timer.ticks);
     expect(m.timer.deadline).to.equal(Infinity);
-    expect(m.counts().interrupts[32]).to.equal(m.timer.ticks);
+    expect(countsOf(m).interrupts[32]).to.equal(m.timer.ticks);
     expect(m.regs[7]).to.be.greaterThan(3);
   });
 
@@ -164,7 +165,7 @@ second: li r2, 2
 tick:   hlt
 ${idt({ 0x20: 'tick' })}`, { setup: (m) => m.raiseIrq(0) });
     expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'tick') });
-    expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 1 });
     expect(wordsAt(m, 0x2000 - 16, 1)).to.deep.equal([sym(m, 'second')]);
     expect([m.regs[1], m.regs[2], m.regs[3]]).to.deep.equal([1, 0, 0]);
   });
@@ -182,7 +183,7 @@ ${idt({ 0x20: 'tick' })}`, { setup: (m) => m.raiseIrq(0) });
     // STI; HLT: the interrupt wakes the HLT, so the return address is after the HLT
     expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'tick') + 4 });
     expect(wordsAt(m, 0x2000 - 16, 1)).to.deep.equal([sym(m, 'tick')]);
-    expect(m.counts().halts).to.equal(2);
+    expect(countsOf(m).halts).to.equal(2);
   });
 
   it('POPF setting IF delivers a pending interrupt before the next instruction', () => {
@@ -224,7 +225,7 @@ ${idt({ 0x20: 't0', 0x22: 't2' })}`, {
       },
     });
     expect(m.regs[5]).to.equal(0x20);
-    expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 1 });
     expect(m.pic.pending).to.equal(4);
   });
   it('a timer interrupt in ring 3 enters ring 0 on the cr4 stack and IRET returns to ring 3', () => {
@@ -236,8 +237,8 @@ tick:   addi r5, r5, 1
         iret
 ${idt({ 0x20: 'tick' })}`, { budget: 1000 });
     // the OUT runs at time 6: ticks at 106, 206, ..., 906
-    expect(m.counts().interrupts).to.deep.equal({ 32: 9 });
-    expect(m.counts().retiredByRing).to.deep.equal([16 + 9 * 3, 0, 0, 1000 - 16 - 9 * 3]);
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 9 });
+    expect(countsOf(m).retiredByRing).to.deep.equal([16 + 9 * 3, 0, 0, 1000 - 16 - 9 * 3]);
     const [, cs, flags, sp] = wordsAt(m, 0x2000 - 16, 4);
     expect([cs, flags, sp]).to.deep.equal([3, Flag.IF, 0x3000]);
     expect(m.cpl).to.equal(3);

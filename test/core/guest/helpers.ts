@@ -3,7 +3,6 @@ import * as E from 'fp-ts/Either';
 import { assemble, formatAsmError, type Program } from '../../../core/asm';
 import { Machine, type MachineConfig } from '../../../core/cpu/machine';
 import type { StopReason } from '../../../core/cpu/stop';
-import type { EventCounts } from '../../../core/events/events';
 import {
   bootImage,
   bootProgram,
@@ -16,6 +15,7 @@ import {
   type WorkloadName,
 } from '../../../core/guest/boot';
 import * as path from 'path';
+import { countsOf, type MachineCounts } from '../counts';
 
 /** Default instruction budget of a guest run in the tests. */
 export const BUDGET = 50_000_000;
@@ -26,7 +26,7 @@ export interface GuestRun {
   readonly stop: StopReason;
   readonly output: string;
   readonly result: GuestResult;
-  readonly counts: EventCounts;
+  readonly counts: MachineCounts;
 }
 
 /** Unwrap an Either, failing the test with its message. */
@@ -40,7 +40,7 @@ export const runImage = (image: BootImage, config: MachineConfig = {}, budget = 
   const m = new Machine(config);
   image.loadInto(m);
   const stop = m.run(budget);
-  return { m, stop, output: m.console.text(), result: readResult(m), counts: m.counts() };
+  return { m, stop, output: m.console.text(), result: readResult(m), counts: countsOf(m) };
 };
 
 /** Run a workload natively (or under the given build: only native runs without a hypervisor). */

@@ -3,6 +3,7 @@ import { Machine } from '../../../core/cpu/machine';
 import { bootImage, readResult, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../core/guest/boot';
 import { BUDGET, count, right } from './helpers';
 import { MockHypervisor } from './pv-mock';
+import { countsOf } from '../counts';
 
 /** Run a workload's paravirtual build under the mock hypervisor (test/core/guest/pv-mock.ts). */
 const runPv = (workload: WorkloadName, n: number, batching = true) => {
@@ -10,7 +11,7 @@ const runPv = (workload: WorkloadName, n: number, batching = true) => {
   right(bootImage({ workload, n, build: 'paravirt', kernel: { batching } })).loadInto(m);
   const h = MockHypervisor.install(m);
   const stop = m.run(BUDGET);
-  return { m, h, stop, output: m.console.text(), result: readResult(m), counts: m.counts() };
+  return { m, h, stop, output: m.console.text(), result: readResult(m), counts: countsOf(m) };
 };
 
 describe('paravirtual kernel build under a mock hypervisor', () => {

@@ -3,6 +3,7 @@ import { Machine } from '../../../core/cpu/machine';
 import type { VmExit } from '../../../core/vmx/exits';
 import { createVmcs, type Vmcs } from '../../../core/vmx/vmcs';
 import { assembleSnippet, identity, mapPages, P, PAGING_ON, poke, TEST_MEMORY, U, W } from '../machine-helpers';
+import { countsOf } from '../counts';
 
 /** Host-physical base of the guest's memory: guest-physical g is host-physical GUEST + g. */
 const GUEST = 0x10000;
@@ -54,8 +55,8 @@ describe('MMU: nested paging', () => {
     expect(m.run(100)).to.deep.equal({ kind: 'halted', pc: 8 });
     expect(m.regs[1]).to.equal(0x5555);
     // fetch miss (8), immediate hit, data miss (8), fetch hlt hit
-    expect(m.counts().tlb).to.deep.include({ hits: 2, misses: 2, walkReferences: 16 });
-    expect(m.counts().retiredNonRoot).to.equal(2);
+    expect(countsOf(m).tlb).to.deep.include({ hits: 2, misses: 2, walkReferences: 16 });
+    expect(countsOf(m).retiredNonRoot).to.equal(2);
   });
 
   it('the guest walk sets accessed bits in the guest tables at their host-physical addresses', () => {
@@ -73,7 +74,7 @@ describe('MMU: nested paging', () => {
     m.vmEnter(vmcs);
     expect(m.run(100)).to.deep.equal({ kind: 'halted', pc: 8 });
     expect(m.regs[1]).to.equal(0x77);
-    expect(m.counts().tlb).to.deep.include({ hits: 2, misses: 2, walkReferences: 4 });
+    expect(countsOf(m).tlb).to.deep.include({ hits: 2, misses: 2, walkReferences: 4 });
   });
 
   for (const [what, line, access, gpa, pc] of [
@@ -89,8 +90,8 @@ describe('MMU: nested paging', () => {
       expect(vmcs.guest.pc).to.equal(pc);
       expect(m.nonRoot).to.equal(false);
       expect(m.mmu.nestedRoot).to.equal(-1);
-      expect(m.counts().vm).to.deep.equal({ entries: 1, exits: { 'ept-violation': 1 } });
-      expect(m.counts().exceptions).to.deep.equal({});
+      expect(countsOf(m).vm).to.deep.equal({ entries: 1, exits: { 'ept-violation': 1 } });
+      expect(countsOf(m).exceptions).to.deep.equal({});
     });
   }
 

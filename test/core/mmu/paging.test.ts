@@ -20,6 +20,7 @@ import {
   word,
   wordsAt,
 } from '../machine-helpers';
+import { countsOf } from '../counts';
 
 const pte = (m: Machine, va: number) => word(m, PT + (va >>> 12) * 4);
 
@@ -38,8 +39,8 @@ describe('MMU: two-level paging', () => {
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: 32 });
       expect(m.regs[2]).to.equal(0x1234);
       // fetch ld: miss; its immediate word: hit; data: miss; fetch hlt: hit. Before PG: nothing.
-      expect(m.counts().tlb).to.deep.equal({ hits: 2, misses: 2, walkReferences: 4, flushes: 2, invlpg: 0 });
-      expect(m.counts().controlRegisterWrites).to.deep.equal({ cr3: 1, cr0: 1 });
+      expect(countsOf(m).tlb).to.deep.equal({ hits: 2, misses: 2, walkReferences: 4, flushes: 2, invlpg: 0 });
+      expect(countsOf(m).controlRegisterWrites).to.deep.equal({ cr3: 1, cr0: 1 });
     });
 
     it('walks set the accessed bits of the directory and table entries they use, reads leave dirty clear', () => {
@@ -59,7 +60,7 @@ describe('MMU: two-level paging', () => {
       expect(pte(m, 0x5000)).to.equal(0x5000 | P | W | A | D);
       expect(pte(m, 0x0000)).to.equal(0x0000 | P | W | A);
       // misses: code, ld, first st (dirty update); hits: 3 immediates, 3 fetches, second st
-      expect(m.counts().tlb).to.deep.include({ hits: 7, misses: 3, walkReferences: 6 });
+      expect(countsOf(m).tlb).to.deep.include({ hits: 7, misses: 3, walkReferences: 6 });
     });
 
     it('translates through the tables: a linear page maps to another frame', () => {
@@ -93,7 +94,7 @@ describe('MMU: two-level paging', () => {
         },
       });
       expect([m.regs[2], m.regs[3], m.regs[4]]).to.deep.equal([9, 5, 0]);
-      expect(m.counts().tlb.flushes).to.equal(3);
+      expect(countsOf(m).tlb.flushes).to.equal(3);
       expect(m.mmu.paging).to.equal(false);
     });
   });
@@ -159,7 +160,7 @@ ${idt({ 14: 'pf' })}`, { setup: layout });
         const faultPc = pc ?? (line.includes('fault2') ? sym(m, 'fault2') : sym(m, 'fault'));
         expect(m.regs[15]).to.equal(0x2000 - 20);
         expect(wordsAt(m, 0x2000 - 20, 3)).to.deep.equal([error, faultPc, mode === 'kernel' ? 0 : 3]);
-        expect(m.counts().exceptions).to.deep.equal({ 14: 1 });
+        expect(countsOf(m).exceptions).to.deep.equal({ 14: 1 });
       });
     }
 
@@ -173,7 +174,7 @@ sys:    hlt
 pf:     hlt
 ${idt({ 14: 'pf', 0x80: ['sys', 'UGATE'] })}`, { setup: layout });
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'sys') });
-      expect(m.counts().exceptions).to.deep.equal({});
+      expect(countsOf(m).exceptions).to.deep.equal({});
     });
 
     it('a user access is checked against the cached permissions of a TLB entry filled by the kernel', () => {

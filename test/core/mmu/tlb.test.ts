@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Machine } from '../../../core/cpu/machine';
 import { Tlb } from '../../../core/mmu/tlb';
 import { identity, mapPages, P, PAGING_ON, poke, PT, runSnippet, stopOf, W } from '../machine-helpers';
+import { countsOf } from '../counts';
 
 describe('MMU: the TLB', () => {
   describe('Tlb', () => {
@@ -56,9 +57,9 @@ describe('MMU: the TLB', () => {
       const small = runSnippet(program, { setup, tlbEntries: 16, tlbWays: 1 });
       expect([small.regs[2], small.regs[3], small.regs[4]]).to.deep.equal([0x111, 0x1111, 0x111]);
       // code page (1 miss), 3 data misses; hits: 3 immediates + 3 fetches
-      expect(small.counts().tlb).to.deep.include({ hits: 6, misses: 4, walkReferences: 8 });
+      expect(countsOf(small).tlb).to.deep.include({ hits: 6, misses: 4, walkReferences: 8 });
       const large = runSnippet(program, { setup, tlbEntries: 32, tlbWays: 1 });
-      expect(large.counts().tlb).to.deep.include({ hits: 7, misses: 3, walkReferences: 6 });
+      expect(countsOf(large).tlb).to.deep.include({ hits: 7, misses: 3, walkReferences: 6 });
     });
 
     // BUG: the interpreter caches the translation of the current code page (codeVpn/codeBase)
@@ -74,7 +75,7 @@ describe('MMU: the TLB', () => {
         ld r3, [r0+0x10000]
         hlt`, { setup, tlbEntries: 16, tlbWays: 1 });
       expect(stopOf(m).kind).to.equal('halted');
-      expect(m.counts().tlb).to.deep.include({ hits: 2, misses: 5, walkReferences: 10 });
+      expect(countsOf(m).tlb).to.deep.include({ hits: 2, misses: 5, walkReferences: 10 });
     });
 
     it('a stale entry is used after a PTE write without INVLPG; INVLPG drops it (x86 semantics)', () => {
@@ -94,7 +95,7 @@ describe('MMU: the TLB', () => {
         },
       });
       expect([m.regs[2], m.regs[4], m.regs[6]]).to.deep.equal([0x666, 0x666, 0x777]);
-      expect(m.counts().tlb.invlpg).to.equal(1);
+      expect(countsOf(m).tlb.invlpg).to.equal(1);
     });
 
     it('INVLPG drops exactly one entry: exact hits and misses', () => {
@@ -109,7 +110,7 @@ describe('MMU: the TLB', () => {
       // up to INVLPG: misses: code, 0x1000, 0x2000; hits: 2 immediates, fetches of ld, li
       // and invlpg, li's immediate = 6. After: the code page still hits; 0x1000 misses;
       // hits: 2 fetches, 2 immediates, data 0x2000, fetch hlt = 6.
-      expect(m.counts().tlb).to.deep.include({ hits: 12, misses: 4, walkReferences: 8, invlpg: 1 });
+      expect(countsOf(m).tlb).to.deep.include({ hits: 12, misses: 4, walkReferences: 8, invlpg: 1 });
     });
 
     it('a cr3 write flushes the whole TLB even with the same value', () => {
@@ -120,8 +121,8 @@ describe('MMU: the TLB', () => {
         wrcr cr3, r1
         ld r2, [r0+0x5000]
         hlt`, { setup });
-      expect(m.counts().tlb).to.deep.equal({ hits: 9, misses: 4, walkReferences: 8, flushes: 3, invlpg: 0 });
-      expect(m.counts().controlRegisterWrites).to.deep.equal({ cr3: 2, cr0: 1 });
+      expect(countsOf(m).tlb).to.deep.equal({ hits: 9, misses: 4, walkReferences: 8, flushes: 3, invlpg: 0 });
+      expect(countsOf(m).controlRegisterWrites).to.deep.equal({ cr3: 2, cr0: 1 });
     });
 
     it('switching cr3 to other tables changes the translation', () => {

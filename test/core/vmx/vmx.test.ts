@@ -5,6 +5,7 @@ import { Flag } from '../../../core/isa/table';
 import type { VmExit } from '../../../core/vmx/exits';
 import { createVmcs, noExits, type Vmcs } from '../../../core/vmx/vmcs';
 import { boot, identity, idt, mapPages, P, sym, W, wordsAt } from '../machine-helpers';
+import { countsOf } from '../counts';
 
 type Handler = (m: Machine, exit: VmExit, vmcs: Vmcs, n: number) => void;
 
@@ -55,8 +56,8 @@ describe('VMX: non-root mode and VM exits', () => {
     expect(vmcs.guest.flags).to.equal(0); // addi cleared CF
     expect(vmcs.guest.cr[8]).to.equal(3);
     expect(m.nonRoot).to.equal(false);
-    expect(m.counts().vm).to.deep.equal({ entries: 1, exits: { vmcall: 1 } });
-    expect(m.counts().retiredNonRoot).to.equal(4);
+    expect(countsOf(m).vm).to.deep.equal({ entries: 1, exits: { vmcall: 1 } });
+    expect(countsOf(m).retiredNonRoot).to.equal(4);
   });
 
   it('without an exit handler the run stops as vm-exit-unhandled', () => {
@@ -78,11 +79,11 @@ describe('VMX: non-root mode and VM exits', () => {
       ]);
       expect(stop).to.deep.equal(notResumed('hlt'));
       expect([vmcs.guest.regs[1], vmcs.guest.regs[2]]).to.deep.equal([5, 6]);
-      expect(m.counts().vm).to.deep.equal({ entries: 2, exits: { hlt: 2 } });
+      expect(countsOf(m).vm).to.deep.equal({ entries: 2, exits: { hlt: 2 } });
       // the exiting HLTs do not retire in the guest
-      expect(m.counts().retiredNonRoot).to.equal(2);
-      expect(m.counts().retiredByRing).to.deep.equal([2, 0, 0, 0]);
-      expect(m.counts().halts).to.equal(0);
+      expect(countsOf(m).retiredNonRoot).to.equal(2);
+      expect(countsOf(m).retiredByRing).to.deep.equal([2, 0, 0, 0]);
+      expect(countsOf(m).halts).to.equal(0);
     });
 
     it('io: only ports in the I/O bitmap exit, with port, direction and register', () => {
@@ -106,8 +107,8 @@ describe('VMX: non-root mode and VM exits', () => {
       expect(stop).to.deep.equal({ kind: 'halted', pc: 24 });
       expect(m.regs[3]).to.equal(0x42);
       expect(m.console.text()).to.equal('A');
-      expect(m.counts().io.out).to.deep.equal({ 0x3f8: 1 });
-      expect(m.counts().vm).to.deep.equal({ entries: 3, exits: { io: 2 } });
+      expect(countsOf(m).io.out).to.deep.equal({ 0x3f8: 1 });
+      expect(countsOf(m).vm).to.deep.equal({ entries: 3, exits: { io: 2 } });
     });
 
     it('io: unconditionalIo makes every IN and OUT exit', () => {
@@ -117,7 +118,7 @@ describe('VMX: non-root mode and VM exits', () => {
         { reason: 'io', pc: 12, nextPc: 16, port: 0x3f9, direction: 'in', register: 2 },
       ]);
       expect(m.console.text()).to.equal('');
-      expect(m.counts().io).to.deep.equal({ in: {}, out: {}, emulated: {} });
+      expect(countsOf(m).io).to.deep.equal({ in: {}, out: {}, emulated: {} });
     });
 
     it('cr-access: reads and writes exit per control register, with cr number and register', () => {
@@ -162,7 +163,7 @@ describe('VMX: non-root mode and VM exits', () => {
         { reason: 'lidt', pc: 20, nextPc: 24, base: 0x900 },
       ]);
       expect(m.idtBase).to.equal(0);
-      expect(m.counts().tlb.invlpg).to.equal(0);
+      expect(countsOf(m).tlb.invlpg).to.equal(0);
     });
 
     it('vmcall exits from any guest CPL', () => {
@@ -189,9 +190,9 @@ describe('VMX: non-root mode and VM exits', () => {
       expect(stop).to.deep.equal({ kind: 'halted', pc: 48 });
       expect(m.nonRoot).to.equal(true);
       expect([m.console.text(), m.regs[3], m.regs[2], m.cr[8], m.idtBase]).to.deep.equal(['B', 1, 0x7000, 66, 0x900]);
-      expect(m.counts().vm).to.deep.equal({ entries: 1, exits: {} });
-      expect(m.counts().retiredNonRoot).to.equal(10);
-      expect(m.counts().halts).to.equal(1);
+      expect(countsOf(m).vm).to.deep.equal({ entries: 1, exits: {} });
+      expect(countsOf(m).retiredNonRoot).to.equal(10);
+      expect(countsOf(m).halts).to.equal(1);
     });
 
     it('exception bitmap: a chosen vector exits with vector and error code instead of using the guest IDT', () => {
@@ -240,15 +241,15 @@ ${idt({ 6: 'ud' })}`,
       expect(exits).to.deep.equal([]);
       expect(stop).to.deep.equal({ kind: 'halted', pc: sym(m, 'ud') });
       expect(wordsAt(m, 0x2000 - 16, 4)).to.deep.equal([sym(m, 'fault'), 0, 0, 0x2000]);
-      expect(m.counts().exceptions).to.deep.equal({ 6: 1 });
+      expect(countsOf(m).exceptions).to.deep.equal({ 6: 1 });
     });
 
     it('a guest triple fault is a VM exit', () => {
       const { exits, m } = guest('nop\n.word 0xff000000');
       expect(exits).to.have.length(1);
       expect(exits[0]).to.deep.include({ reason: 'triple-fault', pc: 4 });
-      expect(m.counts().exceptions).to.deep.equal({ 6: 1, 8: 1 });
-      expect(m.counts().vm.exits).to.deep.equal({ 'triple-fault': 1 });
+      expect(countsOf(m).exceptions).to.deep.equal({ 6: 1, 8: 1 });
+      expect(countsOf(m).vm.exits).to.deep.equal({ 'triple-fault': 1 });
     });
 
     it('external-interrupt exiting: a pending interrupt exits even with guest IF = 0', () => {
@@ -259,8 +260,8 @@ ${idt({ 6: 'ud' })}`,
       expect(exits).to.deep.equal([{ reason: 'external-interrupt', pc: 0 }]);
       expect(stop).to.deep.equal(notResumed('external-interrupt'));
       expect(m.time).to.equal(50);
-      expect(m.counts().retiredNonRoot).to.equal(50);
-      expect(m.counts().interrupts).to.deep.equal({});
+      expect(countsOf(m).retiredNonRoot).to.equal(50);
+      expect(countsOf(m).interrupts).to.deep.equal({});
     });
 
     it('without external-interrupt exiting the interrupt goes through the guest IDT', () => {
@@ -278,7 +279,7 @@ ${idt({ 0x20: 'tick' })}`,
       );
       expect(exits).to.deep.equal([]);
       expect(stop).to.deep.equal({ kind: 'halted', pc: sym(m, 'tick') });
-      expect(m.counts().interrupts).to.deep.equal({ 32: 1 });
+      expect(countsOf(m).interrupts).to.deep.equal({ 32: 1 });
       expect(m.time).to.equal(51);
     });
 
@@ -327,15 +328,15 @@ ${idt({ 0x20: 'tick' })}`,
     it('entries, exits and guest instructions are counted exactly over a VMCALL loop', () => {
       const { m, stop } = guest('li r1, 3\nloop: vmcall\nsubi r1, r1, 1\njnz loop\nhlt', () => undefined, skip);
       expect(stop).to.deep.equal({ kind: 'halted', pc: 28 });
-      expect(m.counts().vm).to.deep.equal({ entries: 4, exits: { vmcall: 3 } });
-      expect(m.counts().retiredNonRoot).to.equal(8);
-      expect(m.counts().retiredByRing).to.deep.equal([8, 0, 0, 0]);
+      expect(countsOf(m).vm).to.deep.equal({ entries: 4, exits: { vmcall: 3 } });
+      expect(countsOf(m).retiredNonRoot).to.equal(8);
+      expect(countsOf(m).retiredByRing).to.deep.equal([8, 0, 0, 0]);
     });
 
     it('guest instructions at CPL 3 count in ring 3 and as non-root', () => {
       const { m } = guest('nop\nnop\nvmcall', (v) => (v.guest.cpl = 3));
-      expect(m.counts().retiredByRing).to.deep.equal([0, 0, 0, 2]);
-      expect(m.counts().retiredNonRoot).to.equal(2);
+      expect(countsOf(m).retiredByRing).to.deep.equal([0, 0, 0, 2]);
+      expect(countsOf(m).retiredNonRoot).to.equal(2);
     });
 
     it('an injected external interrupt is delivered through the guest IDT on entry', () => {
@@ -385,7 +386,7 @@ ${idt({ 14: 'pf' })}`,
       expect(wordsAt(m, 0x2000 - 20, 5)).to.deep.equal([0, sym(m, 'fault'), 0, 0, 0x2000]);
       expect(m.cr[2]).to.equal(0x8010);
       expect(vmcs.injection).to.equal(null);
-      expect(m.counts().vm).to.deep.equal({ entries: 2, exits: { exception: 1 } });
+      expect(countsOf(m).vm).to.deep.equal({ entries: 2, exits: { exception: 1 } });
     });
   });
 });

@@ -35,8 +35,8 @@ describe('CLI: asm, disasm, exec', () => {
     expect(r.console).to.equal('hello\n');
     expect(r.stop.kind).to.equal('halted');
     // li + 6 loop iterations of 5-6 instructions: 1 + 6*6 + final 3 (ldb, cmpi, jz) + hlt
-    expect(r.events.retiredByRing).to.deep.equal([1 + 6 * 6 + 3 + 1, 0, 0, 0]);
-    expect(r.events.io.out).to.deep.equal({ '1016': 6 });
+    expect(r.events.instructions).to.deep.equal({ 0: 1 + 6 * 6 + 3 + 1 });
+    expect(r.events['io.out']).to.deep.equal({ '1016': 6 });
     expect(r.registers.r1).to.equal(0x38 + 6); // msg + 6: the loop stops at the terminating zero
   });
 
@@ -66,7 +66,7 @@ describe('CLI: asm, disasm, exec', () => {
     expect(e.code).to.equal(1);
     const r = JSON.parse(e.out);
     expect(r.stop.kind).to.equal('budget');
-    expect(r.events.retiredByRing[0]).to.equal(1000);
+    expect(r.events.instructions[0]).to.equal(1000);
   });
 
   it('explains a jump into memory that does not exist (triple fault, no IDT)', async () => {

@@ -10,7 +10,7 @@ import type { StopReason } from '../../../core/cpu/stop';
 import { loadProfile } from '../../../core/cost/profile';
 import { GUEST_MEMORY_BYTES } from '../../../core/guest/boot';
 import { binaryTranslation } from '../../../strategies/binary-translation/binary-translation';
-import type { BtEvents } from '../../../strategies/binary-translation/monitor';
+import { vmmCountsOf, type VmmCounts } from '../vmm-counts';
 import { translateUnit, type CodeSource, type TranslatedUnit } from '../../../strategies/binary-translation/translator';
 import { resolveOptions } from '../../../strategies/options';
 import { assembleSnippet } from '../../core/machine-helpers';
@@ -46,7 +46,7 @@ export interface BareRun {
   readonly m: Machine;
   readonly stop: StopReason;
   readonly console: string;
-  readonly events: BtEvents | null;
+  readonly events: VmmCounts | null;
 }
 
 /** Run a bare-metal snippet natively. */
@@ -64,7 +64,8 @@ export const runTranslated = (p: Program, options: Record<string, string | numbe
   const profile = loadProfile('netburst-2006');
   const opts = resolveOptions(binaryTranslation, options);
   if (isLeft(profile) || isLeft(opts)) throw new Error('bad profile or options');
+  for (const t of binaryTranslation.counters) m.ledger.declare(t);
   const vm = binaryTranslation.start({ machine: m, profile: profile.right, options: opts.right, guestMemoryBytes: GUEST_MEMORY_BYTES, entry: 0 });
   const stop = vm.run(budget);
-  return { m, stop, console: m.console.text(), events: vm.vmmEvents() as BtEvents };
+  return { m, stop, console: m.console.text(), events: vmmCountsOf(m) };
 };

@@ -6,16 +6,19 @@ import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
 import { Machine } from '../../../core/cpu/machine';
 import { loadProfile } from '../../../core/cost/profile';
-import { emptyVmmEvents } from '../../../core/cost/vmm-events';
+import { VMM_COUNTERS } from '../../../strategies/shared/counters';
 import { Flag } from '../../../core/isa/table';
 import type { VmExit } from '../../../core/vmx/exits';
 import { createVmcs } from '../../../core/vmx/vmcs';
 import { EXIT_HANDLERS, type ExitContext } from '../../../strategies/hardware-assisted/exit-handlers';
 import { hardwareAssisted } from '../../../strategies/hardware-assisted/hardware-assisted';
+import { countsOf } from '../../core/counts';
+import { vmmCountsOf } from '../vmm-counts';
 
 const context = (): ExitContext => {
   const m = new Machine({ memoryBytes: 1 << 20 });
-  return { m, vmcs: createVmcs(0x100), events: emptyVmmEvents(), pager: null, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow: true };
+  m.ledger.declare(VMM_COUNTERS);
+  return { m, vmcs: createVmcs(0x100), pager: null, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow: true };
 };
 
 describe('hardware-assisted: exit handlers', () => {
@@ -25,8 +28,8 @@ describe('hardware-assisted: exit handlers', () => {
     EXIT_HANDLERS.io(c, { reason: 'io', pc: 0x100, nextPc: 0x104, port: 0x3f8, direction: 'out', register: 3 });
     expect(c.m.console.text()).to.equal('A');
     expect(c.vmcs.guest.pc).to.equal(0x104);
-    expect(c.events.emulations).to.deep.equal({ 'io out': 1 });
-    expect(c.m.counts().io).to.deep.equal({ in: {}, out: {}, emulated: { 'out 1016': 1 } });
+    expect(vmmCountsOf(c.m).emulations).to.deep.equal({ 'io out': 1 });
+    expect(countsOf(c.m).io).to.deep.equal({ in: {}, out: {}, emulated: { 'out 1016': 1 } });
   });
 
   it('io: an IN writes the guest register, never r0', () => {

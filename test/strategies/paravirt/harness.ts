@@ -8,9 +8,8 @@ import * as path from 'path';
 import { assemble, formatAsmError, type Program } from '../../../core/asm';
 import { Machine } from '../../../core/cpu/machine';
 import type { StopReason } from '../../../core/cpu/stop';
-import { diffEvents, modelCycles, type Cycles, type RunEvents } from '../../../core/cost/model';
-import { loadProfile, type CostProfile } from '../../../core/cost/profile';
-import type { VmmEvents } from '../../../core/cost/vmm-events';
+import { diffSnapshots, type LedgerSnapshot } from '../../../core/cost/ledger';
+import { loadProfile, pricesOf, type CostProfile } from '../../../core/cost/profile';
 import {
   bootImage,
   bootProgram,
@@ -26,6 +25,28 @@ import { resolveOptions } from '../../../strategies/options';
 import type { Hypervisor } from '../../../strategies/paravirt/hypervisor';
 import { paravirt } from '../../../strategies/paravirt/paravirt';
 import type { OptionValues, VirtualMachine } from '../../../strategies/strategy';
+import { countsOf, type MachineCounts } from '../../core/counts';
+import { vmmCountsOf, type VmmCounts } from '../vmm-counts';
+
+/** Counts by kind: the machine's and the VMM's. */
+export interface RunEvents {
+  readonly machine: MachineCounts;
+  readonly vmm: VmmCounts;
+}
+
+/** Modelled cycles, with the breakdown by cause. */
+export interface Cycles {
+  readonly total: number;
+  readonly breakdown: Readonly<Record<string, number>>;
+}
+
+const diffDeep = (a: unknown, b: unknown): unknown => {
+  if (typeof b === 'number') return b - (typeof a === 'number' ? a : 0);
+  if (Array.isArray(b)) return b.map((v, i) => diffDeep((a as unknown[] | undefined)?.[i], v));
+  if (b !== null && typeof b === 'object')
+    return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, diffDeep((a as Record<string, unknown> | undefined)?.[k], v)]));
+  return b;
+};
 
 /** Instruction budget of a test run. */
 export const BUDGET = 50_000_000;
@@ -55,13 +76,14 @@ export interface PvRun {
   /** the measured region (between the workload's marks) */
   readonly region: RunEvents;
   readonly regionCycles: Cycles;
-  readonly vmm: VmmEvents;
+  readonly vmm: VmmCounts;
 }
 
 /** Start the strategy on a machine holding `image` (its kernel built for `options`). */
 export const startPv = (image: BootImage, options: OptionValues): { m: Machine; vm: VirtualMachine } => {
-  const m = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + paravirt.reservedBytes });
+  const m = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + paravirt.reservedBytes, prices: pricesOf(profile()) });
   image.loadInto(m);
+  for (const t of paravirt.counters) m.ledger.declare(t);
   const vm = paravirt.start({ machine: m, profile: profile(), options, guestMemoryBytes: GUEST_MEMORY_BYTES, entry: 0 });
   return { m, vm };
 };
@@ -69,14 +91,15 @@ export const startPv = (image: BootImage, options: OptionValues): { m: Machine; 
 /** Run a boot image to the end under `paravirt`. */
 export const runPvImage = (image: BootImage, options: OptionValues, budget = BUDGET): PvRun => {
   const { m, vm } = startPv(image, options);
-  const snapshot = (): RunEvents => ({ machine: m.counts(), vmm: vm.vmmEvents() });
-  const marks: { start?: RunEvents; end?: RunEvents } = {};
+  const snapshot = (): RunEvents & { ledger: LedgerSnapshot } => ({ machine: countsOf(m), vmm: vmmCountsOf(m), ledger: m.snapshot() });
+  const marks: { start?: ReturnType<typeof snapshot>; end?: ReturnType<typeof snapshot> } = {};
   m.events.listen((e) => {
     if (e.kind === 'region') marks[e.mark] = snapshot();
   });
   const stop = vm.run(budget);
   const all = snapshot();
-  const region = marks.start ? diffEvents(marks.start, marks.end ?? all) : all;
+  const region = marks.start ? (diffDeep(marks.start, marks.end ?? all) as RunEvents) : all;
+  const regionLedger = marks.start ? diffSnapshots(marks.start.ledger, (marks.end ?? all).ledger) : all.ledger;
   return {
     m,
     vm,
@@ -86,7 +109,7 @@ export const runPvImage = (image: BootImage, options: OptionValues, budget = BUD
     result: readResult(m),
     all,
     region,
-    regionCycles: modelCycles(region, profile()),
+    regionCycles: { total: regionLedger.cycles, breakdown: regionLedger.byCause },
     vmm: all.vmm,
   };
 };
@@ -116,4 +139,4 @@ export const runPvProgram = (source: string, given: Record<string, string> = {},
 export const total = (b: Record<string, number>): number => Object.values(b).reduce((a, v) => a + v, 0);
 
 /** Hypervisor entries: hypercalls plus traps into the hypervisor. */
-export const entries = (v: VmmEvents): number => total(v.hypercalls) + total(v.traps);
+export const entries = (v: VmmCounts): number => total(v.hypercalls) + total(v.traps);

@@ -11,8 +11,10 @@ import { GUEST_MEMORY_BYTES } from '../../../core/guest/boot';
 import { Flag } from '../../../core/isa/table';
 import { Errno, SharedInfo } from '../../../strategies/paravirt/guest-abi';
 import { HYPERCALLS } from '../../../strategies/paravirt/hypercall-table';
+import { vmmCountsOf } from '../vmm-counts';
 import { HYPERVISOR_BASE } from '../../../strategies/paravirt/hypervisor-memory';
 import { runPv, type PvRun } from './harness';
+import { countsOf } from '../../core/counts';
 
 /** Kernel layout (core/guest/README.md). */
 const KPT = 0x00300000;
@@ -31,13 +33,13 @@ const booted = (options: Record<string, string> = {}): PvRun => {
 
 /** Make hypercall `n` from ring 1; returns r1 and the validation failures it counted. */
 const call = (r: PvRun, n: number, ...args: number[]): { r1: number; failures: number } => {
-  const before = r.hv.counters.validationFailures;
+  const before = vmmCountsOf(r.m).validationFailures;
   r.m.cpl = 1;
   r.m.regs[1] = n;
   for (let i = 0; i < 4; i++) r.m.regs[2 + i] = args[i] ?? 0;
   r.m.regs[15] = STACK;
   r.hv.onTrap(r.m, { kind: 'vmcall', pc: 0x1000, nextPc: 0x1004 });
-  return { r1: r.m.regs[1], failures: r.hv.counters.validationFailures - before };
+  return { r1: r.m.regs[1], failures: vmmCountsOf(r.m).validationFailures - before };
 };
 
 const words = (r: PvRun, at: number, ws: number[]): number => {
@@ -105,7 +107,7 @@ const CASES: Record<string, readonly Case[]> = {
     invalid('a negative count', Errno.EINVAL, () => [SCRATCH, -1]),
   ],
   new_baseptr: [
-    valid('the current directory', (r) => [r.m.mmu.root], (r) => expect(r.m.counts().controlRegisterWrites.cr3).to.be.greaterThan(0)),
+    valid('the current directory', (r) => [r.m.mmu.root], (r) => expect(countsOf(r.m).controlRegisterWrites.cr3).to.be.greaterThan(0)),
     invalid('not page-aligned', Errno.EINVAL, () => [KPD + 4]),
     invalid('beyond guest RAM', Errno.EINVAL, () => [GUEST_MEMORY_BYTES]),
     invalid('a page table', Errno.EINVAL, () => [KPT]),
@@ -118,7 +120,7 @@ const CASES: Record<string, readonly Case[]> = {
       return [pd];
     }, (r) => expect(r.hv.pager.frameType(0x007f0000)).to.equal('data')),
   ],
-  invlpg: [valid('any address (no invalid argument exists)', () => [0x00400000], (r) => expect(r.m.counts().tlb.invlpg).to.equal(1))],
+  invlpg: [valid('any address (no invalid argument exists)', () => [0x00400000], (r) => expect(countsOf(r.m).tlb.invlpg).to.equal(1))],
   set_timer: [valid('a period', () => [20000]), invalid('a negative period', Errno.EINVAL, () => [-1])],
   console_write: [
     valid('two bytes', (r) => {
@@ -205,7 +207,7 @@ describe('paravirt: the hypercall table', function () {
           const r = booted();
           const out = call(r, row.number, ...c.args(r));
           c.then(r, out);
-          expect(r.hv.counters.hypercalls[row.name]).to.be.greaterThan(0);
+          expect(vmmCountsOf(r.m).hypercalls[row.name]).to.be.greaterThan(0);
         });
     });
 
@@ -218,9 +220,9 @@ describe('paravirt: the hypercall table', function () {
   for (const n of [0, 16, 20, 99, -1])
     it(`unknown hypercall ${n}: ENOSYS, a validation failure, counted as 'unknown'`, () => {
       const r = booted();
-      const before = r.hv.counters.hypercalls.unknown ?? 0;
+      const before = vmmCountsOf(r.m).hypercalls.unknown ?? 0;
       expect(call(r, n)).to.deep.equal({ r1: Errno.ENOSYS, failures: 1 });
-      expect(r.hv.counters.hypercalls.unknown).to.equal(before + 1);
+      expect(vmmCountsOf(r.m).hypercalls.unknown).to.equal(before + 1);
       expect(r.m.pc).to.equal(0x1004);
     });
 

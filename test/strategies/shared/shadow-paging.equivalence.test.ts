@@ -18,7 +18,8 @@ import { expect } from 'chai';
 import * as fc from 'fast-check';
 import { GuestFault } from '../../../core/cpu/fault';
 import { Machine } from '../../../core/cpu/machine';
-import { emptyVmmEvents } from '../../../core/cost/vmm-events';
+import { SHADOW_PAGING_COUNTERS } from '../../../strategies/shared/counters';
+import { vmmCountsOf } from '../vmm-counts';
 import { Vector } from '../../../core/isa/table';
 import { ShadowPager } from '../../../strategies/shared/shadow-paging';
 
@@ -197,8 +198,8 @@ const runCase = (
   const nat = new Machine({ memoryBytes: GUEST });
   // a VMM pool of only a few frames makes the pager start over now and then
   const vm = new Machine({ memoryBytes: GUEST + vmmFrames * 4096 });
-  const ev = emptyVmmEvents();
-  const pager = new ShadowPager(vm, ev, GUEST, { cacheRoots, unshadowAfter });
+  vm.ledger.declare(SHADOW_PAGING_COUNTERS);
+  const pager = new ShadowPager(vm, GUEST, { cacheRoots, unshadowAfter });
   build(nat, layout);
   build(vm, layout);
   nat.writeControlRegister(3, PD1);
@@ -250,7 +251,7 @@ const runCase = (
   }
   seen.resets += pager.resets;
   seen.unshadowed += pager.unshadowed;
-  for (const k of ['hiddenFaults', 'guestFaults', 'traceFaults', 'updates', 'cacheHits'] as const) seen[k] += ev.shadowPaging[k];
+  for (const k of ['hiddenFaults', 'guestFaults', 'traceFaults', 'updates', 'cacheHits'] as const) seen[k] += vmmCountsOf(vm).shadowPaging[k];
   for (let a = 0; a < GUEST; a += 4) {
     const n = nat.memory.i32[a >>> 2];
     const v = vm.memory.i32[a >>> 2];

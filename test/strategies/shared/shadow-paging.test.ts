@@ -2,11 +2,13 @@ import { expect } from 'chai';
 import type { Trap } from '../../../core/cpu/delivery';
 import { GuestFault } from '../../../core/cpu/fault';
 import { Machine, type Monitor } from '../../../core/cpu/machine';
-import { bump, emptyVmmEvents, type VmmEvents } from '../../../core/cost/vmm-events';
+import { SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../../../strategies/shared/counters';
+import { vmmCountsOf } from '../vmm-counts';
 import { decode } from '../../../core/isa/codec';
 import { FRAME_MASK } from '../../../core/mmu/pte';
 import { type PageFaultVerdict, ShadowPager, type ShadowPagingOptions } from '../../../strategies/shared/shadow-paging';
 import { A, assembleSnippet, D, P, poke, U, W, word } from '../../core/machine-helpers';
+import { countsOf } from '../../core/counts';
 
 /** Guest RAM: the first MiB of a 2 MiB machine; the VMM owns the second MiB. */
 const GUEST = 1 << 20;
@@ -26,8 +28,18 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 const fresh = (o: ShadowPagingOptions & { guest?: number; memory?: number } = {}) => {
   const m = new Machine({ memoryBytes: o.memory ?? MACHINE });
-  const ev = emptyVmmEvents();
-  const pager = new ShadowPager(m, ev, o.guest ?? GUEST, o);
+  m.ledger.declare(VMM_COUNTERS);
+  m.ledger.declare(SHADOW_PAGING_COUNTERS);
+  /** the counters now (read afresh at each access) */
+  const ev = {
+    get shadowPaging() {
+      return vmmCountsOf(m).shadowPaging;
+    },
+    get emulations() {
+      return vmmCountsOf(m).emulations;
+    },
+  };
+  const pager = new ShadowPager(m, o.guest ?? GUEST, o);
   return { m, ev, pager };
 };
 
@@ -63,10 +75,7 @@ class TestMonitor implements Monitor {
   readonly verdicts: PageFaultVerdict[] = [];
   /** exceptions taken, by vector */
   readonly traps: Record<number, number> = {};
-  constructor(
-    readonly pager: ShadowPager,
-    readonly ev: VmmEvents,
-  ) {}
+  constructor(readonly pager: ShadowPager) {}
 
   private instruction(m: Machine) {
     const pa = this.pager.guestTranslate(m.pc);
@@ -96,7 +105,7 @@ class TestMonitor implements Monitor {
           if (i.mnemonic !== 'st' && i.mnemonic !== 'stb') throw new Error(`trace on ${i.mnemonic}`);
           const ok = this.pager.emulateWrite((m.regs[i.rb] + i.imm) | 0, m.regs[i.ra], i.mnemonic === 'st' ? 4 : 1);
           if (!ok) throw new Error('emulateWrite refused a traced store');
-          bump(this.ev.emulations, i.mnemonic);
+          m.ledger.tally('emulations', i.mnemonic);
           m.pc = (m.pc + size) | 0;
           return true;
         }
@@ -111,7 +120,7 @@ class TestMonitor implements Monitor {
       if (i.mnemonic === 'invlpg') this.pager.invalidatePage(m.regs[i.ra]);
       else if (i.mnemonic === 'wrcr' && i.imm12 === 3) this.pager.setGuestPaging(true, m.regs[i.ra]);
       else throw new Error(`unexpected #GP on ${i.mnemonic}`);
-      bump(this.ev.emulations, i.mnemonic);
+      m.ledger.tally('emulations', i.mnemonic);
       m.pc = (m.pc + size) | 0;
       return true;
     }
@@ -122,10 +131,10 @@ class TestMonitor implements Monitor {
 
 /** Load `source` at guest-physical 0, start it at ring 1 under the pager with guest paging (`cr3`, or off when null). */
 const runGuest = (env: ReturnType<typeof fresh>, source: string, cr3: number | null, budget = 1000) => {
-  const { m, ev, pager } = env;
+  const { m, pager } = env;
   m.load(0, assembleSnippet(source).bytes);
   pager.setGuestPaging(cr3 !== null, cr3 ?? 0);
-  const mon = new TestMonitor(pager, ev);
+  const mon = new TestMonitor(pager);
   m.monitor = mon;
   m.cpl = 1;
   m.pc = 0;
@@ -139,9 +148,9 @@ describe('strategies/shared: shadow paging', () => {
   describe('configuration', () => {
     it('rejects guest RAM that leaves the VMM fewer than two frames, and an empty root cache', () => {
       const m = new Machine({ memoryBytes: MACHINE });
-      expect(() => new ShadowPager(m, emptyVmmEvents(), MACHINE - 4096)).to.throw(RangeError, /at least two frames/);
-      expect(() => new ShadowPager(m, emptyVmmEvents(), 1000)).to.throw(RangeError);
-      expect(() => new ShadowPager(m, emptyVmmEvents(), GUEST, { cacheRoots: 0 })).to.throw(RangeError, /cacheRoots/);
+      expect(() => new ShadowPager(m, MACHINE - 4096)).to.throw(RangeError, /at least two frames/);
+      expect(() => new ShadowPager(m, 1000)).to.throw(RangeError);
+      expect(() => new ShadowPager(m, GUEST, { cacheRoots: 0 })).to.throw(RangeError, /cacheRoots/);
     });
 
     it('activating a root writes machine cr3 with the shadow directory (in VMM memory) and turns machine paging on', () => {
@@ -392,12 +401,12 @@ describe('strategies/shared: shadow paging', () => {
       map(m, PD1, PT2, 0x400000, F2, P | W);
       pager.setGuestPaging(true, PD1);
       pager.onPageFault(0x400000, 0, 0);
-      const flushes = m.counts().tlb.flushes;
+      const flushes = countsOf(m).tlb.flushes;
       expect(pager.onPageFault(0x6004, W, 0)).to.deep.equal({ kind: 'trace', pteAddress: PD1 + 4 });
       expect(pager.emulateWrite(0x6004, 0, 4)).to.equal(true);
       expect(word(m, pager.shadowRoot! + 4)).to.equal(0);
       expect(pager.shadowEntry(0x400000)).to.equal(null);
-      expect(m.counts().tlb.flushes).to.equal(flushes + 1);
+      expect(countsOf(m).tlb.flushes).to.equal(flushes + 1);
       expect(pager.isWriteProtected(PT2)).to.equal(false); // its shadow table was freed
       expect(pager.onPageFault(0x400000, 0, 0)).to.deep.equal({ kind: 'guest', errorCode: 0, address: 0x400000 });
       expect(ev.shadowPaging).to.deep.include({ traceFaults: 1, updates: 1, hiddenFaults: 1, guestFaults: 1 });
@@ -410,11 +419,11 @@ describe('strategies/shared: shadow paging', () => {
       pager.setGuestPaging(true, PD1);
       pager.onPageFault(0x5000, W, 0);
       expect(pager.shadowEntry(0x5000)! & W).to.equal(W);
-      const flushes = m.counts().tlb.flushes;
+      const flushes = countsOf(m).tlb.flushes;
       pager.onPageFault(0x800000, 0, 0);
       expect(pager.isWriteProtected(F3)).to.equal(true);
       expect(pager.shadowEntry(0x5000)! & W).to.equal(0);
-      expect(m.counts().tlb.flushes).to.equal(flushes + 1);
+      expect(countsOf(m).tlb.flushes).to.equal(flushes + 1);
       expect(pager.onPageFault(0x5004, P | W, 0)).to.deep.equal({ kind: 'trace', pteAddress: F3 + 4 });
     });
 
@@ -443,7 +452,7 @@ describe('strategies/shared: shadow paging', () => {
       pager.invalidatePage(0x5000);
       expect(pager.shadowEntry(0x5000)).to.equal(null);
       expect(m.mmu.tlb.find(5)).to.equal(-1);
-      expect(m.counts().tlb.invlpg).to.equal(1);
+      expect(countsOf(m).tlb.invlpg).to.equal(1);
     });
   });
 

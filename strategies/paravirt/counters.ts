@@ -1,0 +1,14 @@
+/**
+ * Counters of the paravirtual hypervisor, with their pricing.
+ * @category Strategies
+ */
+import { count, free, priced, tally, type CounterTable } from '../../core/cost/counters';
+
+/** What the hypervisor counts. */
+export const PARAVIRT_COUNTERS = {
+  hypercalls: tally('hypercalls, by operation', priced('hypercall', 'hypercalls')),
+  'hypercalls.updates': count('page-table updates validated and applied inside hypercalls', priced('hypercallPerUpdate', 'hypercall updates')),
+  'hypercalls.validationFailures': count('hypercall arguments refused by validation', free('the refused hypercall is priced as a hypercall')),
+  upcalls: count('event upcalls into the guest kernel', priced('upcall', 'upcalls')),
+  directSyscalls: count('system calls the hardware delivered straight to the guest kernel (fast system calls)', free('priced as the software interrupt the hardware delivered')),
+} as const satisfies CounterTable;
