@@ -1,44 +1,42 @@
 /**
  * The Strategy interface: how a virtualization strategy plugs in. A strategy configures the
- * machine for the guest (ring of the guest kernel, monitor, VMCS controls, page tables the
- * MMU walks), runs it, and handles what comes back. It declares its own counters with their
- * pricing (core/cost/counters.ts) and counts its work in the CPU's ledger, beside the
- * machine's architectural events; the ledger prices both as they happen.
+ * platform and each vCPU for the guest (ring of the guest kernel, monitor, VMCS controls,
+ * page tables the MMU walks) and returns the VMM's handler of each vCPU's exits; the one
+ * vCPU run loop (core/cpu/vcpu-loop.ts) runs the CPUs and hands exits to the handlers. It
+ * declares its own counters with their pricing (core/cost/counters.ts) and counts its work
+ * in the CPU's ledger beside the machine's architectural events; the ledger prices both as
+ * they happen.
  * @category Strategies
  */
-import type { Machine } from '../core/cpu/machine';
-import type { StopReason } from '../core/cpu/stop';
-import type { CostProfile } from '../core/cost/profile';
+import type { Cpu } from '../core/cpu/cpu';
+import type { VcpuHandler } from '../core/cpu/exit';
 import type { CounterTable } from '../core/cost/counters';
+import type { CostProfile } from '../core/cost/profile';
 import type { KernelOptions } from '../core/guest/boot';
+import type { Platform } from '../core/platform/platform';
+import type { OptionSpecs, OptionValuesOf } from './options';
 
 /** Which build of the guest kernel a strategy runs. */
 export type KernelBuild = 'native' | 'paravirt';
 
-/** A declared strategy option: a fixed set of choices, or an integer range. */
-export type StrategyOption =
-  | { readonly kind: 'choice'; readonly description: string; readonly choices: readonly string[]; readonly default: string }
-  | { readonly kind: 'integer'; readonly description: string; readonly min: number; readonly max: number; readonly default: number };
-
-/** Resolved option values (every declared option present). */
-export type OptionValues = Readonly<Record<string, string | number>>;
-
 /** What a strategy is given to start a virtual machine. */
-export interface StrategyContext {
-  /** the machine, with the guest image already loaded at guest-physical = machine-physical addresses */
-  readonly machine: Machine;
+export interface StrategyContext<O> {
+  /** guest memory (holding the loaded image at guest-physical = machine-physical addresses) and shared devices */
+  readonly platform: Platform;
+  /** the virtual machine's CPUs, one per vCPU, at reset */
+  readonly cpus: readonly Cpu[];
   readonly profile: CostProfile;
-  readonly options: OptionValues;
+  readonly options: O;
   /** bytes of guest RAM (machine memory beyond it belongs to the VMM) */
   readonly guestMemoryBytes: number;
   /** guest reset address (ring 0, paging off, IF = 0 as on bare metal) */
   readonly entry: number;
 }
 
-/** A running virtual machine. */
-export interface VirtualMachine {
-  /** Run the guest until it stops or `budget` more instructions retire. */
-  run(budget: number): StopReason;
+/** The VMM of one virtual machine, as started. */
+export interface Vmm {
+  /** the handler of each vCPU's exits (index = CPU index); an empty handler runs bare metal */
+  readonly vcpus: readonly VcpuHandler[];
   /**
    * The first place the guest saw behaviour native hardware would not have shown, if the
    * strategy can tell (trap-and-emulate on a non-virtualizable ISA); null if none.
@@ -48,8 +46,8 @@ export interface VirtualMachine {
   exitHandlerCycles?(): Readonly<Record<string, number>>;
 }
 
-/** A virtualization strategy. */
-export interface Strategy {
+/** A virtualization strategy, with its options declared as codecs (strategies/options.ts). */
+export interface Strategy<S extends OptionSpecs = OptionSpecs> {
   readonly name: string;
   readonly description: string;
   readonly kernelBuild: KernelBuild;
@@ -57,8 +55,8 @@ export interface Strategy {
    * Options of the kernel build that depend on the strategy's options (e.g. `paravirt`'s
    * batching selects PV_BATCHING); the runner passes them to the boot image. Default: none.
    */
-  kernelOptions?(options: OptionValues): KernelOptions;
-  readonly options: Readonly<Record<string, StrategyOption>>;
+  kernelOptions?(options: OptionValuesOf<S>): KernelOptions;
+  readonly options: S;
   /**
    * The strategy can only be equivalent on the classically virtualizable ISA variant (pure
    * trap-and-emulate); on the default ISA it must report where equivalence broke.
@@ -69,7 +67,15 @@ export interface Strategy {
   /** machine memory the VMM needs beyond guest RAM (for shadow tables, translation cache ...) */
   readonly reservedBytes: number;
   /** Refuse option values that do not apply to a profile (e.g. nested paging before EPT); null if fine. */
-  check(options: OptionValues, profile: CostProfile): string | null;
-  /** Configure the machine for the guest and return the virtual machine. */
-  start(ctx: StrategyContext): VirtualMachine;
+  check(options: OptionValuesOf<S>, profile: CostProfile): string | null;
+  /**
+   * Refuse a loaded guest the VMM cannot run (a paravirtual VMM given a native kernel, too
+   * little memory), with the reason; null if fine. Called before `start`.
+   */
+  checkGuest?(platform: Platform, options: OptionValuesOf<S>, guestMemoryBytes: number): string | null;
+  /** Configure the platform and the CPUs for the guest; return the VMM's handlers. */
+  start(ctx: StrategyContext<OptionValuesOf<S>>): Vmm;
 }
+
+/** Define a strategy with its option types inferred from the declarations. */
+export const defineStrategy = <S extends OptionSpecs>(s: Strategy<S>): Strategy<S> => s;

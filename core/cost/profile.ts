@@ -67,3 +67,10 @@ export const loadProfile = (nameOrPath: string): Either<string, CostProfile> => 
   if (!isLeft(r)) cache.set(nameOrPath, r.right);
   return r;
 };
+
+/** Shipped profiles that have a feature, in chronological order. */
+export const profilesWith = (feature: keyof CostProfile['features']): string[] =>
+  PROFILE_NAMES.filter((n) => {
+    const p = loadProfile(n);
+    return !isLeft(p) && p.right.features[feature];
+  });

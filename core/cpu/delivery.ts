@@ -1,39 +1,17 @@
 /**
  * Exception and interrupt delivery through the interrupt descriptor table, with the
- * double- and triple-fault path, and the traps offered to a software monitor.
+ * double- and triple-fault path. In non-root mode a fault during delivery that the VMCS
+ * selects leaves as a VM exit (thrown as a signal and returned by the run as a value).
  * @category CPU
  */
 import { Flag, Vector } from '../isa/table';
 import { Access } from '../mmu/pte';
-import { GuestFault, VmExitSignal } from './fault';
+import { GuestFault } from '../isa/fault';
+import { VmExitSignal } from '../vmx/exit-signal';
 import type { VmExit } from '../vmx/exits';
 import { Gate, GATE_SIZE, HAS_ERROR_CODE } from './idt';
-import type { Machine } from './machine';
-
-/** What a software monitor (a VMM owning ring 0) is offered before the guest's table. */
-export type Trap =
-  /** an exception raised by the instruction at `pc` (not retired) */
-  | { readonly kind: 'exception'; readonly vector: number; readonly errorCode: number; readonly faultAddress: number; readonly pc: number; readonly detail: string }
-  /** INT n at `pc`; the guest continues at `nextPc` */
-  | { readonly kind: 'software-interrupt'; readonly vector: number; readonly pc: number; readonly nextPc: number }
-  /** an external interrupt accepted before the instruction at `pc` */
-  | { readonly kind: 'interrupt'; readonly vector: number; readonly pc: number }
-  /** VMCALL outside non-root mode at `pc` */
-  | { readonly kind: 'vmcall'; readonly pc: number; readonly nextPc: number };
-
-/**
- * Offer a trap to the software monitor, if one is installed; true if it took it. Every trap
- * a monitor takes is reported as a `monitor-trap` event (for traces and counts).
- */
-export const offerToMonitor = (m: Machine, trap: Trap): boolean => {
-  if (m.monitor === null) return false;
-  const taken = m.monitor.onTrap(m, trap);
-  if (taken) {
-    const cause = trap.kind === 'exception' ? `exception ${trap.vector}` : trap.kind === 'vmcall' ? 'vmcall' : `${trap.kind} 0x${trap.vector.toString(16)}`;
-    m.events.emit({ kind: 'monitor-trap', t: m.time, cause, pc: trap.pc });
-  }
-  return taken;
-};
+import type { Cpu } from './cpu';
+import type { CpuExit } from './exit';
 
 /** A delivery request. */
 export interface Delivery {
@@ -57,18 +35,15 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
  * its own (as on x86, where only exception delivery escalates). `cause` describes the event
  * for the triple-fault message.
  */
-export const deliver = (m: Machine, d: Delivery, cause = `vector ${d.vector}`): void => {
+export const deliver = (m: Cpu, d: Delivery, cause = `vector ${d.vector}`): void => {
   try {
     enter(m, d);
   } catch (e) {
-    if (e instanceof VmExitSignal && m.nonRoot) {
-      m.vmExit({ ...e.exit, pc: m.pc } as VmExit);
-      return;
-    }
+    if (e instanceof VmExitSignal && m.nonRoot) throw new VmExitSignal({ ...e.exit, pc: m.pc } as VmExit);
     if (!(e instanceof GuestFault)) throw e;
     if (m.nonRoot && m.vmcs && (m.vmcs.controls.exceptionBitmap & (1 << e.vector)) !== 0) {
       // a fault while delivering an event exits to the VMM, which re-injects the event (IDT-vectoring information)
-      m.vmExit({
+      throw new VmExitSignal({
         reason: 'exception',
         pc: m.pc,
         vector: e.vector,
@@ -76,14 +51,13 @@ export const deliver = (m: Machine, d: Delivery, cause = `vector ${d.vector}`): 
         faultAddress: e.faultAddress,
         vectoring: { vector: d.vector, errorCode: d.errorCode, returnPc: d.returnPc, software: d.software },
       });
-      return;
     }
     if (e.vector === Vector.pageFault) m.cr[2] = e.faultAddress;
     const why = e.detail || `exception ${e.vector}`;
     if (d.vector === Vector.doubleFault) {
       const detail = `${cause}; the double-fault handler could not be entered either: ${why}`;
-      if (m.nonRoot) m.vmExit({ reason: 'triple-fault', pc: m.pc, detail });
-      else m.stop({ kind: 'triple-fault', pc: m.pc, detail });
+      if (m.nonRoot) throw new VmExitSignal({ reason: 'triple-fault', pc: m.pc, detail });
+      m.stop({ kind: 'triple-fault', pc: m.pc, detail });
       return;
     }
     if (d.software || d.external) {
@@ -99,7 +73,7 @@ export const deliver = (m: Machine, d: Delivery, cause = `vector ${d.vector}`): 
 };
 
 /** Push the frame and switch to the handler; throws GuestFault if that is impossible. */
-const enter = (m: Machine, d: Delivery): void => {
+const enter = (m: Cpu, d: Delivery): void => {
   const gate = (m.idtBase + d.vector * GATE_SIZE) | 0;
   const handler = m.memory.read32(m.mmu.translate(gate, Access.read, false));
   const flags = m.memory.read32(m.mmu.translate((gate + 4) | 0, Access.read, false));
@@ -126,15 +100,16 @@ const enter = (m: Machine, d: Delivery): void => {
   m.interruptCheck = true;
 };
 
-/** Handle a fault raised by the instruction at m.pc. */
-export const deliverFault = (m: Machine, f: GuestFault): void => {
-  if (m.nonRoot && m.vmcs && (m.vmcs.controls.exceptionBitmap & (1 << f.vector)) !== 0) {
-    m.vmExit({ reason: 'exception', pc: m.pc, vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress });
-    return;
-  }
+/**
+ * A fault raised by the instruction at `m.pc`: a VM exit if the VMCS selects it, a trap if a
+ * software monitor owns ring 0, else delivered through the guest's table (null).
+ */
+export const deliverFault = (m: Cpu, f: GuestFault): CpuExit | null => {
+  if (m.nonRoot && m.vmcs && (m.vmcs.controls.exceptionBitmap & (1 << f.vector)) !== 0)
+    throw new VmExitSignal({ reason: 'exception', pc: m.pc, vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress });
   // a trap a monitor takes is the monitor's event, not a delivery through the guest's table
-  if (offerToMonitor(m, { kind: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress, pc: m.pc, detail: f.detail }))
-    return;
+  if (m.monitor !== null)
+    return { kind: 'trap', trap: { kind: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress, pc: m.pc, detail: f.detail } };
   m.events.emit({ kind: 'exception', t: m.time, vector: f.vector, errorCode: f.errorCode, pc: m.pc, cpl: m.cpl });
   if (f.vector === Vector.pageFault) m.cr[2] = f.faultAddress;
   deliver(
@@ -142,6 +117,7 @@ export const deliverFault = (m: Machine, f: GuestFault): void => {
     { vector: f.vector, errorCode: HAS_ERROR_CODE.has(f.vector) ? f.errorCode : undefined, returnPc: m.pc, software: false },
     `${EXCEPTION_NAMES[f.vector] ?? `exception ${f.vector}`} at ${hex(m.pc)}${f.detail ? ` (${f.detail})` : ''}`,
   );
+  return null;
 };
 
 /** Names of the architectural exceptions, for messages. */

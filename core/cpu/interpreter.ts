@@ -13,10 +13,10 @@ import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '
 import { Flag, Vector, type ISA, type Mnemonic } from '../isa/table';
 import { Access } from '../mmu/pte';
 import { hitSlot } from '../mmu/tlb';
-import { GuestFault } from './fault';
-import type { Machine } from './machine';
+import { GuestFault } from '../isa/fault';
+import type { Cpu } from './cpu';
+import { PRIV_KERNEL, PRIV_NONE } from './privilege';
 import * as Sem from './semantics';
-
 
 /** An opcode the table assigns (a union of literal types derived from the table). */
 export type Opcode = (typeof ISA)[Mnemonic]['opcode'];
@@ -58,9 +58,6 @@ const UNTRANSLATED_TAG = new Int32Array(1);
 /** Most instructions one call of the interpreter runs before returning to the run loop. */
 const MAX_BURST = 1 << 16;
 
-const PRIV_NONE = 0;
-const PRIV_KERNEL = 1;
-
 const ZF = Flag.ZF;
 const SF = Flag.SF;
 const OF = Flag.OF;
@@ -70,7 +67,6 @@ const CF = Flag.CF;
 const less = (f: number): boolean => ((f & SF) !== 0) !== ((f & OF) !== 0);
 
 const ARITH = CF | ZF | SF | OF;
-
 
 /** Kinds of pending lazy flags (0: none, the flags word is current). */
 const LAZY_ADD = 1;
@@ -95,7 +91,7 @@ const lazyFlags = (flags: number, kind: number, x: number, y: number, r: number)
  * inline: V8 does not inline calls from a function this large, and a call per instruction
  * costs more than the instruction.
  */
-export const interpret = (m: Machine): void => {
+export const interpret = (m: Cpu): void => {
   const regs = m.regs;
   const mmu = m.mmu;
   const tlb = mmu.tlb;
@@ -276,7 +272,8 @@ export const interpret = (m: Machine): void => {
         SYSTEM[op](m, w, imm);
         flags = m.flags;
         regs[0] = 0;
-        n++;
+        // an instruction that traps to a monitor retires when the monitor returns
+        if (m.pendingExit === null) n++;
         pc = m.next;
         break burst;
       }

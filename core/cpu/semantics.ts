@@ -9,12 +9,14 @@
 import { Gate, GATE_SIZE } from './idt';
 import { ControlRegister, Flag, Vector } from '../isa/table';
 import { Access } from '../mmu/pte';
-import { deliver, offerToMonitor } from './delivery';
-import { GuestFault, VmExitSignal } from './fault';
-import type { Machine } from './machine';
+import { deliver } from './delivery';
+import { GuestFault } from '../isa/fault';
+import { VmExitSignal } from '../vmx/exit-signal';
+import type { Cpu } from './cpu';
+import type { Trap } from './exit';
 
 /** Semantics of one instruction: `w` is the instruction word, `imm` the immediate word. */
-export type Exec = (m: Machine, w: number, imm: number) => void;
+export type Exec = (m: Cpu, w: number, imm: number) => void;
 
 /** Field ra of an instruction word. */
 export const A = (w: number) => (w >>> 20) & 15;
@@ -28,33 +30,33 @@ export const IMM12 = (w: number) => w & 0xfff;
 const ARITH = Flag.CF | Flag.ZF | Flag.SF | Flag.OF;
 
 /** Set ZF/SF from r and CF/OF as given. */
-const setFlags = (m: Machine, r: number, cf: boolean, of: boolean): void => {
+const setFlags = (m: Cpu, r: number, cf: boolean, of: boolean): void => {
   m.flags =
     (m.flags & ~ARITH) | (r === 0 ? Flag.ZF : 0) | (r < 0 ? Flag.SF : 0) | (cf ? Flag.CF : 0) | (of ? Flag.OF : 0);
 };
 
 /** a + b, setting the arithmetic flags. */
-export const addFlags = (m: Machine, a: number, b: number): number => {
+export const addFlags = (m: Cpu, a: number, b: number): number => {
   const r = (a + b) | 0;
   setFlags(m, r, (a >>> 0) + (b >>> 0) > 0xffffffff, ((a ^ r) & (b ^ r)) < 0);
   return r;
 };
 
 /** a - b, setting the arithmetic flags (also CMP). */
-export const subFlags = (m: Machine, a: number, b: number): number => {
+export const subFlags = (m: Cpu, a: number, b: number): number => {
   const r = (a - b) | 0;
   setFlags(m, r, a >>> 0 < b >>> 0, ((a ^ b) & (a ^ r)) < 0);
   return r;
 };
 
 /** Set ZF/SF from a logic result and clear CF/OF; returns the result. */
-export const logicFlags = (m: Machine, r: number): number => {
+export const logicFlags = (m: Cpu, r: number): number => {
   setFlags(m, r, false, false);
   return r;
 };
 
 /** Low 32 bits of a * b; CF = OF = the signed product did not fit. */
-export const mulFlags = (m: Machine, a: number, b: number): number => {
+export const mulFlags = (m: Cpu, a: number, b: number): number => {
   const r = Math.imul(a, b);
   const overflow = BigInt(a) * BigInt(b) !== BigInt(r);
   setFlags(m, r, overflow, overflow);
@@ -75,18 +77,28 @@ const checkCr = (n: number): void => {
 };
 
 /** In non-root mode, exit if the VMCS asks for it. */
-const exitIf = (m: Machine, wanted: boolean | undefined, make: () => ConstructorParameters<typeof VmExitSignal>[0]): void => {
+const exitIf = (m: Cpu, wanted: boolean | undefined, make: () => ConstructorParameters<typeof VmExitSignal>[0]): void => {
   if (m.nonRoot && wanted) throw new VmExitSignal(make());
 };
 
-const ioExits = (m: Machine, port: number): boolean =>
+const ioExits = (m: Cpu, port: number): boolean =>
   m.vmcs !== null && (m.vmcs.controls.unconditionalIo || m.vmcs.controls.ioBitmap.has(port));
+
+/**
+ * The instruction traps to the software monitor that owns ring 0: the run returns the trap
+ * after this instruction, which retires once the monitor has handled it (it sets pc).
+ */
+const trapToMonitor = (m: Cpu, trap: Trap): void => {
+  m.pendingExit = { kind: 'trap', trap };
+  m.trappedCpl = m.cpl;
+  m.next = m.pc;
+};
 
 /** Semantics of `int`. */
 export const execInt: Exec = (m, w) => {
     const vector = IMM12(w) & 0xff;
-    if (offerToMonitor(m, { kind: 'software-interrupt', vector, pc: m.pc, nextPc: m.next })) {
-      finishTrap(m);
+    if (m.monitor !== null && !m.monitor.directVectors.has(vector)) {
+      trapToMonitor(m, { kind: 'software-interrupt', vector, pc: m.pc, nextPc: m.next });
       return;
     }
     const gate = (m.idtBase + vector * GATE_SIZE + 4) | 0;
@@ -102,8 +114,8 @@ export const execInt: Exec = (m, w) => {
 /** Semantics of `vmcall`. */
 export const execVmcall: Exec = (m) => {
     exitIf(m, true, () => ({ reason: 'vmcall', pc: m.pc, nextPc: m.next }));
-    if (offerToMonitor(m, { kind: 'vmcall', pc: m.pc, nextPc: m.next })) {
-      finishTrap(m);
+    if (m.monitor !== null) {
+      trapToMonitor(m, { kind: 'vmcall', pc: m.pc, nextPc: m.next });
       return;
     }
     throw new GuestFault(Vector.invalidOpcode, 0, 0, 'vmcall outside a virtual machine');
@@ -116,7 +128,7 @@ export const execPushf: Exec = (m) => {
 };
 
 /** Report a sensitive instruction that ran outside ring 0. */
-const sensitive = (m: Machine, mnemonic: 'pushf' | 'popf' | 'iret' | 'sidt' | 'smsw' | 'rdcpl', value: number): void =>
+const sensitive = (m: Cpu, mnemonic: 'pushf' | 'popf' | 'iret' | 'sidt' | 'smsw' | 'rdcpl', value: number): void =>
   m.events.emit({ kind: 'sensitive', t: m.time, mnemonic, pc: m.pc, cpl: m.cpl, value });
 
 /** Semantics of `sidt`. */
@@ -133,7 +145,7 @@ export const execSmsw: Exec = (m, w) => {
 };
 
 /** cr0 as software reads it: the VMCS read shadow in non-root mode, if set. */
-const guestCr0 = (m: Machine): number =>
+const guestCr0 = (m: Cpu): number =>
   m.nonRoot && m.vmcs !== null && m.vmcs.cr0ReadShadow !== null ? m.vmcs.cr0ReadShadow : m.cr[0];
 
 /** Semantics of `rdcpl`. */
@@ -255,6 +267,6 @@ export const execIret: Exec = (m) => {
   };
 
 /** After a trap instruction changed pc itself: continue at the new pc. */
-export const finishTrap = (m: Machine): void => {
+export const finishTrap = (m: Cpu): void => {
   m.next = m.pc;
 };

@@ -9,7 +9,12 @@ import * as path from 'path';
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { assembleFile, disassemble, formatAsmError, type AsmError, type DisasmLine, type Program } from '../asm';
-import type { Machine } from '../cpu/machine';
+import type { PhysicalMemory } from '../mmu/memory';
+
+/** Anything with guest-physical memory: a platform, or one of its CPUs. */
+export interface HasMemory {
+  readonly memory: PhysicalMemory;
+}
 
 /** Which build of the kernel: bare metal (ring 0) or paravirtual (ring 1, hypercalls). */
 export type Build = 'native' | 'paravirt';
@@ -308,7 +313,7 @@ export interface BootImage {
    * Write the kernel at 0, the program at 0x00200000 and the boot info into a fresh machine.
    * The guest gets `memoryBytes` of it (see above; at most the machine's memory).
    */
-  loadInto(m: Machine): void;
+  loadInto(m: HasMemory): void;
 }
 
 const asmErrors = (what: string) => (errors: AsmError[]): string =>
@@ -345,10 +350,10 @@ export const bootProgram = (o: {
         n,
         build,
         memoryBytes,
-        loadInto: (m: Machine) => {
+        loadInto: (m: HasMemory) => {
           const guestMemory = Math.min(memoryBytes ?? GUEST_MEMORY_BYTES, m.memory.size);
-          m.load(GuestLayout.kernel, kernel.bytes);
-          m.load(GuestLayout.program, program.bytes);
+          m.memory.load(GuestLayout.kernel, kernel.bytes);
+          m.memory.load(GuestLayout.program, program.bytes);
           const info = new DataView(m.memory.u8.buffer, GuestLayout.bootInfo, 24);
           info.setUint32(BootInfo.magic, BOOT_MAGIC, true);
           info.setUint32(BootInfo.programAddress, GuestLayout.program, true);
@@ -395,7 +400,7 @@ export interface GuestResult {
 }
 
 /** Read the result page (physical memory; valid after process 1 exited). */
-export const readResult = (m: Machine): GuestResult => {
+export const readResult = (m: HasMemory): GuestResult => {
   const view = new DataView(m.memory.u8.buffer, GuestLayout.result, 16);
   const length = Math.min(view.getUint32(0, true), GuestLayout.resultMax);
   const start = GuestLayout.result + 16;

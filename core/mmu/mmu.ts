@@ -4,7 +4,8 @@
  * so that a guest walk costs (n+1)(m+1)-1 memory references.
  * @category MMU
  */
-import { GuestFault, VmExitSignal } from '../cpu/fault';
+import { GuestFault } from '../isa/fault';
+import { VmExitSignal } from '../vmx/exit-signal';
 import { Vector } from '../isa/table';
 import type { PhysicalMemory } from './memory';
 import { Access, FRAME_MASK, PfError, Pte } from './pte';

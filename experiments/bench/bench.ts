@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import { assemble } from '../../core/asm';
-import { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+import { uniprocessor } from '../../core/platform/uniprocessor';
 import { table } from '../common/format';
 import { BENCH_PROGRAMS } from './programs';
 import { runExperiment } from '../experiment/experiment';
@@ -27,10 +28,10 @@ export interface BenchRow {
 }
 
 /** Run one program once; returns wall time and the machine. */
-export const runBenchProgram = (source: string): { ms: number; m: Machine } => {
+export const runBenchProgram = (source: string): { ms: number; m: Cpu } => {
   const r = assemble(source, { file: 'bench.s' });
   if (isLeft(r)) throw new Error(r.left.map((e) => `${e.line}:${e.column}: ${e.message}`).join('\n'));
-  const m = new Machine({ memoryBytes: 8 << 20 });
+  const m = uniprocessor({ memoryBytes: 8 << 20 });
   m.load(0, r.right.bytes);
   const t0 = performance.now();
   const stop = m.run(1e10);
@@ -61,7 +62,7 @@ const main = async (): Promise<void> => {
   const repeats = Number(process.env.BENCH_REPEATS ?? 3);
   const rows: BenchRow[] = BENCH_PROGRAMS.map((p) => {
     let best = Infinity;
-    let last: Machine | null = null;
+    let last: Cpu | null = null;
     for (let i = 0; i < repeats; i++) {
       const { ms, m } = runBenchProgram(p.source(n));
       best = Math.min(best, ms);

@@ -10,15 +10,15 @@
  * and from what the handlers record in the VMM events.
  * @category Examples
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
 import { Flag } from '../../core/isa/table';
 import type { VmExit, VmExitReason } from '../../core/vmx/exits';
 import { createVmcs, type Vmcs } from '../../core/vmx/vmcs';
-import { buildIdentityNestedTables } from '../../strategies/hardware-assisted/hardware-assisted';
 import { VMM_COUNTERS } from '../../strategies/shared/counters';
-import type { Strategy } from '../../strategies/strategy';
+import { buildIdentityNestedTables } from '../../strategies/shared/nested-tables';
+import { defineStrategy } from '../../strategies/strategy';
 
-type Handler = (m: Machine, vmcs: Vmcs, e: VmExit, pending: number[]) => void;
+type Handler = (m: Cpu, vmcs: Vmcs, e: VmExit, pending: number[]) => void;
 
 /** One handler per exit reason this VMM asks for; any other reason is an internal error. */
 const HANDLERS: Partial<Record<VmExitReason, Handler>> = {
@@ -48,7 +48,7 @@ const HANDLERS: Partial<Record<VmExitReason, Handler>> = {
 };
 
 /** The example strategy. */
-export const minimalVmm: Strategy = {
+export const minimalVmm = defineStrategy({
   name: 'minimal-vmm',
   description: 'example: nested paging, exits only on I/O, HLT and interrupts (experiments/examples/minimal-vmm.ts)',
   kernelBuild: 'native',
@@ -57,27 +57,27 @@ export const minimalVmm: Strategy = {
   reservedBytes: 64 * 1024,
   check: (_o, p) => (p.features.nestedPaging ? null : `minimal-vmm needs a profile with nested paging, not '${p.name}'`),
   start: (ctx) => {
-    const m = ctx.machine;
+    const m = ctx.cpus[0];
     const vmcs = createVmcs(ctx.entry);
-    vmcs.nestedRoot = buildIdentityNestedTables(m, ctx.guestMemoryBytes);
+    vmcs.nestedRoot = buildIdentityNestedTables(ctx.platform.memory, ctx.guestMemoryBytes);
     vmcs.vpid = true;
     Object.assign(vmcs.controls, { unconditionalIo: true, hlt: true, externalInterruptExiting: true });
     const pending: number[] = [];
-    m.vmExitHandler = (mm, exit) => {
+    const onVmExit = (exit: VmExit): void => {
       const handle = HANDLERS[exit.reason];
-      if (!handle) return mm.stop({ kind: 'stopped', detail: `internal error: unexpected VM exit '${exit.reason}'` });
-      mm.ledger.tally('emulations', exit.reason);
-      handle(mm, vmcs, exit, pending);
-      if (mm.stopReason !== null) return;
+      if (!handle) return m.stop({ kind: 'stopped', detail: `internal error: unexpected VM exit '${exit.reason}'` });
+      m.ledger.tally('emulations', exit.reason);
+      handle(m, vmcs, exit, pending);
+      if (m.stopReason !== null) return;
       // inject one pending interrupt when the guest can take it, else exit when it can
       if (pending.length > 0 && (vmcs.guest.flags & Flag.IF) !== 0) {
         vmcs.injection = { vector: pending.shift()!, type: 'external' };
-        mm.ledger.tally('injections', vmcs.injection.vector);
+        m.ledger.tally('injections', vmcs.injection.vector);
       }
       vmcs.controls.interruptWindowExiting = pending.length > 0;
-      mm.vmEnter(vmcs);
+      m.vmEnter(vmcs);
     };
     m.vmEnter(vmcs);
-    return { run: (budget) => m.run(budget) };
+    return { vcpus: [{ onVmExit }] };
   },
-};
+});

@@ -11,7 +11,8 @@ import { loadProfile } from '../../core/cost/profile';
 import type { IsaVariant } from '../../core/isa/variant';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
-import { machineSettingsErrors, resolveParams, type MachineSettings } from '../run/run-one';
+import { machineSettingsErrors, type MachineSettings } from '../run/machine-settings';
+import { resolveParams } from '../run/params';
 import type { ExperimentSpec } from './codec';
 
 /** One run of an experiment. */

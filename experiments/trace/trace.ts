@@ -8,7 +8,8 @@
  * @category Trace
  */
 import * as fs from 'fs';
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import type { CostProfile } from '../../core/cost/profile';
 import type { MachineEvent } from '../../core/events/events';
 
@@ -53,7 +54,7 @@ export interface Tracer {
 }
 
 /** Attach a tracer: timestamps are the CPU's modelled cycles (monitor work included) at each event. */
-export const attachTracer = (m: Machine, profile: CostProfile, meta: { strategy: string; workload: string }, limit = 200_000): Tracer => {
+export const attachTracer = (m: Cpu, profile: CostProfile, meta: { strategy: string; workload: string }, limit = 200_000): Tracer => {
   const out: TraceEvent[] = [
     { name: 'process_name', ph: 'M', ts: 0, pid: 1, tid: 1, cat: 'meta', args: { name: `${meta.strategy}: ${meta.workload} on ${profile.name}` } },
     { name: 'thread_name', ph: 'M', ts: 0, pid: 1, tid: 1, cat: 'meta', args: { name: 'vCPU 0' } },

@@ -10,12 +10,15 @@
  * code), `chaining` and `adaptive` (ablation switches).
  * @category Strategies
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { Flag } from '../../core/isa/table';
 import { MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
+import { EVERY_TRAP } from '../shared/monitor';
 import { DEFAULT_UNSHADOW_AFTER, ShadowPager } from '../shared/shadow-paging';
 import { BT_COUNTERS } from './counters';
-import type { Strategy } from '../strategy';
+import { choice, integer } from '../options';
+import { defineStrategy } from '../strategy';
 import { DATA_VA, MAX_CACHE_BYTES, PAGE, PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from './layout';
 import { BtMonitor } from './monitor';
 import { maxUnitBytes } from './translator';
@@ -33,8 +36,8 @@ if (maxUnitBytes(MAX_UNIT) > MIN_CACHE_BYTES) throw new Error('internal error: t
  * region begins, so the pager's frame pool (all memory above guest RAM up to that end) never
  * hands out the VMM's own pages. Everything else is the machine itself.
  */
-const pagerView = (m: Machine, poolEnd: number): Machine => {
-  const memory = Object.create(m.memory, { size: { value: poolEnd } }) as Machine['memory'];
+const pagerView = (m: Cpu, poolEnd: number): Cpu => {
+  const memory = Object.create(m.memory, { size: { value: poolEnd } }) as Cpu['memory'];
   return new Proxy(m, {
     get: (target, key) => {
       if (key === 'memory') return memory;
@@ -58,63 +61,43 @@ export const expansionRatio = (t: { readonly translatedBytes?: number; readonly 
   t.guestBytes ? (t.translatedBytes ?? 0) / t.guestBytes : 0;
 
 /** The binary-translation strategy. */
-export const binaryTranslation: Strategy = {
+export const binaryTranslation = defineStrategy({
   name: 'binary-translation',
   description:
     'guest kernel translated (same ISA) into a translation cache and run at ring 1, guest user code by direct execution, shadow page tables',
   kernelBuild: 'native',
   options: {
-    unit: {
-      kind: 'integer',
-      description: 'most guest instructions in a translation unit (a unit also ends at control flow)',
-      min: 1,
-      max: MAX_UNIT,
-      default: 12,
-    },
-    cache: {
-      kind: 'integer',
-      description: `translation cache size in bytes of translated code (at least one page, which holds the largest unit); flushed when full`,
-      min: MIN_CACHE_BYTES,
-      max: MAX_CACHE_BYTES,
-      default: 256 * 1024,
-    },
-    chaining: {
-      kind: 'choice',
-      description: 'patch a continuation into a direct jump once its target is translated (off: every unit transition enters the monitor)',
-      choices: ['on', 'off'],
-      default: 'on',
-    },
-    adaptive: {
-      kind: 'choice',
-      description: 'retranslate stores that keep taking page-table trace faults into callouts (adaptive binary translation)',
-      choices: ['on', 'off'],
-      default: 'on',
-    },
+    unit: integer(1, MAX_UNIT, 12, 'most guest instructions in a translation unit (a unit also ends at control flow)'),
+    cache: integer(
+      MIN_CACHE_BYTES,
+      MAX_CACHE_BYTES,
+      256 * 1024,
+      'translation cache size in bytes of translated code (at least one page, which holds the largest unit); flushed when full',
+    ),
+    chaining: choice(['on', 'off'], 'on', 'patch a continuation into a direct jump once its target is translated (off: every unit transition enters the monitor)'),
+    adaptive: choice(['on', 'off'], 'on', 'retranslate stores that keep taking page-table trace faults into callouts (adaptive binary translation)'),
   },
   counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, BT_COUNTERS],
   reservedBytes: RESERVED_BYTES,
   check: () => null,
   start: (ctx) => {
-    const m = ctx.machine;
+    const m = ctx.cpus[0];
     const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
     const pager = new ShadowPager(pagerView(m, vmmBase), ctx.guestMemoryBytes, { unshadowAfter: UNSHADOW_AFTER });
     pager.setGuestPaging(false, 0);
     const monitor = new BtMonitor(m, pager, ctx.guestMemoryBytes, vmmPhysical(vmmBase), {
-      unit: Number(ctx.options.unit),
-      cacheBytes: Number(ctx.options.cache) & ~3,
+      unit: ctx.options.unit,
+      cacheBytes: ctx.options.cache & ~3,
       chaining: ctx.options.chaining !== 'off',
       adaptive: ctx.options.adaptive !== 'off',
     });
-    m.monitor = monitor;
+    m.monitor = EVERY_TRAP;
     // the monitor's own (never used) table: what SIDT shows guest user code
     m.idtBase = DATA_VA;
     m.flags = Flag.IF;
     m.cpl = 1;
     m.pc = ctx.entry;
     monitor.settle();
-    return {
-      run: (budget) => m.run(budget),
-      divergence: () => monitor.shared.divergence,
-    };
+    return { vcpus: [monitor], divergence: () => monitor.shared.divergence };
   },
-};
+});

@@ -18,7 +18,8 @@
  * pager then restores write access by its ordinary hidden-fault path.
  * @category Binary translation
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { FRAME_MASK, PAGE_SIZE, Pte } from '../../core/mmu/pte';
 import { VMM_DIR } from './layout';
 
@@ -30,7 +31,7 @@ export class CodeProtection {
 
   /** Protection for the guest frames of [0, `guestMemoryBytes`) on machine `m`. */
   constructor(
-    private readonly m: Machine,
+    private readonly m: Cpu,
     guestMemoryBytes: number,
   ) {
     this.protectedFrames = new Uint8Array(Math.ceil(guestMemoryBytes / PAGE_SIZE));

@@ -21,10 +21,11 @@
  * active shadow root, and the doorbell page reflects the pending interrupts.
  * @category Binary translation
  */
-import type { Trap } from '../../core/cpu/delivery';
-import { GuestFault } from '../../core/cpu/fault';
+import type { Trap, VcpuHandler } from '../../core/cpu/exit';
+import { GuestFault } from '../../core/isa/fault';
 import { Gate, GATE_SIZE } from '../../core/cpu/idt';
-import type { Machine, Monitor } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Vector } from '../../core/isa/table';
 import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
@@ -52,7 +53,6 @@ export interface BtSettings {
   readonly adaptive: boolean;
 }
 
-
 /** How a page fault is resolved. */
 type FaultResolution =
   /** fixed by the VMM (hidden fault, invalidated code): retry the access */
@@ -69,7 +69,7 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 const isVmmAddress = (va: number): boolean => va >>> 22 === VMM_DIR;
 
 /** The binary-translation monitor. */
-export class BtMonitor implements Monitor {
+export class BtMonitor implements VcpuHandler {
   readonly v: MemoryVirtualCpu;
   /** the shared monitor, used for delivery into the guest and as the emulations' context (never installed) */
   readonly shared: SoftwareMonitor;
@@ -81,7 +81,7 @@ export class BtMonitor implements Monitor {
   private readonly fetch: CodeSource;
 
   constructor(
-    readonly m: Machine,
+    readonly m: Cpu,
     readonly pager: ShadowPager,
     readonly guestMemoryBytes: number,
     readonly physical: VmmPhysical,
@@ -137,11 +137,9 @@ export class BtMonitor implements Monitor {
   // ---- the trap hook ----------------------------------------------------------------------
 
   /** Every trap of the machine comes here first; the monitor handles all of them. */
-  onTrap(m: Machine, trap: Trap): boolean {
-    if (m !== this.m) throw new Error('internal error: a monitor serves one machine');
+  onTrap(trap: Trap): void {
     (TRAP_HANDLERS[trap.kind] as (bt: BtMonitor, t: Trap) => void)(this, trap);
     this.settle();
-    return true;
   }
 
   /**

@@ -5,7 +5,8 @@
  * unless the handler stopped the machine.
  * @category Strategies
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { decode } from '../../core/isa/codec';
 import { CR0_PG, Flag, Vector } from '../../core/isa/table';
 import type { VmExit, VmExitReason } from '../../core/vmx/exits';
@@ -14,7 +15,7 @@ import type { ShadowPager } from '../shared/shadow-paging';
 
 /** What exit handlers work with. */
 export interface ExitContext {
-  readonly m: Machine;
+  readonly m: Cpu;
   readonly vmcs: Vmcs;
   /** shadow paging, or null with nested paging */
   readonly pager: ShadowPager | null;

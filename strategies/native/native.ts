@@ -3,10 +3,10 @@
  * ring 0 on the machine itself; there is no VMM and so no VMM events.
  * @category Strategies
  */
-import type { Strategy } from '../strategy';
+import { defineStrategy } from '../strategy';
 
 /** The native strategy. */
-export const native: Strategy = {
+export const native = defineStrategy({
   name: 'native',
   description: 'bare metal: the unmodified kernel in ring 0, no VMM (the baseline)',
   kernelBuild: 'native',
@@ -15,11 +15,10 @@ export const native: Strategy = {
   reservedBytes: 0,
   check: () => null,
   start: (ctx) => {
-    const m = ctx.machine;
-    m.pc = ctx.entry;
-    m.cpl = 0;
-    return {
-      run: (budget) => m.run(budget),
-    };
+    for (const cpu of ctx.cpus) {
+      cpu.pc = ctx.entry;
+      cpu.cpl = 0;
+    }
+    return { vcpus: ctx.cpus.map(() => ({})) };
   },
-};
+});

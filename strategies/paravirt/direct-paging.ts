@@ -24,7 +24,8 @@
  * own page fault.
  * @category Strategies
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { CR0_PG } from '../../core/isa/table';
 import { FRAME_MASK, PAGE_SIZE, Pte } from '../../core/mmu/pte';
 import { Errno } from './guest-abi';
@@ -77,7 +78,7 @@ export class DirectPager {
   validatedEntries = 0;
 
   constructor(
-    private readonly m: Machine,
+    private readonly m: Cpu,
     private readonly guestMemoryBytes: number,
     private readonly hvm: HypervisorMemory,
   ) {

@@ -6,7 +6,8 @@
  * task priority (set_tpr) holds events back like the hardware's TPR holds interrupts.
  * @category Strategies
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { IRQ_BASE } from '../../core/devices/ports';
 import { SharedInfo } from './guest-abi';
 
@@ -17,7 +18,7 @@ export class VirtualInterrupts {
   /** the virtual task priority: events (priority IRQ_BASE >> 4) are held while it is at least that */
   tpr = 0;
 
-  constructor(private readonly m: Machine) {}
+  constructor(private readonly m: Cpu) {}
 
   /** Whether the guest has events masked (its virtual IF is clear). */
   get masked(): boolean {

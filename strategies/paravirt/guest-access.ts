@@ -7,7 +7,8 @@
  * not touch the TLB or its counters: the hypervisor's accesses are part of a hypercall's cost.
  * @category Strategies
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { FRAME_MASK, Pte } from '../../core/mmu/pte';
 import { GuestMemory } from '../shared/guest-memory';
 
@@ -15,7 +16,7 @@ import { GuestMemory } from '../shared/guest-memory';
  * Translate a guest linear address through the current tables (supervisor access), or null
  * when unmapped, not writable for a write, or outside guest RAM.
  */
-export const translateForGuest = (m: Machine, guestMemoryBytes: number, va: number, write: boolean): number | null => {
+export const translateForGuest = (m: Cpu, guestMemoryBytes: number, va: number, write: boolean): number | null => {
   const mem = m.memory.i32;
   const pde = mem[(((m.mmu.root & FRAME_MASK) >>> 0) + (va >>> 22) * 4) >>> 2];
   if ((pde & Pte.present) === 0) return null;
@@ -34,7 +35,7 @@ export class GuestView {
   private readonly words: GuestMemory;
 
   constructor(
-    private readonly m: Machine,
+    private readonly m: Cpu,
     private readonly guestMemoryBytes: number,
   ) {
     this.words = new GuestMemory(m, (va, write) => translateForGuest(m, guestMemoryBytes, va, write));

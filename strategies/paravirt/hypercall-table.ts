@@ -9,7 +9,8 @@
  * guest in r1 and count a validation failure; they never stop the hypervisor.
  * @category Strategies
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { Port } from '../../core/devices/ports';
 import { Flag } from '../../core/isa/table';
 import { PAGE_SIZE } from '../../core/mmu/pte';
@@ -21,7 +22,7 @@ import { inHypervisorRange, inHypercallPage } from './hypervisor-memory';
 
 /** What the hypercall handlers may use of the hypervisor. */
 export interface HypervisorServices {
-  readonly m: Machine;
+  readonly m: Cpu;
   readonly guestMemoryBytes: number;
   /** guest virtual memory, with the guest's own permissions */
   readonly guest: GuestView;

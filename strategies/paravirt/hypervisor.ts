@@ -7,10 +7,10 @@
  * - `exception`: a write to a write-protected page-table page that is no longer in use is
  *   resolved here (direct-paging.ts); anything else is bounced to the handler the guest
  *   registered with `set_trap_table`;
- * - `software-interrupt`: `int n` from the guest. With fast system calls, the system-call
- *   gate is in the real IDT (ring 1, DPL 3), so the hardware delivers `int 0x80` straight to
- *   the guest kernel: the hypervisor declines the trap and is not entered. Otherwise it
- *   bounces the system call like any trap;
+ * - `software-interrupt`: `int n` from the guest, bounced like any trap. With fast system
+ *   calls the system-call gate is in the real IDT (ring 1, DPL 3, `directVectors`), so the
+ *   hardware delivers `int 0x80` straight to the guest kernel and the hypervisor is not
+ *   entered; it only sees the hardware's event and counts a direct system call;
  * - `interrupt`: a real device interrupt: acknowledged at the interrupt controller, turned
  *   into a pending event bit and delivered by upcall when the guest has events unmasked.
  *
@@ -18,8 +18,9 @@
  * upcalls, direct system calls, validation failures.
  * @category Strategies
  */
-import type { Machine, Monitor } from '../../core/cpu/machine';
-import type { Trap } from '../../core/cpu/delivery';
+import type { Cpu } from '../../core/cpu/cpu';
+
+import type { MonitorControls, Trap, VcpuHandler } from '../../core/cpu/exit';
 import { gateFlags, GATE_SIZE, HAS_ERROR_CODE } from '../../core/cpu/idt';
 import { Irq, IRQ_BASE, Port } from '../../core/devices/ports';
 import { Vector } from '../../core/isa/table';
@@ -40,8 +41,8 @@ export interface HypervisorOptions {
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
-/** A trap handler: true when the hypervisor handled the trap, false to let the hardware deliver it. */
-type TrapHandler<K extends Trap['kind']> = (hv: Hypervisor, t: Extract<Trap, { kind: K }>) => boolean;
+/** A trap handler. */
+type TrapHandler<K extends Trap['kind']> = (hv: Hypervisor, t: Extract<Trap, { kind: K }>) => void;
 
 /** One handler per kind of trap. */
 const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
@@ -50,10 +51,9 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
       // hypercalls are for the guest kernel only: from user mode vmcall is what it is natively, #UD
       hv.m.ledger.tally('traps', 'user vmcall');
       hv.bounceException(Vector.invalidOpcode, 0, t.pc);
-      return true;
+      return;
     }
     hv.hypercall(t.nextPc);
-    return true;
   },
   exception: (hv, t) => {
     const protectionWrite = PfError.present | PfError.write;
@@ -62,29 +62,22 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
       if (verdict.kind === 'released') {
         hv.m.ledger.tally('traps', 'page-table release');
         hv.m.pc = t.pc; // the write retries on a data page
-        return true;
+        return;
       }
     }
     hv.m.ledger.tally('traps', t.vector === Vector.pageFault ? 'page fault' : `exception ${t.vector}`);
     if (t.vector === Vector.pageFault) hv.m.memory.write32(SharedInfo.cr2, t.faultAddress);
     hv.bounceException(t.vector, t.errorCode, t.pc);
-    return true;
   },
   'software-interrupt': (hv, t) => {
-    if (hv.directGates.has(t.vector)) {
-      // the real IDT's gate targets ring 1: the hardware delivers it, the hypervisor is not entered
-      hv.m.ledger.count('directSyscalls');
-      return false;
-    }
     hv.m.ledger.tally('traps', `int ${hex(t.vector)}`);
     const e = hv.trapTable.get(t.vector);
     if (e === undefined || (e.flags & TrapEntryFlags.dplMask) < hv.m.cpl) {
       // natively: a gate the caller may not use is a #GP naming the vector
       hv.bounceException(Vector.generalProtection, t.vector * 8 + 2, t.pc);
-      return true;
+      return;
     }
     hv.bounce({ handler: e.handler, returnPc: t.nextPc, maskEvents: (e.flags & TrapEntryFlags.keepEventsUnmasked) === 0 }, t.vector);
-    return true;
   },
   interrupt: (hv, t) => {
     hv.m.ledger.tally('traps', 'interrupt');
@@ -95,16 +88,15 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
     hv.interrupts.raise(irq);
     m.pc = t.pc;
     hv.deliverEvents(t.pc);
-    return true;
   },
 };
 
 /** The paravirtual hypervisor of one guest. */
-export class Hypervisor implements Monitor, HypervisorServices {
+export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServices {
   /** the guest's virtual trap table (`set_trap_table`) */
   readonly trapTable = new Map<number, TrapEntry>();
-  /** vectors whose gate is installed in the real IDT for direct delivery */
-  readonly directGates = new Set<number>();
+  /** vectors whose gate is installed in the real IDT for direct delivery (the hardware's monitor controls) */
+  readonly directVectors = new Set<number>();
   /** the ring-1 stack for traps and events from ring 3 (`stack_switch`) */
   kernelStack = 0;
   /** the most recent refused request, for diagnostics and tests */
@@ -114,7 +106,7 @@ export class Hypervisor implements Monitor, HypervisorServices {
   readonly guest: GuestView;
 
   constructor(
-    readonly m: Machine,
+    readonly m: Cpu,
     readonly guestMemoryBytes: number,
     readonly pager: DirectPager,
     readonly interrupts: VirtualInterrupts,
@@ -122,11 +114,14 @@ export class Hypervisor implements Monitor, HypervisorServices {
     readonly options: HypervisorOptions,
   ) {
     this.guest = new GuestView(m, guestMemoryBytes);
+    m.events.listen((e) => {
+      if (e.kind === 'software-interrupt' && this.directVectors.has(e.vector)) m.ledger.count('directSyscalls');
+    });
   }
 
-  /** The trap entry point (the machine offers every trap here first). */
-  onTrap(_m: Machine, trap: Trap): boolean {
-    return (TRAP_HANDLERS[trap.kind] as TrapHandler<Trap['kind']>)(this, trap);
+  /** The trap entry point: every trap of the CPU but the direct system calls. */
+  onTrap(trap: Trap): void {
+    (TRAP_HANDLERS[trap.kind] as TrapHandler<Trap['kind']>)(this, trap);
   }
 
   /** Run the hypercall in r1 with arguments r2..r5; the guest resumes at `nextPc`. */
@@ -208,8 +203,8 @@ export class Hypervisor implements Monitor, HypervisorServices {
       this.options.fastSyscall && (e.flags & TrapEntryFlags.dplMask) === 3 && (e.flags & TrapEntryFlags.keepEventsUnmasked) !== 0;
     this.m.memory.write32(gate, direct ? e.handler : 0);
     this.m.memory.write32(gate + 4, direct ? gateFlags({ dpl: 3, ring: 1, trap: true }) : 0);
-    if (direct) this.directGates.add(e.vector);
-    else this.directGates.delete(e.vector);
+    if (direct) this.directVectors.add(e.vector);
+    else this.directVectors.delete(e.vector);
   }
 
   /** Set the ring-1 stack for traps from ring 3: the hypervisor's and the hardware's (the TSS's ring-1 stack). */

@@ -19,10 +19,11 @@
  * @category Strategies
  */
 import { Flag } from '../../core/isa/table';
-import { BOOT_MAGIC, BootFlags, BootInfo, buildKernel, GuestLayout, type KernelOptions } from '../../core/guest/boot';
+import { BOOT_MAGIC, BootFlags, BootInfo, buildKernel, GuestLayout, type KernelOptions, type HasMemory } from '../../core/guest/boot';
 import { Irq } from '../../core/devices/ports';
-import type { Machine } from '../../core/cpu/machine';
-import type { OptionValues, Strategy, VirtualMachine } from '../strategy';
+
+import { choice } from '../options';
+import { defineStrategy } from '../strategy';
 import { MONITOR_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { PARAVIRT_COUNTERS } from './counters';
 import { DirectPager } from './direct-paging';
@@ -32,7 +33,7 @@ import { hypercallPageImage } from './hypercall-page';
 import { HYPERVISOR_RESERVED_BYTES, hypervisorMemory, IDT_LINEAR, MAX_GUEST_MEMORY } from './hypervisor-memory';
 
 /** The kernel build options the strategy's options select. */
-export const paravirtKernelOptions = (options: OptionValues): KernelOptions => ({ batching: options.batching !== 'off' });
+export const paravirtKernelOptions = (options: { readonly batching: string }): KernelOptions => ({ batching: options.batching !== 'off' });
 
 /** Interrupt lines the hypervisor takes from the controller (it owns it; the guest sees events). */
 const IRQ_LINES = (1 << Irq.timer) | (1 << Irq.block);
@@ -42,7 +43,7 @@ const IRQ_LINES = (1 << Irq.timer) | (1 << Irq.block);
  * the boot info must say paravirtual (a native kernel would execute privileged instructions
  * in ring 1), and the loaded kernel must be the build the options name.
  */
-export const checkBootImage = (m: Machine, options: OptionValues): string | null => {
+export const checkBootImage = (m: HasMemory, options: { readonly batching: string }): string | null => {
   const info = GuestLayout.bootInfo;
   if (m.memory.read32(info + BootInfo.magic) !== BOOT_MAGIC) return 'paravirt: no boot info in guest memory (nothing was loaded)';
   if ((m.memory.read32(info + BootInfo.flags) & BootFlags.paravirt) === 0)
@@ -60,44 +61,28 @@ export const checkBootImage = (m: Machine, options: OptionValues): string | null
   return null;
 };
 
-/** A virtual machine that refuses to run, with the reason as its stop and divergence. */
-const refusedVm = (why: string): VirtualMachine => ({
-  run: () => ({ kind: 'stopped', detail: why }),
-  divergence: () => why,
-});
-
 /** The paravirtualization strategy. */
-export const paravirt: Strategy = {
+export const paravirt = defineStrategy({
   name: 'paravirt',
   description: 'Xen-style paravirtualization: the paravirtual kernel build in ring 1, a hypercall table, validated direct paging, event upcalls',
   kernelBuild: 'paravirt',
   options: {
-    batching: {
-      kind: 'choice',
-      description: 'queue page-table updates into batched mmu_update hypercalls and multicalls (the kernel build\'s PV_BATCHING)',
-      choices: ['on', 'off'],
-      default: 'on',
-    },
-    fastsyscall: {
-      kind: 'choice',
-      description: 'install the system-call gate in the real IDT (delivered to ring 1 without the hypervisor), or bounce every int 0x80',
-      choices: ['on', 'off'],
-      default: 'on',
-    },
+    batching: choice(['on', 'off'], 'on', "queue page-table updates into batched mmu_update hypercalls and multicalls (the kernel build's PV_BATCHING)"),
+    fastsyscall: choice(['on', 'off'], 'on', 'install the system-call gate in the real IDT (delivered to ring 1 without the hypervisor), or bounce every int 0x80'),
   },
   kernelOptions: paravirtKernelOptions,
   counters: [VMM_COUNTERS, MONITOR_COUNTERS, PARAVIRT_COUNTERS],
   reservedBytes: HYPERVISOR_RESERVED_BYTES,
   check: () => null,
+  checkGuest: (platform, options, guestMemoryBytes) => {
+    if (guestMemoryBytes > MAX_GUEST_MEMORY || guestMemoryBytes % 4096 !== 0)
+      return `paravirt: guest memory must be whole pages and at most ${MAX_GUEST_MEMORY} bytes, got ${guestMemoryBytes}`;
+    if (platform.memory.size < guestMemoryBytes + HYPERVISOR_RESERVED_BYTES)
+      return `paravirt: the machine needs ${HYPERVISOR_RESERVED_BYTES} bytes beyond guest RAM for the hypervisor`;
+    return checkBootImage(platform, options);
+  },
   start: (ctx) => {
-    const m = ctx.machine;
-    if (ctx.guestMemoryBytes > MAX_GUEST_MEMORY || ctx.guestMemoryBytes % 4096 !== 0)
-      return refusedVm(`paravirt: guest memory must be whole pages and at most ${MAX_GUEST_MEMORY} bytes, got ${ctx.guestMemoryBytes}`);
-    if (m.memory.size < ctx.guestMemoryBytes + HYPERVISOR_RESERVED_BYTES)
-      return refusedVm(`paravirt: the machine needs ${HYPERVISOR_RESERVED_BYTES} bytes beyond guest RAM for the hypervisor`);
-    const refused = checkBootImage(m, ctx.options);
-    if (refused !== null) return refusedVm(refused);
-
+    const m = ctx.cpus[0];
     const memory = hypervisorMemory(ctx.guestMemoryBytes);
     const pager = new DirectPager(m, ctx.guestMemoryBytes, memory);
     pager.installBootView();
@@ -113,9 +98,6 @@ export const paravirt: Strategy = {
     m.flags = Flag.IF; // the real IF stays on: the guest's is the event mask
     m.cpl = 1;
     m.pc = ctx.entry;
-    return {
-      run: (budget) => m.run(budget),
-      divergence: () => null,
-    };
+    return { vcpus: [hv] };
   },
-};
+});

@@ -6,7 +6,8 @@
  * hypercall restores the event mask it had.
  * @category Strategies
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { Flag } from '../../core/isa/table';
 import type { VirtualInterrupts } from './events';
 import type { GuestView } from './guest-access';
@@ -29,7 +30,7 @@ export type BounceOutcome = { readonly ok: true } | { readonly ok: false; readon
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
 /** Push the frame on the guest kernel stack and enter the handler in ring 1. */
-export const bounceToGuest = (m: Machine, mem: GuestView, ev: VirtualInterrupts, kernelStack: number, b: Bounce): BounceOutcome => {
+export const bounceToGuest = (m: Cpu, mem: GuestView, ev: VirtualInterrupts, kernelStack: number, b: Bounce): BounceOutcome => {
   const fromUser = m.cpl === 3;
   if (fromUser && kernelStack === 0) return { ok: false, why: 'no kernel stack registered (stack_switch) for a trap from ring 3' };
   let sp = fromUser ? kernelStack : m.regs[15];

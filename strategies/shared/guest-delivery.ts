@@ -6,7 +6,8 @@
  * escalate to a double fault and then a triple fault, as on the hardware.
  * @category VMM
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+
 import { Gate, GATE_SIZE, HAS_ERROR_CODE } from '../../core/cpu/idt';
 import { Vector } from '../../core/isa/table';
 import type { GuestMemory } from './guest-memory';
@@ -26,7 +27,7 @@ export type DeliveryOutcome = { readonly ok: true } | { readonly ok: false; read
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 /** Enter the guest handler; returns why it could not (for the double-fault path). */
-const enter = (m: Machine, v: VirtualCpu, mem: GuestMemory, r: Reflection): string | null => {
+const enter = (m: Cpu, v: VirtualCpu, mem: GuestMemory, r: Reflection): string | null => {
   const gate = (v.idtBase + r.vector * GATE_SIZE) | 0;
   const handler = mem.read32(gate);
   const flags = mem.read32((gate + 4) | 0);
@@ -53,7 +54,7 @@ const enter = (m: Machine, v: VirtualCpu, mem: GuestMemory, r: Reflection): stri
 };
 
 /** Deliver an event into the guest, escalating to double and triple fault. */
-export const deliverToGuest = (m: Machine, v: VirtualCpu, mem: GuestMemory, r: Reflection): DeliveryOutcome => {
+export const deliverToGuest = (m: Cpu, v: VirtualCpu, mem: GuestMemory, r: Reflection): DeliveryOutcome => {
   const why = enter(m, v, mem, r);
   if (why === null) return { ok: true };
   if (r.vector === Vector.doubleFault) return { ok: false, reason: why };

@@ -4,7 +4,7 @@
  * translation is a value, for the monitor to turn into a guest page fault.
  * @category VMM
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
 
 /** Translates a guest linear address to a machine address, or null if the guest has no mapping. */
 export type GuestTranslate = (va: number, write: boolean) => number | null;
@@ -12,7 +12,7 @@ export type GuestTranslate = (va: number, write: boolean) => number | null;
 /** Read/write guest linear memory. */
 export class GuestMemory {
   constructor(
-    private readonly m: Machine,
+    private readonly m: Cpu,
     private readonly translate: GuestTranslate,
   ) {}
 

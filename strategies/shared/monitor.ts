@@ -9,8 +9,9 @@
  * without a handler that traps is delivered to the guest as the #GP it would be natively.
  * @category VMM
  */
-import type { Machine, Monitor } from '../../core/cpu/machine';
-import type { Trap } from '../../core/cpu/delivery';
+import type { Cpu } from '../../core/cpu/cpu';
+
+import type { MonitorControls, Trap, VcpuHandler } from '../../core/cpu/exit';
 import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
 import { deliverToGuest, type Reflection } from './guest-delivery';
@@ -29,7 +30,7 @@ export type Emulated =
 
 /** Context of an emulation handler. */
 export interface EmulationContext {
-  readonly m: Machine;
+  readonly m: Cpu;
   readonly v: VirtualCpu;
   readonly mem: GuestMemory;
   readonly pager: ShadowPager;
@@ -131,6 +132,9 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
   rdcpl: ({ m, i }) => ((m.regs[i.ra] = virtualCpl(m.cpl)), NEXT),
 };
 
+/** The hardware configuration of a monitor that takes every trap (no direct gates). */
+export const EVERY_TRAP: MonitorControls = { directVectors: new Set() };
+
 /** Options of the monitor. */
 export interface MonitorOptions {
   /** stop the run at the first divergence from native behaviour (default true) */
@@ -138,13 +142,13 @@ export interface MonitorOptions {
 }
 
 /** The trap handler of a deprivileging VMM. */
-export class SoftwareMonitor implements Monitor {
+export class SoftwareMonitor implements VcpuHandler {
   readonly mem: GuestMemory;
   /** the first place where the guest saw behaviour native hardware would not have shown */
   divergence: string | null = null;
 
   constructor(
-    readonly m: Machine,
+    readonly m: Cpu,
     readonly v: VirtualCpu,
     readonly pager: ShadowPager,
     readonly options: MonitorOptions,
@@ -155,26 +159,25 @@ export class SoftwareMonitor implements Monitor {
     });
   }
 
-  /** The trap entry point (called by the machine before its own delivery). */
-  onTrap(m: Machine, trap: Trap): boolean {
+  /** The trap entry point: every trap of the CPU while the monitor owns ring 0. */
+  onTrap(trap: Trap): void {
     switch (trap.kind) {
       case 'exception':
         this.onException(trap);
-        return true;
+        return;
       case 'software-interrupt':
         this.m.ledger.tally('traps', `int 0x${trap.vector.toString(16)}`);
         this.softwareInterrupt(trap.vector, trap.pc, trap.nextPc);
-        return true;
+        return;
       case 'interrupt':
         this.m.ledger.tally('traps', 'interrupt');
         this.v.pending.push(trap.vector);
         this.deliverPending();
-        return true;
+        return;
       case 'vmcall':
         this.m.ledger.tally('traps', 'vmcall');
         this.reflect({ vector: Vector.invalidOpcode, returnPc: trap.pc });
-        void m;
-        return true;
+        return;
     }
   }
 

@@ -42,11 +42,16 @@
  * cleared there are invalidated, protection that removes write access flushes).
  * @category Strategies
  */
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+import { integer } from '../options';
+
 import { CR0_PG } from '../../core/isa/table';
 import { Access, dirIndex, FRAME_MASK, PAGE_SIZE, Pte, tableIndex } from '../../core/mmu/pte';
 import { FramePool } from './frame-pool';
 import { accessOfErrorCode, guestAccessError, walkGuestTables } from './guest-walk';
+
+/** The strategies' option for the number of shadow roots kept (`cacheRoots`). */
+export const SHADOW_CACHE_OPTION = integer(1, 64, 8, 'shadow page-table roots kept for reuse');
 
 /** Options of a {@link ShadowPager}. */
 export interface ShadowPagingOptions {
@@ -163,7 +168,7 @@ export class ShadowPager {
    * frames, a cache of fewer than one root).
    */
   constructor(
-    readonly machine: Machine,
+    readonly machine: Cpu,
     readonly guestMemoryBytes: number,
     options: ShadowPagingOptions = {},
   ) {

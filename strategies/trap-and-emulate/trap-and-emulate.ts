@@ -16,47 +16,40 @@
  */
 import { Flag } from '../../core/isa/table';
 import { MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
-import { SoftwareMonitor } from '../shared/monitor';
-import { ShadowPager } from '../shared/shadow-paging';
+import { EVERY_TRAP, SoftwareMonitor } from '../shared/monitor';
+import { SHADOW_CACHE_OPTION, ShadowPager } from '../shared/shadow-paging';
 import { resetVirtualCpu } from '../shared/virtual-cpu';
-import type { Strategy } from '../strategy';
+import { choice } from '../options';
+import { defineStrategy } from '../strategy';
 
 /** Machine memory reserved for the monitor (shadow page tables). */
 const RESERVED = 4 * 1024 * 1024;
 
 /** The trap-and-emulate strategy. */
-export const trapAndEmulate: Strategy = {
+export const trapAndEmulate = defineStrategy({
   name: 'trap-and-emulate',
   description: 'deprivileged guest kernel (ring 1), every privileged instruction trapped and emulated, shadow page tables',
   kernelBuild: 'native',
   options: {
-    'shadow-cache': { kind: 'integer', description: 'shadow page-table roots kept for reuse', min: 1, max: 64, default: 8 },
-    'on-divergence': {
-      kind: 'choice',
-      description: 'stop at the first non-equivalent behaviour, or continue to see its consequences',
-      choices: ['stop', 'continue'],
-      default: 'stop',
-    },
+    'shadow-cache': SHADOW_CACHE_OPTION,
+    'on-divergence': choice(['stop', 'continue'], 'stop', 'stop at the first non-equivalent behaviour, or continue to see its consequences'),
   },
   counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS],
   reservedBytes: RESERVED,
   requiresVirtualizableIsa: true,
   check: () => null,
   start: (ctx) => {
-    const m = ctx.machine;
+    const m = ctx.cpus[0];
     const v = resetVirtualCpu();
-    const pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: Number(ctx.options['shadow-cache']) });
+    const pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'] });
     pager.setGuestPaging(false, 0);
     const monitor = new SoftwareMonitor(m, v, pager, { stopOnDivergence: ctx.options['on-divergence'] !== 'continue' });
-    m.monitor = monitor;
+    m.monitor = EVERY_TRAP;
     // the monitor's own table: where SIDT points while the guest runs
     m.idtBase = ctx.guestMemoryBytes;
     m.flags = Flag.IF;
     m.cpl = 1;
     m.pc = ctx.entry;
-    return {
-      run: (budget) => m.run(budget),
-      divergence: () => monitor.divergence,
-    };
+    return { vcpus: [monitor], divergence: () => monitor.divergence };
   },
-};
+});

@@ -3,7 +3,7 @@
  * vector, tlb.hits ...), read from the CPU's ledger.
  */
 import type { Breakdown } from '../../core/cost/ledger';
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
 
 /** Counts of a machine, by kind. */
 export interface MachineCounts {
@@ -23,7 +23,7 @@ export interface MachineCounts {
 }
 
 /** The counts of `m` so far. */
-export const countsOf = (m: Machine): MachineCounts => {
+export const countsOf = (m: Cpu): MachineCounts => {
   const c = m.snapshot().counts;
   const n = (k: string): number => (typeof c[k] === 'number' ? (c[k] as number) : 0);
   const b = (k: string): Breakdown => (typeof c[k] === 'object' ? (c[k] as Breakdown) : {});

@@ -13,7 +13,8 @@
 import * as E from 'fp-ts/Either';
 import { assemble, formatAsmError, type Program } from '../../core/asm';
 import { gateFlags } from '../../core/cpu/idt';
-import { Machine, type MachineConfig } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
+import { uniprocessor, type MachineConfig } from '../../core/platform/uniprocessor';
 import type { StopReason } from '../../core/cpu/stop';
 import { Port } from '../../core/devices/ports';
 import { Flag } from '../../core/isa/table';
@@ -66,10 +67,10 @@ export const assembleSnippet = (source: string, defines: Readonly<Record<string,
   return r.right;
 };
 
-const SYMBOLS = new WeakMap<Machine, Record<string, number>>();
+const SYMBOLS = new WeakMap<Cpu, Record<string, number>>();
 
 /** Address of a label of the snippet a machine was booted with. */
-export const sym = (m: Machine, name: string): number => {
+export const sym = (m: Cpu, name: string): number => {
   const v = SYMBOLS.get(m)?.[name];
   if (v === undefined) throw new Error(`no label '${name}' in the snippet`);
   return v;
@@ -80,7 +81,7 @@ export interface SnippetOptions extends MachineConfig {
   /** extra assembler defines */
   readonly defines?: Readonly<Record<string, number>>;
   /** called after loading, before running (machine state, VMCS, handlers ...) */
-  readonly setup?: (m: Machine) => void;
+  readonly setup?: (m: Cpu) => void;
   /** instruction budget of the run (default 10 000) */
   readonly budget?: number;
 }
@@ -89,8 +90,8 @@ export interface SnippetOptions extends MachineConfig {
 export const TEST_MEMORY = 0x40000;
 
 /** Assemble a snippet and load it at physical address 0 of a fresh machine (not run). */
-export const boot = (source: string, o: SnippetOptions = {}): Machine => {
-  const m = new Machine({ memoryBytes: TEST_MEMORY, ...o });
+export const boot = (source: string, o: SnippetOptions = {}): Cpu => {
+  const m = uniprocessor({ memoryBytes: TEST_MEMORY, ...o });
   const p = assembleSnippet(source, o.defines);
   m.load(0, p.bytes);
   SYMBOLS.set(m, p.symbols);
@@ -99,30 +100,30 @@ export const boot = (source: string, o: SnippetOptions = {}): Machine => {
 };
 
 /** Assemble, load at 0, run with a budget; returns the machine (its `stopReason` says why it stopped). */
-export const runSnippet = (source: string, o: SnippetOptions = {}): Machine => {
+export const runSnippet = (source: string, o: SnippetOptions = {}): Cpu => {
   const m = boot(source, o);
   m.run(o.budget ?? 10_000);
   return m;
 };
 
 /** Why the machine stopped (fails if it has not run). */
-export const stopOf = (m: Machine): StopReason => {
+export const stopOf = (m: Cpu): StopReason => {
   if (m.stopReason === null) throw new Error('the machine has not stopped');
   return m.stopReason;
 };
 
 /** The 32-bit word at physical address `pa`, unsigned. */
-export const word = (m: Machine, pa: number): number => m.memory.read32(pa) >>> 0;
+export const word = (m: Cpu, pa: number): number => m.memory.read32(pa) >>> 0;
 
 /** The `n` words at physical addresses pa, pa+4, ..., unsigned. */
-export const wordsAt = (m: Machine, pa: number, n: number): number[] =>
+export const wordsAt = (m: Cpu, pa: number, n: number): number[] =>
   Array.from({ length: n }, (_, i) => word(m, pa + 4 * i));
 
 /** A register as an unsigned number. */
-export const u32 = (m: Machine, r: number): number => m.regs[r] >>> 0;
+export const u32 = (m: Cpu, r: number): number => m.regs[r] >>> 0;
 
 /** Write a word into physical memory (page tables and data prepared by a test). */
-export const poke = (m: Machine, pa: number, v: number): void => m.memory.write32(pa, v);
+export const poke = (m: Cpu, pa: number, v: number): void => m.memory.write32(pa, v);
 
 /** The arithmetic flags set in `flags`, in the order CF|ZF|SF|OF ('' when none). */
 export const arith = (flags: number): string =>
@@ -179,7 +180,7 @@ export const PAGING_ON = `
  * mapping `[linear address, physical address, flags]`.
  */
 export const mapPages = (
-  m: Machine,
+  m: Cpu,
   mappings: readonly (readonly [va: number, pa: number, flags: number])[],
   o: { pd?: number; pt?: number; pdeFlags?: number } = {},
 ): void => {

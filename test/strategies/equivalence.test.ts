@@ -9,10 +9,10 @@ import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
 import { loadProfile, PROFILE_NAMES } from '../../core/cost/profile';
 import { WORKLOADS, WORKLOAD_NAMES } from '../../core/guest/boot';
-import { resolveOptions } from '../../strategies/options';
+import { choiceVariants, resolveOptions } from '../../strategies/options';
 import * as path from 'path';
 import { allStrategies, loadStrategyModule } from '../../strategies/modules';
-import type { OptionValues, Strategy } from '../../strategies/strategy';
+import type { Strategy } from '../../strategies/strategy';
 import { runOne } from '../../experiments/run/run-one';
 import type { RunResult } from '../../experiments/run/result';
 
@@ -25,15 +25,12 @@ const smallN = (w: (typeof WORKLOAD_NAMES)[number]): number => {
 /** Default options, then each choice of each choice option (others at default), each on the first profile that accepts it. */
 export const configurations = (s: Strategy): { options: Record<string, string | number>; profile: string }[] => {
   const out: { options: Record<string, string | number>; profile: string }[] = [];
-  const variants: Record<string, string | number>[] = [{}];
-  for (const [k, o] of Object.entries(s.options))
-    if (o.kind === 'choice') for (const c of o.choices) if (c !== o.default) variants.push({ [k]: c });
-  for (const given of variants) {
+  for (const given of choiceVariants(s)) {
     const resolved = resolveOptions(s, given);
     if (isLeft(resolved)) throw new Error(resolved.left.join('; '));
     const profile = PROFILE_NAMES.find((p) => {
       const prof = loadProfile(p);
-      return !isLeft(prof) && s.check(resolved.right as OptionValues, prof.right) === null;
+      return !isLeft(prof) && s.check(resolved.right, prof.right) === null;
     });
     if (profile) out.push({ options: given, profile });
   }

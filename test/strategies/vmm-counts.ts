@@ -4,7 +4,7 @@
  * strategy does not declare read as zero.
  */
 import type { Breakdown } from '../../core/cost/ledger';
-import type { Machine } from '../../core/cpu/machine';
+import type { Cpu } from '../../core/cpu/cpu';
 
 const TRANSLATION = ['units', 'guestInstructions', 'guestBytes', 'translatedBytes', 'cacheLookups', 'cacheHits', 'cacheMisses', 'flushes', 'invalidations', 'chainedExits'] as const;
 const SHADOW = ['hiddenFaults', 'guestFaults', 'traceFaults', 'updates', 'rootSwitches', 'cacheHits', 'cacheMisses', 'unshadowed'] as const;
@@ -25,7 +25,7 @@ export interface VmmCounts {
 }
 
 /** The VMM counts of `m` so far. */
-export const vmmCountsOf = (m: Machine): VmmCounts => {
+export const vmmCountsOf = (m: Cpu): VmmCounts => {
   const c = m.snapshot().counts;
   const n = (k: string): number => (typeof c[k] === 'number' ? (c[k] as number) : 0);
   const b = (k: string): Breakdown => (typeof c[k] === 'object' ? (c[k] as Breakdown) : {});

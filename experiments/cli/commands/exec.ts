@@ -2,7 +2,8 @@
  * `ringlab exec FILE.bin`: a bare-metal run from reset (ring 0, paging off, pc 0).
  * @category CLI
  */
-import { Machine } from '../../../core/cpu/machine';
+
+import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { describeStop, type StopReason } from '../../../core/cpu/stop';
 import { totalOf, type Breakdown, type Counts } from '../../../core/cost/ledger';
 import type { IsaVariant } from '../../../core/isa/variant';
@@ -36,7 +37,7 @@ const normalEnd = (s: StopReason): boolean => s.kind === 'halted' || (s.kind ===
 /** Run the image; returns the text to print and the exit code. */
 export const execCommand = (file: string, o: ExecOptions): { text: string; exitCode: number } => {
   const bytes = new Uint8Array(readFileOrFail(file));
-  const m = new Machine({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries });
+  const m = uniprocessor({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries });
   if (bytes.length > m.memory.size)
     throw new CliError(`'${file}' is ${bytes.length} bytes, larger than the machine's ${m.memory.size} bytes of memory`);
   m.load(0, bytes);
@@ -49,7 +50,7 @@ export const execCommand = (file: string, o: ExecOptions): { text: string; exitC
   const result: ExecResult = {
     file,
     stop: { ...stop, message: describeStop(stop) },
-    console: m.console.text(),
+    console: m.platform.console.text(),
     registers,
     events: m.snapshot().counts,
     host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? m.instructions / wallMs / 1000 : 0 },

@@ -3,7 +3,7 @@
  * @category CLI
  */
 import { classify } from '../../../core/isa/classify';
-import { demonstrate } from '../../../core/isa/demonstrate';
+import { demonstrate } from '../../../strategies/trap-and-emulate/demonstrate';
 import type { IsaVariant } from '../../../core/isa/variant';
 import { table } from '../../common/format';
 

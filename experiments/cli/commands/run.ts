@@ -6,7 +6,8 @@
 import { isLeft } from 'fp-ts/Either';
 import { cycleCauses } from '../../../strategies/cost-model';
 import type { IsaVariant } from '../../../core/isa/variant';
-import { runOne, type MachineSettings } from '../../run/run-one';
+import type { MachineSettings } from '../../run/machine-settings';
+import { runOne } from '../../run/run-one';
 import type { RunResult, Tally } from '../../run/result';
 import { CliError, ExitCode } from '../../common/errors';
 import { formatNumber, table } from '../../common/format';

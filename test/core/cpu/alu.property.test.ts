@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { Machine } from '../../../core/cpu/machine';
+
+import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { encode, makeInstruction } from '../../../core/isa/codec';
 import type { Mnemonic } from '../../../core/isa/table';
 import { countsOf } from '../counts';
@@ -122,7 +123,7 @@ const arbitraryOp: fc.Arbitrary<Op> = fc.record({
 });
 
 describe('property: straight-line ALU programs agree with a reference model', () => {
-  const machine = () => new Machine({ memoryBytes: 0x4000 });
+  const machine = () => uniprocessor({ memoryBytes: 0x4000 });
 
   it('registers, flags and the instruction count match', () => {
     fc.assert(

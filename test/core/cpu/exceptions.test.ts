@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { gateFlags } from '../../../core/cpu/idt';
-import type { Machine } from '../../../core/cpu/machine';
+import type { Cpu } from '../../../core/cpu/cpu';
+
 import { Flag } from '../../../core/isa/table';
 import type { IsaVariant } from '../../../core/isa/variant';
 import {
@@ -24,7 +25,7 @@ const R1GATE = gateFlags({ dpl: 0, ring: 1 });
 const defines = { R1GATE };
 
 /** The #GP frame pushed on the ring-0 stack (cr4 = 0x2000) for a fault at CPL 3: 5 words. */
-const gpFrame = (m: Machine) => wordsAt(m, 0x2000 - 20, 5);
+const gpFrame = (m: Cpu) => wordsAt(m, 0x2000 - 20, 5);
 
 describe('CPU: exceptions and interrupts through the IDT', () => {
   describe('#GP from ring 3', () => {
@@ -271,7 +272,7 @@ ${idt({ 13: 'gp', 0x80: ['sys', 'UGATE'] })}`);
       const m = io(3, '0');
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'gp') });
       expect(gpFrame(m)[1]).to.equal(sym(m, 'fault'));
-      expect(m.console.text()).to.equal('');
+      expect(m.platform.console.text()).to.equal('');
     });
     it('CPL 3, IOPL 1: #GP', () => {
       const m = io(3, 'IOPL1');
@@ -280,14 +281,14 @@ ${idt({ 13: 'gp', 0x80: ['sys', 'UGATE'] })}`);
     it('CPL 3, IOPL 3: allowed', () => {
       const m = io(3, 'IOPL3');
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'sys') });
-      expect(m.console.text()).to.equal('A');
+      expect(m.platform.console.text()).to.equal('A');
       expect(m.regs[3]).to.equal(1);
       expect(countsOf(m).io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 1 }, emulated: {} });
     });
     it('CPL 1, IOPL 1: allowed', () => {
       const m = io(1, 'IOPL1');
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'sys') });
-      expect(m.console.text()).to.equal('A');
+      expect(m.platform.console.text()).to.equal('A');
       expect(countsOf(m).retiredByRing).to.deep.equal([15, 4, 0, 0]);
     });
     it('CPL 2, IOPL 1: #GP', () => {
@@ -418,7 +419,7 @@ fault:  ld r6, [r0+0x10000]
 df:     hlt
 pf:     hlt
 ${idt({ 8: 'df', 14: ['pf', kernelStackOfPf] })}`;
-    const pagedSetup = (m: Machine) => mapPages(m, identity(0, 0x4000, P | W | U));
+    const pagedSetup = (m: Cpu) => mapPages(m, identity(0, 0x4000, P | W | U));
 
     it('a #PF whose handler stack is unmapped becomes a double fault', () => {
       const m = runSnippet(pagedUser('R1GATE'), { defines, setup: pagedSetup });

@@ -32,7 +32,7 @@ describe('devices: block device and console', () => {
       const m = runSnippet(request(3, 0x4000, 1), {
         diskLatency: 50,
         setup: (m) => {
-          for (let i = 0; i < 512; i++) m.disk.data[3 * 512 + i] = pattern(i);
+          for (let i = 0; i < 512; i++) m.platform.disk.data[3 * 512 + i] = pattern(i);
           m.memory.u8.fill(0xee, 0x4200, 0x4204);
         },
       });
@@ -46,7 +46,7 @@ describe('devices: block device and console', () => {
       // 12 instructions up to the HLT at time 12, idle until 8 + 50 = 58, handler 3, cli, hlt
       expect(m.instructions).to.equal(17);
       expect(m.time).to.equal(63);
-      expect([m.disk.reads, m.disk.writes]).to.deep.equal([1, 0]);
+      expect([m.platform.disk.reads, m.platform.disk.writes]).to.deep.equal([1, 0]);
     });
 
     it('writes memory to a sector', () => {
@@ -57,11 +57,11 @@ describe('devices: block device and console', () => {
         },
       });
       expect(stopOf(m).kind).to.equal('halted');
-      expect(Array.from(m.disk.data.subarray(5 * 512, 6 * 512))).to.deep.equal(
+      expect(Array.from(m.platform.disk.data.subarray(5 * 512, 6 * 512))).to.deep.equal(
         Array.from({ length: 512 }, (_, i) => pattern(i) & 0xff),
       );
-      expect(m.disk.data.subarray(4 * 512, 5 * 512).every((b) => b === 0)).to.equal(true);
-      expect([m.disk.reads, m.disk.writes]).to.deep.equal([0, 1]);
+      expect(m.platform.disk.data.subarray(4 * 512, 5 * 512).every((b) => b === 0)).to.equal(true);
+      expect([m.platform.disk.reads, m.platform.disk.writes]).to.deep.equal([0, 1]);
       expect(countsOf(m).interrupts).to.deep.equal({ 34: 1 });
     });
 
@@ -93,8 +93,8 @@ describe('devices: block device and console', () => {
         out BLK_CMD, r3     ; ignored
         cli
         hlt`, { diskLatency: 50 });
-      expect(m.disk.deadline).to.equal(54);
-      expect(m.disk.status).to.equal(1);
+      expect(m.platform.disk.deadline).to.equal(54);
+      expect(m.platform.disk.status).to.equal(1);
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: 44 });
     });
 
@@ -123,8 +123,8 @@ describe('devices: block device and console', () => {
         out CONSOLE, r1
         in r2, CONSOLE_STATUS
         hlt`);
-      expect(m.console.text()).to.equal('Hi\n');
-      expect(m.console.length).to.equal(3);
+      expect(m.platform.console.text()).to.equal('Hi\n');
+      expect(m.platform.console.length).to.equal(3);
       expect(m.regs[2]).to.equal(1);
       expect(countsOf(m).io).to.deep.equal({ in: { 0x3f9: 1 }, out: { 0x3f8: 3 }, emulated: {} });
     });
@@ -132,7 +132,7 @@ describe('devices: block device and console', () => {
     it('echoes to a live sink', () => {
       const seen: number[] = [];
       const m = boot("li r1, 'x'\nout CONSOLE, r1\nhlt");
-      m.console.echo = (b) => seen.push(b);
+      m.platform.console.echo = (b) => seen.push(b);
       m.run(10);
       expect(seen).to.deep.equal([0x78]);
     });

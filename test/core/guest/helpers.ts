@@ -1,7 +1,8 @@
 /** Shared helpers of the guest tests: boot a workload or a test program and run it. */
 import * as E from 'fp-ts/Either';
 import { assemble, formatAsmError, type Program } from '../../../core/asm';
-import { Machine, type MachineConfig } from '../../../core/cpu/machine';
+import type { Cpu } from '../../../core/cpu/cpu';
+import { uniprocessor, type MachineConfig } from '../../../core/platform/uniprocessor';
 import type { StopReason } from '../../../core/cpu/stop';
 import {
   bootImage,
@@ -22,7 +23,7 @@ export const BUDGET = 50_000_000;
 
 /** Everything a test looks at after a run. */
 export interface GuestRun {
-  readonly m: Machine;
+  readonly m: Cpu;
   readonly stop: StopReason;
   readonly output: string;
   readonly result: GuestResult;
@@ -37,10 +38,10 @@ export const right = <A>(e: E.Either<string, A>): A => {
 
 /** Run a boot image on a fresh machine. */
 export const runImage = (image: BootImage, config: MachineConfig = {}, budget = BUDGET): GuestRun => {
-  const m = new Machine(config);
+  const m = uniprocessor(config);
   image.loadInto(m);
   const stop = m.run(budget);
-  return { m, stop, output: m.console.text(), result: readResult(m), counts: countsOf(m) };
+  return { m, stop, output: m.platform.console.text(), result: readResult(m), counts: countsOf(m) };
 };
 
 /** Run a workload natively (or under the given build: only native runs without a hypervisor). */

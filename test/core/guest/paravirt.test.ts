@@ -1,17 +1,19 @@
 import { expect } from 'chai';
-import { Machine } from '../../../core/cpu/machine';
+
+import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { bootImage, readResult, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../core/guest/boot';
 import { BUDGET, count, right } from './helpers';
 import { MockHypervisor } from './pv-mock';
+import { runVcpu } from '../../../core/cpu/vcpu-loop';
 import { countsOf } from '../counts';
 
 /** Run a workload's paravirtual build under the mock hypervisor (test/core/guest/pv-mock.ts). */
 const runPv = (workload: WorkloadName, n: number, batching = true) => {
-  const m = new Machine();
+  const m = uniprocessor();
   right(bootImage({ workload, n, build: 'paravirt', kernel: { batching } })).loadInto(m);
   const h = MockHypervisor.install(m);
-  const stop = m.run(BUDGET);
-  return { m, h, stop, output: m.console.text(), result: readResult(m), counts: countsOf(m) };
+  const stop = runVcpu(m, h, BUDGET);
+  return { m, h, stop, output: m.platform.console.text(), result: readResult(m), counts: countsOf(m) };
 };
 
 describe('paravirtual kernel build under a mock hypervisor', () => {

@@ -4,8 +4,9 @@
  * It is a test double (no validation worth the name, no cost accounting), not the
  * `paravirt` strategy.
  */
-import { Machine, type Monitor } from '../../../core/cpu/machine';
-import type { Trap } from '../../../core/cpu/delivery';
+import type { Cpu } from '../../../core/cpu/cpu';
+
+import type { MonitorControls, Trap, VcpuHandler } from '../../../core/cpu/exit';
 import { Flag } from '../../../core/isa/table';
 import { Access } from '../../../core/mmu/pte';
 
@@ -21,7 +22,9 @@ const ERROR_CODE = new Set([8, 13, 14]);
 /** Linear address of the hypervisor's hypercall page (kernel/hypercalls.s HYPERCALL_PAGE). */
 const HYPERCALL_PAGE = 0xffc01000;
 
-export class MockHypervisor implements Monitor {
+export class MockHypervisor implements VcpuHandler {
+  /** the hardware configuration: every trap goes to the mock */
+  static readonly CONTROLS: MonitorControls = { directVectors: new Set() };
   /** registered traps: vector -> handler and flags */
   readonly traps = new Map<number, { handler: number; flags: number }>();
   callback = 0;
@@ -33,12 +36,12 @@ export class MockHypervisor implements Monitor {
   /** an internal failure (the kernel broke the interface) */
   failure: string | null = null;
 
-  private constructor(readonly m: Machine) {}
+  private constructor(readonly m: Cpu) {}
 
   /** Put the machine in the paravirtual reset state and install the hypervisor. */
-  static install(m: Machine): MockHypervisor {
+  static install(m: Cpu): MockHypervisor {
     const h = new MockHypervisor(m);
-    m.monitor = h;
+    m.monitor = MockHypervisor.CONTROLS;
     m.cpl = 1;
     m.flags = Flag.IF; // the real IF stays on: the guest's is the event mask
     m.pic.setMask(0xfa);
@@ -64,11 +67,12 @@ export class MockHypervisor implements Monitor {
     this.m.stop({ kind: 'stopped', detail: `mock hypervisor: ${why}` });
   }
 
-  onTrap(m: Machine, trap: Trap): boolean {
+  onTrap(trap: Trap): void {
+    const m = this.m;
     switch (trap.kind) {
       case 'vmcall':
         this.hypercall(trap.nextPc);
-        return true;
+        return;
       case 'exception': {
         if (trap.vector === 14 && trap.pc >>> 0 === HYPERCALL_PAGE) {
           // the mock maps no hypercall page: a jump to its trap return takes the slow path,
@@ -78,16 +82,16 @@ export class MockHypervisor implements Monitor {
           m.regs[15] = sp + 4;
           m.regs[1] = 15;
           this.hypercall(trap.pc);
-          return true;
+          return;
         }
         if (trap.vector === 14) this.w32(SI_CR2, trap.faultAddress);
         const t = this.traps.get(trap.vector);
         if (t === undefined) {
           this.fail(`unregistered exception ${trap.vector} at 0x${trap.pc.toString(16)} (ring ${m.cpl}): ${trap.detail}`);
-          return true;
+          return;
         }
         this.enter(t.handler, trap.pc, ERROR_CODE.has(trap.vector) ? trap.errorCode : undefined, (t.flags & 4) === 0);
-        return true;
+        return;
       }
       case 'software-interrupt': {
         const t = this.traps.get(trap.vector);
@@ -95,16 +99,16 @@ export class MockHypervisor implements Monitor {
           const gp = this.traps.get(13)!;
           this.enter(gp.handler, trap.pc, trap.vector * 8 + 2, true);
         } else this.enter(t.handler, trap.nextPc, undefined, (t.flags & 4) === 0);
-        return true;
+        return;
       }
       case 'interrupt': {
         m.pic.endOfInterrupt();
         const irq = trap.vector - 0x20;
-        if (irq === 2) this.w32(SI_BLOCK_STATUS, m.disk.status);
+        if (irq === 2) this.w32(SI_BLOCK_STATUS, m.platform.disk.status);
         this.w32(SI_PENDING, this.r32(SI_PENDING) | (1 << irq));
         m.pc = trap.pc;
         this.deliverEvents(trap.pc);
-        return true;
+        return;
       }
     }
   }
@@ -198,7 +202,7 @@ export class MockHypervisor implements Monitor {
         m.portWrite(0x40, a);
         return 0;
       case 6:
-        for (let i = 0; i < b; i++) m.console.put(m.memory.u8[m.mmu.translate(a + i, Access.read, false)]);
+        for (let i = 0; i < b; i++) m.platform.console.put(m.memory.u8[m.mmu.translate(a + i, Access.read, false)]);
         return 0;
       case 7:
         m.portWrite(0x1f0, b);

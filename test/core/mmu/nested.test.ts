@@ -1,9 +1,12 @@
 import { expect } from 'chai';
-import { Machine } from '../../../core/cpu/machine';
+
+import { uniprocessor } from '../../../core/platform/uniprocessor';
 import type { VmExit } from '../../../core/vmx/exits';
 import { createVmcs, type Vmcs } from '../../../core/vmx/vmcs';
 import { assembleSnippet, identity, mapPages, P, PAGING_ON, poke, TEST_MEMORY, U, W } from '../machine-helpers';
 import { countsOf } from '../counts';
+import type { VcpuHandler } from '../../../core/cpu/exit';
+import { runVcpu } from '../../../core/cpu/vcpu-loop';
 
 /** Host-physical base of the guest's memory: guest-physical g is host-physical GUEST + g. */
 const GUEST = 0x10000;
@@ -21,7 +24,7 @@ const GPT = 0x9000;
  * VMCS with nested paging; the guest runs with paging on when `guestPaging`.
  */
 const nestedGuest = (source: string, o: { guestPaging: boolean; readOnly?: number[]; unmapped?: number[] }) => {
-  const m = new Machine({ memoryBytes: TEST_MEMORY });
+  const m = uniprocessor({ memoryBytes: TEST_MEMORY });
   m.load(GUEST, assembleSnippet(source).bytes);
   poke(m, NPD, NPT | P | W);
   for (let g = 0; g < 0x10000; g += 0x1000) {
@@ -39,20 +42,24 @@ const nestedGuest = (source: string, o: { guestPaging: boolean; readOnly?: numbe
     vmcs.guest.cr[3] = GPD;
   }
   const exits: VmExit[] = [];
-  m.vmExitHandler = (_m, e) => {
-    exits.push(e);
-    m.stop({ kind: 'stopped', detail: e.reason });
+  const handler: VcpuHandler = {
+    onVmExit: (e) => {
+      exits.push(e);
+      m.stop({ kind: 'stopped', detail: e.reason });
+    },
   };
-  return { m, vmcs, exits };
+  /** run under the handler that records exits and stops (null: no VMM) */
+  const run = (budget: number, h: VcpuHandler | null = handler) => runVcpu(m, h, budget);
+  return { m, vmcs, exits, run };
 };
 
 describe('MMU: nested paging', () => {
   it('a guest TLB miss with guest paging costs (2+1)(2+1)-1 = 8 walk references', () => {
-    const { m, vmcs } = nestedGuest('ld r1, [r0+0x5000]\nhlt', { guestPaging: true });
+    const { m, vmcs, run } = nestedGuest('ld r1, [r0+0x5000]\nhlt', { guestPaging: true });
     poke(m, GUEST + 0x5000, 0x5555);
     m.vmEnter(vmcs);
     expect(m.mmu.nestedRoot).to.equal(NPD);
-    expect(m.run(100)).to.deep.equal({ kind: 'halted', pc: 8 });
+    expect(run(100)).to.deep.equal({ kind: 'halted', pc: 8 });
     expect(m.regs[1]).to.equal(0x5555);
     // fetch miss (8), immediate hit, data miss (8), fetch hlt hit
     expect(countsOf(m).tlb).to.deep.include({ hits: 2, misses: 2, walkReferences: 16 });
@@ -60,19 +67,19 @@ describe('MMU: nested paging', () => {
   });
 
   it('the guest walk sets accessed bits in the guest tables at their host-physical addresses', () => {
-    const { m, vmcs } = nestedGuest('ld r1, [r0+0x5000]\nhlt', { guestPaging: true });
+    const { m, vmcs, run } = nestedGuest('ld r1, [r0+0x5000]\nhlt', { guestPaging: true });
     m.vmEnter(vmcs);
-    m.run(100);
+    run(100);
     expect(m.memory.read32(GUEST + GPT + 5 * 4) >>> 0).to.equal(0x5000 | P | W | U | 0x20);
     expect(m.memory.read32(GUEST + GPD) >>> 0).to.equal(GPT | P | W | U | 0x20);
   });
 
   it('with guest paging off a miss costs the 2 references of the nested walk', () => {
-    const { m, vmcs } = nestedGuest('ld r1, [r0+0x5000]\nhlt', { guestPaging: false });
+    const { m, vmcs, run } = nestedGuest('ld r1, [r0+0x5000]\nhlt', { guestPaging: false });
     poke(m, GUEST + 0x5000, 0x77);
     poke(m, 0x5000, 0x99);
     m.vmEnter(vmcs);
-    expect(m.run(100)).to.deep.equal({ kind: 'halted', pc: 8 });
+    expect(run(100)).to.deep.equal({ kind: 'halted', pc: 8 });
     expect(m.regs[1]).to.equal(0x77);
     expect(countsOf(m).tlb).to.deep.include({ hits: 2, misses: 2, walkReferences: 4 });
   });
@@ -83,9 +90,9 @@ describe('MMU: nested paging', () => {
     ['fetch', 'li r2, 0x3000\njmpr r2', 'fetch', 0x3000, 0x3000],
   ] as const) {
     it(`an unmapped guest-physical page on a ${what}: VM exit 'ept-violation'`, () => {
-      const { m, vmcs, exits } = nestedGuest(line, { guestPaging: false, unmapped: [0x3000] });
+      const { m, vmcs, exits, run } = nestedGuest(line, { guestPaging: false, unmapped: [0x3000] });
       m.vmEnter(vmcs);
-      m.run(100);
+      run(100);
       expect(exits).to.deep.equal([{ reason: 'ept-violation', pc, guestPhysical: gpa, access }]);
       expect(vmcs.guest.pc).to.equal(pc);
       expect(m.nonRoot).to.equal(false);
@@ -96,28 +103,27 @@ describe('MMU: nested paging', () => {
   }
 
   it("a write to a read-only guest-physical page: 'ept-violation' (write); reads are fine", () => {
-    const { m, vmcs, exits } = nestedGuest('ld r1, [r0+0x3000]\nst [r0+0x3000], r1\nhlt', {
+    const { m, vmcs, exits, run } = nestedGuest('ld r1, [r0+0x3000]\nst [r0+0x3000], r1\nhlt', {
       guestPaging: false,
       readOnly: [0x3000],
     });
     m.vmEnter(vmcs);
-    m.run(100);
+    run(100);
     expect(exits).to.deep.equal([{ reason: 'ept-violation', pc: 8, guestPhysical: 0x3000, access: 'write' }]);
   });
 
   it("a guest page table in unmapped guest-physical memory: 'ept-violation' during the guest walk", () => {
-    const { m, vmcs, exits } = nestedGuest('nop\nld r1, [r0+0x5000]\nhlt', { guestPaging: true });
+    const { m, vmcs, exits, run } = nestedGuest('nop\nld r1, [r0+0x5000]\nhlt', { guestPaging: true });
     // move the guest's page table for linear 0x5000 onto an unmapped guest-physical page
     poke(m, NPT + 0xa * 4, 0);
     vmcs.guest.cr[3] = 0xa000;
     m.vmEnter(vmcs);
-    m.run(100);
+    run(100);
     expect(exits).to.deep.equal([{ reason: 'ept-violation', pc: 0, guestPhysical: 0xa000, access: 'fetch' }]);
   });
 
   it('without an exit handler an EPT violation stops the run as vm-exit-unhandled', () => {
     const { m, vmcs } = nestedGuest('nop\nld r1, [r0+0x3008]', { guestPaging: false, unmapped: [0x3000] });
-    m.vmExitHandler = null;
     m.vmEnter(vmcs);
     expect(m.run(100)).to.deep.equal({
       kind: 'vm-exit-unhandled',
@@ -137,7 +143,6 @@ describe('MMU: nested paging', () => {
     const { m, vmcs } = nestedGuest('li r7, 0x77\nhlt', { guestPaging: false });
     m.load(0, assembleSnippet(`${PAGING_ON}\nld r2, [r0+0x100]\nhlt`).bytes);
     mapPages(m, identity(0, 0x1000, P | W));
-    m.vmExitHandler = null;
     expect(m.run(100).kind).to.equal('halted');
     m.vmEnter(vmcs);
     expect(m.run(1)).to.deep.equal({ kind: 'budget', instructions: 1 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { Machine } from '../../../core/cpu/machine';
+import type { Cpu } from '../../../core/cpu/cpu';
+
 import {
   A,
   D,
@@ -22,14 +23,14 @@ import {
 } from '../machine-helpers';
 import { countsOf } from '../counts';
 
-const pte = (m: Machine, va: number) => word(m, PT + (va >>> 12) * 4);
+const pte = (m: Cpu, va: number) => word(m, PT + (va >>> 12) * 4);
 
 describe('MMU: two-level paging', () => {
   describe('enabling paging, walks and accessed/dirty bits', () => {
     const PROGRAM = `${PAGING_ON}
         ld r2, [r0+0x5000]
         hlt`;
-    const setup = (m: Machine) => {
+    const setup = (m: Cpu) => {
       mapPages(m, identity(0, 0x6000, P | W));
       poke(m, 0x5000, 0x1234);
     };
@@ -105,7 +106,7 @@ describe('MMU: two-level paging', () => {
      * stack (user RW), 0x5000 supervisor RW, 0x6000 user read-only, 0x7000 user RW,
      * 0x8000 not present, 0x9000 supervisor read-only.
      */
-    const layout = (m: Machine) =>
+    const layout = (m: Cpu) =>
       mapPages(m, [
         [0x0000, 0x0000, P | W | U],
         [0x1000, 0x1000, P | W],
@@ -207,7 +208,7 @@ ${idt({ 14: 'pf' })}`, {
     });
   });
   describe('accesses that straddle a page boundary', () => {
-    const split = (m: Machine) =>
+    const split = (m: Cpu) =>
       mapPages(m, [...identity(0, 0x1000, P | W), [0x1000, 0x5000, P | W], [0x2000, 0x9000, P | W]]);
 
     it('a word read is assembled from both frames', () => {
@@ -223,7 +224,7 @@ ${idt({ 14: 'pf' })}`, {
       expect(m.regs[3] >>> 0).to.equal(0x44332211);
     });
 
-    // BUG: Machine.write32 on a page-straddling address writes byte 0 to the wrong frame. Its
+    // BUG: Cpu.write32 on a page-straddling address writes byte 0 to the wrong frame. Its
     // byte loop picks p0 only when ((va+i) & 0xfff) > (va & 0xfff), which is false for i = 0,
     // so byte 0 goes to p1 - 3 (= 0x8ffe here, the frame *before* the second page's frame)
     // instead of p0 (= 0x5ffe). Hidden when paging is off (frames contiguous). Expected bytes

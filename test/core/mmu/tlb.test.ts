@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Machine } from '../../../core/cpu/machine';
+import type { Cpu } from '../../../core/cpu/cpu';
+import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { Tlb } from '../../../core/mmu/tlb';
 import { identity, mapPages, P, PAGING_ON, poke, PT, runSnippet, stopOf, W } from '../machine-helpers';
 import { countsOf } from '../counts';
@@ -35,13 +36,13 @@ describe('MMU: the TLB', () => {
     it('rejects sizes that are not powers of two from 1 to 65536', () => {
       for (const n of [0, 3, 12, 131072, 1.5]) expect(() => new Tlb(n), String(n)).to.throw(RangeError);
       for (const n of [1, 2, 64, 65536]) expect(new Tlb(n).size).to.equal(n);
-      expect(new Machine({ memoryBytes: 0x1000, tlbEntries: 8 }).mmu.tlb.size).to.equal(8);
-      expect(new Machine({ memoryBytes: 0x1000 }).mmu.tlb.size).to.equal(64);
+      expect(uniprocessor({ memoryBytes: 0x1000, tlbEntries: 8 }).mmu.tlb.size).to.equal(8);
+      expect(uniprocessor({ memoryBytes: 0x1000 }).mmu.tlb.size).to.equal(64);
     });
   });
 
   describe('in a running machine', () => {
-    const setup = (m: Machine) => {
+    const setup = (m: Cpu) => {
       mapPages(m, identity(0, 0x20000, P | W).concat(identity(PT, PT + 0x1000, P | W)));
       poke(m, 0x1000, 0x111);
       poke(m, 0x11000, 0x1111);

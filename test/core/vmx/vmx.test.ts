@@ -1,13 +1,15 @@
 import { expect } from 'chai';
-import type { Machine } from '../../../core/cpu/machine';
+import type { Cpu } from '../../../core/cpu/cpu';
+
 import { Port } from '../../../core/devices/ports';
 import { Flag } from '../../../core/isa/table';
 import type { VmExit } from '../../../core/vmx/exits';
 import { createVmcs, noExits, type Vmcs } from '../../../core/vmx/vmcs';
 import { boot, identity, idt, mapPages, P, sym, W, wordsAt } from '../machine-helpers';
 import { countsOf } from '../counts';
+import { runVcpu } from '../../../core/cpu/vcpu-loop';
 
-type Handler = (m: Machine, exit: VmExit, vmcs: Vmcs, n: number) => void;
+type Handler = (m: Cpu, exit: VmExit, vmcs: Vmcs, n: number) => void;
 
 /** Resume the guest at the instruction after the exiting one. */
 const skip: Handler = (m, e, vmcs) => {
@@ -21,17 +23,17 @@ const skip: Handler = (m, e, vmcs) => {
  * VMCS prepared by `configure`, and run. The exit handler records every exit and calls
  * `handler` (default: do not resume, which stops the run).
  */
-const guest = (source: string, configure: (v: Vmcs, m: Machine) => void = () => undefined, handler?: Handler, budget = 1000) => {
+const guest = (source: string, configure: (v: Vmcs, m: Cpu) => void = () => undefined, handler?: Handler, budget = 1000) => {
   const m = boot(source);
   const vmcs = createVmcs(0);
   configure(vmcs, m);
   const exits: VmExit[] = [];
-  m.vmExitHandler = (mm, e) => {
+  const onVmExit = (e: VmExit): void => {
     exits.push(e);
-    handler?.(mm, e, vmcs, exits.length);
+    handler?.(m, e, vmcs, exits.length);
   };
   m.vmEnter(vmcs);
-  const stop = m.run(budget);
+  const stop = runVcpu(m, { onVmExit }, budget);
   return { m, vmcs, exits, stop };
 };
 
@@ -106,7 +108,7 @@ describe('VMX: non-root mode and VM exits', () => {
       ]);
       expect(stop).to.deep.equal({ kind: 'halted', pc: 24 });
       expect(m.regs[3]).to.equal(0x42);
-      expect(m.console.text()).to.equal('A');
+      expect(m.platform.console.text()).to.equal('A');
       expect(countsOf(m).io.out).to.deep.equal({ 0x3f8: 1 });
       expect(countsOf(m).vm).to.deep.equal({ entries: 3, exits: { io: 2 } });
     });
@@ -117,7 +119,7 @@ describe('VMX: non-root mode and VM exits', () => {
         { reason: 'io', pc: 8, nextPc: 12, port: 0x3f8, direction: 'out', register: 1 },
         { reason: 'io', pc: 12, nextPc: 16, port: 0x3f9, direction: 'in', register: 2 },
       ]);
-      expect(m.console.text()).to.equal('');
+      expect(m.platform.console.text()).to.equal('');
       expect(countsOf(m).io).to.deep.equal({ in: {}, out: {}, emulated: {} });
     });
 
@@ -189,7 +191,7 @@ describe('VMX: non-root mode and VM exits', () => {
       expect(exits).to.deep.equal([]);
       expect(stop).to.deep.equal({ kind: 'halted', pc: 48 });
       expect(m.nonRoot).to.equal(true);
-      expect([m.console.text(), m.regs[3], m.regs[2], m.cr[8], m.idtBase]).to.deep.equal(['B', 1, 0x7000, 66, 0x900]);
+      expect([m.platform.console.text(), m.regs[3], m.regs[2], m.cr[8], m.idtBase]).to.deep.equal(['B', 1, 0x7000, 66, 0x900]);
       expect(countsOf(m).vm).to.deep.equal({ entries: 1, exits: {} });
       expect(countsOf(m).retiredNonRoot).to.equal(10);
       expect(countsOf(m).halts).to.equal(1);

@@ -5,7 +5,8 @@
  */
 import { isLeft } from 'fp-ts/Either';
 import { disassemble, type Program } from '../../../core/asm';
-import { Machine } from '../../../core/cpu/machine';
+import type { Cpu } from '../../../core/cpu/cpu';
+import { uniprocessor } from '../../../core/platform/uniprocessor';
 import type { StopReason } from '../../../core/cpu/stop';
 import { loadProfile } from '../../../core/cost/profile';
 import { GUEST_MEMORY_BYTES } from '../../../core/guest/boot';
@@ -13,6 +14,7 @@ import { binaryTranslation } from '../../../strategies/binary-translation/binary
 import { vmmCountsOf, type VmmCounts } from '../vmm-counts';
 import { translateUnit, type CodeSource, type TranslatedUnit } from '../../../strategies/binary-translation/translator';
 import { resolveOptions } from '../../../strategies/options';
+import { startVirtualMachine } from '../../../strategies/virtual-machine';
 import { assembleSnippet } from '../../core/machine-helpers';
 
 export { assembleSnippet };
@@ -43,7 +45,7 @@ export const listing = (u: TranslatedUnit, origin = 0xff002000): string[] =>
 
 /** What a bare-metal run left behind. */
 export interface BareRun {
-  readonly m: Machine;
+  readonly m: Cpu;
   readonly stop: StopReason;
   readonly console: string;
   readonly events: VmmCounts | null;
@@ -51,21 +53,26 @@ export interface BareRun {
 
 /** Run a bare-metal snippet natively. */
 export const runNative = (p: Program, budget = 1_000_000): BareRun => {
-  const m = new Machine({ memoryBytes: GUEST_MEMORY_BYTES });
+  const m = uniprocessor({ memoryBytes: GUEST_MEMORY_BYTES });
   m.load(p.origin, p.bytes);
   const stop = m.run(budget);
-  return { m, stop, console: m.console.text(), events: null };
+  return { m, stop, console: m.platform.console.text(), events: null };
 };
 
 /** Run a bare-metal snippet under binary translation with the given options. */
 export const runTranslated = (p: Program, options: Record<string, string | number> = {}, budget = 1_000_000): BareRun => {
-  const m = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + binaryTranslation.reservedBytes });
-  m.load(p.origin, p.bytes);
   const profile = loadProfile('netburst-2006');
   const opts = resolveOptions(binaryTranslation, options);
   if (isLeft(profile) || isLeft(opts)) throw new Error('bad profile or options');
-  for (const t of binaryTranslation.counters) m.ledger.declare(t);
-  const vm = binaryTranslation.start({ machine: m, profile: profile.right, options: opts.right, guestMemoryBytes: GUEST_MEMORY_BYTES, entry: 0 });
-  const stop = vm.run(budget);
-  return { m, stop, console: m.console.text(), events: vmmCountsOf(m) };
+  const vm = startVirtualMachine({
+    strategy: binaryTranslation,
+    options: opts.right,
+    profile: profile.right,
+    guestMemoryBytes: GUEST_MEMORY_BYTES,
+    load: (platform) => platform.memory.load(p.origin, p.bytes),
+  });
+  if (isLeft(vm)) throw new Error(vm.left);
+  const m = vm.right.cpus[0];
+  const stop = vm.right.run(budget);
+  return { m, stop, console: m.platform.console.text(), events: vmmCountsOf(m) };
 };

@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
-import { Machine } from '../../../core/cpu/machine';
+
+import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { loadProfile } from '../../../core/cost/profile';
 import { VMM_COUNTERS } from '../../../strategies/shared/counters';
 import { Flag } from '../../../core/isa/table';
@@ -16,7 +17,7 @@ import { countsOf } from '../../core/counts';
 import { vmmCountsOf } from '../vmm-counts';
 
 const context = (): ExitContext => {
-  const m = new Machine({ memoryBytes: 1 << 20 });
+  const m = uniprocessor({ memoryBytes: 1 << 20 });
   m.ledger.declare(VMM_COUNTERS);
   return { m, vmcs: createVmcs(0x100), pager: null, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow: true };
 };
@@ -26,7 +27,7 @@ describe('hardware-assisted: exit handlers', () => {
     const c = context();
     c.vmcs.guest.regs[3] = 0x41;
     EXIT_HANDLERS.io(c, { reason: 'io', pc: 0x100, nextPc: 0x104, port: 0x3f8, direction: 'out', register: 3 });
-    expect(c.m.console.text()).to.equal('A');
+    expect(c.m.platform.console.text()).to.equal('A');
     expect(c.vmcs.guest.pc).to.equal(0x104);
     expect(vmmCountsOf(c.m).emulations).to.deep.equal({ 'io out': 1 });
     expect(countsOf(c.m).io).to.deep.equal({ in: {}, out: {}, emulated: { 'out 1016': 1 } });
@@ -77,9 +78,9 @@ describe('hardware-assisted: exit handlers', () => {
   it('an exit with a reason the VMM has no handler for ends the run with an internal error, never silently', () => {
     const p = loadProfile('nehalem-2009');
     if (isLeft(p)) throw new Error(p.left);
-    const m = new Machine({ memoryBytes: 12 << 20 });
-    hardwareAssisted.start({ machine: m, profile: p.right, options: { paging: 'nested', 'tpr-shadow': 'auto', 'shadow-cache': 8 }, guestMemoryBytes: 8 << 20, entry: 0 });
-    m.vmExitHandler!(m, { reason: 'mystery', pc: 0 } as unknown as VmExit);
+    const m = uniprocessor({ memoryBytes: 12 << 20 });
+    const vmm = hardwareAssisted.start({ platform: m.platform, cpus: [m], profile: p.right, options: { paging: 'nested', 'tpr-shadow': 'auto', 'shadow-cache': 8 }, guestMemoryBytes: 8 << 20, entry: 0 });
+    vmm.vcpus[0].onVmExit!({ reason: 'mystery', pc: 0 } as unknown as VmExit);
     expect(m.stopReason).to.deep.equal({ kind: 'stopped', detail: "internal error: VM exit with unknown reason 'mystery'" });
   });
 });

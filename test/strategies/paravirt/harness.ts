@@ -6,10 +6,10 @@
 import * as E from 'fp-ts/Either';
 import * as path from 'path';
 import { assemble, formatAsmError, type Program } from '../../../core/asm';
-import { Machine } from '../../../core/cpu/machine';
+import type { Cpu } from '../../../core/cpu/cpu';
 import type { StopReason } from '../../../core/cpu/stop';
 import { diffSnapshots, type LedgerSnapshot } from '../../../core/cost/ledger';
-import { loadProfile, pricesOf, type CostProfile } from '../../../core/cost/profile';
+import { loadProfile, type CostProfile } from '../../../core/cost/profile';
 import {
   bootImage,
   bootProgram,
@@ -24,7 +24,11 @@ import {
 import { resolveOptions } from '../../../strategies/options';
 import type { Hypervisor } from '../../../strategies/paravirt/hypervisor';
 import { paravirt } from '../../../strategies/paravirt/paravirt';
-import type { OptionValues, VirtualMachine } from '../../../strategies/strategy';
+import type { OptionValuesOf } from '../../../strategies/options';
+
+/** Resolved options of the paravirt strategy. */
+type OptionValues = OptionValuesOf<(typeof paravirt)['options']>;
+import { startVirtualMachine, type VirtualMachine } from '../../../strategies/virtual-machine';
 import { countsOf, type MachineCounts } from '../../core/counts';
 import { vmmCountsOf, type VmmCounts } from '../vmm-counts';
 
@@ -65,7 +69,7 @@ export const pvOptions = (given: Record<string, string> = {}): OptionValues => r
 
 /** Everything a test looks at after a run. */
 export interface PvRun {
-  readonly m: Machine;
+  readonly m: Cpu;
   readonly vm: VirtualMachine;
   readonly hv: Hypervisor;
   readonly stop: StopReason;
@@ -80,12 +84,9 @@ export interface PvRun {
 }
 
 /** Start the strategy on a machine holding `image` (its kernel built for `options`). */
-export const startPv = (image: BootImage, options: OptionValues): { m: Machine; vm: VirtualMachine } => {
-  const m = new Machine({ memoryBytes: GUEST_MEMORY_BYTES + paravirt.reservedBytes, prices: pricesOf(profile()) });
-  image.loadInto(m);
-  for (const t of paravirt.counters) m.ledger.declare(t);
-  const vm = paravirt.start({ machine: m, profile: profile(), options, guestMemoryBytes: GUEST_MEMORY_BYTES, entry: 0 });
-  return { m, vm };
+export const startPv = (image: BootImage, options: OptionValues): { m: Cpu; vm: VirtualMachine } => {
+  const vm = right(startVirtualMachine({ strategy: paravirt, options, profile: profile(), guestMemoryBytes: GUEST_MEMORY_BYTES, load: (p) => image.loadInto(p) }));
+  return { m: vm.cpus[0], vm };
 };
 
 /** Run a boot image to the end under `paravirt`. */
@@ -103,9 +104,9 @@ export const runPvImage = (image: BootImage, options: OptionValues, budget = BUD
   return {
     m,
     vm,
-    hv: m.monitor as Hypervisor,
+    hv: vm.vmm.vcpus[0] as Hypervisor,
     stop,
-    output: m.console.text(),
+    output: m.platform.console.text(),
     result: readResult(m),
     all,
     region,

@@ -38,7 +38,7 @@ const call = (r: PvRun, n: number, ...args: number[]): { r1: number; failures: n
   r.m.regs[1] = n;
   for (let i = 0; i < 4; i++) r.m.regs[2 + i] = args[i] ?? 0;
   r.m.regs[15] = STACK;
-  r.hv.onTrap(r.m, { kind: 'vmcall', pc: 0x1000, nextPc: 0x1004 });
+  r.hv.onTrap({ kind: 'vmcall', pc: 0x1000, nextPc: 0x1004 });
   return { r1: r.m.regs[1], failures: vmmCountsOf(r.m).validationFailures - before };
 };
 
@@ -84,7 +84,7 @@ const CASES: Record<string, readonly Case[]> = {
     valid('the system-call entry (direct gate with fastsyscall)', (r) => [words(r, SCRATCH, [0x80, 0x2000, 7]), 1], (r) => {
       expect(r.hv.trapTable.get(0x80)?.handler).to.equal(0x2000);
       expect(r.m.memory.read32(r.hv.memory.idt + 0x80 * GATE_SIZE)).to.equal(0x2000);
-      expect(r.hv.directGates.has(0x80)).to.equal(true);
+      expect(r.hv.directVectors.has(0x80)).to.equal(true);
     }),
     invalid('count above 256', Errno.EINVAL, () => [SCRATCH, 257]),
     invalid('list not mapped', Errno.EFAULT, () => [UNMAPPED, 1]),
@@ -126,7 +126,7 @@ const CASES: Record<string, readonly Case[]> = {
     valid('two bytes', (r) => {
       r.m.memory.write32(SCRATCH, 0x0a6968); // "hi\n"
       return [SCRATCH, 3];
-    }, (r) => expect(r.m.console.text().endsWith('hi\n')).to.equal(true)),
+    }, (r) => expect(r.m.platform.console.text().endsWith('hi\n')).to.equal(true)),
     invalid('an unmapped buffer', Errno.EFAULT, () => [UNMAPPED, 4]),
     invalid('a negative length', Errno.EINVAL, () => [SCRATCH, -1]),
   ],
@@ -229,7 +229,7 @@ describe('paravirt: the hypercall table', function () {
   it('without fast system calls the system-call entry is not put in the real IDT', () => {
     const r = booted({ fastsyscall: 'off' });
     expect(call(r, 1, words(r, SCRATCH, [0x80, 0x2000, 7]), 1).r1).to.equal(0);
-    expect(r.hv.directGates.size).to.equal(0);
+    expect(r.hv.directVectors.size).to.equal(0);
     expect(r.m.memory.read32(r.hv.memory.idt + 0x80 * GATE_SIZE + 4)).to.equal(0);
   });
 });

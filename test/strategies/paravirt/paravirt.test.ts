@@ -140,19 +140,12 @@ describe('paravirt strategy', function () {
         params: { n: 1 },
         profile: 'netburst-2006',
       });
-      if (isLeft(r)) throw new Error(r.left.join('\n'));
-      expect(r.right.stop.kind).to.equal('stopped');
-      expect(r.right.stop.message).to.match(/not the paravirtual build/);
-      expect(r.right.equivalent).to.equal(false);
-      expect(r.right.divergence).to.match(/paravirtual bit/);
+      expect(isLeft(r) && r.left.join('\n')).to.match(/not the paravirtual build.*paravirtual bit/);
     });
 
     it('refuses a paravirtual kernel built without the batching its options name', () => {
       const image = right(bootImage({ workload: 'syscall', n: 1, build: 'paravirt', kernel: { batching: true } }));
-      const { vm } = startPv(image, pvOptions({ batching: 'off' }));
-      const stop = vm.run(1000);
-      expect(stop.kind).to.equal('stopped');
-      expect(stop.kind === 'stopped' && stop.detail).to.match(/PV_BATCHING=0.*kernelOptions/);
+      expect(() => startPv(image, pvOptions({ batching: 'off' }))).to.throw(/PV_BATCHING=0.*kernelOptions/);
     });
 
     it('a vmcall from user mode is what it is natively, #UD: the process is killed (139)', () => {
@@ -170,7 +163,7 @@ describe('paravirt strategy', function () {
       r.m.memory.write32(0x00307804, 0x00301000 | 3);
       r.m.cpl = 1;
       r.m.regs.set([0, 2, 0x00307800, 1], 0);
-      expect(r.hv.onTrap(r.m, { kind: 'vmcall', pc: 0x100, nextPc: 0x104 })).to.equal(true);
+      r.hv.onTrap({ kind: 'vmcall', pc: 0x100, nextPc: 0x104 });
       expect(r.m.regs[1]).to.be.lessThan(0);
       expect(vmmCountsOf(r.m).validationFailures).to.equal(before + 1);
     });

@@ -16,8 +16,9 @@
  */
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { GuestFault } from '../../../core/cpu/fault';
-import { Machine } from '../../../core/cpu/machine';
+import { GuestFault } from '../../../core/isa/fault';
+import type { Cpu } from '../../../core/cpu/cpu';
+import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { SHADOW_PAGING_COUNTERS } from '../../../strategies/shared/counters';
 import { vmmCountsOf } from '../vmm-counts';
 import { Vector } from '../../../core/isa/table';
@@ -88,7 +89,7 @@ interface Layout {
   readonly window?: readonly number[];
 }
 
-const build = (m: Machine, layout: Layout): void => {
+const build = (m: Cpu, layout: Layout): void => {
   const ptIndex = [PT_A, PT_B, PT_C, PT_K];
   DIRS.forEach(([pd, dir, pt], i) => m.memory.write32(pd + dir * 4, layout.pdes[i] === 0 ? 0 : pt | layout.pdes[i]));
   ptIndex.forEach((pt, i) => layout.ptes[i].forEach((e, k) => m.memory.write32(pt + k * 4, e)));
@@ -166,7 +167,7 @@ const windowOpArb: fc.Arbitrary<Op | Op[]> = fc.oneof(
 /** Every frame that can serve as a directory or page table. */
 const TABLE_FRAMES = [...new Set([...FRAMES, ...WINDOW])].filter((f) => f < GUEST);
 
-const access = (m: Machine, op: Exclude<Op, { kind: 'switch' }>): string => {
+const access = (m: Cpu, op: Exclude<Op, { kind: 'switch' }>): string => {
   if (op.kind === 'read') return `ok:${m.read32(op.va) >>> 0}`;
   if (op.size === 4) m.write32(op.va, op.value);
   else m.write8(op.va, op.value);
@@ -195,9 +196,9 @@ const runCase = (
   vmmFrames: number,
   unshadowAfter?: number,
 ): void => {
-  const nat = new Machine({ memoryBytes: GUEST });
+  const nat = uniprocessor({ memoryBytes: GUEST });
   // a VMM pool of only a few frames makes the pager start over now and then
-  const vm = new Machine({ memoryBytes: GUEST + vmmFrames * 4096 });
+  const vm = uniprocessor({ memoryBytes: GUEST + vmmFrames * 4096 });
   vm.ledger.declare(SHADOW_PAGING_COUNTERS);
   const pager = new ShadowPager(vm, GUEST, { cacheRoots, unshadowAfter });
   build(nat, layout);

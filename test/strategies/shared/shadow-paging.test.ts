@@ -1,7 +1,10 @@
 import { expect } from 'chai';
-import type { Trap } from '../../../core/cpu/delivery';
-import { GuestFault } from '../../../core/cpu/fault';
-import { Machine, type Monitor } from '../../../core/cpu/machine';
+import type { Trap, VcpuHandler } from '../../../core/cpu/exit';
+import { runVcpu } from '../../../core/cpu/vcpu-loop';
+import { GuestFault } from '../../../core/isa/fault';
+import type { Cpu } from '../../../core/cpu/cpu';
+import { uniprocessor } from '../../../core/platform/uniprocessor';
+
 import { SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../../../strategies/shared/counters';
 import { vmmCountsOf } from '../vmm-counts';
 import { decode } from '../../../core/isa/codec';
@@ -27,7 +30,7 @@ const F3 = 0x22000;
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 const fresh = (o: ShadowPagingOptions & { guest?: number; memory?: number } = {}) => {
-  const m = new Machine({ memoryBytes: o.memory ?? MACHINE });
+  const m = uniprocessor({ memoryBytes: o.memory ?? MACHINE });
   m.ledger.declare(VMM_COUNTERS);
   m.ledger.declare(SHADOW_PAGING_COUNTERS);
   /** the counters now (read afresh at each access) */
@@ -44,13 +47,13 @@ const fresh = (o: ShadowPagingOptions & { guest?: number; memory?: number } = {}
 };
 
 /** Map linear `va` to `pa` in the guest tables `pd`/`pt` (the directory entry gets `pdeFlags`). */
-const map = (m: Machine, pd: number, pt: number, va: number, pa: number, flags: number, pdeFlags = P | W | U): void => {
+const map = (m: Cpu, pd: number, pt: number, va: number, pa: number, flags: number, pdeFlags = P | W | U): void => {
   poke(m, pd + (va >>> 22) * 4, pt | pdeFlags);
   poke(m, pt + ((va >>> 12) & 0x3ff) * 4, (pa & FRAME_MASK) | flags);
 };
 
 /** Every frame any present shadow PTE of the active root maps. */
-const shadowFrames = (m: Machine, pager: ShadowPager): number[] => {
+const shadowFrames = (m: Cpu, pager: ShadowPager): number[] => {
   const root = pager.shadowRoot;
   if (root === null) return [];
   const out: number[] = [];
@@ -71,13 +74,16 @@ const shadowFrames = (m: Machine, pager: ShadowPager): number[] => {
  * the verdict; trace: emulate the st/stb and step over it); #GP on HLT stops, on INVLPG and
  * `wrcr cr3` emulates through the pager. The guest kernel runs at ring 1 (virtual CPL 0).
  */
-class TestMonitor implements Monitor {
+class TestMonitor implements VcpuHandler {
   readonly verdicts: PageFaultVerdict[] = [];
   /** exceptions taken, by vector */
   readonly traps: Record<number, number> = {};
-  constructor(readonly pager: ShadowPager) {}
+  constructor(
+    readonly m: Cpu,
+    readonly pager: ShadowPager,
+  ) {}
 
-  private instruction(m: Machine) {
+  private instruction(m: Cpu) {
     const pa = this.pager.guestTranslate(m.pc);
     if (pa === null) throw new Error(`code at ${hex(m.pc)} unmapped`);
     const d = decode(m.memory.read32(pa), m.memory.read32(pa + 4));
@@ -85,10 +91,11 @@ class TestMonitor implements Monitor {
     return d;
   }
 
-  onTrap(m: Machine, trap: Trap): boolean {
+  onTrap(trap: Trap): void {
+    const m = this.m;
     if (trap.kind !== 'exception') {
       m.stop({ kind: 'stopped', detail: `unexpected ${trap.kind}` });
-      return true;
+      return;
     }
     this.traps[trap.vector] = (this.traps[trap.vector] ?? 0) + 1;
     if (trap.vector === 14) {
@@ -96,10 +103,10 @@ class TestMonitor implements Monitor {
       this.verdicts.push(v);
       switch (v.kind) {
         case 'hidden':
-          return true;
+          return;
         case 'guest':
           m.stop({ kind: 'stopped', detail: `guest #PF ${v.errorCode} at ${hex(v.address)}` });
-          return true;
+          return;
         case 'trace': {
           const { instruction: i, size } = this.instruction(m);
           if (i.mnemonic !== 'st' && i.mnemonic !== 'stb') throw new Error(`trace on ${i.mnemonic}`);
@@ -107,7 +114,7 @@ class TestMonitor implements Monitor {
           if (!ok) throw new Error('emulateWrite refused a traced store');
           m.ledger.tally('emulations', i.mnemonic);
           m.pc = (m.pc + size) | 0;
-          return true;
+          return;
         }
       }
     }
@@ -115,17 +122,17 @@ class TestMonitor implements Monitor {
       const { instruction: i, size } = this.instruction(m);
       if (i.mnemonic === 'hlt') {
         m.stop({ kind: 'stopped', detail: 'hlt' });
-        return true;
+        return;
       }
       if (i.mnemonic === 'invlpg') this.pager.invalidatePage(m.regs[i.ra]);
       else if (i.mnemonic === 'wrcr' && i.imm12 === 3) this.pager.setGuestPaging(true, m.regs[i.ra]);
       else throw new Error(`unexpected #GP on ${i.mnemonic}`);
       m.ledger.tally('emulations', i.mnemonic);
       m.pc = (m.pc + size) | 0;
-      return true;
+      return;
     }
     m.stop({ kind: 'stopped', detail: `unexpected exception ${trap.vector}: ${trap.detail}` });
-    return true;
+    return;
   }
 }
 
@@ -134,11 +141,11 @@ const runGuest = (env: ReturnType<typeof fresh>, source: string, cr3: number | n
   const { m, pager } = env;
   m.load(0, assembleSnippet(source).bytes);
   pager.setGuestPaging(cr3 !== null, cr3 ?? 0);
-  const mon = new TestMonitor(pager);
-  m.monitor = mon;
+  const mon = new TestMonitor(m, pager);
+  m.monitor = { directVectors: new Set() };
   m.cpl = 1;
   m.pc = 0;
-  const stop = m.run(budget);
+  const stop = runVcpu(m, mon, budget);
   return { stop, mon };
 };
 
@@ -147,7 +154,7 @@ const HLT = { kind: 'stopped', detail: 'hlt' };
 describe('strategies/shared: shadow paging', () => {
   describe('configuration', () => {
     it('rejects guest RAM that leaves the VMM fewer than two frames, and an empty root cache', () => {
-      const m = new Machine({ memoryBytes: MACHINE });
+      const m = uniprocessor({ memoryBytes: MACHINE });
       expect(() => new ShadowPager(m, MACHINE - 4096)).to.throw(RangeError, /at least two frames/);
       expect(() => new ShadowPager(m, 1000)).to.throw(RangeError);
       expect(() => new ShadowPager(m, GUEST, { cacheRoots: 0 })).to.throw(RangeError, /cacheRoots/);
@@ -253,7 +260,7 @@ describe('strategies/shared: shadow paging', () => {
   describe('true guest faults carry the error code of the guest tables', () => {
     // 0x5000 supervisor RW, 0x6000 user read-only, 0x7000 supervisor read-only, 0x8000 not present,
     // 0x400000: directory entry not present, 0x800000: user page under a supervisor directory entry
-    const layout = (m: Machine) => {
+    const layout = (m: Cpu) => {
       map(m, PD1, PT1, 0x5000, F1, P | W);
       map(m, PD1, PT1, 0x6000, F2, P | U);
       map(m, PD1, PT1, 0x7000, F3, P);
@@ -458,7 +465,7 @@ describe('strategies/shared: shadow paging', () => {
 
   describe('the shadow-root cache', () => {
     /** Two address spaces sharing the code page, mapping 0x5000 to F1 and F2. */
-    const twoSpaces = (m: Machine) => {
+    const twoSpaces = (m: Cpu) => {
       map(m, PD1, PT1, 0x0000, 0x0000, P | W);
       map(m, PD1, PT1, 0x5000, F1, P | W);
       map(m, PD2, PT2, 0x0000, 0x0000, P | W);

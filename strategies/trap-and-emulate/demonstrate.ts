@@ -8,15 +8,18 @@
  *
  * The monitor here is deliberately minimal (no devices, no interrupts, identity memory):
  * it exists to show the ISA property, not to virtualize a real kernel.
- * @category ISA
+ * @category Strategies
  */
 import { isLeft } from 'fp-ts/Either';
-import { assemble } from '../asm';
-import { Machine, type Monitor } from '../cpu/machine';
-import type { Trap } from '../cpu/delivery';
-import { decode, type Instruction } from './codec';
-import { CR0_PG, Flag, Vector, type Mnemonic } from './table';
-import type { IsaVariant } from './variant';
+import { assemble } from '../../core/asm';
+import type { Cpu } from '../../core/cpu/cpu';
+import type { Trap, VcpuHandler } from '../../core/cpu/exit';
+import { runVcpu } from '../../core/cpu/vcpu-loop';
+import { uniprocessor } from '../../core/platform/uniprocessor';
+
+import { decode, type Instruction } from '../../core/isa/codec';
+import { CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
+import type { IsaVariant } from '../../core/isa/variant';
 
 /** What a demonstration compares. */
 export type Probe = 'r1' | 'IF';
@@ -92,7 +95,7 @@ interface VirtualCpu {
   cr: number[];
 }
 
-type Emulation = (m: Machine, v: VirtualCpu, i: Instruction) => 'continue' | 'stop';
+type Emulation = (m: Cpu, v: VirtualCpu, i: Instruction) => 'continue' | 'stop';
 
 /** How the minimal monitor emulates each instruction that traps. */
 const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
@@ -129,22 +132,21 @@ const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
 };
 
 /** A monitor that emulates privileged instructions trapping from ring 1 (#GP). */
-const minimalMonitor = (v: VirtualCpu): Monitor => ({
-  onTrap(m: Machine, trap: Trap): boolean {
+const minimalMonitor = (m: Cpu, v: VirtualCpu): VcpuHandler => ({
+  onTrap(trap: Trap): void {
     if (trap.kind !== 'exception' || trap.vector !== Vector.generalProtection) {
       m.stop({ kind: 'stopped', detail: `guest trap ${trap.kind} the demonstration monitor does not handle` });
-      return true;
+      return;
     }
     const d = decode(m.memory.read32(trap.pc), m.memory.read32(trap.pc + 4));
     const emulate = d.ok ? EMULATIONS[d.instruction.mnemonic] : undefined;
     if (!d.ok || !emulate) {
       m.stop({ kind: 'stopped', detail: `cannot emulate the instruction at 0x${trap.pc.toString(16)}` });
-      return true;
+      return;
     }
     m.next = (trap.pc + d.size) | 0;
     if (emulate(m, v, d.instruction) === 'stop') m.stop({ kind: 'stopped', detail: 'guest halted' });
     m.pc = m.next;
-    return true;
   },
 });
 
@@ -158,7 +160,7 @@ const BUDGET = 10_000;
 
 /** Run a demonstration natively (ring 0, paging off). */
 const runNative = (demo: Demo, variant: IsaVariant): number => {
-  const m = new Machine({ memoryBytes: 1 << 20, variant });
+  const m = uniprocessor({ memoryBytes: 1 << 20, variant });
   m.load(0, program(demo.source));
   m.run(BUDGET);
   return demo.probe === 'r1' ? m.regs[1] : (m.flags & Flag.IF) !== 0 ? 1 : 0;
@@ -166,7 +168,7 @@ const runNative = (demo: Demo, variant: IsaVariant): number => {
 
 /** Run a demonstration deprivileged at ring 1 under the minimal monitor. */
 const runDeprivileged = (demo: Demo, variant: IsaVariant): number => {
-  const m = new Machine({ memoryBytes: 1 << 20, variant });
+  const m = uniprocessor({ memoryBytes: 1 << 20, variant });
   m.load(0, program(demo.source));
   // the monitor's own configuration: identity paging, its own interrupt table, IF on
   for (let i = 0; i < 256; i++) m.memory.write32(PAGE_TABLE + i * 4, (i << 12) | 0x7);
@@ -177,8 +179,8 @@ const runDeprivileged = (demo: Demo, variant: IsaVariant): number => {
   m.flags = Flag.IF;
   m.cpl = 1;
   const v: VirtualCpu = { interruptsEnabled: false, idtBase: 0, cr: [0, 0, 0, 0, 0, 0, 0, 0, 0] };
-  m.monitor = minimalMonitor(v);
-  m.run(BUDGET);
+  m.monitor = { directVectors: new Set() };
+  runVcpu(m, minimalMonitor(m, v), BUDGET);
   return demo.probe === 'r1' ? m.regs[1] : v.interruptsEnabled ? 1 : 0;
 };
 

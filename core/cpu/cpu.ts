@@ -1,0 +1,337 @@
+/**
+ * One CPU: registers, flags, privilege level, control registers, its TLB and MMU, its local
+ * interrupt controller and timer, its VMX state (one VMCS per CPU), its ledger (counted
+ * events and modelled cycles), and its run state. Memory and the shared devices belong to
+ * the platform (core/platform/platform.ts). Instruction semantics are in semantics.ts, the
+ * reference interpreter in interpreter.ts, the run loop in execute.ts, VM entry and exit in
+ * vmx-transitions.ts, exception and interrupt delivery in delivery.ts.
+ * @category CPU
+ */
+import { Ledger, NO_PRICES, type LedgerSnapshot, type PriceOf } from '../cost/ledger';
+import { InterruptController } from '../devices/pic';
+import { Irq, Port } from '../devices/ports';
+import { Timer } from '../devices/timer';
+import { EventSink, MACHINE_COUNTERS } from '../events/events';
+import { CR0_PG, Flag, IOPL_SHIFT, ISA, MNEMONICS } from '../isa/table';
+import { privilegeOf, type IsaVariant } from '../isa/variant';
+import type { PhysicalMemory } from '../mmu/memory';
+import { Mmu } from '../mmu/mmu';
+import { Access } from '../mmu/pte';
+import { Tlb } from '../mmu/tlb';
+import type { Platform } from '../platform/platform';
+import type { InjectedEvent, Vmcs } from '../vmx/vmcs';
+import type { CpuExit, MonitorControls } from './exit';
+import { PRIVILEGE_CODE } from './privilege';
+import type { StopReason } from './stop';
+import { runVcpu } from './vcpu-loop';
+import { enterGuest } from './vmx-transitions';
+
+/** CPU configuration. */
+export interface CpuConfig {
+  /** TLB entries (power of two); default 64 */
+  readonly tlbEntries?: number;
+  /** TLB associativity (power of two, at most the entries); default 4 (1 = direct-mapped) */
+  readonly tlbWays?: number;
+  /** ISA variant; default 'default' */
+  readonly variant?: IsaVariant;
+  /** cycles per event of each cost key (a cost profile's); default: every event free */
+  readonly prices?: PriceOf;
+}
+
+/** A CPU attached to a platform. */
+export class Cpu {
+  // ---- architectural state -----------------------------------------------------------
+  /** general-purpose registers; r0 reads as zero */
+  readonly regs = new Int32Array(16);
+  pc = 0;
+  flags = 0;
+  /** current privilege level 0-3 */
+  cpl = 0;
+  /** control registers by number (cr0, cr2, cr3, cr4-6 ring stacks, cr8 TPR) */
+  readonly cr = new Int32Array(16);
+  /** linear base address of the interrupt descriptor table */
+  idtBase = 0;
+
+  // ---- hardware ----------------------------------------------------------------------
+  /** this CPU's index on its platform */
+  readonly index: number;
+  /** the platform's memory */
+  readonly memory: PhysicalMemory;
+  readonly mmu: Mmu;
+  /** the local interrupt controller */
+  readonly pic = new InterruptController();
+  /** the local timer */
+  readonly timer = new Timer();
+  /** counts and prices every event of this CPU */
+  readonly ledger: Ledger;
+  readonly events: EventSink;
+  readonly variant: IsaVariant;
+  /** per opcode: a PRIVILEGE_CODE */
+  readonly privilegeByOpcode: Uint8Array;
+
+  // ---- virtualization ----------------------------------------------------------------
+  /** set while a software monitor owns ring 0: traps leave the run as values */
+  monitor: MonitorControls | null = null;
+  /** VMX non-root mode: the guest runs under `vmcs` */
+  nonRoot = false;
+  vmcs: Vmcs | null = null;
+  /** instructions retired in non-root mode */
+  retiredNonRoot = 0;
+  /** an event the last VM entry injects, delivered when the CPU runs */
+  pendingInjection: InjectedEvent | null = null;
+  /** TLBs of root and non-root mode when VPID tags translations */
+  rootTlb: Tlb | null = null;
+  guestTlb: Tlb | null = null;
+
+  // ---- run state ---------------------------------------------------------------------
+  /** machine time: instructions retired plus time spent halted */
+  time = 0;
+  /** instructions retired by CPL */
+  readonly retiredByRing = new Float64Array(4);
+  /** address of the instruction after the current one (jumps overwrite it) */
+  next = 0;
+  /** HLT is waiting for an interrupt */
+  halted = false;
+  /** the instruction after STI: interrupts are not recognised yet */
+  interruptShadow = false;
+  /** something may be deliverable: recheck before the next instruction */
+  interruptCheck = false;
+  /** set when the run must end */
+  stopReason: StopReason | null = null;
+  /** an exit an instruction raised (INT or VMCALL to a monitor), returned after it */
+  pendingExit: CpuExit | null = null;
+  /** the CPL of an INT or VMCALL that trapped to the monitor, until it retires (-1: none) */
+  trappedCpl = -1;
+  /** time at which the run loop must look at devices or the budget */
+  checkpoint = Infinity;
+  /** time at which the current run ends (budget) */
+  budgetEnd = Infinity;
+  /** instructions retired when the current run began (for the budget's message) */
+  budgetStartInstructions = 0;
+
+  constructor(
+    readonly platform: Platform,
+    config: CpuConfig = {},
+  ) {
+    this.memory = platform.memory;
+    this.mmu = new Mmu(this.memory, new Tlb(config.tlbEntries ?? 64, config.tlbWays ?? Math.min(4, config.tlbEntries ?? 64)));
+    this.variant = config.variant ?? 'default';
+    this.ledger = new Ledger(config.prices ?? NO_PRICES, [MACHINE_COUNTERS]);
+    this.events = new EventSink(this.ledger);
+    this.privilegeByOpcode = new Uint8Array(256);
+    for (const m of MNEMONICS) this.privilegeByOpcode[ISA[m].opcode] = PRIVILEGE_CODE[privilegeOf(m, this.variant)];
+    this.pic.onChange = () => {
+      this.interruptCheck = true;
+    };
+    this.index = platform.attach(this);
+  }
+
+  /** Load an image into physical memory. */
+  load(address: number, bytes: Uint8Array): void {
+    this.memory.load(address, bytes);
+  }
+
+  /** The IOPL field of the flags. */
+  get iopl(): number {
+    return (this.flags >>> IOPL_SHIFT) & 3;
+  }
+
+  /** Total instructions retired. */
+  get instructions(): number {
+    const r = this.retiredByRing;
+    return r[0] + r[1] + r[2] + r[3];
+  }
+
+  // ---- counting ---------------------------------------------------------------------
+  /** What the interpreter and the MMU counted in place, as already folded into the ledger. */
+  private readonly folded = { byRing: new Float64Array(4), nonRoot: 0, hits: 0, misses: 0, walkReferences: 0 };
+
+  /** Fold the counts kept in place (instructions, TLB lookups, walk references) into the ledger. */
+  sync(): void {
+    const f = this.folded;
+    const l = this.ledger;
+    for (let r = 0; r < 4; r++) {
+      const d = this.retiredByRing[r] - f.byRing[r];
+      if (d !== 0) l.tally('instructions', r, d);
+      f.byRing[r] = this.retiredByRing[r];
+    }
+    const mmu = this.mmu;
+    if (this.retiredNonRoot !== f.nonRoot) l.count('instructions.nonRoot', this.retiredNonRoot - f.nonRoot);
+    if (mmu.hits !== f.hits) l.count('tlb.hits', mmu.hits - f.hits);
+    if (mmu.misses !== f.misses) l.count('tlb.misses', mmu.misses - f.misses);
+    if (mmu.walkReferences !== f.walkReferences) l.count('tlb.walkReferences', mmu.walkReferences - f.walkReferences);
+    f.nonRoot = this.retiredNonRoot;
+    f.hits = mmu.hits;
+    f.misses = mmu.misses;
+    f.walkReferences = mmu.walkReferences;
+  }
+
+  /** Everything counted and priced so far (a snapshot). */
+  snapshot(): LedgerSnapshot {
+    this.sync();
+    return this.ledger.snapshot();
+  }
+
+  // ---- memory access at the current privilege ---------------------------------------
+  /** Read a 32-bit word at linear address `va`. */
+  read32(va: number): number {
+    const user = this.cpl === 3;
+    if ((va & 0xfff) > 0xffc) return this.readBytes(va, 4, user);
+    return this.memory.read32(this.mmu.translate(va, Access.read, user));
+  }
+
+  /** Write a 32-bit word at linear address `va`. */
+  write32(va: number, v: number): void {
+    const user = this.cpl === 3;
+    if ((va & 0xfff) > 0xffc) {
+      // translate both pages before writing either, so a fault leaves memory unchanged
+      const p0 = this.mmu.translate(va, Access.write, user);
+      const p1 = this.mmu.translate((va + 3) | 0, Access.write, user);
+      const page0 = (va >>> 12) | 0;
+      for (let i = 0; i < 4; i++) {
+        const a = (va + i) | 0;
+        const pa = (a >>> 12) === page0 >>> 0 ? p0 + i : (p1 & ~0xfff) + (a & 0xfff);
+        this.memory.u8[pa >>> 0] = v >>> (8 * i);
+      }
+      return;
+    }
+    this.memory.write32(this.mmu.translate(va, Access.write, user), v);
+  }
+
+  /** Read a byte at linear address `va`. */
+  read8(va: number): number {
+    return this.memory.u8[this.mmu.translate(va, Access.read, this.cpl === 3)];
+  }
+
+  /** Write a byte at linear address `va`. */
+  write8(va: number, v: number): void {
+    this.memory.u8[this.mmu.translate(va, Access.write, this.cpl === 3)] = v;
+  }
+
+  private readBytes(va: number, n: number, user: boolean): number {
+    let v = 0;
+    for (let i = 0; i < n; i++) v |= this.memory.u8[this.mmu.translate((va + i) | 0, Access.read, user)] << (8 * i);
+    return v;
+  }
+
+  /** Push a word on the current stack. */
+  push(v: number): void {
+    const sp = (this.regs[15] - 4) | 0;
+    this.write32(sp, v);
+    this.regs[15] = sp;
+  }
+
+  /** Pop a word from the current stack. */
+  pop(): number {
+    const v = this.read32(this.regs[15]);
+    this.regs[15] = (this.regs[15] + 4) | 0;
+    return v;
+  }
+
+  // ---- control registers, ports -----------------------------------------------------
+  /** Write a control register with its side effects (the instruction's work, after checks). */
+  writeControlRegister(n: number, v: number): void {
+    const before = this.cr[n];
+    this.cr[n] = v;
+    this.events.emit({ kind: 'control-register-write', t: this.time, cr: n, value: v });
+    if (n === 0) {
+      this.mmu.paging = (v & CR0_PG) !== 0;
+      if (((before ^ v) & CR0_PG) !== 0) {
+        this.mmu.flush();
+        this.events.emit({ kind: 'tlb-flush', t: this.time, cause: 'paging-toggle' });
+      }
+    } else if (n === 3) {
+      this.mmu.root = v;
+      this.mmu.flush();
+      this.events.emit({ kind: 'tlb-flush', t: this.time, cause: 'cr3-write' });
+    } else if (n === 8) {
+      this.interruptCheck = true;
+    }
+  }
+
+  /**
+   * Read an I/O port: this CPU's local interrupt controller and timer, else a shared device.
+   * Unknown ports read all ones. `emulated`: a VMM's device model serves the guest's access
+   * in software (no hardware port access happens).
+   */
+  portRead(port: number, emulated = false): number {
+    let v: number;
+    if (port === Port.picMask) v = this.pic.mask;
+    else if (port === Port.timerPeriod) v = this.timer.ticks;
+    else v = this.platform.portRead(port);
+    this.events.emit({ kind: 'io', t: this.time, port, direction: 'in', value: v, emulated });
+    return v;
+  }
+
+  /** Write an I/O port (local or shared device). Unknown ports ignore writes. `emulated` as for portRead. */
+  portWrite(port: number, v: number, emulated = false): void {
+    // the measured region excludes the marker writes themselves: it ends before the closing one
+    if (port === Port.regionMarker && v !== 1) this.events.emit({ kind: 'region', t: this.time, mark: 'end' });
+    this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v, emulated });
+    switch (port) {
+      case Port.picCommand:
+        this.pic.endOfInterrupt();
+        break;
+      case Port.picMask:
+        this.pic.setMask(v);
+        break;
+      case Port.timerPeriod:
+        this.timer.program(v, this.time);
+        this.reschedule();
+        break;
+      default:
+        this.platform.portWrite(port, v, this);
+    }
+  }
+
+  // ---- run control ------------------------------------------------------------------
+  /** End the run after the current instruction. */
+  stop(reason: StopReason): void {
+    if (this.stopReason === null) this.stopReason = reason;
+    this.checkpoint = this.time;
+  }
+
+  /** Recompute when the loop must next look at devices or the budget. */
+  reschedule(): void {
+    this.checkpoint = Math.min(this.budgetEnd, this.timer.deadline, this.platform.disk.deadline);
+    this.interruptCheck = true; // end the current burst so it sees the new checkpoint
+  }
+
+  /** Let devices catch up to the current time. */
+  serviceDevices(): void {
+    if (this.timer.due(this.time) > 0) this.pic.raise(Irq.timer);
+    this.platform.serviceDevices(this.time);
+    this.reschedule();
+  }
+
+  /** The interrupt vector deliverable now, or -1 (IF, the STI shadow and the TPR apply). */
+  pendingInterrupt(): number {
+    if ((this.flags & Flag.IF) === 0 || this.interruptShadow) return -1;
+    const v = this.pic.deliverable();
+    if (v < 0 || v >> 4 <= (this.cr[8] & 15)) return -1;
+    return v;
+  }
+
+  /** Enter non-root mode with the VMCS's guest state (VM entry); an injected event is delivered when the CPU runs. */
+  vmEnter(vmcs: Vmcs): void {
+    enterGuest(this, vmcs);
+  }
+
+  /** The INT or VMCALL that trapped to the monitor retires, now that the monitor returned. */
+  retireTrapped(): void {
+    if (this.trappedCpl < 0) return;
+    this.retiredByRing[this.trappedCpl]++;
+    this.time++;
+    this.trappedCpl = -1;
+  }
+
+  /** Run bare metal (no VMM) until the CPU stops or `maxInstructions` more instructions retire. */
+  run(maxInstructions = Infinity): StopReason {
+    return runVcpu(this, null, maxInstructions);
+  }
+
+  /** Raise an interrupt line of the local controller (devices, tests, virtual devices). */
+  raiseIrq(line: number): void {
+    this.pic.raise(line);
+  }
+}

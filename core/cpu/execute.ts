@@ -1,0 +1,122 @@
+/**
+ * The CPU's run: devices, interrupts, HLT and bursts of interpreted instructions, until
+ * something leaves the run as a value (core/cpu/exit.ts): a trap for a software monitor,
+ * a VM exit, the time the caller asked to run to, or a stop. Nothing here calls back into
+ * a VMM, so no guest behaviour can make the host recurse.
+ * @category CPU
+ */
+import { Flag } from '../isa/table';
+import type { VmExit } from '../vmx/exits';
+import type { Cpu } from './cpu';
+import { deliver, deliverFault } from './delivery';
+import type { CpuExit } from './exit';
+import { GuestFault } from '../isa/fault';
+import { VmExitSignal } from '../vmx/exit-signal';
+import { interpret } from './interpreter';
+import { exitToRoot } from './vmx-transitions';
+
+/** A VM exit as the run returns it: the guest state saved, the exit as a value. */
+const vmExit = (cpu: Cpu, signalled: VmExit): CpuExit => {
+  // the MMU does not know the pc of the access that found the nested tables missing
+  const exit = signalled.pc === 0 && signalled.reason === 'ept-violation' ? { ...signalled, pc: cpu.pc } : signalled;
+  exitToRoot(cpu, exit);
+  return { kind: 'vm-exit', exit };
+};
+
+/**
+ * Run until an exit. The budget (`cpu.budgetEnd`, machine time) and `until` (run no
+ * further than this time: another CPU's turn) are checked between steps.
+ */
+export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
+  for (;;) {
+    if (cpu.stopReason === null && cpu.time >= cpu.budgetEnd) cpu.stop({ kind: 'budget', instructions: cpu.instructions - cpu.budgetStartInstructions });
+    if (cpu.stopReason !== null) return { kind: 'stop', reason: cpu.stopReason };
+    if (cpu.time >= until) return { kind: 'yield' };
+    try {
+      const exit = step(cpu);
+      if (exit !== null) return exit;
+    } catch (e) {
+      if (e instanceof GuestFault) {
+        try {
+          const exit = deliverFault(cpu, e);
+          if (exit !== null) return exit;
+        } catch (inner) {
+          if (inner instanceof VmExitSignal) return vmExit(cpu, inner.exit);
+          throw inner;
+        }
+      } else if (e instanceof VmExitSignal) return vmExit(cpu, e.exit);
+      else throw e;
+    }
+  }
+};
+
+/** One turn: the pending injection, devices, interrupts, halt, then a burst of instructions. */
+const step = (cpu: Cpu): CpuExit | null => {
+  const inj = cpu.pendingInjection;
+  if (inj !== null) {
+    cpu.pendingInjection = null;
+    deliver(cpu, { vector: inj.vector, errorCode: inj.errorCode, returnPc: cpu.pc, software: inj.type === 'software' });
+    return null;
+  }
+  if (cpu.time >= cpu.checkpoint) {
+    if (cpu.time >= cpu.budgetEnd) return null;
+    cpu.serviceDevices();
+  }
+  if (cpu.interruptCheck) {
+    cpu.interruptCheck = false;
+    const taken = takeInterrupt(cpu);
+    if (taken !== false) return taken === true ? null : taken;
+  }
+  if (cpu.halted) {
+    idle(cpu);
+    return null;
+  }
+  interpret(cpu);
+  const exit = cpu.pendingExit;
+  cpu.pendingExit = null;
+  return exit;
+};
+
+/**
+ * Accept a pending interrupt if one is deliverable: an exit (VM exit, or a trap for the
+ * monitor), true if it was delivered to the guest, false if none was taken.
+ */
+const takeInterrupt = (cpu: Cpu): CpuExit | boolean => {
+  if (cpu.nonRoot && cpu.vmcs) {
+    const c = cpu.vmcs.controls;
+    if (c.interruptWindowExiting && (cpu.flags & Flag.IF) !== 0 && !cpu.interruptShadow) return vmExit(cpu, { reason: 'interrupt-window', pc: cpu.pc });
+    if (c.externalInterruptExiting && cpu.pic.deliverable() >= 0) return vmExit(cpu, { reason: 'external-interrupt', pc: cpu.pc });
+  }
+  const v = cpu.pendingInterrupt();
+  if (v < 0) {
+    if (cpu.interruptShadow) cpu.interruptCheck = true;
+    return false;
+  }
+  cpu.pic.acknowledge(v);
+  cpu.halted = false;
+  if (cpu.monitor !== null) return { kind: 'trap', trap: { kind: 'interrupt', vector: v, pc: cpu.pc } };
+  cpu.events.emit({ kind: 'interrupt', t: cpu.time, vector: v, pc: cpu.pc, cpl: cpu.cpl });
+  deliver(cpu, { vector: v, returnPc: cpu.pc, software: false, external: true }, `interrupt ${v}`);
+  return true;
+};
+
+/** HLT: let time pass until the next device event, or stop if none can come. */
+const idle = (cpu: Cpu): void => {
+  const next = Math.min(cpu.timer.deadline, cpu.platform.disk.deadline);
+  const deliverable = (cpu.flags & Flag.IF) !== 0;
+  if (!deliverable) {
+    cpu.stop({ kind: 'halted', pc: (cpu.pc - 4) | 0 });
+    return;
+  }
+  if (next === Infinity) {
+    cpu.stop({ kind: 'idle', pc: (cpu.pc - 4) | 0 });
+    return;
+  }
+  if (next >= cpu.budgetEnd) {
+    cpu.time = cpu.budgetEnd;
+    return;
+  }
+  cpu.time = Math.max(cpu.time, next);
+  cpu.serviceDevices();
+  cpu.interruptCheck = true;
+};

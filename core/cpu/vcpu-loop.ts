@@ -1,0 +1,65 @@
+/**
+ * The vCPU run loop, the one copy every strategy and example uses: run the CPU until an
+ * exit, hand the exit to the VMM's handler for this vCPU, run again (Firecracker's split of
+ * the run loop and exit handling). A CPU with no handler runs bare metal.
+ * @category CPU
+ */
+import type { Cpu } from './cpu';
+import type { Trap, VcpuHandler } from './exit';
+import { execute } from './execute';
+import type { StopReason } from './stop';
+
+/** Prepare a run of at most `maxInstructions` machine-time units from now. */
+export const beginRun = (cpu: Cpu, maxInstructions: number): void => {
+  cpu.stopReason = null;
+  cpu.budgetStartInstructions = cpu.instructions;
+  cpu.budgetEnd = cpu.time + maxInstructions;
+  cpu.reschedule();
+  cpu.interruptCheck = true;
+};
+
+const hex = (n: number): string => n.toString(16);
+
+/** How a monitor trap is named in the events (and traces). */
+const trapCause = (t: Trap): string =>
+  t.kind === 'exception' ? `exception ${t.vector}` : t.kind === 'vmcall' ? 'vmcall' : `${t.kind} 0x${hex(t.vector)}`;
+
+/**
+ * Run until the CPU stops or reaches `until` (machine time; another CPU's turn): returns the
+ * stop reason, or null when it yielded.
+ */
+export const continueVcpu = (cpu: Cpu, handler: VcpuHandler | null, until = Infinity): StopReason | null => {
+  for (;;) {
+    const exit = execute(cpu, until);
+    switch (exit.kind) {
+      case 'stop':
+        return exit.reason;
+      case 'yield':
+        return null;
+      case 'trap':
+        if (!handler?.onTrap) {
+          cpu.stop({ kind: 'stopped', detail: `internal error: a ${exit.trap.kind} trap with no monitor to take it` });
+          break;
+        }
+        handler.onTrap(exit.trap);
+        cpu.events.emit({ kind: 'monitor-trap', t: cpu.time, cause: trapCause(exit.trap), pc: exit.trap.pc });
+        cpu.retireTrapped();
+        break;
+      case 'vm-exit':
+        if (!handler?.onVmExit) {
+          cpu.stop({ kind: 'vm-exit-unhandled', exit: exit.exit });
+          break;
+        }
+        handler.onVmExit(exit.exit);
+        if (!cpu.nonRoot && cpu.stopReason === null)
+          cpu.stop({ kind: 'stopped', detail: `the VMM did not resume the guest after a '${exit.exit.reason}' exit` });
+        break;
+    }
+  }
+};
+
+/** Run one vCPU under `handler` (null: bare metal) until it stops or `maxInstructions` more retire. */
+export const runVcpu = (cpu: Cpu, handler: VcpuHandler | null, maxInstructions = Infinity): StopReason => {
+  beginRun(cpu, maxInstructions);
+  return continueVcpu(cpu, handler) ?? { kind: 'stopped', detail: 'internal error: a run without a time limit yielded' };
+};

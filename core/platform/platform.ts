@@ -1,0 +1,109 @@
+/**
+ * The platform of one machine: guest-physical memory and the devices every CPU shares (the
+ * console, the block device, the power and measurement ports), and the CPUs attached to it.
+ * Each CPU has its own registers, TLB, local interrupt controller and timer
+ * (core/cpu/cpu.ts); device interrupts are routed to one CPU.
+ * @category Platform
+ */
+import { BlockDevice } from '../devices/block';
+import { Console } from '../devices/console';
+import { Irq, Port } from '../devices/ports';
+import { PhysicalMemory } from '../mmu/memory';
+import type { Cpu } from '../cpu/cpu';
+
+/** Platform configuration. */
+export interface PlatformConfig {
+  /** physical memory in bytes (multiple of 4096); default 8 MiB */
+  readonly memoryBytes?: number;
+  /** block device size in sectors; default 256 */
+  readonly diskSectors?: number;
+  /** block request latency in time units; default 2000 */
+  readonly diskLatency?: number;
+}
+
+/** Memory, shared devices and CPUs. */
+export class Platform {
+  readonly memory: PhysicalMemory;
+  readonly console = new Console();
+  readonly disk: BlockDevice;
+  /** the CPUs, by index */
+  readonly cpus: Cpu[] = [];
+  /** the CPU that receives device interrupts */
+  irqTarget = 0;
+
+  constructor(config: PlatformConfig = {}) {
+    this.memory = new PhysicalMemory(config.memoryBytes ?? 8 * 1024 * 1024);
+    this.disk = new BlockDevice(config.diskSectors ?? 256, config.diskLatency ?? 2000);
+  }
+
+  /** Attach a CPU (its index is its position). */
+  attach(cpu: Cpu): number {
+    this.cpus.push(cpu);
+    return this.cpus.length - 1;
+  }
+
+  /** Whether a port belongs to a shared device. */
+  handles(port: number): boolean {
+    return SHARED_PORTS.has(port);
+  }
+
+  /** Read a shared device's port. Unknown ports read all ones. */
+  portRead(port: number): number {
+    switch (port) {
+      case Port.blockSector:
+        return this.disk.sector;
+      case Port.blockAddress:
+        return this.disk.address;
+      case Port.blockCommand:
+        return this.disk.status;
+      case Port.consoleStatus:
+        return 1;
+      default:
+        return -1;
+    }
+  }
+
+  /** Write a shared device's port on behalf of `cpu` (at its time). */
+  portWrite(port: number, v: number, cpu: Cpu): void {
+    switch (port) {
+      case Port.blockSector:
+        this.disk.sector = v;
+        break;
+      case Port.blockAddress:
+        this.disk.address = v;
+        break;
+      case Port.blockCommand:
+        this.disk.start(v, cpu.time);
+        for (const c of this.cpus) c.reschedule();
+        break;
+      case Port.consoleData:
+        this.console.put(v);
+        break;
+      case Port.regionMarker:
+        if (v === 1) cpu.events.emit({ kind: 'region', t: cpu.time, mark: 'start' });
+        break;
+      case Port.power:
+        for (const c of this.cpus) c.stop({ kind: 'shutdown', exitCode: v });
+        break;
+    }
+  }
+
+  /** Complete device work due by `now` (the time of the CPU that looks), raising interrupts. */
+  serviceDevices(now: number): void {
+    if (now >= this.disk.deadline) {
+      this.disk.complete(this.memory.u8);
+      this.cpus[this.irqTarget]?.raiseIrq(Irq.block);
+    }
+  }
+}
+
+/** Ports of the shared devices. */
+const SHARED_PORTS: ReadonlySet<number> = new Set([
+  Port.blockSector,
+  Port.blockAddress,
+  Port.blockCommand,
+  Port.consoleData,
+  Port.consoleStatus,
+  Port.regionMarker,
+  Port.power,
+]);

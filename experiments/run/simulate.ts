@@ -1,0 +1,125 @@
+/**
+ * Simulate one run: a virtual machine of the strategy holding the workload's boot image,
+ * run to the end under the budget, with the counts and modelled cycles of the whole run and
+ * of the measured region (between the workload's markers), and what equivalence compares.
+ * @category Runner
+ */
+import { createHash } from 'crypto';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import { describeStop } from '../../core/cpu/stop';
+import { diffSnapshots, type LedgerSnapshot } from '../../core/cost/ledger';
+import type { CostProfile } from '../../core/cost/profile';
+import { bootImage, GUEST_MEMORY_BYTES, readResult } from '../../core/guest/boot';
+import type { IsaVariant } from '../../core/isa/variant';
+import type { OptionValues } from '../../strategies/options';
+import type { Strategy } from '../../strategies/strategy';
+import { startVirtualMachine } from '../../strategies/virtual-machine';
+import { attachTracer } from '../trace/trace';
+import type { Outcome } from './equivalence';
+import { eventsView, instructionsByRing } from './events-view';
+import type { MachineSettings } from './machine-settings';
+import type { RunResult } from './result';
+
+/** A simulated run: its result (without the comparison with native) and its outcome. */
+export interface Simulated {
+  readonly result: Omit<RunResult, 'slowdown' | 'equivalent' | 'divergence'>;
+  readonly outcome: Outcome;
+}
+
+/** What to simulate. */
+export interface Simulation {
+  readonly strategy: Strategy;
+  readonly options: OptionValues;
+  readonly workload: string;
+  readonly params: Record<string, number>;
+  readonly profile: CostProfile;
+  readonly isa: IsaVariant;
+  readonly budget: number;
+  readonly settings: MachineSettings;
+  /** write a Chrome/Perfetto trace of the run to this file */
+  readonly traceFile?: string;
+}
+
+/** Simulate a run; the result is not compared with native. */
+export const simulate = (s: Simulation): Either<string, Simulated> => {
+  const { strategy, options, workload, params, profile, isa } = s;
+  const image = bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel: strategy.kernelOptions?.(options) });
+  if (isLeft(image)) return left(image.left);
+  const started = startVirtualMachine({
+    strategy,
+    options,
+    profile,
+    guestMemoryBytes: GUEST_MEMORY_BYTES,
+    load: (p) => image.right.loadInto(p),
+    isa,
+    ...s.settings,
+  });
+  if (isLeft(started)) return left(started.left);
+  const vm = started.right;
+  const cpu = vm.cpus[0];
+  const tracer = s.traceFile ? attachTracer(cpu, profile, { strategy: strategy.name, workload }) : null;
+  const marks: { start?: LedgerSnapshot; end?: LedgerSnapshot } = {};
+  cpu.events.listen((e) => {
+    if (e.kind === 'region') marks[e.mark] = cpu.snapshot();
+  });
+  const t0 = performance.now();
+  const stop = vm.run(s.budget);
+  const wallMs = performance.now() - t0;
+  if (tracer && s.traceFile) {
+    try {
+      tracer.write(s.traceFile);
+    } catch (e) {
+      return left(`cannot write trace '${s.traceFile}': ${(e as Error).message}`);
+    }
+  }
+  const all = cpu.snapshot();
+  const region = marks.start ? diffSnapshots(marks.start, marks.end ?? all) : all;
+  const result = readResult(vm.platform);
+  const exitCode = stop.kind === 'shutdown' ? stop.exitCode : null;
+  const digest = createHash('sha256').update(result.bytes).update(String(result.exitCode)).digest('hex');
+  const byRing = instructionsByRing(all.counts);
+  const instructions = byRing.reduce((a, v) => a + v, 0);
+  const n = params.n ?? 1;
+  const console = vm.platform.console.text();
+  const exitPrice = cpu.ledger.priceOfCounter('vm.exits');
+  return right({
+    result: {
+      strategy: strategy.name,
+      options,
+      workload,
+      params,
+      profile: profile.name,
+      isa,
+      machine: { tlbEntries: cpu.mmu.tlb.size, tlbWays: cpu.mmu.tlb.ways },
+      stop: { ...stop, message: describeStop(stop) },
+      exitCode,
+      guest: { instructions, byRing, regionInstructions: instructionsByRing(region.counts).reduce((a, v) => a + v, 0) },
+      events: eventsView(all.counts),
+      cycles: {
+        total: all.cycles,
+        breakdown: all.byCause,
+        region: region.cycles,
+        regionBreakdown: region.byCause,
+        perOperation: n > 0 ? region.cycles / n : 0,
+        byExitReason: Object.fromEntries(
+          Object.entries(all.counts['vm.exits'] as Record<string, number>).map(([reason, exits]) => [
+            reason,
+            { exits, cycles: exits * exitPrice + (vm.vmm.exitHandlerCycles?.()[reason] ?? 0) },
+          ]),
+        ),
+      },
+      regionSeconds: region.cycles / profile.frequencyHz,
+      console,
+      digest,
+      host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
+    },
+    outcome: {
+      console,
+      exitCode,
+      digest,
+      // without a complete measured region there is nothing to compare cycles with
+      regionCycles: marks.start && marks.end ? region.cycles : NaN,
+      divergence: vm.vmm.divergence?.() ?? null,
+    },
+  });
+};

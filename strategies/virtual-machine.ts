@@ -1,0 +1,58 @@
+/**
+ * A virtual machine ready to run: a platform holding the guest image, its CPUs (each with
+ * a ledger priced by the profile and the strategy's counters declared), and the strategy's
+ * VMM started on them. Running it is the one vCPU run loop.
+ * @category Strategies
+ */
+import { left, right, type Either } from 'fp-ts/Either';
+import { Cpu } from '../core/cpu/cpu';
+import type { StopReason } from '../core/cpu/stop';
+import { runVcpu } from '../core/cpu/vcpu-loop';
+import { pricesOf, type CostProfile } from '../core/cost/profile';
+import type { IsaVariant } from '../core/isa/variant';
+import { Platform } from '../core/platform/platform';
+import type { OptionValues } from './options';
+import type { Strategy, Vmm } from './strategy';
+
+/** What a virtual machine is made of. */
+export interface VirtualMachineSpec {
+  readonly strategy: Strategy;
+  /** resolved options of the strategy */
+  readonly options: OptionValues;
+  readonly profile: CostProfile;
+  /** bytes of guest RAM; the machine has the strategy's reserved bytes on top */
+  readonly guestMemoryBytes: number;
+  /** writes the guest image into the platform's memory */
+  readonly load: (platform: Platform) => void;
+  readonly isa?: IsaVariant;
+  readonly tlbEntries?: number;
+  readonly tlbWays?: number;
+  /** guest reset address; default 0 */
+  readonly entry?: number;
+}
+
+/** A started virtual machine. */
+export interface VirtualMachine {
+  readonly platform: Platform;
+  readonly cpus: readonly Cpu[];
+  readonly vmm: Vmm;
+  /** Run until the guest stops or `budget` more machine-time units pass. */
+  run(budget: number): StopReason;
+}
+
+/** Build the platform and CPUs, load the guest, start the VMM; an error if the profile lacks a cost the strategy needs. */
+export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, VirtualMachine> => {
+  const platform = new Platform({ memoryBytes: spec.guestMemoryBytes + spec.strategy.reservedBytes });
+  const cpu = new Cpu(platform, { variant: spec.isa, tlbEntries: spec.tlbEntries, tlbWays: spec.tlbWays, prices: pricesOf(spec.profile) });
+  try {
+    for (const t of spec.strategy.counters) cpu.ledger.declare(t);
+  } catch (e) {
+    return left(`strategy '${spec.strategy.name}' on profile '${spec.profile.name}': ${(e as Error).message}`);
+  }
+  spec.load(platform);
+  const refused = spec.strategy.checkGuest?.(platform, spec.options, spec.guestMemoryBytes) ?? null;
+  if (refused !== null) return left(refused);
+  const cpus = [cpu];
+  const vmm = spec.strategy.start({ platform, cpus, profile: spec.profile, options: spec.options, guestMemoryBytes: spec.guestMemoryBytes, entry: spec.entry ?? 0 });
+  return right({ platform, cpus, vmm, run: (budget) => runVcpu(cpu, vmm.vcpus[0] ?? null, budget) });
+};
