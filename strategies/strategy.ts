@@ -12,12 +12,9 @@ import type { Cpu } from '../core/cpu/cpu';
 import type { VcpuHandler } from '../core/cpu/exit';
 import type { CounterTable } from '../core/cost/counters';
 import type { CostProfile } from '../core/cost/profile';
-import type { KernelOptions } from '../core/guest/boot';
+import type { KernelBuild, KernelOptions } from '../core/guest/kernel-image';
 import type { Platform } from '../core/platform/platform';
 import type { OptionSpecs, OptionValuesOf } from './options';
-
-/** Which build of the guest kernel a strategy runs. */
-export type KernelBuild = 'native' | 'paravirt';
 
 /** What a strategy is given to start a virtual machine. */
 export interface StrategyContext<O> {

@@ -7,7 +7,7 @@
  * @category CPU
  */
 import { Gate, GATE_SIZE } from './idt';
-import { ControlRegister, Flag, Vector } from '../isa/table';
+import { CONTROL_REGISTERS, Flag, Vector } from '../isa/table';
 import { Access } from '../mmu/pte';
 import { deliver } from './delivery';
 import { GuestFault } from '../isa/fault';
@@ -35,26 +35,6 @@ const setFlags = (m: Cpu, r: number, cf: boolean, of: boolean): void => {
     (m.flags & ~ARITH) | (r === 0 ? Flag.ZF : 0) | (r < 0 ? Flag.SF : 0) | (cf ? Flag.CF : 0) | (of ? Flag.OF : 0);
 };
 
-/** a + b, setting the arithmetic flags. */
-export const addFlags = (m: Cpu, a: number, b: number): number => {
-  const r = (a + b) | 0;
-  setFlags(m, r, (a >>> 0) + (b >>> 0) > 0xffffffff, ((a ^ r) & (b ^ r)) < 0);
-  return r;
-};
-
-/** a - b, setting the arithmetic flags (also CMP). */
-export const subFlags = (m: Cpu, a: number, b: number): number => {
-  const r = (a - b) | 0;
-  setFlags(m, r, a >>> 0 < b >>> 0, ((a ^ b) & (a ^ r)) < 0);
-  return r;
-};
-
-/** Set ZF/SF from a logic result and clear CF/OF; returns the result. */
-export const logicFlags = (m: Cpu, r: number): number => {
-  setFlags(m, r, false, false);
-  return r;
-};
-
 /** Low 32 bits of a * b; CF = OF = the signed product did not fit. */
 export const mulFlags = (m: Cpu, a: number, b: number): number => {
   const r = Math.imul(a, b);
@@ -70,10 +50,8 @@ export const divide = (a: number, b: number, rem: boolean): number => {
   return rem ? a % b | 0 : (a / b) | 0;
 };
 
-const VALID_CR = new Set<number>(Object.values(ControlRegister));
-
 const checkCr = (n: number): void => {
-  if (!VALID_CR.has(n)) throw new GuestFault(Vector.invalidOpcode, 0, 0, `no control register cr${n}`);
+  if (!CONTROL_REGISTERS.has(n)) throw new GuestFault(Vector.invalidOpcode, 0, 0, `no control register cr${n}`);
 };
 
 /** In non-root mode, exit if the VMCS asks for it. */

@@ -33,8 +33,3 @@ export const Irq = { timer: 0, console: 1, block: 2 } as const;
 /** Interrupt vector of IRQ line 0. */
 export const IRQ_BASE = 0x20;
 
-/** A device's handler for one port. */
-export interface PortHandler {
-  read(): number;
-  write(value: number): void;
-}

@@ -2,7 +2,7 @@
  * Encoder and decoder, derived from the instruction table.
  * @category ISA
  */
-import { Formats, ISA, MNEMONICS, type Format, type InstructionSpec, type Mnemonic } from './table';
+import { Formats, ISA, MNEMONICS, type Format, type Mnemonic } from './table';
 
 /** A decoded instruction. Fields its format does not use are 0. */
 export interface Instruction {
@@ -60,9 +60,6 @@ export const HAS_EXT_BY_OPCODE: Uint8Array = (() => {
   for (const m of MNEMONICS) t[ISA[m].opcode] = Formats[ISA[m].format].ext ? 1 : 0;
   return t;
 })();
-
-/** The table row of a mnemonic. */
-export const specOf = (m: Mnemonic): InstructionSpec => ISA[m];
 
 /** Normalise an instruction: unused fields zero, registers 4-bit, imm12 12-bit, imm int32. */
 export const makeInstruction = (

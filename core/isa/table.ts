@@ -284,6 +284,9 @@ export const ControlRegister = {
 /** Name of a control register. */
 export type ControlRegister = keyof typeof ControlRegister;
 
+/** The numbers of the control registers that exist. */
+export const CONTROL_REGISTERS: ReadonlySet<number> = new Set(Object.values(ControlRegister));
+
 /** cr0 bit: paging enabled. */
 export const CR0_PG = 1;
 
@@ -300,9 +303,6 @@ export const Flag = {
 /** Shift of the IOPL field within the flags register. */
 export const IOPL_SHIFT = 12;
 
-/** Bits of the flags register that exist; others read as zero. */
-export const FLAGS_MASK = Flag.CF | Flag.ZF | Flag.SF | Flag.IF | Flag.OF | Flag.IOPL;
-
 /** Architectural exception vectors. */
 export const Vector = {
   divideError: 0,
@@ -312,5 +312,3 @@ export const Vector = {
   pageFault: 14,
 } as const;
 
-/** Name of an architectural exception. */
-export type ExceptionName = keyof typeof Vector;

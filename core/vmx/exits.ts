@@ -37,18 +37,3 @@ export type VmExit =
 
 /** Name of an exit reason. */
 export type VmExitReason = VmExit['reason'];
-
-/** All exit reasons, in a fixed order (for tables and charts). */
-export const VM_EXIT_REASONS: readonly VmExitReason[] = [
-  'hlt',
-  'io',
-  'cr-access',
-  'invlpg',
-  'lidt',
-  'vmcall',
-  'exception',
-  'external-interrupt',
-  'interrupt-window',
-  'ept-violation',
-  'triple-fault',
-];

@@ -3,6 +3,7 @@
  * host state, and the exit controls that decide which guest actions leave non-root mode.
  * @category VMX
  */
+import { ControlRegister as ControlRegisterNumber, type ControlRegister } from '../isa/table';
 
 /** Guest register state saved on VM exit and loaded on VM entry. */
 export interface GuestState {
@@ -67,6 +68,12 @@ export interface Vmcs {
    */
   vpid: boolean;
 }
+
+/** The bits of control registers in an exit-control mask (crReadExiting, crWriteExiting). */
+export const crMask = (...crs: readonly ControlRegister[]): number => crs.reduce((m, r) => m | (1 << ControlRegisterNumber[r]), 0);
+
+/** The bits of exception vectors in an exception bitmap. */
+export const exceptionMask = (...vectors: readonly number[]): number => vectors.reduce((m, v) => m | (1 << v), 0);
 
 /** Controls that exit on nothing. */
 export const noExits = (): ExitControls => ({

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import { cycleCauses } from '../../strategies/cost-model';
-import { WORKLOAD_NAMES } from '../../core/guest/boot';
+import { WORKLOAD_NAMES } from '../../core/guest/workloads';
 import type { IsaVariant } from '../../core/isa/variant';
 import { STRATEGIES } from '../../strategies/registry';
 import { renderSvg } from '../charts/render';

@@ -4,7 +4,7 @@
  * @category Runner
  */
 import { left, right, type Either } from 'fp-ts/Either';
-import { WORKLOADS } from '../../core/guest/boot';
+import { WORKLOADS } from '../../core/guest/workloads';
 
 /** Resolve workload parameters: defaults filled, unknown names and out-of-range values refused. */
 export const resolveParams = (workload: string, given: Readonly<Record<string, number>>): Either<string[], Record<string, number>> => {

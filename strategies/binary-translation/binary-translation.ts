@@ -10,6 +10,7 @@
  * code), `chaining` and `adaptive` (ablation switches).
  * @category Strategies
  */
+import { PAGE_SIZE } from '../../core/mmu/pte';
 import type { Cpu } from '../../core/cpu/cpu';
 
 import { Flag } from '../../core/isa/table';
@@ -19,7 +20,7 @@ import { DEFAULT_UNSHADOW_AFTER, ShadowPager } from '../shared/shadow-paging';
 import { BT_COUNTERS } from './counters';
 import { choice, integer } from '../options';
 import { defineStrategy } from '../strategy';
-import { DATA_VA, MAX_CACHE_BYTES, PAGE, PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from './layout';
+import { DATA_VA, MAX_CACHE_BYTES, PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from './layout';
 import { BtMonitor } from './monitor';
 import { maxUnitBytes } from './translator';
 
@@ -27,7 +28,7 @@ import { maxUnitBytes } from './translator';
 export const MAX_UNIT = 64;
 
 /** The smallest cache: one page, more than the largest unit of {@link MAX_UNIT} instructions. */
-export const MIN_CACHE_BYTES = PAGE;
+export const MIN_CACHE_BYTES = PAGE_SIZE;
 
 if (maxUnitBytes(MAX_UNIT) > MIN_CACHE_BYTES) throw new Error('internal error: the smallest translation cache cannot hold the largest unit');
 

@@ -20,9 +20,7 @@
  * ```
  * @category Binary translation
  */
-
-/** Bytes in a page. */
-export const PAGE = 4096;
+import { PAGE_SIZE } from '../../core/mmu/pte';
 
 /** First linear address the VMM reserves in every guest address space. */
 export const VMM_VA = 0xff000000 | 0;
@@ -34,16 +32,16 @@ export const VMM_DIR = VMM_VA >>> 22;
 export const DATA_VA = VMM_VA;
 
 /** Linear address of the doorbell page. */
-export const DOORBELL_VA = (VMM_VA + PAGE) | 0;
+export const DOORBELL_VA = (VMM_VA + PAGE_SIZE) | 0;
 
 /** Linear address of the first byte of the translation cache. */
-export const TC_VA = (VMM_VA + 2 * PAGE) | 0;
+export const TC_VA = (VMM_VA + 2 * PAGE_SIZE) | 0;
 
 /** Largest translation cache (bytes of translated code) the reserved range holds. */
 export const MAX_CACHE_BYTES = 2 * 1024 * 1024;
 
 /** Bytes of VMM memory besides the cache: the page table, the data page, the doorbell page. */
-export const VMM_FIXED_BYTES = 3 * PAGE;
+export const VMM_FIXED_BYTES = 3 * PAGE_SIZE;
 
 /** Machine memory the shadow pager's frame pool gets (as trap-and-emulate and hardware-assisted). */
 export const PAGER_BYTES = 4 * 1024 * 1024;
@@ -95,7 +93,7 @@ export interface VmmPhysical {
 /** Physical layout of the VMM structures starting at `vmmBase` (page-aligned). */
 export const vmmPhysical = (vmmBase: number): VmmPhysical => ({
   pageTable: vmmBase,
-  data: vmmBase + PAGE,
-  doorbell: vmmBase + 2 * PAGE,
-  cache: vmmBase + 3 * PAGE,
+  data: vmmBase + PAGE_SIZE,
+  doorbell: vmmBase + 2 * PAGE_SIZE,
+  cache: vmmBase + 3 * PAGE_SIZE,
 });

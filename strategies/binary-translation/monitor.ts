@@ -28,7 +28,7 @@ import type { Cpu } from '../../core/cpu/cpu';
 
 import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Vector } from '../../core/isa/table';
-import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
+import { Access, FRAME_MASK, PfError, Pte, PAGE_SIZE } from '../../core/mmu/pte';
 import { guestAccessError, walkGuestTables } from '../shared/guest-walk';
 import { SoftwareMonitor } from '../shared/monitor';
 import type { ShadowPager } from '../shared/shadow-paging';
@@ -36,7 +36,7 @@ import type { GuestMemory } from '../shared/guest-memory';
 import { AdaptiveRetranslation } from './adaptive';
 import { CALLOUT_HANDLERS, type CalloutResult, type CalloutSite } from './callouts';
 import { CodeProtection } from './code-protection';
-import { DOORBELL_VA, MAX_CACHE_BYTES, PAGE, TC_VA, Vec, VMM_DIR, VMM_VA, type VmmPhysical } from './layout';
+import { DOORBELL_VA, MAX_CACHE_BYTES, TC_VA, Vec, VMM_DIR, VMM_VA, type VmmPhysical } from './layout';
 import { TranslationCache, type PlacedSite, type Unit } from './translation-cache';
 import { translateUnit, type CodeSource } from './translator';
 import { MemoryVirtualCpu } from './vmm-state';
@@ -111,7 +111,7 @@ export class BtMonitor implements VcpuHandler {
     mem.fill(0, pt, pt + 1024);
     mem[pt] = this.physical.data | PTE_FLAGS | Pte.writable | Pte.dirty;
     mem[pt + 1] = this.physical.doorbell | PTE_FLAGS;
-    for (let k = 0; k * PAGE < this.settings.cacheBytes; k++) mem[pt + 2 + k] = (this.physical.cache + k * PAGE) | PTE_FLAGS;
+    for (let k = 0; k * PAGE_SIZE < this.settings.cacheBytes; k++) mem[pt + 2 + k] = (this.physical.cache + k * PAGE_SIZE) | PTE_FLAGS;
   }
 
   /** Insert the VMM's directory entry into the active shadow root (a new or reused root lacks it). */

@@ -189,9 +189,8 @@ export const EXIT_HANDLERS: ExitHandlers = {
   'interrupt-window': (c) => {
     c.vmcs.controls.interruptWindowExiting = false;
   },
-  'ept-violation': (c, e) => {
+  'ept-violation': (c) => {
     // guest-physical memory that does not exist: what the bare machine would do (#GP)
-    void e;
     injectException(c, Vector.generalProtection, 0);
   },
   'triple-fault': (c, e) => {

@@ -10,7 +10,8 @@
  * @category Strategies
  */
 import type { VmExit } from '../../core/vmx/exits';
-import { createVmcs } from '../../core/vmx/vmcs';
+import { Vector } from '../../core/isa/table';
+import { createVmcs, crMask, exceptionMask } from '../../core/vmx/vmcs';
 import { profilesWith } from '../../core/cost/profile';
 import { choice } from '../options';
 import { SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
@@ -50,17 +51,17 @@ export const hardwareAssisted = defineStrategy({
     c.hlt = true;
     c.unconditionalIo = true;
     c.externalInterruptExiting = true;
-    c.crWriteExiting = tprShadow ? 0 : 1 << 8;
+    c.crWriteExiting = tprShadow ? 0 : crMask('cr8');
     let pager: ShadowPager | null = null;
     if (nested) {
       vmcs.nestedRoot = buildIdentityNestedTables(ctx.platform.memory, ctx.guestMemoryBytes);
     } else {
       pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'] });
       pager.setGuestPaging(false, 0);
-      c.crWriteExiting |= (1 << 0) | (1 << 3);
-      c.crReadExiting = 1 << 3;
+      c.crWriteExiting |= crMask('cr0', 'cr3');
+      c.crReadExiting = crMask('cr3');
       c.invlpg = true;
-      c.exceptionBitmap = 1 << 14;
+      c.exceptionBitmap = exceptionMask(Vector.pageFault);
       // the real cr0/cr3 are the pager's; the guest reads its own cr0 through the shadow
       vmcs.guest.cr[0] = m.cr[0];
       vmcs.guest.cr[3] = m.cr[3];

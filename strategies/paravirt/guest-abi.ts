@@ -5,7 +5,7 @@
  * arguments live in one place only: the hypercall table (hypercall-table.ts).
  * @category Strategies
  */
-import { GuestLayout } from '../../core/guest/boot';
+import { GuestLayout } from '../../core/guest/layout';
 import { Flag } from '../../core/isa/table';
 
 /** Physical (= kernel virtual) addresses of the shared-info words. */

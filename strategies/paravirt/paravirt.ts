@@ -19,7 +19,8 @@
  * @category Strategies
  */
 import { Flag } from '../../core/isa/table';
-import { BOOT_MAGIC, BootFlags, BootInfo, buildKernel, GuestLayout, type KernelOptions, type HasMemory } from '../../core/guest/boot';
+import { BOOT_MAGIC, BootFlags, BootInfo, GuestLayout, type HasMemory } from '../../core/guest/layout';
+import { buildKernel, type KernelOptions } from '../../core/guest/kernel-image';
 import { Irq } from '../../core/devices/ports';
 
 import { choice } from '../options';

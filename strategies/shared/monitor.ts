@@ -13,7 +13,7 @@ import type { Cpu } from '../../core/cpu/cpu';
 
 import type { MonitorControls, Trap, VcpuHandler } from '../../core/cpu/exit';
 import { decode, type Instruction } from '../../core/isa/codec';
-import { CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
+import { CONTROL_REGISTERS, CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
 import { deliverToGuest, type Reflection } from './guest-delivery';
 import { GuestMemory } from './guest-memory';
 import type { ShadowPager } from './shadow-paging';
@@ -66,16 +66,15 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
     return NEXT;
   },
   rdcr: ({ m, v, i }) => ((m.regs[i.ra] = v.cr[i.imm12]), NEXT),
-  wrcr: ({ m, v, i, pager, monitor }) => {
+  wrcr: ({ m, v, i, pager }) => {
     const n = i.imm12;
-    if (![0, 2, 3, 4, 5, 6, 8].includes(n)) return { kind: 'fault', vector: Vector.invalidOpcode, errorCode: 0 };
+    if (!CONTROL_REGISTERS.has(n)) return { kind: 'fault', vector: Vector.invalidOpcode, errorCode: 0 };
     const value = m.regs[i.ra];
     const before = v.cr[n];
     v.cr[n] = value;
     if (n === 0 && ((before ^ value) & CR0_PG) !== 0) pager.setGuestPaging((value & CR0_PG) !== 0, v.cr[3]);
     if (n === 3 && (v.cr[0] & CR0_PG) !== 0) pager.setGuestPaging(true, value);
     m.events.emit({ kind: 'control-register-write', t: m.time, cr: n, value });
-    void monitor;
     return NEXT;
   },
   lidt: ({ m, v, i }) => ((v.idtBase = m.regs[i.ra]), NEXT),
@@ -242,13 +241,13 @@ export class SoftwareMonitor implements VcpuHandler {
         return;
       case 'trace':
         this.m.ledger.tally('traps', 'page-table write');
-        this.emulateTracedWrite(pc, address);
+        this.emulateTracedWrite(pc);
         return;
     }
   }
 
   /** A store hit a write-protected guest page table: do it on the guest's behalf. */
-  private emulateTracedWrite(pc: number, address: number): void {
+  private emulateTracedWrite(pc: number): void {
     const d = this.decodeAt(pc);
     if (d === null) return;
     const { i, size } = d;
@@ -268,7 +267,6 @@ export class SoftwareMonitor implements VcpuHandler {
         m.stop({ kind: 'stopped', detail: `internal error: cannot emulate a page-table write by '${i.mnemonic}' at 0x${(pc >>> 0).toString(16)}` });
         return;
     }
-    void address;
     if (!this.pager.emulateWrite(store, value, bytes, virtualCpl(m.cpl))) {
       m.stop({ kind: 'stopped', detail: `internal error: write at 0x${(store >>> 0).toString(16)} reported as traced but not emulated` });
       return;

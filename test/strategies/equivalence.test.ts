@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
 import { loadProfile, PROFILE_NAMES } from '../../core/cost/profile';
-import { WORKLOADS, WORKLOAD_NAMES } from '../../core/guest/boot';
+import { WORKLOADS, WORKLOAD_NAMES } from '../../core/guest/workloads';
 import { choiceVariants, resolveOptions } from '../../strategies/options';
 import * as path from 'path';
 import { allStrategies, loadStrategyModule } from '../../strategies/modules';

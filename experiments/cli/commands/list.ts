@@ -4,7 +4,7 @@
  */
 import { isLeft } from 'fp-ts/Either';
 import { loadProfile, PROFILE_NAMES } from '../../../core/cost/profile';
-import { WORKLOADS } from '../../../core/guest/boot';
+import { WORKLOADS } from '../../../core/guest/workloads';
 import { describeOptions } from '../../../strategies/options';
 import { allStrategies } from '../../../strategies/modules';
 import { table } from '../../common/format';

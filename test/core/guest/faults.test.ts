@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { bootImage, BootInfo, GuestLayout } from '../../../core/guest/boot';
+import { bootImage } from '../../../core/guest/boot-image';
+import { BootInfo, GuestLayout } from '../../../core/guest/layout';
 import { count, right, runImage, runProgram } from './helpers';
 
 /** A test program: `body` is main's code (r1 = n on entry, exit code in r1 at `ret`). */

@@ -4,17 +4,11 @@ import { assemble, formatAsmError, type Program } from '../../../core/asm';
 import type { Cpu } from '../../../core/cpu/cpu';
 import { uniprocessor, type MachineConfig } from '../../../core/platform/uniprocessor';
 import type { StopReason } from '../../../core/cpu/stop';
-import {
-  bootImage,
-  bootProgram,
-  GuestLayout,
-  GUEST_DIR,
-  readResult,
-  type BootImage,
-  type Build,
-  type GuestResult,
-  type WorkloadName,
-} from '../../../core/guest/boot';
+import { bootImage, bootProgram, type BootImage } from '../../../core/guest/boot-image';
+import { GuestLayout } from '../../../core/guest/layout';
+import { GUEST_DIR, type KernelBuild } from '../../../core/guest/kernel-image';
+import { readResult, type GuestResult } from '../../../core/guest/result';
+import { type WorkloadName } from '../../../core/guest/workloads';
 import * as path from 'path';
 import { countsOf, type MachineCounts } from '../counts';
 
@@ -56,7 +50,7 @@ export const userProgram = (source: string): Program => {
 };
 
 /** Run a test program natively with parameter n. */
-export const runProgram = (source: string, n = 0, budget = BUDGET, build: Build = 'native'): GuestRun =>
+export const runProgram = (source: string, n = 0, budget = BUDGET, build: KernelBuild = 'native'): GuestRun =>
   runImage(right(bootProgram({ program: userProgram(source), n, build })), {}, budget);
 
 /** A count from a breakdown (0 when absent). */

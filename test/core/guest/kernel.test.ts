@@ -2,14 +2,14 @@ import { expect } from 'chai';
 import * as E from 'fp-ts/Either';
 import { formatAsmError, type Program } from '../../../core/asm';
 import { ISA, MNEMONICS, type Mnemonic } from '../../../core/isa/table';
-import { buildKernel, kernelCode, kernelCodeRange, type Build, type KernelOptions } from '../../../core/guest/boot';
+import { buildKernel, kernelCode, kernelCodeRange, type KernelBuild, type KernelOptions } from '../../../core/guest/kernel-image';
 
 /** Privileged or sensitive on this ISA: what a paravirtual kernel must never execute. */
 const SENSITIVE = new Set<string>(
   MNEMONICS.filter((m: Mnemonic) => ISA[m].privilege !== 'none' || ISA[m].sensitivity !== 'none' || ISA[m].flaw),
 );
 
-const kernel = (build: Build, options: KernelOptions = {}): Program => {
+const kernel = (build: KernelBuild, options: KernelOptions = {}): Program => {
   const r = buildKernel(build, options);
   if (E.isLeft(r)) throw new Error(r.left.map(formatAsmError).join('\n'));
   return r.right;

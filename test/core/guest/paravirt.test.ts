@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 
 import { uniprocessor } from '../../../core/platform/uniprocessor';
-import { bootImage, readResult, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../core/guest/boot';
+import { bootImage } from '../../../core/guest/boot-image';
+import { readResult } from '../../../core/guest/result';
+import { WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../core/guest/workloads';
 import { BUDGET, count, right } from './helpers';
 import { MockHypervisor } from './pv-mock';
 import { runVcpu } from '../../../core/cpu/vcpu-loop';

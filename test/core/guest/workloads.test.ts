@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { compileChecksum, computeChecksum, ioChecksum, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../core/guest/boot';
+import { compileChecksum, computeChecksum, ioChecksum } from '../../../core/guest/reference-results';
+import { WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../../../core/guest/workloads';
 import { count, runWorkload, type GuestRun } from './helpers';
 
 const VEC_DE = 0;

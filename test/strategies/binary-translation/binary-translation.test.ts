@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { isLeft, isRight } from 'fp-ts/Either';
-import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../../core/guest/boot';
+import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../../core/guest/workloads';
 import { runOne } from '../../../experiments/run/run-one';
 import type { RunResult } from '../../../experiments/run/result';
 import { binaryTranslation, expansionRatio } from '../../../strategies/binary-translation/binary-translation';

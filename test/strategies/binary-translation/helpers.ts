@@ -9,7 +9,7 @@ import type { Cpu } from '../../../core/cpu/cpu';
 import { uniprocessor } from '../../../core/platform/uniprocessor';
 import type { StopReason } from '../../../core/cpu/stop';
 import { loadProfile } from '../../../core/cost/profile';
-import { GUEST_MEMORY_BYTES } from '../../../core/guest/boot';
+import { GUEST_MEMORY_BYTES } from '../../../core/guest/layout';
 import { binaryTranslation } from '../../../strategies/binary-translation/binary-translation';
 import { vmmCountsOf, type VmmCounts } from '../vmm-counts';
 import { translateUnit, type CodeSource, type TranslatedUnit } from '../../../strategies/binary-translation/translator';

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { FRAME_MASK, PAGE_SIZE, Pte } from '../../../core/mmu/pte';
-import { GUEST_MEMORY_BYTES } from '../../../core/guest/boot';
+import { GUEST_MEMORY_BYTES } from '../../../core/guest/layout';
 import { Errno } from '../../../strategies/paravirt/guest-abi';
 import { HYPERVISOR_PDE } from '../../../strategies/paravirt/hypervisor-memory';
 import { runPv, type PvRun } from './harness';

@@ -10,17 +10,11 @@ import type { Cpu } from '../../../core/cpu/cpu';
 import type { StopReason } from '../../../core/cpu/stop';
 import { diffSnapshots, type LedgerSnapshot } from '../../../core/cost/ledger';
 import { loadProfile, type CostProfile } from '../../../core/cost/profile';
-import {
-  bootImage,
-  bootProgram,
-  GUEST_DIR,
-  GUEST_MEMORY_BYTES,
-  GuestLayout,
-  readResult,
-  type BootImage,
-  type GuestResult,
-  type WorkloadName,
-} from '../../../core/guest/boot';
+import { bootImage, bootProgram, type BootImage } from '../../../core/guest/boot-image';
+import { GUEST_DIR } from '../../../core/guest/kernel-image';
+import { GUEST_MEMORY_BYTES, GuestLayout } from '../../../core/guest/layout';
+import { readResult, type GuestResult } from '../../../core/guest/result';
+import { type WorkloadName } from '../../../core/guest/workloads';
 import { resolveOptions } from '../../../strategies/options';
 import type { Hypervisor } from '../../../strategies/paravirt/hypervisor';
 import { paravirt } from '../../../strategies/paravirt/paravirt';

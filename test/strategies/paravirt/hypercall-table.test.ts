@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { PAGE_SIZE, Pte } from '../../../core/mmu/pte';
 import { GATE_SIZE } from '../../../core/cpu/idt';
-import { GUEST_MEMORY_BYTES } from '../../../core/guest/boot';
+import { GUEST_MEMORY_BYTES } from '../../../core/guest/layout';
 import { Flag } from '../../../core/isa/table';
 import { Errno, SharedInfo } from '../../../strategies/paravirt/guest-abi';
 import { HYPERCALLS } from '../../../strategies/paravirt/hypercall-table';

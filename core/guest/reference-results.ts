@@ -1,0 +1,62 @@
+/**
+ * Reference implementations of the workloads' computations (lib/hash.s): what `compute`,
+ * `compile` and `io` must report, computed in TypeScript.
+ * @category Guest
+ */
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+const fnvMix = (h: number, v: number): number => Math.imul(h ^ v, FNV_PRIME);
+const xorshift32 = (s: number): number => {
+  s ^= s << 13;
+  s ^= s >>> 17;
+  s ^= s << 5;
+  return s | 0;
+};
+const mixSteps = (h: number, s: number, steps: number): [number, number] => {
+  for (let i = 0; i < steps; i++) {
+    s = xorshift32(s);
+    h = fnvMix(h, s & 0xffff);
+  }
+  return [h, s];
+};
+const primesBelow = (limit: number): number => {
+  const a = new Uint8Array(limit).fill(1);
+  let count = 0;
+  for (let p = 2; p < limit; p++) {
+    if (!a[p]) continue;
+    count++;
+    for (let m = p * p; m < limit; m += p) a[m] = 0;
+  }
+  return count;
+};
+
+/** The checksum of `compute` with parameter n. */
+export const computeChecksum = (n: number): number => {
+  let h = FNV_OFFSET;
+  let s = 0x12345678;
+  for (let r = 0; r < n; r++) {
+    h = fnvMix(h, primesBelow(1000 + 4 * (r & 255)));
+    [h, s] = mixSteps(h, s, 64);
+  }
+  return h >>> 0;
+};
+
+/** The checksum of `compile` with parameter n. */
+export const compileChecksum = (n: number): number => {
+  let h = FNV_OFFSET;
+  let s = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    [h, s] = mixSteps(h, s, 256);
+    s ^= (h + 508) | 0;
+  }
+  return h >>> 0;
+};
+
+/** The sum of the words `io` reads back with parameter n. */
+export const ioChecksum = (n: number): number => {
+  let sum = 0;
+  for (let sector = 0; sector < n; sector++)
+    for (let j = 0; j < 128; j++) sum = (sum + (((sector << 16) ^ j ^ 0x5a5a0000) >>> 0)) >>> 0;
+  return sum;
+};

@@ -1,0 +1,149 @@
+/**
+ * The workloads: what each one is, its parameter, the exact output and result a correct run
+ * gives, and its program image (assembled once at the user origin).
+ * @category Guest
+ */
+import * as E from 'fp-ts/Either';
+import { assembleFile, type AsmError, type Program } from '../asm';
+import { GUEST_DIR } from './kernel-image';
+import { GuestLayout } from './layout';
+import { compileChecksum, computeChecksum, ioChecksum } from './reference-results';
+import * as path from 'path';
+
+/** Source file of a workload. */
+export const workloadSource = (name: string): string => path.join(GUEST_DIR, 'workloads', `${name}.s`);
+
+/** Kind of workload: a nanobenchmark of one mechanism, or a macro workload. */
+export type WorkloadKind = 'nano' | 'macro';
+
+/** Bounds and default of a workload's parameter n. */
+export interface ParamSpec {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** What a workload is and what it must print. */
+export interface WorkloadInfo {
+  readonly description: string;
+  readonly kind: WorkloadKind;
+  readonly params: { readonly n: ParamSpec };
+  /** the exact console output of a correct run with parameter n */
+  readonly expected: (n: number) => string;
+  /** the exact result bytes of a correct run with parameter n */
+  readonly expectedResult: (n: number) => Uint8Array;
+  /** the number of system calls (int 0x80) a correct run makes, all processes together */
+  readonly syscalls: (n: number) => number;
+}
+
+
+const hex8 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+
+/** The result bytes of every workload: two little-endian words {n, value}. */
+const pair = (n: number, value: number): Uint8Array => {
+  const b = new Uint8Array(8);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, n >>> 0, true);
+  v.setUint32(4, value >>> 0, true);
+  return b;
+};
+
+const nano = (
+  description: string,
+  line: (n: number) => string,
+  syscalls: (n: number) => number,
+  value: (n: number) => number = (n) => n,
+  max = 1_000_000,
+): WorkloadInfo => ({
+  description,
+  kind: 'nano',
+  params: { n: { default: 10_000, min: 0, max } },
+  expected: (n) => `${line(n)} ok\n`,
+  expectedResult: (n) => pair(n, value(n)),
+  syscalls,
+});
+
+// System calls besides the measured loop's: mark x2, write, result, exit (5), plus the
+// kbench call or the sbrk (6).
+
+/** The workloads by name. */
+export const WORKLOADS = {
+  syscall: nano('n null system calls (getpid)', (n) => `syscall: ${n} getpid calls`, (n) => n + 5),
+  in: nano('n reads of an I/O port in kernel mode (kbench 1)', (n) => `in: ${n} port reads`, () => 6),
+  cr8wr: nano('n writes of the task-priority register cr8 in kernel mode (kbench 2)', (n) => `cr8wr: ${n} cr8 writes`, () => 6),
+  callret: nano('n call/ret pairs in kernel mode (kbench 3)', (n) => `callret: ${n} call/ret pairs`, () => 6),
+  ptemod: nano('n kernel page-table-entry updates, each with invlpg (kbench 4)', (n) => `ptemod: ${n} pte updates`, () => 6),
+  pgfault: {
+    ...nano('grow the heap by n pages and touch each once: n demand-zero page faults', (n) => `pgfault: ${n} page faults`, () => 6, (n) => (n * (n + 1)) / 2),
+    params: { n: { default: 500, min: 0, max: 512 } },
+  },
+  divzero: nano('n user divisions by zero, each counted and skipped by the kernel', (n) => `divzero: ${n} divide errors`, () => 5),
+  forkwait: {
+    description: 'n times: fork, the child exits at once with code i & 0x7f, the parent waits and checks it',
+    kind: 'macro',
+    params: { n: { default: 100, min: 0, max: 10_000 } },
+    expected: (n) => `forkwait: ${n} forks ok\n`,
+    expectedResult: (n) => {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += i & 0x7f;
+      return pair(n, sum);
+    },
+    // per fork: fork and wait in the parent, exit in the child; then a last wait
+    syscalls: (n) => 3 * n + 6,
+  },
+  compute: {
+    description: 'CPU-bound: n rounds of a sieve and an FNV/xorshift hash; result = the hash',
+    kind: 'macro',
+    params: { n: { default: 50, min: 0, max: 100_000 } },
+    expected: (n) => `compute: ${n} rounds, checksum ${hex8(computeChecksum(n))} ok\n`,
+    expectedResult: (n) => pair(n, computeChecksum(n)),
+    syscalls: () => 5,
+  },
+  compile: {
+    description: 'a compile-like mix per iteration: hashing, 3 system calls, a new heap page, a sector written and read back',
+    kind: 'macro',
+    params: { n: { default: 50, min: 0, max: 500 } },
+    expected: (n) => `compile: ${n} iterations, checksum ${hex8(compileChecksum(n))} ok\n`,
+    expectedResult: (n) => pair(n, compileChecksum(n)),
+    // per iteration: getpid, getparam, yield, sbrk, disk_write, disk_read
+    syscalls: (n) => 6 * n + 5,
+  },
+  io: {
+    description: 'n disk sectors written, then read back and verified',
+    kind: 'macro',
+    params: { n: { default: 64, min: 0, max: 256 } },
+    expected: (n) => `io: ${n} sectors written and read back ok\n`,
+    expectedResult: (n) => pair(n, ioChecksum(n)),
+    syscalls: (n) => 2 * n + 5,
+  },
+  ctxswitch: {
+    description: 'fork; parent and child each yield n times; the parent waits',
+    kind: 'macro',
+    params: { n: { default: 500, min: 0, max: 1_000_000 } },
+    expected: (n) => `ctxswitch: 2 processes x ${n} yields ok\n`,
+    expectedResult: (n) => pair(n, 2),
+    // n yields in each process; fork, wait, mark x2, write, result, exit in the parent; exit in the child
+    syscalls: (n) => 2 * n + 8,
+  },
+} as const satisfies Record<string, WorkloadInfo>;
+
+/** Name of a workload. */
+export type WorkloadName = keyof typeof WORKLOADS;
+
+/** All workload names. */
+export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as WorkloadName[];
+
+/** Whether a string names a workload. */
+export const isWorkloadName = (s: string): s is WorkloadName => Object.hasOwn(WORKLOADS, s);
+
+const workloadCache = new Map<string, E.Either<AsmError[], Program>>();
+
+/** Assemble a workload (cached) at the user origin 0x00400000. */
+export const buildWorkload = (name: WorkloadName): E.Either<AsmError[], Program> => {
+  let r = workloadCache.get(name);
+  if (r === undefined) {
+    r = assembleFile(workloadSource(name), { origin: GuestLayout.userBase });
+    workloadCache.set(name, r);
+  }
+  return r;
+};
