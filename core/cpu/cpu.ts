@@ -10,6 +10,7 @@
 import { Ledger, NO_PRICES, type LedgerSnapshot, type PriceOf } from '../cost/ledger';
 import { InterruptController } from '../devices/pic';
 import { Irq, Port } from '../devices/ports';
+import { aboveTaskPriority } from '../devices/priority';
 import { Timer } from '../devices/timer';
 import { EventSink, MACHINE_COUNTERS } from '../events/events';
 import { CR0_PG, Flag, IOPL_SHIFT, ISA, MNEMONICS } from '../isa/table';
@@ -308,7 +309,7 @@ export class Cpu {
   pendingInterrupt(): number {
     if ((this.flags & Flag.IF) === 0 || this.interruptShadow) return -1;
     const v = this.pic.deliverable();
-    if (v < 0 || v >> 4 <= (this.cr[8] & 15)) return -1;
+    if (v < 0 || !aboveTaskPriority(v, this.cr[8])) return -1;
     return v;
   }
 

@@ -11,6 +11,7 @@
  * @category Examples
  */
 import type { Cpu } from '../../core/cpu/cpu';
+import { nextPending } from '../../core/devices/priority';
 import { Flag } from '../../core/isa/table';
 import type { VmExit, VmExitReason } from '../../core/vmx/exits';
 import { createVmcs, type Vmcs } from '../../core/vmx/vmcs';
@@ -69,12 +70,13 @@ export const minimalVmm = defineStrategy({
       m.ledger.tally('emulations', exit.reason);
       handle(m, vmcs, exit, pending);
       if (m.stopReason !== null) return;
-      // inject one pending interrupt when the guest can take it, else exit when it can
-      if (pending.length > 0 && (vmcs.guest.flags & Flag.IF) !== 0) {
-        vmcs.injection = { vector: pending.shift()!, type: 'external' };
+      // inject the pending interrupt the guest can take now, else exit when it can
+      const k = nextPending(pending, vmcs.guest.cr[8]);
+      if (k >= 0 && (vmcs.guest.flags & Flag.IF) !== 0) {
+        vmcs.injection = { vector: pending.splice(k, 1)[0], type: 'external' };
         m.ledger.tally('injections', vmcs.injection.vector);
       }
-      vmcs.controls.interruptWindowExiting = pending.length > 0;
+      vmcs.controls.interruptWindowExiting = nextPending(pending, vmcs.guest.cr[8]) >= 0;
       m.vmEnter(vmcs);
     };
     m.vmEnter(vmcs);

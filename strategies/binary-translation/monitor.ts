@@ -26,6 +26,7 @@ import { GuestFault } from '../../core/isa/fault';
 import { Gate, GATE_SIZE } from '../../core/cpu/idt';
 import type { Cpu } from '../../core/cpu/cpu';
 
+import { nextPending } from '../../core/devices/priority';
 import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Vector } from '../../core/isa/table';
 import { Access, FRAME_MASK, PfError, Pte, PAGE_SIZE } from '../../core/mmu/pte';
@@ -225,10 +226,7 @@ export class BtMonitor implements VcpuHandler {
   /** Deliver the highest-priority deliverable pending virtual interrupt, the guest resuming at `guestPc`. */
   deliverPending(guestPc: number): void {
     const v = this.v;
-    const tpr = v.cr[8] & 15;
-    let best = -1;
-    for (let k = 0; k < v.pending.length; k++) if (v.pending[k] >> 4 > tpr && (best < 0 || v.pending[k] < v.pending[best])) best = k;
-    const vector = v.pending.splice(best, 1)[0];
+    const vector = v.pending.splice(nextPending(v.pending, v.cr[8]), 1)[0];
     this.reflect({ vector, returnPc: guestPc });
   }
 

@@ -7,6 +7,7 @@
  */
 import type { Cpu } from '../../core/cpu/cpu';
 
+import { nextPending } from '../../core/devices/priority';
 import { decode } from '../../core/isa/codec';
 import { CR0_PG, Flag, Vector } from '../../core/isa/table';
 import type { VmExit, VmExitReason } from '../../core/vmx/exits';
@@ -45,14 +46,13 @@ export const injectPending = (c: ExitContext): void => {
     c.vmcs.controls.interruptWindowExiting = c.pending.length > 0;
     return;
   }
-  const tpr = g.cr[8] & 15;
-  const k = c.pending.findIndex((v) => v >> 4 > tpr);
+  const k = nextPending(c.pending, g.cr[8]);
   if ((g.flags & Flag.IF) !== 0 && k >= 0) {
     const vector = c.pending.splice(k, 1)[0];
     c.vmcs.injection = { vector, type: 'external' };
     c.m.ledger.tally('injections', vector);
   }
-  c.vmcs.controls.interruptWindowExiting = c.pending.some((v) => v >> 4 > tpr) && c.vmcs.injection === null;
+  c.vmcs.controls.interruptWindowExiting = nextPending(c.pending, g.cr[8]) >= 0 && c.vmcs.injection === null;
 };
 
 /** Decode the guest instruction at `pc` through the guest's tables. */

@@ -9,6 +9,7 @@
 import type { Cpu } from '../../core/cpu/cpu';
 
 import { IRQ_BASE } from '../../core/devices/ports';
+import { aboveTaskPriority } from '../../core/devices/priority';
 import { SharedInfo } from './guest-abi';
 
 /** The event state of one paravirtual guest. */
@@ -42,7 +43,7 @@ export class VirtualInterrupts {
 
   /** Whether an upcall can be made now: events pending, unmasked, not held by the TPR, an entry registered. */
   deliverable(): boolean {
-    return this.pending !== 0 && !this.masked && this.callback !== 0 && IRQ_BASE >> 4 > (this.tpr & 15);
+    return this.pending !== 0 && !this.masked && this.callback !== 0 && aboveTaskPriority(IRQ_BASE, this.tpr);
   }
 
   /** Take the pending bits for an upcall (they are cleared at delivery; the guest never writes them). */

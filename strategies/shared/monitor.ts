@@ -13,6 +13,7 @@ import type { Cpu } from '../../core/cpu/cpu';
 
 import type { MonitorControls, Trap, VcpuHandler } from '../../core/cpu/exit';
 import { decode, type Instruction } from '../../core/isa/codec';
+import { nextPending } from '../../core/devices/priority';
 import { CONTROL_REGISTERS, CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
 import { deliverToGuest, type Reflection } from './guest-delivery';
 import { GuestMemory } from './guest-memory';
@@ -182,17 +183,13 @@ export class SoftwareMonitor implements VcpuHandler {
 
   /** Whether a pending virtual interrupt can be delivered now. */
   hasDeliverable(): boolean {
-    return this.v.interruptsEnabled && this.v.pending.some((vec) => vec >> 4 > (this.v.cr[8] & 15));
+    return this.v.interruptsEnabled && nextPending(this.v.pending, this.v.cr[8]) >= 0;
   }
 
   /** Deliver the highest-priority deliverable pending interrupt, if any. */
   deliverPending(): void {
     if (!this.hasDeliverable()) return;
-    const tpr = this.v.cr[8] & 15;
-    let best = -1;
-    for (let k = 0; k < this.v.pending.length; k++)
-      if (this.v.pending[k] >> 4 > tpr && (best < 0 || this.v.pending[k] < this.v.pending[best])) best = k;
-    const vector = this.v.pending.splice(best, 1)[0];
+    const vector = this.v.pending.splice(nextPending(this.v.pending, this.v.cr[8]), 1)[0];
     // a halted guest resumes after its HLT
     this.reflect({ vector, returnPc: this.m.pc });
   }
