@@ -15,6 +15,8 @@ import { STRATEGIES } from '../../strategies/registry';
 import { renderSvg } from '../charts/render';
 import { svgToPng } from '../charts/png';
 import { breakdownChart, slowdownChart } from '../charts/specs';
+import { configColours } from '../charts/colours';
+import { CAUSE_COLOURS } from '../charts/from-results';
 import { CliError } from '../common/errors';
 import { formatNumber, table } from '../common/format';
 import type { RunResult } from '../run/result';
@@ -83,9 +85,10 @@ export const compare = async (o: { outDir: string; profile: string; nestedProfil
       cycles: (r.cycles.regionBreakdown[cause] ?? 0) / (r.params.n || 1),
     })),
   );
+  const colours = configColours(configs.map((c) => ({ config: c.label, strategy: c.strategy })));
   const charts = {
-    slowdown: slowdownChart(slowRows, `Slowdown against native (${o.profile}; measured regions)`),
-    breakdown: breakdownChart(breakRows, 'Where the cycles go: cycles per operation by cause'),
+    slowdown: slowdownChart(slowRows, { title: `Slowdown against native (${o.profile}; measured regions)`, colours }),
+    breakdown: breakdownChart(breakRows, { title: 'Where the cycles go: cycles per operation by cause', causes: CAUSE_COLOURS, configs: colours.domain }),
   };
   for (const [name, spec] of Object.entries(charts)) {
     fs.writeFileSync(path.join(o.outDir, `${name}.vl.json`), JSON.stringify(spec, null, 2));

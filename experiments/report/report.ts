@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { experimentCharts, type ChartName } from '../charts/from-results';
+import { configColourMap, experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError } from '../common/errors';
 import { MANIFEST_FILE, readManifest } from '../experiment/manifest';
 import { readResults } from '../experiment/experiment';
@@ -19,14 +19,17 @@ const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u0
 
 const fmt = (n: number | null, digits = 2): string => (n === null || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits }));
 
+/** The results, each configuration marked with its colour in the charts. */
 const resultsTable = (rows: readonly ResultRow[]): string => {
   const profiles = new Set(rows.map((r) => r.profile)).size;
+  const { configOf, colours } = configColourMap(rows);
+  const colourOf = (r: ResultRow) => colours.range[colours.domain.indexOf(configOf(r))];
   const head = ['configuration', 'workload', 'params', ...(profiles > 1 ? ['profile'] : []), 'equivalent', 'slowdown', 'cycles / op', 'exits', 'traps', 'hypercalls', 'instructions'];
   const body = rows
     .filter((r) => r.repetition === 0)
     .map((r) =>
       [
-        esc(r.label),
+        `<span class="swatch" style="background:${colourOf(r)}"></span>${esc(r.label)}`,
         esc(r.workload),
         esc(Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ')),
         ...(profiles > 1 ? [esc(r.profile)] : []),
@@ -77,6 +80,7 @@ table { border-collapse: collapse; font-size: 0.85em; } td, th { border: 1px sol
 th { background: #f3f3f3; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bad { color: #b00; font-weight: bold; } .chart { margin: 1em 0 2em; } dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 1em; }
 dt { font-weight: bold; } code { font-size: 0.9em; }
+.swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; vertical-align: -0.05em; }
 </style>
 <script>${vegaJs}</script>
 </head>
