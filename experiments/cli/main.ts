@@ -136,16 +136,18 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
 
   p.command('experiment')
     .description('run an experiment spec (a matrix of strategies x workloads x profiles ...) on worker threads')
-    .argument('<spec.json>', 'experiment spec (see experiments/*.json and experiments/spec.schema.json)')
+    .argument('[spec.json]', 'experiment spec (see experiments/*.json and experiments/spec.schema.json)')
+    .option('--from <DIR/experiment.json>', 'rerun the record of a results directory: its spec, seed, shard and strategy modules')
     .option('--out <dir>', 'output directory (default: out/<experiment name>)')
     .option('--workers <n>', 'worker threads (default: the number of cores)')
     .option('--shard <k/N>', 'run only the k-th of N deterministic slices of the matrix (for job arrays)')
     .option('--resume', 'continue an interrupted run of the same experiment in --out', false)
     .option('--force', 'write into --out even if it holds other results (they are replaced)', false)
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
-    .action(async (spec: string, o: { out?: string; workers?: string; shard?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
+    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
       const r = await runExperiment({
         specFile: spec,
+        from: o.from,
         outDir: o.out,
         workers: o.workers === undefined ? undefined : parseCount('--workers', o.workers, 1),
         shard: o.shard,

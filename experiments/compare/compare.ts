@@ -5,6 +5,7 @@
  * results (JSON Lines and CSV), charts (SVG and PNG) and a summary table.
  * @category Experiments
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
@@ -19,6 +20,8 @@ import { configColours } from '../charts/colours';
 import { CAUSE_COLOURS } from '../charts/from-results';
 import { CliError } from '../common/errors';
 import { formatNumber, table } from '../common/format';
+import { FORMAT_VERSION } from '../common/format-version';
+import { dependencyVersions, profileHashes, runProvenance } from '../common/provenance';
 import type { RunResult } from '../run/result';
 import { runOne } from '../run/run-one';
 import { toCsv } from '../run/csv';
@@ -60,6 +63,7 @@ const prepareOutDir = (dir: string, force: boolean): void => {
 export const compare = async (o: { outDir: string; profile: string; nestedProfile: string; force: boolean; log: (s: string) => void }): Promise<string> => {
   prepareOutDir(o.outDir, o.force);
   const configs = comparedConfigs(o.profile, o.nestedProfile);
+  const provenance = runProvenance(createHash('sha256').update(JSON.stringify({ configs, workloads: WORKLOAD_NAMES })).digest('hex').slice(0, 16));
   const results: RunResult[] = [];
   const labels = new Map<RunResult, string>();
   const t0 = performance.now();
@@ -74,8 +78,9 @@ export const compare = async (o: { outDir: string; profile: string; nestedProfil
     }
   const wallSeconds = (performance.now() - t0) / 1000;
 
-  fs.writeFileSync(path.join(o.outDir, 'results.jsonl'), results.map((r) => JSON.stringify({ ...r, label: labels.get(r) })).join('\n') + '\n');
-  fs.writeFileSync(path.join(o.outDir, 'results.csv'), toCsv(results));
+  const rows = results.map((r) => ({ ...r, label: labels.get(r)!, formatVersion: FORMAT_VERSION, ...provenance }));
+  fs.writeFileSync(path.join(o.outDir, 'results.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  fs.writeFileSync(path.join(o.outDir, 'results.csv'), toCsv(rows));
   const slowRows = results.filter((r) => r.slowdown !== null && r.strategy !== 'native').map((r) => ({ workload: r.workload, config: labels.get(r)!, slowdown: r.slowdown! }));
   const breakRows = results.flatMap((r) =>
     CYCLE_CAUSES.filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((cause) => ({
@@ -96,7 +101,17 @@ export const compare = async (o: { outDir: string; profile: string; nestedProfil
     fs.writeFileSync(path.join(o.outDir, `${name}.svg`), svg);
     fs.writeFileSync(path.join(o.outDir, `${name}.png`), svgToPng(svg));
   }
-  fs.writeFileSync(path.join(o.outDir, MANIFEST), JSON.stringify({ kind: 'ringlab-compare', date: new Date().toISOString(), configs, workloads: WORKLOAD_NAMES }, null, 2));
+  const record = {
+    kind: 'ringlab-compare',
+    formatVersion: FORMAT_VERSION,
+    date: new Date().toISOString(),
+    ...provenance,
+    dependencies: dependencyVersions(),
+    profiles: profileHashes(configs.map((c) => c.profile)),
+    configs,
+    workloads: WORKLOAD_NAMES,
+  };
+  fs.writeFileSync(path.join(o.outDir, MANIFEST), JSON.stringify(record, null, 2));
 
   const configLabels = configs.map((c) => c.label);
   const summary = table(

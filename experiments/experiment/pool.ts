@@ -6,7 +6,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { PlannedRun } from '../spec/matrix';
-import { executePlanned } from './execute';
+import { executePlanned, type RunContext } from './execute';
 import type { ResultRow } from './result-codec';
 import type { FromWorker, ToWorker } from './worker';
 
@@ -16,12 +16,12 @@ export type RunOutcome = { readonly run: PlannedRun; readonly row: ResultRow } |
 /** Run everything; resolves when all runs finished. */
 export const runPool = async (
   runs: readonly PlannedRun[],
-  o: { workers: number; experiment: string; seed: number; modules: readonly string[]; onResult: (r: RunOutcome) => void },
+  o: { workers: number; context: RunContext; modules: readonly string[]; onResult: (r: RunOutcome) => void },
 ): Promise<void> => {
   if (runs.length === 0) return;
   if (o.workers <= 1) {
     for (const run of runs) {
-      const out = executePlanned(run, o.experiment, o.seed);
+      const out = executePlanned(run, o.context);
       o.onResult('row' in out ? { run, row: out.row } : { run, error: out.error });
       await new Promise((r) => setImmediate(r)); // let output flush, keep Ctrl-C responsive
     }
@@ -44,7 +44,7 @@ export const runPool = async (
       }
     };
     for (let i = 0; i < active; i++) {
-      const w = new Worker(entry, { workerData: { experiment: o.experiment, seed: o.seed, modules: [...o.modules] } });
+      const w = new Worker(entry, { workerData: { context: o.context, modules: [...o.modules] } });
       workers.push(w);
       w.on('message', (msg: FromWorker) => {
         if (failed) return;

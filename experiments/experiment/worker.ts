@@ -7,7 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import { parentPort, workerData } from 'worker_threads';
 import { loadStrategyModule } from '../../strategies/modules';
 import type { PlannedRun } from '../spec/matrix';
-import { executePlanned } from './execute';
+import { executePlanned, type RunContext } from './execute';
 
 /** Message from the pool to a worker. */
 export type ToWorker = { readonly kind: 'run'; readonly run: PlannedRun } | { readonly kind: 'stop' };
@@ -15,7 +15,7 @@ export type ToWorker = { readonly kind: 'run'; readonly run: PlannedRun } | { re
 /** Message from a worker to the pool. */
 export type FromWorker = { readonly kind: 'ready' } | { readonly kind: 'result'; readonly index: number; readonly outcome: ReturnType<typeof executePlanned> } | { readonly kind: 'fatal'; readonly error: string };
 
-const data = workerData as { experiment: string; seed: number; modules: string[] };
+const data = workerData as { context: RunContext; modules: string[] };
 const port = parentPort!;
 for (const m of data.modules) {
   const r = loadStrategyModule(m);
@@ -26,6 +26,6 @@ port.on('message', (msg: ToWorker) => {
     port.close();
     return;
   }
-  port.postMessage({ kind: 'result', index: msg.run.index, outcome: executePlanned(msg.run, data.experiment, data.seed) } satisfies FromWorker);
+  port.postMessage({ kind: 'result', index: msg.run.index, outcome: executePlanned(msg.run, data.context) } satisfies FromWorker);
 });
 port.postMessage({ kind: 'ready' } satisfies FromWorker);

@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { isLeft } from 'fp-ts/Either';
 import { configColourMap, experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError } from '../common/errors';
 import { MANIFEST_FILE, readManifest } from '../experiment/manifest';
@@ -58,7 +59,9 @@ const vegaBrowserBuild = (): string => {
 
 /** Write DIR/report.html; returns its path. */
 export const writeReport = async (dir: string): Promise<string> => {
-  const manifest = readManifest(dir);
+  const read = readManifest(dir);
+  if (isLeft(read)) throw new CliError(read.left);
+  const manifest = read.right;
   if (!manifest) throw new CliError(`'${dir}' holds no ringlab experiment (no ${MANIFEST_FILE}); run \`ringlab experiment SPEC --out ${dir}\` first`);
   const rows = readResults(dir).sort((a, b) => a.index - b.index);
   if (rows.length === 0) throw new CliError(`'${dir}' has no results yet`);
@@ -96,9 +99,11 @@ ${divergent.length ? `<h2>Not equivalent to native</h2><ul>${divergent.map((r) =
 <h2>Provenance</h2>
 <dl>
 <dt>experiment</dt><dd>${esc(manifest.experiment)} (spec ${esc(manifest.specHash)}${manifest.specFile ? `, ${esc(manifest.specFile)}` : ''})</dd>
-<dt>commit</dt><dd><code>${esc(manifest.commit)}</code></dd>
+<dt>commit</dt><dd><code>${esc(manifest.commit)}</code>${manifest.modified ? ' (with uncommitted changes)' : ''}</dd>
+<dt>ringlab</dt><dd>${esc(manifest.ringlabVersion)} (results format ${manifest.formatVersion})</dd>
+<dt>dependencies</dt><dd>${esc(Object.entries(manifest.dependencies).map(([k, v]) => `${k} ${v ?? 'missing'}`).join(', '))}</dd>
 <dt>seed</dt><dd>${manifest.seed}</dd>
-<dt>profiles</dt><dd>${esc([...new Set(rows.map((r) => r.profile))].join(', '))}</dd>
+<dt>profiles</dt><dd>${Object.entries(manifest.profiles).map(([k, v]) => `${esc(k)} <code>sha256 ${esc(v.sha256 ?? 'unreadable')}</code>`).join('<br>')}</dd>
 <dt>host</dt><dd>${esc(`${manifest.host.hostname}: ${manifest.host.cpus} x${manifest.host.cores}, ${manifest.host.platform}, node ${manifest.host.node}`)}</dd>
 <dt>started</dt><dd>${esc(manifest.started)}</dd>
 </dl>

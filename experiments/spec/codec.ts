@@ -71,6 +71,8 @@ export const ExperimentSpecCodec = t.intersection([
     seed: t.number,
     /** instruction budget per run */
     maxInstructions: t.number,
+    /** number of shards when a scheduler gives only a 0-based task index (JOB_COMPLETION_INDEX ...) */
+    shards: t.number,
     output: OutputSettings,
   }),
 ]);

@@ -39,7 +39,7 @@ const rows = (): ResultRow[] => {
   const m = expandMatrix(spec.right);
   if (isLeft(m)) throw new Error(m.left.join('\n'));
   return m.right.runs.map((p) => {
-    const out = executePlanned(p, 'charts', 1);
+    const out = executePlanned(p, { experiment: 'charts', seed: 1, provenance: { specHash: 'test', commit: 'test', modified: false, ringlabVersion: '0.0.0' } });
     if ('error' in out) throw new Error(out.error);
     return out.row;
   });
