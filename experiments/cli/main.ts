@@ -140,17 +140,19 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--from <DIR/experiment.json>', 'rerun the record of a results directory: its spec, seed, shard and strategy modules')
     .option('--out <dir>', 'output directory (default: out/<experiment name>)')
     .option('--workers <n>', 'worker threads (default: the number of cores)')
-    .option('--shard <k/N>', 'run only the k-th of N deterministic slices of the matrix (for job arrays)')
+    .option('--shard <k/N>', 'run only the k-th of N deterministic slices of the matrix, from 1/N (default: from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or BATCH_TASK_INDEX when set)')
+    .option('--shards <N>', 'the number of shards when a scheduler gives a 0-based task index (JOB_COMPLETION_INDEX ...)')
     .option('--resume', 'continue an interrupted run of the same experiment in --out', false)
     .option('--force', 'write into --out even if it holds other results (they are replaced)', false)
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
-    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
+    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
       const r = await runExperiment({
         specFile: spec,
         from: o.from,
         outDir: o.out,
         workers: o.workers === undefined ? undefined : parseCount('--workers', o.workers, 1),
         shard: o.shard,
+        shards: o.shards === undefined ? undefined : parseCount('--shards', o.shards, 1),
         resume: o.resume,
         force: o.force,
         strategyModules: o.strategyModule,

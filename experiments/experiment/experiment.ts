@@ -20,7 +20,8 @@ import { FORMAT_VERSION } from '../common/format-version';
 import { dependencyVersions, profileHashes, runProvenance, type RunProvenance } from '../common/provenance';
 import { expandMatrix, type PlannedRun } from '../spec/matrix';
 import type { ExperimentSpec } from '../spec/codec';
-import { hostInfo, MANIFEST_FILE, parseShard, planOutDir, readManifest, RESULTS_FILE, specHash, type Manifest } from './manifest';
+import { hostInfo, MANIFEST_FILE, planOutDir, readManifest, RESULTS_FILE, specHash, type Manifest } from './manifest';
+import { parseShard, shardFromEnvironment } from './shard';
 import { sourceFromRecord, sourceFromSpecFile, type ExperimentSource } from './source';
 import { runPool } from './pool';
 import { progress, type ProgressStream } from './progress';
@@ -38,6 +39,10 @@ export interface ExperimentOptions {
   readonly outDir?: string;
   readonly workers?: number;
   readonly shard?: string;
+  /** the number of shards, for a scheduler's 0-based task index */
+  readonly shards?: number;
+  /** where scheduler variables are read (default: the process environment) */
+  readonly env?: NodeJS.ProcessEnv;
   readonly resume: boolean;
   readonly force: boolean;
   readonly strategyModules: readonly string[];
@@ -129,11 +134,25 @@ const startManifest = (src: ExperimentSource, provenance: RunProvenance, shard: 
 /** The spec to run and how: from --from's record or the spec file. */
 const experimentSource = (o: ExperimentOptions): ExperimentSource => {
   if ((o.from === undefined) === (o.specFile === undefined)) throw new CliError('give either a spec file or --from DIR/experiment.json (a record to rerun), not both or neither');
-  if (o.from !== undefined && o.shard !== undefined) throw new CliError('--from reruns the shard the record names; leave out --shard');
+  if (o.from !== undefined && (o.shard !== undefined || o.shards !== undefined)) throw new CliError('--from reruns the shard the record names; leave out --shard and --shards');
   const src = o.from !== undefined ? sourceFromRecord(o.from) : sourceFromSpecFile(o.specFile!, o.strategyModules);
   if (isLeft(src)) throw new CliError(src.left.join('\n'));
   if (o.from !== undefined) loadModules(src.right.strategyModules);
   return src.right;
+};
+
+/** The shard to run: the record's (--from), --shard's, the scheduler's variables', or none. */
+const chooseShard = (o: ExperimentOptions, src: ExperimentSource): { shard: Manifest['shard']; shardSource: string | null } => {
+  if (src.shard !== undefined) return { shard: src.shard, shardSource: src.shard ? '--from' : null };
+  if (o.shard !== undefined) {
+    if (o.shards !== undefined) throw new CliError("--shards is for a scheduler's 0-based task index; --shard k/N already gives N");
+    const s = parseShard(o.shard);
+    if (isLeft(s)) throw new CliError(s.left);
+    return { shard: s.right, shardSource: '--shard' };
+  }
+  const e = shardFromEnvironment(o.env ?? process.env, { shards: o.shards, specShards: src.spec.shards });
+  if (isLeft(e)) throw new CliError(e.left);
+  return e.right ? { shard: e.right.shard, shardSource: e.right.source } : { shard: null, shardSource: null };
 };
 
 /** Run an experiment; returns the text to print and the exit code. */
@@ -143,14 +162,7 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const spec = src.spec;
   const matrix = expandMatrix(spec);
   if (isLeft(matrix)) throw new CliError(matrix.left.join('\n'));
-  let shard: Manifest['shard'] = src.shard ?? null;
-  let shardSource: string | null = src.shard ? '--from' : null;
-  if (o.shard !== undefined) {
-    const s = parseShard(o.shard);
-    if (typeof s === 'string') throw new CliError(s);
-    shard = s;
-    shardSource = '--shard';
-  }
+  const { shard, shardSource } = chooseShard(o, src);
   const mine = matrix.right.runs.filter((r) => shard === null || r.index % shard.n === shard.k - 1);
   const dir = o.outDir ?? path.join('out', spec.name + (shard ? `-shard-${shard.k}-of-${shard.n}` : ''));
   const provenance = runProvenance(specHash(spec));

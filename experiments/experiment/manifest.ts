@@ -132,13 +132,3 @@ export const planOutDir = (dir: string, hash: string, name: string, shard: Manif
   const done = fs.existsSync(path.join(dir, RESULTS_FILE)) ? fs.readFileSync(path.join(dir, RESULTS_FILE), 'utf8').split('\n').filter((l) => l.trim()).length : 0;
   return { kind: 'refuse', why: `'${dir}' already holds ${done} result(s) of ${name}; pass --resume to continue it, or --force to start over` };
 };
-
-/** Parse `k/N` (1 <= k <= N). */
-export const parseShard = (s: string): { k: number; n: number } | string => {
-  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
-  if (!m) return `--shard expects k/N with 1 <= k <= N (e.g. 2/8), got '${s}'`;
-  const k = Number(m[1]);
-  const n = Number(m[2]);
-  if (n < 1 || k < 1 || k > n) return `--shard ${s}: k must be between 1 and N (e.g. 1/${Math.max(n, 1)} to ${Math.max(n, 1)}/${Math.max(n, 1)})`;
-  return { k, n };
-};

@@ -34,6 +34,8 @@ export const parseSpec = (text: string, origin: string): Either<string[], Experi
   });
   if (spec.repetitions !== undefined && !(Number.isInteger(spec.repetitions) && spec.repetitions >= 1))
     semantic.push(`repetitions: expected an integer >= 1, got ${spec.repetitions}`);
+  if (spec.shards !== undefined && !(Number.isInteger(spec.shards) && spec.shards >= 1))
+    semantic.push(`shards: expected an integer >= 1, got ${spec.shards}`);
   if (spec.maxInstructions !== undefined && !(Number.isInteger(spec.maxInstructions) && spec.maxInstructions >= 1))
     semantic.push(`maxInstructions: expected an integer >= 1, got ${spec.maxInstructions}`);
   if (semantic.length === 0) {
