@@ -137,7 +137,6 @@ const experimentSource = (o: ExperimentOptions): ExperimentSource => {
   if (o.from !== undefined && (o.shard !== undefined || o.shards !== undefined)) throw new CliError('--from reruns the shard the record names; leave out --shard and --shards');
   const src = o.from !== undefined ? sourceFromRecord(o.from) : sourceFromSpecFile(o.specFile!, o.strategyModules);
   if (isLeft(src)) throw new CliError(src.left.join('\n'));
-  if (o.from !== undefined) loadModules(src.right.strategyModules);
   return src.right;
 };
 

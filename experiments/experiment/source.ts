@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import { loadStrategyModule } from '../../strategies/modules';
 import { dependencyVersions, gitState, profileHashes } from '../common/provenance';
 import { RINGLAB_VERSION } from '../common/version';
 import type { ExperimentSpec } from '../spec/codec';
@@ -51,6 +52,10 @@ export const sourceFromRecord = (recordPath: string): Either<string[], Experimen
   if (!fs.existsSync(file)) return left([`--from: no such file '${file}'`]);
   const json = readRecordJson(file);
   if (json === null) return left([`--from: '${file}' is not the record of a ringlab experiment (an experiment.json written by \`ringlab experiment\`)`]);
+  const strategyModules = Array.isArray(json.strategyModules) ? (json.strategyModules as string[]) : [];
+  // the spec may name strategies of the recorded modules
+  const loaded = strategyModules.map(loadStrategyModule).filter(isLeft);
+  if (loaded.length > 0) return left(loaded.map((l) => `--from: ${l.left}`));
   const spec = parseSpec(JSON.stringify(json.spec), `${file}: spec`);
   if (isLeft(spec)) return spec;
   const shard = json.shard as Manifest['shard'] | undefined;
@@ -67,7 +72,7 @@ export const sourceFromRecord = (recordPath: string): Either<string[], Experimen
     specFile: typeof json.specFile === 'string' ? json.specFile : null,
     seed: typeof json.seed === 'number' ? json.seed : (spec.right.seed ?? 1),
     shard: shard ?? null,
-    strategyModules: Array.isArray(json.strategyModules) ? (json.strategyModules as string[]) : [],
+    strategyModules,
     rerunOf: path.resolve(file),
     drift,
   });
