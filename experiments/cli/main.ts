@@ -55,9 +55,6 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .showHelpAfterError('(run with --help for usage)');
   const quiet = (): boolean => p.opts<{ quiet?: boolean }>().quiet === true;
   const progress = (): ProgressStream => (quiet() ? SILENT : io.progress);
-  const info = (s: string): void => {
-    if (!quiet()) io.err(s);
-  };
 
   const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -181,7 +178,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--nested-profile <name>', 'profile for the nested-paging configuration', 'nehalem-2009')
     .option('--force', 'write into a non-empty directory that holds no earlier comparison', false)
     .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean }) => {
-      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, log: info }));
+      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress() }));
     });
 
   p.command('list')

@@ -23,6 +23,7 @@ import { formatNumber, table } from '../common/format';
 import { FORMAT_VERSION } from '../common/format-version';
 import { dependencyVersions, profileHashes, runProvenance } from '../common/provenance';
 import type { RunResult } from '../run/result';
+import { progress, type ProgressStream } from '../experiment/progress';
 import { runOne } from '../run/run-one';
 import { toCsv } from '../run/csv';
 
@@ -60,7 +61,7 @@ const prepareOutDir = (dir: string, force: boolean): void => {
 };
 
 /** Run the comparison; returns the summary text. */
-export const compare = async (o: { outDir: string; profile: string; nestedProfile: string; force: boolean; log: (s: string) => void }): Promise<string> => {
+export const compare = async (o: { outDir: string; profile: string; nestedProfile: string; force: boolean; stream: ProgressStream }): Promise<string> => {
   prepareOutDir(o.outDir, o.force);
   const configs = comparedConfigs(o.profile, o.nestedProfile);
   const provenance = runProvenance(createHash('sha256').update(JSON.stringify({ configs, workloads: WORKLOAD_NAMES })).digest('hex').slice(0, 16));
@@ -68,14 +69,16 @@ export const compare = async (o: { outDir: string; profile: string; nestedProfil
   const labels = new Map<RunResult, string>();
   const t0 = performance.now();
   const total = configs.length * WORKLOAD_NAMES.length;
+  const bar = progress(total, o.stream);
   for (const c of configs)
     for (const w of WORKLOAD_NAMES) {
       const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa });
       if (isLeft(r)) throw new CliError(r.left.join('\n'));
       results.push(r.right);
       labels.set(r.right, c.label);
-      o.log(`[${results.length}/${total}] ${c.label} ${w}: ${r.right.equivalent ? `${formatNumber(r.right.slowdown ?? NaN)}x` : `NOT EQUIVALENT: ${r.right.divergence}`}`);
+      bar.tick(`${c.label} ${w}: ${r.right.equivalent ? `${formatNumber(r.right.slowdown ?? NaN)}x` : 'NOT EQUIVALENT'}`);
     }
+  bar.done();
   const wallSeconds = (performance.now() - t0) / 1000;
 
   const rows = results.map((r) => ({ ...r, label: labels.get(r)!, formatVersion: FORMAT_VERSION, ...provenance }));

@@ -114,11 +114,12 @@ describe('provenance and results format versions', function () {
     expect(newer.err).to.contain('results format 3, newer than this ringlab');
   });
 
-  it('compare records provenance too: rows, CSV, and its record with dependency versions and profile hashes', async () => {
+  it('compare records provenance too: rows, CSV, and its record with dependency versions and profile hashes; it reports progress like experiment', async () => {
     const out = path.join(dir, 'compare');
-    const r = await cli('--quiet', 'compare', '--out', out);
+    const r = await cli('compare', '--out', out);
     expect(r.code, r.err).to.equal(0);
-    expect(r.err).to.equal('');
+    // progress as periodic plain lines when stderr is not a terminal, one progress reporter for compare and experiment
+    expect(r.err).to.match(/^progress: 72\/72 \(100%\) elapsed \d+s\n$/m).and.not.contain('[1/72]');
     const record = json(path.join(out, 'ringlab-compare.json'));
     expect(record).to.include({ kind: 'ringlab-compare', formatVersion: 2, commit: git('rev-parse', 'HEAD'), ringlabVersion: VERSION });
     expect(record.profiles).to.have.keys('netburst-2006', 'nehalem-2009');
