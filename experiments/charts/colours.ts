@@ -48,7 +48,7 @@ const hslToHex = (h: number, s: number, l: number): string => {
  * `count` shades of a base colour, dark to light; the base itself when count is 1. Many
  * shades also turn the hue a little, so neighbours stay apart.
  */
-export const shades = (base: string, count: number): string[] => {
+const shades = (base: string, count: number): string[] => {
   if (count <= 1) return [base].slice(0, count);
   const [h, s, l] = hexToHsl(base);
   const lo = Math.max(0.22, l - 0.22);

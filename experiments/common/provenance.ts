@@ -57,7 +57,7 @@ export const dependencyVersions = (): Record<string, string | null> => {
 };
 
 /** The file of a profile named as `loadProfile` takes it: a shipped name or a path. */
-export const profileFile = (nameOrPath: string): string =>
+const profileFile = (nameOrPath: string): string =>
   nameOrPath.endsWith('.json') || nameOrPath.includes('/') ? path.resolve(nameOrPath) : path.join(PROFILE_DIR, `${nameOrPath}.json`);
 
 /** sha256 of each profile's file, by the name the spec used; null for a file that cannot be read. */

@@ -23,7 +23,7 @@ export interface ResolvedShard {
 }
 
 /** 0-based task indices of schedulers, in the order they are looked for. */
-export const INDEX_VARIABLES = ['JOB_COMPLETION_INDEX', 'AWS_BATCH_JOB_ARRAY_INDEX', 'BATCH_TASK_INDEX'] as const;
+const INDEX_VARIABLES = ['JOB_COMPLETION_INDEX', 'AWS_BATCH_JOB_ARRAY_INDEX', 'BATCH_TASK_INDEX'] as const;
 
 const ENV_ROUTE = `for a scheduler's 0-based task index leave out --shard: ringlab reads SLURM_ARRAY_TASK_ID (Slurm), or ${INDEX_VARIABLES.join(', ')} with --shards N`;
 
