@@ -14,9 +14,11 @@ import { loadModules, mergeResults, runExperiment } from '../experiment/experime
 import { writeReport } from '../report/report';
 import { runCommand } from './commands/run';
 import { DEFAULT_PROFILE } from '../../core/cost/profile';
-import { CliError, ExitCode } from '../common/errors';
+import { useColour, paint } from '../common/colour';
+import { CliError, exitCodeHelp, ExitCode } from '../common/errors';
 import { parseCount } from '../common/files';
 import type { ProgressStream } from '../experiment/progress';
+import { RINGLAB_VERSION } from '../common/version';
 
 /** Output sinks, replaceable in tests. */
 export interface Io {
@@ -24,13 +26,19 @@ export interface Io {
   err(text: string): void;
   /** where progress of long runs goes (a bar if it is a terminal) */
   readonly progress: ProgressStream;
+  /** whether `err` may be coloured (a terminal, and NO_COLOR not set) */
+  readonly errColour?: boolean;
 }
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
   progress: process.stderr,
+  errColour: useColour(process.stderr, process.env),
 };
+
+/** Progress and informational lines go nowhere under --quiet. */
+const SILENT: ProgressStream = { write: () => true, isTTY: false };
 
 const variantOption = () =>
   new Option('--isa <variant>', 'ISA variant').choices(['default', 'virtualizable']).default('default');
@@ -39,9 +47,14 @@ const variantOption = () =>
 const program = (io: Io, setExit: (code: number) => void): Command => {
   const p = new Command('ringlab')
     .description('Compare CPU-virtualization strategies on one x86-flavoured guest machine')
+    .version(RINGLAB_VERSION, '-V, --version', 'print the ringlab version')
+    .option('-q, --quiet', 'print no progress or informational lines on stderr (errors still)')
+    .addHelpText('after', `\n${exitCodeHelp()}\nColour on a terminal only; NO_COLOR turns it off, FORCE_COLOR on.`)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(`${paint(io.errColour === true).red(s.trimEnd())}\n`) })
     .showHelpAfterError('(run with --help for usage)');
+  const quiet = (): boolean => p.opts<{ quiet?: boolean }>().quiet === true;
+  const progress = (): ProgressStream => (quiet() ? SILENT : io.progress);
 
   const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -120,23 +133,27 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
 
   p.command('experiment')
     .description('run an experiment spec (a matrix of strategies x workloads x profiles ...) on worker threads')
-    .argument('<spec.json>', 'experiment spec (see experiments/*.json and experiments/spec.schema.json)')
+    .argument('[spec.json]', 'experiment spec (see experiments/*.json and experiments/spec.schema.json)')
+    .option('--from <DIR/experiment.json>', 'rerun the record of a results directory: its spec, seed, shard and strategy modules')
     .option('--out <dir>', 'output directory (default: out/<experiment name>)')
     .option('--workers <n>', 'worker threads (default: the number of cores)')
-    .option('--shard <k/N>', 'run only the k-th of N deterministic slices of the matrix (for job arrays)')
+    .option('--shard <k/N>', 'run only the k-th of N deterministic slices of the matrix, from 1/N (default: from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or BATCH_TASK_INDEX when set)')
+    .option('--shards <N>', 'the number of shards when a scheduler gives a 0-based task index (JOB_COMPLETION_INDEX ...)')
     .option('--resume', 'continue an interrupted run of the same experiment in --out', false)
     .option('--force', 'write into --out even if it holds other results (they are replaced)', false)
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
-    .action(async (spec: string, o: { out?: string; workers?: string; shard?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
+    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
       const r = await runExperiment({
         specFile: spec,
+        from: o.from,
         outDir: o.out,
         workers: o.workers === undefined ? undefined : parseCount('--workers', o.workers, 1),
         shard: o.shard,
+        shards: o.shards === undefined ? undefined : parseCount('--shards', o.shards, 1),
         resume: o.resume,
         force: o.force,
         strategyModules: o.strategyModule,
-        stream: io.progress,
+        stream: progress(),
       });
       io.out(r.text);
       setExit(r.exitCode);
@@ -161,7 +178,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--nested-profile <name>', 'profile for the nested-paging configuration', 'nehalem-2009')
     .option('--force', 'write into a non-empty directory that holds no earlier comparison', false)
     .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean }) => {
-      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, log: (s) => io.err(s) }));
+      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress() }));
     });
 
   p.command('list')
@@ -187,11 +204,12 @@ export const main = async (argv: readonly string[], io: Io = processIo): Promise
       // help and version are not errors
       return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
+    const red = paint(io.errColour === true).red;
     if (e instanceof CliError) {
-      io.err(`ringlab: ${e.message}`);
+      io.err(`${red('ringlab:')} ${e.message}`);
       return e.exitCode;
     }
-    io.err(`ringlab: internal error: ${(e as Error).message ?? String(e)}`);
+    io.err(`${red('ringlab: internal error:')} ${(e as Error).message ?? String(e)}`);
     if (process.env.RINGLAB_DEBUG) io.err(String((e as Error).stack));
     else io.err('(set RINGLAB_DEBUG=1 for the stack trace, and please report it)');
     return ExitCode.internal;

@@ -14,6 +14,18 @@ export const ExitCode = {
   internal: 70,
 } as const;
 
+/** What each exit code means, for `--help`. */
+const MEANINGS: Record<keyof typeof ExitCode, string> = {
+  ok: 'success',
+  failure: 'the guest or the experiment failed: not equivalent to native, out of budget, a run that errored',
+  usage: 'bad input: usage, unreadable or malformed files and specs, unknown names or values',
+  internal: 'an internal error (a bug in ringlab: please report it, with RINGLAB_DEBUG=1 for the stack trace)',
+};
+
+/** The exit codes as a help section. */
+export const exitCodeHelp = (): string =>
+  ['Exit codes:', ...(Object.keys(ExitCode) as (keyof typeof ExitCode)[]).map((k) => `  ${String(ExitCode[k]).padStart(2)}  ${MEANINGS[k]}`)].join('\n');
+
 /** A user-facing error: the message is printed as is, without a stack trace. */
 export class CliError extends Error {
   constructor(

@@ -5,6 +5,7 @@
  * results (JSON Lines and CSV), charts (SVG and PNG) and a summary table.
  * @category Experiments
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
@@ -15,9 +16,14 @@ import { STRATEGIES } from '../../strategies/registry';
 import { renderSvg } from '../charts/render';
 import { svgToPng } from '../charts/png';
 import { breakdownChart, slowdownChart } from '../charts/specs';
+import { configColours } from '../charts/colours';
+import { CAUSE_COLOURS } from '../charts/from-results';
 import { CliError } from '../common/errors';
 import { formatNumber, table } from '../common/format';
+import { FORMAT_VERSION } from '../common/format-version';
+import { dependencyVersions, profileHashes, runProvenance } from '../common/provenance';
 import type { RunResult } from '../run/result';
+import { progress, type ProgressStream } from '../experiment/progress';
 import { runOne } from '../run/run-one';
 import { toCsv } from '../run/csv';
 
@@ -55,25 +61,29 @@ const prepareOutDir = (dir: string, force: boolean): void => {
 };
 
 /** Run the comparison; returns the summary text. */
-export const compare = async (o: { outDir: string; profile: string; nestedProfile: string; force: boolean; log: (s: string) => void }): Promise<string> => {
+export const compare = async (o: { outDir: string; profile: string; nestedProfile: string; force: boolean; stream: ProgressStream }): Promise<string> => {
   prepareOutDir(o.outDir, o.force);
   const configs = comparedConfigs(o.profile, o.nestedProfile);
+  const provenance = runProvenance(createHash('sha256').update(JSON.stringify({ configs, workloads: WORKLOAD_NAMES })).digest('hex').slice(0, 16));
   const results: RunResult[] = [];
   const labels = new Map<RunResult, string>();
   const t0 = performance.now();
   const total = configs.length * WORKLOAD_NAMES.length;
+  const bar = progress(total, o.stream);
   for (const c of configs)
     for (const w of WORKLOAD_NAMES) {
       const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa });
       if (isLeft(r)) throw new CliError(r.left.join('\n'));
       results.push(r.right);
       labels.set(r.right, c.label);
-      o.log(`[${results.length}/${total}] ${c.label} ${w}: ${r.right.equivalent ? `${formatNumber(r.right.slowdown ?? NaN)}x` : `NOT EQUIVALENT: ${r.right.divergence}`}`);
+      bar.tick(`${c.label} ${w}: ${r.right.equivalent ? `${formatNumber(r.right.slowdown ?? NaN)}x` : 'NOT EQUIVALENT'}`);
     }
+  bar.done();
   const wallSeconds = (performance.now() - t0) / 1000;
 
-  fs.writeFileSync(path.join(o.outDir, 'results.jsonl'), results.map((r) => JSON.stringify({ ...r, label: labels.get(r) })).join('\n') + '\n');
-  fs.writeFileSync(path.join(o.outDir, 'results.csv'), toCsv(results));
+  const rows = results.map((r) => ({ ...r, label: labels.get(r)!, formatVersion: FORMAT_VERSION, ...provenance }));
+  fs.writeFileSync(path.join(o.outDir, 'results.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  fs.writeFileSync(path.join(o.outDir, 'results.csv'), toCsv(rows));
   const slowRows = results.filter((r) => r.slowdown !== null && r.strategy !== 'native').map((r) => ({ workload: r.workload, config: labels.get(r)!, slowdown: r.slowdown! }));
   const breakRows = results.flatMap((r) =>
     cycleCauses().filter((c) => (r.cycles.regionBreakdown[c] ?? 0) > 0).map((cause) => ({
@@ -83,9 +93,10 @@ export const compare = async (o: { outDir: string; profile: string; nestedProfil
       cycles: (r.cycles.regionBreakdown[cause] ?? 0) / (r.params.n || 1),
     })),
   );
+  const colours = configColours(configs.map((c) => ({ config: c.label, strategy: c.strategy })));
   const charts = {
-    slowdown: slowdownChart(slowRows, `Slowdown against native (${o.profile}; measured regions)`),
-    breakdown: breakdownChart(breakRows, 'Where the cycles go: cycles per operation by cause'),
+    slowdown: slowdownChart(slowRows, { title: `Slowdown against native (${o.profile}; measured regions)`, colours }),
+    breakdown: breakdownChart(breakRows, { title: 'Where the cycles go: cycles per operation by cause', causes: CAUSE_COLOURS, configs: colours.domain }),
   };
   for (const [name, spec] of Object.entries(charts)) {
     fs.writeFileSync(path.join(o.outDir, `${name}.vl.json`), JSON.stringify(spec, null, 2));
@@ -93,7 +104,17 @@ export const compare = async (o: { outDir: string; profile: string; nestedProfil
     fs.writeFileSync(path.join(o.outDir, `${name}.svg`), svg);
     fs.writeFileSync(path.join(o.outDir, `${name}.png`), svgToPng(svg));
   }
-  fs.writeFileSync(path.join(o.outDir, MANIFEST), JSON.stringify({ kind: 'ringlab-compare', date: new Date().toISOString(), configs, workloads: WORKLOAD_NAMES }, null, 2));
+  const record = {
+    kind: 'ringlab-compare',
+    formatVersion: FORMAT_VERSION,
+    date: new Date().toISOString(),
+    ...provenance,
+    dependencies: dependencyVersions(),
+    profiles: profileHashes(configs.map((c) => c.profile)),
+    configs,
+    workloads: WORKLOAD_NAMES,
+  };
+  fs.writeFileSync(path.join(o.outDir, MANIFEST), JSON.stringify(record, null, 2));
 
   const configLabels = configs.map((c) => c.label);
   const summary = table(

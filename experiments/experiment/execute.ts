@@ -1,14 +1,24 @@
 /**
  * Running one planned run: the shared step of the in-process runner and the worker threads.
+ * The run's place in the experiment and its provenance are added to what runOne returns.
  * @category Runner
  */
 import { isLeft } from 'fp-ts/Either';
+import { FORMAT_VERSION } from '../common/format-version';
+import type { RunProvenance } from '../common/provenance';
 import { runOne } from '../run/run-one';
 import type { PlannedRun } from '../spec/matrix';
 import { validateRow, type ResultRow } from './result-codec';
 
+/** What every run of one experiment shares. */
+export interface RunContext {
+  readonly experiment: string;
+  readonly seed: number;
+  readonly provenance: RunProvenance;
+}
+
 /** Run a planned run; returns a validated results row or an error message. */
-export const executePlanned = (p: PlannedRun, experiment: string, seed: number): { row: ResultRow } | { error: string } => {
+export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow } | { error: string } => {
   try {
     const r = runOne({
       strategy: p.strategy,
@@ -21,7 +31,17 @@ export const executePlanned = (p: PlannedRun, experiment: string, seed: number):
       maxInstructions: p.maxInstructions,
     });
     if (isLeft(r)) return { error: r.left.join('; ') };
-    const row: ResultRow = { ...r.right, experiment, key: p.key, index: p.index, label: p.label, repetition: p.repetition, seed };
+    const row: ResultRow = {
+      ...r.right,
+      formatVersion: FORMAT_VERSION,
+      experiment: ctx.experiment,
+      key: p.key,
+      index: p.index,
+      label: p.label,
+      repetition: p.repetition,
+      seed: ctx.seed,
+      ...ctx.provenance,
+    };
     const v = validateRow(row, `run ${p.index}`);
     return isLeft(v) ? { error: v.left } : { row };
   } catch (e) {

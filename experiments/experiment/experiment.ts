@@ -16,10 +16,13 @@ import { experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError, ExitCode } from '../common/errors';
 import { formatNumber, table } from '../common/format';
 import { toCsv } from '../run/csv';
-import { loadSpec } from '../spec/load';
+import { FORMAT_VERSION } from '../common/format-version';
+import { dependencyVersions, profileHashes, runProvenance, type RunProvenance } from '../common/provenance';
 import { expandMatrix, type PlannedRun } from '../spec/matrix';
 import type { ExperimentSpec } from '../spec/codec';
-import { currentCommit, hostInfo, MANIFEST_FILE, parseShard, planOutDir, readManifest, RESULTS_FILE, specHash, type Manifest } from './manifest';
+import { hostInfo, MANIFEST_FILE, planOutDir, readManifest, RESULTS_FILE, specHash, type Manifest } from './manifest';
+import { parseShard, shardFromEnvironment } from './shard';
+import { sourceFromRecord, sourceFromSpecFile, type ExperimentSource } from './source';
 import { runPool } from './pool';
 import { progress, type ProgressStream } from './progress';
 import { parseResults, type ResultRow } from './result-codec';
@@ -29,10 +32,17 @@ const OUTPUT_FILES = [MANIFEST_FILE, RESULTS_FILE, 'results.csv', 'report.html',
 
 /** Options of `ringlab experiment`. */
 export interface ExperimentOptions {
-  readonly specFile: string;
+  /** the spec to run; or */
+  readonly specFile?: string;
+  /** the record of a results directory to rerun as recorded */
+  readonly from?: string;
   readonly outDir?: string;
   readonly workers?: number;
   readonly shard?: string;
+  /** the number of shards, for a scheduler's 0-based task index */
+  readonly shards?: number;
+  /** where scheduler variables are read (default: the process environment) */
+  readonly env?: NodeJS.ProcessEnv;
   readonly resume: boolean;
   readonly force: boolean;
   readonly strategyModules: readonly string[];
@@ -100,51 +110,75 @@ export const summarize = (rows: readonly ResultRow[]): string => {
   return table(['configuration', 'workload', 'equivalent', 'slowdown', 'cycles/op', 'VMM entries'], body);
 };
 
-const startManifest = (spec: ExperimentSpec, specFile: string | null, shard: Manifest['shard'], modules: readonly string[]): Manifest => ({
+const startManifest = (src: ExperimentSource, provenance: RunProvenance, shard: Manifest['shard'], shardSource: string | null): Manifest => ({
   kind: 'ringlab-experiment',
-  experiment: spec.name,
-  specHash: specHash(spec),
-  spec,
-  specFile,
-  commit: currentCommit(),
-  seed: spec.seed ?? 1,
+  formatVersion: FORMAT_VERSION,
+  experiment: src.spec.name,
+  specHash: provenance.specHash,
+  spec: src.spec,
+  specFile: src.specFile,
+  ...(src.rerunOf ? { rerunOf: src.rerunOf } : {}),
+  commit: provenance.commit,
+  modified: provenance.modified,
+  ringlabVersion: provenance.ringlabVersion,
+  dependencies: dependencyVersions(),
+  profiles: profileHashes(src.spec.profiles),
+  seed: src.seed,
   host: hostInfo(),
   started: new Date().toISOString(),
   shard,
-  strategyModules: modules.map((m) => path.resolve(m)),
+  shardSource,
+  strategyModules: [...src.strategyModules],
 });
+
+/** The spec to run and how: from --from's record or the spec file. */
+const experimentSource = (o: ExperimentOptions): ExperimentSource => {
+  if ((o.from === undefined) === (o.specFile === undefined)) throw new CliError('give either a spec file or --from DIR/experiment.json (a record to rerun), not both or neither');
+  if (o.from !== undefined && (o.shard !== undefined || o.shards !== undefined)) throw new CliError('--from reruns the shard the record names; leave out --shard and --shards');
+  const src = o.from !== undefined ? sourceFromRecord(o.from) : sourceFromSpecFile(o.specFile!, o.strategyModules);
+  if (isLeft(src)) throw new CliError(src.left.join('\n'));
+  return src.right;
+};
+
+/** The shard to run: the record's (--from), --shard's, the scheduler's variables', or none. */
+const chooseShard = (o: ExperimentOptions, src: ExperimentSource): { shard: Manifest['shard']; shardSource: string | null } => {
+  if (src.shard !== undefined) return { shard: src.shard, shardSource: src.shard ? '--from' : null };
+  if (o.shard !== undefined) {
+    if (o.shards !== undefined) throw new CliError("--shards is for a scheduler's 0-based task index; --shard k/N already gives N");
+    const s = parseShard(o.shard);
+    if (isLeft(s)) throw new CliError(s.left);
+    return { shard: s.right, shardSource: '--shard' };
+  }
+  const e = shardFromEnvironment(o.env ?? process.env, { shards: o.shards, specShards: src.spec.shards });
+  if (isLeft(e)) throw new CliError(e.left);
+  return e.right ? { shard: e.right.shard, shardSource: e.right.source } : { shard: null, shardSource: null };
+};
 
 /** Run an experiment; returns the text to print and the exit code. */
 export const runExperiment = async (o: ExperimentOptions): Promise<{ text: string; exitCode: number }> => {
   loadModules(o.strategyModules);
-  const loaded = loadSpec(o.specFile);
-  if (isLeft(loaded)) throw new CliError(loaded.left.join('\n'));
-  const spec = loaded.right.spec;
+  const src = experimentSource(o);
+  const spec = src.spec;
   const matrix = expandMatrix(spec);
   if (isLeft(matrix)) throw new CliError(matrix.left.join('\n'));
-  let shard: Manifest['shard'] = null;
-  if (o.shard !== undefined) {
-    const s = parseShard(o.shard);
-    if (typeof s === 'string') throw new CliError(s);
-    shard = s;
-  }
+  const { shard, shardSource } = chooseShard(o, src);
   const mine = matrix.right.runs.filter((r) => shard === null || r.index % shard.n === shard.k - 1);
   const dir = o.outDir ?? path.join('out', spec.name + (shard ? `-shard-${shard.k}-of-${shard.n}` : ''));
-  const hash = specHash(spec);
-  const plan = planOutDir(dir, hash, spec.name, shard, { resume: o.resume, force: o.force });
+  const provenance = runProvenance(specHash(spec));
+  const plan = planOutDir(dir, provenance.specHash, spec.name, shard, { resume: o.resume, force: o.force });
   if (plan.kind === 'refuse') throw new CliError(plan.why);
-  const notes: string[] = [];
+  const notes: string[] = src.drift.map((d) => `rerun differs from the record: ${d}`);
   if (plan.kind === 'fresh') {
     if (fs.existsSync(dir)) for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(spec, path.resolve(o.specFile), shard, o.strategyModules), null, 2));
+    fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(src, provenance, shard, shardSource), null, 2));
   } else if (repairTail(path.join(dir, RESULTS_FILE))) notes.push('dropped a partly written last line of results.jsonl (an interrupted run); that run is done again');
   const done = new Set(readResults(dir).map((r) => r.key));
   const todo: PlannedRun[] = mine.filter((r) => !done.has(r.key));
   const workers = Math.max(1, Math.min(o.workers ?? os.cpus().length, todo.length || 1));
   const stream = o.stream ?? process.stderr;
   stream.write(
-    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n}` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}\n`,
+    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n} (from ${shardSource})` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}\n`,
   );
   const bar = progress(todo.length, stream);
   const errors: string[] = [];
@@ -152,9 +186,8 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const t0 = performance.now();
   await runPool(todo, {
     workers,
-    experiment: spec.name,
-    seed: spec.seed ?? 1,
-    modules: o.strategyModules.map((m) => path.resolve(m)),
+    context: { experiment: spec.name, seed: src.seed, provenance },
+    modules: src.strategyModules,
     onResult: (out) => {
       if ('row' in out) fs.appendFileSync(resultsFile, `${JSON.stringify(out.row)}\n`);
       else errors.push(`run ${out.run.index} (${out.run.label}, ${out.run.workload}): ${out.error}`);
@@ -185,15 +218,17 @@ export const mergeResults = async (dirs: readonly string[], outDir: string, forc
   if (dirs.length === 0) throw new CliError('merge needs at least one results directory');
   const manifests = dirs.map((d) => {
     const m = readManifest(d);
-    if (!m) throw new CliError(`'${d}' holds no ringlab experiment (no ${MANIFEST_FILE})`);
-    return m;
+    if (isLeft(m)) throw new CliError(m.left);
+    if (!m.right) throw new CliError(`'${d}' holds no ringlab experiment (no ${MANIFEST_FILE})`);
+    return m.right;
   });
   const hashes = new Set(manifests.map((m) => m.specHash));
   if (hashes.size > 1)
     throw new CliError(`these directories hold different experiments: ${manifests.map((m, i) => `${dirs[i]} (${m.experiment}, spec ${m.specHash})`).join(', ')}`);
   const first = manifests[0];
   const plan = planOutDir(outDir, first.specHash, first.experiment, null, { resume: false, force });
-  if (plan.kind === 'refuse' && !(fs.existsSync(outDir) && readManifest(outDir)?.specHash === first.specHash && force))
+  const existing = fs.existsSync(outDir) ? readManifest(outDir) : null;
+  if (plan.kind === 'refuse' && !(existing && !isLeft(existing) && existing.right?.specHash === first.specHash && force))
     throw new CliError(plan.why.replace('pass --resume to continue it, or ', ''));
   const byKey = new Map<string, ResultRow>();
   for (const d of dirs) for (const r of readResults(d)) if (!byKey.has(r.key)) byKey.set(r.key, r);
@@ -202,7 +237,7 @@ export const mergeResults = async (dirs: readonly string[], outDir: string, forc
   const expected = isLeft(matrix) ? null : matrix.right.runs.length;
   fs.mkdirSync(outDir, { recursive: true });
   for (const f of OUTPUT_FILES) fs.rmSync(path.join(outDir, f), { force: true });
-  fs.writeFileSync(path.join(outDir, MANIFEST_FILE), JSON.stringify({ ...first, shard: null, mergedFrom: dirs.map((d) => path.resolve(d)) }, null, 2));
+  fs.writeFileSync(path.join(outDir, MANIFEST_FILE), JSON.stringify({ ...first, shard: null, shardSource: null, mergedFrom: dirs.map((d) => path.resolve(d)) } satisfies Manifest, null, 2));
   fs.writeFileSync(path.join(outDir, RESULTS_FILE), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   const summary = await writeOutputs(outDir, first.spec, rows);
   const missing = expected === null ? '' : expected > rows.length ? `; ${expected - rows.length} run(s) of the matrix are missing (a shard not run or not finished?)` : '';

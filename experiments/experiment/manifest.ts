@@ -1,15 +1,20 @@
 /**
- * The experiment manifest (DIR/experiment.json): what was run and where - the spec, its
- * hash, the commit, the host, the seed, the shard - and the rules that keep an output
- * directory from being overwritten by another experiment.
+ * The experiment manifest (DIR/experiment.json), the record of a results directory: what
+ * was run and with what - the spec and its hash, the commit, ringlab's and its
+ * dependencies' versions, the cost profiles' hashes, the host, the seed, the shard - and
+ * the rules that keep an output directory from being overwritten by another experiment.
+ * A directory can be rerun from its record alone (`ringlab experiment --from`).
  * @category Runner
  */
-import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { ExperimentSpec } from '../spec/codec';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { formatValidationErrors } from '../../core/codec/format-errors';
+import { FORMAT_VERSION, formatVersionProblem } from '../common/format-version';
+import { ExperimentSpecCodec, type ExperimentSpec } from '../spec/codec';
 
 /** Name of the manifest file in an output directory. */
 export const MANIFEST_FILE = 'experiment.json';
@@ -17,43 +22,54 @@ export const MANIFEST_FILE = 'experiment.json';
 /** Name of the results file in an output directory. */
 export const RESULTS_FILE = 'results.jsonl';
 
+const Shard = t.union([t.type({ k: t.number, n: t.number }), t.null]);
+
+/** Codec of the manifest (format FORMAT_VERSION). */
+export const ManifestCodec = t.intersection([
+  t.type({
+    kind: t.literal('ringlab-experiment'),
+    formatVersion: t.literal(FORMAT_VERSION),
+    experiment: t.string,
+    specHash: t.string,
+    spec: ExperimentSpecCodec,
+    specFile: t.union([t.string, t.null]),
+    commit: t.string,
+    /** tracked files differed from the commit */
+    modified: t.boolean,
+    ringlabVersion: t.string,
+    /** installed versions of the direct dependencies */
+    dependencies: t.record(t.string, t.union([t.string, t.null])),
+    /** the cost profiles used, by the spec's name for them: file and sha256 */
+    profiles: t.record(t.string, t.type({ file: t.string, sha256: t.union([t.string, t.null]) })),
+    seed: t.number,
+    host: t.type({ hostname: t.string, platform: t.string, cpus: t.string, cores: t.number, node: t.string }),
+    started: t.string,
+    /** this directory's slice of the matrix, or null for all of it */
+    shard: Shard,
+    /** where the shard came from: --shard, a scheduler's variable (SLURM_ARRAY_TASK_ID ...), --from; null without a shard */
+    shardSource: t.union([t.string, t.null]),
+    strategyModules: t.array(t.string),
+  }),
+  t.partial({
+    /** the record this run was rerun from (--from) */
+    rerunOf: t.string,
+    /** the shard directories a merge joined */
+    mergedFrom: t.array(t.string),
+  }),
+]);
+
 /** Provenance of an experiment's results. */
-export interface Manifest {
-  readonly kind: 'ringlab-experiment';
-  readonly experiment: string;
-  readonly specHash: string;
-  readonly spec: ExperimentSpec;
-  readonly specFile: string | null;
-  readonly commit: string;
-  readonly seed: number;
-  readonly host: { readonly hostname: string; readonly platform: string; readonly cpus: string; readonly cores: number; readonly node: string };
-  readonly started: string;
-  /** this directory's slice of the matrix, or null for all of it */
-  readonly shard: { readonly k: number; readonly n: number } | null;
-  readonly strategyModules: readonly string[];
-}
+export type Manifest = t.TypeOf<typeof ManifestCodec>;
 
 /**
- * Identity of the runs a spec asks for: everything but the schema link, the description and
+ * Identity of the runs a spec asks for: everything but the schema link, the description,
  * the output settings (charts are redrawn from the same results, so changing them keeps
- * `--resume` possible).
+ * `--resume` possible) and the number of shards (how the runs are split, not which).
  */
 export const specHash = (spec: ExperimentSpec): string => {
-  const { $schema: _schema, description: _description, output: _output, ...runs } = spec;
-  void [_schema, _description, _output];
+  const { $schema: _schema, description: _description, output: _output, shards: _shards, ...runs } = spec;
+  void [_schema, _description, _output, _shards];
   return createHash('sha256').update(JSON.stringify(runs)).digest('hex').slice(0, 16);
-};
-
-/** The current commit of the ringlab checkout, or 'unknown'. */
-export const currentCommit = (): string => {
-  try {
-    const root = path.join(__dirname, '..', '..');
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return dirty ? `${head}+modified` : head;
-  } catch {
-    return 'unknown';
-  }
 };
 
 /** The host description recorded with results. */
@@ -65,16 +81,29 @@ export const hostInfo = (): Manifest['host'] => ({
   node: process.version,
 });
 
-/** Read a directory's manifest, or null. */
-export const readManifest = (dir: string): Manifest | null => {
-  const file = path.join(dir, MANIFEST_FILE);
+/** The raw JSON of a directory's record if it is a ringlab experiment's, else null. */
+export const readRecordJson = (file: string): Record<string, unknown> | null => {
   if (!fs.existsSync(file)) return null;
   try {
-    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
-    return m.kind === 'ringlab-experiment' ? m : null;
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    return json !== null && typeof json === 'object' && (json as { kind?: unknown }).kind === 'ringlab-experiment' ? (json as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+};
+
+/**
+ * Read a directory's manifest: null if it holds no ringlab experiment, an error if it holds
+ * one this ringlab cannot use (another results format, or a damaged record).
+ */
+export const readManifest = (dir: string): Either<string, Manifest | null> => {
+  const file = path.join(dir, MANIFEST_FILE);
+  const json = readRecordJson(file);
+  if (json === null) return right(null);
+  const version = formatVersionProblem(json.formatVersion, `'${dir}'`, dir);
+  if (version !== null) return left(version);
+  const m = ManifestCodec.decode(json);
+  return isLeft(m) ? left(`${file}: not a valid experiment record\n  ${formatValidationErrors(m.left).join('\n  ')}`) : right(m.right);
 };
 
 /** What to do with an output directory. */
@@ -87,7 +116,9 @@ export type OutDirPlan = { readonly kind: 'fresh' } | { readonly kind: 'resume' 
  */
 export const planOutDir = (dir: string, hash: string, name: string, shard: Manifest['shard'], o: { resume: boolean; force: boolean }): OutDirPlan => {
   if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) return { kind: 'fresh' };
-  const m = readManifest(dir);
+  const read = readManifest(dir);
+  if (isLeft(read)) return o.force ? { kind: 'fresh' } : { kind: 'refuse', why: `${read.left}; or pass --force to replace them` };
+  const m = read.right;
   if (m === null)
     return o.force ? { kind: 'fresh' } : { kind: 'refuse', why: `'${dir}' is not empty and holds no ringlab experiment; choose another --out, or pass --force to write into it` };
   const same = m.specHash === hash && JSON.stringify(m.shard) === JSON.stringify(shard);
@@ -100,14 +131,4 @@ export const planOutDir = (dir: string, hash: string, name: string, shard: Manif
   if (o.force) return { kind: 'fresh' };
   const done = fs.existsSync(path.join(dir, RESULTS_FILE)) ? fs.readFileSync(path.join(dir, RESULTS_FILE), 'utf8').split('\n').filter((l) => l.trim()).length : 0;
   return { kind: 'refuse', why: `'${dir}' already holds ${done} result(s) of ${name}; pass --resume to continue it, or --force to start over` };
-};
-
-/** Parse `k/N` (1 <= k <= N). */
-export const parseShard = (s: string): { k: number; n: number } | string => {
-  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
-  if (!m) return `--shard expects k/N with 1 <= k <= N (e.g. 2/8), got '${s}'`;
-  const k = Number(m[1]);
-  const n = Number(m[2]);
-  if (n < 1 || k < 1 || k > n) return `--shard ${s}: k must be between 1 and N (e.g. 1/${Math.max(n, 1)} to ${Math.max(n, 1)}/${Math.max(n, 1)})`;
-  return { k, n };
 };

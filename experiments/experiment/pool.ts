@@ -1,14 +1,16 @@
 /**
- * Running planned runs on N worker threads (or in-process for N = 1), handing each
- * finished run to `onResult` as soon as it completes.
+ * Running planned runs on N worker threads (piscina), or in-process for N = 1, handing
+ * each finished run to `onResult` as soon as it completes. A worker that dies in a run
+ * (exits, runs out of memory) fails that run only: piscina replaces the worker and the
+ * other runs go on.
  * @category Runner
  */
 import * as path from 'path';
-import { Worker } from 'worker_threads';
+import { Piscina } from 'piscina';
 import type { PlannedRun } from '../spec/matrix';
-import { executePlanned } from './execute';
+import { executePlanned, type RunContext } from './execute';
 import type { ResultRow } from './result-codec';
-import type { FromWorker, ToWorker } from './worker';
+import type { WorkerSetup } from './worker';
 
 /** Outcome of one run. */
 export type RunOutcome = { readonly run: PlannedRun; readonly row: ResultRow } | { readonly run: PlannedRun; readonly error: string };
@@ -16,55 +18,33 @@ export type RunOutcome = { readonly run: PlannedRun; readonly row: ResultRow } |
 /** Run everything; resolves when all runs finished. */
 export const runPool = async (
   runs: readonly PlannedRun[],
-  o: { workers: number; experiment: string; seed: number; modules: readonly string[]; onResult: (r: RunOutcome) => void },
+  o: { workers: number; context: RunContext; modules: readonly string[]; onResult: (r: RunOutcome) => void },
 ): Promise<void> => {
   if (runs.length === 0) return;
   if (o.workers <= 1) {
     for (const run of runs) {
-      const out = executePlanned(run, o.experiment, o.seed);
+      const out = executePlanned(run, o.context);
       o.onResult('row' in out ? { run, row: out.row } : { run, error: out.error });
       await new Promise((r) => setImmediate(r)); // let output flush, keep Ctrl-C responsive
     }
     return;
   }
-  const queue = [...runs];
-  const byIndex = new Map(runs.map((r) => [r.index, r]));
-  const entry = path.join(__dirname, 'worker-entry.js');
-  await new Promise<void>((resolve, reject) => {
-    let active = Math.min(o.workers, runs.length);
-    let failed = false;
-    const workers: Worker[] = [];
-    const next = (w: Worker) => {
-      const run = queue.shift();
-      if (run) w.postMessage({ kind: 'run', run } satisfies ToWorker);
-      else {
-        w.postMessage({ kind: 'stop' } satisfies ToWorker);
-        void w.terminate();
-        if (--active === 0) resolve();
-      }
-    };
-    for (let i = 0; i < active; i++) {
-      const w = new Worker(entry, { workerData: { experiment: o.experiment, seed: o.seed, modules: [...o.modules] } });
-      workers.push(w);
-      w.on('message', (msg: FromWorker) => {
-        if (failed) return;
-        if (msg.kind === 'ready') next(w);
-        else if (msg.kind === 'fatal') {
-          failed = true;
-          workers.forEach((x) => void x.terminate());
-          reject(new Error(msg.error));
-        } else {
-          const run = byIndex.get(msg.index)!;
-          o.onResult('row' in msg.outcome ? { run, row: msg.outcome.row } : { run, error: msg.outcome.error });
-          next(w);
-        }
-      });
-      w.on('error', (e) => {
-        if (failed) return;
-        failed = true;
-        workers.forEach((x) => void x.terminate());
-        reject(e);
-      });
-    }
+  const pool = new Piscina<PlannedRun, ReturnType<typeof executePlanned>>({
+    filename: path.join(__dirname, 'worker-entry.js'),
+    minThreads: Math.min(o.workers, runs.length),
+    maxThreads: Math.min(o.workers, runs.length),
+    workerData: { context: o.context, modules: [...o.modules] } satisfies WorkerSetup,
   });
+  try {
+    await Promise.all(
+      runs.map((run) =>
+        pool.run(run).then(
+          (out) => o.onResult('row' in out ? { run, row: out.row } : { run, error: out.error }),
+          (e: Error) => o.onResult({ run, error: `the worker thread failed: ${e.message}` }),
+        ),
+      ),
+    );
+  } finally {
+    await pool.destroy();
+  }
 };

@@ -5,8 +5,11 @@
  * @category Results
  */
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import * as path from 'path';
 import * as t from 'io-ts';
 import { formatValidationErrors } from '../../core/codec/format-errors';
+import { FORMAT_VERSION, formatVersionProblem } from '../common/format-version';
+import type { RunProvenance } from '../common/provenance';
 import type { RunResult } from '../run/result';
 
 const Num = t.number;
@@ -47,21 +50,36 @@ export const RunResultCodec = t.type({
   host: t.type({ wallMs: Num, mips: Num }),
 });
 
-/** A row of results.jsonl: a run result and where it sits in its experiment. */
+/** A row of results.jsonl: a run result, where it sits in its experiment, and its provenance. */
 export const ResultRowCodec = t.intersection([
   RunResultCodec,
   t.type({
+    formatVersion: t.literal(FORMAT_VERSION),
     experiment: t.string,
     key: t.string,
     index: Num,
     label: t.string,
     repetition: Num,
     seed: Num,
+    specHash: t.string,
+    commit: t.string,
+    modified: t.boolean,
+    ringlabVersion: t.string,
   }),
 ]);
 
+/** Where a run sits in its experiment. */
+export interface RunPlace {
+  readonly experiment: string;
+  readonly key: string;
+  readonly index: number;
+  readonly label: string;
+  readonly repetition: number;
+  readonly seed: number;
+}
+
 /** A results row. */
-export type ResultRow = RunResult & { experiment: string; key: string; index: number; label: string; repetition: number; seed: number };
+export type ResultRow = RunResult & RunPlace & RunProvenance & { readonly formatVersion: typeof FORMAT_VERSION };
 
 /** Check a row; the error lists every mismatch. */
 export const validateRow = (row: unknown, where: string): Either<string, ResultRow> => {
@@ -80,6 +98,12 @@ export const parseResults = (text: string, file: string): Either<string[], Resul
       json = JSON.parse(line);
     } catch (e) {
       errors.push(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); an interrupted write? remove the line or re-run with --resume`);
+      return;
+    }
+    const version = formatVersionProblem((json as { formatVersion?: unknown } | null)?.formatVersion, file, path.dirname(file));
+    if (version !== null) {
+      // one message for a whole file of another format, not one per line
+      if (!errors.includes(version)) errors.push(version);
       return;
     }
     const r = validateRow(json, `${file}:${i + 1}`);

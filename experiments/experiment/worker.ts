@@ -1,31 +1,23 @@
 /**
- * A worker thread of the experiment runner: loads the strategy modules it is given, then
- * executes the runs posted to it one at a time.
+ * A worker thread of the experiment runner (run by piscina): loads the strategy modules it
+ * is given, then executes each run posted to it.
  * @category Runner
  */
 import { isLeft } from 'fp-ts/Either';
-import { parentPort, workerData } from 'worker_threads';
+import { workerData } from 'worker_threads';
 import { loadStrategyModule } from '../../strategies/modules';
 import type { PlannedRun } from '../spec/matrix';
-import { executePlanned } from './execute';
+import { executePlanned, type RunContext } from './execute';
 
-/** Message from the pool to a worker. */
-export type ToWorker = { readonly kind: 'run'; readonly run: PlannedRun } | { readonly kind: 'stop' };
-
-/** Message from a worker to the pool. */
-export type FromWorker = { readonly kind: 'ready' } | { readonly kind: 'result'; readonly index: number; readonly outcome: ReturnType<typeof executePlanned> } | { readonly kind: 'fatal'; readonly error: string };
-
-const data = workerData as { experiment: string; seed: number; modules: string[] };
-const port = parentPort!;
-for (const m of data.modules) {
-  const r = loadStrategyModule(m);
-  if (isLeft(r)) port.postMessage({ kind: 'fatal', error: r.left } satisfies FromWorker);
+/** What every worker is started with. */
+export interface WorkerSetup {
+  readonly context: RunContext;
+  readonly modules: readonly string[];
 }
-port.on('message', (msg: ToWorker) => {
-  if (msg.kind === 'stop') {
-    port.close();
-    return;
-  }
-  port.postMessage({ kind: 'result', index: msg.run.index, outcome: executePlanned(msg.run, data.experiment, data.seed) } satisfies FromWorker);
-});
-port.postMessage({ kind: 'ready' } satisfies FromWorker);
+
+const setup = workerData as WorkerSetup;
+const failed = setup.modules.map(loadStrategyModule).filter(isLeft);
+
+/** Execute one run (a module that did not load fails every run with its reason). */
+export const runInWorker = (run: PlannedRun): ReturnType<typeof executePlanned> =>
+  failed.length > 0 ? { error: failed.map((f) => f.left).join('; ') } : executePlanned(run, setup.context);

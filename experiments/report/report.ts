@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { experimentCharts, type ChartName } from '../charts/from-results';
+import { isLeft } from 'fp-ts/Either';
+import { configColourMap, experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError } from '../common/errors';
 import { MANIFEST_FILE, readManifest } from '../experiment/manifest';
 import { readResults } from '../experiment/experiment';
@@ -19,14 +20,17 @@ const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u0
 
 const fmt = (n: number | null, digits = 2): string => (n === null || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits }));
 
+/** The results, each configuration marked with its colour in the charts. */
 const resultsTable = (rows: readonly ResultRow[]): string => {
   const profiles = new Set(rows.map((r) => r.profile)).size;
+  const { configOf, colours } = configColourMap(rows);
+  const colourOf = (r: ResultRow) => colours.range[colours.domain.indexOf(configOf(r))];
   const head = ['configuration', 'workload', 'params', ...(profiles > 1 ? ['profile'] : []), 'equivalent', 'slowdown', 'cycles / op', 'exits', 'traps', 'hypercalls', 'instructions'];
   const body = rows
     .filter((r) => r.repetition === 0)
     .map((r) =>
       [
-        esc(r.label),
+        `<span class="swatch" style="background:${colourOf(r)}"></span>${esc(r.label)}`,
         esc(r.workload),
         esc(Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ')),
         ...(profiles > 1 ? [esc(r.profile)] : []),
@@ -55,7 +59,9 @@ const vegaBrowserBuild = (): string => {
 
 /** Write DIR/report.html; returns its path. */
 export const writeReport = async (dir: string): Promise<string> => {
-  const manifest = readManifest(dir);
+  const read = readManifest(dir);
+  if (isLeft(read)) throw new CliError(read.left);
+  const manifest = read.right;
   if (!manifest) throw new CliError(`'${dir}' holds no ringlab experiment (no ${MANIFEST_FILE}); run \`ringlab experiment SPEC --out ${dir}\` first`);
   const rows = readResults(dir).sort((a, b) => a.index - b.index);
   if (rows.length === 0) throw new CliError(`'${dir}' has no results yet`);
@@ -77,6 +83,7 @@ table { border-collapse: collapse; font-size: 0.85em; } td, th { border: 1px sol
 th { background: #f3f3f3; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bad { color: #b00; font-weight: bold; } .chart { margin: 1em 0 2em; } dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 1em; }
 dt { font-weight: bold; } code { font-size: 0.9em; }
+.swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; vertical-align: -0.05em; }
 </style>
 <script>${vegaJs}</script>
 </head>
@@ -92,9 +99,11 @@ ${divergent.length ? `<h2>Not equivalent to native</h2><ul>${divergent.map((r) =
 <h2>Provenance</h2>
 <dl>
 <dt>experiment</dt><dd>${esc(manifest.experiment)} (spec ${esc(manifest.specHash)}${manifest.specFile ? `, ${esc(manifest.specFile)}` : ''})</dd>
-<dt>commit</dt><dd><code>${esc(manifest.commit)}</code></dd>
+<dt>commit</dt><dd><code>${esc(manifest.commit)}</code>${manifest.modified ? ' (with uncommitted changes)' : ''}</dd>
+<dt>ringlab</dt><dd>${esc(manifest.ringlabVersion)} (results format ${manifest.formatVersion})</dd>
+<dt>dependencies</dt><dd>${esc(Object.entries(manifest.dependencies).map(([k, v]) => `${k} ${v ?? 'missing'}`).join(', '))}</dd>
 <dt>seed</dt><dd>${manifest.seed}</dd>
-<dt>profiles</dt><dd>${esc([...new Set(rows.map((r) => r.profile))].join(', '))}</dd>
+<dt>profiles</dt><dd>${Object.entries(manifest.profiles).map(([k, v]) => `${esc(k)} <code>sha256 ${esc(v.sha256 ?? 'unreadable')}</code>`).join('<br>')}</dd>
 <dt>host</dt><dd>${esc(`${manifest.host.hostname}: ${manifest.host.cpus} x${manifest.host.cores}, ${manifest.host.platform}, node ${manifest.host.node}`)}</dd>
 <dt>started</dt><dd>${esc(manifest.started)}</dd>
 </dl>

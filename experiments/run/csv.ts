@@ -1,18 +1,29 @@
 /**
- * CSV export of run results: one row per run, the main fields flattened.
+ * CSV export of run results: one row per run, the main fields flattened, each with its
+ * provenance (spec hash, commit, modified checkout, ringlab version) so a row copied out of
+ * the file still says where it came from.
  * @category Results
  */
 import { cycleCauses } from '../../strategies/cost-model';
+import type { RunProvenance } from '../common/provenance';
 import type { RunResult } from './result';
+
+/** A result as the CSV takes it: a run, its configuration's label and its provenance. */
+export type CsvRow = RunResult & RunProvenance & { readonly label: string };
 
 const quote = (v: unknown): string => {
   const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 /** Render results as CSV with a header row. */
-export const toCsv = (results: readonly RunResult[]): string => {
+export const toCsv = (results: readonly CsvRow[]): string => {
   const header = [
+    'spec_hash',
+    'commit',
+    'modified',
+    'ringlab_version',
+    'label',
     'strategy',
     'options',
     'workload',
@@ -33,6 +44,11 @@ export const toCsv = (results: readonly RunResult[]): string => {
     'wall_ms',
   ];
   const rows = results.map((r) => [
+    r.specHash,
+    r.commit,
+    r.modified,
+    r.ringlabVersion,
+    r.label,
     r.strategy,
     r.options,
     r.workload,

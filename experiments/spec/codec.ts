@@ -3,76 +3,166 @@
  * profiles x ISA variants x machine settings x repetitions, plus output settings. Decoded
  * with io-ts; every error is reported as `path: expected X, got Y`, all at once.
  * A value written as a list is swept: the matrix takes each element in turn.
+ * The descriptions and the enums of registered names feed the JSON Schema editors use
+ * (experiments/spec.schema.json, `npm run schema`).
  * @category Experiments
  */
 import * as t from 'io-ts';
+import { PROFILE_NAMES } from '../../core/cost/profile';
+import { WORKLOADS } from '../../core/guest/workloads';
+import { STRATEGIES } from '../../strategies/registry';
+import type { StrategyOption } from '../../strategies/options';
+import { describe, withSchema, type JsonSchema } from './json-schema';
 
 /** A scalar option or parameter value, or a list of them to sweep. */
 const Sweep = <C extends t.Mixed>(c: C) => t.union([c, t.array(c)]);
 
+/** The schema of a value or a list of such values. */
+const sweepSchema = (one: JsonSchema): JsonSchema => ({ anyOf: [one, { type: 'array', items: one, minItems: 1 }] });
+
 /** Option value: a string or an integer. */
 const OptionValue = t.union([t.string, t.number]);
 
+const optionSchema = (o: StrategyOption): JsonSchema => ({
+  description: o.description,
+  ...sweepSchema(o.kind === 'choice' ? { enum: [...o.choices], default: o.default } : { type: 'integer', minimum: o.min, maximum: o.max, default: o.default }),
+});
+
+/** A strategy name: the built-in ones are offered; others come from --strategy-module files. */
+const StrategyName = withSchema(new t.StringType(), () => ({
+  anyOf: [{ enum: Object.keys(STRATEGIES) }, { type: 'string', description: 'a strategy from a --strategy-module file' }],
+  examples: Object.keys(STRATEGIES),
+}));
+
+/** ISA variants. */
+const IsaVariant = t.keyof({ default: null, virtualizable: null });
+
 /** One strategy entry. */
-export const StrategyEntry = t.intersection([
-  t.type({ name: t.string }),
-  t.partial({
-    /** option name -> value or list of values to sweep */
-    options: t.record(t.string, Sweep(OptionValue)),
-    /** a label for charts (default: the name plus options that differ from the defaults) */
-    label: t.string,
-    /** ISA variant(s) for this strategy, overriding the spec's `isa` */
-    isa: Sweep(t.keyof({ default: null, virtualizable: null })),
+export const StrategyEntry = withSchema(
+  t.intersection([
+    describe(t.type({ name: StrategyName }), { name: 'the strategy (see `ringlab list`)' }),
+    describe(
+      t.partial({
+        options: t.record(t.string, Sweep(OptionValue)),
+        label: t.string,
+        isa: Sweep(IsaVariant),
+      }),
+      {
+        options: "option name -> value, or a list of values to sweep (see `ringlab list`); options left out take the strategy's defaults",
+        label: 'the name of this configuration in charts and tables (default: the strategy name plus the options that differ from the defaults)',
+        isa: "ISA variant(s) for this strategy, overriding the spec's `isa`",
+      },
+    ),
+  ]),
+  // each built-in strategy's options, with their values, for the entry naming it
+  () => ({
+    allOf: Object.values(STRATEGIES).map((s) => ({
+      if: { properties: { name: { const: s.name } }, required: ['name'] },
+      then: { properties: { options: { description: `the options of ${s.name}`, type: 'object', properties: Object.fromEntries(Object.entries(s.options).map(([k, o]) => [k, optionSchema(o)])), additionalProperties: false } } },
+    })),
   }),
-]);
+);
+
+/** A workload name. */
+const WorkloadName = withSchema(new t.StringType(), () => ({ enum: Object.keys(WORKLOADS) }));
 
 /** One workload entry. */
-export const WorkloadEntry = t.intersection([
-  t.type({ name: t.string }),
-  t.partial({ params: t.record(t.string, Sweep(t.number)) }),
-]);
+export const WorkloadEntry = withSchema(
+  t.intersection([
+    describe(t.type({ name: WorkloadName }), { name: 'the workload (see `ringlab list`)' }),
+    describe(t.partial({ params: t.record(t.string, Sweep(t.number)) }), { params: 'parameter name -> value, or a list of values to sweep; left out: the default (n: operations in the measured region)' }),
+  ]),
+  () => ({
+    allOf: Object.entries(WORKLOADS).map(([name, w]) => ({
+      if: { properties: { name: { const: name } }, required: ['name'] },
+      then: {
+        properties: {
+          params: {
+            description: `the parameters of ${name}`,
+            type: 'object',
+            properties: Object.fromEntries(Object.entries(w.params).map(([k, p]) => [k, { description: `${k} of ${name}: ${w.description}`, ...sweepSchema({ type: 'integer', minimum: p.min, maximum: p.max, default: p.default }) }])),
+            additionalProperties: false,
+          },
+        },
+      },
+    })),
+  }),
+);
 
 /** Machine settings that may be swept (ablations). */
-export const MachineSettings = t.partial({
-  tlbEntries: Sweep(t.number),
-  tlbWays: Sweep(t.number),
-});
+export const MachineSettings = describe(
+  t.partial({
+    tlbEntries: Sweep(t.number),
+    tlbWays: Sweep(t.number),
+  }),
+  {
+    tlbEntries: 'TLB entries, a power of two from 1 to 65536 (default 64), or a list to sweep',
+    tlbWays: 'TLB associativity, a power of two up to min(64, tlbEntries) (default: fully associative), or a list to sweep',
+  },
+);
 
 /** Chart kinds a spec can ask for. */
 export const ChartKind = t.keyof({ slowdown: null, breakdown: null, exits: null, translation: null, sweep: null, hypercalls: null, generations: null });
 
 /** Output settings. */
-export const OutputSettings = t.partial({
-  /** charts to draw (default: slowdown and breakdown) */
-  charts: t.array(ChartKind),
-  /** for the `sweep` chart: the swept quantity on the x axis, e.g. "params.n", "options.cache", "machine.tlbEntries" */
-  sweep: t.string,
-  /** the y quantity of the sweep chart: "slowdown" (default), "perOperation" or "regionSeconds" */
-  sweepY: t.keyof({ slowdown: null, perOperation: null, regionSeconds: null }),
-});
+export const OutputSettings = describe(
+  t.partial({
+    charts: t.array(ChartKind),
+    sweep: withSchema(new t.StringType(), () => ({ examples: ['params.n', 'machine.tlbEntries', 'options.cache'] })),
+    sweepY: t.keyof({ slowdown: null, perOperation: null, regionSeconds: null }),
+  }),
+  {
+    charts: 'charts to draw (default: slowdown and breakdown)',
+    sweep: 'for the `sweep` chart: the swept quantity on the x axis, a dotted path into a result row',
+    sweepY: 'the y quantity of the sweep chart (default: slowdown)',
+  },
+);
+
+/** A cost profile: a shipped name, or a path to a profile .json file. */
+const ProfileName = withSchema(new t.StringType(), () => ({
+  anyOf: [{ enum: [...PROFILE_NAMES] }, { type: 'string', pattern: '\\.json$', description: 'a path to a cost profile file' }],
+}));
 
 /** An experiment spec. */
 export const ExperimentSpecCodec = t.intersection([
-  t.type({
-    name: t.string,
-    strategies: t.array(StrategyEntry),
-    workloads: t.array(WorkloadEntry),
-    profiles: t.array(t.string),
-  }),
-  t.partial({
-    $schema: t.string,
-    description: t.string,
-    /** ISA variant(s): default 'default' */
-    isa: Sweep(t.keyof({ default: null, virtualizable: null })),
-    machine: MachineSettings,
-    /** repetitions of each run (the simulation is deterministic: only host time varies) */
-    repetitions: t.number,
-    /** recorded with every result; reserved for stochastic parts of the model */
-    seed: t.number,
-    /** instruction budget per run */
-    maxInstructions: t.number,
-    output: OutputSettings,
-  }),
+  describe(
+    t.type({
+      name: withSchema(new t.StringType(), () => ({ examples: ['tlb-sweep'] })),
+      strategies: t.array(StrategyEntry),
+      workloads: t.array(WorkloadEntry),
+      profiles: t.array(ProfileName),
+    }),
+    {
+      name: 'the experiment name: results go to out/<name> by default',
+      strategies: 'the strategies (with options) to run; include `native` for the baseline rows',
+      workloads: 'the workloads (with parameters) to run each strategy on',
+      profiles: 'cost profiles (CPU generations); each run is priced with one',
+    },
+  ),
+  describe(
+    t.partial({
+      $schema: t.string,
+      description: t.string,
+      isa: Sweep(IsaVariant),
+      machine: MachineSettings,
+      repetitions: t.number,
+      seed: t.number,
+      maxInstructions: t.number,
+      shards: t.number,
+      output: OutputSettings,
+    }),
+    {
+      $schema: 'this schema, for editors: "./spec.schema.json"',
+      description: 'what the experiment is for (shown in the report)',
+      isa: 'ISA variant(s) (default: default); `virtualizable` makes every sensitive instruction trap',
+      machine: 'machine settings, each a value or a list to sweep',
+      repetitions: 'repetitions of each run, an integer >= 1 (the simulation is deterministic: only host time varies)',
+      seed: 'recorded with every result; reserved for stochastic parts of the model (default 1)',
+      maxInstructions: 'instruction budget per run, an integer >= 1 (default 200,000,000)',
+      shards: "number of shards, for a scheduler that gives only a 0-based task index (JOB_COMPLETION_INDEX ...); --shards overrides it",
+      output: 'charts and their settings (changing them keeps --resume possible)',
+    },
+  ),
 ]);
 
 /** A decoded experiment spec. */

@@ -1,16 +1,87 @@
 /**
  * Reading and checking an experiment spec: JSON syntax, the codec, unknown properties, and
  * the names and values it uses (strategies, options, workloads, parameters, profiles,
- * machine settings), all errors at once.
+ * machine settings), all errors at once in one list, each with its JSON path. The name and
+ * value checks look at every part that has the right shape, even when another part does not.
  * @category Experiments
  */
 import * as fs from 'fs';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
 import { loadProfile } from '../../core/cost/profile';
 import { formatValidationErrors } from '../../core/codec/format-errors';
-import { ExperimentSpecCodec, type ExperimentSpec } from './codec';
+import { lookupStrategy } from '../../strategies/modules';
+import { resolveOptions } from '../../strategies/options';
+import { machineSettingsErrors } from '../run/machine-settings';
+import { resolveParams } from '../run/params';
+import { ExperimentSpecCodec, StrategyEntry, WorkloadEntry, type ExperimentSpec } from './codec';
 import { unknownKeys } from './json-schema';
 import { expandMatrix } from './matrix';
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The values of a value-or-list, each with its path. */
+const each = (v: unknown, path: string): [unknown, string][] => (Array.isArray(v) ? v.map((x, i) => [x, `${path}[${i}]`]) : [[v, path]]);
+
+/** Entries of `json[key]` that decode with `codec`, with their paths. */
+const entries = <C extends t.Mixed>(json: Json, key: string, codec: C): [t.TypeOf<C>, string][] =>
+  Array.isArray(json[key]) ? (json[key] as unknown[]).flatMap((e, i) => (codec.is(e) ? [[e as t.TypeOf<C>, `${key}[${i}]`] as [t.TypeOf<C>, string]] : [])) : [];
+
+const strategyErrors = (json: Json): string[] =>
+  entries(json, 'strategies', StrategyEntry).flatMap(([entry, path]) => {
+    const s = lookupStrategy(entry.name);
+    if (isLeft(s)) return [`${path}.name: ${s.left}`];
+    return Object.entries(entry.options ?? {}).flatMap(([k, v]) =>
+      each(v, `${path}.options.${k}`).flatMap(([value, where]) => {
+        const r = resolveOptions(s.right, { [k]: value as string | number });
+        return isLeft(r) ? r.left.map((e) => `${where}: ${e}`) : [];
+      }),
+    );
+  });
+
+const workloadErrors = (json: Json): string[] =>
+  entries(json, 'workloads', WorkloadEntry).flatMap(([entry, path]) => {
+    const known = resolveParams(entry.name, {});
+    if (isLeft(known)) return known.left.map((e) => `${path}.name: ${e}`);
+    return Object.entries(entry.params ?? {}).flatMap(([k, v]) =>
+      each(v, `${path}.params.${k}`).flatMap(([value, where]) => {
+        const r = resolveParams(entry.name, { [k]: value as number });
+        return isLeft(r) ? r.left.map((e) => `${where}: ${e}`) : [];
+      }),
+    );
+  });
+
+const profileErrors = (json: Json): string[] => {
+  if (!Array.isArray(json.profiles)) return [];
+  if (json.profiles.length === 0) return ['profiles: expected at least one profile, got []'];
+  return json.profiles.flatMap((p, i) => {
+    if (typeof p !== 'string') return [];
+    const r = loadProfile(p);
+    return isLeft(r) ? [`profiles[${i}]: ${r.left}`] : [];
+  });
+};
+
+const machineErrors = (json: Json): string[] => {
+  if (!isObject(json.machine)) return [];
+  return (['tlbEntries', 'tlbWays'] as const).flatMap((k) =>
+    json.machine && (json.machine as Json)[k] !== undefined
+      ? each((json.machine as Json)[k], `machine.${k}`).flatMap(([v, where]) =>
+          typeof v === 'number' ? machineSettingsErrors(k === 'tlbWays' ? { tlbEntries: 65536, tlbWays: v } : { tlbEntries: v }).map((e) => `${where}: ${e.replace(/^machine\.\w+ /, '')}`) : [],
+        )
+      : [],
+  );
+};
+
+const countErrors = (json: Json): string[] =>
+  (['repetitions', 'maxInstructions', 'shards'] as const).flatMap((k) => {
+    const v = json[k];
+    return typeof v === 'number' && !(Number.isInteger(v) && v >= 1) ? [`${k}: expected an integer >= 1, got ${v}`] : [];
+  });
+
+const emptyLists = (json: Json): string[] =>
+  (['strategies', 'workloads'] as const).flatMap((k) => (Array.isArray(json[k]) && (json[k] as unknown[]).length === 0 ? [`${k}: expected at least one ${k.slice(0, -1)}, got []`] : []));
 
 /** Parse spec text (already read) from `origin`; all problems at once, prefixed by the origin. */
 export const parseSpec = (text: string, origin: string): Either<string[], ExperimentSpec> => {
@@ -22,25 +93,13 @@ export const parseSpec = (text: string, origin: string): Either<string[], Experi
   }
   const decoded = ExperimentSpecCodec.decode(json);
   const errors = [...(isLeft(decoded) ? formatValidationErrors(decoded.left) : []), ...unknownKeys(ExperimentSpecCodec, json)];
-  if (errors.length > 0 || isLeft(decoded)) return left(errors.map((e) => `${origin}: ${e}`));
-  const spec = decoded.right;
-  const semantic: string[] = [];
-  if (spec.strategies.length === 0) semantic.push('strategies: expected at least one strategy, got []');
-  if (spec.workloads.length === 0) semantic.push('workloads: expected at least one workload, got []');
-  if (spec.profiles.length === 0) semantic.push('profiles: expected at least one profile, got []');
-  spec.profiles.forEach((p, i) => {
-    const r = loadProfile(p);
-    if (isLeft(r)) semantic.push(`profiles[${i}]: ${r.left}`);
-  });
-  if (spec.repetitions !== undefined && !(Number.isInteger(spec.repetitions) && spec.repetitions >= 1))
-    semantic.push(`repetitions: expected an integer >= 1, got ${spec.repetitions}`);
-  if (spec.maxInstructions !== undefined && !(Number.isInteger(spec.maxInstructions) && spec.maxInstructions >= 1))
-    semantic.push(`maxInstructions: expected an integer >= 1, got ${spec.maxInstructions}`);
-  if (semantic.length === 0) {
-    const m = expandMatrix(spec);
-    if (isLeft(m)) semantic.push(...m.left);
+  if (isObject(json)) errors.push(...emptyLists(json), ...strategyErrors(json), ...workloadErrors(json), ...profileErrors(json), ...machineErrors(json), ...countErrors(json));
+  if (errors.length === 0 && !isLeft(decoded)) {
+    // what only the whole matrix shows (e.g. TLB ways beyond the entries they go with)
+    const m = expandMatrix(decoded.right);
+    if (isLeft(m)) errors.push(...m.left);
   }
-  return semantic.length > 0 ? left(semantic.map((e) => `${origin}: ${e}`)) : right(spec);
+  return errors.length > 0 || isLeft(decoded) ? left([...new Set(errors)].map((e) => `${origin}: ${e}`)) : right(decoded.right);
 };
 
 /** Read and check a spec file. */

@@ -11,6 +11,17 @@ import { toJsonSchema } from './json-schema';
 /** Where the schema lives (referenced by the shipped specs as "./spec.schema.json"). */
 export const SCHEMA_FILE = path.join(__dirname, '..', 'spec.schema.json');
 
+/** A spec for the schema's `examples`: a TLB sweep with shadow and nested paging. */
+const EXAMPLE = {
+  $schema: './spec.schema.json',
+  name: 'tlb-sweep',
+  strategies: [{ name: 'native' }, { name: 'hardware-assisted', options: { paging: ['shadow', 'nested'] } }],
+  workloads: [{ name: 'pgfault', params: { n: [100, 200] } }],
+  profiles: ['nehalem-2009'],
+  machine: { tlbEntries: [16, 64, 256] },
+  output: { charts: ['slowdown', 'breakdown', 'exits', 'sweep'], sweep: 'machine.tlbEntries' },
+};
+
 /** The schema document. */
 export const specSchema = () => ({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -19,6 +30,7 @@ export const specSchema = () => ({
   description:
     'A matrix of strategies (with options) x workloads (with parameters) x profiles x ISA variants x machine settings x repetitions. A value given as a list is swept. Generated from experiments/spec/codec.ts; do not edit.',
   ...toJsonSchema(ExperimentSpecCodec),
+  examples: [EXAMPLE],
 });
 
 /** Serialised schema, as written to SCHEMA_FILE. */

@@ -135,4 +135,14 @@ describe('CLI: experiment, merge', function () {
       expect(r.err, s).to.contain('--shard');
     }
   });
+
+  it('a worker thread that dies in a run fails that run only; the others finish and are kept', async () => {
+    const crash = path.join(dir, 'crash.json');
+    fs.writeFileSync(crash, JSON.stringify({ name: 'crash', strategies: [{ name: 'native' }, { name: 'exiting' }], workloads: [{ name: 'syscall', params: { n: 5 } }, { name: 'in', params: { n: 5 } }], profiles: ['netburst-2006'], output: { charts: [] } }));
+    const module = path.join(__dirname, '..', '..', 'fixtures', 'exiting-strategy.ts');
+    const r = await cli('experiment', crash, '--out', path.join(dir, 'crash'), '--workers', '2', '--strategy-module', module);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.contain('errors:').and.contain('run 2 (exiting, syscall): the worker thread failed').and.contain('run 3 (exiting, in): the worker thread failed');
+    expect(lines(path.join(dir, 'crash', 'results.jsonl')).map((l) => JSON.parse(l).index).sort()).to.deep.equal([0, 1]);
+  });
 });

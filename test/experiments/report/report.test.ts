@@ -49,6 +49,16 @@ describe('CLI: report', function () {
       expect(marks.every((n) => n > 5), `marks per chart: ${marks}`).to.equal(true);
       const texts = await page.evaluate(() => [...document.querySelectorAll('#chart-slowdown svg text')].map((t) => t.textContent));
       expect(texts).to.include('syscall');
+      // the table marks each configuration with the colour its bars have in the slowdown chart
+      const swatches = await page.evaluate(() =>
+        [...document.querySelectorAll('td .swatch')].map((s) => [s.parentElement!.textContent, getComputedStyle(s).backgroundColor]),
+      );
+      const legend = await page.evaluate(() =>
+        [...document.querySelectorAll('#chart-slowdown .role-legend-symbol path')].map((p) => getComputedStyle(p).fill),
+      );
+      const hw = swatches.find(([label]) => label === 'hardware-assisted')![1];
+      expect(legend).to.include(hw);
+      expect(new Set(swatches.map(([, c]) => c)).size).to.equal(3);
       expect(errors).to.deep.equal([]);
     } finally {
       await browser.close();

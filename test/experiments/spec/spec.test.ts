@@ -4,7 +4,24 @@ import * as path from 'path';
 import { isLeft, isRight } from 'fp-ts/Either';
 import { loadSpec, parseSpec } from '../../../experiments/spec/load';
 import { expandMatrix, product } from '../../../experiments/spec/matrix';
-import { SCHEMA_FILE, specSchemaText } from '../../../experiments/spec/schema';
+import { SCHEMA_FILE, specSchema, specSchemaText } from '../../../experiments/spec/schema';
+import Ajv2020 from 'ajv/dist/2020';
+import { PROFILE_NAMES } from '../../../core/cost/profile';
+import { WORKLOAD_NAMES } from '../../../core/guest/workloads';
+import { STRATEGY_NAMES } from '../../../strategies/registry';
+
+type Json = Record<string, unknown>;
+
+/** Every schema under `properties`, with its path. */
+const properties = (s: unknown, path = ''): [string, Json][] => {
+  if (!s || typeof s !== 'object') return [];
+  const out: [string, Json][] = [];
+  for (const [k, v] of Object.entries(s as Json)) {
+    if (k === 'properties' && v && typeof v === 'object') for (const [name, p] of Object.entries(v as Json)) out.push([`${path}.${name}`, p as Json], ...properties(p, `${path}.${name}`));
+    else out.push(...properties(v, k === 'items' ? `${path}[]` : path));
+  }
+  return out;
+};
 
 const SHIPPED = ['nanobench', 'macro', 'generations', 'ablations'];
 
@@ -81,6 +98,68 @@ describe('experiment specs', () => {
     if (isRight(s)) throw new Error('expected errors');
     const text = s.left.join('\n');
     expect(text).to.contain("strategies[0].name: unknown strategy 'nope'");
-    expect(text).to.contain('machine: tlbEntries must be a power of two');
+    expect(text).to.contain('machine.tlbEntries: must be a power of two');
+  });
+
+  it('the schema describes every property and offers the registered strategy, workload, profile names and option values', () => {
+    const schema = specSchema() as Json;
+    const props = properties(schema);
+    expect(props.length).to.be.greaterThan(40);
+    for (const [where, p] of props.filter(([, p]) => !('const' in p))) expect(p.description, where).to.be.a('string').and.not.equal('');
+    const strategies = (((schema.properties as Json).strategies as Json).items as Json);
+    expect(JSON.stringify((strategies.properties as Json).name)).to.contain(JSON.stringify(STRATEGY_NAMES));
+    const workloads = (((schema.properties as Json).workloads as Json).items as Json);
+    expect(((workloads.properties as Json).name as Json).enum).to.deep.equal(WORKLOAD_NAMES);
+    expect(JSON.stringify((schema.properties as Json).profiles)).to.contain(JSON.stringify(PROFILE_NAMES));
+    expect(schema.examples).to.have.length(1);
+    expect(isRight(parseSpec(JSON.stringify((schema.examples as unknown[])[0]), 'example'))).to.equal(true);
+  });
+
+  it('the schema accepts the shipped specs and flags what the runner refuses, as an editor would', () => {
+    const validate = new Ajv2020({ strict: false }).compile(specSchema());
+    for (const name of SHIPPED) {
+      const spec = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'experiments', `${name}.json`), 'utf8'));
+      expect(validate(spec), `${name}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+    }
+    const base = { name: 'x', strategies: [{ name: 'native' }], workloads: [{ name: 'syscall' }], profiles: ['modern'] };
+    const ok = (spec: unknown) => validate(spec);
+    expect(ok(base)).to.equal(true);
+    expect(ok({ ...base, strategies: [{ name: 'hardware-assisted', options: { paging: ['shadow', 'nested'] } }] })).to.equal(true);
+    expect(ok({ ...base, strategies: [{ name: 'hardware-assisted', options: { paging: 'magic' } }] }), 'option value').to.equal(false);
+    expect(ok({ ...base, strategies: [{ name: 'hardware-assisted', options: { pagign: 'nested' } }] }), 'option name').to.equal(false);
+    expect(ok({ ...base, strategies: [{ name: 'binary-translation', options: { unit: 99999 } }] }), 'option range').to.equal(false);
+    expect(ok({ ...base, strategies: [{ name: 'my-vmm', options: { anything: 1 } }] }), 'a module strategy').to.equal(true);
+    expect(ok({ ...base, workloads: [{ name: 'sycall' }] }), 'workload name').to.equal(false);
+    expect(ok({ ...base, workloads: [{ name: 'pgfault', params: { n: 100000 } }] }), 'parameter range').to.equal(false);
+    expect(ok({ ...base, profiles: ['pentium'] }), 'profile name').to.equal(false);
+    expect(ok({ ...base, profiles: ['my/profile.json'] }), 'profile file').to.equal(true);
+  });
+
+  it('reports decode and name/value errors in one list, each with its JSON path', () => {
+    const r = parseSpec(
+      JSON.stringify({
+        name: 3,
+        strategies: [{ name: 'vmware' }, { name: 'hardware-assisted', options: { paging: ['shadow', 'magic'] } }, { name: 'paravirt', colour: 'red' }],
+        workloads: [{ name: 'sycall' }, { name: 'syscall', params: { n: 'many' } }, { name: 'pgfault', params: { n: [10, 100000] } }],
+        profiles: ['pentium', 'modern'],
+        machine: { tlbEntries: [64, 3] },
+        repetitions: 0,
+      }),
+      'x.json',
+    );
+    if (isRight(r)) throw new Error('expected errors');
+    expect(r.left).to.include.members([
+      'x.json: name: expected string, got 3',
+      "x.json: strategies[2].colour: unknown property (expected one of name, options, label, isa)",
+      "x.json: workloads[1].params.n: expected number or Array<number>, got \"many\"",
+      "x.json: strategies[1].options.paging[1]: option paging=magic of 'hardware-assisted' is not valid; choose shadow | nested",
+      'x.json: machine.tlbEntries[1]: must be a power of two from 1 to 65536, got 3',
+      'x.json: repetitions: expected an integer >= 1, got 0',
+    ]);
+    const text = r.left.join('\n');
+    expect(text).to.contain("x.json: strategies[0].name: unknown strategy 'vmware'; valid strategies: native, trap-and-emulate");
+    expect(text).to.contain("x.json: workloads[0].name: unknown workload 'sycall'");
+    expect(text).to.contain('x.json: workloads[2].params.n[1]: parameter n=100000 of workload \'pgfault\' is out of range');
+    expect(text).to.contain("x.json: profiles[0]: unknown profile 'pentium'");
   });
 });
