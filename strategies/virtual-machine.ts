@@ -27,6 +27,8 @@ export interface VirtualMachineSpec {
   readonly isa?: IsaVariant;
   readonly tlbEntries?: number;
   readonly tlbWays?: number;
+  /** block request latency in microseconds (default DISK_LATENCY_US) */
+  readonly diskLatencyUs?: number;
   /** guest reset address; default 0 */
   readonly entry?: number;
 }
@@ -42,8 +44,14 @@ export interface VirtualMachine {
 
 /** Build the platform and CPUs, load the guest, start the VMM; an error if the profile lacks a cost the strategy needs. */
 export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, VirtualMachine> => {
-  const platform = new Platform({ memoryBytes: spec.guestMemoryBytes + spec.strategy.reservedBytes });
-  const cpu = new Cpu(platform, { variant: spec.isa, tlbEntries: spec.tlbEntries, tlbWays: spec.tlbWays, prices: pricesOf(spec.profile) });
+  const platform = new Platform({ memoryBytes: spec.guestMemoryBytes + spec.strategy.reservedBytes, diskLatencyUs: spec.diskLatencyUs });
+  const cpu = new Cpu(platform, {
+    variant: spec.isa,
+    tlbEntries: spec.tlbEntries,
+    tlbWays: spec.tlbWays,
+    prices: pricesOf(spec.profile),
+    frequencyHz: spec.profile.frequencyHz,
+  });
   try {
     for (const t of spec.strategy.counters) cpu.ledger.declare(t);
   } catch (e) {

@@ -25,8 +25,12 @@ export interface LedgerSnapshot {
 /** Cycles per event of a cost key, or undefined if the profile has no such cost. */
 export type PriceOf = (costKey: string) => number | undefined;
 
-/** Every price zero: counting without modelled time (bare tools, unit tests). */
-export const NO_PRICES: PriceOf = () => 0;
+/**
+ * Prices of a bare machine with no cost profile (bare-metal tools, unit tests): an
+ * instruction or a halted cycle is one cycle, everything else is free, so the clock counts
+ * instructions retired plus time spent halted.
+ */
+export const UNIT_PRICES: PriceOf = (key) => (key === 'instruction' || key === 'idleCycle' ? 1 : 0);
 
 const isBreakdown = (v: number | Breakdown | undefined): v is Breakdown => typeof v === 'object';
 

@@ -44,8 +44,10 @@ const cache = new Map<string, CostProfile>();
 export const decodeProfile = (json: unknown, origin: string): Either<string, CostProfile> => {
   const r = CostProfileCodec.decode(json);
   if (isLeft(r)) return left(`${origin}: invalid cost profile\n${formatValidationErrors(r.left).join('\n')}`);
-  const negative = Object.keys(r.right.costs).filter((k) => !(r.right.costs[k].cycles >= 0));
-  if (negative.length > 0) return left(`${origin}: costs must be non-negative: ${negative.join(', ')}`);
+  const bad = Object.keys(r.right.costs).filter((k) => !(Number.isSafeInteger(r.right.costs[k].cycles) && r.right.costs[k].cycles >= 0));
+  if (bad.length > 0) return left(`${origin}: costs must be whole non-negative numbers of cycles (the clock counts whole cycles): ${bad.join(', ')}`);
+  const instruction = r.right.costs.instruction?.cycles;
+  if (instruction !== undefined && instruction < 1) return left(`${origin}: an instruction must cost at least one cycle (the clock must advance), got ${instruction}`);
   return right(r.right);
 };
 

@@ -7,7 +7,7 @@
  * vmx-transitions.ts, exception and interrupt delivery in delivery.ts.
  * @category CPU
  */
-import { Ledger, NO_PRICES, type LedgerSnapshot, type PriceOf } from '../cost/ledger';
+import { Ledger, UNIT_PRICES, type LedgerSnapshot, type PriceOf } from '../cost/ledger';
 import { InterruptController } from '../devices/pic';
 import { Irq, Port } from '../devices/ports';
 import { aboveTaskPriority } from '../devices/priority';
@@ -35,8 +35,10 @@ export interface CpuConfig {
   readonly tlbWays?: number;
   /** ISA variant; default 'default' */
   readonly variant?: IsaVariant;
-  /** cycles per event of each cost key (a cost profile's); default: every event free */
+  /** cycles per event of each cost key (a cost profile's); default: an instruction or a halted cycle costs one cycle, everything else nothing */
   readonly prices?: PriceOf;
+  /** clock frequency, for device times given in microseconds; default 1 MHz (a cycle is a microsecond) */
+  readonly frequencyHz?: number;
 }
 
 /** A CPU attached to a platform. */
@@ -85,8 +87,11 @@ export class Cpu {
   guestTlb: Tlb | null = null;
 
   // ---- run state ---------------------------------------------------------------------
-  /** machine time: instructions retired plus time spent halted */
-  time = 0;
+  /** cycles per microsecond at the clock frequency (device times are given in microseconds) */
+  readonly cyclesPerMicrosecond: number;
+  /** the price of one retired instruction and of one page-walk reference (the interpreter's clock) */
+  readonly instructionCycles: number;
+  readonly walkCycles: number;
   /** instructions retired by CPL */
   readonly retiredByRing = new Float64Array(4);
   /** address of the instruction after the current one (jumps overwrite it) */
@@ -103,12 +108,14 @@ export class Cpu {
   pendingExit: CpuExit | null = null;
   /** the CPL of an INT or VMCALL that trapped to the monitor, until it retires (-1: none) */
   trappedCpl = -1;
-  /** time at which the run loop must look at devices or the budget */
+  /** cycle time at which the run loop must look at devices or the cycle budget */
   checkpoint = Infinity;
-  /** time at which the current run ends (budget) */
-  budgetEnd = Infinity;
-  /** instructions retired when the current run began (for the budget's message) */
-  budgetStartInstructions = 0;
+  /** instructions retired at which the current run ends (instruction budget) */
+  instructionLimit = Infinity;
+  /** cycle time at which the current run ends (cycle budget) */
+  cycleLimit = Infinity;
+  /** instructions and cycles when the current run began (for the budget's message) */
+  runStart = { instructions: 0, cycles: 0 };
 
   constructor(
     readonly platform: Platform,
@@ -117,7 +124,11 @@ export class Cpu {
     this.memory = platform.memory;
     this.mmu = new Mmu(this.memory, new Tlb(config.tlbEntries ?? 64, config.tlbWays ?? Math.min(4, config.tlbEntries ?? 64)));
     this.variant = config.variant ?? 'default';
-    this.ledger = new Ledger(config.prices ?? NO_PRICES, [MACHINE_COUNTERS]);
+    this.ledger = new Ledger(config.prices ?? UNIT_PRICES, [MACHINE_COUNTERS]);
+    this.cyclesPerMicrosecond = (config.frequencyHz ?? 1e6) / 1e6;
+    this.instructionCycles = this.ledger.priceOfCounter('instructions');
+    this.walkCycles = this.ledger.priceOfCounter('tlb.walkReferences');
+    if (!(this.instructionCycles >= 1)) throw new RangeError(`an instruction must cost at least one cycle, got ${this.instructionCycles}`);
     this.events = new EventSink(this.ledger);
     this.privilegeByOpcode = new Uint8Array(256);
     for (const m of MNEMONICS) this.privilegeByOpcode[ISA[m].opcode] = PRIVILEGE_CODE[privilegeOf(m, this.variant)];
@@ -135,6 +146,11 @@ export class Cpu {
   /** The IOPL field of the flags. */
   get iopl(): number {
     return (this.flags >>> IOPL_SHIFT) & 3;
+  }
+
+  /** The CPU's clock: modelled cycles so far (every priced event advances it; see core/cost/ledger.ts). */
+  get time(): number {
+    return this.ledger.cycles;
   }
 
   /** Total instructions retired. */
@@ -277,7 +293,7 @@ export class Cpu {
         this.pic.setMask(v);
         break;
       case Port.timerPeriod:
-        this.timer.program(v, this.time);
+        this.timer.program(v, this.time, this.cyclesPerMicrosecond);
         this.reschedule();
         break;
       default:
@@ -294,7 +310,7 @@ export class Cpu {
 
   /** Recompute when the loop must next look at devices or the budget. */
   reschedule(): void {
-    this.checkpoint = Math.min(this.budgetEnd, this.timer.deadline, this.platform.disk.deadline);
+    this.checkpoint = Math.min(this.cycleLimit, this.timer.deadline, this.platform.disk.deadline);
     this.interruptCheck = true; // end the current burst so it sees the new checkpoint
   }
 
@@ -322,13 +338,13 @@ export class Cpu {
   retireTrapped(): void {
     if (this.trappedCpl < 0) return;
     this.retiredByRing[this.trappedCpl]++;
-    this.time++;
     this.trappedCpl = -1;
+    this.sync();
   }
 
-  /** Run bare metal (no VMM) until the CPU stops or `maxInstructions` more instructions retire. */
-  run(maxInstructions = Infinity): StopReason {
-    return runVcpu(this, null, maxInstructions);
+  /** Run bare metal (no VMM) until the CPU stops or a budget (instructions, cycles) runs out. */
+  run(maxInstructions = Infinity, maxCycles = Infinity): StopReason {
+    return runVcpu(this, null, { maxInstructions, maxCycles });
   }
 
   /** Raise an interrupt line of the local controller (devices, tests, virtual devices). */

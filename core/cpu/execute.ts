@@ -23,13 +23,21 @@ const vmExit = (cpu: Cpu, signalled: VmExit): CpuExit => {
   return { kind: 'vm-exit', exit };
 };
 
+/** Stop the CPU if a budget of the run is spent. */
+const checkBudgets = (cpu: Cpu): void => {
+  if (cpu.stopReason !== null) return;
+  const budget = cpu.instructions >= cpu.instructionLimit ? 'instructions' : cpu.time >= cpu.cycleLimit ? 'cycles' : null;
+  if (budget !== null)
+    cpu.stop({ kind: 'budget', budget, instructions: cpu.instructions - cpu.runStart.instructions, cycles: cpu.time - cpu.runStart.cycles });
+};
+
 /**
- * Run until an exit. The budget (`cpu.budgetEnd`, machine time) and `until` (run no
- * further than this time: another CPU's turn) are checked between steps.
+ * Run until an exit. The budgets (`cpu.instructionLimit`, `cpu.cycleLimit`) and `until`
+ * (run no further than this cycle time: another CPU's turn) are checked between steps.
  */
 export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
   for (;;) {
-    if (cpu.stopReason === null && cpu.time >= cpu.budgetEnd) cpu.stop({ kind: 'budget', instructions: cpu.instructions - cpu.budgetStartInstructions });
+    checkBudgets(cpu);
     if (cpu.stopReason !== null) return { kind: 'stop', reason: cpu.stopReason };
     if (cpu.time >= until) return { kind: 'yield' };
     try {
@@ -59,7 +67,7 @@ const step = (cpu: Cpu): CpuExit | null => {
     return null;
   }
   if (cpu.time >= cpu.checkpoint) {
-    if (cpu.time >= cpu.budgetEnd) return null;
+    if (cpu.time >= cpu.cycleLimit) return null;
     cpu.serviceDevices();
   }
   if (cpu.interruptCheck) {
@@ -100,6 +108,11 @@ const takeInterrupt = (cpu: Cpu): CpuExit | boolean => {
   return true;
 };
 
+/** Let `until` - now cycles pass halted (counted, so the clock and the breakdown move together). */
+const idleUntil = (cpu: Cpu, until: number): void => {
+  if (until > cpu.time) cpu.ledger.count('idleCycles', until - cpu.time);
+};
+
 /** HLT: let time pass until the next device event, or stop if none can come. */
 const idle = (cpu: Cpu): void => {
   const next = Math.min(cpu.timer.deadline, cpu.platform.disk.deadline);
@@ -112,11 +125,11 @@ const idle = (cpu: Cpu): void => {
     cpu.stop({ kind: 'idle', pc: (cpu.pc - 4) | 0 });
     return;
   }
-  if (next >= cpu.budgetEnd) {
-    cpu.time = cpu.budgetEnd;
+  if (next >= cpu.cycleLimit) {
+    idleUntil(cpu, cpu.cycleLimit);
     return;
   }
-  cpu.time = Math.max(cpu.time, next);
+  idleUntil(cpu, next);
   cpu.serviceDevices();
   cpu.interruptCheck = true;
 };

@@ -82,10 +82,15 @@ const lazyFlags = (flags: number, kind: number, x: number, y: number, r: number)
 };
 
 /**
- * Execute a burst of instructions at one CPL until the machine stops, the checkpoint time is
- * reached (devices or budget), an interrupt may be deliverable, or a system instruction ran
- * (it may change CPL or mode). Faults and VM exits leave by throwing; the `finally` keeps
- * time and counters exact either way.
+ * Execute a burst of instructions at one CPL until the clock reaches the checkpoint (devices
+ * or the cycle budget), the instruction budget is spent, an interrupt may be deliverable, or
+ * a system instruction ran (it may change CPL or mode). Faults and VM exits leave by
+ * throwing; the counts are folded into the CPU's ledger either way, so the clock (modelled
+ * cycles) is exact at every exit of the burst.
+ *
+ * The clock inside a burst is the clock at its start plus the instructions retired and the
+ * page-walk references made since, each at its price: the burst ends at the first
+ * instruction boundary at or past the checkpoint, and any engine must end it there too.
  *
  * The hot path keeps pc, time and the current code page in locals and computes flags
  * inline: V8 does not inline calls from a function this large, and a call per instruction
@@ -99,11 +104,17 @@ export const interpret = (m: Cpu): void => {
   const privs = m.privilegeByOpcode;
   const cpl = m.cpl;
   const user = cpl === 3;
-  // time advances as t0 + n: n counts this burst's instructions in a small integer
-  const t0 = m.time;
+  // the clock advances as c0 + n * IC + (walk references since w0) * WC
+  const c0 = m.time;
+  const IC = m.instructionCycles;
+  const WC = m.walkCycles;
+  const w0 = mmu.walkReferences;
+  let walksSeen = w0;
   let n = 0;
   // bursts are bounded so that V8 optimizes this function on entry rather than by on-stack replacement
-  const burstEnd = Math.max(1, Math.min(m.checkpoint - t0, MAX_BURST)) | 0;
+  const byBudget = m.instructionLimit - m.instructions;
+  const byClock = Math.ceil((m.checkpoint - c0) / IC);
+  const burstEnd = Math.max(1, Math.min(byClock, byBudget, MAX_BURST)) | 0;
   let pc = m.pc;
   // n at the last time retired instructions were added to the machine's counts
   let start = 0;
@@ -118,7 +129,7 @@ export const interpret = (m: Cpu): void => {
   // that always holds the current page
   const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
   // after STI exactly one instruction runs before interrupts are looked at
-  const limit = m.interruptShadow ? 1 : burstEnd;
+  let limit = m.interruptShadow ? 1 : burstEnd;
   m.interruptShadow = false;
   // the flags live in a local while the burst runs (written back before anything that reads them)
   let flags = m.flags;
@@ -264,7 +275,7 @@ export const interpret = (m: Cpu): void => {
         m.retiredByRing[cpl] += n - start;
         if (nonRoot) m.retiredNonRoot += n - start;
         start = n;
-        m.time = t0 + n;
+        m.sync();
         m.pc = pc;
         m.next = next;
         if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; }
@@ -287,15 +298,24 @@ export const interpret = (m: Cpu): void => {
       regs[0] = 0;
       n++;
       pc = next;
-      // only system instructions can stop the machine, halt it or make an interrupt deliverable
-      if (n >= limit) break;
+      // only system instructions can stop the machine, halt it or make an interrupt deliverable;
+      // a page walk (on a TLB miss) advanced the clock too: the checkpoint may come sooner
+      if (n >= limit || mmu.walkReferences !== walksSeen) {
+        if (mmu.walkReferences !== walksSeen) {
+          walksSeen = mmu.walkReferences;
+          const rest = m.checkpoint - (c0 + n * IC + (walksSeen - w0) * WC);
+          const byWalk = rest <= 0 ? n : n + Math.ceil(rest / IC);
+          if (byWalk < limit) limit = byWalk;
+        }
+        if (n >= limit) break;
+      }
     }
   } catch (e) {
     // a faulting instruction did not retire: time was not advanced and pc still points at it
     if (translating) mmu.hits += fetchHits + dataHits;
     m.retiredByRing[cpl] += n - start;
     if (nonRoot) m.retiredNonRoot += n - start;
-    m.time = t0 + n;
+    m.sync();
     m.pc = pc;
     m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
     throw e;
@@ -303,7 +323,7 @@ export const interpret = (m: Cpu): void => {
   if (translating) mmu.hits += fetchHits + dataHits;
   m.retiredByRing[cpl] += n - start;
   if (nonRoot) m.retiredNonRoot += n - start;
-  m.time = t0 + n;
+  m.sync();
   m.pc = pc;
   m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
 };

@@ -10,8 +10,8 @@ export type StopReason =
   | { readonly kind: 'halted'; readonly pc: number }
   /** the guest wrote its exit code to the power port */
   | { readonly kind: 'shutdown'; readonly exitCode: number }
-  /** the instruction budget ran out (a guest that never stops) */
-  | { readonly kind: 'budget'; readonly instructions: number }
+  /** a budget ran out (a guest that never stops): instructions retired, or modelled cycles */
+  | { readonly kind: 'budget'; readonly budget: 'instructions' | 'cycles'; readonly instructions: number; readonly cycles: number }
   /** an exception while delivering a double fault */
   | { readonly kind: 'triple-fault'; readonly pc: number; readonly detail: string }
   /** HLT with interrupts enabled but no device will ever interrupt */
@@ -30,7 +30,9 @@ export const describeStop = (s: StopReason): string => {
     case 'shutdown':
       return `shut down with exit code ${s.exitCode}`;
     case 'budget':
-      return `instruction budget exhausted after ${s.instructions} instructions (the guest did not stop; raise --max-instructions if it should)`;
+      return s.budget === 'instructions'
+        ? `instruction budget exhausted after ${s.instructions} instructions (the guest did not stop; raise --max-instructions if it should)`
+        : `cycle budget exhausted after ${s.cycles} modelled cycles and ${s.instructions} instructions (the guest did not stop; raise --max-cycles if it should)`;
     case 'triple-fault':
       return `triple fault at ${hex(s.pc)}: ${s.detail}`;
     case 'idle':

@@ -9,11 +9,19 @@ import type { Trap, VcpuHandler } from './exit';
 import { execute } from './execute';
 import type { StopReason } from './stop';
 
-/** Prepare a run of at most `maxInstructions` machine-time units from now. */
-export const beginRun = (cpu: Cpu, maxInstructions: number): void => {
+/** The budgets of a run: at most this many more instructions retired, and modelled cycles. */
+export interface RunLimits {
+  readonly maxInstructions?: number;
+  readonly maxCycles?: number;
+}
+
+/** Prepare a run within `limits` from now. */
+export const beginRun = (cpu: Cpu, limits: RunLimits): void => {
+  cpu.sync();
   cpu.stopReason = null;
-  cpu.budgetStartInstructions = cpu.instructions;
-  cpu.budgetEnd = cpu.time + maxInstructions;
+  cpu.runStart = { instructions: cpu.instructions, cycles: cpu.time };
+  cpu.instructionLimit = cpu.instructions + (limits.maxInstructions ?? Infinity);
+  cpu.cycleLimit = cpu.time + (limits.maxCycles ?? Infinity);
   cpu.reschedule();
   cpu.interruptCheck = true;
 };
@@ -58,8 +66,8 @@ export const continueVcpu = (cpu: Cpu, handler: VcpuHandler | null, until = Infi
   }
 };
 
-/** Run one vCPU under `handler` (null: bare metal) until it stops or `maxInstructions` more retire. */
-export const runVcpu = (cpu: Cpu, handler: VcpuHandler | null, maxInstructions = Infinity): StopReason => {
-  beginRun(cpu, maxInstructions);
+/** Run one vCPU under `handler` (null: bare metal) until it stops or a budget runs out. */
+export const runVcpu = (cpu: Cpu, handler: VcpuHandler | null, limits: RunLimits | number = {}): StopReason => {
+  beginRun(cpu, typeof limits === 'number' ? { maxInstructions: limits } : limits);
   return continueVcpu(cpu, handler) ?? { kind: 'stopped', detail: 'internal error: a run without a time limit yielded' };
 };

@@ -1,8 +1,17 @@
 /**
  * The block device: 512-byte sectors moved to or from physical memory by DMA, completing
- * after a fixed latency with IRQ 2.
+ * after the device's latency (given in microseconds, counted on the starting CPU's clock)
+ * with IRQ 2.
  * @category Devices
  */
+
+/**
+ * Default request latency in microseconds: a SATA SSD of the late 2000s (Intel X25-E,
+ * ~75 us read access, Intel's launch figures at IDF 2008). A 7200-rpm disk would take
+ * ~11.6 ms (seek 7.4 ms + half a rotation 4.2 ms, WD datasheets); an Optane P4800X ~9 us
+ * at queue depth 1 (AnandTech's review): set `diskLatencyUs` to model them.
+ */
+export const DISK_LATENCY_US = 75;
 
 /** Sector size in bytes. */
 export const SECTOR_SIZE = 512;
@@ -28,14 +37,14 @@ export class BlockDevice {
 
   constructor(
     readonly sectors: number,
-    /** time units from command to completion */
-    readonly latency: number,
+    /** microseconds from command to completion */
+    readonly latencyUs: number,
   ) {
     this.data = new Uint8Array(sectors * SECTOR_SIZE);
   }
 
-  /** Start a request at time `now`. */
-  start(command: number, now: number): void {
+  /** Start a request at cycle time `now` on a CPU running at `cyclesPerMicrosecond`. */
+  start(command: number, now: number, cyclesPerMicrosecond: number): void {
     if (this.status & BlockStatus.busy) return;
     if ((command !== BlockCommand.read && command !== BlockCommand.write) || this.sector >>> 0 >= this.sectors) {
       this.status = BlockStatus.error;
@@ -43,7 +52,7 @@ export class BlockDevice {
     }
     this.command = command;
     this.status = BlockStatus.busy;
-    this.deadline = now + this.latency;
+    this.deadline = now + Math.max(1, Math.round(this.latencyUs * cyclesPerMicrosecond));
   }
 
   /** Complete the outstanding request against memory; returns false if the DMA address is bad. */

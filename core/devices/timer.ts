@@ -1,21 +1,24 @@
 /**
- * The periodic timer. Time is machine time: instructions retired plus time spent halted,
- * so a run is deterministic and the same guest sees the same interrupts.
+ * The local periodic timer. Its period is programmed in microseconds (as a kernel programs
+ * a timer of known frequency for its tick rate) and counted on the CPU's clock, in modelled
+ * cycles: a VMM's overhead delays guest time, and the same guest on the same model always
+ * sees the same interrupts.
  * @category Devices
  */
 
 /** Periodic timer raising IRQ 0. */
 export class Timer {
-  /** period in time units; 0 = stopped */
+  /** period in cycles; 0 = stopped */
   period = 0;
-  /** time of the next tick, Infinity when stopped */
+  /** cycle time of the next tick, Infinity when stopped */
   deadline = Infinity;
   /** ticks raised so far */
   ticks = 0;
 
-  /** Program the period at time `now`. */
-  program(period: number, now: number): void {
-    this.period = period >>> 0;
+  /** Program a period of `periodUs` microseconds at cycle time `now`, at `cyclesPerMicrosecond`. */
+  program(periodUs: number, now: number, cyclesPerMicrosecond: number): void {
+    const us = periodUs >>> 0;
+    this.period = us === 0 ? 0 : Math.max(1, Math.round(us * cyclesPerMicrosecond));
     this.deadline = this.period === 0 ? Infinity : now + this.period;
   }
 

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { formatAsmError, type AsmError, type Program } from '../asm';
 import { buildKernel, type KernelBuild, type KernelOptions } from './kernel-image';
+import { DEFAULT_BOOT_PARAMS, type BootParams } from './boot-params';
 import { BOOT_MAGIC, BootFlags, BootInfo, GUEST_MEMORY_BYTES, GuestLayout, type HasMemory } from './layout';
 import { buildWorkload, isWorkloadName, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from './workloads';
 
@@ -19,6 +20,8 @@ export interface BootImage {
   readonly build: KernelBuild;
   /** guest physical memory given in the boot info; undefined = min(GUEST_MEMORY_BYTES, machine memory) */
   readonly memoryBytes?: number;
+  /** the boot parameters written into the boot info */
+  readonly boot: BootParams;
   /**
    * Write the kernel at 0, the program at 0x00200000 and the boot info into a fresh machine.
    * The guest gets `memoryBytes` of it (see above; at most the machine's memory).
@@ -39,6 +42,8 @@ export const bootProgram = (o: {
   build: KernelBuild;
   kernel?: KernelOptions;
   memoryBytes?: number;
+  /** boot parameters (resolved); default DEFAULT_BOOT_PARAMS */
+  boot?: BootParams;
 }): E.Either<string, BootImage> =>
   pipe(
     buildKernel(o.build, o.kernel),
@@ -54,23 +59,26 @@ export const bootProgram = (o: {
         return E.left(`guest memory must be a multiple of 4096 bytes and at least 5 MiB, got ${o.memoryBytes}`);
       const program = o.program;
       const { n, build, memoryBytes } = o;
+      const boot = o.boot ?? DEFAULT_BOOT_PARAMS;
       return E.right<string, BootImage>({
         kernel,
         program,
         n,
         build,
         memoryBytes,
+        boot,
         loadInto: (m: HasMemory) => {
           const guestMemory = Math.min(memoryBytes ?? GUEST_MEMORY_BYTES, m.memory.size);
           m.memory.load(GuestLayout.kernel, kernel.bytes);
           m.memory.load(GuestLayout.program, program.bytes);
-          const info = new DataView(m.memory.u8.buffer, GuestLayout.bootInfo, 24);
+          const info = new DataView(m.memory.u8.buffer, GuestLayout.bootInfo, 28);
           info.setUint32(BootInfo.magic, BOOT_MAGIC, true);
           info.setUint32(BootInfo.programAddress, GuestLayout.program, true);
           info.setUint32(BootInfo.programSize, program.bytes.length, true);
           info.setUint32(BootInfo.param, n >>> 0, true);
           info.setUint32(BootInfo.memorySize, guestMemory, true);
           info.setUint32(BootInfo.flags, build === 'paravirt' ? BootFlags.paravirt : 0, true);
+          info.setUint32(BootInfo.hz, boot.hz, true);
         },
       });
     }),
@@ -85,6 +93,8 @@ export const bootImage = (o: {
   kernel?: KernelOptions;
   /** guest physical memory (default GUEST_MEMORY_BYTES, at most the machine's) */
   memoryBytes?: number;
+  /** boot parameters (resolved); default DEFAULT_BOOT_PARAMS */
+  boot?: BootParams;
 }): E.Either<string, BootImage> => {
   if (!isWorkloadName(o.workload)) return E.left(`unknown workload '${String(o.workload)}' (known: ${WORKLOAD_NAMES.join(', ')})`);
   const name = o.workload;
@@ -95,6 +105,6 @@ export const bootImage = (o: {
   return pipe(
     buildWorkload(name),
     E.mapLeft(asmErrors(`workload '${name}'`)),
-    E.chain((program) => bootProgram({ program, n, build: o.build, kernel: o.kernel, memoryBytes: o.memoryBytes })),
+    E.chain((program) => bootProgram({ program, n, build: o.build, kernel: o.kernel, memoryBytes: o.memoryBytes, boot: o.boot })),
   );
 };

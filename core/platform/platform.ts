@@ -5,7 +5,7 @@
  * (core/cpu/cpu.ts); device interrupts are routed to one CPU.
  * @category Platform
  */
-import { BlockDevice } from '../devices/block';
+import { BlockDevice, DISK_LATENCY_US } from '../devices/block';
 import { Console } from '../devices/console';
 import { Irq, Port } from '../devices/ports';
 import { PhysicalMemory } from '../mmu/memory';
@@ -17,8 +17,8 @@ export interface PlatformConfig {
   readonly memoryBytes?: number;
   /** block device size in sectors; default 256 */
   readonly diskSectors?: number;
-  /** block request latency in time units; default 2000 */
-  readonly diskLatency?: number;
+  /** block request latency in microseconds; default DISK_LATENCY_US (a late-2000s SSD) */
+  readonly diskLatencyUs?: number;
 }
 
 /** Memory, shared devices and CPUs. */
@@ -33,7 +33,7 @@ export class Platform {
 
   constructor(config: PlatformConfig = {}) {
     this.memory = new PhysicalMemory(config.memoryBytes ?? 8 * 1024 * 1024);
-    this.disk = new BlockDevice(config.diskSectors ?? 256, config.diskLatency ?? 2000);
+    this.disk = new BlockDevice(config.diskSectors ?? 256, config.diskLatencyUs ?? DISK_LATENCY_US);
   }
 
   /** Attach a CPU (its index is its position). */
@@ -73,7 +73,7 @@ export class Platform {
         this.disk.address = v;
         break;
       case Port.blockCommand:
-        this.disk.start(v, cpu.time);
+        this.disk.start(v, cpu.time, cpu.cyclesPerMicrosecond);
         for (const c of this.cpus) c.reschedule();
         break;
       case Port.consoleData:

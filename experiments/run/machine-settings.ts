@@ -7,6 +7,8 @@
 export interface MachineSettings {
   readonly tlbEntries?: number;
   readonly tlbWays?: number;
+  /** block request latency in microseconds */
+  readonly diskLatencyUs?: number;
 }
 
 /** Problems with machine settings, as messages. */
@@ -17,5 +19,7 @@ export const machineSettingsErrors = (m: MachineSettings): string[] => {
   if (!pow2(entries) || entries > 65536) out.push(`machine.tlbEntries must be a power of two from 1 to 65536, got ${m.tlbEntries}`);
   if (m.tlbWays !== undefined && (!pow2(m.tlbWays) || m.tlbWays > Math.min(64, entries)))
     out.push(`machine.tlbWays must be a power of two from 1 to min(64, tlbEntries), got ${m.tlbWays}`);
+  if (m.diskLatencyUs !== undefined && !(Number.isInteger(m.diskLatencyUs) && m.diskLatencyUs >= 1 && m.diskLatencyUs <= 1_000_000))
+    out.push(`machine.diskLatencyUs must be an integer from 1 to 1000000 microseconds, got ${m.diskLatencyUs}`);
   return out;
 };

@@ -70,7 +70,7 @@ export const attachTracer = (m: Cpu, profile: CostProfile, meta: { strategy: str
     }
     m.sync();
     const ts = m.ledger.cycles / perMicro;
-    out.push({ name: d.name, cat: d.cat, ph: 'i', s: 't', ts, pid: 1, tid: 1, args: { ...d.args, instructions: m.time } });
+    out.push({ name: d.name, cat: d.cat, ph: 'i', s: 't', ts, pid: 1, tid: 1, args: { ...d.args, instructions: m.instructions } });
   });
   return {
     events: () => out,

@@ -84,6 +84,8 @@ export interface SnippetOptions extends MachineConfig {
   readonly setup?: (m: Cpu) => void;
   /** instruction budget of the run (default 10 000) */
   readonly budget?: number;
+  /** cycle budget of the run (default none) */
+  readonly maxCycles?: number;
 }
 
 /** Default physical memory of test machines: 256 KiB keeps machine creation cheap. */
@@ -102,7 +104,7 @@ export const boot = (source: string, o: SnippetOptions = {}): Cpu => {
 /** Assemble, load at 0, run with a budget; returns the machine (its `stopReason` says why it stopped). */
 export const runSnippet = (source: string, o: SnippetOptions = {}): Cpu => {
   const m = boot(source, o);
-  m.run(o.budget ?? 10_000);
+  m.run(o.budget ?? 10_000, o.maxCycles);
   return m;
 };
 

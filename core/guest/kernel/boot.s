@@ -41,7 +41,9 @@ boot_mem_capped:
         ENABLE_PAGING r1, r2
         IRQ_CONTROLLER_INIT r1
         call proc_create_init
-        li r1, TIMER_PERIOD
+        ld r2, [BOOT_INFO+BI_HZ]    ; the tick rate: period = 1000000 / hz microseconds
+        li r1, 1000000
+        div r1, r1, r2
         TIMER_SET r1
         jmp proc_start_first
 

@@ -9,6 +9,7 @@
 .equ BI_PARAM,           12             ; n, passed to process 1 in r1
 .equ BI_MEM_SIZE,        16             ; physical memory in bytes
 .equ BI_FLAGS,           20             ; bit 0 = paravirtual build
+.equ BI_HZ,              24             ; timer interrupts per second (boot parameter hz)
 .equ BOOT_MAGIC,         0x52494e47
 
 .equ RESULT,             0x00101000     ; written by the kernel
@@ -73,7 +74,7 @@
 .equ GATE_DPL3,          6              ; dpl 3 << 1
 .equ GATE_TRAP,          0x20           ; keep IF on entry
 
-; ---- devices -----------------------------------------------------------------------------
+; ---- devices (the timer is programmed in microseconds) -------------------------------
 .equ PORT_PIC_CMD,       0x20
 .equ PORT_PIC_MASK,      0x21
 .equ PORT_TIMER,         0x40
@@ -87,7 +88,6 @@
 .equ IRQ_TIMER,          0
 .equ IRQ_BLOCK,          2
 .equ IRQ_MASK,           0xfa           ; lines 0 (timer) and 2 (disk) enabled
-.equ TIMER_PERIOD,       20000
 .equ BLK_READ,           1
 .equ BLK_WRITE,          2
 .equ BLK_ERROR,          2

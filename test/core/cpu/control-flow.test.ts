@@ -200,21 +200,21 @@ sys:    rdcpl r3                 ; ring 0
 
     it('an infinite loop stops on the budget with the exact count', () => {
       const m = runSnippet('loop: jmp loop', { budget: 100 });
-      expect(stopOf(m)).to.deep.equal({ kind: 'budget', instructions: 100 });
+      expect(stopOf(m)).to.deep.equal({ kind: 'budget', budget: 'instructions', instructions: 100, cycles: 100 });
       expect(countsOf(m).retiredByRing).to.deep.equal([100, 0, 0, 0]);
     });
 
     it('run() continues where the previous budget stopped; budget counts only that run', () => {
       const m = runSnippet('li r1, 0\nloop: addi r1, r1, 1\njmp loop', { budget: 51 });
       expect(m.regs[1]).to.equal(25);
-      expect(m.run(40)).to.deep.equal({ kind: 'budget', instructions: 40 });
+      expect(m.run(40)).to.deep.equal({ kind: 'budget', budget: 'instructions', instructions: 40, cycles: 40 });
       expect(m.regs[1]).to.equal(45);
       expect(m.instructions).to.equal(91);
     });
 
     it('a budget of 0 runs nothing', () => {
       const m = runSnippet('nop\nhlt', { budget: 0 });
-      expect(stopOf(m)).to.deep.equal({ kind: 'budget', instructions: 0 });
+      expect(stopOf(m)).to.deep.equal({ kind: 'budget', budget: 'instructions', instructions: 0, cycles: 0 });
       expect(m.pc).to.equal(0);
     });
 

@@ -30,7 +30,7 @@ describe('devices: block device and console', () => {
   describe('block device', () => {
     it('reads a sector into memory by DMA and raises IRQ 2 (vector 0x22) after the latency', () => {
       const m = runSnippet(request(3, 0x4000, 1), {
-        diskLatency: 50,
+        diskLatencyUs: 50,
         setup: (m) => {
           for (let i = 0; i < 512; i++) m.platform.disk.data[3 * 512 + i] = pattern(i);
           m.memory.u8.fill(0xee, 0x4200, 0x4204);
@@ -51,7 +51,7 @@ describe('devices: block device and console', () => {
 
     it('writes memory to a sector', () => {
       const m = runSnippet(request(5, 0x4000, 2), {
-        diskLatency: 50,
+        diskLatencyUs: 50,
         setup: (m) => {
           for (let i = 0; i < 512; i++) m.memory.u8[0x4000 + i] = pattern(i);
         },
@@ -65,9 +65,9 @@ describe('devices: block device and console', () => {
       expect(countsOf(m).interrupts).to.deep.equal({ 34: 1 });
     });
 
-    it('the default latency is 2000 time units', () => {
+    it('the default latency is 75 microseconds (a late-2000s SSD): 75 cycles on the 1 MHz test machine', () => {
       const m = runSnippet(request(0, 0x4000, 1));
-      expect(m.time).to.equal(8 + 2000 + 5);
+      expect(m.time).to.equal(8 + 75 + 5);
     });
 
     for (const [what, sector, command] of [
@@ -75,7 +75,7 @@ describe('devices: block device and console', () => {
       ['an unknown command', 0, 3],
     ] as const) {
       it(`${what} sets the error status and raises no interrupt`, () => {
-        const m = runSnippet(request(sector, 0x4000, command), { diskLatency: 50 });
+        const m = runSnippet(request(sector, 0x4000, command), { diskLatencyUs: 50 });
         expect(stopOf(m).kind).to.equal('idle');
         expect(m.regs[4]).to.equal(2);
         expect(countsOf(m).interrupts).to.deep.equal({});
@@ -92,7 +92,7 @@ describe('devices: block device and console', () => {
         li r3, 2
         out BLK_CMD, r3     ; ignored
         cli
-        hlt`, { diskLatency: 50 });
+        hlt`, { diskLatencyUs: 50 });
       expect(m.platform.disk.deadline).to.equal(54);
       expect(m.platform.disk.status).to.equal(1);
       expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: 44 });

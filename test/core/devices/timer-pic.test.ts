@@ -28,7 +28,7 @@ const EOI_HANDLER = `
 describe('devices: timer and interrupt controller', () => {
   it('the timer interrupts every period while IF = 1 (vector 0x20), exact count', () => {
     const m = runSnippet(timed(100, 'sti\nloop: jmp loop', EOI_HANDLER), { budget: 1000 });
-    expect(stopOf(m)).to.deep.equal({ kind: 'budget', instructions: 1000 });
+    expect(stopOf(m)).to.deep.equal({ kind: 'budget', budget: 'instructions', instructions: 1000, cycles: 1000 });
     // ticks due at 104, 204, ..., 904
     expect(countsOf(m).interrupts).to.deep.equal({ 32: 9 });
     expect(m.regs[5]).to.equal(9);
@@ -127,10 +127,17 @@ spin:   jmp spin`,
     expect(stopOf(m)).to.deep.equal({ kind: 'idle', pc: 8 });
   });
 
-  it('a budget that ends while halted stops at the budget with time = budget', () => {
-    const m = runSnippet(timed(1000, 'sti\nhlt\nafter: cli\nhlt', 'out PIC_CMD, r0\niret'), { budget: 500 });
-    expect(stopOf(m)).to.deep.equal({ kind: 'budget', instructions: 7 });
+  it('a cycle budget that ends while halted stops at the budget with time = budget (halted cycles count)', () => {
+    const m = runSnippet(timed(1000, 'sti\nhlt\nafter: cli\nhlt', 'out PIC_CMD, r0\niret'), { maxCycles: 500 });
+    expect(stopOf(m)).to.deep.equal({ kind: 'budget', budget: 'cycles', instructions: 7, cycles: 500 });
     expect(m.time).to.equal(500);
+    expect(countsOf(m).retiredByRing[0]).to.equal(7);
+  });
+
+  it('an instruction budget does not count halted time: the timer wakes the CPU and it runs on', () => {
+    const m = runSnippet(timed(1000, 'sti\nhlt\nafter: cli\nhlt', 'out PIC_CMD, r0\niret'), { budget: 500 });
+    expect(stopOf(m).kind).to.equal('halted');
+    expect(m.time).to.be.greaterThan(1000);
   });
 
   it('the timer port reads the ticks so far; period 0 stops the timer', () => {

@@ -30,9 +30,15 @@ export const right = <A>(e: E.Either<string, A>): A => {
   return e.right;
 };
 
+/**
+ * The guest tests' machine: one cycle per instruction at 5 MHz, so the kernel's default
+ * 250 Hz tick comes every 20,000 instructions.
+ */
+export const TEST_MACHINE: MachineConfig = { frequencyHz: 5e6 };
+
 /** Run a boot image on a fresh machine. */
 export const runImage = (image: BootImage, config: MachineConfig = {}, budget = BUDGET): GuestRun => {
-  const m = uniprocessor(config);
+  const m = uniprocessor({ ...TEST_MACHINE, ...config });
   image.loadInto(m);
   const stop = m.run(budget);
   return { m, stop, output: m.platform.console.text(), result: readResult(m), counts: countsOf(m) };

@@ -93,7 +93,7 @@ describe('guest workloads (native)', () => {
     it('compile and io give the same output and result with other disk latencies and TLB sizes', () => {
       for (const name of ['compile', 'io'] as const) {
         const a = run(name, 20);
-        const b = runWorkload(name, 20, { diskLatency: 333, tlbEntries: 8 });
+        const b = runWorkload(name, 20, { diskLatencyUs: 333, tlbEntries: 8 });
         expect(b.output).to.equal(a.output);
         expect([...b.result.bytes]).to.deep.equal([...a.result.bytes]);
         expect(b.counts.interrupts).to.not.deep.equal(a.counts.interrupts);

@@ -145,7 +145,7 @@ describe('MMU: nested paging', () => {
     mapPages(m, identity(0, 0x1000, P | W));
     expect(m.run(100).kind).to.equal('halted');
     m.vmEnter(vmcs);
-    expect(m.run(1)).to.deep.equal({ kind: 'budget', instructions: 1 });
+    expect(m.run(1)).to.deep.equal({ kind: 'budget', budget: 'instructions', instructions: 1, cycles: 1 });
     expect([m.regs[7], m.regs[1]]).to.deep.equal([0x77, 0]);
   });
 });
