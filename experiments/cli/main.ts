@@ -49,9 +49,9 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .description('assemble a source file into a flat binary image')
     .argument('<file.s>', 'assembly source')
     .option('-o, --output <file.bin>', 'output image (default: the source name with .bin)')
-    .option('-D, --define <NAME[=value]...>', 'define a constant for conditional assembly')
+    .option('-D, --define <NAME[=value]>', 'define a constant (value 1 if none given; repeatable)', collect, [] as string[])
     .option('--origin <address>', 'address of the first byte (default 0)')
-    .action((file: string, o: { output?: string; define?: string[]; origin?: string }) => {
+    .action((file: string, o: { output?: string; define: string[]; origin?: string }) => {
       io.out(asmCommand(file, { output: o.output, define: o.define, origin: o.origin === undefined ? undefined : parseCount('--origin', o.origin) }));
     });
 
