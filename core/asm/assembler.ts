@@ -239,7 +239,9 @@ class Assembly {
         const bad = t?.kind === 'string' ? tokens[1] : t;
         return this.sink.report(line.src, bad?.column ?? line.endColumn, `expected a string in double quotes, got ${describeToken(bad)}`);
       }
-      bytes.push(...t.bytes, ...(terminate ? [0] : []));
+      // one at a time: spreading a long string's bytes as arguments overflows the stack
+      for (const b of t.bytes) bytes.push(b);
+      if (terminate) bytes.push(0);
     }
     this.place({ kind: 'bytes', bytes }, bytes.length, line);
   }

@@ -8,4 +8,5 @@ export { disassemble, disassembleToSource, formatInstruction } from './disassemb
 export type { DisasmLine } from './disassembler';
 export { formatAsmError, MAX_ERRORS } from './errors';
 export type { AsmError } from './errors';
-export { MAX_MACRO_DEPTH } from './preprocess';
+export { MAX_EXPANDED_TEXT, MAX_MACRO_DEPTH } from './preprocess';
+export { MAX_LINE_LENGTH } from './source';
