@@ -51,6 +51,9 @@ export interface Program {
 /** Largest image the assembler produces. */
 export const MAX_IMAGE_SIZE = 64 * 1024 * 1024;
 
+/** Longest chain of constants defined through one another (by forward references) that is resolved. */
+export const MAX_CONSTANT_CHAIN = 1000;
+
 /** File name used in messages when none is given. */
 export const DEFAULT_FILE = '<input>';
 
@@ -106,6 +109,8 @@ class Assembly {
   private pc: number;
   private end: number;
   private tooLarge = false;
+  /** constants being resolved, one inside another's definition */
+  private chain = 0;
 
   constructor(private readonly options: AssembleOptions) {
     this.origin = (options.origin ?? 0) >>> 0;
@@ -337,9 +342,14 @@ class Assembly {
       );
     if (s.value !== undefined) return E.right(s.value);
     if (s.resolving || s.expr === undefined) return E.left(`circular definition of '${name}'`);
+    // each link costs host stack frames
+    if (this.chain >= MAX_CONSTANT_CHAIN)
+      return E.left(`constants defined through a chain of more than ${MAX_CONSTANT_CHAIN} others (reached '${name}')`);
+    this.chain++;
     s.resolving = true;
     const r = evaluate(s.expr, this.env(s.dot, mode));
     s.resolving = false;
+    this.chain--;
     if (E.isLeft(r)) return E.left(r.left.message);
     s.value = r.right;
     return r;
@@ -350,6 +360,7 @@ class Assembly {
   /** Give every constant defined with forward references its value, reporting failures where defined. */
   private resolveConstants(): void {
     for (const s of this.symbols.values()) {
+      if (this.sink.full) return;
       if (s.value !== undefined || s.expr === undefined || s.src === undefined) continue;
       this.sink.seq = s.seq;
       s.resolving = true;
@@ -383,6 +394,7 @@ class Assembly {
       else bytes[offset] = v & 0xff;
     };
     for (const item of this.items) {
+      if (this.sink.full) break;
       this.sink.seq = item.seq;
       const offset = item.address - this.origin;
       switch (item.kind) {

@@ -54,6 +54,9 @@ const BINARY: Readonly<Record<BinaryOp, { precedence: number; apply: (a: number,
   '||': { precedence: 1, apply: (a, b) => bool(a !== 0 || b !== 0) },
 };
 
+/** Maximum nesting of parentheses and unary operators in an expression (a guard for the host stack). */
+export const MAX_EXPRESSION_DEPTH = 256;
+
 const binaryOf = (t: Token | undefined): BinaryOp | undefined =>
   t?.kind === 'punct' && Object.hasOwn(BINARY, t.punct) ? (t.punct as BinaryOp) : undefined;
 
@@ -69,6 +72,16 @@ export const parseExpression = (tokens: readonly Token[], endColumn: number): E.
   const here = (): number => tokens[i]?.column ?? endColumn;
   const expected = (what: string): E.Either<Diagnostic, never> =>
     E.left({ column: here(), message: `expected ${what}, got ${describeToken(tokens[i])}` });
+  let depth = 0;
+  /** Parse one level deeper (after a unary operator or an opening parenthesis at `column`). */
+  const nested = (column: number, parse: () => E.Either<Diagnostic, Expr>): E.Either<Diagnostic, Expr> => {
+    if (depth >= MAX_EXPRESSION_DEPTH)
+      return E.left({ column, message: `expression nested too deeply (more than ${MAX_EXPRESSION_DEPTH} levels of parentheses and unary operators)` });
+    depth++;
+    const r = parse();
+    depth--;
+    return r;
+  };
 
   const primary = (): E.Either<Diagnostic, Expr> => {
     const t = tokens[i];
@@ -76,7 +89,7 @@ export const parseExpression = (tokens: readonly Token[], endColumn: number): E.
     const op = unaryOf(t);
     if (op !== undefined) {
       i++;
-      return E.map((operand: Expr): Expr => ({ kind: 'unary', op, operand, column }))(primary());
+      return nested(column, () => E.map((operand: Expr): Expr => ({ kind: 'unary', op, operand, column }))(primary()));
     }
     if (t?.kind === 'number') {
       i++;
@@ -93,11 +106,13 @@ export const parseExpression = (tokens: readonly Token[], endColumn: number): E.
     }
     if (isPunct(t, '(')) {
       i++;
-      const inner = binary(1);
-      if (E.isLeft(inner)) return inner;
-      if (!isPunct(tokens[i], ')')) return expected("')'");
-      i++;
-      return inner;
+      return nested(column, () => {
+        const inner = binary(1);
+        if (E.isLeft(inner)) return inner;
+        if (!isPunct(tokens[i], ')')) return expected("')'");
+        i++;
+        return inner;
+      });
     }
     return expected('an expression');
   };
@@ -133,32 +148,60 @@ export interface Env {
   readonly lookup: (name: string) => E.Either<string, number>;
 }
 
-/** Evaluate with 32-bit signed wrap-around; `&&` and `||` short-circuit. */
+type BinaryExpr = Extract<Expr, { kind: 'binary' }>;
+
+/**
+ * Work of the evaluator: an expression to evaluate, an operator whose operand is on the value
+ * stack, a binary operator whose left value is there (short-circuit or evaluate the right), or
+ * one whose two values are there.
+ */
+type Step =
+  | { readonly kind: 'eval'; readonly expr: Expr }
+  | { readonly kind: 'unary'; readonly op: UnaryOp }
+  | { readonly kind: 'right'; readonly expr: BinaryExpr }
+  | { readonly kind: 'apply'; readonly expr: BinaryExpr };
+
+/**
+ * Evaluate with 32-bit signed wrap-around; `&&` and `||` short-circuit. Works on explicit
+ * stacks, so neither a long chain of operators nor constants defined through constants
+ * (`env.lookup` may evaluate again) costs more than a few host stack frames per level.
+ */
 export const evaluate = (expr: Expr, env: Env): E.Either<Diagnostic, number> => {
-  const go = (e: Expr): E.Either<Diagnostic, number> => {
-    switch (e.kind) {
-      case 'number':
-        return E.right(e.value | 0);
-      case 'dot':
-        return E.right(env.dot | 0);
-      case 'symbol':
-        return E.bimap(
-          (message: string) => ({ column: e.column, message }),
-          (v: number) => v | 0,
-        )(env.lookup(e.name));
+  const steps: Step[] = [{ kind: 'eval', expr }];
+  const values: number[] = [];
+  for (let step = steps.pop(); step !== undefined; step = steps.pop()) {
+    switch (step.kind) {
+      case 'eval': {
+        const e = step.expr;
+        if (e.kind === 'number') values.push(e.value | 0);
+        else if (e.kind === 'dot') values.push(env.dot | 0);
+        else if (e.kind === 'symbol') {
+          const v = env.lookup(e.name);
+          if (E.isLeft(v)) return E.left({ column: e.column, message: v.left });
+          values.push(v.right | 0);
+        } else if (e.kind === 'unary') steps.push({ kind: 'unary', op: e.op }, { kind: 'eval', expr: e.operand });
+        else steps.push({ kind: 'right', expr: e }, { kind: 'eval', expr: e.left });
+        break;
+      }
       case 'unary':
-        return E.map(UNARY[e.op])(go(e.operand));
-      case 'binary': {
-        const left = go(e.left);
-        if (E.isLeft(left)) return left;
-        if (e.op === '&&' && left.right === 0) return E.right(0);
-        if (e.op === '||' && left.right !== 0) return E.right(1);
-        const right = go(e.right);
-        if (E.isLeft(right)) return right;
-        const v = BINARY[e.op].apply(left.right, right.right);
-        return v === undefined ? E.left({ column: e.column, message: 'division by zero' }) : E.right(v);
+        values.push(UNARY[step.op](values.pop()!));
+        break;
+      case 'right': {
+        const left = values[values.length - 1];
+        const { op } = step.expr;
+        if (op === '&&' && left === 0) values[values.length - 1] = 0;
+        else if (op === '||' && left !== 0) values[values.length - 1] = 1;
+        else steps.push({ kind: 'apply', expr: step.expr }, { kind: 'eval', expr: step.expr.right });
+        break;
+      }
+      case 'apply': {
+        const right = values.pop()!;
+        const v = BINARY[step.expr.op].apply(values.pop()!, right);
+        if (v === undefined) return E.left({ column: step.expr.column, message: 'division by zero' });
+        values.push(v);
+        break;
       }
     }
-  };
-  return go(expr);
+  }
+  return E.right(values[0]);
 };
