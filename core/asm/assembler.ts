@@ -4,7 +4,6 @@
  * Pass 2 evaluates the remaining expressions (forward references) and encodes.
  * @category Assembler
  */
-import * as fs from 'fs';
 import * as E from 'fp-ts/Either';
 import { encode, makeInstruction, sizeOf } from '../isa/codec';
 import { ISA, type Mnemonic } from '../isa/table';
@@ -14,6 +13,7 @@ import { describeToken, type Token } from './lexer';
 import { parseOperand, syntaxOf, type Binding, type Field, type Range } from './operands';
 import { type IdentToken, type ParsedLine, type Statement } from './parser';
 import { Preprocessor } from './preprocess';
+import { readSourceFile } from './read-source';
 import { registerIndex } from './registers';
 import { columnAt, type SourceLine } from './source';
 
@@ -21,7 +21,7 @@ import { columnAt, type SourceLine } from './source';
 export interface AssembleOptions {
   /** name of the source in messages and the base of relative includes (default `<input>`) */
   readonly file?: string;
-  /** reads included files (default: the file system) */
+  /** reads included files (default: {@link readSourceFile}) */
   readonly readFile?: (path: string) => string;
   /** constants defined before the first line (visible to `.ifdef`) */
   readonly defines?: Readonly<Record<string, number>>;
@@ -122,7 +122,7 @@ class Assembly {
 
   run(source: string): E.Either<AsmError[], Program> {
     const preprocessor = new Preprocessor({
-      readFile: this.options.readFile ?? ((p) => fs.readFileSync(p, 'utf8')),
+      readFile: this.options.readFile ?? readSourceFile,
       sink: this.sink,
       host: {
         evaluateNow: (tokens, line, endColumn) => this.evaluateNow(tokens, line, endColumn),
@@ -453,7 +453,7 @@ export const assemble = (source: string, options: AssembleOptions = {}): E.Eithe
 
 /** Read and assemble a file; an unreadable file is an error, not an exception. */
 export const assembleFile = (path: string, options: AssembleOptions = {}): E.Either<AsmError[], Program> => {
-  const read = options.readFile ?? ((p: string) => fs.readFileSync(p, 'utf8'));
+  const read = options.readFile ?? readSourceFile;
   let text: string;
   try {
     text = read(path);

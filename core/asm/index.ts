@@ -9,5 +9,6 @@ export type { DisasmLine } from './disassembler';
 export { MAX_EXPRESSION_DEPTH } from './expression';
 export { formatAsmError, MAX_ERRORS } from './errors';
 export type { AsmError } from './errors';
-export { MAX_EXPANDED_TEXT, MAX_MACRO_DEPTH } from './preprocess';
+export { MAX_EXPANDED_TEXT, MAX_INCLUDE_DEPTH, MAX_MACRO_DEPTH } from './preprocess';
+export { MAX_SOURCE_SIZE, readSourceFile } from './read-source';
 export { MAX_LINE_LENGTH } from './source';

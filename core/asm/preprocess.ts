@@ -14,6 +14,9 @@ import { columnAt, MAX_LINE_LENGTH, splitSource, type SourceLine } from './sourc
 /** Maximum nesting of macro expansions. */
 export const MAX_MACRO_DEPTH = 64;
 
+/** Maximum nesting of `.include`. */
+export const MAX_INCLUDE_DEPTH = 64;
+
 /** Maximum number of lines all macro expansions may produce together. */
 export const MAX_EXPANDED_LINES = 1_000_000;
 
@@ -290,6 +293,10 @@ export class Preprocessor {
     if (cycleStart >= 0) {
       const chain = [...ctx.includes.slice(cycleStart), resolved].join(' -> ');
       this.sink.report(line.src, arg.column, `include cycle: ${chain}`);
+      return;
+    }
+    if (ctx.includes.length > MAX_INCLUDE_DEPTH) {
+      this.sink.report(line.src, arg.column, `includes nested too deeply (more than ${MAX_INCLUDE_DEPTH} levels)`);
       return;
     }
     let text: string;
