@@ -8,7 +8,7 @@ import * as E from 'fp-ts/Either';
 import { encode, makeInstruction, sizeOf } from '../isa/codec';
 import { ISA, type Mnemonic } from '../isa/table';
 import { ErrorSink, type AsmError } from './errors';
-import { evaluate, parseExpression, type Env, type Expr } from './expression';
+import { evaluate, fitsIn32Bits, MAX_VALUE, MIN_VALUE, parseExpression, type Env, type Expr } from './expression';
 import { describeToken, type Token } from './lexer';
 import { parseOperand, syntaxOf, type Binding, type Field, type Range } from './operands';
 import { type IdentToken, type ParsedLine, type Statement } from './parser';
@@ -23,9 +23,9 @@ export interface AssembleOptions {
   readonly file?: string;
   /** reads included files (default: {@link readSourceFile}) */
   readonly readFile?: (path: string) => string;
-  /** constants defined before the first line (visible to `.ifdef`) */
+  /** constants defined before the first line (visible to `.ifdef`); each must fit in 32 bits */
   readonly defines?: Readonly<Record<string, number>>;
-  /** address of the first byte of the image and initial location counter (default 0) */
+  /** address of the first byte of the image and initial location counter (0..0xffffffff, default 0) */
   readonly origin?: number;
 }
 
@@ -42,7 +42,7 @@ export interface Program {
   readonly origin: number;
   /** the image, from `origin` up to the highest byte emitted */
   readonly bytes: Uint8Array;
-  /** labels (unsigned addresses) and constants (signed 32-bit values) */
+  /** labels (unsigned addresses) and constants (their values, signed or unsigned 32-bit as computed) */
   readonly symbols: Record<string, number>;
   /** one entry per instruction or data directive, in address order */
   readonly sourceMap: SourceMapEntry[];
@@ -113,14 +113,27 @@ class Assembly {
   private chain = 0;
 
   constructor(private readonly options: AssembleOptions) {
-    this.origin = (options.origin ?? 0) >>> 0;
+    this.origin = options.origin ?? 0;
     this.file = options.file ?? DEFAULT_FILE;
     this.pc = this.end = this.origin;
     for (const [name, value] of Object.entries(options.defines ?? {}))
-      this.symbols.set(name, { kind: 'constant', column: 0, seq: 0, dot: 0, value: value | 0, resolving: false });
+      this.symbols.set(name, { kind: 'constant', column: 0, seq: 0, dot: 0, value, resolving: false });
+  }
+
+  /** Problems of the origin and defines options, which nothing may wrap silently. */
+  private optionErrors(): AsmError[] {
+    const error = (message: string): AsmError => ({ file: this.file, line: 0, column: 0, message });
+    const errors = Object.entries(this.options.defines ?? {})
+      .filter(([, v]) => !fitsIn32Bits(v))
+      .map(([name, v]) => error(`define '${name}' must be an integer from ${MIN_VALUE} to ${MAX_VALUE}, got ${v}`));
+    if (!Number.isInteger(this.origin) || this.origin < 0 || this.origin > MAX_VALUE)
+      errors.unshift(error(`origin must be an integer from 0 to ${hex(MAX_VALUE)}, got ${this.origin}`));
+    return errors;
   }
 
   run(source: string): E.Either<AsmError[], Program> {
+    const invalid = this.optionErrors();
+    if (invalid.length > 0) return E.left(invalid);
     const preprocessor = new Preprocessor({
       readFile: this.options.readFile ?? readSourceFile,
       sink: this.sink,
@@ -203,7 +216,8 @@ class Assembly {
   private org(tokens: readonly Token[], line: ParsedLine): void {
     const v = this.evaluateNow(tokens, line, line.endColumn);
     if (v === undefined) return;
-    const target = v >>> 0;
+    if (v < 0) return this.sink.report(line.src, tokens[0].column, `.org expects an address from 0 to ${hex(MAX_VALUE)}, got ${v}`);
+    const target = v;
     if (target < this.pc)
       return this.sink.report(
         line.src,

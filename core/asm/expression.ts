@@ -23,30 +23,47 @@ export type Expr =
   | { readonly kind: 'unary'; readonly op: UnaryOp; readonly operand: Expr; readonly column: number }
   | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr; readonly column: number };
 
+/** Smallest value an expression may have: the most negative signed 32-bit integer. */
+export const MIN_VALUE = -0x80000000;
+
+/** Largest value an expression may have: the largest unsigned 32-bit integer. */
+export const MAX_VALUE = 0xffffffff;
+
+/** Whether `v` is an integer that fits in 32 bits, signed or unsigned. */
+export const fitsIn32Bits = (v: number): boolean => Number.isInteger(v) && v >= MIN_VALUE && v <= MAX_VALUE;
+
 const bool = (b: boolean): number => (b ? 1 : 0);
 
+/**
+ * Unary operators. `-` is exact (its result must still fit in 32 bits); `~` works on the
+ * 32-bit word.
+ */
 const UNARY: Readonly<Record<UnaryOp, (a: number) => number>> = {
-  '-': (a) => -a | 0,
+  '-': (a) => -a,
   '+': (a) => a,
   '~': (a) => ~a,
   '!': (a) => bool(a === 0),
 };
 
-/** Binary operators: C precedence (higher binds tighter) and 32-bit semantics (undefined = division by zero). */
+/**
+ * Binary operators: C precedence (higher binds tighter). `+`, `-` and `*` are exact (their
+ * result must still fit in 32 bits, so nothing wraps silently); the others work on the
+ * operands' 32-bit words read as signed. undefined = division by zero.
+ */
 const BINARY: Readonly<Record<BinaryOp, { precedence: number; apply: (a: number, b: number) => number | undefined }>> = {
-  '*': { precedence: 10, apply: (a, b) => Math.imul(a, b) },
-  '/': { precedence: 10, apply: (a, b) => (b === 0 ? undefined : (a / b) | 0) },
-  '%': { precedence: 10, apply: (a, b) => (b === 0 ? undefined : (a % b) | 0) },
-  '+': { precedence: 9, apply: (a, b) => (a + b) | 0 },
-  '-': { precedence: 9, apply: (a, b) => (a - b) | 0 },
+  '*': { precedence: 10, apply: (a, b) => a * b },
+  '/': { precedence: 10, apply: (a, b) => ((b | 0) === 0 ? undefined : ((a | 0) / (b | 0)) | 0) },
+  '%': { precedence: 10, apply: (a, b) => ((b | 0) === 0 ? undefined : ((a | 0) % (b | 0)) | 0) },
+  '+': { precedence: 9, apply: (a, b) => a + b },
+  '-': { precedence: 9, apply: (a, b) => a - b },
   '<<': { precedence: 8, apply: (a, b) => a << (b & 31) },
   '>>': { precedence: 8, apply: (a, b) => a >> (b & 31) },
-  '<': { precedence: 7, apply: (a, b) => bool(a < b) },
-  '>': { precedence: 7, apply: (a, b) => bool(a > b) },
-  '<=': { precedence: 7, apply: (a, b) => bool(a <= b) },
-  '>=': { precedence: 7, apply: (a, b) => bool(a >= b) },
-  '==': { precedence: 6, apply: (a, b) => bool(a === b) },
-  '!=': { precedence: 6, apply: (a, b) => bool(a !== b) },
+  '<': { precedence: 7, apply: (a, b) => bool((a | 0) < (b | 0)) },
+  '>': { precedence: 7, apply: (a, b) => bool((a | 0) > (b | 0)) },
+  '<=': { precedence: 7, apply: (a, b) => bool((a | 0) <= (b | 0)) },
+  '>=': { precedence: 7, apply: (a, b) => bool((a | 0) >= (b | 0)) },
+  '==': { precedence: 6, apply: (a, b) => bool((a | 0) === (b | 0)) },
+  '!=': { precedence: 6, apply: (a, b) => bool((a | 0) !== (b | 0)) },
   '&': { precedence: 5, apply: (a, b) => a & b },
   '^': { precedence: 4, apply: (a, b) => a ^ b },
   '|': { precedence: 3, apply: (a, b) => a | b },
@@ -93,7 +110,7 @@ export const parseExpression = (tokens: readonly Token[], endColumn: number): E.
     }
     if (t?.kind === 'number') {
       i++;
-      return E.right({ kind: 'number', value: t.value | 0, column });
+      return E.right({ kind: 'number', value: t.value, column });
     }
     if (t?.kind === 'ident') {
       if (registerIndex(t.text) !== undefined) return expected('an expression');
@@ -157,14 +174,18 @@ type BinaryExpr = Extract<Expr, { kind: 'binary' }>;
  */
 type Step =
   | { readonly kind: 'eval'; readonly expr: Expr }
-  | { readonly kind: 'unary'; readonly op: UnaryOp }
+  | { readonly kind: 'unary'; readonly expr: Extract<Expr, { kind: 'unary' }> }
   | { readonly kind: 'right'; readonly expr: BinaryExpr }
   | { readonly kind: 'apply'; readonly expr: BinaryExpr };
 
+const outOfRange = (column: number, what: string): E.Either<Diagnostic, never> =>
+  E.left({ column, message: `value out of the 32-bit range: ${what} (expected ${MIN_VALUE}..${MAX_VALUE})` });
+
 /**
- * Evaluate with 32-bit signed wrap-around; `&&` and `||` short-circuit. Works on explicit
- * stacks, so neither a long chain of operators nor constants defined through constants
- * (`env.lookup` may evaluate again) costs more than a few host stack frames per level.
+ * Evaluate; every value, intermediate results included, must fit in 32 bits (signed or
+ * unsigned: {@link MIN_VALUE}..{@link MAX_VALUE}). `&&` and `||` short-circuit. Works on
+ * explicit stacks, so neither a long chain of operators nor constants defined through
+ * constants (`env.lookup` may evaluate again) costs more than a few host stack frames per level.
  */
 export const evaluate = (expr: Expr, env: Env): E.Either<Diagnostic, number> => {
   const steps: Step[] = [{ kind: 'eval', expr }];
@@ -173,19 +194,25 @@ export const evaluate = (expr: Expr, env: Env): E.Either<Diagnostic, number> => 
     switch (step.kind) {
       case 'eval': {
         const e = step.expr;
-        if (e.kind === 'number') values.push(e.value | 0);
-        else if (e.kind === 'dot') values.push(env.dot | 0);
-        else if (e.kind === 'symbol') {
+        if (e.kind === 'number') values.push(e.value);
+        else if (e.kind === 'dot') {
+          if (!fitsIn32Bits(env.dot)) return outOfRange(e.column, `'.' is ${env.dot}`);
+          values.push(env.dot);
+        } else if (e.kind === 'symbol') {
           const v = env.lookup(e.name);
           if (E.isLeft(v)) return E.left({ column: e.column, message: v.left });
-          values.push(v.right | 0);
-        } else if (e.kind === 'unary') steps.push({ kind: 'unary', op: e.op }, { kind: 'eval', expr: e.operand });
+          if (!fitsIn32Bits(v.right)) return outOfRange(e.column, `'${e.name}' is ${v.right}`);
+          values.push(v.right);
+        } else if (e.kind === 'unary') steps.push({ kind: 'unary', expr: e }, { kind: 'eval', expr: e.operand });
         else steps.push({ kind: 'right', expr: e }, { kind: 'eval', expr: e.left });
         break;
       }
-      case 'unary':
-        values.push(UNARY[step.op](values.pop()!));
+      case 'unary': {
+        const v = UNARY[step.expr.op](values.pop()!);
+        if (!fitsIn32Bits(v)) return outOfRange(step.expr.column, `'${step.expr.op}' gives ${v}`);
+        values.push(v + 0); // -0 becomes 0
         break;
+      }
       case 'right': {
         const left = values[values.length - 1];
         const { op } = step.expr;
@@ -198,7 +225,8 @@ export const evaluate = (expr: Expr, env: Env): E.Either<Diagnostic, number> => 
         const right = values.pop()!;
         const v = BINARY[step.expr.op].apply(values.pop()!, right);
         if (v === undefined) return E.left({ column: step.expr.column, message: 'division by zero' });
-        values.push(v);
+        if (!fitsIn32Bits(v)) return outOfRange(step.expr.column, `'${step.expr.op}' gives ${v}`);
+        values.push(v + 0); // -0 becomes 0
         break;
       }
     }
