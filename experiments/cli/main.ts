@@ -52,14 +52,14 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('-D, --define <NAME[=value]>', 'define a constant (value 1 if none given; repeatable)', collect, [] as string[])
     .option('--origin <address>', 'address of the first byte (default 0)')
     .action((file: string, o: { output?: string; define: string[]; origin?: string }) => {
-      io.out(asmCommand(file, { output: o.output, define: o.define, origin: o.origin === undefined ? undefined : parseCount('--origin', o.origin) }));
+      io.out(asmCommand(file, { output: o.output, define: o.define, origin: o.origin === undefined ? undefined : parseCount('--origin', o.origin, 0, 0xffffffff) }));
     });
 
   p.command('disasm')
     .description('disassemble a flat binary image')
     .argument('<file.bin>', 'binary image')
     .option('--origin <address>', 'address of the first byte', '0')
-    .action((file: string, o: { origin: string }) => io.out(disasmCommand(file, parseCount('--origin', o.origin))));
+    .action((file: string, o: { origin: string }) => io.out(disasmCommand(file, parseCount('--origin', o.origin, 0, 0xffffffff))));
 
   p.command('exec')
     .description('run a binary image on bare metal from reset (ring 0, paging off, pc 0)')

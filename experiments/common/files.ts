@@ -26,9 +26,10 @@ export const writeFileOrFail = (path: string, data: string | Uint8Array): void =
   }
 };
 
-/** Parse a non-negative integer option or fail with a message naming the option. */
-export const parseCount = (name: string, value: string, min = 0): number => {
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < min) throw new CliError(`${name} must be an integer >= ${min}, got '${value}'`);
+/** Parse an integer option in `min..max` or fail with a message naming the option and the range. */
+export const parseCount = (name: string, value: string, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+  const n = value.trim() === '' ? NaN : Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new CliError(`${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got '${value}'`);
   return n;
 };

@@ -6,7 +6,7 @@ import { cli, tmpdir } from '../helpers';
 /** Emits the value of each of X, Y and FOO that is defined, and fails on F or O (a name split into letters). */
 const SOURCE = ['X', 'Y', 'FOO'].map((n) => `.ifdef ${n}\n.word ${n}\n.endif`).join('\n') + '\n.ifdef F\n.error "F"\n.endif\n.ifdef O\n.error "O"\n.endif\n';
 
-describe('CLI: asm -D', () => {
+describe('CLI: asm and disasm options', () => {
   let dir: string;
   let src: string;
   let bin: string;
@@ -48,5 +48,19 @@ describe('CLI: asm -D', () => {
       expect(r.err, args.join(' ')).to.contain(message);
       expect(r.err).to.not.contain('internal error');
     }
+  });
+
+  it('refuses an --origin outside 0..0xffffffff instead of wrapping it', async () => {
+    for (const origin of ['4294967296', '-1', '']) {
+      const a = await cli('asm', src, '-o', bin, '--origin', origin);
+      expect(a.code, origin).to.equal(2);
+      expect(a.err, origin).to.contain(`--origin must be an integer from 0 to 4294967295, got '${origin}'`);
+    }
+    fs.writeFileSync(bin, Buffer.alloc(4));
+    const d = await cli('disasm', bin, '--origin', '4294967296');
+    expect(d.code).to.equal(2);
+    expect(d.err).to.contain("--origin must be an integer from 0 to 4294967295, got '4294967296'");
+    const ok = await cli('asm', src, '-o', bin, '--origin', '0xffffff00');
+    expect(ok.out).to.contain('at 0xffffff00');
   });
 });
