@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { asmCommand, disasmCommand } from './commands/asm';
-import { execCommand } from './commands/exec';
+import { execCommand, MAX_MEMORY_BYTES } from './commands/exec';
 import { isaReport, renderIsaReport } from './commands/isa';
 import { listCommand } from './commands/list';
 import { compare } from '../compare/compare';
@@ -70,7 +70,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--memory <bytes>', 'physical memory size', String(8 * 1024 * 1024))
     .option('--tlb <entries>', 'TLB entries (a power of two)', '64')
     .action((file: string, o: { maxInstructions: string; json: boolean; isa: 'default' | 'virtualizable'; memory: string; tlb: string }) => {
-      const memoryBytes = parseCount('--memory', o.memory, 4096);
+      const memoryBytes = parseCount('--memory', o.memory, 4096, MAX_MEMORY_BYTES);
       if (memoryBytes % 4096 !== 0) throw new CliError(`--memory must be a multiple of 4096, got ${memoryBytes}`);
       const tlbEntries = parseCount('--tlb', o.tlb, 1);
       if ((tlbEntries & (tlbEntries - 1)) !== 0 || tlbEntries > 65536) throw new CliError(`--tlb must be a power of two between 1 and 65536, got ${tlbEntries}`);

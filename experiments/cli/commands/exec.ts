@@ -10,6 +10,9 @@ import { CliError, ExitCode } from '../../common/errors';
 import { formatNumber, hex32, table } from '../../common/format';
 import { readFileOrFail } from '../../common/files';
 
+/** Largest --memory: the 32-bit physical address space. */
+export const MAX_MEMORY_BYTES = 2 ** 32;
+
 /** Options of `exec`. */
 export interface ExecOptions {
   readonly maxInstructions: number;
@@ -35,7 +38,14 @@ const normalEnd = (s: StopReason): boolean => s.kind === 'halted' || (s.kind ===
 /** Run the image; returns the text to print and the exit code. */
 export const execCommand = (file: string, o: ExecOptions): { text: string; exitCode: number } => {
   const bytes = new Uint8Array(readFileOrFail(file));
-  const m = new Machine({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries });
+  let m: Machine;
+  try {
+    m = new Machine({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries });
+  } catch (e) {
+    // the host may not have the memory asked for
+    if (e instanceof RangeError) throw new CliError(`cannot allocate ${o.memoryBytes} bytes of guest memory: ${e.message}`);
+    throw e;
+  }
   if (bytes.length > m.memory.size)
     throw new CliError(`'${file}' is ${bytes.length} bytes, larger than the machine's ${m.memory.size} bytes of memory`);
   m.load(0, bytes);
