@@ -6,16 +6,42 @@
 import * as fs from 'fs';
 import { CliError } from './errors';
 
+/** Why a file system call failed, in words. */
+const reason = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EISDIR'
+      ? 'is a directory'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EEXIST'
+          ? 'it exists and is not a directory'
+          : code === 'ENOTDIR'
+            ? 'a part of the path is a file, not a directory'
+            : String(e);
+};
+
 /** Read a file or fail with a message naming it. */
 export const readFileOrFail = (path: string): Buffer => {
   try {
     return fs.readFileSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
-    throw new CliError(`cannot read '${path}': ${why}`);
+    throw new CliError(`cannot read '${path}': ${reason(e)}`);
   }
 };
+
+/** Create an output directory and its parents, or fail with a message naming it. */
+export const makeOutDir = (dir: string): void => {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new CliError(`cannot create the output directory '${dir}': ${reason(e)}`);
+  }
+};
+
+/** Whether `path` exists and is not a directory (so it cannot be an output directory). */
+export const isNonDirectory = (path: string): boolean => fs.existsSync(path) && !fs.statSync(path).isDirectory();
 
 /** Write a file or fail with a message naming it. */
 export const writeFileOrFail = (path: string, data: string | Uint8Array): void => {

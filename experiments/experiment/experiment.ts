@@ -14,6 +14,7 @@ import { renderSvg } from '../charts/render';
 import { svgToPng } from '../charts/png';
 import { experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError, ExitCode } from '../common/errors';
+import { makeOutDir } from '../common/files';
 import { formatNumber, table } from '../common/format';
 import { toCsv } from '../run/csv';
 import { loadSpec } from '../spec/load';
@@ -136,7 +137,7 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const notes: string[] = [];
   if (plan.kind === 'fresh') {
     if (fs.existsSync(dir)) for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
-    fs.mkdirSync(dir, { recursive: true });
+    makeOutDir(dir);
     fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(spec, path.resolve(o.specFile), shard, o.strategyModules), null, 2));
   } else if (repairTail(path.join(dir, RESULTS_FILE))) notes.push('dropped a partly written last line of results.jsonl (an interrupted run); that run is done again');
   const done = new Set(readResults(dir).map((r) => r.key));
@@ -200,7 +201,7 @@ export const mergeResults = async (dirs: readonly string[], outDir: string, forc
   const rows = [...byKey.values()].sort((a, b) => a.index - b.index);
   const matrix = expandMatrix(first.spec);
   const expected = isLeft(matrix) ? null : matrix.right.runs.length;
-  fs.mkdirSync(outDir, { recursive: true });
+  makeOutDir(outDir);
   for (const f of OUTPUT_FILES) fs.rmSync(path.join(outDir, f), { force: true });
   fs.writeFileSync(path.join(outDir, MANIFEST_FILE), JSON.stringify({ ...first, shard: null, mergedFrom: dirs.map((d) => path.resolve(d)) }, null, 2));
   fs.writeFileSync(path.join(outDir, RESULTS_FILE), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));

@@ -9,6 +9,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { isNonDirectory } from '../common/files';
 import type { ExperimentSpec } from '../spec/codec';
 
 /** Name of the manifest file in an output directory. */
@@ -86,6 +87,7 @@ export type OutDirPlan = { readonly kind: 'fresh' } | { readonly kind: 'resume' 
  * else needs --force.
  */
 export const planOutDir = (dir: string, hash: string, name: string, shard: Manifest['shard'], o: { resume: boolean; force: boolean }): OutDirPlan => {
+  if (isNonDirectory(dir)) return { kind: 'refuse', why: `'${dir}' exists and is not a directory; choose another --out` };
   if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) return { kind: 'fresh' };
   const m = readManifest(dir);
   if (m === null)
