@@ -1,7 +1,7 @@
 /**
- * Reading and checking an experiment spec: JSON syntax, the codec, unknown properties, and
- * the names and values it uses (strategies, options, workloads, parameters, profiles,
- * machine settings), all errors at once.
+ * Reading and checking an experiment spec: JSON syntax, the codec, unknown properties, its
+ * name (a safe file name), and the names and values it uses (strategies, options, workloads,
+ * parameters, profiles, machine settings), all errors at once.
  * @category Experiments
  */
 import * as fs from 'fs';
@@ -11,6 +11,7 @@ import { formatValidationErrors } from '../../core/codec/format-errors';
 import { ExperimentSpecCodec, type ExperimentSpec } from './codec';
 import { unknownKeys } from './json-schema';
 import { expandMatrix } from './matrix';
+import { experimentNameProblem } from './name';
 
 /** Parse spec text (already read) from `origin`; all problems at once, prefixed by the origin. */
 export const parseSpec = (text: string, origin: string): Either<string[], ExperimentSpec> => {
@@ -25,6 +26,8 @@ export const parseSpec = (text: string, origin: string): Either<string[], Experi
   if (errors.length > 0 || isLeft(decoded)) return left(errors.map((e) => `${origin}: ${e}`));
   const spec = decoded.right;
   const semantic: string[] = [];
+  const nameProblem = experimentNameProblem(spec.name);
+  if (nameProblem !== null) semantic.push(`name: ${nameProblem}`);
   if (spec.strategies.length === 0) semantic.push('strategies: expected at least one strategy, got []');
   if (spec.workloads.length === 0) semantic.push('workloads: expected at least one workload, got []');
   if (spec.profiles.length === 0) semantic.push('profiles: expected at least one profile, got []');

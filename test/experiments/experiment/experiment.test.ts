@@ -128,6 +128,25 @@ describe('CLI: experiment, merge', function () {
     expect((await cli('experiment', path.join(dir, 'missing.json'))).err).to.contain('no such file');
   });
 
+  it('refuses a spec whose name would lead the output outside out/', async () => {
+    // from a working directory inside the test's own: were the name accepted, the output would still land there
+    const cwd = path.join(dir, 'cwd');
+    fs.mkdirSync(cwd);
+    const escape = path.join(dir, 'escape.json');
+    fs.writeFileSync(escape, JSON.stringify({ ...SPEC, name: '../../escaped' }));
+    const previous = process.cwd();
+    process.chdir(cwd);
+    try {
+      const r = await cli('experiment', escape, '--workers', '1');
+      expect(r.code).to.equal(2);
+      expect(r.err).to.contain(`${escape}: name: expected a file name`);
+    } finally {
+      process.chdir(previous);
+    }
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(['cwd', 'escape.json', 'tiny.json']);
+    expect(fs.readdirSync(cwd)).to.deep.equal([]);
+  });
+
   it('refuses bad shard specs', async () => {
     for (const s of ['3/2', '0/2', 'a/b', '1/0']) {
       const r = await cli('experiment', spec, '--shard', s, '--out', path.join(dir, 'z'));

@@ -83,4 +83,20 @@ describe('experiment specs', () => {
     expect(text).to.contain("strategies[0].name: unknown strategy 'nope'");
     expect(text).to.contain('machine: tlbEntries must be a power of two');
   });
+
+  describe('checks beyond the codec', () => {
+    const base = { name: 'x', strategies: [{ name: 'native' }], workloads: [{ name: 'syscall', params: { n: 10 } }], profiles: ['modern'] };
+    const problems = (spec: object): string[] => {
+      const r = parseSpec(JSON.stringify(spec), 'x.json');
+      return isLeft(r) ? r.left : [];
+    };
+
+    it('a name must be a safe file name: it names the output directory out/NAME', () => {
+      for (const name of ['../../../somewhere', 'a/b', '/abs', '', '.', '..', '.hidden', '-x', 'x'.repeat(101), 'a\\b'])
+        expect(problems({ ...base, name }), name).to.deep.equal([
+          `x.json: name: expected a file name (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100 characters: it names the output directory out/NAME), got ${JSON.stringify(name)}`,
+        ]);
+      for (const name of ['tlb-sweep_2.1', 'A', 'x'.repeat(100)]) expect(problems({ ...base, name }), name).to.deep.equal([]);
+    });
+  });
 });
