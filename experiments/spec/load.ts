@@ -1,13 +1,15 @@
 /**
  * Reading and checking an experiment spec: JSON syntax, the codec, unknown properties, its
- * name (a safe file name), and the names and values it uses (strategies, options, workloads,
- * parameters, profiles, machine settings), all errors at once.
+ * name (a safe file name), its axes (no empty sweep, a sweep chart on an axis it has), and
+ * the names and values it uses (strategies, options, workloads, parameters, profiles,
+ * machine settings), all errors at once.
  * @category Experiments
  */
 import * as fs from 'fs';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { loadProfile } from '../../core/cost/profile';
 import { formatValidationErrors } from '../../core/codec/format-errors';
+import { axisProblems } from './axes';
 import { ExperimentSpecCodec, type ExperimentSpec } from './codec';
 import { unknownKeys } from './json-schema';
 import { expandMatrix } from './matrix';
@@ -28,6 +30,7 @@ export const parseSpec = (text: string, origin: string): Either<string[], Experi
   const semantic: string[] = [];
   const nameProblem = experimentNameProblem(spec.name);
   if (nameProblem !== null) semantic.push(`name: ${nameProblem}`);
+  semantic.push(...axisProblems(spec));
   if (spec.strategies.length === 0) semantic.push('strategies: expected at least one strategy, got []');
   if (spec.workloads.length === 0) semantic.push('workloads: expected at least one workload, got []');
   if (spec.profiles.length === 0) semantic.push('profiles: expected at least one profile, got []');

@@ -98,5 +98,34 @@ describe('experiment specs', () => {
         ]);
       for (const name of ['tlb-sweep_2.1', 'A', 'x'.repeat(100)]) expect(problems({ ...base, name }), name).to.deep.equal([]);
     });
+
+    it('an empty list of values to sweep is an error naming its path', () => {
+      expect(
+        problems({
+          ...base,
+          isa: [],
+          strategies: [{ name: 'hardware-assisted', options: { paging: [] }, isa: [] }],
+          workloads: [{ name: 'syscall', params: { n: [] } }],
+          machine: { tlbEntries: [] },
+        }),
+      ).to.deep.equal([
+        'x.json: isa: expected at least one value to sweep, got []',
+        'x.json: strategies[0].options.paging: expected at least one value to sweep, got []',
+        'x.json: strategies[0].isa: expected at least one value to sweep, got []',
+        'x.json: workloads[0].params.n: expected at least one value to sweep, got []',
+        'x.json: machine.tlbEntries: expected at least one value to sweep, got []',
+      ]);
+    });
+
+    it('output.sweep must be one of the axes the spec gives values for', () => {
+      const spec = { ...base, strategies: [{ name: 'hardware-assisted', options: { paging: ['shadow', 'nested'] } }], machine: { tlbEntries: [16, 64] } };
+      expect(problems({ ...spec, output: { sweep: 'params.zz' } })).to.deep.equal([
+        "x.json: output.sweep: 'params.zz' is not an axis of this spec (expected one of options.paging, params.n, machine.tlbEntries)",
+      ]);
+      expect(problems({ ...base, workloads: [{ name: 'syscall' }], output: { sweep: 'params.n' } })).to.deep.equal([
+        "x.json: output.sweep: 'params.n' is not an axis of this spec (it gives no workload parameters, strategy options or machine settings)",
+      ]);
+      for (const sweep of ['params.n', 'options.paging', 'machine.tlbEntries']) expect(problems({ ...spec, output: { sweep } }), sweep).to.deep.equal([]);
+    });
   });
 });
