@@ -10,6 +10,7 @@ import { execCommand, MAX_MEMORY_BYTES } from './commands/exec';
 import { isaReport, renderIsaReport } from './commands/isa';
 import { listCommand } from './commands/list';
 import { compare } from '../compare/compare';
+import { MAX_RUNS_WITHOUT_YES } from '../experiment/estimate';
 import { loadModules, mergeResults, runExperiment } from '../experiment/experiment';
 import { writeReport } from '../report/report';
 import { runCommand } from './commands/run';
@@ -126,8 +127,9 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--shard <k/N>', 'run only the k-th of N deterministic slices of the matrix (for job arrays)')
     .option('--resume', 'continue an interrupted run of the same experiment in --out', false)
     .option('--force', 'write into --out even if it holds other results (they are replaced)', false)
+    .option('--yes', `run even more than ${MAX_RUNS_WITHOUT_YES} runs`, false)
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
-    .action(async (spec: string, o: { out?: string; workers?: string; shard?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
+    .action(async (spec: string, o: { out?: string; workers?: string; shard?: string; resume: boolean; force: boolean; yes: boolean; strategyModule: string[] }) => {
       const r = await runExperiment({
         specFile: spec,
         outDir: o.out,
@@ -135,6 +137,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         shard: o.shard,
         resume: o.resume,
         force: o.force,
+        yes: o.yes,
         strategyModules: o.strategyModule,
         stream: io.progress,
       });

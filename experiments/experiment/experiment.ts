@@ -21,6 +21,7 @@ import { loadSpec } from '../spec/load';
 import { expandMatrix, type PlannedRun } from '../spec/matrix';
 import type { ExperimentSpec } from '../spec/codec';
 import { currentCommit, hostInfo, MANIFEST_FILE, parseShard, planOutDir, readManifest, RESULTS_FILE, specHash, type Manifest } from './manifest';
+import { estimate, needsConfirmation } from './estimate';
 import { runPool } from './pool';
 import { progress, type ProgressStream } from './progress';
 import { parseResults, type ResultRow } from './result-codec';
@@ -36,6 +37,8 @@ export interface ExperimentOptions {
   readonly shard?: string;
   readonly resume: boolean;
   readonly force: boolean;
+  /** run even more than MAX_RUNS_WITHOUT_YES runs */
+  readonly yes: boolean;
   readonly strategyModules: readonly string[];
   /** progress output */
   readonly stream?: ProgressStream;
@@ -135,17 +138,21 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const plan = planOutDir(dir, hash, spec.name, shard, { resume: o.resume, force: o.force });
   if (plan.kind === 'refuse') throw new CliError(plan.why);
   const notes: string[] = [];
+  if (plan.kind === 'resume' && repairTail(path.join(dir, RESULTS_FILE)))
+    notes.push('dropped a partly written last line of results.jsonl (an interrupted run); that run is done again');
+  const done = new Set(plan.kind === 'resume' ? readResults(dir).map((r) => r.key) : []);
+  const todo: PlannedRun[] = mine.filter((r) => !done.has(r.key));
+  const workers = Math.max(1, Math.min(o.workers ?? os.cpus().length, todo.length || 1));
+  const unconfirmed = o.yes ? null : needsConfirmation(todo.length, workers);
+  if (unconfirmed !== null) throw new CliError(`${spec.name}: ${unconfirmed}`);
   if (plan.kind === 'fresh') {
     if (fs.existsSync(dir)) for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
     makeOutDir(dir);
     fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(spec, path.resolve(o.specFile), shard, o.strategyModules), null, 2));
-  } else if (repairTail(path.join(dir, RESULTS_FILE))) notes.push('dropped a partly written last line of results.jsonl (an interrupted run); that run is done again');
-  const done = new Set(readResults(dir).map((r) => r.key));
-  const todo: PlannedRun[] = mine.filter((r) => !done.has(r.key));
-  const workers = Math.max(1, Math.min(o.workers ?? os.cpus().length, todo.length || 1));
+  }
   const stream = o.stream ?? process.stderr;
   stream.write(
-    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n}` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}\n`,
+    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n}` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}; ${estimate(todo.length, workers)}\n`,
   );
   const bar = progress(todo.length, stream);
   const errors: string[] = [];

@@ -127,5 +127,11 @@ describe('experiment specs', () => {
       ]);
       for (const sweep of ['params.n', 'options.paging', 'machine.tlbEntries']) expect(problems({ ...spec, output: { sweep } }), sweep).to.deep.equal([]);
     });
+
+    it('a matrix of more than a million runs is refused before it is expanded', () => {
+      expect(problems({ ...base, workloads: [{ name: 'syscall', params: { n: [1, 2] } }], repetitions: 1e9 })).to.deep.equal([
+        'x.json: the matrix has up to 2,000,000,000 runs, more than the maximum of 1,000,000: split it into several specs',
+      ]);
+    });
   });
 });
