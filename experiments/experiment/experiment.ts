@@ -20,7 +20,7 @@ import { toCsv } from '../run/csv';
 import { loadSpec } from '../spec/load';
 import { expandMatrix, type PlannedRun } from '../spec/matrix';
 import type { ExperimentSpec } from '../spec/codec';
-import { currentCommit, hostInfo, MANIFEST_FILE, parseShard, planOutDir, readManifest, RESULTS_FILE, specHash, type Manifest } from './manifest';
+import { currentCommit, hostInfo, MANIFEST_FILE, parseShard, planOutDir, readManifest, RESULTS_FILE, shardSetProblem, specHash, type Manifest } from './manifest';
 import { estimate, needsConfirmation } from './estimate';
 import { runPool } from './pool';
 import { progress, type ProgressStream } from './progress';
@@ -199,6 +199,8 @@ export const mergeResults = async (dirs: readonly string[], outDir: string, forc
   const hashes = new Set(manifests.map((m) => m.specHash));
   if (hashes.size > 1)
     throw new CliError(`these directories hold different experiments: ${manifests.map((m, i) => `${dirs[i]} (${m.experiment}, spec ${m.specHash})`).join(', ')}`);
+  const shardProblem = shardSetProblem(dirs, manifests);
+  if (shardProblem !== null) throw new CliError(`cannot merge: ${shardProblem}`);
   const first = manifests[0];
   const plan = planOutDir(outDir, first.specHash, first.experiment, null, { resume: false, force });
   if (plan.kind === 'refuse' && !(fs.existsSync(outDir) && readManifest(outDir)?.specHash === first.specHash && force))

@@ -113,3 +113,30 @@ export const parseShard = (s: string): { k: number; n: number } | string => {
   if (n < 1 || k < 1 || k > n) return `--shard ${s}: k must be between 1 and N (e.g. 1/${Math.max(n, 1)} to ${Math.max(n, 1)}/${Math.max(n, 1)})`;
   return { k, n };
 };
+
+/**
+ * Why directories holding `manifests` are not distinct shards of one split of an experiment,
+ * or null: a directory given twice, a whole run among others, shards of different counts, or
+ * the same shard twice. A single directory is fine (a partial merge).
+ */
+export const shardSetProblem = (dirs: readonly string[], manifests: readonly Manifest[]): string | null => {
+  const real = dirs.map((d) => fs.realpathSync(d));
+  const twice = real.findIndex((r, i) => real.indexOf(r) !== i);
+  if (twice >= 0) return `'${dirs[twice]}' is given twice${dirs[real.indexOf(real[twice])] === dirs[twice] ? '' : ` (also as '${dirs[real.indexOf(real[twice])]}')`}`;
+  if (dirs.length < 2) return null;
+  const what = (i: number): string => {
+    const s = manifests[i].shard;
+    return `${dirs[i]} (${s === null ? 'the whole experiment' : `shard ${s.k}/${s.n}`})`;
+  };
+  const all = dirs.map((_, i) => what(i)).join(', ');
+  const whole = manifests.findIndex((m) => m.shard === null);
+  if (whole >= 0) return `${what(whole)} is not a shard; merge joins the shards of one split of an experiment: ${all}`;
+  const shards = manifests.map((m) => m.shard!);
+  if (new Set(shards.map((s) => s.n)).size > 1) return `these are shards of different splits (different N in k/N): ${all}`;
+  const again = shards.findIndex((s, i) => shards.findIndex((t) => t.k === s.k) !== i);
+  if (again >= 0) {
+    const first = shards.findIndex((t) => t.k === shards[again].k);
+    return `'${dirs[first]}' and '${dirs[again]}' both hold shard ${shards[again].k}/${shards[again].n}`;
+  }
+  return null;
+};
