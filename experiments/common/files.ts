@@ -4,6 +4,7 @@
  * @category Common
  */
 import * as fs from 'fs';
+import { readRegularFile } from '../../core/files/regular-file';
 import { CliError } from './errors';
 
 /** Why a file system call failed, in words. */
@@ -19,13 +20,18 @@ const reason = (e: unknown): string => {
           ? 'it exists and is not a directory'
           : code === 'ENOTDIR'
             ? 'a part of the path is a file, not a directory'
-            : String(e);
+            : e instanceof Error
+              ? e.message
+              : String(e);
 };
 
-/** Read a file or fail with a message naming it. */
-export const readFileOrFail = (path: string): Buffer => {
+/**
+ * Read a regular file of at most `maxBytes` (described as `limit` in the message) or fail
+ * with a message naming it.
+ */
+export const readFileOrFail = (path: string, maxBytes: number, limit?: string): Buffer => {
   try {
-    return fs.readFileSync(path);
+    return readRegularFile(path, maxBytes, limit);
   } catch (e) {
     throw new CliError(`cannot read '${path}': ${reason(e)}`);
   }

@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
-import { assembleFile, disassemble, formatAsmError } from '../../../core/asm';
+import { assembleFile, disassemble, formatAsmError, MAX_IMAGE_SIZE } from '../../../core/asm';
 import { registerIndex } from '../../../core/asm/registers';
 import { CliError } from '../../common/errors';
 import { readFileOrFail, writeFileOrFail } from '../../common/files';
@@ -55,7 +55,7 @@ export const asmCommand = (file: string, o: AsmOptions): string => {
 
 /** Disassemble a flat binary image; returns the listing. */
 export const disasmCommand = (file: string, origin: number): string => {
-  const bytes = new Uint8Array(readFileOrFail(file));
+  const bytes = new Uint8Array(readFileOrFail(file, MAX_IMAGE_SIZE, `the largest image, ${MAX_IMAGE_SIZE} bytes`));
   return disassemble(bytes, origin)
     .map((l) => `${hex32(l.address)}  ${l.words.map((w) => hex32(w).slice(2)).join(' ').padEnd(17)}  ${l.text}`)
     .join('\n');

@@ -37,7 +37,7 @@ const normalEnd = (s: StopReason): boolean => s.kind === 'halted' || (s.kind ===
 
 /** Run the image; returns the text to print and the exit code. */
 export const execCommand = (file: string, o: ExecOptions): { text: string; exitCode: number } => {
-  const bytes = new Uint8Array(readFileOrFail(file));
+  const bytes = new Uint8Array(readFileOrFail(file, o.memoryBytes, `the machine's ${o.memoryBytes} bytes of memory`));
   let m: Machine;
   try {
     m = new Machine({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries });
@@ -46,8 +46,6 @@ export const execCommand = (file: string, o: ExecOptions): { text: string; exitC
     if (e instanceof RangeError) throw new CliError(`cannot allocate ${o.memoryBytes} bytes of guest memory: ${e.message}`);
     throw e;
   }
-  if (bytes.length > m.memory.size)
-    throw new CliError(`'${file}' is ${bytes.length} bytes, larger than the machine's ${m.memory.size} bytes of memory`);
   m.load(0, bytes);
   const t0 = performance.now();
   const stop = m.run(o.maxInstructions);

@@ -17,4 +17,22 @@ describe('CLI: exec options', () => {
     const fits = await cli('exec', bin, '--memory', '8192000');
     expect(fits.code).to.equal(0);
   });
+
+  it('exec and disasm read only regular files no larger than memory (or the largest image)', async () => {
+    const dir = tmpdir();
+    const big = path.join(dir, 'big.bin');
+    fs.writeFileSync(big, Buffer.alloc(8192 + 4));
+    const cases: [string[], string][] = [
+      [['exec', big, '--memory', '8192'], `cannot read '${big}': larger than the machine's 8192 bytes of memory`],
+      [['exec', dir], `cannot read '${dir}': not a regular file (a directory)`],
+      [['disasm', dir], `cannot read '${dir}': not a regular file (a directory)`],
+      [['exec', '/dev/zero'], "cannot read '/dev/zero': not a regular file (a character device)"],
+      [['disasm', '/dev/zero'], "cannot read '/dev/zero': not a regular file (a character device)"],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).to.equal(2);
+      expect(r.err, argv.join(' ')).to.equal(`ringlab: ${message}\n`);
+    }
+  });
 });
