@@ -14,6 +14,7 @@ const ROOT = path.join(__dirname, '..');
 const CORE_RANK: Readonly<Record<string, number>> = {
   isa: 0,
   codec: 0,
+  files: 0,
   asm: 1,
   vmx: 1,
   mmu: 2,

@@ -4,16 +4,16 @@
  * Pass 2 evaluates the remaining expressions (forward references) and encodes.
  * @category Assembler
  */
-import * as fs from 'fs';
 import * as E from 'fp-ts/Either';
 import { encode, makeInstruction, sizeOf } from '../isa/codec';
 import { ISA, type Mnemonic } from '../isa/table';
 import { ErrorSink, type AsmError } from './errors';
-import { evaluate, parseExpression, type Env, type Expr } from './expression';
+import { evaluate, fitsIn32Bits, MAX_VALUE, MIN_VALUE, parseExpression, type Env, type Expr } from './expression';
 import { describeToken, type Token } from './lexer';
 import { parseOperand, syntaxOf, type Binding, type Field, type Range } from './operands';
 import { type IdentToken, type ParsedLine, type Statement } from './parser';
 import { Preprocessor } from './preprocess';
+import { readSourceFile } from './read-source';
 import { registerIndex } from './registers';
 import { columnAt, type SourceLine } from './source';
 
@@ -21,11 +21,11 @@ import { columnAt, type SourceLine } from './source';
 export interface AssembleOptions {
   /** name of the source in messages and the base of relative includes (default `<input>`) */
   readonly file?: string;
-  /** reads included files (default: the file system) */
+  /** reads included files (default: {@link readSourceFile}) */
   readonly readFile?: (path: string) => string;
-  /** constants defined before the first line (visible to `.ifdef`) */
+  /** constants defined before the first line (visible to `.ifdef`); each must fit in 32 bits */
   readonly defines?: Readonly<Record<string, number>>;
-  /** address of the first byte of the image and initial location counter (default 0) */
+  /** address of the first byte of the image and initial location counter (0..0xffffffff, default 0) */
   readonly origin?: number;
 }
 
@@ -42,7 +42,7 @@ export interface Program {
   readonly origin: number;
   /** the image, from `origin` up to the highest byte emitted */
   readonly bytes: Uint8Array;
-  /** labels (unsigned addresses) and constants (signed 32-bit values) */
+  /** labels (unsigned addresses) and constants (their values, signed or unsigned 32-bit as computed) */
   readonly symbols: Record<string, number>;
   /** one entry per instruction or data directive, in address order */
   readonly sourceMap: SourceMapEntry[];
@@ -50,6 +50,9 @@ export interface Program {
 
 /** Largest image the assembler produces. */
 export const MAX_IMAGE_SIZE = 64 * 1024 * 1024;
+
+/** Longest chain of constants defined through one another (by forward references) that is resolved. */
+export const MAX_CONSTANT_CHAIN = 1000;
 
 /** File name used in messages when none is given. */
 export const DEFAULT_FILE = '<input>';
@@ -106,18 +109,33 @@ class Assembly {
   private pc: number;
   private end: number;
   private tooLarge = false;
+  /** constants being resolved, one inside another's definition */
+  private chain = 0;
 
   constructor(private readonly options: AssembleOptions) {
-    this.origin = (options.origin ?? 0) >>> 0;
+    this.origin = options.origin ?? 0;
     this.file = options.file ?? DEFAULT_FILE;
     this.pc = this.end = this.origin;
     for (const [name, value] of Object.entries(options.defines ?? {}))
-      this.symbols.set(name, { kind: 'constant', column: 0, seq: 0, dot: 0, value: value | 0, resolving: false });
+      this.symbols.set(name, { kind: 'constant', column: 0, seq: 0, dot: 0, value, resolving: false });
+  }
+
+  /** Problems of the origin and defines options, which nothing may wrap silently. */
+  private optionErrors(): AsmError[] {
+    const error = (message: string): AsmError => ({ file: this.file, line: 0, column: 0, message });
+    const errors = Object.entries(this.options.defines ?? {})
+      .filter(([, v]) => !fitsIn32Bits(v))
+      .map(([name, v]) => error(`define '${name}' must be an integer from ${MIN_VALUE} to ${MAX_VALUE}, got ${v}`));
+    if (!Number.isInteger(this.origin) || this.origin < 0 || this.origin > MAX_VALUE)
+      errors.unshift(error(`origin must be an integer from 0 to ${hex(MAX_VALUE)}, got ${this.origin}`));
+    return errors;
   }
 
   run(source: string): E.Either<AsmError[], Program> {
+    const invalid = this.optionErrors();
+    if (invalid.length > 0) return E.left(invalid);
     const preprocessor = new Preprocessor({
-      readFile: this.options.readFile ?? ((p) => fs.readFileSync(p, 'utf8')),
+      readFile: this.options.readFile ?? readSourceFile,
       sink: this.sink,
       host: {
         evaluateNow: (tokens, line, endColumn) => this.evaluateNow(tokens, line, endColumn),
@@ -198,7 +216,8 @@ class Assembly {
   private org(tokens: readonly Token[], line: ParsedLine): void {
     const v = this.evaluateNow(tokens, line, line.endColumn);
     if (v === undefined) return;
-    const target = v >>> 0;
+    if (v < 0) return this.sink.report(line.src, tokens[0].column, `.org expects an address from 0 to ${hex(MAX_VALUE)}, got ${v}`);
+    const target = v;
     if (target < this.pc)
       return this.sink.report(
         line.src,
@@ -239,7 +258,9 @@ class Assembly {
         const bad = t?.kind === 'string' ? tokens[1] : t;
         return this.sink.report(line.src, bad?.column ?? line.endColumn, `expected a string in double quotes, got ${describeToken(bad)}`);
       }
-      bytes.push(...t.bytes, ...(terminate ? [0] : []));
+      // one at a time: spreading a long string's bytes as arguments overflows the stack
+      for (const b of t.bytes) bytes.push(b);
+      if (terminate) bytes.push(0);
     }
     this.place({ kind: 'bytes', bytes }, bytes.length, line);
   }
@@ -335,9 +356,14 @@ class Assembly {
       );
     if (s.value !== undefined) return E.right(s.value);
     if (s.resolving || s.expr === undefined) return E.left(`circular definition of '${name}'`);
+    // each link costs host stack frames
+    if (this.chain >= MAX_CONSTANT_CHAIN)
+      return E.left(`constants defined through a chain of more than ${MAX_CONSTANT_CHAIN} others (reached '${name}')`);
+    this.chain++;
     s.resolving = true;
     const r = evaluate(s.expr, this.env(s.dot, mode));
     s.resolving = false;
+    this.chain--;
     if (E.isLeft(r)) return E.left(r.left.message);
     s.value = r.right;
     return r;
@@ -348,6 +374,7 @@ class Assembly {
   /** Give every constant defined with forward references its value, reporting failures where defined. */
   private resolveConstants(): void {
     for (const s of this.symbols.values()) {
+      if (this.sink.full) return;
       if (s.value !== undefined || s.expr === undefined || s.src === undefined) continue;
       this.sink.seq = s.seq;
       s.resolving = true;
@@ -381,6 +408,7 @@ class Assembly {
       else bytes[offset] = v & 0xff;
     };
     for (const item of this.items) {
+      if (this.sink.full) break;
       this.sink.seq = item.seq;
       const offset = item.address - this.origin;
       switch (item.kind) {
@@ -439,7 +467,7 @@ export const assemble = (source: string, options: AssembleOptions = {}): E.Eithe
 
 /** Read and assemble a file; an unreadable file is an error, not an exception. */
 export const assembleFile = (path: string, options: AssembleOptions = {}): E.Either<AsmError[], Program> => {
-  const read = options.readFile ?? ((p: string) => fs.readFileSync(p, 'utf8'));
+  const read = options.readFile ?? readSourceFile;
   let text: string;
   try {
     text = read(path);

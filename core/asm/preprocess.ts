@@ -9,13 +9,19 @@ import { ISA } from '../isa/table';
 import { type ErrorSink } from './errors';
 import { describeToken, type Token } from './lexer';
 import { parseLine, textOf, type ParsedLine, type Statement } from './parser';
-import { columnAt, splitSource, type SourceLine } from './source';
+import { columnAt, MAX_LINE_LENGTH, splitSource, type SourceLine } from './source';
 
 /** Maximum nesting of macro expansions. */
 export const MAX_MACRO_DEPTH = 64;
 
+/** Maximum nesting of `.include`. */
+export const MAX_INCLUDE_DEPTH = 64;
+
 /** Maximum number of lines all macro expansions may produce together. */
 export const MAX_EXPANDED_LINES = 1_000_000;
+
+/** Maximum number of characters all macro expansions may produce together. */
+export const MAX_EXPANDED_TEXT = 1 << 24;
 
 /** What the preprocessor asks of the assembler. */
 export interface PreprocessHost {
@@ -81,19 +87,23 @@ const leadingDirective = (text: string): { name: string; offset: number } | unde
   return m === null ? undefined : { name: m[1].toLowerCase(), offset: m[0].length - m[1].length };
 };
 
-/** Replace `\param` by its argument and `\@` by the expansion number, keeping real columns. */
-const substitute = (body: SourceLine, args: ReadonlyMap<string, string>, id: number, context: string): SourceLine => {
+/**
+ * Replace `\param` by its argument and `\@` by the expansion number, keeping real columns;
+ * undefined if the line would be longer than {@link MAX_LINE_LENGTH}.
+ */
+const substitute = (body: SourceLine, args: ReadonlyMap<string, string>, id: number, context: string): SourceLine | undefined => {
   const reference = /\\(@|[A-Za-z_][A-Za-z0-9_]*)/y;
   let text = '';
   const columns: number[] = [];
   for (let i = 0; i < body.text.length; ) {
+    if (text.length > MAX_LINE_LENGTH) return undefined;
     const column = columnAt(body, i);
     reference.lastIndex = i;
     const m = body.text[i] === '\\' ? reference.exec(body.text) : null;
     const value = m === null ? undefined : m[1] === '@' ? String(id) : args.get(m[1]);
     if (m !== null && value !== undefined) {
       text += value;
-      columns.push(...new Array<number>(value.length).fill(column));
+      for (let k = 0; k < value.length; k++) columns.push(column);
       i += m[0].length;
     } else {
       text += body.text[i];
@@ -102,7 +112,7 @@ const substitute = (body: SourceLine, args: ReadonlyMap<string, string>, id: num
     }
   }
   columns.push(columnAt(body, body.text.length));
-  return { file: body.file, line: body.line, text, columns, context };
+  return text.length > MAX_LINE_LENGTH ? undefined : { file: body.file, line: body.line, text, columns, context };
 };
 
 /** Expands includes, macros and conditionals of one source file into parsed lines. */
@@ -110,6 +120,7 @@ export class Preprocessor {
   private readonly macros = new Map<string, Macro>();
   private expansions = 0;
   private expandedLines = 0;
+  private expandedText = 0;
   /** set when an expansion limit is hit: unwind to the top level */
   private overflowed = false;
 
@@ -143,6 +154,10 @@ export class Preprocessor {
       const top = conditionals[conditionals.length - 1];
       if (top !== undefined && top.state !== 'active') continue;
 
+      if (src.text.length > MAX_LINE_LENGTH) {
+        this.sink.report(src, 1, `line too long: ${src.text.length} characters (the maximum is ${MAX_LINE_LENGTH})`);
+        continue;
+      }
       const parsed = parseLine(src);
       if (E.isLeft(parsed)) {
         this.sink.diagnostic(src, parsed.left);
@@ -243,25 +258,25 @@ export class Preprocessor {
       );
       return;
     }
-    if (ctx.depth >= MAX_MACRO_DEPTH || this.expandedLines + macro.body.length > MAX_EXPANDED_LINES) {
-      this.sink.report(
-        line.src,
-        st.token.column,
-        ctx.depth >= MAX_MACRO_DEPTH
-          ? `macro '${macro.name}' nested too deeply (more than ${MAX_MACRO_DEPTH} levels of expansion)`
-          : `macro expansions produce more than ${MAX_EXPANDED_LINES} lines`,
-      );
+    const stop = (message: string): void => {
+      this.sink.report(line.src, st.token.column, message);
       this.overflowed = true;
-      return;
-    }
+    };
+    if (ctx.depth >= MAX_MACRO_DEPTH) return stop(`macro '${macro.name}' nested too deeply (more than ${MAX_MACRO_DEPTH} levels of expansion)`);
     this.expandedLines += macro.body.length;
+    if (this.expandedLines > MAX_EXPANDED_LINES) return stop(`macro expansions produce more than ${MAX_EXPANDED_LINES} lines`);
     const id = ++this.expansions;
     const bindings = new Map(macro.params.map((p, i) => [p, args[i]]));
     const context = `in macro '${macro.name}' expanded at ${line.src.file}:${line.src.line}`;
-    yield* this.unit(
-      macro.body.map((b) => substitute(b, bindings, id, context)),
-      { ...ctx, depth: ctx.depth + 1 },
-    );
+    const body: SourceLine[] = [];
+    for (const b of macro.body) {
+      const expanded = substitute(b, bindings, id, context);
+      if (expanded === undefined) return stop(`macro '${macro.name}' expands to a line longer than ${MAX_LINE_LENGTH} characters`);
+      this.expandedText += expanded.text.length;
+      if (this.expandedText > MAX_EXPANDED_TEXT) return stop(`macro expansions produce more than ${MAX_EXPANDED_TEXT} characters`);
+      body.push(expanded);
+    }
+    yield* this.unit(body, { ...ctx, depth: ctx.depth + 1 });
   }
 
   private *include(line: ParsedLine, st: DirectiveStatement, ctx: Context): Generator<ParsedLine> {
@@ -278,6 +293,10 @@ export class Preprocessor {
     if (cycleStart >= 0) {
       const chain = [...ctx.includes.slice(cycleStart), resolved].join(' -> ');
       this.sink.report(line.src, arg.column, `include cycle: ${chain}`);
+      return;
+    }
+    if (ctx.includes.length > MAX_INCLUDE_DEPTH) {
+      this.sink.report(line.src, arg.column, `includes nested too deeply (more than ${MAX_INCLUDE_DEPTH} levels)`);
       return;
     }
     let text: string;

@@ -3,6 +3,9 @@
  * @category Assembler
  */
 
+/** Longest line accepted, in characters, as written or after macro substitution. */
+export const MAX_LINE_LENGTH = 1 << 20;
+
 /** One line of assembly text, with its real origin (after macro substitution). */
 export interface SourceLine {
   /** file the text comes from */

@@ -48,7 +48,7 @@ const benchExperiments = async (): Promise<{ experiment: string; runs: number; s
   for (const f of specs) {
     const t0 = performance.now();
     const target = path.join('out', 'bench', path.basename(f, '.json'));
-    const r = await runExperiment({ specFile: path.join(dir, f), outDir: target, resume: false, force: true, strategyModules: [] });
+    const r = await runExperiment({ specFile: path.join(dir, f), outDir: target, resume: false, force: true, yes: true, strategyModules: [] });
     const seconds = (performance.now() - t0) / 1000;
     const runs = fs.readFileSync(path.join(target, 'results.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).length;
     out.push({ experiment: path.basename(f, '.json'), runs, seconds: Math.round(seconds * 10) / 10 });

@@ -6,10 +6,11 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { asmCommand, disasmCommand } from './commands/asm';
-import { execCommand } from './commands/exec';
+import { execCommand, MAX_MEMORY_BYTES } from './commands/exec';
 import { isaReport, renderIsaReport } from './commands/isa';
 import { listCommand } from './commands/list';
 import { compare } from '../compare/compare';
+import { MAX_RUNS_WITHOUT_YES } from '../experiment/estimate';
 import { loadModules, mergeResults, runExperiment } from '../experiment/experiment';
 import { writeReport } from '../report/report';
 import { runCommand } from './commands/run';
@@ -62,17 +63,17 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .description('assemble a source file into a flat binary image')
     .argument('<file.s>', 'assembly source')
     .option('-o, --output <file.bin>', 'output image (default: the source name with .bin)')
-    .option('-D, --define <NAME[=value]...>', 'define a constant for conditional assembly')
+    .option('-D, --define <NAME[=value]>', 'define a constant (value 1 if none given; repeatable)', collect, [] as string[])
     .option('--origin <address>', 'address of the first byte (default 0)')
-    .action((file: string, o: { output?: string; define?: string[]; origin?: string }) => {
-      io.out(asmCommand(file, { output: o.output, define: o.define, origin: o.origin === undefined ? undefined : parseCount('--origin', o.origin) }));
+    .action((file: string, o: { output?: string; define: string[]; origin?: string }) => {
+      io.out(asmCommand(file, { output: o.output, define: o.define, origin: o.origin === undefined ? undefined : parseCount('--origin', o.origin, 0, 0xffffffff) }));
     });
 
   p.command('disasm')
     .description('disassemble a flat binary image')
     .argument('<file.bin>', 'binary image')
     .option('--origin <address>', 'address of the first byte', '0')
-    .action((file: string, o: { origin: string }) => io.out(disasmCommand(file, parseCount('--origin', o.origin))));
+    .action((file: string, o: { origin: string }) => io.out(disasmCommand(file, parseCount('--origin', o.origin, 0, 0xffffffff))));
 
   p.command('exec')
     .description('run a binary image on bare metal from reset (ring 0, paging off, pc 0)')
@@ -83,7 +84,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--memory <bytes>', 'physical memory size', String(8 * 1024 * 1024))
     .option('--tlb <entries>', 'TLB entries (a power of two)', '64')
     .action((file: string, o: { maxInstructions: string; json: boolean; isa: 'default' | 'virtualizable'; memory: string; tlb: string }) => {
-      const memoryBytes = parseCount('--memory', o.memory, 4096);
+      const memoryBytes = parseCount('--memory', o.memory, 4096, MAX_MEMORY_BYTES);
       if (memoryBytes % 4096 !== 0) throw new CliError(`--memory must be a multiple of 4096, got ${memoryBytes}`);
       const tlbEntries = parseCount('--tlb', o.tlb, 1);
       if ((tlbEntries & (tlbEntries - 1)) !== 0 || tlbEntries > 65536) throw new CliError(`--tlb must be a power of two between 1 and 65536, got ${tlbEntries}`);
@@ -141,8 +142,9 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--shards <N>', 'the number of shards when a scheduler gives a 0-based task index (JOB_COMPLETION_INDEX ...)')
     .option('--resume', 'continue an interrupted run of the same experiment in --out', false)
     .option('--force', 'write into --out even if it holds other results (they are replaced)', false)
+    .option('--yes', `run even more than ${MAX_RUNS_WITHOUT_YES} runs`, false)
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
-    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; strategyModule: string[] }) => {
+    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; yes: boolean; strategyModule: string[] }) => {
       const r = await runExperiment({
         specFile: spec,
         from: o.from,
@@ -152,6 +154,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         shards: o.shards === undefined ? undefined : parseCount('--shards', o.shards, 1),
         resume: o.resume,
         force: o.force,
+        yes: o.yes,
         strategyModules: o.strategyModule,
         stream: progress(),
       });

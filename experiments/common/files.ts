@@ -4,18 +4,50 @@
  * @category Common
  */
 import * as fs from 'fs';
+import { readRegularFile } from '../../core/files/regular-file';
 import { CliError } from './errors';
 
-/** Read a file or fail with a message naming it. */
-export const readFileOrFail = (path: string): Buffer => {
+/** Why a file system call failed, in words. */
+const reason = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EISDIR'
+      ? 'is a directory'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EEXIST'
+          ? 'it exists and is not a directory'
+          : code === 'ENOTDIR'
+            ? 'a part of the path is a file, not a directory'
+            : e instanceof Error
+              ? e.message
+              : String(e);
+};
+
+/**
+ * Read a regular file of at most `maxBytes` (described as `limit` in the message) or fail
+ * with a message naming it.
+ */
+export const readFileOrFail = (path: string, maxBytes: number, limit?: string): Buffer => {
   try {
-    return fs.readFileSync(path);
+    return readRegularFile(path, maxBytes, limit);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
-    throw new CliError(`cannot read '${path}': ${why}`);
+    throw new CliError(`cannot read '${path}': ${reason(e)}`);
   }
 };
+
+/** Create an output directory and its parents, or fail with a message naming it. */
+export const makeOutDir = (dir: string): void => {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new CliError(`cannot create the output directory '${dir}': ${reason(e)}`);
+  }
+};
+
+/** Whether `path` exists and is not a directory (so it cannot be an output directory). */
+export const isNonDirectory = (path: string): boolean => fs.existsSync(path) && !fs.statSync(path).isDirectory();
 
 /** Write a file or fail with a message naming it. */
 export const writeFileOrFail = (path: string, data: string | Uint8Array): void => {
@@ -26,9 +58,10 @@ export const writeFileOrFail = (path: string, data: string | Uint8Array): void =
   }
 };
 
-/** Parse a non-negative integer option or fail with a message naming the option. */
-export const parseCount = (name: string, value: string, min = 0): number => {
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < min) throw new CliError(`${name} must be an integer >= ${min}, got '${value}'`);
+/** Parse an integer option in `min..max` or fail with a message naming the option and the range. */
+export const parseCount = (name: string, value: string, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+  const n = value.trim() === '' ? NaN : Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new CliError(`${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got '${value}'`);
   return n;
 };

@@ -22,3 +22,7 @@ export const formatNumber = (n: number): string =>
 
 /** 0x-prefixed 8-digit hex of a 32-bit value. */
 export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+
+/** A duration in seconds as a rounded figure in s, min or h. */
+export const formatDuration = (seconds: number): string =>
+  seconds < 90 ? `${Math.round(seconds)} s` : seconds < 90 * 60 ? `${Math.round(seconds / 60)} min` : `${formatNumber(Math.round(seconds / 360) / 10)} h`;

@@ -19,6 +19,7 @@ import { breakdownChart, slowdownChart } from '../charts/specs';
 import { configColours } from '../charts/colours';
 import { CAUSE_COLOURS } from '../charts/from-results';
 import { CliError } from '../common/errors';
+import { makeOutDir } from '../common/files';
 import { formatNumber, table } from '../common/format';
 import { FORMAT_VERSION } from '../common/format-version';
 import { dependencyVersions, profileHashes, runProvenance } from '../common/provenance';
@@ -52,12 +53,10 @@ const MANIFEST = 'ringlab-compare.json';
 
 /** Refuse to write into a directory that holds something other than an earlier comparison. */
 const prepareOutDir = (dir: string, force: boolean): void => {
-  if (fs.existsSync(dir)) {
-    const entries = fs.readdirSync(dir);
-    if (entries.length > 0 && !entries.includes(MANIFEST) && !force)
-      throw new CliError(`'${dir}' is not empty and holds no earlier comparison; choose another --out or pass --force to write into it`);
-  }
-  fs.mkdirSync(dir, { recursive: true });
+  makeOutDir(dir);
+  const entries = fs.readdirSync(dir);
+  if (entries.length > 0 && !entries.includes(MANIFEST) && !force)
+    throw new CliError(`'${dir}' is not empty and holds no earlier comparison; choose another --out or pass --force to write into it`);
 };
 
 /** Run the comparison; returns the summary text. */

@@ -14,15 +14,17 @@ import { renderSvg } from '../charts/render';
 import { svgToPng } from '../charts/png';
 import { experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError, ExitCode } from '../common/errors';
+import { makeOutDir } from '../common/files';
 import { formatNumber, table } from '../common/format';
 import { toCsv } from '../run/csv';
 import { FORMAT_VERSION } from '../common/format-version';
 import { dependencyVersions, profileHashes, runProvenance, type RunProvenance } from '../common/provenance';
 import { expandMatrix, type PlannedRun } from '../spec/matrix';
 import type { ExperimentSpec } from '../spec/codec';
-import { hostInfo, MANIFEST_FILE, planOutDir, readManifest, RESULTS_FILE, specHash, type Manifest } from './manifest';
+import { hostInfo, MANIFEST_FILE, planOutDir, readManifest, RESULTS_FILE, shardSetProblem, specHash, type Manifest } from './manifest';
 import { parseShard, shardFromEnvironment } from './shard';
 import { sourceFromRecord, sourceFromSpecFile, type ExperimentSource } from './source';
+import { estimate, needsConfirmation } from './estimate';
 import { runPool } from './pool';
 import { progress, type ProgressStream } from './progress';
 import { parseResults, type ResultRow } from './result-codec';
@@ -45,6 +47,8 @@ export interface ExperimentOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly resume: boolean;
   readonly force: boolean;
+  /** run even more than MAX_RUNS_WITHOUT_YES runs */
+  readonly yes: boolean;
   readonly strategyModules: readonly string[];
   /** progress output */
   readonly stream?: ProgressStream;
@@ -168,17 +172,21 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const plan = planOutDir(dir, provenance.specHash, spec.name, shard, { resume: o.resume, force: o.force });
   if (plan.kind === 'refuse') throw new CliError(plan.why);
   const notes: string[] = src.drift.map((d) => `rerun differs from the record: ${d}`);
-  if (plan.kind === 'fresh') {
-    if (fs.existsSync(dir)) for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(src, provenance, shard, shardSource), null, 2));
-  } else if (repairTail(path.join(dir, RESULTS_FILE))) notes.push('dropped a partly written last line of results.jsonl (an interrupted run); that run is done again');
-  const done = new Set(readResults(dir).map((r) => r.key));
+  if (plan.kind === 'resume' && repairTail(path.join(dir, RESULTS_FILE)))
+    notes.push('dropped a partly written last line of results.jsonl (an interrupted run); that run is done again');
+  const done = new Set(plan.kind === 'resume' ? readResults(dir).map((r) => r.key) : []);
   const todo: PlannedRun[] = mine.filter((r) => !done.has(r.key));
   const workers = Math.max(1, Math.min(o.workers ?? os.cpus().length, todo.length || 1));
+  const unconfirmed = o.yes ? null : needsConfirmation(todo.length, workers);
+  if (unconfirmed !== null) throw new CliError(`${spec.name}: ${unconfirmed}`);
+  if (plan.kind === 'fresh') {
+    if (fs.existsSync(dir)) for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
+    makeOutDir(dir);
+    fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(src, provenance, shard, shardSource), null, 2));
+  }
   const stream = o.stream ?? process.stderr;
   stream.write(
-    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n} (from ${shardSource})` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}\n`,
+    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n} (from ${shardSource})` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}; ${estimate(todo.length, workers)}\n`,
   );
   const bar = progress(todo.length, stream);
   const errors: string[] = [];
@@ -225,6 +233,8 @@ export const mergeResults = async (dirs: readonly string[], outDir: string, forc
   const hashes = new Set(manifests.map((m) => m.specHash));
   if (hashes.size > 1)
     throw new CliError(`these directories hold different experiments: ${manifests.map((m, i) => `${dirs[i]} (${m.experiment}, spec ${m.specHash})`).join(', ')}`);
+  const shardProblem = shardSetProblem(dirs, manifests);
+  if (shardProblem !== null) throw new CliError(`cannot merge: ${shardProblem}`);
   const first = manifests[0];
   const plan = planOutDir(outDir, first.specHash, first.experiment, null, { resume: false, force });
   const existing = fs.existsSync(outDir) ? readManifest(outDir) : null;
@@ -235,7 +245,7 @@ export const mergeResults = async (dirs: readonly string[], outDir: string, forc
   const rows = [...byKey.values()].sort((a, b) => a.index - b.index);
   const matrix = expandMatrix(first.spec);
   const expected = isLeft(matrix) ? null : matrix.right.runs.length;
-  fs.mkdirSync(outDir, { recursive: true });
+  makeOutDir(outDir);
   for (const f of OUTPUT_FILES) fs.rmSync(path.join(outDir, f), { force: true });
   fs.writeFileSync(path.join(outDir, MANIFEST_FILE), JSON.stringify({ ...first, shard: null, shardSource: null, mergedFrom: dirs.map((d) => path.resolve(d)) } satisfies Manifest, null, 2));
   fs.writeFileSync(path.join(outDir, RESULTS_FILE), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));

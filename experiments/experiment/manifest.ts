@@ -15,6 +15,7 @@ import * as t from 'io-ts';
 import { formatValidationErrors } from '../../core/codec/format-errors';
 import { FORMAT_VERSION, formatVersionProblem } from '../common/format-version';
 import { ExperimentSpecCodec, type ExperimentSpec } from '../spec/codec';
+import { isNonDirectory } from '../common/files';
 
 /** Name of the manifest file in an output directory. */
 export const MANIFEST_FILE = 'experiment.json';
@@ -115,6 +116,7 @@ export type OutDirPlan = { readonly kind: 'fresh' } | { readonly kind: 'resume' 
  * else needs --force.
  */
 export const planOutDir = (dir: string, hash: string, name: string, shard: Manifest['shard'], o: { resume: boolean; force: boolean }): OutDirPlan => {
+  if (isNonDirectory(dir)) return { kind: 'refuse', why: `'${dir}' exists and is not a directory; choose another --out` };
   if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) return { kind: 'fresh' };
   const read = readManifest(dir);
   if (isLeft(read)) return o.force ? { kind: 'fresh' } : { kind: 'refuse', why: `${read.left}; or pass --force to replace them` };
@@ -131,4 +133,31 @@ export const planOutDir = (dir: string, hash: string, name: string, shard: Manif
   if (o.force) return { kind: 'fresh' };
   const done = fs.existsSync(path.join(dir, RESULTS_FILE)) ? fs.readFileSync(path.join(dir, RESULTS_FILE), 'utf8').split('\n').filter((l) => l.trim()).length : 0;
   return { kind: 'refuse', why: `'${dir}' already holds ${done} result(s) of ${name}; pass --resume to continue it, or --force to start over` };
+};
+
+/**
+ * Why directories holding `manifests` are not distinct shards of one split of an experiment,
+ * or null: a directory given twice, a whole run among others, shards of different counts, or
+ * the same shard twice. A single directory is fine (a partial merge).
+ */
+export const shardSetProblem = (dirs: readonly string[], manifests: readonly Manifest[]): string | null => {
+  const real = dirs.map((d) => fs.realpathSync(d));
+  const twice = real.findIndex((r, i) => real.indexOf(r) !== i);
+  if (twice >= 0) return `'${dirs[twice]}' is given twice${dirs[real.indexOf(real[twice])] === dirs[twice] ? '' : ` (also as '${dirs[real.indexOf(real[twice])]}')`}`;
+  if (dirs.length < 2) return null;
+  const what = (i: number): string => {
+    const s = manifests[i].shard;
+    return `${dirs[i]} (${s === null ? 'the whole experiment' : `shard ${s.k}/${s.n}`})`;
+  };
+  const all = dirs.map((_, i) => what(i)).join(', ');
+  const whole = manifests.findIndex((m) => m.shard === null);
+  if (whole >= 0) return `${what(whole)} is not a shard; merge joins the shards of one split of an experiment: ${all}`;
+  const shards = manifests.map((m) => m.shard!);
+  if (new Set(shards.map((s) => s.n)).size > 1) return `these are shards of different splits (different N in k/N): ${all}`;
+  const again = shards.findIndex((s, i) => shards.findIndex((t) => t.k === s.k) !== i);
+  if (again >= 0) {
+    const first = shards.findIndex((t) => t.k === shards[again].k);
+    return `'${dirs[first]}' and '${dirs[again]}' both hold shard ${shards[again].k}/${shards[again].n}`;
+  }
+  return null;
 };

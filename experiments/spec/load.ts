@@ -1,5 +1,6 @@
 /**
- * Reading and checking an experiment spec: JSON syntax, the codec, unknown properties, and
+ * Reading and checking an experiment spec: JSON syntax, the codec, unknown properties, its
+ * name (a safe file name), its axes (no empty sweep, a sweep chart on an axis it has), and
  * the names and values it uses (strategies, options, workloads, parameters, profiles,
  * machine settings), all errors at once in one list, each with its JSON path. The name and
  * value checks look at every part that has the right shape, even when another part does not.
@@ -15,8 +16,10 @@ import { resolveOptions } from '../../strategies/options';
 import { machineSettingsErrors } from '../run/machine-settings';
 import { resolveParams } from '../run/params';
 import { ExperimentSpecCodec, StrategyEntry, WorkloadEntry, type ExperimentSpec } from './codec';
+import { axisProblems } from './axes';
 import { unknownKeys } from './json-schema';
 import { expandMatrix } from './matrix';
+import { experimentNameProblem } from './name';
 
 type Json = Record<string, unknown>;
 
@@ -94,6 +97,11 @@ export const parseSpec = (text: string, origin: string): Either<string[], Experi
   const decoded = ExperimentSpecCodec.decode(json);
   const errors = [...(isLeft(decoded) ? formatValidationErrors(decoded.left) : []), ...unknownKeys(ExperimentSpecCodec, json)];
   if (isObject(json)) errors.push(...emptyLists(json), ...strategyErrors(json), ...workloadErrors(json), ...profileErrors(json), ...machineErrors(json), ...countErrors(json));
+  if (!isLeft(decoded)) {
+    const nameProblem = experimentNameProblem(decoded.right.name);
+    if (nameProblem !== null) errors.push(`name: ${nameProblem}`);
+    errors.push(...axisProblems(decoded.right));
+  }
   if (errors.length === 0 && !isLeft(decoded)) {
     // what only the whole matrix shows (e.g. TLB ways beyond the entries they go with)
     const m = expandMatrix(decoded.right);

@@ -13,6 +13,7 @@ import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
 import { machineSettingsErrors, type MachineSettings } from '../run/machine-settings';
 import { resolveParams } from '../run/params';
+import { formatNumber } from '../common/format';
 import type { ExperimentSpec } from './codec';
 
 /** One run of an experiment. */
@@ -52,8 +53,25 @@ const keyOf = (r: Omit<PlannedRun, 'index' | 'key' | 'label'>): string =>
     .digest('hex')
     .slice(0, 16);
 
+/** Most runs a matrix may have: a bigger one is refused before it is expanded (it would not fit in memory). */
+export const MAX_MATRIX_RUNS = 1_000_000;
+
+const count = (lists: Readonly<Record<string, unknown>> | undefined): number =>
+  Object.values(lists ?? {}).reduce<number>((n, v) => n * asList(v, []).length, 1);
+
+/** An upper bound of the runs of a spec (combinations a strategy refuses are counted too). */
+const maxRuns = (spec: ExperimentSpec): number =>
+  spec.strategies.reduce((n, s) => n + count(s.options) * asList(s.isa ?? spec.isa, ['default']).length, 0) *
+  spec.workloads.reduce((n, w) => n + count(w.params), 0) *
+  spec.profiles.length *
+  count(spec.machine) *
+  (spec.repetitions ?? 1);
+
 /** Expand a spec; unknown names and invalid values are errors (all at once). */
 export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => {
+  const bound = maxRuns(spec);
+  if (bound > MAX_MATRIX_RUNS)
+    return left([`the matrix has up to ${formatNumber(bound)} runs, more than the maximum of ${formatNumber(MAX_MATRIX_RUNS)}: split it into several specs`]);
   const errors: string[] = [];
   const skipped: string[] = [];
   const runs: PlannedRun[] = [];

@@ -3,6 +3,7 @@
  * @category CLI
  */
 
+import type { Cpu } from '../../../core/cpu/cpu';
 import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { describeStop, type StopReason } from '../../../core/cpu/stop';
 import { totalOf, type Breakdown, type Counts } from '../../../core/cost/ledger';
@@ -10,6 +11,9 @@ import type { IsaVariant } from '../../../core/isa/variant';
 import { CliError, ExitCode } from '../../common/errors';
 import { formatNumber, hex32, table } from '../../common/format';
 import { readFileOrFail } from '../../common/files';
+
+/** Largest --memory: the 32-bit physical address space. */
+export const MAX_MEMORY_BYTES = 2 ** 32;
 
 /** Options of `exec`. */
 export interface ExecOptions {
@@ -36,10 +40,15 @@ const normalEnd = (s: StopReason): boolean => s.kind === 'halted' || (s.kind ===
 
 /** Run the image; returns the text to print and the exit code. */
 export const execCommand = (file: string, o: ExecOptions): { text: string; exitCode: number } => {
-  const bytes = new Uint8Array(readFileOrFail(file));
-  const m = uniprocessor({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries });
-  if (bytes.length > m.memory.size)
-    throw new CliError(`'${file}' is ${bytes.length} bytes, larger than the machine's ${m.memory.size} bytes of memory`);
+  const bytes = new Uint8Array(readFileOrFail(file, o.memoryBytes, `the machine's ${o.memoryBytes} bytes of memory`));
+  let m: Cpu;
+  try {
+    m = uniprocessor({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries });
+  } catch (e) {
+    // the host may not have the memory asked for
+    if (e instanceof RangeError) throw new CliError(`cannot allocate ${o.memoryBytes} bytes of guest memory: ${e.message}`);
+    throw e;
+  }
   m.load(0, bytes);
   const t0 = performance.now();
   const stop = m.run(o.maxInstructions);

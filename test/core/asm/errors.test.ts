@@ -38,6 +38,13 @@ describe('assembler errors', () => {
     ['unterminated string', '.ascii "abc', ['t.s:1:8: unterminated string']],
     ['bad escape', '.ascii "\\q"', ["t.s:1:9: unknown escape '\\q' (expected \\n, \\t, \\r, \\0, \\\\, \\\", \\' or \\xNN)"]],
     ['number too large', 'li r1, 0x100000000', ["t.s:1:8: number '0x100000000' does not fit in 32 bits"]],
+    ['value below the 32-bit range', '.word -2147483649', ["t.s:1:7: value out of the 32-bit range: '-' gives -2147483649 (expected -2147483648..4294967295)"]],
+    ['sum above the 32-bit range', '.word 0xffffffff + 1', ["t.s:1:18: value out of the 32-bit range: '+' gives 4294967296 (expected -2147483648..4294967295)"]],
+    ['immediate out of the 32-bit range', 'li r1, 0x10000 * 0x10000', ["t.s:1:16: value out of the 32-bit range: '*' gives 4294967296 (expected -2147483648..4294967295)"]],
+    ['memory offset out of the 32-bit range', 'ld r1, [r2 - 0xffffffff]', ["t.s:1:12: value out of the 32-bit range: '-' gives -4294967295 (expected -2147483648..4294967295)"]],
+    ['condition out of the 32-bit range', '.if 0x80000000 * 2\n.endif', ["t.s:1:16: value out of the 32-bit range: '*' gives 4294967296 (expected -2147483648..4294967295)"]],
+    ['constant plus one out of the 32-bit range', 'A = 0xffffffff\n.word A + 1', ["t.s:2:9: value out of the 32-bit range: '+' gives 4294967296 (expected -2147483648..4294967295)"]],
+    ['.org below 0', '.org -4', ['t.s:1:6: .org expects an address from 0 to 0xffffffff, got -4']],
     ['invalid number', 'li r1, 12ab', ["t.s:1:8: invalid number '12ab'"]],
     ['.error', '.error "unsupported configuration"', ['t.s:1:1: unsupported configuration']],
     ['macro named like an instruction', '.macro push x\n.endm', ["t.s:1:1: macro name 'push' is an instruction mnemonic"]],
@@ -87,6 +94,15 @@ describe('assembler errors', () => {
       expect(E.isLeft(r)).to.equal(true);
       if (E.isLeft(r)) expect(formatAsmError(r.left[0])).to.match(/^\/nonexistent\/ringlab\/x\.s: cannot read '\/nonexistent\/ringlab\/x\.s': ENOENT/);
     });
+  });
+
+  it('refuses an origin or defines outside the 32-bit range', () => {
+    expect(errors('nop', { origin: 2 ** 32 })).to.deep.equal(['t.s: origin must be an integer from 0 to 0xffffffff, got 4294967296']);
+    expect(errors('nop', { origin: -1 })).to.deep.equal(['t.s: origin must be an integer from 0 to 0xffffffff, got -1']);
+    expect(errors('nop', { defines: { X: 2 ** 32, Y: 1.5, Z: -1 } })).to.deep.equal([
+      "t.s: define 'X' must be an integer from -2147483648 to 4294967295, got 4294967296",
+      "t.s: define 'Y' must be an integer from -2147483648 to 4294967295, got 1.5",
+    ]);
   });
 
   it('collects several errors at once, in source order', () => {

@@ -28,6 +28,7 @@ describe('CLI: experiment, merge', function () {
     const out = path.join(dir, 'out');
     const r = await cli('experiment', spec, '--out', out, '--workers', '2');
     expect(r.code, r.err + r.out).to.equal(0);
+    expect(r.err).to.match(/: 15 runs in the matrix; running 15 on 2 workers -> .*; estimated time about 8 s \(a rough figure: ~1 s per run per worker\)\n/);
     // native: 3 workload points x 2 profiles; HW shadow: 3 x 2; HW nested: 3 x 1 (netburst has no nested paging)
     const rows = lines(path.join(out, 'results.jsonl')).map((l) => JSON.parse(l));
     expect(rows).to.have.length(15);
@@ -104,6 +105,30 @@ describe('CLI: experiment, merge', function () {
     expect(partial.out).to.contain('run(s) of the matrix are missing');
   });
 
+  it('refuses to merge a directory twice, the same shard twice, or shards of different splits', async () => {
+    const small = path.join(dir, 'small.json');
+    fs.writeFileSync(small, JSON.stringify({ name: 'small', strategies: [{ name: 'native' }], workloads: [{ name: 'syscall', params: { n: [10, 20, 30] } }], profiles: ['modern'] }));
+    const d = (name: string) => path.join(dir, name);
+    for (const [shard, out] of [['1/2', 'a'], ['2/2', 'b'], ['1/3', 'c']]) expect((await cli('experiment', small, '--shard', shard, '--out', d(out), '--workers', '1')).code).to.equal(0);
+    expect((await cli('experiment', small, '--out', d('all'), '--workers', '1')).code).to.equal(0);
+    fs.cpSync(d('a'), d('a-copy'), { recursive: true });
+    const cases: [string[], string][] = [
+      [[d('a'), d('b'), d('a')], `'${d('a')}' is given twice`],
+      [[d('a'), `${d('a')}/`], `'${d('a')}/' is given twice (also as '${d('a')}')`],
+      [[d('a'), d('a-copy')], `'${d('a')}' and '${d('a-copy')}' both hold shard 1/2`],
+      [[d('a'), d('c')], `these are shards of different splits (different N in k/N): ${d('a')} (shard 1/2), ${d('c')} (shard 1/3)`],
+      [[d('a'), d('all')], `${d('all')} (the whole experiment) is not a shard`],
+    ];
+    for (const [dirs, message] of cases) {
+      const r = await cli('merge', ...dirs, '--out', d('merged'));
+      expect(r.code, message).to.equal(2);
+      expect(r.err, message).to.contain(`ringlab: cannot merge: ${message}`);
+      expect(fs.existsSync(d('merged')), message).to.equal(false);
+    }
+    const ok = await cli('merge', d('a'), d('b'), '--out', d('merged'));
+    expect(ok.out).to.contain('merged 3 result(s) from 2 directories');
+  });
+
   it('reports every problem of a malformed spec at once, as path: expected X, got Y', async () => {
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(
@@ -126,6 +151,25 @@ describe('CLI: experiment, merge', function () {
     fs.writeFileSync(semantic, '{ "name": "x", ');
     expect((await cli('experiment', semantic)).err).to.contain('not valid JSON');
     expect((await cli('experiment', path.join(dir, 'missing.json'))).err).to.contain('no such file');
+  });
+
+  it('refuses a spec whose name would lead the output outside out/', async () => {
+    // from a working directory inside the test's own: were the name accepted, the output would still land there
+    const cwd = path.join(dir, 'cwd');
+    fs.mkdirSync(cwd);
+    const escape = path.join(dir, 'escape.json');
+    fs.writeFileSync(escape, JSON.stringify({ ...SPEC, name: '../../escaped' }));
+    const previous = process.cwd();
+    process.chdir(cwd);
+    try {
+      const r = await cli('experiment', escape, '--workers', '1');
+      expect(r.code).to.equal(2);
+      expect(r.err).to.contain(`${escape}: name: expected a file name`);
+    } finally {
+      process.chdir(previous);
+    }
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(['cwd', 'escape.json', 'tiny.json']);
+    expect(fs.readdirSync(cwd)).to.deep.equal([]);
   });
 
   it('refuses bad shard specs', async () => {

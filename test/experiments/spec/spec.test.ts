@@ -162,4 +162,55 @@ describe('experiment specs', () => {
     expect(text).to.contain('x.json: workloads[2].params.n[1]: parameter n=100000 of workload \'pgfault\' is out of range');
     expect(text).to.contain("x.json: profiles[0]: unknown profile 'pentium'");
   });
+
+  describe('checks beyond the codec', () => {
+    const base = { name: 'x', strategies: [{ name: 'native' }], workloads: [{ name: 'syscall', params: { n: 10 } }], profiles: ['modern'] };
+    const problems = (spec: object): string[] => {
+      const r = parseSpec(JSON.stringify(spec), 'x.json');
+      return isLeft(r) ? r.left : [];
+    };
+
+    it('a name must be a safe file name: it names the output directory out/NAME', () => {
+      for (const name of ['../../../somewhere', 'a/b', '/abs', '', '.', '..', '.hidden', '-x', 'x'.repeat(101), 'a\\b'])
+        expect(problems({ ...base, name }), name).to.deep.equal([
+          `x.json: name: expected a file name (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100 characters: it names the output directory out/NAME), got ${JSON.stringify(name)}`,
+        ]);
+      for (const name of ['tlb-sweep_2.1', 'A', 'x'.repeat(100)]) expect(problems({ ...base, name }), name).to.deep.equal([]);
+    });
+
+    it('an empty list of values to sweep is an error naming its path', () => {
+      expect(
+        problems({
+          ...base,
+          isa: [],
+          strategies: [{ name: 'hardware-assisted', options: { paging: [] }, isa: [] }],
+          workloads: [{ name: 'syscall', params: { n: [] } }],
+          machine: { tlbEntries: [] },
+        }),
+      ).to.deep.equal([
+        'x.json: isa: expected at least one value to sweep, got []',
+        'x.json: strategies[0].options.paging: expected at least one value to sweep, got []',
+        'x.json: strategies[0].isa: expected at least one value to sweep, got []',
+        'x.json: workloads[0].params.n: expected at least one value to sweep, got []',
+        'x.json: machine.tlbEntries: expected at least one value to sweep, got []',
+      ]);
+    });
+
+    it('output.sweep must be one of the axes the spec gives values for', () => {
+      const spec = { ...base, strategies: [{ name: 'hardware-assisted', options: { paging: ['shadow', 'nested'] } }], machine: { tlbEntries: [16, 64] } };
+      expect(problems({ ...spec, output: { sweep: 'params.zz' } })).to.deep.equal([
+        "x.json: output.sweep: 'params.zz' is not an axis of this spec (expected one of options.paging, params.n, machine.tlbEntries)",
+      ]);
+      expect(problems({ ...base, workloads: [{ name: 'syscall' }], output: { sweep: 'params.n' } })).to.deep.equal([
+        "x.json: output.sweep: 'params.n' is not an axis of this spec (it gives no workload parameters, strategy options or machine settings)",
+      ]);
+      for (const sweep of ['params.n', 'options.paging', 'machine.tlbEntries']) expect(problems({ ...spec, output: { sweep } }), sweep).to.deep.equal([]);
+    });
+
+    it('a matrix of more than a million runs is refused before it is expanded', () => {
+      expect(problems({ ...base, workloads: [{ name: 'syscall', params: { n: [1, 2] } }], repetitions: 1e9 })).to.deep.equal([
+        'x.json: the matrix has up to 2,000,000,000 runs, more than the maximum of 1,000,000: split it into several specs',
+      ]);
+    });
+  });
 });
