@@ -14,6 +14,7 @@ import { renderSvg } from '../charts/render';
 import { svgToPng } from '../charts/png';
 import { experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError, ExitCode } from '../common/errors';
+import { enableTypeScriptModules } from '../common/typescript-modules';
 import { formatNumber, table } from '../common/format';
 import { toCsv } from '../run/csv';
 import { loadSpec } from '../spec/load';
@@ -42,6 +43,7 @@ export interface ExperimentOptions {
 
 /** Load strategy modules or fail with the reason. */
 export const loadModules = (files: readonly string[]): void => {
+  enableTypeScriptModules(files);
   for (const f of files) {
     const r = loadStrategyModule(f);
     if (isLeft(r)) throw new CliError(r.left);

@@ -10,6 +10,12 @@ import { executePlanned } from './execute';
 import type { ResultRow } from './result-codec';
 import type { FromWorker, ToWorker } from './worker';
 
+/**
+ * The worker threads' entry: the compiled worker when this module runs compiled (from
+ * dist/), else a shim that registers ts-node in the thread first.
+ */
+export const WORKER_ENTRY = path.join(__dirname, __filename.endsWith('.ts') ? 'worker-entry.js' : 'worker.js');
+
 /** Outcome of one run. */
 export type RunOutcome = { readonly run: PlannedRun; readonly row: ResultRow } | { readonly run: PlannedRun; readonly error: string };
 
@@ -29,7 +35,6 @@ export const runPool = async (
   }
   const queue = [...runs];
   const byIndex = new Map(runs.map((r) => [r.index, r]));
-  const entry = path.join(__dirname, 'worker-entry.js');
   await new Promise<void>((resolve, reject) => {
     let active = Math.min(o.workers, runs.length);
     let failed = false;
@@ -44,7 +49,7 @@ export const runPool = async (
       }
     };
     for (let i = 0; i < active; i++) {
-      const w = new Worker(entry, { workerData: { experiment: o.experiment, seed: o.seed, modules: [...o.modules] } });
+      const w = new Worker(WORKER_ENTRY, { workerData: { experiment: o.experiment, seed: o.seed, modules: [...o.modules] } });
       workers.push(w);
       w.on('message', (msg: FromWorker) => {
         if (failed) return;

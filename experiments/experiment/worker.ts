@@ -6,6 +6,7 @@
 import { isLeft } from 'fp-ts/Either';
 import { parentPort, workerData } from 'worker_threads';
 import { loadStrategyModule } from '../../strategies/modules';
+import { enableTypeScriptModules } from '../common/typescript-modules';
 import type { PlannedRun } from '../spec/matrix';
 import { executePlanned } from './execute';
 
@@ -17,6 +18,7 @@ export type FromWorker = { readonly kind: 'ready' } | { readonly kind: 'result';
 
 const data = workerData as { experiment: string; seed: number; modules: string[] };
 const port = parentPort!;
+enableTypeScriptModules(data.modules);
 for (const m of data.modules) {
   const r = loadStrategyModule(m);
   if (isLeft(r)) port.postMessage({ kind: 'fatal', error: r.left } satisfies FromWorker);
