@@ -21,8 +21,9 @@ const staleness = () => {
   try {
     recorded = JSON.parse(fs.readFileSync(path.join(ROOT, OUT_DIR, BUILD_INFO), 'utf8'));
   } catch {
-    return `no finished build in ${OUT_DIR}/`;
+    recorded = null;
   }
+  if (typeof recorded?.files !== 'object' || recorded.files === null) return `no finished build in ${OUT_DIR}/`;
   const changed = changedInputs(ROOT, recorded);
   if (changed.length === 0) return null;
   return `${changed[0]}${changed.length > 1 ? ` and ${changed.length - 1} more file(s)` : ''} changed since the last build`;
