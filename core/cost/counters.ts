@@ -50,6 +50,13 @@ export const causesOf = (table: CounterTable): string[] => [
 ];
 
 /**
+ * Whether two declarations are the same (the same table may be loaded twice, e.g. by a
+ * strategy module compiled apart from the build that runs it).
+ */
+export const sameCounter = (a: CounterSpec, b: CounterSpec): boolean =>
+  a === b || (a.shape === b.shape && a.description === b.description && JSON.stringify(a.pricing) === JSON.stringify(b.pricing));
+
+/**
  * Join counter tables into one; a name declared twice with different declarations is an
  * internal error (two owners of one counter).
  */
@@ -58,7 +65,7 @@ export const joinTables = (tables: readonly CounterTable[]): CounterTable => {
   for (const t of tables)
     for (const [name, spec] of Object.entries(t)) {
       const had = out[name];
-      if (had !== undefined && had !== spec) throw new Error(`internal error: counter '${name}' is declared twice`);
+      if (had !== undefined && !sameCounter(had, spec)) throw new Error(`internal error: counter '${name}' is declared twice, differently`);
       out[name] = spec;
     }
   return out;

@@ -5,7 +5,7 @@
  * declarations (core/cost/counters.ts); nothing else prices anything.
  * @category Cost
  */
-import type { CounterSpec, CounterTable } from './counters';
+import { sameCounter, type CounterSpec, type CounterTable } from './counters';
 
 /** Counts keyed by a detail (vector, port, reason ...). */
 export type Breakdown = Record<string, number>;
@@ -69,8 +69,10 @@ export class Ledger {
   declare(table: CounterTable): void {
     for (const [name, spec] of Object.entries(table)) {
       const had = this.specs[name];
-      if (had === spec) continue;
-      if (had !== undefined) throw new Error(`internal error: counter '${name}' is declared twice`);
+      if (had !== undefined) {
+        if (sameCounter(had, spec)) continue;
+        throw new Error(`internal error: counter '${name}' is declared twice, differently`);
+      }
       let price = 0;
       if ('cost' in spec.pricing) {
         const p = this.priceOf(spec.pricing.cost);

@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: guest MIPS of the reference interpreter on the benchmark programs.
- * Prints a table and writes out/bench/bench.json. Each program runs `repeats` times and the
- * best run counts (the first runs include V8's warm-up).
+ * `npm run bench`: guest MIPS of the reference interpreter on the benchmark programs, the
+ * command line's start-up costs, and the shipped experiments' run times. Prints tables and
+ * writes out/bench/bench.json. Each program runs `repeats` times and the best run counts
+ * (the first runs include V8's warm-up).
  * @category Bench
  */
 import * as fs from 'fs';
@@ -13,8 +14,9 @@ import type { Cpu } from '../../core/cpu/cpu';
 import { uniprocessor } from '../../core/platform/uniprocessor';
 import { table } from '../common/format';
 import { BENCH_PROGRAMS } from './programs';
-import { runExperiment } from '../experiment/experiment';
+import { timeCli } from './cli-process';
 import { bareSwitchMips } from './reference';
+import { measureStartup, startupRows } from './startup';
 
 /** One benchmark measurement. */
 export interface BenchRow {
@@ -40,24 +42,21 @@ export const runBenchProgram = (source: string): { ms: number; m: Cpu } => {
   return { ms, m };
 };
 
-/** Time each shipped experiment spec (experiments/*.json), run with all cores into out/bench/NAME. */
-const benchExperiments = async (): Promise<{ experiment: string; runs: number; seconds: number }[]> => {
+/** Time each shipped experiment spec (experiments/*.json): `ringlab experiment` with all cores into out/bench/NAME. */
+const benchExperiments = (): { experiment: string; runs: number; seconds: number }[] => {
   const dir = path.join(__dirname, '..');
   const specs = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'spec.schema.json').sort();
   const out: { experiment: string; runs: number; seconds: number }[] = [];
   for (const f of specs) {
-    const t0 = performance.now();
     const target = path.join('out', 'bench', path.basename(f, '.json'));
-    const r = await runExperiment({ specFile: path.join(dir, f), outDir: target, resume: false, force: true, yes: true, strategyModules: [] });
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = timeCli(['experiment', path.join(dir, f), '--out', target, '--force', '--yes'], { cpu: false }).wallMs / 1000;
     const runs = fs.readFileSync(path.join(target, 'results.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).length;
     out.push({ experiment: path.basename(f, '.json'), runs, seconds: Math.round(seconds * 10) / 10 });
-    if (r.exitCode !== 0) console.log(r.text);
   }
   return out;
 };
 
-const main = async (): Promise<void> => {
+const main = (): void => {
   const n = Number(process.env.BENCH_N ?? 3_000_000);
   const repeats = Number(process.env.BENCH_REPEATS ?? 3);
   const rows: BenchRow[] = BENCH_PROGRAMS.map((p) => {
@@ -83,7 +82,10 @@ const main = async (): Promise<void> => {
   const bare = Math.max(...Array.from({ length: repeats }, () => bareSwitchMips(n * 3)));
   console.log(table(['program', 'instructions', 'best ms', 'guest MIPS', 'of bare switch', 'TLB misses', 'walk refs'], rows.map((r) => [r.program, r.instructions, r.bestMs, r.mips, `${Math.round((100 * r.mips) / bare)}%`, r.tlbMisses, r.walkReferences])));
   console.log(`\nreference: a bare switch interpreter (no paging, no privilege checks, no counters) runs ${bare.toFixed(1)} MIPS in this process`);
-  const experiments = process.env.BENCH_EXPERIMENTS === '0' ? [] : await benchExperiments();
+  const startup = measureStartup(Number(process.env.BENCH_STARTUP_REPEATS ?? 3));
+  console.log('');
+  console.log(table(['start-up (median of repeats; experiments: one run each)', 'measured', 'target', 'met'], startupRows(startup)));
+  const experiments = process.env.BENCH_EXPERIMENTS === '0' ? [] : benchExperiments();
   if (experiments.length) {
     console.log('');
     console.log(table(['shipped experiment', 'runs', 'seconds', 'runs/s'], experiments.map((e) => [e.experiment, e.runs, e.seconds, Math.round((e.runs / e.seconds) * 10) / 10])));
@@ -93,9 +95,9 @@ const main = async (): Promise<void> => {
   const file = path.join(out, 'bench.json');
   fs.writeFileSync(
     file,
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, bareSwitchMips: bare, rows, experiments }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, bareSwitchMips: bare, rows, startup, experiments }, null, 2),
   );
   console.log(`\nwrote ${file}`);
 };
 
-if (require.main === module) void main();
+if (require.main === module) main();

@@ -9,6 +9,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PROFILE_DIR } from '../../core/cost/profile';
+import { PACKAGE_JSON, PROJECT_ROOT as ROOT } from './root';
 import { RINGLAB_VERSION } from './version';
 
 /** The key of a run's results: which experiment spec, which code. */
@@ -22,7 +23,6 @@ export interface RunProvenance {
   readonly ringlabVersion: string;
 }
 
-const ROOT = path.join(__dirname, '..', '..');
 
 /** The checkout's commit and whether tracked files differ from it; 'unknown' outside git. */
 export const gitState = (): { commit: string; modified: boolean } => {
@@ -39,7 +39,7 @@ export const runProvenance = (specHash: string): RunProvenance => ({ specHash, .
 
 /** Installed versions of ringlab's direct (run-time) dependencies, from node_modules; null if one is missing. */
 export const dependencyVersions = (): Record<string, string | null> => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const pkg = PACKAGE_JSON;
   return Object.fromEntries(
     Object.keys(pkg.dependencies ?? {})
       .sort()

@@ -2,7 +2,7 @@
  * The ringlab version, from package.json (printed by `--version`, recorded with results).
  * @category Common
  */
-import pkg = require('../../package.json');
+import { PACKAGE_JSON } from './root';
 
 /** The version of this ringlab. */
-export const RINGLAB_VERSION: string = pkg.version;
+export const RINGLAB_VERSION: string = PACKAGE_JSON.version;

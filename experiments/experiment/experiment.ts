@@ -15,6 +15,7 @@ import { svgToPng } from '../charts/png';
 import { experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError, ExitCode } from '../common/errors';
 import { makeOutDir } from '../common/files';
+import { enableTypeScriptModules } from '../common/typescript-modules';
 import { formatNumber, table } from '../common/format';
 import { toCsv } from '../run/csv';
 import { FORMAT_VERSION } from '../common/format-version';
@@ -56,6 +57,7 @@ export interface ExperimentOptions {
 
 /** Load strategy modules or fail with the reason. */
 export const loadModules = (files: readonly string[]): void => {
+  enableTypeScriptModules(files);
   for (const f of files) {
     const r = loadStrategyModule(f);
     if (isLeft(r)) throw new CliError(r.left);

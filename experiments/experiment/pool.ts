@@ -12,6 +12,12 @@ import { executePlanned, type RunContext } from './execute';
 import type { ResultRow } from './result-codec';
 import type { WorkerSetup } from './worker';
 
+/**
+ * The worker threads' entry: the compiled worker when this module runs compiled (from
+ * dist/), else a shim that registers ts-node in the thread first.
+ */
+export const WORKER_ENTRY = path.join(__dirname, __filename.endsWith('.ts') ? 'worker-entry.js' : 'worker.js');
+
 /** Outcome of one run. */
 export type RunOutcome = { readonly run: PlannedRun; readonly row: ResultRow } | { readonly run: PlannedRun; readonly error: string };
 
@@ -30,7 +36,8 @@ export const runPool = async (
     return;
   }
   const pool = new Piscina<PlannedRun, ReturnType<typeof executePlanned>>({
-    filename: path.join(__dirname, 'worker-entry.js'),
+    filename: WORKER_ENTRY,
+    name: 'runInWorker',
     minThreads: Math.min(o.workers, runs.length),
     maxThreads: Math.min(o.workers, runs.length),
     workerData: { context: o.context, modules: [...o.modules] } satisfies WorkerSetup,

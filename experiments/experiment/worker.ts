@@ -6,6 +6,7 @@
 import { isLeft } from 'fp-ts/Either';
 import { workerData } from 'worker_threads';
 import { loadStrategyModule } from '../../strategies/modules';
+import { enableTypeScriptModules } from '../common/typescript-modules';
 import type { PlannedRun } from '../spec/matrix';
 import { executePlanned, type RunContext } from './execute';
 
@@ -16,6 +17,7 @@ export interface WorkerSetup {
 }
 
 const setup = workerData as WorkerSetup;
+enableTypeScriptModules(setup.modules);
 const failed = setup.modules.map(loadStrategyModule).filter(isLeft);
 
 /** Execute one run (a module that did not load fails every run with its reason). */

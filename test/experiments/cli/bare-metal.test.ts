@@ -89,7 +89,8 @@ describe('CLI: asm, disasm, exec', () => {
 
   it('runs as a real command: bad input gives one line on stderr, no stack trace', () => {
     const bin = path.join(__dirname, '..', '..', '..', 'bin', 'ringlab.js');
-    const r = spawnSync(process.execPath, [bin, 'exec', path.join(dir, 'missing.bin')], { encoding: 'utf8' });
+    // the sources, as every test runs them (whatever state dist/ is in)
+    const r = spawnSync(process.execPath, [bin, 'exec', path.join(dir, 'missing.bin')], { encoding: 'utf8', env: { ...process.env, RINGLAB_SOURCES: '1' } });
     expect(r.status).to.equal(2);
     expect(r.stderr.trim().split('\n')).to.have.length(1);
     expect(r.stderr).to.not.match(/\bat .*\.ts:\d+/);

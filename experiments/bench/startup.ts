@@ -1,0 +1,72 @@
+/**
+ * Start-up costs of the command line: CPU time of `ringlab --help` and `ringlab list`, the
+ * time an experiment worker thread takes to be ready, and how much a second worker speeds
+ * up a whole `ringlab experiment` (wall time, start-up and charts included).
+ * @category Bench
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { timeCli } from './cli-process';
+
+/** What the bench expects of start-up (issue 14). */
+export const STARTUP_TARGETS = { commandCpuMs: 500, workerReadyMs: 500, twoWorkerSpeedup: 1.6 } as const;
+
+/** Start-up measurements; times are medians over the repeats. */
+export interface StartupResult {
+  readonly helpCpuMs: number;
+  readonly listCpuMs: number;
+  readonly workerReadyMs: number;
+  readonly experiment: string;
+  readonly oneWorkerSeconds: number;
+  readonly twoWorkerSeconds: number;
+  /** one-worker wall time / two-worker wall time */
+  readonly twoWorkerSpeedup: number;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** One worker thread started in a fresh process, as `ringlab experiment` starts it. */
+const workerReadyMs = (): number => {
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'worker-ready-probe.js')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`worker start failed (exit ${r.status}): ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { readyMs: number }).readyMs;
+};
+
+/** Measure; `repeats` runs of each short measurement, one run of each experiment. */
+export const measureStartup = (repeats: number): StartupResult => {
+  const cpu = (args: string[]) => median(Array.from({ length: repeats }, () => timeCli(args, { cpu: true }).cpuMs!));
+  const helpCpuMs = cpu(['--help']);
+  const listCpuMs = cpu(['list']);
+  const ready = median(Array.from({ length: repeats }, workerReadyMs));
+  const spec = path.join(__dirname, '..', 'nanobench.json');
+  const wall = (workers: number) =>
+    timeCli(['experiment', spec, '--workers', String(workers), '--out', path.join('out', 'bench', `nanobench-workers-${workers}`), '--force'], { cpu: false }).wallMs / 1000;
+  const one = wall(1);
+  const two = wall(2);
+  return {
+    helpCpuMs: round(helpCpuMs, 0),
+    listCpuMs: round(listCpuMs, 0),
+    workerReadyMs: round(ready, 0),
+    experiment: 'nanobench',
+    oneWorkerSeconds: round(one, 2),
+    twoWorkerSeconds: round(two, 2),
+    twoWorkerSpeedup: round(one / two, 2),
+  };
+};
+
+/** The measurements as table rows: what, measured, target, met. */
+export const startupRows = (s: StartupResult): (string | number)[][] => {
+  const t = STARTUP_TARGETS;
+  const row = (what: string, value: number, unit: string, target: string, met: boolean) => [what, `${value} ${unit}`, target, met ? 'yes' : 'NO'];
+  return [
+    row('ringlab --help, CPU', s.helpCpuMs, 'ms', `< ${t.commandCpuMs} ms`, s.helpCpuMs < t.commandCpuMs),
+    row('ringlab list, CPU', s.listCpuMs, 'ms', `< ${t.commandCpuMs} ms`, s.listCpuMs < t.commandCpuMs),
+    row('experiment worker ready', s.workerReadyMs, 'ms', `< ${t.workerReadyMs} ms`, s.workerReadyMs < t.workerReadyMs),
+    row(`${s.experiment} --workers 1 / --workers 2 (${s.oneWorkerSeconds} s / ${s.twoWorkerSeconds} s)`, s.twoWorkerSpeedup, 'x', `>= ${t.twoWorkerSpeedup}x`, s.twoWorkerSpeedup >= t.twoWorkerSpeedup),
+  ];
+};

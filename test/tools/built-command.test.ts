@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tmpdir } from '../experiments/cli/helpers';
+
+const REPO = path.join(__dirname, '..', '..');
+
+/** What a copy of the project needs to build and run the command (node_modules is linked). */
+const PROJECT = ['bin', 'tools', 'core', 'strategies', 'experiments', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+
+const SPEC = {
+  name: 'module-in-workers',
+  strategies: [{ name: 'native' }, { name: 'minimal-vmm' }],
+  workloads: [{ name: 'syscall', params: { n: 10 } }, { name: 'in', params: { n: 10 } }],
+  profiles: ['nehalem-2009'],
+  output: { charts: [] },
+};
+
+describe('the built command (dist/)', function () {
+  this.timeout(300_000);
+  let root: string;
+  const ringlab = (...args: string[]) => {
+    const env = { ...process.env };
+    delete env.RINGLAB_SOURCES;
+    return spawnSync(process.execPath, [path.join(root, 'bin', 'ringlab.js'), ...args], { cwd: root, encoding: 'utf8', env });
+  };
+
+  before(() => {
+    root = tmpdir();
+    for (const p of PROJECT) fs.cpSync(path.join(REPO, p), path.join(root, p), { recursive: true });
+    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'), 'junction');
+    const build = spawnSync(process.execPath, [path.join(root, 'tools', 'build.js')], { encoding: 'utf8' });
+    expect(build.status, build.stderr + build.stdout).to.equal(0);
+  });
+
+  it('builds the modules and the assets the code reads through __dirname into dist/', () => {
+    for (const f of ['experiments/cli/main.js', 'experiments/experiment/worker.js', 'core/guest/kernel/kernel.s', 'core/profiles/netburst-2006.json', 'experiments/spec.schema.json', 'build-info.json']) {
+      expect(fs.existsSync(path.join(root, 'dist', f)), f).to.equal(true);
+    }
+    expect(fs.existsSync(path.join(root, 'dist', 'experiments', 'bench'))).to.equal(false);
+  });
+
+  it('runs from dist/ with no warning, and loads a TypeScript strategy module in the main thread and in workers', () => {
+    const list = ringlab('list', '--strategy-module', 'experiments/examples/minimal-vmm.ts');
+    expect(list.status, list.stderr).to.equal(0);
+    expect(list.stderr).to.equal('');
+    expect(list.stdout).to.contain('minimal-vmm');
+    fs.writeFileSync(path.join(root, 'spec.json'), JSON.stringify(SPEC));
+    const out = path.join(root, 'out');
+    const r = ringlab('experiment', 'spec.json', '--workers', '2', '--strategy-module', 'experiments/examples/minimal-vmm.ts', '--out', out);
+    expect(r.status, r.stderr + r.stdout).to.equal(0);
+    const rows = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { strategy: string; equivalent: boolean });
+    expect(rows.filter((x) => x.strategy === 'minimal-vmm' && x.equivalent)).to.have.length(2);
+  });
+
+  it('runs the sources instead of a stale build, with a one-line warning naming the changed file', () => {
+    fs.appendFileSync(path.join(root, 'core', 'cost', 'profile.ts'), '\n// edited after the build\n');
+    const r = ringlab('list');
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('netburst-2006');
+    expect(r.stderr.trim().split('\n')).to.deep.equal([
+      'ringlab: warning: core/cost/profile.ts changed since the last build; running the sources through ts-node (slow start; `npm run build` restores the fast start)',
+    ]);
+  });
+});

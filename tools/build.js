@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run build`, also npm's `prepare` step (which `npm ci` and `npm install` run): compiles
+ * the command's TypeScript into dist/ with tsc, copies the assets beside the compiled code
+ * and writes dist/build-info.json, the fingerprint of the inputs (tools/build-inputs.js)
+ * that the command checks at start.
+ *
+ * tsc runs with tsconfig.build.json: file by file and without type checking, the same
+ * transpilation ts-node gives the tests (type checking is `npm test`'s first step), which
+ * keeps the build at a few seconds.
+ */
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const { OUT_DIR, BUILD_INFO, listInputs, isCompiled, isAsset, fingerprint } = require('./build-inputs');
+
+const ROOT = path.join(__dirname, '..');
+
+const fail = (message) => {
+  console.error(`ringlab build: ${message}`);
+  process.exit(1);
+};
+
+const build = () => {
+  const t0 = performance.now();
+  const out = path.join(ROOT, OUT_DIR);
+  const inputs = listInputs(ROOT);
+  // Fingerprinted before compiling: a file edited during the build makes it stale, never wrongly current.
+  const info = fingerprint(ROOT, inputs);
+  fs.rmSync(out, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit' });
+  if (tsc.status !== 0) fail('tsc failed (see above)');
+  const compiled = inputs.filter(isCompiled);
+  const missing = compiled.filter((rel) => !fs.existsSync(path.join(out, rel.replace(/\.ts$/, '.js'))));
+  if (missing.length) fail(`tsconfig.build.json did not compile ${missing.join(', ')}: it must include what tools/build-inputs.js lists`);
+  const assets = inputs.filter(isAsset);
+  for (const rel of assets) {
+    fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, rel), path.join(out, rel));
+  }
+  fs.writeFileSync(path.join(out, BUILD_INFO), `${JSON.stringify(info, null, 1)}\n`);
+  console.log(`ringlab build: ${compiled.length} modules and ${assets.length} assets into ${OUT_DIR}/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+};
+
+build();
