@@ -9,7 +9,7 @@
  */
 import { Ledger, UNIT_PRICES, type LedgerSnapshot, type PriceOf } from '../cost/ledger';
 import { InterruptController } from '../devices/pic';
-import { Irq, Port } from '../devices/ports';
+import { BACK_END_WRITES, Irq, Port } from '../devices/ports';
 import { aboveTaskPriority } from '../devices/priority';
 import { Timer } from '../devices/timer';
 import { EventSink, MACHINE_COUNTERS } from '../events/events';
@@ -285,6 +285,9 @@ export class Cpu {
     // the measured region excludes the marker writes themselves: it ends before the closing one
     if (port === Port.regionMarker && v !== 1) this.events.emit({ kind: 'region', t: this.time, mark: 'end' });
     this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v, emulated });
+    // an emulated access that reaches hardware: the host still does the device's work
+    const backEnd = emulated ? (BACK_END_WRITES[port] ?? 0) : 0;
+    if (backEnd > 0) this.ledger.tally('io.backend', port, backEnd);
     switch (port) {
       case Port.picCommand:
         this.pic.endOfInterrupt();

@@ -62,7 +62,12 @@ export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
 const step = (cpu: Cpu): CpuExit | null => {
   const inj = cpu.pendingInjection;
   if (inj !== null) {
+    // the hardware delivers the injected event through the guest's table: priced as such
     cpu.pendingInjection = null;
+    const seen = { vector: inj.vector, pc: cpu.pc, cpl: cpu.cpl, t: cpu.time };
+    if (inj.type === 'external') cpu.events.emit({ kind: 'interrupt', ...seen });
+    else if (inj.type === 'software') cpu.events.emit({ kind: 'software-interrupt', ...seen });
+    else cpu.events.emit({ kind: 'exception', ...seen, errorCode: inj.errorCode ?? 0 });
     deliver(cpu, { vector: inj.vector, errorCode: inj.errorCode, returnPc: cpu.pc, software: inj.type === 'software' });
     return null;
   }

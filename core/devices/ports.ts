@@ -33,3 +33,19 @@ export const Irq = { timer: 0, console: 1, block: 2 } as const;
 /** Interrupt vector of IRQ line 0. */
 export const IRQ_BASE = 0x20;
 
+
+/**
+ * The back end of a device port: the physical accesses the host must still make when a VMM
+ * serves a guest's access to the port in software (the front end). A native access is
+ * itself the hardware access; an emulated one costs the VMM's emulation plus these, so the
+ * native and the virtualized run of one workload do the same device work: a disk request
+ * programs the physical controller (sector, address, command), a console byte goes out on
+ * the wire, an end of interrupt and a timer period reach the physical controller and timer.
+ * Reads of emulated registers (status, mask) need no hardware: the VMM knows the answer.
+ */
+export const BACK_END_WRITES: Readonly<Partial<Record<number, number>>> = {
+  [Port.picCommand]: 1,
+  [Port.timerPeriod]: 1,
+  [Port.blockCommand]: 3,
+  [Port.consoleData]: 1,
+};

@@ -15,6 +15,7 @@ import type { Cpu } from '../../core/cpu/cpu';
 
 import { Flag } from '../../core/isa/table';
 import { MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
+import { DEVICE_MODEL_COUNTERS, DEVICE_MODEL_OPTION } from '../shared/device-model';
 import { EVERY_TRAP } from '../shared/monitor';
 import { DEFAULT_UNSHADOW_AFTER, ShadowPager } from '../shared/shadow-paging';
 import { BT_COUNTERS } from './counters';
@@ -76,9 +77,10 @@ export const binaryTranslation = defineStrategy({
       'translation cache size in bytes of translated code (at least one page, which holds the largest unit); flushed when full',
     ),
     chaining: choice(['on', 'off'], 'on', 'patch a continuation into a direct jump once its target is translated (off: every unit transition enters the monitor)'),
+    'device-model': DEVICE_MODEL_OPTION,
     adaptive: choice(['on', 'off'], 'on', 'retranslate stores that keep taking page-table trace faults into callouts (adaptive binary translation)'),
   },
-  counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, BT_COUNTERS],
+  counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, BT_COUNTERS, DEVICE_MODEL_COUNTERS],
   reservedBytes: RESERVED_BYTES,
   check: () => null,
   start: (ctx) => {
@@ -91,6 +93,7 @@ export const binaryTranslation = defineStrategy({
       cacheBytes: ctx.options.cache & ~3,
       chaining: ctx.options.chaining !== 'off',
       adaptive: ctx.options.adaptive !== 'off',
+      deviceModel: ctx.options['device-model'],
     });
     m.monitor = EVERY_TRAP;
     // the monitor's own (never used) table: what SIDT shows guest user code

@@ -13,8 +13,8 @@ export const BT_COUNTERS = {
   'translation.cacheLookups': count('lookups of a guest pc in the translation cache', priced('translationCacheLookup', 'translation-cache lookups')),
   'translation.cacheHits': count('lookups that found a unit', free('priced per lookup')),
   'translation.cacheMisses': count('lookups that found none (a translation follows)', free('priced per lookup and per instruction translated')),
-  'translation.flushes': count('flushes of the whole translation cache', free('the retranslation that follows is priced')),
-  'translation.invalidations': count('units dropped because the guest wrote their code', free('the retranslation that follows is priced')),
+  'translation.flushes': count('flushes of the whole translation cache (the retranslation that follows is priced per instruction)', priced('translationCacheFlush', 'translation-cache flushes')),
+  'translation.invalidations': count('units dropped because the guest wrote their code', priced('translationInvalidation', 'translation invalidations')),
   'translation.chainedExits': count('unit exits patched into direct jumps', free('a patch of two words inside the monitor\'s exit handling')),
   callouts: tally('callouts from translated code into the monitor, by kind', priced('callout', 'callouts')),
 } as const satisfies CounterTable;

@@ -31,6 +31,7 @@ import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Vector } from '../../core/isa/table';
 import { Access, FRAME_MASK, PfError, Pte, PAGE_SIZE } from '../../core/mmu/pte';
 import { guestAccessError, walkGuestTables } from '../shared/guest-walk';
+import { DeviceModel, type DeviceModelPlace } from '../shared/device-model';
 import { SoftwareMonitor } from '../shared/monitor';
 import type { ShadowPager } from '../shared/shadow-paging';
 import type { GuestMemory } from '../shared/guest-memory';
@@ -52,6 +53,8 @@ export interface BtSettings {
   readonly chaining: boolean;
   /** retranslate stores that keep taking trace faults into callouts */
   readonly adaptive: boolean;
+  /** where the device models run */
+  readonly deviceModel: DeviceModelPlace;
 }
 
 /** How a page fault is resolved. */
@@ -91,7 +94,7 @@ export class BtMonitor implements VcpuHandler {
     if (settings.cacheBytes > MAX_CACHE_BYTES || settings.cacheBytes % 4 !== 0)
       throw new RangeError(`translation cache of ${settings.cacheBytes} bytes: expected a multiple of 4 up to ${MAX_CACHE_BYTES}`);
     this.v = new MemoryVirtualCpu(m.memory, physical.data);
-    this.shared = new SoftwareMonitor(m, this.v, pager, { stopOnDivergence: true });
+    this.shared = new SoftwareMonitor(m, this.v, pager, { stopOnDivergence: true, devices: new DeviceModel(settings.deviceModel) });
     this.mem = this.shared.mem;
     this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, (what, n) => m.ledger.count(`translation.${what}`, n));
     this.protection = new CodeProtection(m, guestMemoryBytes);

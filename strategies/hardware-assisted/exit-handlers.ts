@@ -11,8 +11,10 @@ import { nextPending } from '../../core/devices/priority';
 import { decode } from '../../core/isa/codec';
 import { CR0_PG, Flag, Vector } from '../../core/isa/table';
 import type { VmExit, VmExitReason } from '../../core/vmx/exits';
-import type { Vmcs } from '../../core/vmx/vmcs';
+import type { InjectedEvent, Vmcs } from '../../core/vmx/vmcs';
+import type { DeviceModel } from '../shared/device-model';
 import type { ShadowPager } from '../shared/shadow-paging';
+import { vmread, vmwrite } from './vmcs-access';
 
 /** What exit handlers work with. */
 export interface ExitContext {
@@ -26,6 +28,8 @@ export interface ExitContext {
   readonly pending: number[];
   /** write cr8 without an exit (TPR shadow) */
   readonly tprShadow: boolean;
+  /** the device models port accesses go to */
+  readonly devices: DeviceModel;
 }
 
 /** One handler per reason. */
@@ -33,26 +37,41 @@ export type ExitHandlers = { readonly [R in VmExitReason]: (c: ExitContext, e: E
 
 const emulated = (c: ExitContext, what: string): void => c.m.ledger.tally('emulations', what);
 
+/** Queue an event for injection on the next entry (a VMWRITE of the entry interruption information, and of the error code if any). */
+const inject = (c: ExitContext, event: InjectedEvent): void => {
+  c.vmcs.injection = event;
+  c.m.ledger.tally('injections', event.vector);
+  vmwrite(c.m, 'entry interruption information');
+  if (event.errorCode !== undefined) vmwrite(c.m, 'entry exception error code');
+};
+
 /** Queue an exception for injection on the next entry. */
-const injectException = (c: ExitContext, vector: number, errorCode?: number): void => {
-  c.vmcs.injection = { vector, errorCode, type: 'exception' };
-  c.m.ledger.tally('injections', vector);
+const injectException = (c: ExitContext, vector: number, errorCode?: number): void => inject(c, { vector, errorCode, type: 'exception' });
+
+/** Continue the guest after the exiting instruction: read its length and the guest RIP, write the RIP. */
+const skip = (c: ExitContext, nextPc: number): void => {
+  vmread(c.m, 'instruction length', 'guest RIP');
+  vmwrite(c.m, 'guest RIP');
+  c.vmcs.guest.pc = nextPc;
+};
+
+/** Ask for (or stop asking for) an exit when the guest can take an interrupt; a VMWRITE when it changes. */
+const setInterruptWindow = (c: ExitContext, on: boolean): void => {
+  if (c.vmcs.controls.interruptWindowExiting === on) return;
+  c.vmcs.controls.interruptWindowExiting = on;
+  vmwrite(c.m, 'processor-based controls');
 };
 
 /** Inject a pending interrupt if the guest can take one now, else ask for an interrupt window. */
 export const injectPending = (c: ExitContext): void => {
   const g = c.vmcs.guest;
   if (c.pending.length === 0 || c.vmcs.injection !== null) {
-    c.vmcs.controls.interruptWindowExiting = c.pending.length > 0;
+    setInterruptWindow(c, c.pending.length > 0);
     return;
   }
   const k = nextPending(c.pending, g.cr[8]);
-  if ((g.flags & Flag.IF) !== 0 && k >= 0) {
-    const vector = c.pending.splice(k, 1)[0];
-    c.vmcs.injection = { vector, type: 'external' };
-    c.m.ledger.tally('injections', vector);
-  }
-  c.vmcs.controls.interruptWindowExiting = nextPending(c.pending, g.cr[8]) >= 0 && c.vmcs.injection === null;
+  if ((g.flags & Flag.IF) !== 0 && k >= 0) inject(c, { vector: c.pending.splice(k, 1)[0], type: 'external' });
+  setInterruptWindow(c, nextPending(c.pending, g.cr[8]) >= 0 && c.vmcs.injection === null);
 };
 
 /** Decode the guest instruction at `pc` through the guest's tables. */
@@ -69,26 +88,31 @@ export const EXIT_HANDLERS: ExitHandlers = {
   hlt: (c, e) => {
     const g = c.vmcs.guest;
     emulated(c, 'hlt');
-    g.pc = e.nextPc;
+    skip(c, e.nextPc);
     if ((g.flags & Flag.IF) === 0) {
       c.m.stop({ kind: 'halted', pc: e.pc });
       return;
     }
     injectPending(c);
     // nothing to inject: enter in the HLT activity state and wait for an interrupt
-    if (c.vmcs.injection === null) c.vmcs.activityHalted = true;
+    if (c.vmcs.injection === null) {
+      c.vmcs.activityHalted = true;
+      vmwrite(c.m, 'guest activity state');
+    }
   },
   io: (c, e) => {
     const g = c.vmcs.guest;
     emulated(c, `io ${e.direction}`);
-    if (e.direction === 'in') g.regs[e.register] = c.m.portRead(e.port, true);
-    else c.m.portWrite(e.port, g.regs[e.register], true);
+    vmread(c.m, 'exit qualification');
+    if (e.direction === 'in') g.regs[e.register] = c.devices.read(c.m, e.port);
+    else c.devices.write(c.m, e.port, g.regs[e.register]);
     g.regs[0] = 0;
-    g.pc = e.nextPc;
+    skip(c, e.nextPc);
   },
   'cr-access': (c, e) => {
     const g = c.vmcs.guest;
     emulated(c, `${e.direction} cr${e.cr}`);
+    vmread(c.m, 'exit qualification');
     if (e.direction === 'read') {
       g.regs[e.register] = e.cr === 0 ? c.guestCr.cr0 : e.cr === 3 ? c.guestCr.cr3 : g.cr[e.cr];
       g.regs[0] = 0;
@@ -98,24 +122,27 @@ export const EXIT_HANDLERS: ExitHandlers = {
         const toggled = ((c.guestCr.cr0 ^ value) & CR0_PG) !== 0;
         c.guestCr.cr0 = value;
         c.vmcs.cr0ReadShadow = value;
+        vmwrite(c.m, 'CR0 read shadow');
         if (toggled && c.pager) c.pager.setGuestPaging((value & CR0_PG) !== 0, c.guestCr.cr3);
       } else if (e.cr === 3) {
         c.guestCr.cr3 = value;
         if (c.pager && (c.guestCr.cr0 & CR0_PG) !== 0) c.pager.setGuestPaging(true, value);
       } else g.cr[e.cr] = value;
-      c.m.events.emit({ kind: 'control-register-write', t: c.m.time, cr: e.cr, value });
     }
-    g.pc = e.nextPc;
+    skip(c, e.nextPc);
   },
   invlpg: (c, e) => {
     emulated(c, 'invlpg');
+    vmread(c.m, 'exit qualification');
     c.pager?.invalidatePage(e.address);
-    c.vmcs.guest.pc = e.nextPc;
+    skip(c, e.nextPc);
   },
   lidt: (c, e) => {
     emulated(c, 'lidt');
+    vmread(c.m, 'instruction information', 'exit qualification');
+    vmwrite(c.m, 'guest IDTR base');
     c.vmcs.guest.idtBase = e.base;
-    c.vmcs.guest.pc = e.nextPc;
+    skip(c, e.nextPc);
   },
   vmcall: (c, e) => {
     // this guest has no hypercall interface: VMCALL is an invalid opcode to it
@@ -124,6 +151,9 @@ export const EXIT_HANDLERS: ExitHandlers = {
   },
   exception: (c, e) => {
     const g = c.vmcs.guest;
+    vmread(c.m, 'exit interruption information', 'exit interruption error code');
+    if (e.vector === Vector.pageFault) vmread(c.m, 'exit qualification');
+    if (e.vectoring) vmread(c.m, 'IDT-vectoring information');
     if (e.vector !== Vector.pageFault || c.pager === null) {
       injectException(c, e.vector, e.errorCode);
       return;
@@ -134,7 +164,8 @@ export const EXIT_HANDLERS: ExitHandlers = {
       // the fault happened while the CPU delivered an event: deliver it again
       const v = e.vectoring;
       g.pc = v.returnPc;
-      c.vmcs.injection = { vector: v.vector, errorCode: v.errorCode, type: v.software ? 'software' : v.errorCode !== undefined ? 'exception' : 'external' };
+      vmwrite(c.m, 'guest RIP');
+      inject(c, { vector: v.vector, errorCode: v.errorCode, type: v.software ? 'software' : v.errorCode !== undefined ? 'exception' : 'external' });
       return;
     }
     if (verdict.kind === 'guest' && e.vectoring) {
@@ -144,6 +175,7 @@ export const EXIT_HANDLERS: ExitHandlers = {
       }
       // a true fault while delivering an event: natively a double fault
       g.pc = e.vectoring.returnPc;
+      vmwrite(c.m, 'guest RIP');
       injectException(c, Vector.doubleFault, 0);
       return;
     }
@@ -173,23 +205,24 @@ export const EXIT_HANDLERS: ExitHandlers = {
           return;
         }
         emulated(c, i.mnemonic);
+        vmread(c.m, 'guest RIP');
+        vmwrite(c.m, 'guest RIP');
         g.pc = (g.pc + d.size) | 0;
         return;
       }
     }
   },
   'external-interrupt': (c) => {
+    vmread(c.m, 'exit interruption information');
     const vector = c.m.pic.deliverable();
     if (vector >= 0) {
       c.m.pic.acknowledge(vector);
-      c.m.events.emit({ kind: 'interrupt', t: c.m.time, vector, pc: c.vmcs.guest.pc, cpl: c.vmcs.guest.cpl });
       c.pending.push(vector);
     }
   },
-  'interrupt-window': (c) => {
-    c.vmcs.controls.interruptWindowExiting = false;
-  },
+  'interrupt-window': (c) => setInterruptWindow(c, false),
   'ept-violation': (c) => {
+    vmread(c.m, 'exit qualification', 'guest-physical address');
     // guest-physical memory that does not exist: what the bare machine would do (#GP)
     injectException(c, Vector.generalProtection, 0);
   },

@@ -15,6 +15,8 @@ import { createVmcs, crMask, exceptionMask } from '../../core/vmx/vmcs';
 import { profilesWith } from '../../core/cost/profile';
 import { choice } from '../options';
 import { SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
+import { DEVICE_MODEL_COUNTERS, DEVICE_MODEL_OPTION, DeviceModel } from '../shared/device-model';
+import { VMCS_COUNTERS, vmread, vmwrite } from './vmcs-access';
 import { buildIdentityNestedTables } from '../shared/nested-tables';
 import { SHADOW_CACHE_OPTION, ShadowPager } from '../shared/shadow-paging';
 import { defineStrategy } from '../strategy';
@@ -32,8 +34,9 @@ export const hardwareAssisted = defineStrategy({
     paging: choice(['shadow', 'nested'], 'shadow', 'shadow page tables, or nested (EPT/NPT) second-level tables'),
     'tpr-shadow': choice(['auto', 'on', 'off'], 'auto', 'cr8 (TPR) writes without an exit; auto = on for profiles with nested paging'),
     'shadow-cache': SHADOW_CACHE_OPTION,
+    'device-model': DEVICE_MODEL_OPTION,
   },
-  counters: [VMM_COUNTERS, SHADOW_PAGING_COUNTERS],
+  counters: [VMM_COUNTERS, SHADOW_PAGING_COUNTERS, DEVICE_MODEL_COUNTERS, VMCS_COUNTERS],
   reservedBytes: RESERVED,
   check: (o, p) =>
     o.paging === 'nested' && !p.features.nestedPaging
@@ -56,7 +59,7 @@ export const hardwareAssisted = defineStrategy({
     if (nested) {
       vmcs.nestedRoot = buildIdentityNestedTables(ctx.platform.memory, ctx.guestMemoryBytes);
     } else {
-      pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'] });
+      pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'], install: 'vmcs' });
       pager.setGuestPaging(false, 0);
       c.crWriteExiting |= crMask('cr0', 'cr3');
       c.crReadExiting = crMask('cr3');
@@ -67,7 +70,7 @@ export const hardwareAssisted = defineStrategy({
       vmcs.guest.cr[3] = m.cr[3];
       vmcs.cr0ReadShadow = 0;
     }
-    const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow };
+    const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow, devices: new DeviceModel(ctx.options['device-model']) };
     // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root
     // mode, so tagging is only used with nested paging
     vmcs.vpid = vpid && nested;
@@ -85,14 +88,19 @@ export const hardwareAssisted = defineStrategy({
       }
       m.sync();
       const before = m.ledger.cycles;
+      vmread(m, 'exit reason');
       handler(ctxExit, exit);
+      if (m.stopReason === null) {
+        if (pager) {
+          // the shadow root is the guest's real cr3: a new root is a VMWRITE
+          if (vmcs.guest.cr[3] !== m.cr[3]) vmwrite(m, 'guest CR3');
+          vmcs.guest.cr[0] = m.cr[0];
+          vmcs.guest.cr[3] = m.cr[3];
+        }
+        injectPending(ctxExit);
+      }
       handlerCycles[exit.reason] = (handlerCycles[exit.reason] ?? 0) + m.ledger.cycles - before;
       if (m.stopReason !== null) return;
-      if (pager) {
-        vmcs.guest.cr[0] = m.cr[0];
-        vmcs.guest.cr[3] = m.cr[3];
-      }
-      injectPending(ctxExit);
       m.vmEnter(vmcs);
     };
     m.vmEnter(vmcs);

@@ -9,6 +9,7 @@ export const PARAVIRT_COUNTERS = {
   hypercalls: tally('hypercalls, by operation', priced('hypercall', 'hypercalls')),
   'hypercalls.updates': count('page-table updates validated and applied inside hypercalls', priced('hypercallPerUpdate', 'hypercall updates')),
   'hypercalls.validationFailures': count('hypercall arguments refused by validation', free('the refused hypercall is priced as a hypercall')),
-  upcalls: count('event upcalls into the guest kernel', priced('upcall', 'upcalls')),
+  upcalls: count('event upcalls into the guest kernel', free('priced as a bounce (bounces)')),
+  bounces: tally('entries into the guest kernel the hypervisor builds a frame for (trap, system call or event upcall), by vector or upcall', priced('trapBounce', 'bounces')),
   directSyscalls: count('system calls the hardware delivered straight to the guest kernel (fast system calls)', free('priced as the software interrupt the hardware delivered')),
 } as const satisfies CounterTable;

@@ -179,6 +179,7 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
   /** Enter the guest kernel; a guest that cannot be entered is stopped with the reason. */
   bounce(b: Bounce, what: number | string): void {
     this.m.ledger.tally('injections', what);
+    this.m.ledger.tally('bounces', what);
     const out = bounceToGuest(this.m, this.guest, this.interrupts, this.kernelStack, b);
     if (!out.ok) this.m.stop({ kind: 'triple-fault', pc: b.returnPc, detail: `paravirt: cannot deliver ${typeof what === 'number' ? `vector ${what}` : what} to the guest: ${out.why}` });
   }

@@ -9,7 +9,7 @@ import { count, free, priced, tally, type CounterTable } from '../../core/cost/c
 /** Work every kind of VMM counts. */
 export const VMM_COUNTERS = {
   emulations: tally('guest instructions or events the VMM emulated in software, by mnemonic or kind', priced('vmmEmulation', 'emulation')),
-  injections: tally('virtual interrupts and exceptions injected into the guest, by vector', free('the delivery itself is counted as an emulation or by the hardware')),
+  injections: tally('virtual interrupts and exceptions injected into the guest, by vector', free('the delivery is priced where it happens: by the hardware at VM entry, as the monitor\'s event-delivery emulation, or as a paravirtual bounce')),
 } as const satisfies CounterTable;
 
 /** Traps into a software monitor that owns ring 0 (trap-and-emulate, binary translation, paravirt). */
@@ -25,6 +25,6 @@ export const SHADOW_PAGING_COUNTERS = {
   'shadowPaging.updates': count('validated updates of shadow entries', priced('shadowPageTableUpdate', 'shadow updates')),
   'shadowPaging.rootSwitches': count('changes of the active shadow root', free('priced as the cr3 write and TLB flush it causes')),
   'shadowPaging.cacheHits': count('shadow roots reused from the cache', free('a lookup in the monitor, part of the cr3 emulation')),
-  'shadowPaging.cacheMisses': count('shadow roots built afresh', free('the entries are filled by hidden faults, priced there')),
+  'shadowPaging.cacheMisses': count('shadow roots built afresh (the entries are filled later by hidden faults)', priced('shadowRootBuild', 'shadow root builds')),
   'shadowPaging.unshadowed': count('guest page-table frames no longer traced after many writes without use', free('bookkeeping of the trace that follows')),
 } as const satisfies CounterTable;

@@ -16,6 +16,7 @@ import { decode, type Instruction } from '../../core/isa/codec';
 import { nextPending } from '../../core/devices/priority';
 import { CONTROL_REGISTERS, CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
 import { deliverToGuest, type Reflection } from './guest-delivery';
+import type { DeviceModel } from './device-model';
 import { GuestMemory } from './guest-memory';
 import type { ShadowPager } from './shadow-paging';
 import { realRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
@@ -75,19 +76,18 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
     v.cr[n] = value;
     if (n === 0 && ((before ^ value) & CR0_PG) !== 0) pager.setGuestPaging((value & CR0_PG) !== 0, v.cr[3]);
     if (n === 3 && (v.cr[0] & CR0_PG) !== 0) pager.setGuestPaging(true, value);
-    m.events.emit({ kind: 'control-register-write', t: m.time, cr: n, value });
     return NEXT;
   },
   lidt: ({ m, v, i }) => ((v.idtBase = m.regs[i.ra]), NEXT),
   invlpg: ({ m, i, pager }) => (pager.invalidatePage(m.regs[i.ra]), NEXT),
-  in: ({ m, v, i }) => {
+  in: ({ m, v, i, monitor }) => {
     if (virtualCpl(m.cpl) > v.iopl) return gp();
-    m.regs[i.ra] = m.portRead(i.imm12, true);
+    m.regs[i.ra] = monitor.devices.read(m, i.imm12);
     return NEXT;
   },
-  out: ({ m, v, i }) => {
+  out: ({ m, v, i, monitor }) => {
     if (virtualCpl(m.cpl) > v.iopl) return gp();
-    m.portWrite(i.imm12, m.regs[i.ra], true);
+    monitor.devices.write(m, i.imm12, m.regs[i.ra]);
     return NEXT;
   },
   iret: ({ m, v, mem }) => {
@@ -139,11 +139,15 @@ export const EVERY_TRAP: MonitorControls = { directVectors: new Set() };
 export interface MonitorOptions {
   /** stop the run at the first divergence from native behaviour (default true) */
   readonly stopOnDivergence: boolean;
+  /** the device models port accesses go to */
+  readonly devices: DeviceModel;
 }
 
 /** The trap handler of a deprivileging VMM. */
 export class SoftwareMonitor implements VcpuHandler {
   readonly mem: GuestMemory;
+  /** the device models */
+  readonly devices: DeviceModel;
   /** the first place where the guest saw behaviour native hardware would not have shown */
   divergence: string | null = null;
 
@@ -154,6 +158,7 @@ export class SoftwareMonitor implements VcpuHandler {
     readonly options: MonitorOptions,
   ) {
     this.mem = new GuestMemory(m, (va) => pager.guestTranslate(va));
+    this.devices = options.devices;
     m.events.listen((e) => {
       if (e.kind === 'sensitive' && virtualCpl(e.cpl) === 0) this.checkSensitive(e.mnemonic, e.pc, e.value);
     });

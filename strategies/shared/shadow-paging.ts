@@ -63,6 +63,14 @@ export interface ShadowPagingOptions {
    * or Infinity to trace forever; default {@link DEFAULT_UNSHADOW_AFTER}
    */
   readonly unshadowAfter?: number;
+  /**
+   * How the active root reaches the hardware: `cr3` (default), a software monitor owning
+   * ring 0 loads the machine's cr3 (a privileged instruction that flushes the TLB) and
+   * flushes or invalidates TLB entries itself; `vmcs`, a hardware-assisted VMM writes the
+   * guest CR3 field of the VMCS (counted by the VMM) and leaves the TLB to the next VM entry,
+   * which flushes it on CPUs without tagged TLBs.
+   */
+  readonly install?: 'cr3' | 'vmcs';
 }
 
 /**
@@ -140,6 +148,7 @@ export class ShadowPager {
   private readonly pool: FramePool;
   private readonly cacheRoots: number;
   private readonly unshadowAfter: number;
+  private readonly install: 'cr3' | 'vmcs';
   /** frames unshadowed so far */
   private unshadowings = 0;
   /** cached shadow roots by guest directory frame, least recently used first */
@@ -181,6 +190,7 @@ export class ShadowPager {
     if (!Number.isInteger(this.cacheRoots) || this.cacheRoots < 1)
       throw new RangeError(`cacheRoots must be an integer of at least 1, got ${this.cacheRoots}`);
     this.unshadowAfter = options.unshadowAfter ?? DEFAULT_UNSHADOW_AFTER;
+    this.install = options.install ?? 'cr3';
     if (!((Number.isInteger(this.unshadowAfter) && this.unshadowAfter >= 1) || this.unshadowAfter === Infinity))
       throw new RangeError(`unshadowAfter must be an integer of at least 1 or Infinity, got ${this.unshadowAfter}`);
     this.pool = new FramePool(machine.memory, guestMemoryBytes, size);
@@ -440,6 +450,15 @@ export class ShadowPager {
   private activate(root: ShadowRoot): void {
     this.active = root;
     const m = this.machine;
+    if (this.install === 'vmcs') {
+      // the VMM writes the guest CR3 field; the entry that follows flushes the TLB
+      m.cr[3] = root.frame;
+      m.cr[0] |= CR0_PG;
+      m.mmu.root = root.frame;
+      m.mmu.paging = true;
+      m.mmu.flush();
+      return;
+    }
     m.writeControlRegister(3, root.frame);
     if (!m.mmu.paging) m.writeControlRegister(0, m.cr[0] | CR0_PG);
   }
@@ -693,7 +712,7 @@ export class ShadowPager {
   /** Invalidate one machine TLB entry (the VMM executes an invlpg: counted as one). */
   private invalidate(va: number): void {
     this.machine.mmu.invalidate(va);
-    this.machine.events.emit({ kind: 'invlpg', t: this.machine.time, address: va });
+    if (this.install === 'cr3') this.machine.events.emit({ kind: 'invlpg', t: this.machine.time, address: va });
   }
 
   /** Count one shadow-paging event in the machine's ledger. */
@@ -705,6 +724,6 @@ export class ShadowPager {
   private flush(): void {
     if (this.flushDeferred) return;
     this.machine.mmu.flush();
-    this.machine.events.emit({ kind: 'tlb-flush', t: this.machine.time, cause: 'explicit' });
+    if (this.install === 'cr3') this.machine.events.emit({ kind: 'tlb-flush', t: this.machine.time, cause: 'explicit' });
   }
 }

@@ -16,6 +16,7 @@
  */
 import { Flag } from '../../core/isa/table';
 import { MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
+import { DEVICE_MODEL_COUNTERS, DEVICE_MODEL_OPTION, DeviceModel } from '../shared/device-model';
 import { EVERY_TRAP, SoftwareMonitor } from '../shared/monitor';
 import { SHADOW_CACHE_OPTION, ShadowPager } from '../shared/shadow-paging';
 import { resetVirtualCpu } from '../shared/virtual-cpu';
@@ -32,9 +33,10 @@ export const trapAndEmulate = defineStrategy({
   kernelBuild: 'native',
   options: {
     'shadow-cache': SHADOW_CACHE_OPTION,
+    'device-model': DEVICE_MODEL_OPTION,
     'on-divergence': choice(['stop', 'continue'], 'stop', 'stop at the first non-equivalent behaviour, or continue to see its consequences'),
   },
-  counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS],
+  counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, DEVICE_MODEL_COUNTERS],
   reservedBytes: RESERVED,
   requiresVirtualizableIsa: true,
   check: () => null,
@@ -43,7 +45,10 @@ export const trapAndEmulate = defineStrategy({
     const v = resetVirtualCpu();
     const pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'] });
     pager.setGuestPaging(false, 0);
-    const monitor = new SoftwareMonitor(m, v, pager, { stopOnDivergence: ctx.options['on-divergence'] !== 'continue' });
+    const monitor = new SoftwareMonitor(m, v, pager, {
+      stopOnDivergence: ctx.options['on-divergence'] !== 'continue',
+      devices: new DeviceModel(ctx.options['device-model']),
+    });
     m.monitor = EVERY_TRAP;
     // the monitor's own table: where SIDT points while the guest runs
     m.idtBase = ctx.guestMemoryBytes;

@@ -8,6 +8,8 @@ import { isLeft } from 'fp-ts/Either';
 import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { loadProfile } from '../../../core/cost/profile';
 import { VMM_COUNTERS } from '../../../strategies/shared/counters';
+import { DeviceModel } from '../../../strategies/shared/device-model';
+import { VMCS_COUNTERS } from '../../../strategies/hardware-assisted/vmcs-access';
 import { Flag } from '../../../core/isa/table';
 import type { VmExit } from '../../../core/vmx/exits';
 import { createVmcs } from '../../../core/vmx/vmcs';
@@ -19,7 +21,8 @@ import { vmmCountsOf } from '../vmm-counts';
 const context = (): ExitContext => {
   const m = uniprocessor({ memoryBytes: 1 << 20 });
   m.ledger.declare(VMM_COUNTERS);
-  return { m, vmcs: createVmcs(0x100), pager: null, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow: true };
+  m.ledger.declare(VMCS_COUNTERS);
+  return { m, vmcs: createVmcs(0x100), pager: null, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow: true, devices: new DeviceModel('vmm') };
 };
 
 describe('hardware-assisted: exit handlers', () => {
@@ -79,7 +82,7 @@ describe('hardware-assisted: exit handlers', () => {
     const p = loadProfile('nehalem-2009');
     if (isLeft(p)) throw new Error(p.left);
     const m = uniprocessor({ memoryBytes: 12 << 20 });
-    const vmm = hardwareAssisted.start({ platform: m.platform, cpus: [m], profile: p.right, options: { paging: 'nested', 'tpr-shadow': 'auto', 'shadow-cache': 8 }, guestMemoryBytes: 8 << 20, entry: 0 });
+    const vmm = hardwareAssisted.start({ platform: m.platform, cpus: [m], profile: p.right, options: { paging: 'nested', 'tpr-shadow': 'auto', 'shadow-cache': 8, 'device-model': 'vmm' }, guestMemoryBytes: 8 << 20, entry: 0 });
     vmm.vcpus[0].onVmExit!({ reason: 'mystery', pc: 0 } as unknown as VmExit);
     expect(m.stopReason).to.deep.equal({ kind: 'stopped', detail: "internal error: VM exit with unknown reason 'mystery'" });
   });
