@@ -7,7 +7,7 @@
 import { left, right, type Either } from 'fp-ts/Either';
 import { Cpu } from '../core/cpu/cpu';
 import type { StopReason } from '../core/cpu/stop';
-import { runVcpu } from '../core/cpu/vcpu-loop';
+import { runVcpu, type RunLimits } from '../core/cpu/vcpu-loop';
 import { pricesOf, type CostProfile } from '../core/cost/profile';
 import type { IsaVariant } from '../core/isa/variant';
 import { Platform } from '../core/platform/platform';
@@ -38,8 +38,8 @@ export interface VirtualMachine {
   readonly platform: Platform;
   readonly cpus: readonly Cpu[];
   readonly vmm: Vmm;
-  /** Run until the guest stops or `budget` more machine-time units pass. */
-  run(budget: number): StopReason;
+  /** Run until the guest stops or a budget runs out (a number: instructions). */
+  run(budget: RunLimits | number): StopReason;
 }
 
 /** Build the platform and CPUs, load the guest, start the VMM; an error if the profile lacks a cost the strategy needs. */

@@ -76,3 +76,26 @@ export const profilesWith = (feature: keyof CostProfile['features']): string[] =
     const p = loadProfile(n);
     return !isLeft(p) && p.right.features[feature];
   });
+
+/**
+ * A profile with some per-event costs replaced (cost sensitivity: `run --cost KEY=CYCLES`,
+ * `costOverrides` in specs). Each replaced cost says so in its source. Unknown keys and
+ * values that are not whole non-negative cycle counts (an instruction at least one) are
+ * refused, all at once.
+ */
+export const withCostOverrides = (p: CostProfile, overrides: Readonly<Record<string, number>>): Either<string[], CostProfile> => {
+  const errors: string[] = [];
+  const costs = { ...p.costs };
+  for (const [key, cycles] of Object.entries(overrides)) {
+    if (!Object.hasOwn(p.costs, key)) {
+      errors.push(`cost override '${key}': profile '${p.name}' has no such cost; its costs: ${Object.keys(p.costs).join(', ')}`);
+      continue;
+    }
+    if (!Number.isSafeInteger(cycles) || cycles < (key === 'instruction' ? 1 : 0)) {
+      errors.push(`cost override ${key}=${cycles}: expected a whole number of cycles${key === 'instruction' ? ' of at least 1' : ' (0 or more)'}`);
+      continue;
+    }
+    costs[key] = { cycles, source: `override: ${cycles} cycles instead of the profile's ${p.costs[key].cycles} (${p.costs[key].source})` };
+  }
+  return errors.length > 0 ? left(errors) : right({ ...p, costs });
+};

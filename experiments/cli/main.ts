@@ -79,17 +79,19 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .description('run a binary image on bare metal from reset (ring 0, paging off, pc 0)')
     .argument('<file.bin>', 'binary image')
     .option('--max-instructions <n>', 'instruction budget (a guest that never stops is ended)', '100000000')
+    .option('--max-cycles <n>', 'modelled-cycle budget (bounds exception storms too; a bare machine counts one cycle per instruction or halted cycle)')
     .option('--json', 'print the result as JSON', false)
     .addOption(variantOption())
     .option('--memory <bytes>', 'physical memory size', String(8 * 1024 * 1024))
     .option('--tlb <entries>', 'TLB entries (a power of two)', '64')
-    .action((file: string, o: { maxInstructions: string; json: boolean; isa: 'default' | 'virtualizable'; memory: string; tlb: string }) => {
+    .action((file: string, o: { maxInstructions: string; maxCycles?: string; json: boolean; isa: 'default' | 'virtualizable'; memory: string; tlb: string }) => {
       const memoryBytes = parseCount('--memory', o.memory, 4096, MAX_MEMORY_BYTES);
       if (memoryBytes % 4096 !== 0) throw new CliError(`--memory must be a multiple of 4096, got ${memoryBytes}`);
       const tlbEntries = parseCount('--tlb', o.tlb, 1);
       if ((tlbEntries & (tlbEntries - 1)) !== 0 || tlbEntries > 65536) throw new CliError(`--tlb must be a power of two between 1 and 65536, got ${tlbEntries}`);
       const r = execCommand(file, {
         maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1),
+        maxCycles: o.maxCycles === undefined ? undefined : parseCount('--max-cycles', o.maxCycles, 1),
         json: o.json,
         variant: o.isa,
         memoryBytes,
@@ -116,17 +118,25 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--param <k=v>', 'workload parameter (repeatable), e.g. n=1000', collect, [] as string[])
     .option('--option <k=v>', 'strategy option (repeatable)', collect, [] as string[])
     .addOption(variantOption())
-    .option('--max-instructions <n>', 'instruction budget', '200000000')
+    .option('--max-instructions <n>', 'instruction budget (instructions retired)', '200000000')
+    .option('--max-cycles <n>', 'modelled-cycle budget: bounds every kind of guest-driven work (exceptions, exits, traps, translation), default 250000000000')
+    .option('--boot <k=v>', 'kernel boot parameter (repeatable), e.g. hz=1000 (see `ringlab list`)', collect, [] as string[])
+    .option('--cost <KEY=CYCLES>', 'replace a per-event cost of the profile (repeatable), e.g. vmExitRoundTrip=1500; recorded in the result', collect, [] as string[])
     .option('--tlb <entries>', 'TLB entries (a power of two)')
+    .option('--disk-latency <us>', 'block request latency in microseconds (default 75, a late-2000s SSD)')
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
     .option('--trace <file.json>', 'write the run\'s events in the Chrome/Perfetto trace-event format')
     .option('--json', 'print the result as JSON', false)
-    .action((o: { strategy: string; workload: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; json: boolean; tlb?: string; strategyModule: string[]; trace?: string }) => {
+    .action((o: { strategy: string; workload: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string }) => {
       loadModules(o.strategyModule);
       const r = runCommand({
         ...o,
         maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1),
-        machine: o.tlb === undefined ? undefined : { tlbEntries: parseCount('--tlb', o.tlb, 1) },
+        maxCycles: o.maxCycles === undefined ? undefined : parseCount('--max-cycles', o.maxCycles, 1),
+        machine: {
+          ...(o.tlb === undefined ? {} : { tlbEntries: parseCount('--tlb', o.tlb, 1) }),
+          ...(o.diskLatency === undefined ? {} : { diskLatencyUs: parseCount('--disk-latency', o.diskLatency, 1) }),
+        },
       });
       io.out(r.text);
       setExit(r.exitCode);

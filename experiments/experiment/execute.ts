@@ -29,6 +29,9 @@ export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow
       isa: p.isa,
       machine: p.machine,
       maxInstructions: p.maxInstructions,
+      maxCycles: p.maxCycles,
+      boot: p.boot,
+      costOverrides: p.costOverrides,
     });
     if (isLeft(r)) return { error: r.left.join('; ') };
     const row: ResultRow = {

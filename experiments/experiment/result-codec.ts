@@ -10,45 +10,7 @@ import * as t from 'io-ts';
 import { formatValidationErrors } from '../../core/codec/format-errors';
 import { FORMAT_VERSION, formatVersionProblem } from '../common/format-version';
 import type { RunProvenance } from '../common/provenance';
-import type { RunResult } from '../run/result';
-
-const Num = t.number;
-const NumRecord = t.record(t.string, Num);
-const NullableNumber = t.union([Num, t.null]);
-const Tally = t.type({ total: Num, by: NumRecord });
-const OptionRecord = t.record(t.string, t.union([t.string, Num]));
-
-const StopCodec = t.intersection([t.type({ kind: t.string, message: t.string }), t.record(t.string, t.unknown)]);
-
-/** Codec of RunResult. */
-export const RunResultCodec = t.type({
-  strategy: t.string,
-  options: OptionRecord,
-  workload: t.string,
-  params: NumRecord,
-  profile: t.string,
-  isa: t.keyof({ default: null, virtualizable: null }),
-  machine: t.type({ tlbEntries: Num, tlbWays: Num }),
-  stop: StopCodec,
-  exitCode: NullableNumber,
-  guest: t.type({ instructions: Num, byRing: t.array(Num), regionInstructions: Num }),
-  events: t.record(t.string, t.intersection([Tally, t.record(t.string, t.unknown)])),
-  cycles: t.type({
-    total: Num,
-    breakdown: NumRecord,
-    region: Num,
-    regionBreakdown: NumRecord,
-    perOperation: Num,
-    byExitReason: t.record(t.string, t.type({ exits: Num, cycles: Num })),
-  }),
-  regionSeconds: Num,
-  slowdown: NullableNumber,
-  equivalent: t.boolean,
-  divergence: t.union([t.string, t.null]),
-  console: t.string,
-  digest: t.string,
-  host: t.type({ wallMs: Num, mips: Num }),
-});
+import { RunResultCodec, type RunResult } from '../run/result';
 
 /** A row of results.jsonl: a run result, where it sits in its experiment, and its provenance. */
 export const ResultRowCodec = t.intersection([
@@ -57,10 +19,10 @@ export const ResultRowCodec = t.intersection([
     formatVersion: t.literal(FORMAT_VERSION),
     experiment: t.string,
     key: t.string,
-    index: Num,
+    index: t.number,
     label: t.string,
-    repetition: Num,
-    seed: Num,
+    repetition: t.number,
+    seed: t.number,
     specHash: t.string,
     commit: t.string,
     modified: t.boolean,

@@ -1,10 +1,12 @@
 /**
- * The result of one run, as printed by `ringlab run --json` and stored in results files.
+ * The result of one run, as printed by `ringlab run --json` and stored in results files:
+ * one io-ts codec (which validates result rows when written and read), and its type, with
+ * the stop reason and the events view made precise.
  * @category Results
  */
+import * as t from 'io-ts';
 import type { StopReason } from '../../core/cpu/stop';
 import type { Breakdown } from '../../core/cost/ledger';
-import type { IsaVariant } from '../../core/isa/variant';
 
 /** A count with its breakdown by cause. */
 export interface Tally {
@@ -32,47 +34,64 @@ export interface RunEventsView {
   readonly directSyscalls: Tally;
 }
 
-/** Modelled cycles of a run. */
-export interface CyclesView {
-  readonly total: number;
-  readonly breakdown: Readonly<Record<string, number>>;
-  /** cycles of the measured region */
-  readonly region: number;
-  readonly regionBreakdown: Readonly<Record<string, number>>;
-  /** region cycles per operation (region / n) */
-  readonly perOperation: number;
-  /**
-   * per VM-exit reason (whole run): the exits, and the cycles they cost: the exit/entry round
-   * trip times the exits, plus what the VMM's handler for that reason added
-   */
-  readonly byExitReason: Readonly<Record<string, { readonly exits: number; readonly cycles: number }>>;
-}
+const Num = t.number;
+const NumRecord = t.record(t.string, Num);
+const NullableNumber = t.union([Num, t.null]);
+const Tally = t.type({ total: Num, by: NumRecord });
+const OptionRecord = t.record(t.string, t.union([t.string, Num]));
+const StopCodec = t.intersection([t.type({ kind: t.string, message: t.string }), t.record(t.string, t.unknown)]);
 
-/** One run. */
-export interface RunResult {
-  readonly strategy: string;
-  readonly options: Readonly<Record<string, string | number>>;
-  readonly workload: string;
-  readonly params: Readonly<Record<string, number>>;
-  readonly profile: string;
-  readonly isa: IsaVariant;
-  /** machine settings of the run (TLB size and associativity) */
-  readonly machine: { readonly tlbEntries: number; readonly tlbWays: number };
-  readonly stop: StopReason & { readonly message: string };
-  readonly exitCode: number | null;
-  readonly guest: { readonly instructions: number; readonly byRing: readonly number[]; readonly regionInstructions: number };
-  readonly events: RunEventsView;
-  readonly cycles: CyclesView;
-  /** modelled time of the measured region at the profile's frequency */
-  readonly regionSeconds: number;
-  /** measured-region cycles against native's on the same workload, params, profile and ISA */
-  readonly slowdown: number | null;
+/** Codec of a run's result. */
+export const RunResultCodec = t.type({
+  strategy: t.string,
+  options: OptionRecord,
+  workload: t.string,
+  params: NumRecord,
+  /** the kernel's boot parameters (hz ...) */
+  boot: NumRecord,
+  profile: t.string,
+  /** per-event costs that replaced the profile's (cost sensitivity); {} if none */
+  costOverrides: NumRecord,
+  isa: t.keyof({ default: null, virtualizable: null }),
+  /** machine settings of the run (TLB size and associativity, disk latency) */
+  machine: t.type({ tlbEntries: Num, tlbWays: Num, diskLatencyUs: Num }),
+  stop: StopCodec,
+  exitCode: NullableNumber,
+  guest: t.type({ instructions: Num, byRing: t.array(Num), regionInstructions: Num }),
+  events: t.record(t.string, t.intersection([Tally, t.record(t.string, t.unknown)])),
+  cycles: t.type({
+    /** the CPU's clock at the end (= the sum of the breakdown) */
+    total: Num,
+    breakdown: NumRecord,
+    /** cycles of the measured region */
+    region: Num,
+    regionBreakdown: NumRecord,
+    /** region cycles per operation (region / n) */
+    perOperation: Num,
+    /**
+     * per VM-exit reason (whole run): the exits, and the cycles they cost: the exit/entry
+     * round trip times the exits, plus what the VMM's handler for that reason added
+     */
+    byExitReason: t.record(t.string, t.type({ exits: Num, cycles: Num })),
+  }),
+  /** modelled seconds of the whole run, from the clock at the profile's frequency */
+  seconds: Num,
+  /** modelled seconds of the measured region, from the clock */
+  regionSeconds: Num,
+  /** measured-region cycles against native's on the same workload, params, profile, ISA and settings */
+  slowdown: NullableNumber,
   /** same console output, exit code and result digest as native */
-  readonly equivalent: boolean;
+  equivalent: t.boolean,
   /** why not equivalent: the first difference found */
-  readonly divergence: string | null;
-  readonly console: string;
+  divergence: t.union([t.string, t.null]),
+  console: t.string,
   /** sha256 of the workload's declared result bytes and its exit code */
-  readonly digest: string;
-  readonly host: { readonly wallMs: number; readonly mips: number };
-}
+  digest: t.string,
+  host: t.type({ wallMs: Num, mips: Num }),
+});
+
+/** One run: the codec's type, with the stop reason and the events view made precise. */
+export type RunResult = Omit<t.TypeOf<typeof RunResultCodec>, 'stop' | 'events'> & {
+  readonly stop: StopReason & { readonly message: string };
+  readonly events: RunEventsView;
+};

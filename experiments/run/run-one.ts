@@ -6,7 +6,8 @@
  * @category Runner
  */
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
-import { loadProfile } from '../../core/cost/profile';
+import { loadProfile, withCostOverrides } from '../../core/cost/profile';
+import { resolveBootParams } from '../../core/guest/boot-params';
 import type { IsaVariant } from '../../core/isa/variant';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
@@ -27,6 +28,12 @@ export interface RunSpec {
   readonly isa?: IsaVariant;
   /** instruction budget; a guest that does not stop within it ends the run */
   readonly maxInstructions?: number;
+  /** modelled-cycle budget (bounds every kind of guest-driven work: exceptions, exits, traps ...) */
+  readonly maxCycles?: number;
+  /** the kernel's boot parameters (hz ...); unknown names and bad values are refused */
+  readonly boot?: Readonly<Record<string, number | string>>;
+  /** replace per-event costs of the profile (cost sensitivity), recorded in the result */
+  readonly costOverrides?: Readonly<Record<string, number>>;
   /** a strategy object to use instead of looking `strategy` up (extension modules) */
   readonly strategyImpl?: Strategy;
   /** machine settings (ablations) */
@@ -38,6 +45,9 @@ export interface RunSpec {
 /** Default instruction budget of a run. */
 export const DEFAULT_BUDGET = 200_000_000;
 
+/** Default cycle budget of a run: about a minute of modelled time at 4 GHz. */
+export const DEFAULT_CYCLE_BUDGET = 250_000_000_000;
+
 const baselines = new Map<string, Outcome>();
 
 /** Run one spec; errors are bad input (unknown names, bad values), all reported at once. */
@@ -45,20 +55,25 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const errors: string[] = [];
   const strategy = spec.strategyImpl ? right(spec.strategyImpl) : lookupStrategy(spec.strategy);
   if (isLeft(strategy)) errors.push(strategy.left);
-  const profile = loadProfile(spec.profile);
-  if (isLeft(profile)) errors.push(profile.left);
+  const loaded = loadProfile(spec.profile);
+  const profile = isLeft(loaded) ? left([loaded.left]) : withCostOverrides(loaded.right, spec.costOverrides ?? {});
+  if (isLeft(profile)) errors.push(...profile.left);
+  const boot = resolveBootParams(spec.boot ?? {});
+  if (isLeft(boot)) errors.push(...boot.left);
   const params = resolveParams(spec.workload, spec.params ?? {});
   if (isLeft(params)) errors.push(...params.left);
   const options = isLeft(strategy) ? null : resolveOptions(strategy.right, spec.options ?? {});
   if (options && isLeft(options)) errors.push(...options.left);
-  if (errors.length > 0 || isLeft(strategy) || isLeft(profile) || isLeft(params) || !options || isLeft(options)) return left(errors);
+  if (errors.length > 0 || isLeft(strategy) || isLeft(profile) || isLeft(params) || !options || isLeft(options) || isLeft(boot)) return left(errors);
   const refused = strategy.right.check(options.right, profile.right);
   if (refused !== null) return left([refused]);
   const settings = spec.machine ?? {};
   const bad = machineSettingsErrors(settings);
   if (bad.length > 0) return left(bad);
-  const common = { workload: spec.workload, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget: spec.maxInstructions ?? DEFAULT_BUDGET, settings };
-  const key = JSON.stringify([spec.workload, params.right, profile.right.name, common.isa, common.budget, settings]);
+  const budget = { maxInstructions: spec.maxInstructions ?? DEFAULT_BUDGET, maxCycles: spec.maxCycles ?? DEFAULT_CYCLE_BUDGET };
+  const costOverrides = spec.costOverrides ?? {};
+  const common = { workload: spec.workload, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides };
+  const key = JSON.stringify([spec.workload, params.right, profile.right.name, common.isa, budget, settings, boot.right, costOverrides]);
   let native = baselines.get(key);
   if (!native) {
     const base = lookupStrategy('native');

@@ -13,6 +13,8 @@ import { bootImage } from '../../core/guest/boot-image';
 import { GUEST_MEMORY_BYTES } from '../../core/guest/layout';
 import { readResult } from '../../core/guest/result';
 import type { IsaVariant } from '../../core/isa/variant';
+import type { RunLimits } from '../../core/cpu/vcpu-loop';
+import type { BootParams } from '../../core/guest/boot-params';
 import type { OptionValues } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
 import { startVirtualMachine } from '../../strategies/virtual-machine';
@@ -36,7 +38,11 @@ export interface Simulation {
   readonly params: Record<string, number>;
   readonly profile: CostProfile;
   readonly isa: IsaVariant;
-  readonly budget: number;
+  /** the kernel's boot parameters */
+  readonly boot: BootParams;
+  /** per-event costs that replaced the profile's (already applied to `profile`), for the result */
+  readonly costOverrides: Readonly<Record<string, number>>;
+  readonly budget: RunLimits;
   readonly settings: MachineSettings;
   /** write a Chrome/Perfetto trace of the run to this file */
   readonly traceFile?: string;
@@ -45,7 +51,7 @@ export interface Simulation {
 /** Simulate a run; the result is not compared with native. */
 export const simulate = (s: Simulation): Either<string, Simulated> => {
   const { strategy, options, workload, params, profile, isa } = s;
-  const image = bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel: strategy.kernelOptions?.(options) });
+  const image = bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel: strategy.kernelOptions?.(options), boot: s.boot });
   if (isLeft(image)) return left(image.left);
   const started = startVirtualMachine({
     strategy,
@@ -90,9 +96,11 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       options,
       workload,
       params,
+      boot: s.boot,
       profile: profile.name,
+      costOverrides: s.costOverrides,
       isa,
-      machine: { tlbEntries: cpu.mmu.tlb.size, tlbWays: cpu.mmu.tlb.ways },
+      machine: { tlbEntries: cpu.mmu.tlb.size, tlbWays: cpu.mmu.tlb.ways, diskLatencyUs: vm.platform.disk.latencyUs },
       stop: { ...stop, message: describeStop(stop) },
       exitCode,
       guest: { instructions, byRing, regionInstructions: instructionsByRing(region.counts).reduce((a, v) => a + v, 0) },
@@ -110,6 +118,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
           ]),
         ),
       },
+      seconds: all.cycles / profile.frequencyHz,
       regionSeconds: region.cycles / profile.frequencyHz,
       console,
       digest,

@@ -10,6 +10,7 @@
 import * as t from 'io-ts';
 import { PROFILE_NAMES } from '../../core/cost/profile';
 import { WORKLOADS } from '../../core/guest/workloads';
+import { BOOT_PARAMS } from '../../core/guest/boot-params';
 import { STRATEGIES } from '../../strategies/registry';
 import type { StrategyOption } from '../../strategies/options';
 import { describe, withSchema, type JsonSchema } from './json-schema';
@@ -94,10 +95,12 @@ export const MachineSettings = describe(
   t.partial({
     tlbEntries: Sweep(t.number),
     tlbWays: Sweep(t.number),
+    diskLatencyUs: Sweep(t.number),
   }),
   {
     tlbEntries: 'TLB entries, a power of two from 1 to 65536 (default 64), or a list to sweep',
     tlbWays: 'TLB associativity, a power of two up to min(64, tlbEntries) (default: fully associative), or a list to sweep',
+    diskLatencyUs: 'block request latency in microseconds, 1 to 1,000,000 (default 75: an SSD of 2008; a 7200-rpm disk is ~11,600), or a list to sweep',
   },
 );
 
@@ -148,6 +151,18 @@ export const ExperimentSpecCodec = t.intersection([
       repetitions: t.number,
       seed: t.number,
       maxInstructions: t.number,
+      maxCycles: t.number,
+      boot: withSchema(t.record(t.string, Sweep(t.number)), () => ({
+        type: 'object',
+        properties: Object.fromEntries(Object.entries(BOOT_PARAMS).map(([k, p]) => [k, { description: p.description, ...sweepSchema({ type: 'integer', minimum: p.min, maximum: p.max, default: p.default }) }])),
+        additionalProperties: false,
+      })),
+      costOverrides: withSchema(t.record(t.string, Sweep(t.number)), () => ({
+        type: 'object',
+        description: 'per-event cost key of the profiles -> cycles, or a list of cycles to sweep',
+        additionalProperties: sweepSchema({ type: 'integer', minimum: 0 }),
+        examples: [{ vmExitRoundTrip: [500, 1500, 2400] }],
+      })),
       shards: t.number,
       output: OutputSettings,
     }),
@@ -159,6 +174,9 @@ export const ExperimentSpecCodec = t.intersection([
       repetitions: 'repetitions of each run, an integer >= 1 (the simulation is deterministic: only host time varies)',
       seed: 'recorded with every result; reserved for stochastic parts of the model (default 1)',
       maxInstructions: 'instruction budget per run, an integer >= 1 (default 200,000,000)',
+      maxCycles: 'modelled-cycle budget per run, an integer >= 1 (default 250,000,000,000): bounds every kind of guest-driven work',
+      boot: 'kernel boot parameters (hz ...), each a value or a list to sweep (see `ringlab list`)',
+      costOverrides: "replace per-event costs of every profile (cost sensitivity): key -> cycles, or a list to sweep; recorded in each result",
       shards: "number of shards, for a scheduler that gives only a 0-based task index (JOB_COMPLETION_INDEX ...); --shards overrides it",
       output: 'charts and their settings (changing them keeps --resume possible)',
     },

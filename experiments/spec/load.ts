@@ -68,17 +68,17 @@ const profileErrors = (json: Json): string[] => {
 
 const machineErrors = (json: Json): string[] => {
   if (!isObject(json.machine)) return [];
-  return (['tlbEntries', 'tlbWays'] as const).flatMap((k) =>
+  return (['tlbEntries', 'tlbWays', 'diskLatencyUs'] as const).flatMap((k) =>
     json.machine && (json.machine as Json)[k] !== undefined
       ? each((json.machine as Json)[k], `machine.${k}`).flatMap(([v, where]) =>
-          typeof v === 'number' ? machineSettingsErrors(k === 'tlbWays' ? { tlbEntries: 65536, tlbWays: v } : { tlbEntries: v }).map((e) => `${where}: ${e.replace(/^machine\.\w+ /, '')}`) : [],
+          typeof v === 'number' ? machineSettingsErrors(k === 'tlbWays' ? { tlbEntries: 65536, tlbWays: v } : k === 'diskLatencyUs' ? { diskLatencyUs: v } : { tlbEntries: v }).map((e) => `${where}: ${e.replace(/^machine\.\w+ /, '')}`) : [],
         )
       : [],
   );
 };
 
 const countErrors = (json: Json): string[] =>
-  (['repetitions', 'maxInstructions', 'shards'] as const).flatMap((k) => {
+  (['repetitions', 'maxInstructions', 'maxCycles', 'shards'] as const).flatMap((k) => {
     const v = json[k];
     return typeof v === 'number' && !(Number.isInteger(v) && v >= 1) ? [`${k}: expected an integer >= 1, got ${v}`] : [];
   });

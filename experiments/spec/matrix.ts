@@ -7,7 +7,8 @@
  */
 import { createHash } from 'crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
-import { loadProfile } from '../../core/cost/profile';
+import { loadProfile, withCostOverrides } from '../../core/cost/profile';
+import { resolveBootParams } from '../../core/guest/boot-params';
 import type { IsaVariant } from '../../core/isa/variant';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
@@ -32,6 +33,11 @@ export interface PlannedRun {
   readonly machine: MachineSettings;
   readonly repetition: number;
   readonly maxInstructions?: number;
+  readonly maxCycles?: number;
+  /** boot parameters given (the others take their defaults) */
+  readonly boot: Readonly<Record<string, number>>;
+  /** per-event costs replacing the profile's */
+  readonly costOverrides: Readonly<Record<string, number>>;
 }
 
 /** The matrix and the combinations skipped as inapplicable. */
@@ -47,11 +53,18 @@ const asList = <T>(v: T | readonly T[] | undefined, fallback: readonly T[]): rea
 export const product = <T>(lists: Readonly<Record<string, readonly T[]>>): Record<string, T>[] =>
   Object.entries(lists).reduce<Record<string, T>[]>((acc, [k, vs]) => acc.flatMap((a) => vs.map((v) => ({ ...a, [k]: v }))), [{}]);
 
-const keyOf = (r: Omit<PlannedRun, 'index' | 'key' | 'label'>): string =>
-  createHash('sha256')
-    .update(JSON.stringify([r.strategy, r.options, r.workload, r.params, r.profile, r.isa, r.machine, r.repetition, r.maxInstructions ?? null]))
+const keyOf = (r: Omit<PlannedRun, 'index' | 'key' | 'label'>): string => {
+  // settings added later join the key only when given, so earlier keys stay the same
+  const later = [
+    ...(r.maxCycles !== undefined ? [{ maxCycles: r.maxCycles }] : []),
+    ...(Object.keys(r.boot).length ? [{ boot: r.boot }] : []),
+    ...(Object.keys(r.costOverrides).length ? [{ costOverrides: r.costOverrides }] : []),
+  ];
+  return createHash('sha256')
+    .update(JSON.stringify([r.strategy, r.options, r.workload, r.params, r.profile, r.isa, r.machine, r.repetition, r.maxInstructions ?? null, ...later]))
     .digest('hex')
     .slice(0, 16);
+};
 
 /** Most runs a matrix may have: a bigger one is refused before it is expanded (it would not fit in memory). */
 export const MAX_MATRIX_RUNS = 1_000_000;
@@ -65,6 +78,8 @@ const maxRuns = (spec: ExperimentSpec): number =>
   spec.workloads.reduce((n, w) => n + count(w.params), 0) *
   spec.profiles.length *
   count(spec.machine) *
+  count(spec.boot) *
+  count(spec.costOverrides) *
   (spec.repetitions ?? 1);
 
 /** Expand a spec; unknown names and invalid values are errors (all at once). */
@@ -78,7 +93,14 @@ export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => 
   const machines = product<number>({
     ...(spec.machine?.tlbEntries !== undefined ? { tlbEntries: asList(spec.machine.tlbEntries, []) } : {}),
     ...(spec.machine?.tlbWays !== undefined ? { tlbWays: asList(spec.machine.tlbWays, []) } : {}),
+    ...(spec.machine?.diskLatencyUs !== undefined ? { diskLatencyUs: asList(spec.machine.diskLatencyUs, []) } : {}),
   }) as MachineSettings[];
+  const boots = product<number>(Object.fromEntries(Object.entries(spec.boot ?? {}).map(([k, v]) => [k, asList(v, [])])));
+  boots.forEach((b) => {
+    const r = resolveBootParams(b);
+    if (isLeft(r)) errors.push(...r.left.map((e) => `boot: ${e}`));
+  });
+  const costSets = product<number>(Object.fromEntries(Object.entries(spec.costOverrides ?? {}).map(([k, v]) => [k, asList(v, [])])));
   machines.forEach((m) => errors.push(...machineSettingsErrors(m).map((e) => `machine: ${e.replace(/^machine\./, '')}`)));
   const repetitions = spec.repetitions ?? 1;
   spec.strategies.forEach((entry, si) => {
@@ -111,12 +133,33 @@ export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => 
               skipped.push(`${label} on ${profile}: ${refused}`);
               continue;
             }
-            for (const isa of isas)
-              for (const machine of machines)
-                for (let repetition = 0; repetition < repetitions; repetition++) {
-                  const base = { strategy: s.right.name, options: resolved.right, workload: w.name, params: params.right, profile, isa, machine, repetition, maxInstructions: spec.maxInstructions };
-                  runs.push({ ...base, index: runs.length, key: keyOf(base), label: isa === 'virtualizable' && !label.includes('virtualizable') ? `${label} [virtualizable ISA]` : label });
-                }
+            for (const costOverrides of costSets) {
+              const priced = withCostOverrides(prof.right, costOverrides);
+              if (isLeft(priced)) {
+                errors.push(...priced.left.map((e) => `costOverrides: ${e}`));
+                continue;
+              }
+              for (const isa of isas)
+                for (const machine of machines)
+                  for (const boot of boots)
+                    for (let repetition = 0; repetition < repetitions; repetition++) {
+                      const base = {
+                        strategy: s.right.name,
+                        options: resolved.right,
+                        workload: w.name,
+                        params: params.right,
+                        profile,
+                        isa,
+                        machine,
+                        repetition,
+                        maxInstructions: spec.maxInstructions,
+                        maxCycles: spec.maxCycles,
+                        boot,
+                        costOverrides,
+                      };
+                      runs.push({ ...base, index: runs.length, key: keyOf(base), label: isa === 'virtualizable' && !label.includes('virtualizable') ? `${label} [virtualizable ISA]` : label });
+                    }
+            }
           }
         }
       });

@@ -18,6 +18,8 @@ export const MAX_MEMORY_BYTES = 2 ** 32;
 /** Options of `exec`. */
 export interface ExecOptions {
   readonly maxInstructions: number;
+  /** modelled-cycle budget (none if undefined) */
+  readonly maxCycles?: number;
   readonly json: boolean;
   readonly variant: IsaVariant;
   readonly memoryBytes: number;
@@ -51,7 +53,7 @@ export const execCommand = (file: string, o: ExecOptions): { text: string; exitC
   }
   m.load(0, bytes);
   const t0 = performance.now();
-  const stop = m.run(o.maxInstructions);
+  const stop = m.run(o.maxInstructions, o.maxCycles);
   const wallMs = performance.now() - t0;
   const registers: Record<string, number> = {};
   for (let i = 0; i < 16; i++) registers[`r${i}`] = m.regs[i];

@@ -22,6 +22,11 @@ export interface RunOptions {
   readonly isa: IsaVariant;
   readonly json: boolean;
   readonly maxInstructions: number;
+  readonly maxCycles?: number;
+  /** `k=v` boot parameters */
+  readonly boot: readonly string[];
+  /** `KEY=CYCLES` cost overrides */
+  readonly cost: readonly string[];
   readonly machine?: MachineSettings;
   /** write a Chrome/Perfetto trace of the run here */
   readonly trace?: string;
@@ -52,6 +57,9 @@ export const runCommand = (o: RunOptions): { text: string; exitCode: number } =>
     options: parsePairs('--option', o.option, false),
     isa: o.isa,
     maxInstructions: o.maxInstructions,
+    maxCycles: o.maxCycles,
+    boot: parsePairs('--boot', o.boot, true),
+    costOverrides: parsePairs('--cost', o.cost, true) as Record<string, number>,
     machine: o.machine,
     trace: o.trace,
   });
@@ -70,11 +78,13 @@ export const renderRun = (r: RunResult): string => {
   const head = [
     `strategy   ${r.strategy}${opts ? ` (${opts})` : ''}`,
     `workload   ${r.workload}${params ? ` (${params})` : ''}`,
-    `profile    ${r.profile}${r.isa !== 'default' ? `, ISA ${r.isa}` : ''}`,
+    `profile    ${r.profile}${r.isa !== 'default' ? `, ISA ${r.isa}` : ''}${Object.keys(r.costOverrides).length ? `, costs overridden: ${Object.entries(r.costOverrides).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
+    `boot       ${Object.entries(r.boot).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     `stop       ${r.stop.message}`,
     `equivalent ${r.equivalent ? 'yes' : `NO: ${r.divergence}`}`,
     `slowdown   ${r.slowdown === null ? 'n/a' : `${formatNumber(r.slowdown)}x native (measured region)`}`,
     `cycles     ${formatNumber(r.cycles.total)} total, ${formatNumber(r.cycles.region)} in the measured region, ${formatNumber(r.cycles.perOperation)} per operation`,
+    `time       ${formatNumber(r.seconds * 1e3)} ms modelled, ${formatNumber(r.regionSeconds * 1e3)} ms in the measured region`,
     `guest      ${formatNumber(r.guest.instructions)} instructions (ring 0: ${formatNumber(r.guest.byRing[0])}, ring 1: ${formatNumber(r.guest.byRing[1])}, ring 3: ${formatNumber(r.guest.byRing[3])})`,
     `host       ${formatNumber(r.host.wallMs)} ms, ${formatNumber(r.host.mips)} guest MIPS`,
   ];
