@@ -45,16 +45,18 @@ export interface VirtualMachine {
 /** Build the platform and CPUs, load the guest, start the VMM; an error if the profile lacks a cost the strategy needs. */
 export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, VirtualMachine> => {
   const platform = new Platform({ memoryBytes: spec.guestMemoryBytes + spec.strategy.reservedBytes, diskLatencyUs: spec.diskLatencyUs });
-  const cpu = new Cpu(platform, {
-    variant: spec.isa,
-    tlbEntries: spec.tlbEntries,
-    tlbWays: spec.tlbWays,
-    prices: pricesOf(spec.profile),
-    frequencyHz: spec.profile.frequencyHz,
-  });
+  let cpu: Cpu;
   try {
+    cpu = new Cpu(platform, {
+      variant: spec.isa,
+      tlbEntries: spec.tlbEntries,
+      tlbWays: spec.tlbWays,
+      prices: pricesOf(spec.profile),
+      frequencyHz: spec.profile.frequencyHz,
+    });
     for (const t of spec.strategy.counters) cpu.ledger.declare(t);
   } catch (e) {
+    // a profile that lacks a cost the machine's or the strategy's counters need
     return left(`strategy '${spec.strategy.name}' on profile '${spec.profile.name}': ${(e as Error).message}`);
   }
   spec.load(platform);

@@ -20,7 +20,9 @@ export type Trap =
   /** an external interrupt accepted before the instruction at `pc` (acknowledged at the controller) */
   | { readonly kind: 'interrupt'; readonly vector: number; readonly pc: number }
   /** VMCALL outside non-root mode at `pc` (retired) */
-  | { readonly kind: 'vmcall'; readonly pc: number; readonly nextPc: number };
+  | { readonly kind: 'vmcall'; readonly pc: number; readonly nextPc: number }
+  /** SYSENTER at `pc` (retired): the real one would enter the monitor's ring 0 */
+  | { readonly kind: 'sysenter'; readonly pc: number; readonly nextPc: number };
 
 /** Why a CPU's run returned. */
 export type CpuExit =

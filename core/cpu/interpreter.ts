@@ -49,6 +49,8 @@ const SYSTEM: Sem.Exec[] = (() => {
   t[0x57] = S.execIn; // in
   t[0x58] = S.execOut; // out
   t[0x59] = S.execIret; // iret
+  t[0x5a] = S.execSysenter; // sysenter
+  t[0x5b] = S.execSysexit; // sysexit
   return t;
 })();
 
@@ -266,6 +268,8 @@ export const interpret = (m: Cpu): void => {
       case 0x57 /* in */:
       case 0x58 /* out */:
       case 0x59 /* iret */:
+      case 0x5a /* sysenter */:
+      case 0x5b /* sysexit */:
       {
         // system instructions see exact time and counts, and may change pc, CPL or mode: they
         // run through the semantics table and end the burst

@@ -7,7 +7,7 @@
  * @category CPU
  */
 import { Gate, GATE_SIZE } from './idt';
-import { CONTROL_REGISTERS, Flag, Vector } from '../isa/table';
+import { CONTROL_REGISTERS, ControlRegister as ControlRegisterNumber, Flag, Vector } from '../isa/table';
 import { Access } from '../mmu/pte';
 import { deliver } from './delivery';
 import { GuestFault } from '../isa/fault';
@@ -98,6 +98,32 @@ export const execVmcall: Exec = (m) => {
     }
     throw new GuestFault(Vector.invalidOpcode, 0, 0, 'vmcall outside a virtual machine');
   };
+
+/** Semantics of `sysenter`. */
+export const execSysenter: Exec = (m) => {
+  if (m.monitor !== null) {
+    trapToMonitor(m, { kind: 'sysenter', pc: m.pc, nextPc: m.next });
+    return;
+  }
+  const entry = m.cr[ControlRegisterNumber.cr10];
+  if (entry === 0) throw new GuestFault(Vector.generalProtection, 0, 0, 'SYSENTER with no entry point (cr10 = 0)');
+  m.events.emit({ kind: 'sysenter', t: m.time, pc: m.pc, cpl: m.cpl });
+  m.flags &= ~Flag.IF;
+  m.cpl = 0;
+  m.regs[15] = m.cr[ControlRegisterNumber.cr11];
+  m.next = entry;
+  m.interruptCheck = true;
+};
+
+/** Semantics of `sysexit`. */
+export const execSysexit: Exec = (m, w) => {
+  const pc = m.regs[A(w)];
+  m.events.emit({ kind: 'sysexit', t: m.time, pc: m.pc });
+  m.regs[15] = m.regs[B(w)];
+  m.cpl = 3;
+  m.next = pc;
+  m.interruptCheck = true;
+};
 
 /** Semantics of `pushf`. */
 export const execPushf: Exec = (m) => {

@@ -30,7 +30,7 @@ const hex = (n: number): string => n.toString(16);
 
 /** How a monitor trap is named in the events (and traces). */
 const trapCause = (t: Trap): string =>
-  t.kind === 'exception' ? `exception ${t.vector}` : t.kind === 'vmcall' ? 'vmcall' : `${t.kind} 0x${hex(t.vector)}`;
+  t.kind === 'exception' ? `exception ${t.vector}` : t.kind === 'vmcall' || t.kind === 'sysenter' ? t.kind : `${t.kind} 0x${hex(t.vector)}`;
 
 /**
  * Run until the CPU stops or reaches `until` (machine time; another CPU's turn): returns the

@@ -15,6 +15,9 @@ export type MachineEvent =
   | { readonly kind: 'interrupt'; readonly t: number; readonly vector: number; readonly pc: number; readonly cpl: number }
   | { readonly kind: 'software-interrupt'; readonly t: number; readonly vector: number; readonly pc: number; readonly cpl: number }
   | { readonly kind: 'iret'; readonly t: number; readonly fromCpl: number; readonly toCpl: number }
+  /** SYSENTER into ring 0 and SYSEXIT back to ring 3 (fast system calls) */
+  | { readonly kind: 'sysenter'; readonly t: number; readonly pc: number; readonly cpl: number }
+  | { readonly kind: 'sysexit'; readonly t: number; readonly pc: number }
   /** a port access; `emulated` when a VMM's device model serves the guest's access in software */
   | { readonly kind: 'io'; readonly t: number; readonly port: number; readonly direction: 'in' | 'out'; readonly value: number; readonly emulated: boolean }
   | { readonly kind: 'tlb-flush'; readonly t: number; readonly cause: 'cr3-write' | 'paging-toggle' | 'vm-transition' | 'explicit' }
@@ -53,6 +56,8 @@ export const MACHINE_COUNTERS = {
   interrupts: tally('external interrupts delivered through the IDT, by vector', priced('exceptionDelivery', 'interrupts')),
   softwareInterrupts: tally('INT n delivered through the IDT, by vector', priced('softwareInterrupt', 'system calls')),
   irets: count('interrupt returns', priced('iret', 'interrupt returns')),
+  sysenters: count('fast system-call entries (SYSENTER)', priced('sysenter', 'system calls')),
+  sysexits: count('fast system-call returns (SYSEXIT)', priced('sysexit', 'system calls')),
   'tlb.invlpg': count('single-page TLB invalidations (INVLPG)', priced('privilegedInstruction', 'privileged instructions')),
   'io.in': tally('port reads by the hardware, by port', priced('ioPort', 'port I/O')),
   'io.out': tally('port writes by the hardware, by port', priced('ioPort', 'port I/O')),
@@ -73,6 +78,8 @@ const counters: { [K in MachineEventKind]: (l: Ledger, e: Extract<MachineEvent, 
   interrupt: (l, e) => l.tally('interrupts', e.vector),
   'software-interrupt': (l, e) => l.tally('softwareInterrupts', e.vector),
   iret: (l) => l.count('irets'),
+  sysenter: (l) => l.count('sysenters'),
+  sysexit: (l) => l.count('sysexits'),
   io: (l, e) => (e.emulated ? l.tally('io.emulated', `${e.direction} ${e.port}`) : l.tally(e.direction === 'in' ? 'io.in' : 'io.out', e.port)),
   'tlb-flush': (l, e) => l.count(e.cause === 'vm-transition' ? 'tlb.transitionFlushes' : 'tlb.flushes'),
   invlpg: (l) => l.count('tlb.invlpg'),

@@ -32,7 +32,7 @@ export interface WorkloadInfo {
   readonly expected: (n: number) => string;
   /** the exact result bytes of a correct run with parameter n */
   readonly expectedResult: (n: number) => Uint8Array;
-  /** the number of system calls (int 0x80) a correct run makes, all processes together */
+  /** the number of system calls (SYSENTER or int 0x80) a correct run makes, all processes together */
   readonly syscalls: (n: number) => number;
 }
 

@@ -237,6 +237,13 @@ export const ISA = {
   invlpg: priv(0x56, 'r', 'drop the TLB entry for the page holding address ra'),
   in: priv(0x57, 'rport', 'ra = read from I/O port', { privilege: 'iopl' }),
   out: priv(0x58, 'portr', 'write ra to I/O port', { privilege: 'iopl' }),
+  sysenter: row({
+    opcode: 0x5a,
+    format: 'none',
+    flow: 'trap',
+    summary: 'fast system call: CPL = 0, IF = 0, sp = cr11, pc = cr10 (#GP if cr10 = 0); the caller keeps its own return pc and sp',
+  }),
+  sysexit: priv(0x5b, 'rr', 'fast return to user mode: CPL = 3, pc = ra, sp = rb (flags unchanged)', { flow: 'interrupt-return' }),
   iret: row({
     opcode: 0x59,
     format: 'none',
@@ -279,6 +286,10 @@ export const ControlRegister = {
   cr6: 6,
   /** task-priority register: interrupts with vector >> 4 <= cr8 are held back */
   cr8: 8,
+  /** SYSENTER's entry point (x86's IA32_SYSENTER_EIP) */
+  cr10: 10,
+  /** SYSENTER's stack pointer (x86's IA32_SYSENTER_ESP) */
+  cr11: 11,
 } as const;
 
 /** Name of a control register. */

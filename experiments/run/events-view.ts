@@ -72,7 +72,7 @@ export const eventsView = (c: Counts): RunEventsView => {
     },
     interrupts: tally(hexKeys(by(c, 'interrupts'))),
     exceptions: tally(by(c, 'exceptions')),
-    systemCalls: tally(hexKeys(by(c, 'softwareInterrupts'))),
+    systemCalls: tally({ ...hexKeys(by(c, 'softwareInterrupts')), ...(num(c, 'sysenters') > 0 ? { sysenter: num(c, 'sysenters') } : {}) }),
     upcalls: { total: num(c, 'upcalls'), by: { upcalls: num(c, 'upcalls') } },
     directSyscalls: { total: num(c, 'directSyscalls'), by: { int0x80: num(c, 'directSyscalls') } },
   };

@@ -35,6 +35,8 @@ const DESCRIBE: { [K in MachineEvent['kind']]: (e: Extract<MachineEvent, { kind:
   interrupt: (e) => ({ name: `interrupt ${hex(e.vector)}`, cat: 'interrupt', args: { pc: hex(e.pc), cpl: e.cpl } }),
   'software-interrupt': (e) => ({ name: `int ${hex(e.vector)}`, cat: 'syscall', args: { pc: hex(e.pc), cpl: e.cpl } }),
   iret: (e) => ({ name: 'iret', cat: 'syscall', args: { from: e.fromCpl, to: e.toCpl } }),
+  sysenter: (e) => ({ name: 'sysenter', cat: 'syscall', args: { pc: hex(e.pc), from: e.cpl } }),
+  sysexit: (e) => ({ name: 'sysexit', cat: 'syscall', args: { pc: hex(e.pc) } }),
   io: (e) => ({ name: `${e.emulated ? 'emulated ' : ''}${e.direction} ${hex(e.port)}`, cat: 'io', args: { value: e.value } }),
   'tlb-flush': (e) => ({ name: 'TLB flush', cat: 'mmu', args: { cause: e.cause } }),
   invlpg: (e) => ({ name: 'invlpg', cat: 'mmu', args: { address: hex(e.address) } }),

@@ -78,6 +78,12 @@ export const CALLOUT_HANDLERS: Readonly<Record<CalloutKind, CalloutHandler>> = {
   hlt,
   int: softwareInterrupt,
   vmcall: () => ud,
+  sysenter: (bt, site) => {
+    // the guest kernel's own SYSENTER (ring 0 may use it too): into its entry point
+    bt.shared.sysenter(site.guestPc);
+    return { kind: 'jumped' };
+  },
+  sysexit: shared('sysexit'),
   invalid: () => ud,
   'pte-write': pteWrite,
 };

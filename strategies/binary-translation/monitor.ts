@@ -581,5 +581,10 @@ const TRAP_HANDLERS: { [K in Trap['kind']]: (bt: BtMonitor, t: Extract<Trap, { k
     bt.m.ledger.tally('traps', 'vmcall');
     bt.reflect({ vector: Vector.invalidOpcode, returnPc: t.pc });
   },
+  // only guest user code can execute SYSENTER (the kernel's is translated): into the guest kernel at its entry point
+  sysenter: (bt, t) => {
+    bt.m.ledger.tally('traps', 'sysenter');
+    bt.shared.sysenter(t.pc);
+  },
 };
 

@@ -29,7 +29,7 @@
  * @category Binary translation
  */
 import { decode, encode, makeInstruction, type Instruction } from '../../core/isa/codec';
-import { ControlRegister, ISA, MNEMONICS, type Flow, type Mnemonic } from '../../core/isa/table';
+import { CONTROL_REGISTERS, ControlRegister, ISA, MNEMONICS, type Flow, type Mnemonic } from '../../core/isa/table';
 import { crAddress, dataAddress, DataWord, DOORBELL_VA, Vec } from './layout';
 
 /** Kinds of callout, i.e. what the monitor does for a callout site. */
@@ -45,6 +45,8 @@ export type CalloutKind =
   | 'iret'
   | 'int'
   | 'vmcall'
+  | 'sysenter'
+  | 'sysexit'
   /** an adaptively retranslated store that kept hitting a write-protected page table */
   | 'pte-write'
   /** a word that does not decode, or names no control register: #UD when reached */
@@ -172,7 +174,7 @@ export type Rule =
 const callout = (c: CalloutKind): Rule => ({ kind: 'callout', callout: c });
 const inline = (emit: (h: Here) => void): Rule => ({ kind: 'inline', emit });
 
-const VALID_CR = new Set<number>(Object.values(ControlRegister));
+const VALID_CR = CONTROL_REGISTERS;
 /** Control registers whose write needs the monitor (paging state: the shadow pager). */
 const CR_WRITE_CALLOUT = new Set<number>([ControlRegister.cr0, ControlRegister.cr3]);
 
@@ -225,6 +227,8 @@ const SENSITIVE_RULES: Partial<Record<Mnemonic, Rule>> = {
   iret: callout('iret'),
   int: callout('int'),
   vmcall: callout('vmcall'),
+  sysenter: callout('sysenter'),
+  sysexit: callout('sysexit'),
 };
 
 /** Whether an instruction cannot run as written in the translation cache (privileged, sensitive or a trap). */

@@ -79,6 +79,11 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
     }
     hv.bounce({ handler: e.handler, returnPc: t.nextPc, maskEvents: (e.flags & TrapEntryFlags.keepEventsUnmasked) === 0 }, t.vector);
   },
+  sysenter: (hv, t) => {
+    // the paravirtual ABI has no SYSENTER entry (its kernel enters by int 0x80): as natively with no entry point, #GP
+    hv.m.ledger.tally('traps', 'sysenter');
+    hv.bounceException(Vector.generalProtection, 0, t.pc);
+  },
   interrupt: (hv, t) => {
     hv.m.ledger.tally('traps', 'interrupt');
     const m = hv.m;

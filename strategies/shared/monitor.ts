@@ -14,7 +14,7 @@ import type { Cpu } from '../../core/cpu/cpu';
 import type { MonitorControls, Trap, VcpuHandler } from '../../core/cpu/exit';
 import { decode, type Instruction } from '../../core/isa/codec';
 import { nextPending } from '../../core/devices/priority';
-import { CONTROL_REGISTERS, CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
+import { CONTROL_REGISTERS, ControlRegister, CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
 import { deliverToGuest, type Reflection } from './guest-delivery';
 import type { DeviceModel } from './device-model';
 import { GuestMemory } from './guest-memory';
@@ -89,6 +89,14 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
     if (virtualCpl(m.cpl) > v.iopl) return gp();
     monitor.devices.write(m, i.imm12, m.regs[i.ra]);
     return NEXT;
+  },
+  sysexit: ({ m, i }) => {
+    const pc = m.regs[i.ra];
+    m.regs[15] = m.regs[i.rb];
+    m.cpl = realRing(3);
+    m.pc = pc;
+    m.next = pc;
+    return { kind: 'jumped' };
   },
   iret: ({ m, v, mem }) => {
     const sp = m.regs[15];
@@ -183,7 +191,30 @@ export class SoftwareMonitor implements VcpuHandler {
         this.m.ledger.tally('traps', 'vmcall');
         this.reflect({ vector: Vector.invalidOpcode, returnPc: trap.pc });
         return;
+      case 'sysenter':
+        this.m.ledger.tally('traps', 'sysenter');
+        this.sysenter(trap.pc);
+        return;
     }
+  }
+
+  /**
+   * SYSENTER from the guest: what the hardware would have done with the guest's own entry
+   * point and stack (its virtual cr10 and cr11), in the guest kernel's real ring.
+   */
+  sysenter(pc: number): void {
+    const m = this.m;
+    const entry = this.v.cr[ControlRegister.cr10];
+    if (entry === 0) {
+      this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
+      return;
+    }
+    this.m.ledger.tally('emulations', 'sysenter');
+    this.v.interruptsEnabled = false;
+    m.cpl = realRing(0);
+    m.regs[15] = this.v.cr[ControlRegister.cr11];
+    m.pc = entry;
+    m.next = entry;
   }
 
   /** Whether a pending virtual interrupt can be delivered now. */

@@ -13,6 +13,8 @@ export interface MachineCounts {
   interrupts: Breakdown;
   softwareInterrupts: Breakdown;
   irets: number;
+  sysenters: number;
+  sysexits: number;
   tlb: { hits: number; misses: number; walkReferences: number; flushes: number; invlpg: number };
   io: { in: Breakdown; out: Breakdown; emulated: Breakdown };
   controlRegisterWrites: Breakdown;
@@ -35,6 +37,8 @@ export const countsOf = (m: Cpu): MachineCounts => {
     interrupts: b('interrupts'),
     softwareInterrupts: b('softwareInterrupts'),
     irets: n('irets'),
+    sysenters: n('sysenters'),
+    sysexits: n('sysexits'),
     tlb: { hits: n('tlb.hits'), misses: n('tlb.misses'), walkReferences: n('tlb.walkReferences'), flushes: n('tlb.flushes'), invlpg: n('tlb.invlpg') },
     io: { in: b('io.in'), out: b('io.out'), emulated: b('io.emulated') },
     controlRegisterWrites: b('controlRegisterWrites'),

@@ -21,6 +21,11 @@ boot_mem_capped:
         li r2, FRAME_POOL + 16 * PAGE_SIZE
         cmp r9, r2
         jb boot_bad_info
+        ; the system-call entry page user programs call
+        li r2, VSYSCALL_PAGE
+        li r3, vsyscall_code
+        li r4, vsyscall_code_end - vsyscall_code
+        call memcpy
         ; kernel variables, process table and the result header start at zero
         li r2, KDATA
         li r3, 2 * PAGE_SIZE
@@ -66,6 +71,9 @@ bpt_identity:
         addi r2, r2, PAGE_SIZE
         subi r3, r3, 1
         jnz bpt_identity
+        ; the vsyscall page is the one page of the first 4 MiB user code may read (and run)
+        li r1, VSYSCALL_PAGE | PTE_P | PTE_U
+        st [KPT + (VSYSCALL_PAGE >> 10)], r1
         ; direct map: one entry per page of memory, the rest of the last table empty
         ld r3, [mem_end]
         shri r3, r3, 12                 ; pages
@@ -92,7 +100,7 @@ bpt_directory:
         li r2, KPD
         li r3, PAGE_SIZE
         call memzero
-        li r1, KPT | PTE_P | PTE_W
+        li r1, KPT | PTE_P | PTE_W | PTE_U   ; user bit: only the vsyscall page's entry has it too
         st [KPD], r1
         li r1, KPD + PHYS_PDE * 4
         li r2, DMPT | PTE_P | PTE_W

@@ -27,6 +27,31 @@ trap_list_end:
 .equ TRAP_LIST_EXCEPTIONS, (trap_list_irqs - trap_list) / 12
 .equ TRAP_LIST_ALL, (trap_list_end - trap_list) / 12
 
+; The vsyscall page's code, copied to VSYSCALL_PAGE at boot and mapped user-readable in every
+; address space (Linux 2.6's vsyscall page): user programs `call VSYSCALL` with r1 = the
+; system-call number and arguments in r2-r4, and it enters the kernel the fastest way the
+; build allows: SYSENTER natively, int 0x80 when paravirtual (Xen's 32-bit guests did the
+; same). Position-independent, so it runs wherever it is copied.
+        .align 4
+vsyscall_code:
+.ifndef PARAVIRT
+        push r11
+        push r12
+        push r13
+        mov r12, sp                     ; the kernel returns here with this stack pointer
+        lea r13, vsys_back              ; and this pc
+        sysenter
+vsys_back:
+        pop r13
+        pop r12
+        pop r11
+        ret
+.else
+        int VEC_SYSCALL
+        ret
+.endif
+vsyscall_code_end:
+
 msg_panic:          .asciz "panic: "
 msg_newline:        .asciz "\n"
 msg_bad_boot_info:  .asciz "bad boot info"

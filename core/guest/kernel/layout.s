@@ -37,6 +37,7 @@
 .equ KSTACKS,            0x00320000     ; kernel stacks, KSTACK_SIZE per process slot
 .equ KSTACK_SIZE,        0x1000
 .equ BOOT_STACK_TOP,     0x00331000
+.equ VSYSCALL_PAGE,      0x003fc000     ; the system-call entry code user programs call (user-readable)
 .equ SCRATCH_VA,         0x003fe000     ; kbench ptemod: the page whose entry is rewritten
 .equ SCRATCH_FRAME_A,    0x003fe000
 .equ SCRATCH_FRAME_B,    0x003fd000
@@ -105,6 +106,7 @@
 .equ VEC_BLOCK,          0x22
 .equ VEC_SYSCALL,        0x80
 .equ VEC_UPCALL,         0x100          ; not a hardware vector: the paravirtual event upcall
+.equ VEC_SYSENTER,       0x101          ; not a hardware vector: a system call entered by SYSENTER
 
 ; ---- trap frame (on the kernel stack; offsets from the frame pointer) -------------------
 ; pushed by the CPU (or the hypervisor): sp, flags, cs, pc, [error code]

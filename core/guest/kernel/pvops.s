@@ -110,6 +110,12 @@
         call idt_fill
         li r1, IDT
         lidt r1
+        ; fast system calls: SYSENTER enters at sysenter_entry, which takes its stack from the
+        ; running process (cr11 is only the CPU's: the stub switches stacks at once)
+        li r1, sysenter_entry
+        wrcr cr10, r1
+        li r1, BOOT_STACK_TOP
+        wrcr cr11, r1
 .endm
 
 ; periodic timer, period in rs
@@ -169,6 +175,17 @@
         pop r1
         addi sp, sp, 4
         iret
+.endm
+
+; back to user mode after a system call entered by SYSENTER: r1 restored, the CPU's frame
+; (pc, cs, flags, sp) on the stack; the vsyscall page restores r11-r13
+.macro SYSENTER_RETURN
+        pop r1
+        addi sp, sp, 4
+        ld r13, [sp]                    ; user pc
+        ld r12, [sp+12]                 ; user sp
+        sti                             ; interrupts are recognised after the SYSEXIT
+        sysexit r13, r12
 .endm
 
 .else
@@ -369,6 +386,10 @@ irq_enable_done\@:
 .macro TRAP_RETURN
         li r1, HP_TRAP_RETURN
         jmpr r1
+.endm
+
+.macro SYSENTER_RETURN
+        TRAP_RETURN
 .endm
 .endif
 

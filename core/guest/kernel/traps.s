@@ -32,6 +32,28 @@
         TRAP_STUB      syscall_stub, VEC_SYSCALL
         TRAP_STUB      unknown_stub, -1
 
+.ifndef PARAVIRT
+; SYSENTER from the vsyscall page: CPL 0, interrupts off, the CPU's stack (cr11). The page
+; left the user's return pc in r13 and stack pointer in r12 and saved r11-r13 itself, so the
+; stub may use them: it moves to the running process's kernel stack and builds the frame
+; int 0x80 would have (sp, flags, cs, pc, no error code, r1), marked VEC_SYSENTER so the
+; return takes SYSEXIT.
+sysenter_entry:
+        ld r11, [cur_proc]
+        ld sp, [r11+P_KSTACK]
+        push r12
+        li r11, FL_IF                   ; user mode runs with interrupts on
+        push r11
+        li r11, 3
+        push r11
+        push r13
+        push r0
+        push r1
+        li r1, VEC_SYSENTER
+        IRQ_ENABLE r11                  ; system calls run with interrupts on, as through the trap gate
+        jmp trap_common
+.endif
+
 trap_common:
         push r2
         push r3
@@ -51,6 +73,9 @@ trap_common:
         call trap_dispatch
 ; the way out of every trap, and the first return of a new process (see swtch)
 trap_return:
+        ld r1, [sp+TF_VEC]
+        cmpi r1, VEC_SYSENTER
+        jz sysenter_return
         addi sp, sp, 4
         pop r14
         pop r13
@@ -67,6 +92,23 @@ trap_return:
         pop r2
         TRAP_RETURN
 
+sysenter_return:
+        addi sp, sp, 4
+        pop r14
+        pop r13
+        pop r12
+        pop r11
+        pop r10
+        pop r9
+        pop r8
+        pop r7
+        pop r6
+        pop r5
+        pop r4
+        pop r3
+        pop r2
+        SYSENTER_RETURN
+
 ; trap_dispatch(r1 = trap frame)
 trap_dispatch:
         push r8
@@ -74,6 +116,8 @@ trap_dispatch:
         mov r8, r1
         ld r2, [r8+TF_VEC]
         cmpi r2, VEC_SYSCALL
+        jz td_syscall
+        cmpi r2, VEC_SYSENTER
         jz td_syscall
         cmpi r2, VEC_TIMER
         jz td_timer

@@ -73,6 +73,8 @@ const ONE_LINE: Record<string, [string, number[]]> = {
   in: ['in r1, 0x60', [w(0x57, 1, 0, 0, 0x60)]],
   out: ['out 0x61, r2', [w(0x58, 2, 0, 0, 0x61)]],
   iret: ['iret', [w(0x59)]],
+  sysenter: ['sysenter', [w(0x5a)]],
+  sysexit: ['sysexit r13, r12', [w(0x5b, 13, 12)]],
 };
 
 describe('assembler', () => {

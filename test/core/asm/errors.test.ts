@@ -14,7 +14,7 @@ describe('assembler errors', () => {
     ['immediate out of range', 'int 0x1000', ['t.s:1:5: immediate out of range: expected 0..4095, got 4096']],
     ['port out of range', 'in r1, -1', ['t.s:1:8: port out of range: expected 0..4095, got -1']],
     ['byte out of range', '.byte 256', ['t.s:1:7: byte value out of range: expected -128..255, got 256']],
-    ['bad control register', 'rdcr r1, cr1', ["t.s:1:10: expected a control register (cr0, cr2, cr3, cr4, cr5, cr6, cr8), got 'cr1'"]],
+    ['bad control register', 'rdcr r1, cr1', ["t.s:1:10: expected a control register (cr0, cr2, cr3, cr4, cr5, cr6, cr8, cr10, cr11), got 'cr1'"]],
     ['duplicate label', 'x: nop\n\nx: nop', ["t.s:3:1: duplicate label 'x' (first defined at t.s:1)"]],
     ['register as label', 'sp: nop', ["t.s:1:1: 'sp' is a register name and cannot be a label"]],
     ['constant redefined', 'A = 1\n.equ A, 2', ["t.s:2:6: constant 'A' redefined with a different value (was 1, now 2; first defined at t.s:1)"]],

@@ -3,7 +3,7 @@ import { ISA, MNEMONICS, type Mnemonic, type Privilege } from '../../../core/isa
 import { isPrivileged, privilegeOf, type IsaVariant } from '../../../core/isa/variant';
 
 /** Expected privilege of every mnemonic, written out independently of the table. */
-const KERNEL: readonly Mnemonic[] = ['cli', 'sti', 'hlt', 'rdcr', 'wrcr', 'lidt', 'invlpg'];
+const KERNEL: readonly Mnemonic[] = ['cli', 'sti', 'hlt', 'rdcr', 'wrcr', 'lidt', 'invlpg', 'sysexit'];
 const IOPL: readonly Mnemonic[] = ['in', 'out'];
 const FLAWS: readonly Mnemonic[] = ['pushf', 'popf', 'sidt', 'smsw', 'rdcpl', 'iret'];
 

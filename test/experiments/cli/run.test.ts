@@ -20,7 +20,7 @@ describe('CLI: run and list', function () {
     for (const kind of ['traps', 'exits', 'hypercalls', 'callouts', 'translation', 'shadowPaging', 'tlb', 'io', 'interrupts'])
       expect(j.events[kind], kind).to.have.keys('total', 'by', ...(kind === 'hypercalls' ? ['updates', 'validationFailures', 'updatesPerMmuUpdate'] : []));
     // exactly n + 5 system calls (getpid loop, marks, result, exit)
-    expect(j.events.systemCalls.by['0x80']).to.equal(205);
+    expect(j.events.systemCalls.by.sysenter).to.equal(205);
   });
 
   it('shows hardware-assisted syscall near native and in/ptemod paying exits on netburst-2006', async () => {

@@ -28,7 +28,7 @@ describe('CLI: run --trace', function () {
     const file = path.join(tmpdir(), 'te.json');
     await cli('run', '--strategy', 'trap-and-emulate', '--isa', 'virtualizable', '--workload', 'syscall', '--param', 'n=5', '--trace', file);
     const names = readTrace(file).traceEvents.map((e) => e.name);
-    expect(names).to.include('monitor trap: software-interrupt 0x80');
+    expect(names).to.include('monitor trap: sysenter');
     expect(names).to.include('monitor trap: exception 13');
   });
 
