@@ -33,7 +33,7 @@ const SOURCE_ONLY_DIRS = ['experiments/bench'];
 const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json'];
 
 /** Files read at run time through __dirname, copied into dist/ (paths relative to the root, '/'-separated). */
-const ASSETS = [/^core\/guest\/.+\.s$/, /^core\/profiles\/[^/]+\.json$/, /^experiments\/spec\.schema\.json$/];
+const ASSETS = [/^core\/guest\/.+\.s$/, /^core\/profiles\/[^/]+\.json$/, /^experiments\/spec\.schema\.json$/, /^experiments\/validation\/[^/]+\.json$/];
 
 /** Whether a root-relative path is a TypeScript source the build compiles. */
 const isCompiled = (rel) => rel.endsWith('.ts') && !rel.endsWith('.d.ts');

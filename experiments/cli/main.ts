@@ -4,6 +4,7 @@
  * and turns errors into one clear message and an exit code.
  * @category CLI
  */
+import { isLeft } from 'fp-ts/Either';
 import { Command, CommanderError, Option } from 'commander';
 import { asmCommand, disasmCommand } from './commands/asm';
 import { execCommand, MAX_MEMORY_BYTES } from './commands/exec';
@@ -12,6 +13,8 @@ import { listCommand } from './commands/list';
 import { compare } from '../compare/compare';
 import { MAX_RUNS_WITHOUT_YES } from '../experiment/estimate';
 import { loadModules, mergeResults, runExperiment } from '../experiment/experiment';
+import { compareTable, renderCompared } from '../validation/compare-published';
+import { loadPublishedTable, shippedTables } from '../validation/published-table';
 import { writeReport } from '../report/report';
 import { runCommand } from './commands/run';
 import { DEFAULT_PROFILE } from '../../core/cost/profile';
@@ -192,6 +195,20 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--force', 'write into a non-empty directory that holds no earlier comparison', false)
     .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean }) => {
       io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress() }));
+    });
+
+  p.command('validate')
+    .description('set published figures (experiments/validation/*.json) beside ringlab\'s: each figure, the ratio, and the strategies\' ordering per workload')
+    .argument('[table.json...]', 'published tables (default: the shipped ones)')
+    .option('--json', 'print as JSON', false)
+    .action((files: string[], o: { json: boolean }) => {
+      const tables = (files.length > 0 ? files : shippedTables()).map((f) => {
+        const t = loadPublishedTable(f);
+        if (isLeft(t)) throw new CliError(t.left.join('\n'));
+        return t.right;
+      });
+      const compared = tables.map(compareTable);
+      io.out(o.json ? JSON.stringify({ tables: compared }, null, 2) : renderCompared(compared));
     });
 
   p.command('list')

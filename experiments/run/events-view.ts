@@ -63,11 +63,12 @@ export const eventsView = (c: Counts): RunEventsView => {
       by: group(c, 'tlb', ['hits', 'misses', 'walkReferences', 'flushes', 'invlpg']),
     },
     io: {
-      total: totalOf(c['io.in']) + totalOf(c['io.out']) + totalOf(c['io.emulated']),
+      total: totalOf(c['io.in']) + totalOf(c['io.out']) + totalOf(c['io.emulated']) + totalOf(c['io.backend']),
       by: {
         ...Object.fromEntries(io(by(c, 'io.in'), 'in')),
         ...Object.fromEntries(io(by(c, 'io.out'), 'out')),
         ...Object.fromEntries(Object.entries(by(c, 'io.emulated')).map(([k, n]) => [`emulated ${k.replace(/\d+$/, (d) => `0x${Number(d).toString(16)}`)}`, n])),
+        ...Object.fromEntries(io(by(c, 'io.backend'), 'backend')),
       },
     },
     interrupts: tally(hexKeys(by(c, 'interrupts'))),
