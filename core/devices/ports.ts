@@ -39,13 +39,16 @@ export const IRQ_BASE = 0x20;
  * serves a guest's access to the port in software (the front end). A native access is
  * itself the hardware access; an emulated one costs the VMM's emulation plus these, so the
  * native and the virtualized run of one workload do the same device work: a disk request
- * programs the physical controller (sector, address, command), a console byte goes out on
- * the wire, an end of interrupt and a timer period reach the physical controller and timer.
- * Reads of emulated registers (status, mask) need no hardware: the VMM knows the answer.
+ * programs the physical controller (sector, address, command) and the host's driver reads
+ * its status when it completes (4), a console byte goes out on the wire, an end of
+ * interrupt and a timer period reach the physical controller and timer. Other reads of
+ * emulated registers (status, mask) need no hardware: the VMM knows the answer. A
+ * hypervisor that drives the devices itself (paravirt) makes these accesses as plain port
+ * accesses instead.
  */
 export const BACK_END_WRITES: Readonly<Partial<Record<number, number>>> = {
   [Port.picCommand]: 1,
   [Port.timerPeriod]: 1,
-  [Port.blockCommand]: 3,
+  [Port.blockCommand]: 4,
   [Port.consoleData]: 1,
 };

@@ -202,7 +202,7 @@ export const HYPERCALLS: readonly HypercallRow[] = [
     description: 'periodic timer, period in time units (0 stops it)',
     args: [range(0, 0x7fffffff)],
     batchable: true,
-    handler: (hv, [period]) => (hv.m.portWrite(Port.timerPeriod, period, true), ok()),
+    handler: (hv, [period]) => (hv.m.portWrite(Port.timerPeriod, period), ok()),
   },
   {
     number: 6,
@@ -211,7 +211,7 @@ export const HYPERCALLS: readonly HypercallRow[] = [
     args: [array(1, 1 << 16), range(0, 1 << 16)],
     batchable: true,
     handler: (hv, [buf, len]) => {
-      for (let i = 0; i < len; i++) hv.m.portWrite(Port.consoleData, hv.guest.read8((buf + i) | 0) ?? 0, true);
+      for (let i = 0; i < len; i++) hv.m.portWrite(Port.consoleData, hv.guest.read8((buf + i) | 0) ?? 0);
       return ok();
     },
   },
@@ -223,11 +223,11 @@ export const HYPERCALLS: readonly HypercallRow[] = [
     batchable: true,
     handler: (hv, [command, sector, buffer]) => {
       const m = hv.m;
-      m.portWrite(Port.blockSector, sector, true);
-      m.portWrite(Port.blockAddress, buffer, true);
-      m.portWrite(Port.blockCommand, command, true);
+      m.portWrite(Port.blockSector, sector);
+      m.portWrite(Port.blockAddress, buffer);
+      m.portWrite(Port.blockCommand, command);
       // rejected at once by the device (e.g. a sector beyond the disk): no completion follows
-      return ok((m.portRead(Port.blockCommand, true) & 2) !== 0 ? Errno.EIO : 0);
+      return ok((m.portRead(Port.blockCommand) & 2) !== 0 ? Errno.EIO : 0);
     },
   },
   {
@@ -286,7 +286,7 @@ export const HYPERCALLS: readonly HypercallRow[] = [
     description: 'measured region: 1 start, 2 end',
     args: [{ kind: 'choice', values: [1, 2] }],
     batchable: true,
-    handler: (hv, [v]) => (hv.m.portWrite(Port.regionMarker, v, true), ok()),
+    handler: (hv, [v]) => (hv.m.portWrite(Port.regionMarker, v), ok()),
   },
   {
     number: 12,
@@ -294,7 +294,7 @@ export const HYPERCALLS: readonly HypercallRow[] = [
     description: 'power off with an exit code',
     args: [ANY],
     batchable: true,
-    handler: (hv, [code]) => (hv.m.portWrite(Port.power, code, true), ok()),
+    handler: (hv, [code]) => (hv.m.portWrite(Port.power, code), ok()),
   },
   {
     number: 13,
@@ -342,7 +342,7 @@ export const HYPERCALLS: readonly HypercallRow[] = [
     description: 'the console status (1 = ready)',
     args: [],
     batchable: true,
-    handler: (hv) => ok(hv.m.portRead(Port.consoleStatus, true)),
+    handler: (hv) => ok(hv.m.portRead(Port.consoleStatus)),
   },
   {
     number: 18,

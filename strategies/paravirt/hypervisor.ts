@@ -87,9 +87,9 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
   interrupt: (hv, t) => {
     hv.m.ledger.tally('traps', 'interrupt');
     const m = hv.m;
-    m.portWrite(Port.picCommand, 0, true); // the hypervisor's own end of interrupt
+    m.portWrite(Port.picCommand, 0); // the hypervisor's own end of interrupt
     const irq = t.vector - IRQ_BASE;
-    if (irq === Irq.block) m.memory.write32(SharedInfo.blockStatus, m.portRead(Port.blockCommand, true));
+    if (irq === Irq.block) m.memory.write32(SharedInfo.blockStatus, m.portRead(Port.blockCommand));
     hv.interrupts.raise(irq);
     m.pc = t.pc;
     hv.deliverEvents(t.pc);
