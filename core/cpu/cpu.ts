@@ -116,6 +116,8 @@ export class Cpu {
   cycleLimit = Infinity;
   /** instructions and cycles when the current run began (for the budget's message) */
   runStart = { instructions: 0, cycles: 0 };
+  /** the guest-visible time's mapping from the clock (see now()) */
+  private wall = { base: 0, at: 0, rate: 1 };
 
   constructor(
     readonly platform: Platform,
@@ -151,6 +153,31 @@ export class Cpu {
   /** The CPU's clock: modelled cycles so far (every priced event advances it; see core/cost/ledger.ts). */
   get time(): number {
     return this.ledger.cycles;
+  }
+
+  /**
+   * Guest-visible time, the time the timer and the disk count on: reference cycles at the
+   * profile's frequency, like a constant-rate TSC. Run alone, it is the CPU's clock itself;
+   * a host that runs the CPU part-time, or slower (DVFS, a busy sibling thread), maps it to
+   * host time with `setWallClock`.
+   */
+  now(): number {
+    const w = this.wall;
+    return w.base + (this.time - w.at) * w.rate;
+  }
+
+  /** How the guest-visible time follows the clock from now on: `base` now, then `rate` reference cycles per cycle. */
+  setWallClock(base: number, rate: number): void {
+    if (!(rate > 0)) throw new RangeError(`wall-clock rate must be positive, got ${rate}`);
+    this.wall = { base, at: this.time, rate };
+    this.reschedule();
+  }
+
+  /** The clock value at which guest-visible time reaches `t` (Infinity stays Infinity). */
+  clockAt(t: number): number {
+    if (t === Infinity) return Infinity;
+    const w = this.wall;
+    return w.rate === 1 ? w.at + (t - w.base) : w.at + Math.ceil((t - w.base) / w.rate);
   }
 
   /** Total instructions retired. */
@@ -296,7 +323,7 @@ export class Cpu {
         this.pic.setMask(v);
         break;
       case Port.timerPeriod:
-        this.timer.program(v, this.time, this.cyclesPerMicrosecond);
+        this.timer.program(v, this.now(), this.cyclesPerMicrosecond);
         this.reschedule();
         break;
       default:
@@ -313,14 +340,15 @@ export class Cpu {
 
   /** Recompute when the loop must next look at devices or the budget. */
   reschedule(): void {
-    this.checkpoint = Math.min(this.cycleLimit, this.timer.deadline, this.platform.disk.deadline);
+    this.checkpoint = Math.min(this.cycleLimit, this.clockAt(this.timer.deadline), this.clockAt(this.platform.disk.deadline));
     this.interruptCheck = true; // end the current burst so it sees the new checkpoint
   }
 
   /** Let devices catch up to the current time. */
   serviceDevices(): void {
-    if (this.timer.due(this.time) > 0) this.pic.raise(Irq.timer);
-    this.platform.serviceDevices(this.time);
+    const now = this.now();
+    if (this.timer.due(now) > 0) this.pic.raise(Irq.timer);
+    this.platform.serviceDevices(now);
     this.reschedule();
   }
 

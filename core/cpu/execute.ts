@@ -41,7 +41,7 @@ export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
     if (cpu.stopReason !== null) return { kind: 'stop', reason: cpu.stopReason };
     if (cpu.time >= until) return { kind: 'yield' };
     try {
-      const exit = step(cpu);
+      const exit = step(cpu, until);
       if (exit !== null) return exit;
     } catch (e) {
       if (e instanceof GuestFault) {
@@ -59,7 +59,7 @@ export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
 };
 
 /** One turn: the pending injection, devices, interrupts, halt, then a burst of instructions. */
-const step = (cpu: Cpu): CpuExit | null => {
+const step = (cpu: Cpu, until: number): CpuExit | null => {
   const inj = cpu.pendingInjection;
   if (inj !== null) {
     // the hardware delivers the injected event through the guest's table: priced as such
@@ -81,7 +81,7 @@ const step = (cpu: Cpu): CpuExit | null => {
     if (taken !== false) return taken === true ? null : taken;
   }
   if (cpu.halted) {
-    idle(cpu);
+    idle(cpu, until);
     return null;
   }
   interpret(cpu);
@@ -118,23 +118,24 @@ const idleUntil = (cpu: Cpu, until: number): void => {
   if (until > cpu.time) cpu.ledger.count('idleCycles', until - cpu.time);
 };
 
-/** HLT: let time pass until the next device event, or stop if none can come. */
-const idle = (cpu: Cpu): void => {
-  const next = Math.min(cpu.timer.deadline, cpu.platform.disk.deadline);
+/**
+ * HLT: let time pass until the next device event (no further than `until`, where another
+ * CPU's turn may bring an interrupt), or stop if none can come.
+ */
+const idle = (cpu: Cpu, until: number): void => {
+  const next = Math.min(cpu.clockAt(cpu.timer.deadline), cpu.clockAt(cpu.platform.disk.deadline));
   const deliverable = (cpu.flags & Flag.IF) !== 0;
   if (!deliverable) {
     cpu.stop({ kind: 'halted', pc: (cpu.pc - 4) | 0 });
     return;
   }
-  if (next === Infinity) {
+  if (next === Infinity && until === Infinity) {
     cpu.stop({ kind: 'idle', pc: (cpu.pc - 4) | 0 });
     return;
   }
-  if (next >= cpu.cycleLimit) {
-    idleUntil(cpu, cpu.cycleLimit);
-    return;
-  }
-  idleUntil(cpu, next);
+  const to = Math.min(next, until, cpu.cycleLimit);
+  idleUntil(cpu, to);
+  if (to < next) return;
   cpu.serviceDevices();
   cpu.interruptCheck = true;
 };

@@ -1,6 +1,6 @@
 /**
  * The block device: 512-byte sectors moved to or from physical memory by DMA, completing
- * after the device's latency (given in microseconds, counted on the starting CPU's clock)
+ * after the device's latency (given in microseconds, counted in the starting CPU's guest-visible time)
  * with IRQ 2.
  * @category Devices
  */
@@ -43,7 +43,7 @@ export class BlockDevice {
     this.data = new Uint8Array(sectors * SECTOR_SIZE);
   }
 
-  /** Start a request at cycle time `now` on a CPU running at `cyclesPerMicrosecond`. */
+  /** Start a request at guest-visible time `now` (reference cycles at `cyclesPerMicrosecond`). */
   start(command: number, now: number, cyclesPerMicrosecond: number): void {
     if (this.status & BlockStatus.busy) return;
     if ((command !== BlockCommand.read && command !== BlockCommand.write) || this.sector >>> 0 >= this.sectors) {

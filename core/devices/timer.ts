@@ -1,8 +1,8 @@
 /**
  * The local periodic timer. Its period is programmed in microseconds (as a kernel programs
- * a timer of known frequency for its tick rate) and counted on the CPU's clock, in modelled
- * cycles: a VMM's overhead delays guest time, and the same guest on the same model always
- * sees the same interrupts.
+ * a timer of known frequency for its tick rate) and counted in the CPU's guest-visible time
+ * (reference cycles; the CPU's clock when it runs alone, see Cpu.now): a VMM's overhead
+ * delays guest time, and the same guest on the same model always sees the same interrupts.
  * @category Devices
  */
 
@@ -10,12 +10,12 @@
 export class Timer {
   /** period in cycles; 0 = stopped */
   period = 0;
-  /** cycle time of the next tick, Infinity when stopped */
+  /** guest-visible time of the next tick, Infinity when stopped */
   deadline = Infinity;
   /** ticks raised so far */
   ticks = 0;
 
-  /** Program a period of `periodUs` microseconds at cycle time `now`, at `cyclesPerMicrosecond`. */
+  /** Program a period of `periodUs` microseconds at guest-visible time `now`, at `cyclesPerMicrosecond`. */
   program(periodUs: number, now: number, cyclesPerMicrosecond: number): void {
     const us = periodUs >>> 0;
     this.period = us === 0 ? 0 : Math.max(1, Math.round(us * cyclesPerMicrosecond));

@@ -73,7 +73,7 @@ export class Platform {
         this.disk.address = v;
         break;
       case Port.blockCommand:
-        this.disk.start(v, cpu.time, cpu.cyclesPerMicrosecond);
+        this.disk.start(v, cpu.now(), cpu.cyclesPerMicrosecond);
         for (const c of this.cpus) c.reschedule();
         break;
       case Port.consoleData:
@@ -88,7 +88,7 @@ export class Platform {
     }
   }
 
-  /** Complete device work due by `now` (the time of the CPU that looks), raising interrupts. */
+  /** Complete device work due by `now` (the guest-visible time of the CPU that looks), raising interrupts. */
   serviceDevices(now: number): void {
     if (now >= this.disk.deadline) {
       this.disk.complete(this.memory.u8);

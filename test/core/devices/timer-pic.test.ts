@@ -37,6 +37,23 @@ describe('devices: timer and interrupt controller', () => {
     expect(countsOf(m).io.out).to.deep.equal({ 0x40: 1, 0x20: 9 });
   });
 
+  it('the timer counts guest-visible time: at two reference cycles per cycle it ticks every period / 2 cycles', () => {
+    // as a host runs the CPU at half the profile's frequency: the OUT at cycle 4 is at time 8
+    const m = runSnippet(timed(100, 'sti\nloop: jmp loop', EOI_HANDLER), { budget: 1000, setup: (c) => c.setWallClock(0, 2) });
+    // ticks due at time 108, 208 ... = cycles 54, 104, ..., 954
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 19 });
+    expect(m.now()).to.equal(2 * m.time);
+  });
+
+  it('time that passes while the CPU is not running (a new wall-clock base) makes the ticks due at once: one interrupt, every tick counted', () => {
+    const m = runSnippet(timed(100, 'sti\nloop: jmp loop', EOI_HANDLER), { budget: 50 });
+    expect(m.timer.ticks).to.equal(0);
+    m.setWallClock(m.now() + 1000, 1); // descheduled for 1000 reference cycles
+    m.run(10);
+    expect(m.timer.ticks).to.equal(10);
+    expect(countsOf(m).interrupts).to.deep.equal({ 32: 1 });
+  });
+
   it('an interrupt is accepted at the instruction boundary where the tick falls due', () => {
     const m = runSnippet(timed(10, 'sti\nloop: jmp loop', 'hlt'), { budget: 1000 });
     // first tick at 14: 5 instructions + sti + 8 jumps, then the handler's hlt (IF = 0)
