@@ -25,6 +25,7 @@
  * @category Strategies
  */
 import type { Cpu } from '../../core/cpu/cpu';
+import { BlockStatus, SECTOR_SIZE } from '../../core/devices/block';
 
 import { CR0_PG } from '../../core/isa/table';
 import { FRAME_MASK, PAGE_SIZE, Pte } from '../../core/mmu/pte';
@@ -107,6 +108,20 @@ export class DirectPager {
     return null;
   }
 
+  /**
+   * Why frame `frame` cannot take a page-table type now: the block device's outstanding
+   * request will DMA into it, so its contents are not what validation would read (Xen keeps
+   * a frame's type pinned while I/O to it is outstanding); null if no I/O is.
+   */
+  private dmaRefusal(frame: number): Refusal | null {
+    const d = this.m.platform.disk;
+    if ((d.status & BlockStatus.busy) === 0) return null;
+    const first = (d.address >>> 0) >>> 12;
+    const last = ((d.address >>> 0) + SECTOR_SIZE - 1) >>> 12;
+    const f = frame >>> 12;
+    return f >= first && f <= last ? refuse(Errno.EBUSY, `frame ${hex(frame)} has a block transfer outstanding; it cannot become a page table until it completes`) : null;
+  }
+
   // ---- boot ---------------------------------------------------------------------------
 
   /**
@@ -186,6 +201,8 @@ export class DirectPager {
     const f = pd >>> 12;
     if (this.type[f] === L2) return null;
     if (this.type[f] === L1) return refuse(Errno.EINVAL, `frame ${hex(pd)} is a page table; it cannot also be a page directory`);
+    const busy = this.dmaRefusal(pd);
+    if (busy !== null) return busy;
     const mem = this.m.memory;
     const fresh: number[] = [];
     for (let i = 0; i < ENTRIES; i++) {
@@ -226,6 +243,8 @@ export class DirectPager {
 
   /** Why the (untyped) frame `t` cannot become a page table, or null. */
   private checkTable(t: number): Refusal | null {
+    const busy = this.dmaRefusal(t);
+    if (busy !== null) return busy;
     const mem = this.m.memory;
     for (let i = 0; i < ENTRIES; i++) {
       const pte = mem.read32(t + i * 4);

@@ -24,6 +24,7 @@ export const SharedInfo = {
 export const Errno = {
   EPERM: -1,
   EIO: -5,
+  EBUSY: -16,
   EFAULT: -14,
   EINVAL: -22,
   ENOSYS: -38,

@@ -211,6 +211,41 @@ describe('paravirt: the hypercall table', function () {
         });
     });
 
+  describe('DMA racing with page-table promotion (a hostile kernel reached ring 0 so before Xen-style pinning)', () => {
+    const number = (name: string): number => HYPERCALLS.find((h) => h.name === name)!.number;
+    const PD = 0x007f0000; // frames near the top of guest RAM, unused by this small run
+    const PT = PD + PAGE_SIZE;
+    const prepared = (): PvRun => {
+      const r = booted();
+      r.m.memory.u8.fill(0, PD, PD + 2 * PAGE_SIZE);
+      return r;
+    };
+
+    it('a frame a block read is outstanding into cannot become a page directory until the transfer completes', () => {
+      const r = prepared();
+      expect(call(r, number('block_io'), 1, 3, PD).r1).to.equal(0);
+      expect(call(r, number('new_baseptr'), PD)).to.deep.equal({ r1: Errno.EBUSY, failures: 1 });
+      expect(r.hv.pager.frameType(PD)).to.equal('data');
+      r.m.platform.serviceDevices(Infinity); // the transfer completes
+      expect(call(r, number('new_baseptr'), PD)).to.deep.equal({ r1: 0, failures: 0 });
+      expect(r.hv.pager.frameType(PD)).to.equal('l2');
+    });
+
+    it('nor a page table of a directory being validated', () => {
+      const r = prepared();
+      r.m.memory.write32(PD + 4, PT | Pte.present | Pte.writable);
+      expect(call(r, number('block_io'), 1, 3, PT).r1).to.equal(0);
+      expect(call(r, number('new_baseptr'), PD)).to.deep.equal({ r1: Errno.EBUSY, failures: 1 });
+      expect([r.hv.pager.frameType(PD), r.hv.pager.frameType(PT)]).to.deep.equal(['data', 'data']);
+    });
+
+    it('while a frame is a page table, a DMA into it is refused at the request', () => {
+      const r = prepared();
+      expect(call(r, number('new_baseptr'), PD).r1).to.equal(0);
+      expect(call(r, number('block_io'), 1, 3, PD)).to.deep.equal({ r1: Errno.EPERM, failures: 1 });
+    });
+  });
+
   it('a block request the device rejects returns EIO without a validation failure', () => {
     const r = booted();
     const out = call(r, 7, 1, 100000, 0x00305000);
