@@ -39,7 +39,11 @@ export const deliver = (m: Cpu, d: Delivery, cause = `vector ${d.vector}`): void
   try {
     enter(m, d);
   } catch (e) {
-    if (e instanceof VmExitSignal && m.nonRoot) throw new VmExitSignal({ ...e.exit, pc: m.pc } as VmExit);
+    if (e instanceof VmExitSignal && m.nonRoot) {
+      // an exit during event delivery records the event (IDT-vectoring information)
+      const vectoring = { vector: d.vector, errorCode: d.errorCode, returnPc: d.returnPc, software: d.software, external: d.external ?? false };
+      throw new VmExitSignal({ ...e.exit, pc: m.pc, ...(e.exit.reason === 'ept-violation' ? { vectoring } : {}) } as VmExit);
+    }
     if (!(e instanceof GuestFault)) throw e;
     if (m.nonRoot && m.vmcs && (m.vmcs.controls.exceptionBitmap & (1 << e.vector)) !== 0) {
       // a fault while delivering an event exits to the VMM, which re-injects the event (IDT-vectoring information)
@@ -49,7 +53,7 @@ export const deliver = (m: Cpu, d: Delivery, cause = `vector ${d.vector}`): void
         vector: e.vector,
         errorCode: e.errorCode,
         faultAddress: e.faultAddress,
-        vectoring: { vector: d.vector, errorCode: d.errorCode, returnPc: d.returnPc, software: d.software },
+        vectoring: { vector: d.vector, errorCode: d.errorCode, returnPc: d.returnPc, software: d.software, external: d.external ?? false },
       });
     }
     if (e.vector === Vector.pageFault) m.cr[2] = e.faultAddress;

@@ -11,6 +11,8 @@ export interface VectoringInfo {
   readonly errorCode?: number;
   readonly returnPc: number;
   readonly software: boolean;
+  /** an external interrupt (neither an exception nor INT n) */
+  readonly external?: boolean;
 }
 
 /** Why the guest left non-root mode, with the exit qualification. */
@@ -32,7 +34,14 @@ export type VmExit =
     }
   | { readonly reason: 'external-interrupt'; readonly pc: number }
   | { readonly reason: 'interrupt-window'; readonly pc: number }
-  | { readonly reason: 'ept-violation'; readonly pc: number; readonly guestPhysical: number; readonly access: 'read' | 'write' | 'fetch' }
+  | {
+      readonly reason: 'ept-violation';
+      readonly pc: number;
+      readonly guestPhysical: number;
+      readonly access: 'read' | 'write' | 'fetch';
+      /** the event being delivered when the access faulted (IDT-vectoring information) */
+      readonly vectoring?: VectoringInfo;
+    }
   | { readonly reason: 'triple-fault'; readonly pc: number; readonly detail: string };
 
 /** Name of an exit reason. */

@@ -165,7 +165,7 @@ export const EXIT_HANDLERS: ExitHandlers = {
       const v = e.vectoring;
       g.pc = v.returnPc;
       vmwrite(c.m, 'guest RIP');
-      inject(c, { vector: v.vector, errorCode: v.errorCode, type: v.software ? 'software' : v.errorCode !== undefined ? 'exception' : 'external' });
+      inject(c, { vector: v.vector, errorCode: v.errorCode, type: v.software ? 'software' : v.external === true ? 'external' : 'exception' });
       return;
     }
     if (verdict.kind === 'guest' && e.vectoring) {
@@ -221,10 +221,18 @@ export const EXIT_HANDLERS: ExitHandlers = {
     }
   },
   'interrupt-window': (c) => setInterruptWindow(c, false),
-  'ept-violation': (c) => {
+  'ept-violation': (c, e) => {
     vmread(c.m, 'exit qualification', 'guest-physical address');
-    // guest-physical memory that does not exist: what the bare machine would do (#GP)
-    injectException(c, Vector.generalProtection, 0);
+    // guest-physical memory that does not exist: what the bare machine would do (#GP) ...
+    if (!e.vectoring) return injectException(c, Vector.generalProtection, 0);
+    // ... and while delivering an event, the bare machine's escalation (core/cpu/delivery.ts)
+    vmread(c.m, 'IDT-vectoring information');
+    const v = e.vectoring;
+    if (v.vector === Vector.doubleFault)
+      return c.m.stop({ kind: 'triple-fault', pc: e.pc, detail: `guest-physical 0x${(e.guestPhysical >>> 0).toString(16)} does not exist (delivering a double fault)` });
+    c.vmcs.guest.pc = v.software ? e.pc : v.returnPc;
+    vmwrite(c.m, 'guest RIP');
+    injectException(c, v.software || v.external ? Vector.generalProtection : Vector.doubleFault, 0);
   },
   'triple-fault': (c, e) => {
     c.m.stop({ kind: 'triple-fault', pc: e.pc, detail: e.detail });
