@@ -116,6 +116,8 @@ export class Cpu {
   cycleLimit = Infinity;
   /** instructions and cycles when the current run began (for the budget's message) */
   runStart = { instructions: 0, cycles: 0 };
+  /** faults since an instruction last retired (fault-loop detection, core/cpu/execute.ts) */
+  readonly progress = { instructions: 0, faults: 0 };
   /** the guest-visible time's mapping from the clock (see now()) */
   private wall = { base: 0, at: 0, rate: 1 };
 

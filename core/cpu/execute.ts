@@ -23,6 +23,25 @@ const vmExit = (cpu: Cpu, signalled: VmExit): CpuExit => {
   return { kind: 'vm-exit', exit };
 };
 
+/**
+ * Faults in a row with no instruction retired between them that make a fault loop. A fault
+ * whose handler retires nothing before faulting again never ends on its own (a handler at an
+ * unmapped address, a stack that always faults); real code retires instructions between its
+ * faults (a demand-paging storm retires the faulting instruction each time), and a VMM's
+ * hidden faults come one or two per instruction.
+ */
+export const NO_PROGRESS_FAULTS = 10_000;
+
+/** Count a fault toward the fault-loop detection; stops the CPU when it is one. */
+const noteFault = (cpu: Cpu, f: GuestFault): void => {
+  const p = cpu.progress;
+  if (cpu.instructions !== p.instructions) {
+    p.instructions = cpu.instructions;
+    p.faults = 0;
+  }
+  if (++p.faults >= NO_PROGRESS_FAULTS) cpu.stop({ kind: 'no-progress', pc: cpu.pc, faults: p.faults, vector: f.vector });
+};
+
 /** Stop the CPU if a budget of the run is spent. */
 const checkBudgets = (cpu: Cpu): void => {
   if (cpu.stopReason !== null) return;
@@ -45,6 +64,8 @@ export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
       if (exit !== null) return exit;
     } catch (e) {
       if (e instanceof GuestFault) {
+        noteFault(cpu, e);
+        if (cpu.stopReason !== null) continue;
         try {
           const exit = deliverFault(cpu, e);
           if (exit !== null) return exit;

@@ -14,6 +14,8 @@ export type StopReason =
   | { readonly kind: 'budget'; readonly budget: 'instructions' | 'cycles'; readonly instructions: number; readonly cycles: number }
   /** an exception while delivering a double fault */
   | { readonly kind: 'triple-fault'; readonly pc: number; readonly detail: string }
+  /** exceptions delivered over and over with no instruction retired between them: a fault loop */
+  | { readonly kind: 'no-progress'; readonly pc: number; readonly faults: number; readonly vector: number }
   /** HLT with interrupts enabled but no device will ever interrupt */
   | { readonly kind: 'idle'; readonly pc: number }
   /** a VM exit nobody handled */
@@ -35,6 +37,8 @@ export const describeStop = (s: StopReason): string => {
         : `cycle budget exhausted after ${s.cycles} modelled cycles and ${s.instructions} instructions (the guest did not stop; raise --max-cycles if it should)`;
     case 'triple-fault':
       return `triple fault at ${hex(s.pc)}: ${s.detail}`;
+    case 'no-progress':
+      return `no progress at ${hex(s.pc)}: ${s.faults} exceptions (the last vector ${s.vector}) delivered with no instruction retired between them; a fault loop`;
     case 'idle':
       return `halted at ${hex(s.pc)} waiting for an interrupt that can never come`;
     case 'vm-exit-unhandled':

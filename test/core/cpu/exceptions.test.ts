@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { gateFlags } from '../../../core/cpu/idt';
+import { NO_PROGRESS_FAULTS } from '../../../core/cpu/execute';
 import type { Cpu } from '../../../core/cpu/cpu';
 
 import { Flag } from '../../../core/isa/table';
@@ -504,5 +505,24 @@ ${idt({ 13: 'skip8' })}`);
       expect(m.regs[4]).to.equal(0x77);
       expect(Array.from(m.memory.u8.subarray(0x3fffe))).to.deep.equal([0, 0]);
     });
+  });
+});
+
+describe('fault loops', () => {
+  it('a handler that faults before retiring anything ends as no-progress, not after a fault per stack word', () => {
+    // every gate points beyond physical memory: each delivery's fetch faults again, on a deep stack
+    const gates = Array.from({ length: 32 }, (_, v) => `        .org IDT + ${v}*8\n        .word 0x7ff0000, KGATE`).join('\n');
+    const m = runSnippet(`li sp, 0x7f0000\nli r2, IDT\nlidt r2\nli r1, 0\ndiv r3, r3, r1\nhlt\n${gates}`, { memoryBytes: 8 << 20, budget: 1000 });
+    expect(stopOf(m)).to.deep.include({ kind: 'no-progress', faults: NO_PROGRESS_FAULTS });
+    expect(m.instructions).to.equal(4);
+  });
+
+  it('faults with instructions retired between them are not a loop', () => {
+    // a #DE handler that skips the faulting div and returns: 20,000 faults, each followed by progress
+    const m = runSnippet(
+      `li sp, 0x2000\nli r2, IDT\nlidt r2\nli r5, 20000\nagain: li r1, 0\ndiv r3, r3, r1\nsubi r5, r5, 1\njnz again\nhlt\nde: pop r6\naddi r6, r6, 4\npush r6\niret\n        .org IDT\n        .word de, KGATE`,
+      { budget: 1_000_000 },
+    );
+    expect(stopOf(m).kind).to.equal('halted');
   });
 });
