@@ -23,6 +23,8 @@ export interface AssembleOptions {
   readonly file?: string;
   /** reads included files (default: {@link readSourceFile}) */
   readonly readFile?: (path: string) => string;
+  /** folders searched, in order, for a relative `.include` not found beside the including file (as `-I`) */
+  readonly includeDirs?: readonly string[];
   /** constants defined before the first line (visible to `.ifdef`); each must fit in 32 bits */
   readonly defines?: Readonly<Record<string, number>>;
   /** address of the first byte of the image and initial location counter (0..0xffffffff, default 0) */
@@ -136,6 +138,7 @@ class Assembly {
     if (invalid.length > 0) return E.left(invalid);
     const preprocessor = new Preprocessor({
       readFile: this.options.readFile ?? readSourceFile,
+      includeDirs: this.options.includeDirs,
       sink: this.sink,
       host: {
         evaluateNow: (tokens, line, endColumn) => this.evaluateNow(tokens, line, endColumn),

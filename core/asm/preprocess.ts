@@ -34,6 +34,8 @@ export interface PreprocessHost {
 /** Preprocessor dependencies. */
 export interface PreprocessOptions {
   readonly readFile: (path: string) => string;
+  /** folders searched, in order, for a relative include not found beside the including file */
+  readonly includeDirs?: readonly string[];
   readonly host: PreprocessHost;
   readonly sink: ErrorSink;
 }
@@ -288,23 +290,34 @@ export class Preprocessor {
     }
     if (line.labels.length > 0) yield { ...line, statement: undefined };
     const name = Buffer.from(arg.bytes).toString();
-    const resolved = path.isAbsolute(name) ? path.normalize(name) : path.join(path.dirname(line.src.file), name);
-    const cycleStart = ctx.includes.indexOf(resolved);
-    if (cycleStart >= 0) {
-      const chain = [...ctx.includes.slice(cycleStart), resolved].join(' -> ');
-      this.sink.report(line.src, arg.column, `include cycle: ${chain}`);
-      return;
-    }
+    const candidates = path.isAbsolute(name)
+      ? [path.normalize(name)]
+      : [path.join(path.dirname(line.src.file), name), ...(this.options.includeDirs ?? []).map((d) => path.join(d, name))];
     if (ctx.includes.length > MAX_INCLUDE_DEPTH) {
       this.sink.report(line.src, arg.column, `includes nested too deeply (more than ${MAX_INCLUDE_DEPTH} levels)`);
       return;
     }
-    let text: string;
-    try {
-      text = this.options.readFile(resolved);
-    } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      this.sink.report(line.src, arg.column, `cannot read include file '${name}': ${reason}`);
+    let text: string | undefined;
+    let resolved = candidates[0];
+    let firstError = '';
+    for (const c of candidates) {
+      try {
+        text = this.options.readFile(c);
+        resolved = c;
+        break;
+      } catch (e) {
+        if (firstError === '') firstError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    if (text === undefined) {
+      const searched = candidates.length > 1 ? ` (searched ${candidates.join(', ')})` : '';
+      this.sink.report(line.src, arg.column, `cannot read include file '${name}': ${firstError}${searched}`);
+      return;
+    }
+    const cycleStart = ctx.includes.indexOf(resolved);
+    if (cycleStart >= 0) {
+      const chain = [...ctx.includes.slice(cycleStart), resolved].join(' -> ');
+      this.sink.report(line.src, arg.column, `include cycle: ${chain}`);
       return;
     }
     yield* this.unit(splitSource(text, resolved), { ...ctx, includes: [...ctx.includes, resolved] });

@@ -68,8 +68,9 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('-o, --output <file.bin>', 'output image (default: the source name with .bin)')
     .option('-D, --define <NAME[=value]>', 'define a constant (value 1 if none given; repeatable)', collect, [] as string[])
     .option('--origin <address>', 'address of the first byte (default 0)')
-    .action((file: string, o: { output?: string; define: string[]; origin?: string }) => {
-      io.out(asmCommand(file, { output: o.output, define: o.define, origin: o.origin === undefined ? undefined : parseCount('--origin', o.origin, 0, 0xffffffff) }));
+    .option('-I, --include <dir>', 'search this folder for relative .include files not found beside the including file (repeatable)', collect, [] as string[])
+    .action((file: string, o: { output?: string; define: string[]; origin?: string; include: string[] }) => {
+      io.out(asmCommand(file, { output: o.output, define: o.define, include: o.include, origin: o.origin === undefined ? undefined : parseCount('--origin', o.origin, 0, 0xffffffff) }));
     });
 
   p.command('disasm')
@@ -114,9 +115,10 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     });
 
   p.command('run')
-    .description('run one workload under one strategy and compare it with native')
+    .description('run one workload (or your own program) under one strategy and compare it with native')
     .requiredOption('--strategy <name>', 'strategy (see `ringlab list`)')
-    .requiredOption('--workload <name>', 'workload (see `ringlab list`)')
+    .option('--workload <name>', 'workload (see `ringlab list`)')
+    .option('--program <FILE.s|FILE.bin>', 'run your own user program on the shipped kernel instead of a workload (the workload ABI of core/guest/README.md; `.include "user.s"` finds the workload library)')
     .option('--profile <name>', 'cost profile (a shipped name or a .json path)', DEFAULT_PROFILE)
     .option('--param <k=v>', 'workload parameter (repeatable), e.g. n=1000', collect, [] as string[])
     .option('--option <k=v>', 'strategy option (repeatable)', collect, [] as string[])
@@ -130,10 +132,12 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
     .option('--trace <file.json>', 'write the run\'s events in the Chrome/Perfetto trace-event format')
     .option('--json', 'print the result as JSON', false)
-    .action((o: { strategy: string; workload: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string }) => {
+    .action((o: { strategy: string; workload?: string; program?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string }) => {
+      if ((o.workload === undefined) === (o.program === undefined)) throw new CliError('run needs exactly one of --workload NAME and --program FILE');
       loadModules(o.strategyModule);
       const r = runCommand({
         ...o,
+        workload: o.workload ?? '',
         maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1),
         maxCycles: o.maxCycles === undefined ? undefined : parseCount('--max-cycles', o.maxCycles, 1),
         machine: {

@@ -22,3 +22,13 @@ export const resolveParams = (workload: string, given: Readonly<Record<string, n
   }
   return errors.length > 0 ? left(errors) : right(out);
 };
+
+/** Parameters of a user program (`run --program`): only n, an unsigned 32-bit integer (default 0), as the workload ABI passes it. */
+export const resolveProgramParams = (given: Readonly<Record<string, number>>): Either<string[], Record<string, number>> => {
+  const errors = Object.keys(given)
+    .filter((k) => k !== 'n')
+    .map((k) => `a program given with --program has one parameter, n (passed in r8 by MAIN_ENTER, see core/guest/README.md), not '${k}'`);
+  const n = given.n ?? 0;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) errors.push(`parameter n=${n} is out of range: expected an integer from 0 to 4294967295`);
+  return errors.length > 0 ? left(errors) : right({ n });
+};

@@ -5,16 +5,18 @@
  * baselines are simulated once per workload, parameters, profile, ISA, budget and settings.
  * @category Runner
  */
+import { createHash } from 'crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { loadProfile, withCostOverrides } from '../../core/cost/profile';
 import { resolveBootParams } from '../../core/guest/boot-params';
+import { loadUserProgram, programWorkloadName } from '../../core/guest/user-program';
 import type { IsaVariant } from '../../core/isa/variant';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
 import { divergence, type Outcome } from './equivalence';
 import { machineSettingsErrors, type MachineSettings } from './machine-settings';
-import { resolveParams } from './params';
+import { resolveParams, resolveProgramParams } from './params';
 import type { RunResult } from './result';
 import { simulate } from './simulate';
 
@@ -34,6 +36,11 @@ export interface RunSpec {
   readonly boot?: Readonly<Record<string, number | string>>;
   /** replace per-event costs of the profile (cost sensitivity), recorded in the result */
   readonly costOverrides?: Readonly<Record<string, number>>;
+  /**
+   * a user's program file (`.s` or a flat image) to run instead of a shipped workload; the
+   * result's workload is `program:NAME`, and native's run of it is the reference
+   */
+  readonly program?: string;
   /** a strategy object to use instead of looking `strategy` up (extension modules) */
   readonly strategyImpl?: Strategy;
   /** machine settings (ablations) */
@@ -60,11 +67,13 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   if (isLeft(profile)) errors.push(...profile.left);
   const boot = resolveBootParams(spec.boot ?? {});
   if (isLeft(boot)) errors.push(...boot.left);
-  const params = resolveParams(spec.workload, spec.params ?? {});
+  const program = spec.program === undefined ? null : loadUserProgram(spec.program);
+  if (program && isLeft(program)) errors.push(program.left);
+  const params = program ? resolveProgramParams(spec.params ?? {}) : resolveParams(spec.workload, spec.params ?? {});
   if (isLeft(params)) errors.push(...params.left);
   const options = isLeft(strategy) ? null : resolveOptions(strategy.right, spec.options ?? {});
   if (options && isLeft(options)) errors.push(...options.left);
-  if (errors.length > 0 || isLeft(strategy) || isLeft(profile) || isLeft(params) || !options || isLeft(options) || isLeft(boot)) return left(errors);
+  if (errors.length > 0 || isLeft(strategy) || isLeft(profile) || isLeft(params) || !options || isLeft(options) || isLeft(boot) || (program && isLeft(program))) return left(errors);
   const refused = strategy.right.check(options.right, profile.right);
   if (refused !== null) return left([refused]);
   const settings = spec.machine ?? {};
@@ -72,8 +81,11 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   if (bad.length > 0) return left(bad);
   const budget = { maxInstructions: spec.maxInstructions ?? DEFAULT_BUDGET, maxCycles: spec.maxCycles ?? DEFAULT_CYCLE_BUDGET };
   const costOverrides = spec.costOverrides ?? {};
-  const common = { workload: spec.workload, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides };
-  const key = JSON.stringify([spec.workload, params.right, profile.right.name, common.isa, budget, settings, boot.right, costOverrides]);
+  const userProgram = program && !isLeft(program) ? program.right : undefined;
+  const workload = spec.program !== undefined ? programWorkloadName(spec.program) : spec.workload;
+  const common = { workload, program: userProgram, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides };
+  const programDigest = userProgram ? createHash('sha256').update(userProgram.bytes).digest('hex') : null;
+  const key = JSON.stringify([workload, programDigest, params.right, profile.right.name, common.isa, budget, settings, boot.right, costOverrides]);
   let native = baselines.get(key);
   if (!native) {
     const base = lookupStrategy('native');

@@ -9,7 +9,8 @@ import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { describeStop } from '../../core/cpu/stop';
 import { diffSnapshots, type LedgerSnapshot } from '../../core/cost/ledger';
 import type { CostProfile } from '../../core/cost/profile';
-import { bootImage } from '../../core/guest/boot-image';
+import { bootImage, bootProgram } from '../../core/guest/boot-image';
+import type { Program } from '../../core/asm';
 import { GUEST_MEMORY_BYTES } from '../../core/guest/layout';
 import { readResult } from '../../core/guest/result';
 import type { IsaVariant } from '../../core/isa/variant';
@@ -35,6 +36,8 @@ export interface Simulation {
   readonly strategy: Strategy;
   readonly options: OptionValues;
   readonly workload: string;
+  /** a user's program to run instead of the workload (its name is `workload`) */
+  readonly program?: Program;
   readonly params: Record<string, number>;
   readonly profile: CostProfile;
   readonly isa: IsaVariant;
@@ -51,7 +54,10 @@ export interface Simulation {
 /** Simulate a run; the result is not compared with native. */
 export const simulate = (s: Simulation): Either<string, Simulated> => {
   const { strategy, options, workload, params, profile, isa } = s;
-  const image = bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel: strategy.kernelOptions?.(options), boot: s.boot });
+  const kernel = strategy.kernelOptions?.(options);
+  const image = s.program
+    ? bootProgram({ program: s.program, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot })
+    : bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot });
   if (isLeft(image)) return left(image.left);
   const started = startVirtualMachine({
     strategy,

@@ -15,6 +15,8 @@ export interface AsmOptions {
   readonly output?: string;
   readonly define?: readonly string[];
   readonly origin?: number;
+  /** folders searched for relative includes not found beside the including file (-I) */
+  readonly include?: readonly string[];
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -47,7 +49,7 @@ export const parseDefines = (defs: readonly string[]): Record<string, number> =>
 export const asmCommand = (file: string, o: AsmOptions): string => {
   const output = o.output ?? file.replace(/\.[^./]*$/, '') + '.bin';
   if (path.resolve(output) === path.resolve(file)) throw new CliError(`refusing to overwrite the source '${file}' with its output`);
-  const r = assembleFile(file, { defines: parseDefines(o.define ?? []), origin: o.origin });
+  const r = assembleFile(file, { defines: parseDefines(o.define ?? []), origin: o.origin, includeDirs: o.include });
   if (isLeft(r)) throw new CliError(r.left.map(formatAsmError).join('\n'));
   writeFileOrFail(output, r.right.bytes);
   return `${output}: ${r.right.bytes.length} bytes at ${hex32(r.right.origin)}`;

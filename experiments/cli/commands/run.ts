@@ -16,6 +16,8 @@ import { formatNumber, table } from '../../common/format';
 export interface RunOptions {
   readonly strategy: string;
   readonly workload: string;
+  /** a user's program file instead of the workload */
+  readonly program?: string;
   readonly profile: string;
   readonly param: readonly string[];
   readonly option: readonly string[];
@@ -52,6 +54,7 @@ export const runCommand = (o: RunOptions): { text: string; exitCode: number } =>
   const r = runOne({
     strategy: o.strategy,
     workload: o.workload,
+    program: o.program,
     profile: o.profile,
     params: parsePairs('--param', o.param, true) as Record<string, number>,
     options: parsePairs('--option', o.option, false),
