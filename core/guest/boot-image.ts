@@ -44,9 +44,11 @@ export const bootProgram = (o: {
   memoryBytes?: number;
   /** boot parameters (resolved); default DEFAULT_BOOT_PARAMS */
   boot?: BootParams;
+  /** a kernel image to use instead of the shipped kernel's build (a user's kernel) */
+  kernelImage?: Program;
 }): E.Either<string, BootImage> =>
   pipe(
-    buildKernel(o.build, o.kernel),
+    o.kernelImage ? E.right(o.kernelImage) : buildKernel(o.build, o.kernel),
     E.mapLeft(asmErrors(`the ${o.build} kernel`)),
     E.chain((kernel) => {
       if (o.program.origin !== GuestLayout.userBase)
@@ -95,6 +97,8 @@ export const bootImage = (o: {
   memoryBytes?: number;
   /** boot parameters (resolved); default DEFAULT_BOOT_PARAMS */
   boot?: BootParams;
+  /** a kernel image to use instead of the shipped kernel's build (a user's kernel) */
+  kernelImage?: Program;
 }): E.Either<string, BootImage> => {
   if (!isWorkloadName(o.workload)) return E.left(`unknown workload '${String(o.workload)}' (known: ${WORKLOAD_NAMES.join(', ')})`);
   const name = o.workload;
@@ -105,6 +109,6 @@ export const bootImage = (o: {
   return pipe(
     buildWorkload(name),
     E.mapLeft(asmErrors(`workload '${name}'`)),
-    E.chain((program) => bootProgram({ program, n, build: o.build, kernel: o.kernel, memoryBytes: o.memoryBytes, boot: o.boot })),
+    E.chain((program) => bootProgram({ program, n, build: o.build, kernel: o.kernel, memoryBytes: o.memoryBytes, boot: o.boot, kernelImage: o.kernelImage })),
   );
 };

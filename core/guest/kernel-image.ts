@@ -25,6 +25,10 @@ export interface KernelOptions {
 
 const kernelCache = new Map<string, E.Either<AsmError[], Program>>();
 
+/** The assembler defines that select a build: none for native; PARAVIRT and PV_BATCHING (0 or 1) for paravirtual. */
+export const kernelDefines = (build: KernelBuild, options: KernelOptions = {}): Record<string, number> =>
+  build === 'paravirt' ? { PARAVIRT: 1, PV_BATCHING: (options.batching ?? true) ? 1 : 0 } : {};
+
 /**
  * Assemble the kernel (cached per build and options). The native build is `kernel.s` as is;
  * the paravirtual build defines PARAVIRT (and PV_BATCHING = 0 or 1).
@@ -34,8 +38,7 @@ export const buildKernel = (build: KernelBuild, options: KernelOptions = {}): E.
   const key = `${build}/${batching}`;
   let r = kernelCache.get(key);
   if (r === undefined) {
-    const defines: Record<string, number> = build === 'paravirt' ? { PARAVIRT: 1, PV_BATCHING: batching ? 1 : 0 } : {};
-    r = assembleFile(KERNEL_SOURCE, { defines });
+    r = assembleFile(KERNEL_SOURCE, { defines: kernelDefines(build, options) });
     kernelCache.set(key, r);
   }
   return r;

@@ -119,6 +119,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .requiredOption('--strategy <name>', 'strategy (see `ringlab list`)')
     .option('--workload <name>', 'workload (see `ringlab list`)')
     .option('--program <FILE.s|FILE.bin>', 'run your own user program on the shipped kernel instead of a workload (the workload ABI of core/guest/README.md; `.include "user.s"` finds the workload library)')
+    .option('--kernel <FILE.s|FILE.bin>', 'boot your own kernel instead of the shipped one, here and in the native reference (a .s is assembled with the strategy\'s build defines, PARAVIRT for paravirt)')
     .option('--profile <name>', 'cost profile (a shipped name or a .json path)', DEFAULT_PROFILE)
     .option('--param <k=v>', 'workload parameter (repeatable), e.g. n=1000', collect, [] as string[])
     .option('--option <k=v>', 'strategy option (repeatable)', collect, [] as string[])
@@ -132,7 +133,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
     .option('--trace <file.json>', 'write the run\'s events in the Chrome/Perfetto trace-event format')
     .option('--json', 'print the result as JSON', false)
-    .action((o: { strategy: string; workload?: string; program?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string }) => {
+    .action((o: { strategy: string; workload?: string; program?: string; kernel?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string }) => {
       if ((o.workload === undefined) === (o.program === undefined)) throw new CliError('run needs exactly one of --workload NAME and --program FILE');
       loadModules(o.strategyModule);
       const r = runCommand({

@@ -42,7 +42,8 @@ const OptionRecord = t.record(t.string, t.union([t.string, Num]));
 const StopCodec = t.intersection([t.type({ kind: t.string, message: t.string }), t.record(t.string, t.unknown)]);
 
 /** Codec of a run's result. */
-export const RunResultCodec = t.type({
+export const RunResultCodec = t.intersection([
+  t.type({
   strategy: t.string,
   options: OptionRecord,
   workload: t.string,
@@ -88,7 +89,14 @@ export const RunResultCodec = t.type({
   /** sha256 of the workload's declared result bytes and its exit code */
   digest: t.string,
   host: t.type({ wallMs: Num, mips: Num }),
-});
+  }),
+  t.partial({
+    /** the user's kernel file booted instead of the shipped kernel (`run --kernel`) */
+    kernelFile: t.string,
+    /** sha256 of the user's program or kernel image as run */
+    imageDigests: t.partial({ program: t.string, kernel: t.string }),
+  }),
+]);
 
 /** One run: the codec's type, with the stop reason and the events view made precise. */
 export type RunResult = Omit<t.TypeOf<typeof RunResultCodec>, 'stop' | 'events'> & {

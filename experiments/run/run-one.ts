@@ -9,7 +9,7 @@ import { createHash } from 'crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { loadProfile, withCostOverrides } from '../../core/cost/profile';
 import { resolveBootParams } from '../../core/guest/boot-params';
-import { loadUserProgram, programWorkloadName } from '../../core/guest/user-program';
+import { fileDigest, loadUserKernel, loadUserProgram, programWorkloadName } from '../../core/guest/user-images';
 import type { IsaVariant } from '../../core/isa/variant';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
@@ -41,6 +41,11 @@ export interface RunSpec {
    * result's workload is `program:NAME`, and native's run of it is the reference
    */
   readonly program?: string;
+  /**
+   * a user's kernel file (`.s`, assembled with the strategy's build defines, or a flat image)
+   * to boot instead of the shipped kernel, in this run and in its native reference
+   */
+  readonly kernel?: string;
   /** a strategy object to use instead of looking `strategy` up (extension modules) */
   readonly strategyImpl?: Strategy;
   /** machine settings (ablations) */
@@ -85,17 +90,23 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const workload = spec.program !== undefined ? programWorkloadName(spec.program) : spec.workload;
   const common = { workload, program: userProgram, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides };
   const programDigest = userProgram ? createHash('sha256').update(userProgram.bytes).digest('hex') : null;
-  const key = JSON.stringify([workload, programDigest, params.right, profile.right.name, common.isa, budget, settings, boot.right, costOverrides]);
+  const kernelFile = spec.kernel;
+  if (kernelFile !== undefined && fileDigest(kernelFile) === null) {
+    const unreadable = loadUserKernel(kernelFile, 'native');
+    return left([isLeft(unreadable) ? unreadable.left : `cannot read kernel '${kernelFile}'`]);
+  }
+  const kernelDigest = kernelFile === undefined ? null : fileDigest(kernelFile);
+  const key = JSON.stringify([workload, programDigest, kernelDigest, params.right, profile.right.name, common.isa, budget, settings, boot.right, costOverrides]);
   let native = baselines.get(key);
   if (!native) {
     const base = lookupStrategy('native');
     if (isLeft(base)) return left([base.left]);
-    const r = simulate({ ...common, strategy: base.right, options: {} });
+    const r = simulate({ ...common, kernelFile, strategy: base.right, options: {} });
     if (isLeft(r)) return left([r.left]);
     native = r.right.outcome;
     baselines.set(key, native);
   }
-  const run = simulate({ ...common, strategy: strategy.right, options: options.right, traceFile: spec.trace });
+  const run = simulate({ ...common, kernelFile, strategy: strategy.right, options: options.right, traceFile: spec.trace });
   if (isLeft(run)) return left([run.left]);
   const why = divergence(native, run.right.outcome);
   return right({

@@ -11,6 +11,7 @@ import { diffSnapshots, type LedgerSnapshot } from '../../core/cost/ledger';
 import type { CostProfile } from '../../core/cost/profile';
 import { bootImage, bootProgram } from '../../core/guest/boot-image';
 import type { Program } from '../../core/asm';
+import { loadUserKernel } from '../../core/guest/user-images';
 import { GUEST_MEMORY_BYTES } from '../../core/guest/layout';
 import { readResult } from '../../core/guest/result';
 import type { IsaVariant } from '../../core/isa/variant';
@@ -38,6 +39,8 @@ export interface Simulation {
   readonly workload: string;
   /** a user's program to run instead of the workload (its name is `workload`) */
   readonly program?: Program;
+  /** a user's kernel file to boot instead of the shipped kernel (built for the strategy's kernel build) */
+  readonly kernelFile?: string;
   readonly params: Record<string, number>;
   readonly profile: CostProfile;
   readonly isa: IsaVariant;
@@ -51,13 +54,18 @@ export interface Simulation {
   readonly traceFile?: string;
 }
 
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
 /** Simulate a run; the result is not compared with native. */
 export const simulate = (s: Simulation): Either<string, Simulated> => {
   const { strategy, options, workload, params, profile, isa } = s;
   const kernel = strategy.kernelOptions?.(options);
+  const userKernel = s.kernelFile === undefined ? undefined : loadUserKernel(s.kernelFile, strategy.kernelBuild, kernel);
+  if (userKernel && isLeft(userKernel)) return left(userKernel.left);
+  const kernelImage = userKernel?.right;
   const image = s.program
-    ? bootProgram({ program: s.program, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot })
-    : bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot });
+    ? bootProgram({ program: s.program, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot, kernelImage })
+    : bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot, kernelImage });
   if (isLeft(image)) return left(image.left);
   const started = startVirtualMachine({
     strategy,
@@ -129,6 +137,15 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       console,
       digest,
       host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
+      ...(s.kernelFile === undefined ? {} : { kernelFile: s.kernelFile }),
+      ...(s.program || kernelImage
+        ? {
+            imageDigests: {
+              ...(s.program ? { program: sha256(s.program.bytes) } : {}),
+              ...(kernelImage ? { kernel: sha256(kernelImage.bytes) } : {}),
+            },
+          }
+        : {}),
     },
     outcome: {
       console,

@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly workload: string;
   /** a user's program file instead of the workload */
   readonly program?: string;
+  /** a user's kernel file instead of the shipped kernel */
+  readonly kernel?: string;
   readonly profile: string;
   readonly param: readonly string[];
   readonly option: readonly string[];
@@ -55,6 +57,7 @@ export const runCommand = (o: RunOptions): { text: string; exitCode: number } =>
     strategy: o.strategy,
     workload: o.workload,
     program: o.program,
+    kernel: o.kernel,
     profile: o.profile,
     params: parsePairs('--param', o.param, true) as Record<string, number>,
     options: parsePairs('--option', o.option, false),

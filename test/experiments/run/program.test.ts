@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import { runOne } from '../../../experiments/run/run-one';
-import { programWorkloadName } from '../../../core/guest/user-program';
+import { programWorkloadName } from '../../../core/guest/user-images';
 import { STRATEGIES } from '../../../strategies/registry';
 
 const SQUARES = `; the sum of the first n squares
