@@ -75,8 +75,19 @@ const LAZY_ADD = 1;
 const LAZY_SUB = 2;
 const LAZY_LOGIC = 3;
 
-/** The flags word with the arithmetic flags of a pending lazy operation folded in. */
+/**
+ * The flags word with the arithmetic flags of a pending lazy operation folded in; with no
+ * pending operation (kind 0), the flags word as it is.
+ *
+ * The burst's exits call it unconditionally rather than behind `lk !== 0 ? ... : flags`:
+ * a call site that had not yet run when V8 optimized {@link interpret} (a burst seldom ends
+ * with lazy flags pending during warm-up) has no type feedback, and the first exit that
+ * reached it deoptimized the whole interpreter, again after each re-optimization. Called on
+ * every exit, the site always has feedback, and the body's feedback is shared with the
+ * conditional jumps' calls.
+ */
 const lazyFlags = (flags: number, kind: number, x: number, y: number, r: number): number => {
+  if (kind === 0) return flags;
   let f = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0);
   if (kind === LAZY_ADD) f |= (r >>> 0 < x >>> 0 ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0);
   else if (kind === LAZY_SUB) f |= (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0);
@@ -282,7 +293,8 @@ export const interpret = (m: Cpu): void => {
         m.sync();
         m.pc = pc;
         m.next = next;
-        if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; }
+        flags = lazyFlags(flags, lk, lx, ly, lr);
+        lk = 0;
         m.flags = flags;
         SYSTEM[op](m, w, imm);
         flags = m.flags;
@@ -321,7 +333,7 @@ export const interpret = (m: Cpu): void => {
     if (nonRoot) m.retiredNonRoot += n - start;
     m.sync();
     m.pc = pc;
-    m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
+    m.flags = lazyFlags(flags, lk, lx, ly, lr);
     throw e;
   }
   if (translating) mmu.hits += fetchHits + dataHits;
@@ -329,5 +341,5 @@ export const interpret = (m: Cpu): void => {
   if (nonRoot) m.retiredNonRoot += n - start;
   m.sync();
   m.pc = pc;
-  m.flags = lk !== 0 ? lazyFlags(flags, lk, lx, ly, lr) : flags;
+  m.flags = lazyFlags(flags, lk, lx, ly, lr);
 };
