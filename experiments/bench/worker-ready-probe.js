@@ -1,14 +1,27 @@
 'use strict';
 // Run by the bench as a child process: starts one experiment worker thread the way
-// `ringlab experiment` does, from the code the command runs (tools/launch.js), and prints,
-// as JSON, the milliseconds until the worker reports that it is ready for runs.
-const { Worker } = require('worker_threads');
+// `ringlab experiment` does (a piscina pool of the code the command runs, tools/launch.js),
+// and prints, as JSON, the milliseconds until the worker has loaded and answered its first
+// task (a run naming no strategy, refused at once without simulating anything).
 const { loadCommandModule } = require('../../tools/launch');
+const { Piscina } = require('piscina');
 
 const { WORKER_ENTRY } = loadCommandModule('experiments/experiment/pool', (line) => process.stderr.write(`${line}\n`));
 const t0 = performance.now();
-const worker = new Worker(WORKER_ENTRY, { workerData: { experiment: 'bench', seed: 1, modules: [] } });
-worker.once('message', () => {
-  console.log(JSON.stringify({ readyMs: performance.now() - t0 }));
-  void worker.terminate();
+const pool = new Piscina({
+  filename: WORKER_ENTRY,
+  name: 'runInWorker',
+  minThreads: 1,
+  maxThreads: 1,
+  workerData: { context: { experiment: 'bench', seed: 1, provenance: {} }, modules: [] },
 });
+pool
+  .run({ index: 0, key: 'probe', label: 'probe', strategy: '', options: {}, workload: '', params: {}, profile: '', isa: 'default', machine: {} })
+  .then(() => {
+    console.log(JSON.stringify({ readyMs: performance.now() - t0 }));
+    return pool.destroy();
+  })
+  .catch((e) => {
+    process.stderr.write(`${e && e.message}\n`);
+    process.exitCode = 1;
+  });
