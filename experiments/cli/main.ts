@@ -20,6 +20,8 @@ import { runCommand } from './commands/run';
 import { DEFAULT_PROFILE } from '../../core/cost/profile';
 import { useColour, paint } from '../common/colour';
 import { CliError, exitCodeHelp, ExitCode } from '../common/errors';
+import { fuzzCommand } from './commands/fuzz';
+import { progress as progressReporter } from '../experiment/progress';
 import { parseCount } from '../common/files';
 import type { ProgressStream } from '../experiment/progress';
 import { RINGLAB_VERSION } from '../common/version';
@@ -214,6 +216,33 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
       });
       const compared = tables.map(compareTable);
       io.out(o.json ? JSON.stringify({ tables: compared }, null, 2) : renderCompared(compared));
+    });
+
+  p.command('fuzz')
+    .description('run random guest programs under every strategy, each compared with native; host failures are reported with a reproducer')
+    .option('--programs <n>', 'number of programs', '100')
+    .option('--seed <s>', 'seed of the generator (the same seed gives the same programs)', '1')
+    .option('--strategies <list>', 'comma-separated strategy names (default: all)')
+    .option('--kernel-mode', 'raw random kernels from reset in ring 0 instead of user programs on the shipped kernel', false)
+    .option('--profile <name>', 'cost profile', DEFAULT_PROFILE)
+    .option('--out <dir>', 'where reproducers of host failures are written', 'out/fuzz')
+    .option('--json', 'print the report as JSON', false)
+    .action((o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; profile: string; out: string; json: boolean }) => {
+      const programs = parseCount('--programs', o.programs, 1);
+      const bar = progressReporter(programs, progress());
+      const r = fuzzCommand({
+        programs,
+        seed: parseCount('--seed', o.seed, 0, 0xffffffff),
+        strategies: o.strategies ? o.strategies.split(',').map((x) => x.trim()).filter((x) => x !== '') : [],
+        kernelMode: o.kernelMode,
+        profile: o.profile,
+        out: o.out,
+        json: o.json,
+        onProgress: (d) => bar.tick(`program ${d}`),
+      });
+      bar.done();
+      io.out(r.text);
+      setExit(r.exitCode);
     });
 
   p.command('list')

@@ -6,6 +6,7 @@
  * @category Runner
  */
 import { createHash } from 'crypto';
+import type { Program } from '../../core/asm';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { loadProfile, withCostOverrides } from '../../core/cost/profile';
 import { resolveBootParams } from '../../core/guest/boot-params';
@@ -46,6 +47,10 @@ export interface RunSpec {
    * to boot instead of the shipped kernel, in this run and in its native reference
    */
   readonly kernel?: string;
+  /** a program image to run instead of a workload or a program file (the fuzzer's), named `program:NAME` */
+  readonly programImage?: { readonly name: string; readonly program: Program };
+  /** a flat kernel image to boot instead of the shipped kernel, under every build (the fuzzer's) */
+  readonly kernelImage?: Program;
   /** a strategy object to use instead of looking `strategy` up (extension modules) */
   readonly strategyImpl?: Strategy;
   /** machine settings (ablations) */
@@ -72,7 +77,7 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   if (isLeft(profile)) errors.push(...profile.left);
   const boot = resolveBootParams(spec.boot ?? {});
   if (isLeft(boot)) errors.push(...boot.left);
-  const program = spec.program === undefined ? null : loadUserProgram(spec.program);
+  const program = spec.programImage ? right(spec.programImage.program) : spec.program === undefined ? null : loadUserProgram(spec.program);
   if (program && isLeft(program)) errors.push(program.left);
   const params = program ? resolveProgramParams(spec.params ?? {}) : resolveParams(spec.workload, spec.params ?? {});
   if (isLeft(params)) errors.push(...params.left);
@@ -87,7 +92,7 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const budget = { maxInstructions: spec.maxInstructions ?? DEFAULT_BUDGET, maxCycles: spec.maxCycles ?? DEFAULT_CYCLE_BUDGET };
   const costOverrides = spec.costOverrides ?? {};
   const userProgram = program && !isLeft(program) ? program.right : undefined;
-  const workload = spec.program !== undefined ? programWorkloadName(spec.program) : spec.workload;
+  const workload = spec.programImage ? `program:${spec.programImage.name}` : spec.program !== undefined ? programWorkloadName(spec.program) : spec.workload;
   const common = { workload, program: userProgram, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides };
   const programDigest = userProgram ? createHash('sha256').update(userProgram.bytes).digest('hex') : null;
   const kernelFile = spec.kernel;
@@ -95,18 +100,19 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
     const unreadable = loadUserKernel(kernelFile, 'native');
     return left([isLeft(unreadable) ? unreadable.left : `cannot read kernel '${kernelFile}'`]);
   }
-  const kernelDigest = kernelFile === undefined ? null : fileDigest(kernelFile);
+  const kernelImage = spec.kernelImage;
+  const kernelDigest = kernelImage ? createHash('sha256').update(kernelImage.bytes).digest('hex') : kernelFile === undefined ? null : fileDigest(kernelFile);
   const key = JSON.stringify([workload, programDigest, kernelDigest, params.right, profile.right.name, common.isa, budget, settings, boot.right, costOverrides]);
   let native = baselines.get(key);
   if (!native) {
     const base = lookupStrategy('native');
     if (isLeft(base)) return left([base.left]);
-    const r = simulate({ ...common, kernelFile, strategy: base.right, options: {} });
+    const r = simulate({ ...common, kernelFile, kernelImage, strategy: base.right, options: {} });
     if (isLeft(r)) return left([r.left]);
     native = r.right.outcome;
     baselines.set(key, native);
   }
-  const run = simulate({ ...common, kernelFile, strategy: strategy.right, options: options.right, traceFile: spec.trace });
+  const run = simulate({ ...common, kernelFile, kernelImage, strategy: strategy.right, options: options.right, traceFile: spec.trace });
   if (isLeft(run)) return left([run.left]);
   const why = divergence(native, run.right.outcome);
   return right({

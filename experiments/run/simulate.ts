@@ -41,6 +41,8 @@ export interface Simulation {
   readonly program?: Program;
   /** a user's kernel file to boot instead of the shipped kernel (built for the strategy's kernel build) */
   readonly kernelFile?: string;
+  /** a flat kernel image to boot instead of the shipped kernel (wins over kernelFile) */
+  readonly kernelImage?: Program;
   readonly params: Record<string, number>;
   readonly profile: CostProfile;
   readonly isa: IsaVariant;
@@ -60,7 +62,7 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 export const simulate = (s: Simulation): Either<string, Simulated> => {
   const { strategy, options, workload, params, profile, isa } = s;
   const kernel = strategy.kernelOptions?.(options);
-  const userKernel = s.kernelFile === undefined ? undefined : loadUserKernel(s.kernelFile, strategy.kernelBuild, kernel);
+  const userKernel = s.kernelImage ? right(s.kernelImage) : s.kernelFile === undefined ? undefined : loadUserKernel(s.kernelFile, strategy.kernelBuild, kernel);
   if (userKernel && isLeft(userKernel)) return left(userKernel.left);
   const kernelImage = userKernel?.right;
   const image = s.program

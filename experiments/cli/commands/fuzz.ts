@@ -1,0 +1,76 @@
+/**
+ * `ringlab fuzz [--programs N] [--seed S] [--strategies a,b] [--kernel-mode] [--out DIR]
+ * [--json]`: random guest programs under every strategy, each compared with native; host
+ * failures are written as reproducers and make the exit code non-zero.
+ * @category CLI
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { isLeft } from 'fp-ts/Either';
+import { allStrategies, lookupStrategy } from '../../../strategies/modules';
+import type { Strategy } from '../../../strategies/strategy';
+import { CliError, ExitCode } from '../../common/errors';
+import { table } from '../../common/format';
+import { fuzz, FUZZ_BUDGET, type FuzzReport } from '../../fuzz/fuzz';
+
+/** Options of `fuzz`. */
+export interface FuzzOptions {
+  readonly programs: number;
+  readonly seed: number;
+  /** strategy names; empty: all */
+  readonly strategies: readonly string[];
+  readonly kernelMode: boolean;
+  readonly out: string;
+  readonly json: boolean;
+  readonly profile?: string;
+  /** called after each program */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Fuzz, write reproducers of host failures into `out`, render; returns text and exit code. */
+export const fuzzCommand = (o: FuzzOptions): { text: string; exitCode: number } => {
+  const strategies: Strategy[] =
+    o.strategies.length === 0
+      ? allStrategies()
+      : o.strategies.map((n) => {
+          const s = lookupStrategy(n);
+          if (isLeft(s)) throw new CliError(s.left);
+          return s.right;
+        });
+  const report = fuzz({ programs: o.programs, seed: o.seed, strategies, kernelMode: o.kernelMode, profile: o.profile, onProgress: (d) => o.onProgress?.(d, o.programs) });
+  const written = writeReproducers(report, o.out);
+  const bad = report.failures.length > 0;
+  return { text: o.json ? JSON.stringify({ ...report, reproducers: written }, null, 2) : render(report, o, written), exitCode: bad ? ExitCode.failure : ExitCode.ok };
+};
+
+/** Write each failing program's source once into `out`; the files written. */
+export const writeReproducers = (r: FuzzReport, out: string): string[] => {
+  const withSource = r.failures.filter((f) => f.source !== undefined);
+  if (withSource.length === 0) return [];
+  try {
+    fs.mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw new CliError(`cannot create '${out}' for the reproducers: ${(e as Error).message}`);
+  }
+  const files = new Map<string, string>();
+  for (const f of withSource) files.set(path.join(out, `${f.program}.s`), f.source!);
+  for (const [file, source] of files) fs.writeFileSync(file, source);
+  return [...files.keys()];
+};
+
+const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): string =>
+  [
+    `${r.programs} ${o.kernelMode ? 'kernel' : 'user'}-mode programs (seed ${o.seed}), ${r.runs} runs, budgets ${FUZZ_BUDGET.maxInstructions} instructions / ${FUZZ_BUDGET.maxCycles} cycles`,
+    table(
+      ['verdict', 'runs'],
+      Object.entries(r.counts).map(([k, v]) => [k, v]),
+    ),
+    `not equivalent as expected (trap-and-emulate on the default ISA): ${r.expectedDivergences}`,
+    ...(r.failures.length === 0
+      ? ['host failures: 0']
+      : [
+          `FAILURES: ${r.failures.length}`,
+          ...r.failures.slice(0, 20).map((f) => `  ${f.verdict} ${f.program} ${f.strategy} ${JSON.stringify(f.options)} isa=${f.isa}: ${f.detail}`),
+          ...written.map((w) => `  reproducer: ${w} (run it with: ringlab run --strategy S --program ${w}${o.kernelMode ? ' -- a kernel: use --kernel' : ''})`),
+        ]),
+  ].join('\n');

@@ -1,0 +1,69 @@
+/**
+ * The fuzzer: random programs under every strategy with no host failure, the same report
+ * for the same seed, and a host failure (here a strategy that throws) caught, classified and
+ * kept with its program's source. The README gives the command for a long run.
+ */
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { fuzz } from '../../../experiments/fuzz/fuzz';
+import { randomUserProgram } from '../../../experiments/fuzz/generate';
+import { seededRandom } from '../../../experiments/fuzz/random';
+import { writeReproducers } from '../../../experiments/cli/commands/fuzz';
+import { MNEMONICS } from '../../../core/isa/table';
+import { STRATEGIES } from '../../../strategies/registry';
+import type { Strategy } from '../../../strategies/strategy';
+
+const ALL = Object.values(STRATEGIES) as Strategy[];
+
+describe('fuzz', function () {
+  this.timeout(300_000);
+
+  it('60 user-mode programs under every strategy and option value: no host failure, divergence only where Popek and Goldberg predict it', () => {
+    const r = fuzz({ programs: 60, seed: 2026, strategies: ALL, kernelMode: false });
+    expect(r.failures).to.deep.equal([]);
+    expect(r.counts['host-failure']).to.equal(0);
+    expect(r.counts['not-equivalent']).to.equal(r.expectedDivergences);
+    expect(r.counts.equivalent).to.be.greaterThan(r.runs / 2);
+    expect(r.runs).to.equal(r.counts.equivalent + r.counts['not-equivalent'] + r.counts['guest-stop']);
+  });
+
+  it('12 raw kernels from reset under every strategy that boots a native kernel: no host failure', () => {
+    const r = fuzz({ programs: 12, seed: 77, strategies: ALL, kernelMode: true, length: 24 });
+    expect(r.failures).to.deep.equal([]);
+    expect(r.runs).to.be.greaterThan(0);
+  });
+
+  it('the same seed gives the same programs and the same report', () => {
+    const a = randomUserProgram(seededRandom(5), 'p', 30);
+    const b = randomUserProgram(seededRandom(5), 'p', 30);
+    expect(a.source).to.equal(b.source);
+    expect(randomUserProgram(seededRandom(6), 'p', 30).source).to.not.equal(a.source);
+    const spec = { programs: 3, seed: 9, strategies: [STRATEGIES['binary-translation'], STRATEGIES.native] as Strategy[], kernelMode: false };
+    expect(fuzz(spec)).to.deep.equal(fuzz(spec));
+  });
+
+  it('programs draw on every row of the ISA table', () => {
+    const r = seededRandom(1);
+    const text = Array.from({ length: 40 }, (_, k) => randomUserProgram(r, `p${k}`, 40).source).join('\n');
+    const missing = MNEMONICS.filter((m) => !new RegExp(`: ${m}\\b`).test(text));
+    expect(missing).to.deep.equal([]);
+  });
+
+  it('a host exception is a host failure, with a reproducer written', () => {
+    const broken: Strategy = { ...STRATEGIES.native, name: 'broken', start: () => { throw new RangeError('Maximum call stack size exceeded'); } } as Strategy;
+    const r = fuzz({ programs: 2, seed: 1, strategies: [broken], kernelMode: false });
+    expect(r.counts['host-failure']).to.equal(2);
+    expect(r.failures[0].detail).to.equal('host exception: RangeError: Maximum call stack size exceeded');
+    expect(r.failures[0].source).to.match(/^; ringlab fuzz: fuzz-1-0 \(user mode\)/);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ringlab-fuzz-'));
+    try {
+      expect(writeReproducers(r, out)).to.deep.equal([path.join(out, 'fuzz-1-0.s'), path.join(out, 'fuzz-1-1.s')]);
+      expect(fs.readFileSync(path.join(out, 'fuzz-1-0.s'), 'utf8')).to.equal(r.failures[0].source);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
