@@ -41,6 +41,8 @@ export interface Vmm {
   divergence?(): string | null;
   /** Modelled cycles the VMM's exit handlers added, by exit reason (hardware-assisted VMMs). */
   exitHandlerCycles?(): Readonly<Record<string, number>>;
+  /** Violations of the VMM's isolation invariants as memory stands now (checked after runs); empty if none. */
+  isolationViolations?(): string[];
 }
 
 /** A virtualization strategy, with its options declared as codecs (strategies/options.ts). */

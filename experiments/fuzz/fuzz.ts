@@ -110,6 +110,9 @@ export const fuzz = (spec: FuzzSpec): FuzzReport => {
           } else if (res.right.stop.kind === 'stopped' && /internal error/.test(res.right.stop.message)) {
             verdict = 'host-failure';
             failures.push(finding(verdict, res.right.stop.message));
+          } else if (res.right.isolationViolations !== undefined) {
+            verdict = 'host-failure';
+            failures.push(finding(verdict, `isolation violated: ${res.right.isolationViolations.slice(0, 3).join('; ')}`));
           } else if (res.right.cycles.total > FUZZ_BUDGET.maxCycles * 2) {
             verdict = 'host-failure';
             failures.push(finding(verdict, `ran ${res.right.cycles.total} modelled cycles, past the budget of ${FUZZ_BUDGET.maxCycles}`));

@@ -93,6 +93,8 @@ export const RunResultCodec = t.intersection([
   t.partial({
     /** the user's kernel file booted instead of the shipped kernel (`run --kernel`) */
     kernelFile: t.string,
+    /** violations of the VMM's isolation invariants found after the run (present only if any) */
+    isolationViolations: t.array(t.string),
     /** sha256 of the user's program or kernel image as run */
     imageDigests: t.partial({ program: t.string, kernel: t.string }),
   }),

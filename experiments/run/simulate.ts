@@ -97,6 +97,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
     }
   }
   const all = cpu.snapshot();
+  const violations = vm.vmm.isolationViolations?.() ?? [];
   const region = marks.start ? diffSnapshots(marks.start, marks.end ?? all) : all;
   const result = readResult(vm.platform);
   const exitCode = stop.kind === 'shutdown' ? stop.exitCode : null;
@@ -140,6 +141,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       digest,
       host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
       ...(s.kernelFile === undefined ? {} : { kernelFile: s.kernelFile }),
+      ...(violations.length > 0 ? { isolationViolations: violations } : {}),
       ...(s.program || kernelImage
         ? {
             imageDigests: {

@@ -122,6 +122,49 @@ export class DirectPager {
     return f >= first && f <= last ? refuse(Errno.EBUSY, `frame ${hex(frame)} has a block transfer outstanding; it cannot become a page table until it completes`) : null;
   }
 
+  /**
+   * The isolation invariants, checked against memory as it is (after a run, by tests and the
+   * fuzzer): every typed directory keeps the hypervisor's slot; its entries lead only to
+   * typed page tables in guest RAM, counted in their reference counts; no entry of a typed
+   * table maps a frame beyond guest RAM (the hypervisor's memory) or maps a page-table page
+   * writable; the MMU walks a typed directory or the boot view. Each violation is a message.
+   */
+  isolationViolations(): string[] {
+    const out: string[] = [];
+    const mem = this.m.memory;
+    const counted = new Int32Array(this.refs.length);
+    for (const pd of this.directories) {
+      if (this.type[pd >>> 12] !== L2) out.push(`directory ${hex(pd)} is listed but typed ${this.frameType(pd)}`);
+      // the MMU may have set the accessed bit since
+      if ((mem.read32(pd + HYPERVISOR_PDE * 4) & (FRAME_MASK | Pte.present | Pte.writable | Pte.user)) >>> 0 !== (this.hvm.slotTable | Pte.present | Pte.writable) >>> 0)
+        out.push(`directory ${hex(pd)} lost the hypervisor's slot (entry ${HYPERVISOR_PDE} = ${hex(mem.read32(pd + HYPERVISOR_PDE * 4))})`);
+      for (let i = 0; i < ENTRIES; i++) {
+        const pde = mem.read32(pd + i * 4);
+        if (i === HYPERVISOR_PDE || !present(pde)) continue;
+        const t = frameOf(pde);
+        if (t >= this.guestMemoryBytes || this.type[t >>> 12] !== L1) {
+          out.push(`directory ${hex(pd)} entry ${i} leads to ${hex(t)}, not a typed page table in guest RAM`);
+          continue;
+        }
+        counted[t >>> 12]++;
+      }
+    }
+    for (let f = 0; f < this.type.length; f++) {
+      if (this.type[f] !== L1) continue;
+      if (counted[f] !== this.refs[f]) out.push(`page table ${hex(f << 12)} has ${this.refs[f]} references recorded, ${counted[f]} in the directories`);
+      for (let i = 0; i < ENTRIES; i++) {
+        const pte = mem.read32((f << 12) + i * 4);
+        if (!present(pte)) continue;
+        const target = frameOf(pte);
+        if (target >= this.guestMemoryBytes) out.push(`page table ${hex(f << 12)} entry ${i} maps ${hex(target)}, beyond guest RAM`);
+        else if (writable(pte) && this.type[target >>> 12] !== DATA) out.push(`page table ${hex(f << 12)} entry ${i} maps page-table page ${hex(target)} writable`);
+      }
+    }
+    const base = (this.base & FRAME_MASK) >>> 0;
+    if (base !== this.hvm.bootDirectory && !this.directories.has(base)) out.push(`the MMU walks ${hex(base)}, which is not a typed directory`);
+    return out;
+  }
+
   // ---- boot ---------------------------------------------------------------------------
 
   /**

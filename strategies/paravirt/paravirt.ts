@@ -99,6 +99,6 @@ export const paravirt = defineStrategy({
     m.flags = Flag.IF; // the real IF stays on: the guest's is the event mask
     m.cpl = 1;
     m.pc = ctx.entry;
-    return { vcpus: [hv] };
+    return { vcpus: [hv], isolationViolations: () => pager.isolationViolations() };
   },
 });

@@ -116,3 +116,24 @@ describe('paravirt: direct paging with validation', function () {
     expect(tables).to.have.lengthOf(2 + 1 + 2 + 1);
   });
 });
+
+describe('paravirt: isolation invariants', function () {
+  this.timeout(60_000);
+
+  for (const w of ['pgfault', 'forkwait', 'ptemod', 'io'] as const)
+    it(`hold after ${w}`, () => {
+      const r = runPv(w, 5);
+      expect(r.stop.kind).to.equal('shutdown');
+      expect(r.hv.pager.isolationViolations()).to.deep.equal([]);
+    });
+
+  it('are violated by a writable mapping of a page table written behind the pager\'s back, and by a lost hypervisor slot', () => {
+    const r = runPv('syscall', 1);
+    const root = (r.m.mmu.root & FRAME_MASK) >>> 0;
+    r.m.memory.write32(SCRATCH_PTE, KPT | Pte.present | Pte.writable);
+    r.m.memory.write32(root + HYPERVISOR_PDE * 4, 0);
+    const v = r.hv.pager.isolationViolations();
+    expect(v.some((s) => /maps page-table page 0x300000 writable/.test(s)), v.join('\n')).to.equal(true);
+    expect(v.some((s) => /lost the hypervisor's slot/.test(s)), v.join('\n')).to.equal(true);
+  });
+});
