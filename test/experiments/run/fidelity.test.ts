@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
-import { loadProfile } from '../../../core/cost/profile';
+import { loadProfile, PROFILE_NAMES } from '../../../core/cost/profile';
 import { runOne, type RunSpec } from '../../../experiments/run/run-one';
 import type { RunResult } from '../../../experiments/run/result';
 
@@ -101,4 +101,25 @@ describe('model fidelity', function () {
     // per `in`: 4 reads and 1 write
     expect(vmcsCycles).to.be.at.least(100 * (4 * c.vmcsRead.cycles + c.vmcsWrite.cycles));
   });
+});
+
+describe('no virtualized run faster than native on io, compile or compute', function () {
+  this.timeout(300_000);
+  const configs: { strategy: string; options?: Record<string, string>; isa?: 'virtualizable' }[] = [
+    { strategy: 'trap-and-emulate', isa: 'virtualizable' },
+    { strategy: 'binary-translation' },
+    { strategy: 'paravirt' },
+    { strategy: 'hardware-assisted', options: { paging: 'shadow' } },
+    { strategy: 'hardware-assisted', options: { paging: 'nested' } },
+  ];
+  const small = { io: 8, compile: 5, compute: 5 } as const;
+  for (const profile of PROFILE_NAMES)
+    it(`on ${profile}: every strategy's slowdown is at least 1`, () => {
+      for (const c of configs)
+        for (const [workload, n] of Object.entries(small)) {
+          const r = runOne({ profile, workload, params: { n }, ...c });
+          if (isLeft(r)) continue; // a profile the strategy refuses (nested paging before Nehalem)
+          expect(r.right.slowdown, `${c.strategy} ${JSON.stringify(c.options ?? {})} ${workload}`).to.be.at.least(1);
+        }
+    });
 });
