@@ -55,8 +55,11 @@ export interface LoadedModule {
   readonly declaresApiVersion: boolean;
 }
 
-/** Load a module file and register its strategies; their names must not clash with built-ins, its API version must be this one's. */
-export const loadStrategyModuleInfo = (file: string): Either<string, LoadedModule> => {
+/**
+ * Read a module file without registering its strategies (`ringlab check` runs them by
+ * value): their names must not clash with built-ins, its API version must be this one's.
+ */
+export const readStrategyModule = (file: string): Either<string, LoadedModule> => {
   const abs = path.resolve(file);
   let mod: Record<string, unknown>;
   try {
@@ -74,9 +77,15 @@ export const loadStrategyModuleInfo = (file: string): Either<string, LoadedModul
   if (found.length === 0) return left(`strategy module '${file}' exports no strategy (a value with name, kernelBuild, options, reservedBytes, check and start)`);
   for (const s of found) {
     if (Object.prototype.hasOwnProperty.call(STRATEGIES, s.name)) return left(`strategy module '${file}': '${s.name}' is already a built-in strategy`);
-    loaded.set(s.name, s);
   }
   return right({ file, strategies: found, apiVersion: version.right, declaresApiVersion: mod.apiVersion !== undefined });
+};
+
+/** Load a module file and register its strategies (see readStrategyModule), so that they are found by name. */
+export const loadStrategyModuleInfo = (file: string): Either<string, LoadedModule> => {
+  const r = readStrategyModule(file);
+  if (!isLeft(r)) for (const s of r.right.strategies) loaded.set(s.name, s);
+  return r;
 };
 
 /** Load the strategies a module file exports (see loadStrategyModuleInfo). */

@@ -3,7 +3,7 @@ import { isLeft, isRight } from 'fp-ts/Either';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadStrategyModule, loadStrategyModuleInfo, lookupStrategy, moduleApiVersion, STRATEGY_API_VERSION } from '../../strategies/modules';
+import { loadStrategyModule, loadStrategyModuleInfo, lookupStrategy, moduleApiVersion, readStrategyModule, STRATEGY_API_VERSION } from '../../strategies/modules';
 import { STRATEGY_API_VERSION as FROM_STRATEGY } from '../../strategies/strategy';
 import { cli } from '../experiments/cli/helpers';
 
@@ -36,10 +36,10 @@ describe('strategy modules: the API version', () => {
   });
 
   it('a module declaring the current version (or a minor of it) is accepted', () => {
-    const same = loadStrategyModuleInfo(moduleFile('api-same', `exports.apiVersion = ${STRATEGY_API_VERSION};`));
+    const same = readStrategyModule(moduleFile('api-same', `exports.apiVersion = ${STRATEGY_API_VERSION};`));
     if (isLeft(same)) throw new Error(same.left);
     expect(same.right).to.include({ apiVersion: STRATEGY_API_VERSION, declaresApiVersion: true });
-    const minor = loadStrategyModuleInfo(moduleFile('api-minor', `exports.apiVersion = ${STRATEGY_API_VERSION}.1;`));
+    const minor = readStrategyModule(moduleFile('api-minor', `exports.apiVersion = ${STRATEGY_API_VERSION}.1;`));
     if (isLeft(minor)) throw new Error(minor.left);
     expect(minor.right.apiVersion).to.equal(STRATEGY_API_VERSION + 0.1);
   });
@@ -62,7 +62,7 @@ describe('strategy modules: the API version', () => {
   });
 
   it('the shipped example declares the current version', () => {
-    const r = loadStrategyModuleInfo(EXAMPLE);
+    const r = readStrategyModule(EXAMPLE);
     if (isLeft(r)) throw new Error(r.left);
     expect(r.right).to.include({ apiVersion: STRATEGY_API_VERSION, declaresApiVersion: true });
   });
@@ -73,5 +73,14 @@ describe('strategy modules: the API version', () => {
     expect(r.code).to.equal(2);
     expect(r.err).to.contain(`this ringlab has strategy API version ${STRATEGY_API_VERSION}`);
     expect(r.err).to.not.contain('    at ');
+  });
+});
+
+describe('strategy modules: reading without registering', () => {
+  it('readStrategyModule returns the strategies but does not make them known by name', () => {
+    const r = readStrategyModule(moduleFile('read-only', ''));
+    if (isLeft(r)) throw new Error(r.left);
+    expect(r.right.strategies.map((s) => s.name)).to.deep.equal(['read-only']);
+    expect(isLeft(lookupStrategy('read-only'))).to.equal(true);
   });
 });
