@@ -5,9 +5,11 @@
  * @category Strategies
  */
 import * as path from 'path';
-import { left, right, type Either } from 'fp-ts/Either';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { findStrategy, STRATEGIES } from './registry';
-import type { Strategy } from './strategy';
+import { STRATEGY_API_VERSION, type Strategy } from './strategy';
+
+export { STRATEGY_API_VERSION };
 
 const loaded = new Map<string, Strategy>();
 
@@ -26,8 +28,38 @@ export const isStrategy = (v: unknown): v is Strategy => {
   );
 };
 
-/** Load the strategies a module file exports; their names must not clash with built-ins. */
-export const loadStrategyModule = (file: string): Either<string, Strategy[]> => {
+/**
+ * The API version a module's `apiVersion` export declares: the current one if it declares
+ * none; refused (with both versions named) if it is not a finite number or its major version
+ * differs from STRATEGY_API_VERSION.
+ */
+export const moduleApiVersion = (file: string, declared: unknown): Either<string, number> => {
+  if (declared === undefined) return right(STRATEGY_API_VERSION);
+  if (typeof declared !== 'number' || !Number.isFinite(declared) || declared < 0)
+    return left(`strategy module '${file}': apiVersion must be a number (ringlab's strategy API version is ${STRATEGY_API_VERSION}), got ${JSON.stringify(declared) ?? String(declared)}`);
+  if (Math.trunc(declared) !== STRATEGY_API_VERSION)
+    return left(
+      `strategy module '${file}' is written for strategy API version ${declared}, but this ringlab has strategy API version ${STRATEGY_API_VERSION}; ` +
+        `${declared > STRATEGY_API_VERSION ? 'update ringlab' : 'update the module'} (see the README's "Writing a strategy")`,
+    );
+  return right(declared);
+};
+
+/** A loaded strategy module: its strategies and the API version it is written for. */
+export interface LoadedModule {
+  readonly file: string;
+  readonly strategies: readonly Strategy[];
+  /** the module's `apiVersion`, or STRATEGY_API_VERSION if it declares none */
+  readonly apiVersion: number;
+  /** whether the module exports `apiVersion` */
+  readonly declaresApiVersion: boolean;
+}
+
+/**
+ * Read a module file without registering its strategies (`ringlab check` runs them by
+ * value): their names must not clash with built-ins, its API version must be this one's.
+ */
+export const readStrategyModule = (file: string): Either<string, LoadedModule> => {
   const abs = path.resolve(file);
   let mod: Record<string, unknown>;
   try {
@@ -38,13 +70,28 @@ export const loadStrategyModule = (file: string): Either<string, Strategy[]> => 
     const err = e as NodeJS.ErrnoException;
     return left(err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(abs) ? `cannot load strategy module '${file}': no such file` : `cannot load strategy module '${file}': ${err.message}`);
   }
+  if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return left(`strategy module '${file}' exports no strategy (it exports ${mod === null ? 'null' : typeof mod})`);
+  const version = moduleApiVersion(file, mod.apiVersion);
+  if (isLeft(version)) return version;
   const found = Object.values(mod).filter(isStrategy);
   if (found.length === 0) return left(`strategy module '${file}' exports no strategy (a value with name, kernelBuild, options, reservedBytes, check and start)`);
   for (const s of found) {
     if (Object.prototype.hasOwnProperty.call(STRATEGIES, s.name)) return left(`strategy module '${file}': '${s.name}' is already a built-in strategy`);
-    loaded.set(s.name, s);
   }
-  return right(found);
+  return right({ file, strategies: found, apiVersion: version.right, declaresApiVersion: mod.apiVersion !== undefined });
+};
+
+/** Load a module file and register its strategies (see readStrategyModule), so that they are found by name. */
+export const loadStrategyModuleInfo = (file: string): Either<string, LoadedModule> => {
+  const r = readStrategyModule(file);
+  if (!isLeft(r)) for (const s of r.right.strategies) loaded.set(s.name, s);
+  return r;
+};
+
+/** Load the strategies a module file exports (see loadStrategyModuleInfo). */
+export const loadStrategyModule = (file: string): Either<string, Strategy[]> => {
+  const r = loadStrategyModuleInfo(file);
+  return isLeft(r) ? r : right([...r.right.strategies]);
 };
 
 /** Built-in and loaded strategies, by name. */

@@ -76,5 +76,14 @@ export interface Strategy<S extends OptionSpecs = OptionSpecs> {
   start(ctx: StrategyContext<OptionValuesOf<S>>): Vmm;
 }
 
+/**
+ * The strategy-module API version: the major version of this interface (and of what a
+ * module loaded with `--strategy-module` may rely on). A module may export `apiVersion` (a
+ * number); one declaring another major version (`Math.trunc`) is refused with both versions
+ * named; one without it is taken to be written for this version. Raised when the interface
+ * changes incompatibly (see the README's migration notes).
+ */
+export const STRATEGY_API_VERSION = 1;
+
 /** Define a strategy with its option types inferred from the declarations. */
 export const defineStrategy = <S extends OptionSpecs>(s: Strategy<S>): Strategy<S> => s;

@@ -17,6 +17,7 @@ import { compareTable, renderCompared } from '../validation/compare-published';
 import { loadPublishedTable, shippedTables } from '../validation/published-table';
 import { writeReport } from '../report/report';
 import { runCommand } from './commands/run';
+import { checkCommand } from './commands/check';
 import { DEFAULT_PROFILE } from '../../core/cost/profile';
 import { useColour, paint } from '../common/colour';
 import { CliError, exitCodeHelp, ExitCode } from '../common/errors';
@@ -241,6 +242,16 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         onProgress: (d) => bar.tick(`program ${d}`),
       });
       bar.done();
+      io.out(r.text);
+      setExit(r.exitCode);
+    });
+
+  p.command('check')
+    .description('check a strategy module as the equivalence suite checks a built-in strategy: its API version and declaration, then every workload in every configuration of its choice options against native; a pass/fail table')
+    .option('--strategy-module <file>', 'the strategy module to check (repeatable)', collect, [] as string[])
+    .option('--workload <name>', 'run only this workload (repeatable; default: every workload)', collect, [] as string[])
+    .action((o: { strategyModule: string[]; workload: string[] }) => {
+      const r = checkCommand({ strategyModules: o.strategyModule, workloads: o.workload, progress: quiet() ? undefined : (l) => io.err(l) });
       io.out(r.text);
       setExit(r.exitCode);
     });

@@ -9,6 +9,9 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
+import { loadProfile } from '../../core/cost/profile';
+import { lookupStrategy } from '../../strategies/modules';
+import { resolveOptions } from '../../strategies/options';
 import { cycleCauses } from '../../strategies/cost-model';
 import { WORKLOAD_NAMES } from '../../core/guest/workloads';
 import type { IsaVariant } from '../../core/isa/variant';
@@ -49,6 +52,39 @@ export const comparedConfigs = (profile: string, nestedProfile: string): Compare
   { label: `hardware-assisted (nested paging, ${nestedProfile})`, strategy: 'hardware-assisted', options: { paging: 'nested' }, profile: nestedProfile, isa: 'default' },
 ];
 
+/**
+ * Why a strategy refuses a configuration (its `check`, e.g. nested paging on a profile
+ * without it), or null if it runs. Unknown strategies, options and profiles are bad input.
+ */
+export const refusal = (c: ComparedConfig): string | null => {
+  const s = lookupStrategy(c.strategy);
+  if (isLeft(s)) throw new CliError(s.left);
+  const options = resolveOptions(s.right, c.options);
+  if (isLeft(options)) throw new CliError(options.left.join('\n'));
+  const profile = loadProfile(c.profile);
+  if (isLeft(profile)) throw new CliError(profile.left);
+  return s.right.check(options.right, profile.right);
+};
+
+/** A configuration of the comparison its strategy refuses, with the strategy's reason. */
+export interface SkippedConfig {
+  readonly label: string;
+  readonly profile: string;
+  readonly reason: string;
+}
+
+/** Split the configurations into those that run and those their strategy refuses (skipped, never an abort). */
+export const planComparison = (configs: readonly ComparedConfig[]): { run: ComparedConfig[]; skipped: SkippedConfig[] } => {
+  const run: ComparedConfig[] = [];
+  const skipped: SkippedConfig[] = [];
+  for (const c of configs) {
+    const why = refusal(c);
+    if (why === null) run.push(c);
+    else skipped.push({ label: c.label, profile: c.profile, reason: why });
+  }
+  return { run, skipped };
+};
+
 const MANIFEST = 'ringlab-compare.json';
 
 /** Refuse to write into a directory that holds something other than an earlier comparison. */
@@ -60,17 +96,27 @@ const prepareOutDir = (dir: string, force: boolean): void => {
 };
 
 /** Run the comparison; returns the summary text. */
-export const compare = async (o: { outDir: string; profile: string; nestedProfile: string; force: boolean; stream: ProgressStream }): Promise<string> => {
+export const compare = async (o: {
+  outDir: string;
+  profile: string;
+  nestedProfile: string;
+  force: boolean;
+  stream: ProgressStream;
+  /** the workloads to compare on (default: all; a subset is for tests) */
+  workloads?: readonly (typeof WORKLOAD_NAMES)[number][];
+}): Promise<string> => {
+  const allConfigs = comparedConfigs(o.profile, o.nestedProfile);
+  const { run: configs, skipped } = planComparison(allConfigs);
   prepareOutDir(o.outDir, o.force);
-  const configs = comparedConfigs(o.profile, o.nestedProfile);
-  const provenance = runProvenance(createHash('sha256').update(JSON.stringify({ configs, workloads: WORKLOAD_NAMES })).digest('hex').slice(0, 16));
+  const workloads = o.workloads ?? WORKLOAD_NAMES;
+  const provenance = runProvenance(createHash('sha256').update(JSON.stringify({ configs: allConfigs, workloads })).digest('hex').slice(0, 16));
   const results: RunResult[] = [];
   const labels = new Map<RunResult, string>();
   const t0 = performance.now();
-  const total = configs.length * WORKLOAD_NAMES.length;
+  const total = configs.length * workloads.length;
   const bar = progress(total, o.stream);
   for (const c of configs)
-    for (const w of WORKLOAD_NAMES) {
+    for (const w of workloads) {
       const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa });
       if (isLeft(r)) throw new CliError(r.left.join('\n'));
       results.push(r.right);
@@ -111,26 +157,32 @@ export const compare = async (o: { outDir: string; profile: string; nestedProfil
     dependencies: dependencyVersions(),
     profiles: profileHashes(configs.map((c) => c.profile)),
     configs,
-    workloads: WORKLOAD_NAMES,
+    skipped,
+    workloads,
   };
   fs.writeFileSync(path.join(o.outDir, MANIFEST), JSON.stringify(record, null, 2));
 
-  const configLabels = configs.map((c) => c.label);
+  const configLabels = allConfigs.map((c) => c.label);
+  const skippedLabels = new Set(skipped.map((k) => k.label));
   const summary = table(
     ['workload', ...configLabels],
-    WORKLOAD_NAMES.map((w) => [
+    workloads.map((w) => [
       w,
       ...configLabels.map((l) => {
+        if (skippedLabels.has(l)) return 'skipped';
         const r = results.find((x) => x.workload === w && labels.get(x) === l);
         return r === undefined ? '-' : !r.equivalent ? 'NOT EQUIV' : r.slowdown === null ? 'n/a' : `${r.slowdown.toFixed(2)}x`;
       }),
     ]),
   );
   return [
-    `Slowdown against native, measured regions (${results.length} runs in ${wallSeconds.toFixed(1)} s):`,
+    `Slowdown against native, measured regions (${results.length} runs in ${wallSeconds.toFixed(1)} s${skipped.length ? `, ${skipped.length * workloads.length} skipped` : ''}):`,
     '',
     summary,
     '',
+    ...(skipped.length
+      ? [`skipped ${skipped.length} configuration(s) the strategy refuses (not applicable; ${skipped.length * workloads.length} run(s) not made):`, ...skipped.map((k) => `  ${k.label} on ${k.profile}: ${k.reason}`), '']
+      : []),
     `wrote ${path.join(o.outDir, 'results.jsonl')}, results.csv, slowdown.svg/.png, breakdown.svg/.png`,
   ].join('\n');
 };

@@ -19,6 +19,9 @@ import { VMM_COUNTERS } from '../../strategies/shared/counters';
 import { buildIdentityNestedTables } from '../../strategies/shared/nested-tables';
 import { defineStrategy } from '../../strategies/strategy';
 
+/** The strategy API version this module is written for (STRATEGY_API_VERSION of strategies/strategy.ts). */
+export const apiVersion = 1;
+
 type Handler = (m: Cpu, vmcs: Vmcs, e: VmExit, pending: number[]) => void;
 
 /** One handler per exit reason this VMM asks for; any other reason is an internal error. */

@@ -82,8 +82,12 @@ const repairTail = (file: string): boolean => {
   return true;
 };
 
-/** Write CSV, charts and the summary for the rows in `dir`; returns the summary text. */
-export const writeOutputs = async (dir: string, spec: ExperimentSpec, rows: readonly ResultRow[]): Promise<string> => {
+/** The combinations a strategy refuses, counted and named (empty if none). */
+export const skippedLines = (skipped: readonly string[]): string[] =>
+  skipped.length ? ['', `skipped (not applicable): ${skipped.length} combination(s) a strategy refuses, not run:`, ...skipped.map((s) => `  ${s}`)] : [];
+
+/** Write CSV, charts and the summary (with the skipped combinations) for the rows in `dir`; returns the summary text. */
+export const writeOutputs = async (dir: string, spec: ExperimentSpec, rows: readonly ResultRow[], skipped: readonly string[] = []): Promise<string> => {
   fs.writeFileSync(path.join(dir, 'results.csv'), toCsv(rows));
   const names = (spec.output?.charts ?? ['slowdown', 'breakdown']) as ChartName[];
   const charts = experimentCharts(rows, names, { x: spec.output?.sweep, y: spec.output?.sweepY });
@@ -96,7 +100,7 @@ export const writeOutputs = async (dir: string, spec: ExperimentSpec, rows: read
     fs.writeFileSync(path.join(chartDir, `${c.name}.png`), svgToPng(svg));
   }
   const summary = summarize(rows);
-  fs.writeFileSync(path.join(dir, 'summary.txt'), `${summary}\n`);
+  fs.writeFileSync(path.join(dir, 'summary.txt'), `${[summary, ...skippedLines(skipped)].join('\n')}\n`);
   return `${summary}\n\ncharts: ${charts.map((c) => `charts/${c.name}.svg`).join(', ') || 'none'}`;
 };
 
@@ -207,14 +211,14 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   bar.done();
   const seconds = (performance.now() - t0) / 1000;
   const rows = readResults(dir).sort((a, b) => a.index - b.index);
-  const summary = await writeOutputs(dir, spec, rows);
+  const summary = await writeOutputs(dir, spec, rows, matrix.right.skipped);
   const notEquivalent = rows.filter((r) => !r.equivalent);
   return {
     text: [
       summary,
       '',
       `${todo.length - errors.length} run(s) in ${formatNumber(seconds)} s; ${rows.length} result(s) in ${resultsFile}`,
-      ...(matrix.right.skipped.length ? ['', `skipped (not applicable):`, ...matrix.right.skipped.map((s) => `  ${s}`)] : []),
+      ...skippedLines(matrix.right.skipped),
       ...(notEquivalent.length ? ['', `${notEquivalent.length} run(s) not equivalent to native (kept as results):`, ...notEquivalent.slice(0, 10).map((r) => `  ${r.label} ${r.workload}: ${r.divergence}`)] : []),
       ...notes.map((n) => `note: ${n}`),
       ...(errors.length ? ['', 'errors:', ...errors.map((e) => `  ${e}`)] : []),
@@ -251,7 +255,7 @@ export const mergeResults = async (dirs: readonly string[], outDir: string, forc
   for (const f of OUTPUT_FILES) fs.rmSync(path.join(outDir, f), { force: true });
   fs.writeFileSync(path.join(outDir, MANIFEST_FILE), JSON.stringify({ ...first, shard: null, shardSource: null, mergedFrom: dirs.map((d) => path.resolve(d)) } satisfies Manifest, null, 2));
   fs.writeFileSync(path.join(outDir, RESULTS_FILE), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
-  const summary = await writeOutputs(outDir, first.spec, rows);
+  const summary = await writeOutputs(outDir, first.spec, rows, isLeft(matrix) ? [] : matrix.right.skipped);
   const missing = expected === null ? '' : expected > rows.length ? `; ${expected - rows.length} run(s) of the matrix are missing (a shard not run or not finished?)` : '';
   return `${summary}\n\nmerged ${rows.length} result(s) from ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'} into ${outDir}${missing}`;
 };

@@ -32,7 +32,8 @@ describe('CLI: experiment, merge', function () {
     // native: 3 workload points x 2 profiles; HW shadow: 3 x 2; HW nested: 3 x 1 (netburst has no nested paging)
     const rows = lines(path.join(out, 'results.jsonl')).map((l) => JSON.parse(l));
     expect(rows).to.have.length(15);
-    expect(r.out).to.contain('skipped (not applicable)').and.contain("hardware-assisted (paging=nested) on netburst-2006");
+    expect(r.out).to.contain('skipped (not applicable): 1 combination(s) a strategy refuses, not run:').and.contain("  hardware-assisted (paging=nested) on netburst-2006: ");
+    expect(fs.readFileSync(path.join(out, 'summary.txt'), 'utf8')).to.contain('skipped (not applicable): 1 combination(s)').and.contain('hardware-assisted (paging=nested) on netburst-2006: ');
     expect(new Set(rows.map((x) => x.index)).size).to.equal(15);
     for (const row of rows) {
       expect(row.equivalent, `${row.label} ${row.workload}`).to.equal(true);

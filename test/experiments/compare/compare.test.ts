@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import { compare, comparedConfigs, planComparison } from '../../../experiments/compare/compare';
+import { cli, tmpdir } from '../cli/helpers';
+
+const SILENT = { write: () => true, isTTY: false };
+const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+
+describe('compare: configurations a strategy refuses are skipped, not an abort', function () {
+  this.timeout(300_000);
+
+  it('plans every configuration on the default profiles, refusing none', () => {
+    const all = comparedConfigs('netburst-2006', 'nehalem-2009');
+    const plan = planComparison(all);
+    expect(plan.skipped).to.deep.equal([]);
+    expect(plan.run.map((c) => c.label)).to.deep.equal(all.map((c) => c.label));
+  });
+
+  it('skips nested paging on a profile without it, with the strategy\'s reason', () => {
+    const all = comparedConfigs('netburst-2006', 'netburst-2006');
+    const plan = planComparison(all);
+    expect(plan.skipped).to.have.length(1);
+    expect(plan.skipped[0].label).to.equal('hardware-assisted (nested paging, netburst-2006)');
+    expect(plan.skipped[0].profile).to.equal('netburst-2006');
+    expect(plan.skipped[0].reason).to.match(/nested/i);
+    expect(plan.run).to.deep.equal(all.filter((c) => c.options.paging !== 'nested'));
+    expect(plan.run).to.have.length(5);
+  });
+
+  it('runs the rest, writes their results and names the skipped configuration in the summary and the record', async () => {
+    const out = path.join(tmpdir(), 'cmp');
+    const text = await compare({ outDir: out, profile: 'netburst-2006', nestedProfile: 'netburst-2006', force: false, stream: SILENT, workloads: ['syscall'] });
+    expect(text).to.contain('(5 runs in').and.contain('1 skipped)');
+    expect(text).to.contain('skipped 1 configuration(s) the strategy refuses (not applicable; 1 run(s) not made):');
+    expect(text).to.match(/ {2}hardware-assisted \(nested paging, netburst-2006\) on netburst-2006: .*nested/i);
+    const header = text.split('\n').find((l) => l.startsWith('workload'))!;
+    const row = text.split('\n').find((l) => l.startsWith('syscall'))!;
+    expect(header).to.contain('hardware-assisted (nested paging, netburst-2006)');
+    expect(row.trimEnd()).to.match(/skipped$/);
+    const rows = lines(path.join(out, 'results.jsonl')).map((l) => JSON.parse(l));
+    expect(rows).to.have.length(5);
+    expect(rows.every((r) => r.equivalent)).to.equal(true);
+    const record = JSON.parse(fs.readFileSync(path.join(out, 'ringlab-compare.json'), 'utf8'));
+    expect(record.skipped).to.have.length(1);
+    expect(record.skipped[0]).to.include({ label: 'hardware-assisted (nested paging, netburst-2006)', profile: 'netburst-2006' });
+    expect(record.configs).to.have.length(5);
+    expect(fs.existsSync(path.join(out, 'slowdown.svg'))).to.equal(true);
+  });
+
+  it('an unknown profile stays bad input (exit 2), before anything is run or written', async () => {
+    const out = path.join(tmpdir(), 'cmp');
+    const r = await cli('compare', '--out', out, '--nested-profile', 'no-such-profile');
+    expect(r.code).to.equal(2);
+    expect(r.err).to.contain('no-such-profile');
+    expect(fs.existsSync(out)).to.equal(false);
+  });
+});
