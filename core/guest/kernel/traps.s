@@ -72,41 +72,33 @@ trap_common:
         mov r1, sp
         call trap_dispatch
 ; the way out of every trap, and the first return of a new process (see swtch)
+; POP_TRAP_REGS: drop the vector word and restore r14 .. r2 from the trap frame
+.macro POP_TRAP_REGS
+        addi sp, sp, 4
+        pop r14
+        pop r13
+        pop r12
+        pop r11
+        pop r10
+        pop r9
+        pop r8
+        pop r7
+        pop r6
+        pop r5
+        pop r4
+        pop r3
+        pop r2
+.endm
+
 trap_return:
         ld r1, [sp+TF_VEC]
         cmpi r1, VEC_SYSENTER
         jz sysenter_return
-        addi sp, sp, 4
-        pop r14
-        pop r13
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop r7
-        pop r6
-        pop r5
-        pop r4
-        pop r3
-        pop r2
+        POP_TRAP_REGS
         TRAP_RETURN
 
 sysenter_return:
-        addi sp, sp, 4
-        pop r14
-        pop r13
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop r7
-        pop r6
-        pop r5
-        pop r4
-        pop r3
-        pop r2
+        POP_TRAP_REGS
         SYSENTER_RETURN
 
 ; trap_dispatch(r1 = trap frame)
