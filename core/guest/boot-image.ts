@@ -79,7 +79,7 @@ export const bootProgram = (o: {
           info.setUint32(BootInfo.programSize, program.bytes.length, true);
           info.setUint32(BootInfo.param, n >>> 0, true);
           info.setUint32(BootInfo.memorySize, guestMemory, true);
-          info.setUint32(BootInfo.flags, build === 'paravirt' ? BootFlags.paravirt : 0, true);
+          info.setUint32(BootInfo.flags, (build === 'paravirt' ? BootFlags.paravirt : 0) | (o.kernelImage ? BootFlags.userKernel : 0), true);
           info.setUint32(BootInfo.hz, boot.hz, true);
         },
       });

@@ -47,5 +47,9 @@ export const BOOT_MAGIC = 0x52494e47;
 /** Boot info field offsets. */
 export const BootInfo = { magic: 0, programAddress: 4, programSize: 8, param: 12, memorySize: 16, flags: 20, hz: 24 } as const;
 
-/** Boot info flags. */
-export const BootFlags = { paravirt: 1 } as const;
+/**
+ * Boot info flags: `paravirt`, the paravirtual build; `userKernel`, the loader booted a
+ * kernel image the user supplied (`run --kernel`), which a strategy cannot check against
+ * its own build of the shipped kernel. The kernel reads only `paravirt`.
+ */
+export const BootFlags = { paravirt: 1, userKernel: 2 } as const;

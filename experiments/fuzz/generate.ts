@@ -13,7 +13,8 @@ import { makeInstruction } from '../../core/isa/codec';
 import { gateFlags } from '../../core/cpu/idt';
 import { Port } from '../../core/devices/ports';
 import { ISA, MNEMONICS, type Mnemonic } from '../../core/isa/table';
-import { GuestLayout } from '../../core/guest/layout';
+import { GUEST_MEMORY_BYTES, GuestLayout } from '../../core/guest/layout';
+import { HYPERVISOR_BASE } from '../../strategies/paravirt/hypervisor-memory';
 import { USER_INCLUDE_DIRS } from '../../core/guest/user-images';
 import { below, pick, type Random } from './random';
 
@@ -28,6 +29,8 @@ export interface FuzzProgram {
 const PORTS = Object.values(Port) as number[];
 const VECTORS = [0x80, 0x80, 0x80, 0, 3, 6, 13, 14, 0x20, 0x21, 0x22, 0xff];
 const SMALL = [0, 1, 2, 4, 8, -1, -4, 0x7fffffff, -0x80000000, 0x1000];
+/** Addresses worth aiming at from a kernel: the hypervisor's range, the shared-info page, the kernel's page tables, the end of guest RAM, the boot info. */
+const HOSTILE_ADDRESSES = [HYPERVISOR_BASE, HYPERVISOR_BASE + 0x1000, GuestLayout.sharedInfo, 0x00300000, 0x00301000, GUEST_MEMORY_BYTES - 4, GUEST_MEMORY_BYTES, GuestLayout.bootInfo];
 
 /** One random instruction as assembly text; `label(k)` names the k-th instruction of the body. */
 const randomInstruction = (r: Random, bodyLength: number, label: (k: number) => string): string => {
@@ -88,12 +91,23 @@ export const randomUserProgram = (r: Random, name: string, length: number): Fuzz
 };
 
 /**
- * A kernel of `length` random instructions run from reset (ring 0, paging off) in place of
- * the shipped kernel: a stack and an IDT whose gates lead into the random code, then the
- * body, then a shutdown through the power port.
+ * A kernel of `length` random instructions run from reset in place of the shipped kernel
+ * (natively in ring 0 with paging off; under paravirt in ring 1 in the hypervisor's boot
+ * view, where VMCALL makes hypercalls with r1 often a real number and arguments often aimed
+ * at the hypervisor, the shared page or the page tables): a stack and an IDT whose gates
+ * lead into the random code, then the body, then a shutdown through the power port.
  */
 export const randomKernelProgram = (r: Random, name: string, length: number): FuzzProgram => {
-  const init = Array.from({ length: 7 }, (_, k) => (r() < 0.6 ? `        li r${k + 1}, kdata + ${4 * below(r, 1024)}` : `        li r${k + 1}, ${(r() * 2 ** 32) | 0}`));
+  // r1 often a hypercall number, the others often addresses a hostile paravirtual kernel would try
+  const init = Array.from({ length: 7 }, (_, k) =>
+    k === 0 && r() < 0.5
+      ? `        li r1, ${below(r, 24)}`
+      : r() < 0.3
+        ? `        li r${k + 1}, ${pick(r, HOSTILE_ADDRESSES)}`
+        : r() < 0.6
+          ? `        li r${k + 1}, kdata + ${4 * below(r, 1024)}`
+          : `        li r${k + 1}, ${(r() * 2 ** 32) | 0}`,
+  );
   const gates = Array.from({ length: 48 }, (_, v) => `        .word k_${below(r, length + 1)}, ${r() < 0.8 ? gateFlags({ dpl: 0, ring: 0 }) : below(r, 0x10000)}`);
   const source = [
     `; ringlab fuzz: ${name} (kernel mode)`,

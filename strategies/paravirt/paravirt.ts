@@ -49,6 +49,8 @@ export const checkBootImage = (m: HasMemory, options: { readonly batching: strin
   if (m.memory.read32(info + BootInfo.magic) !== BOOT_MAGIC) return 'paravirt: no boot info in guest memory (nothing was loaded)';
   if ((m.memory.read32(info + BootInfo.flags) & BootFlags.paravirt) === 0)
     return "paravirt: refused: the loaded kernel is not the paravirtual build (boot info flags lack the paravirtual bit); paravirt runs only buildKernel('paravirt', ...)";
+  // a user's kernel (run --kernel) cannot be checked against the shipped build: the hypervisor validates what it does
+  if ((m.memory.read32(info + BootInfo.flags) & BootFlags.userKernel) !== 0) return null;
   const wanted = paravirtKernelOptions(options);
   const image = buildKernel('paravirt', wanted);
   if (image._tag === 'Left') return 'paravirt: internal error: the paravirtual kernel does not assemble';

@@ -8,7 +8,7 @@
 .equ BI_PROG_SIZE,       8              ; its size in bytes
 .equ BI_PARAM,           12             ; n, passed to process 1 in r1
 .equ BI_MEM_SIZE,        16             ; physical memory in bytes
-.equ BI_FLAGS,           20             ; bit 0 = paravirtual build
+.equ BI_FLAGS,           20             ; bit 0 = paravirtual build, bit 1 = a user's kernel (loader only)
 .equ BI_HZ,              24             ; timer interrupts per second (boot parameter hz)
 .equ BOOT_MAGIC,         0x52494e47
 

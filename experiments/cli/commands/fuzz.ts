@@ -65,7 +65,7 @@ const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): stri
       ['verdict', 'runs'],
       Object.entries(r.counts).map(([k, v]) => [k, v]),
     ),
-    `not equivalent as expected (trap-and-emulate on the default ISA): ${r.expectedDivergences}`,
+    `not equivalent as expected (trap-and-emulate on the default ISA${o.kernelMode ? ', paravirt on a random kernel' : ''}): ${r.expectedDivergences}`,
     ...(r.failures.length === 0
       ? ['host failures: 0']
       : [

@@ -29,7 +29,7 @@ describe('fuzz', function () {
     expect(r.runs).to.equal(r.counts.equivalent + r.counts['not-equivalent'] + r.counts['guest-stop']);
   });
 
-  it('12 raw kernels from reset under every strategy that boots a native kernel: no host failure', () => {
+  it('12 raw kernels from reset under every strategy (random hypercalls under paravirt): no host failure, no isolation violation', () => {
     const r = fuzz({ programs: 12, seed: 77, strategies: ALL, kernelMode: true, length: 24 });
     expect(r.failures).to.deep.equal([]);
     expect(r.runs).to.be.greaterThan(0);
