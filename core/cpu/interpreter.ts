@@ -249,6 +249,23 @@ export const interpret = (m: Cpu): void => {
       case 0x23 /* stb */: m.write8((regs[(w >>> 16) & 15] + imm) | 0, regs[a]); break;
       case 0x24 /* push */: m.push(regs[a]); break;
       case 0x25 /* pop */: { const v = m.pop(); regs[a] = v; break; }
+      case 0x26 /* xchg */: {
+        // one atomic step: the CPUs of a machine take turns between instructions
+        const va = (regs[(w >>> 16) & 15] + imm) | 0;
+        const old = m.read32(va);
+        m.write32(va, regs[a]);
+        regs[a] = old;
+        break;
+      }
+      case 0x27 /* cmpxchg */: {
+        const va = (regs[(w >>> 16) & 15] + imm) | 0;
+        const cur = m.read32(va);
+        const acc = regs[1];
+        m.write32(va, cur === acc ? regs[a] : cur);
+        if (cur !== acc) regs[1] = cur;
+        lk = LAZY_SUB; lx = acc; ly = cur; lr = (acc - cur) | 0;
+        break;
+      }
       case 0x28 /* jmp */: next = (next + imm) | 0; break;
       case 0x29 /* jz */: if (lk !== 0 ? lr === 0 : (flags & ZF) !== 0) next = (next + imm) | 0; break;
       case 0x2a /* jnz */: if (lk !== 0 ? lr !== 0 : (flags & ZF) === 0) next = (next + imm) | 0; break;
@@ -261,6 +278,7 @@ export const interpret = (m: Cpu): void => {
       case 0x34 /* call */: m.push(next); next = (next + imm) | 0; break;
       case 0x35 /* callr */: { const t = regs[a]; m.push(next); next = t; break; }
       case 0x36 /* jmpr */: next = regs[a]; break;
+      case 0x3a /* pause */: break;
       case 0x37 /* ret */: next = m.pop(); break;
       case 0x42 /* sidt */:
       case 0x43 /* smsw */:

@@ -163,6 +163,13 @@ export const ISA = {
   stb: row({ opcode: 0x23, format: 'store', summary: 'byte at rb + imm = low byte of ra' }),
   push: row({ opcode: 0x24, format: 'r', summary: 'sp -= 4; [sp] = ra' }),
   pop: row({ opcode: 0x25, format: 'r', summary: 'ra = [sp]; sp += 4' }),
+  // ---- innocuous: multiprocessor synchronisation --------------------------------------------
+  xchg: row({ opcode: 0x26, format: 'load', summary: 'swap ra and the 32-bit word at rb + imm, atomically' }),
+  cmpxchg: row({
+    opcode: 0x27,
+    format: 'load',
+    summary: 'compare the word at rb + imm with r1 (flags as cmp r1, word); equal: store ra there, else r1 = the word; atomic (the word is written either way, as x86 does)',
+  }),
   // ---- innocuous: control flow ------------------------------------------------------------
   jmp: row({ opcode: 0x28, format: 'rel', flow: 'jump', pcRelative: true, summary: 'pc = target' }),
   jz: jcc(0x29, 'jump if ZF (equal)'),
@@ -177,6 +184,7 @@ export const ISA = {
   callr: row({ opcode: 0x35, format: 'r', flow: 'indirect-call', summary: 'push next pc; pc = ra' }),
   jmpr: row({ opcode: 0x36, format: 'r', flow: 'indirect-jump', summary: 'pc = ra' }),
   ret: row({ opcode: 0x37, format: 'none', flow: 'return', summary: 'pc = [sp]; sp += 4' }),
+  pause: row({ opcode: 0x3a, format: 'none', summary: 'spin-wait hint (x86 PAUSE): no architectural effect' }),
   int: row({
     opcode: 0x38,
     format: 's',

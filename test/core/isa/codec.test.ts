@@ -14,7 +14,7 @@ import { Formats, ISA, MNEMONICS, type Mnemonic } from '../../../core/isa/table'
 /** Instructions with an immediate word, written out independently of the table. */
 const EIGHT_BYTES: readonly Mnemonic[] = [
   'li', 'addi', 'subi', 'andi', 'ori', 'xori', 'shli', 'shri', 'sari', 'muli', 'cmpi', 'lea',
-  'ld', 'st', 'ldb', 'stb', 'jmp', 'jz', 'jnz', 'jl', 'jge', 'jle', 'jg', 'jb', 'jae', 'call',
+  'ld', 'st', 'ldb', 'stb', 'xchg', 'cmpxchg', 'jmp', 'jz', 'jnz', 'jl', 'jge', 'jle', 'jg', 'jb', 'jae', 'call',
 ];
 
 const arbitraryInstruction = fc
