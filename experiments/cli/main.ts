@@ -201,8 +201,10 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--profile <name>', 'cost profile', DEFAULT_PROFILE)
     .option('--nested-profile <name>', 'profile for the nested-paging configuration', 'nehalem-2009')
     .option('--force', 'write into a non-empty directory that holds no earlier comparison', false)
-    .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean }) => {
-      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress() }));
+    .option('--strategy-module <file>', 'also compare the strategies of a module file, with their default options (repeatable)', collect, [] as string[])
+    .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean; strategyModule: string[] }) => {
+      loadModules(o.strategyModule);
+      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress(), strategyModules: o.strategyModule }));
     });
 
   p.command('validate')

@@ -10,12 +10,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import { loadProfile } from '../../core/cost/profile';
-import { lookupStrategy } from '../../strategies/modules';
+import { allStrategies, lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
 import { cycleCauses } from '../../strategies/cost-model';
 import { WORKLOAD_NAMES } from '../../core/guest/workloads';
 import type { IsaVariant } from '../../core/isa/variant';
-import { STRATEGIES } from '../../strategies/registry';
 import { renderSvg } from '../charts/render';
 import { svgToPng } from '../charts/png';
 import { breakdownChart, slowdownChart } from '../charts/specs';
@@ -40,9 +39,12 @@ export interface ComparedConfig {
   readonly isa: IsaVariant;
 }
 
-/** The configurations compared: every registered strategy, plus nested paging where it exists. */
+/**
+ * The configurations compared: every registered strategy (and every strategy loaded from a
+ * module with --strategy-module, after them), plus nested paging where it exists.
+ */
 export const comparedConfigs = (profile: string, nestedProfile: string): ComparedConfig[] => [
-  ...Object.values(STRATEGIES).map((s) => ({
+  ...allStrategies().map((s) => ({
     label: s.requiresVirtualizableIsa ? `${s.name} (virtualizable ISA)` : s.name,
     strategy: s.name,
     options: {},
@@ -104,6 +106,8 @@ export const compare = async (o: {
   stream: ProgressStream;
   /** the workloads to compare on (default: all; a subset is for tests) */
   workloads?: readonly (typeof WORKLOAD_NAMES)[number][];
+  /** strategy module files already loaded (recorded in the comparison's record) */
+  strategyModules?: readonly string[];
 }): Promise<string> => {
   const allConfigs = comparedConfigs(o.profile, o.nestedProfile);
   const { run: configs, skipped } = planComparison(allConfigs);
@@ -159,6 +163,7 @@ export const compare = async (o: {
     configs,
     skipped,
     workloads,
+    strategyModules: o.strategyModules ?? [],
   };
   fs.writeFileSync(path.join(o.outDir, MANIFEST), JSON.stringify(record, null, 2));
 

@@ -56,3 +56,22 @@ describe('compare: configurations a strategy refuses are skipped, not an abort',
     expect(fs.existsSync(out)).to.equal(false);
   });
 });
+
+describe('compare --strategy-module', function () {
+  this.timeout(300_000);
+
+  it('compares a module\'s strategy beside the built-in ones and records the module', async () => {
+    const out = path.join(tmpdir(), 'cmp-module');
+    const example = path.join(__dirname, '..', '..', '..', 'experiments', 'examples', 'minimal-vmm.ts');
+    const r = await cli('compare', '--out', out, '--profile', 'nehalem-2009', '--strategy-module', example);
+    expect(r.code, r.err).to.equal(0);
+    const header = r.out.split('\n').find((l) => l.startsWith('workload'))!;
+    expect(header).to.contain('minimal-vmm');
+    const rows = lines(path.join(out, 'results.jsonl')).map((l) => JSON.parse(l));
+    const mine = rows.filter((x) => x.strategy === 'minimal-vmm');
+    expect(mine).to.have.length(12);
+    expect(mine.every((x) => x.equivalent)).to.equal(true);
+    const record = JSON.parse(fs.readFileSync(path.join(out, 'ringlab-compare.json'), 'utf8'));
+    expect(record.strategyModules).to.deep.equal([example]);
+  });
+});
