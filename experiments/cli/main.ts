@@ -22,6 +22,7 @@ import { DEFAULT_PROFILE } from '../../core/cost/profile';
 import { useColour, paint } from '../common/colour';
 import { CliError, exitCodeHelp, ExitCode } from '../common/errors';
 import { fuzzCommand } from './commands/fuzz';
+import { enableTypeScriptModules } from '../common/typescript-modules';
 import { progress as progressReporter } from '../experiment/progress';
 import { parseCount } from '../common/files';
 import type { ProgressStream } from '../experiment/progress';
@@ -203,7 +204,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--force', 'write into a non-empty directory that holds no earlier comparison', false)
     .option('--strategy-module <file>', 'also compare the strategies of a module file, with their default options (repeatable)', collect, [] as string[])
     .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean; strategyModule: string[] }) => {
-      loadModules(o.strategyModule);
+      enableTypeScriptModules(o.strategyModule);
       io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress(), strategyModules: o.strategyModule }));
     });
 

@@ -10,7 +10,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import { loadProfile } from '../../core/cost/profile';
-import { allStrategies, lookupStrategy } from '../../strategies/modules';
+import { loadStrategyModule, lookupStrategy } from '../../strategies/modules';
+import { STRATEGIES } from '../../strategies/registry';
+import type { Strategy } from '../../strategies/strategy';
 import { resolveOptions } from '../../strategies/options';
 import { cycleCauses } from '../../strategies/cost-model';
 import { WORKLOAD_NAMES } from '../../core/guest/workloads';
@@ -40,11 +42,11 @@ export interface ComparedConfig {
 }
 
 /**
- * The configurations compared: every registered strategy (and every strategy loaded from a
- * module with --strategy-module, after them), plus nested paging where it exists.
+ * The configurations compared: every built-in strategy, then `extra` (the strategies of the
+ * modules given with --strategy-module), plus nested paging where it exists.
  */
-export const comparedConfigs = (profile: string, nestedProfile: string): ComparedConfig[] => [
-  ...allStrategies().map((s) => ({
+export const comparedConfigs = (profile: string, nestedProfile: string, extra: readonly Strategy[] = []): ComparedConfig[] => [
+  ...[...Object.values(STRATEGIES), ...extra].map((s) => ({
     label: s.requiresVirtualizableIsa ? `${s.name} (virtualizable ISA)` : s.name,
     strategy: s.name,
     options: {},
@@ -106,10 +108,15 @@ export const compare = async (o: {
   stream: ProgressStream;
   /** the workloads to compare on (default: all; a subset is for tests) */
   workloads?: readonly (typeof WORKLOAD_NAMES)[number][];
-  /** strategy module files already loaded (recorded in the comparison's record) */
+  /** strategy module files whose strategies are compared too (recorded in the comparison's record) */
   strategyModules?: readonly string[];
 }): Promise<string> => {
-  const allConfigs = comparedConfigs(o.profile, o.nestedProfile);
+  const extra = (o.strategyModules ?? []).flatMap((f) => {
+    const r = loadStrategyModule(f);
+    if (isLeft(r)) throw new CliError(r.left);
+    return r.right;
+  });
+  const allConfigs = comparedConfigs(o.profile, o.nestedProfile, extra);
   const { run: configs, skipped } = planComparison(allConfigs);
   prepareOutDir(o.outDir, o.force);
   const workloads = o.workloads ?? WORKLOAD_NAMES;
