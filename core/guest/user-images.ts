@@ -65,10 +65,13 @@ export const loadUserKernel = (file: string, build: KernelBuild, options: Kernel
   return E.right(image);
 };
 
+/** The sha256 of an image's bytes, in hex (results record it; cached baselines are keyed by it). */
+export const imageDigest = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
 /** A digest of a user's file as read now (to key cached baselines by content), or null if it cannot be read. */
 export const fileDigest = (file: string): string | null => {
   try {
-    return createHash('sha256').update(readRegularFile(file, 64 * 1024 * 1024)).digest('hex');
+    return imageDigest(readRegularFile(file, 64 * 1024 * 1024));
   } catch {
     return null;
   }

@@ -56,6 +56,18 @@ const body = (r: Random, length: number, prefix: string): string[] => {
   return lines;
 };
 
+/**
+ * `li` lines for r1-r7: each a pointer into the data page at `data` or a random word; with
+ * `hostile`, r1 is often a hypercall number and any register may hold an address a hostile
+ * paravirtual kernel would try (the draws come in this order, so a seed names its program).
+ */
+const initRegisters = (r: Random, data: string, hostile: boolean): string[] =>
+  Array.from({ length: 7 }, (_, k) => {
+    if (hostile && k === 0 && r() < 0.5) return `        li r1, ${below(r, 24)}`;
+    if (hostile && r() < 0.3) return `        li r${k + 1}, ${pick(r, HOSTILE_ADDRESSES)}`;
+    return r() < 0.6 ? `        li r${k + 1}, ${data} + ${4 * below(r, 1024)}` : `        li r${k + 1}, ${(r() * 2 ** 32) | 0}`;
+  });
+
 const assembleOrThrow = (source: string, name: string, origin: number): Program => {
   const p = assemble(source, { file: name, origin, includeDirs: USER_INCLUDE_DIRS });
   if (isLeft(p)) throw new Error(`internal error: a generated program does not assemble:\n${p.left.map(formatAsmError).join('\n')}`);
@@ -68,9 +80,7 @@ const assembleOrThrow = (source: string, name: string, origin: number): Program 
  * r1 and r2 at the end, and the exit code 0 if it gets there.
  */
 export const randomUserProgram = (r: Random, name: string, length: number): FuzzProgram => {
-  const init = Array.from({ length: 7 }, (_, k) =>
-    r() < 0.6 ? `        li r${k + 1}, fuzz_data + ${4 * below(r, 1024)}` : `        li r${k + 1}, ${(r() * 2 ** 32) | 0}`,
-  );
+  const init = initRegisters(r, 'fuzz_data', false);
   const source = [
     `; ringlab fuzz: ${name} (user mode)`,
     '.include "user.s"',
@@ -98,16 +108,7 @@ export const randomUserProgram = (r: Random, name: string, length: number): Fuzz
  * lead into the random code, then the body, then a shutdown through the power port.
  */
 export const randomKernelProgram = (r: Random, name: string, length: number): FuzzProgram => {
-  // r1 often a hypercall number, the others often addresses a hostile paravirtual kernel would try
-  const init = Array.from({ length: 7 }, (_, k) =>
-    k === 0 && r() < 0.5
-      ? `        li r1, ${below(r, 24)}`
-      : r() < 0.3
-        ? `        li r${k + 1}, ${pick(r, HOSTILE_ADDRESSES)}`
-        : r() < 0.6
-          ? `        li r${k + 1}, kdata + ${4 * below(r, 1024)}`
-          : `        li r${k + 1}, ${(r() * 2 ** 32) | 0}`,
-  );
+  const init = initRegisters(r, 'kdata', true);
   const gates = Array.from({ length: 48 }, (_, v) => `        .word k_${below(r, length + 1)}, ${r() < 0.8 ? gateFlags({ dpl: 0, ring: 0 }) : below(r, 0x10000)}`);
   const source = [
     `; ringlab fuzz: ${name} (kernel mode)`,

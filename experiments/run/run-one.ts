@@ -5,12 +5,11 @@
  * baselines are simulated once per workload, parameters, profile, ISA, budget and settings.
  * @category Runner
  */
-import { createHash } from 'crypto';
 import type { Program } from '../../core/asm';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { loadProfile, withCostOverrides } from '../../core/cost/profile';
 import { resolveBootParams } from '../../core/guest/boot-params';
-import { fileDigest, loadUserKernel, loadUserProgram, programWorkloadName } from '../../core/guest/user-images';
+import { fileDigest, imageDigest, loadUserKernel, loadUserProgram, programWorkloadName } from '../../core/guest/user-images';
 import type { IsaVariant } from '../../core/isa/variant';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
@@ -94,14 +93,14 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const userProgram = program && !isLeft(program) ? program.right : undefined;
   const workload = spec.programImage ? `program:${spec.programImage.name}` : spec.program !== undefined ? programWorkloadName(spec.program) : spec.workload;
   const common = { workload, program: userProgram, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides };
-  const programDigest = userProgram ? createHash('sha256').update(userProgram.bytes).digest('hex') : null;
+  const programDigest = userProgram ? imageDigest(userProgram.bytes) : null;
   const kernelFile = spec.kernel;
-  if (kernelFile !== undefined && fileDigest(kernelFile) === null) {
+  const kernelImage = spec.kernelImage;
+  const kernelDigest = kernelImage ? imageDigest(kernelImage.bytes) : kernelFile === undefined ? null : fileDigest(kernelFile);
+  if (kernelFile !== undefined && !kernelImage && kernelDigest === null) {
     const unreadable = loadUserKernel(kernelFile, 'native');
     return left([isLeft(unreadable) ? unreadable.left : `cannot read kernel '${kernelFile}'`]);
   }
-  const kernelImage = spec.kernelImage;
-  const kernelDigest = kernelImage ? createHash('sha256').update(kernelImage.bytes).digest('hex') : kernelFile === undefined ? null : fileDigest(kernelFile);
   const key = JSON.stringify([workload, programDigest, kernelDigest, params.right, profile.right.name, common.isa, budget, settings, boot.right, costOverrides]);
   let native = baselines.get(key);
   if (!native) {

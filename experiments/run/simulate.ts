@@ -11,7 +11,7 @@ import { diffSnapshots, type LedgerSnapshot } from '../../core/cost/ledger';
 import type { CostProfile } from '../../core/cost/profile';
 import { bootImage, bootProgram } from '../../core/guest/boot-image';
 import type { Program } from '../../core/asm';
-import { loadUserKernel } from '../../core/guest/user-images';
+import { imageDigest, loadUserKernel } from '../../core/guest/user-images';
 import { GUEST_MEMORY_BYTES } from '../../core/guest/layout';
 import { readResult } from '../../core/guest/result';
 import type { IsaVariant } from '../../core/isa/variant';
@@ -55,8 +55,6 @@ export interface Simulation {
   /** write a Chrome/Perfetto trace of the run to this file */
   readonly traceFile?: string;
 }
-
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** Simulate a run; the result is not compared with native. */
 export const simulate = (s: Simulation): Either<string, Simulated> => {
@@ -145,8 +143,8 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       ...(s.program || kernelImage
         ? {
             imageDigests: {
-              ...(s.program ? { program: sha256(s.program.bytes) } : {}),
-              ...(kernelImage ? { kernel: sha256(kernelImage.bytes) } : {}),
+              ...(s.program ? { program: imageDigest(s.program.bytes) } : {}),
+              ...(kernelImage ? { kernel: imageDigest(kernelImage.bytes) } : {}),
             },
           }
         : {}),
