@@ -73,7 +73,7 @@ export const bootProgram = (o: {
           const guestMemory = Math.min(memoryBytes ?? GUEST_MEMORY_BYTES, m.memory.size);
           m.memory.load(GuestLayout.kernel, kernel.bytes);
           m.memory.load(GuestLayout.program, program.bytes);
-          const info = new DataView(m.memory.u8.buffer, GuestLayout.bootInfo, 28);
+          const info = new DataView(m.memory.u8.buffer, GuestLayout.bootInfo, 32);
           info.setUint32(BootInfo.magic, BOOT_MAGIC, true);
           info.setUint32(BootInfo.programAddress, GuestLayout.program, true);
           info.setUint32(BootInfo.programSize, program.bytes.length, true);
@@ -81,6 +81,7 @@ export const bootProgram = (o: {
           info.setUint32(BootInfo.memorySize, guestMemory, true);
           info.setUint32(BootInfo.flags, (build === 'paravirt' ? BootFlags.paravirt : 0) | (o.kernelImage ? BootFlags.userKernel : 0), true);
           info.setUint32(BootInfo.hz, boot.hz, true);
+          info.setUint32(BootInfo.cpus, boot.cpus, true);
         },
       });
     }),

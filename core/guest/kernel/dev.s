@@ -7,8 +7,9 @@ timer_irq:
         ld r1, [ticks]
         addi r1, r1, 1
         st [ticks], r1
+        THIS_CPU r2
         li r1, 1
-        st [need_resched], r1
+        st [r2+PC_RESCHED], r1
         ret
 
 ; disk interrupt: the outstanding request completed
