@@ -32,6 +32,12 @@ export interface RunEventsView {
   readonly upcalls: Tally;
   /** system calls delivered straight to a paravirtual guest kernel */
   readonly directSyscalls: Tally;
+  /** inter-processor interrupts: total sent (one per destination), by `sent line N`, and `received` */
+  readonly ipis: Tally;
+  /** spin-wait: PAUSEs retired and pause-loop exits */
+  readonly spinWait: Tally;
+  /** TLB flushes a paravirtual hypervisor made on other vCPUs (tlb_flush_multi) */
+  readonly remoteFlushes: Tally;
 }
 
 const Num = t.number;

@@ -65,7 +65,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
   const kernelImage = userKernel?.right;
   const image = s.program
     ? bootProgram({ program: s.program, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot, kernelImage })
-    : bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot, kernelImage });
+    : bootImage({ workload, n: params.n, threads: params.threads, build: strategy.kernelBuild, kernel, boot: s.boot, kernelImage });
   if (isLeft(image)) return left(image.left);
   const started = startVirtualMachine({
     strategy,

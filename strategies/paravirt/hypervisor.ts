@@ -201,7 +201,12 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
     if (mask >>> vcpus.length !== 0) return { errno: Errno.EINVAL, why: `mask ${hex(mask)} names vCPUs the guest does not have (it has ${vcpus.length})` };
     for (const t of vcpus) {
       if ((mask & (1 << t.index)) === 0) continue;
-      if (t !== this.m) this.m.events.emit({ kind: 'ipi', t: this.m.time, line: FLUSH_IPI_LINE, target: t.index });
+      if (t !== this.m) {
+        // the IPI, and its delivery into the hypervisor on the target (entry and return), as a native shootdown's
+        this.m.events.emit({ kind: 'ipi', t: this.m.time, line: FLUSH_IPI_LINE, target: t.index });
+        t.events.emit({ kind: 'interrupt', t: t.time, vector: IRQ_BASE + FLUSH_IPI_LINE, pc: t.pc, cpl: 0 });
+        t.events.emit({ kind: 'iret', t: t.time, fromCpl: 0, toCpl: t.cpl });
+      }
       if (va === -1) {
         t.mmu.flush();
         t.events.emit({ kind: 'tlb-flush', t: t.time, cause: 'explicit' });

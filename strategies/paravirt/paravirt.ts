@@ -72,6 +72,7 @@ export const paravirt = defineStrategy({
   counters: [VMM_COUNTERS, MONITOR_COUNTERS, PARAVIRT_COUNTERS],
   reservedBytes: HYPERVISOR_RESERVED_BYTES,
   check: () => null,
+  maxVcpus: () => 8,
   checkGuest: (platform, options, guestMemoryBytes) => {
     if (guestMemoryBytes > MAX_GUEST_MEMORY || guestMemoryBytes % 4096 !== 0)
       return `paravirt: guest memory must be whole pages and at most ${MAX_GUEST_MEMORY} bytes, got ${guestMemoryBytes}`;

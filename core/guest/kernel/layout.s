@@ -11,6 +11,7 @@
 .equ BI_FLAGS,           20             ; bit 0 = paravirtual build, bit 1 = a user's kernel (loader only)
 .equ BI_HZ,              24             ; timer interrupts per second (boot parameter hz)
 .equ BI_CPUS,            28             ; CPUs to start (boot parameter cpus)
+.equ BI_THREADS,         32             ; the workload's threads parameter, passed to process 1 in r2
 .equ BOOT_MAGIC,         0x52494e47
 
 .equ RESULT,             0x00101000     ; written by the kernel

@@ -120,6 +120,8 @@ proc_create_copied:
         st [r9+TF_SP], r1
         ld r1, [boot_param]
         st [r9+TF_R1], r1
+        ld r1, [BOOT_INFO+BI_THREADS]
+        st [r9+TF_R2], r1
         mov r1, r8
         call proc_prepare_stack
         li r1, PS_RUNNABLE
@@ -399,7 +401,7 @@ schedule_done:
 
 ; pick_next() -> r1 = the next process for this CPU, marked running and on this CPU's queue,
 ; or 0: the first runnable one of its own queue after the current process, else the first
-; runnable one of any queue (a migration). Clobbers r2.
+; runnable one queued on a busy CPU (a migration). Clobbers r2.
 pick_next:
         push r8
         push r9
@@ -433,7 +435,14 @@ pick_next_own_skip:
 pick_next_any:
         ld r1, [r2+P_STATE]
         cmpi r1, PS_RUNNABLE
-        jz pick_next_steal
+        jnz pick_next_any_skip
+        ; only from a busy CPU: an idle one was woken to run it (kick)
+        ld r1, [r2+P_CPU]
+        shli r1, r1, PC_SHIFT
+        ld r1, [r1+PERCPU+PC_CUR]
+        cmpi r1, 0
+        jnz pick_next_steal
+pick_next_any_skip:
         addi r2, r2, P_SIZE
         subi r10, r10, 1
         jnz pick_next_any

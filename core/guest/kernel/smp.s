@@ -269,6 +269,12 @@ smp_boot_low:
 smp_boot_high:
         st [ncpus], r9
         li r8, 1
+        cmp r8, r9
+        jl smp_boot_first
+        li r8, 0
+smp_boot_first:
+        st [next_cpu], r8               ; the first new process goes to the second CPU (process 1 is on the first)
+        li r8, 1
 smp_boot_next:
         cmp r8, r9
         jge smp_boot_done
