@@ -324,7 +324,8 @@ export class Cpu {
   portWrite(port: number, v: number, emulated = false): void {
     // the measured region excludes the marker writes themselves: it ends before the closing one
     if (port === Port.regionMarker && v !== 1) this.events.emit({ kind: 'region', t: this.time, mark: 'end' });
-    this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v, emulated });
+    // the ICR is the local APIC's register, not port I/O (an x2APIC MSR write): its IPIs are priced (ipis.sent)
+    if (port !== Port.icr || emulated) this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v, emulated });
     // an emulated access that reaches hardware: the host still does the device's work
     const backEnd = emulated ? (BACK_END_WRITES[port] ?? 0) : 0;
     if (backEnd > 0) this.ledger.tally('io.backend', port, backEnd);
