@@ -74,8 +74,8 @@ describe('multiprocessor VMs: every strategy with several vCPUs is equivalent to
   });
 
   it('a strategy refuses more vCPUs than it supports, naming how many it does', () => {
-    const r = runOne({ strategy: 'hardware-assisted', workload: 'compute', profile: 'modern', options: { paging: 'shadow' }, vcpus: 2 });
-    expect(isLeft(r) && r.left.join('\n')).to.match(/hardware-assisted' with paging=shadow.* runs guests on at most 1 vCPU, not 2/);
+    const r = runOne({ strategy: 'binary-translation', workload: 'compute', profile: 'modern', vcpus: 2 });
+    expect(isLeft(r) && r.left.join('\n')).to.match(/binary-translation' with unit=12.* runs guests on at most 1 vCPU, not 2/);
     const both = runOne({ strategy: 'native', workload: 'compute', profile: 'modern', vcpus: 2, boot: { cpus: 4 } });
     expect(isLeft(both) && both.left.join('\n')).to.match(/vcpus=2 and boot parameter cpus=4 disagree/);
   });
