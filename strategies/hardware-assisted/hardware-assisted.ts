@@ -11,8 +11,7 @@
  */
 import type { VmExit } from '../../core/vmx/exits';
 import { Vector } from '../../core/isa/table';
-import { createVmcs, crMask, exceptionMask } from '../../core/vmx/vmcs';
-import { profilesWith } from '../../core/cost/profile';
+import { crMask, exceptionMask } from '../../core/vmx/vmcs';
 import { choice } from '../options';
 import { SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { DEVICE_MODEL_COUNTERS, DEVICE_MODEL_OPTION, DeviceModel } from '../shared/device-model';
@@ -21,6 +20,8 @@ import { buildIdentityNestedTables } from '../shared/nested-tables';
 import { SHADOW_CACHE_OPTION, ShadowPager } from '../shared/shadow-paging';
 import { defineStrategy } from '../strategy';
 import { EXIT_HANDLERS, injectPending, type ExitContext } from './exit-handlers';
+import { VMCB_COUNTERS } from './vmcb-access';
+import { createControlBlock, hideGuestCr0, profilesThatFit, tprShadowByDefault, VENDOR_OPTION, vendorMismatch } from './vendor';
 
 /** Machine memory reserved for the VMM (shadow or nested tables). */
 const RESERVED = 4 * 1024 * 1024;
@@ -35,21 +36,23 @@ export const hardwareAssisted = defineStrategy({
     'tpr-shadow': choice(['auto', 'on', 'off'], 'auto', 'cr8 (TPR) writes without an exit; auto = on for profiles with nested paging'),
     'shadow-cache': SHADOW_CACHE_OPTION,
     'device-model': DEVICE_MODEL_OPTION,
+    vendor: VENDOR_OPTION,
   },
-  counters: [VMM_COUNTERS, SHADOW_PAGING_COUNTERS, DEVICE_MODEL_COUNTERS, VMCS_COUNTERS],
+  counters: [VMM_COUNTERS, SHADOW_PAGING_COUNTERS, DEVICE_MODEL_COUNTERS, VMCS_COUNTERS, VMCB_COUNTERS],
   reservedBytes: RESERVED,
   check: (o, p) =>
-    o.paging === 'nested' && !p.features.nestedPaging
-      ? `option paging=nested does not apply to profile '${p.name}', which has no nested paging; valid choices there: paging=shadow (nested paging needs one of: ${profilesWith('nestedPaging').join(', ')})`
+    vendorMismatch(o.vendor, p) ??
+    (o.paging === 'nested' && !p.features.nestedPaging
+      ? `option paging=nested does not apply to profile '${p.name}', which has no nested paging; valid choices there: paging=shadow (nested paging with vendor=${o.vendor} needs one of: ${profilesThatFit(o.vendor, true).join(', ')})`
       : !p.features.vtx
         ? `profile '${p.name}' has no hardware virtualization extension`
-        : null,
+        : null),
   start: (ctx) => {
     const m = ctx.cpus[0];
     const nested = ctx.options.paging === 'nested';
-    const tprShadow = ctx.options['tpr-shadow'] === 'on' || (ctx.options['tpr-shadow'] === 'auto' && ctx.profile.features.nestedPaging);
+    const tprShadow = ctx.options['tpr-shadow'] === 'on' || (ctx.options['tpr-shadow'] === 'auto' && tprShadowByDefault(ctx.options.vendor, ctx.profile));
     const vpid = ctx.profile.features.nestedPaging;
-    const vmcs = createVmcs(ctx.entry);
+    const vmcs = createControlBlock(ctx.options.vendor, m, ctx.entry);
     const c = vmcs.controls;
     c.hlt = true;
     c.unconditionalIo = true;
@@ -68,7 +71,7 @@ export const hardwareAssisted = defineStrategy({
       // the real cr0/cr3 are the pager's; the guest reads its own cr0 through the shadow
       vmcs.guest.cr[0] = m.cr[0];
       vmcs.guest.cr[3] = m.cr[3];
-      vmcs.cr0ReadShadow = 0;
+      hideGuestCr0(vmcs);
     }
     const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow, devices: new DeviceModel(ctx.options['device-model']) };
     // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root

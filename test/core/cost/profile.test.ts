@@ -19,17 +19,17 @@ describe('cost profiles', () => {
       }
     });
 
-  it('has nested paging only from nehalem-2009 on', () => {
+  it('has nested paging from barcelona-2008 (AMD) and nehalem-2009 (Intel) on', () => {
     const nested = PROFILE_NAMES.map((n) => {
       const p = loadProfile(n);
       return isRight(p) && p.right.features.nestedPaging;
     });
-    expect(nested).to.deep.equal([false, false, true, true, true]);
+    expect(nested).to.deep.equal([false, false, false, true, true, true, true]);
   });
 
   it('refuses unknown names listing the valid ones, and malformed files path by path', () => {
     const u = loadProfile('pentium-pro');
-    expect(isLeft(u) && u.left).to.contain('netburst-2006, core2-2008');
+    expect(isLeft(u) && u.left).to.contain('netburst-2006, k8-2006, core2-2008, barcelona-2008');
     const bad = decodeProfile({ name: 'x', description: 'y', frequencyHz: '3GHz', features: { vtx: true }, costs: {} }, 'bad.json');
     expect(isLeft(bad) && bad.left).to.contain('frequencyHz: expected number, got "3GHz"').and.contain('features.nestedPaging: expected boolean');
   });
