@@ -18,7 +18,8 @@ import { DEVICE_MODEL_COUNTERS, DEVICE_MODEL_OPTION, DeviceModel } from '../shar
 import { VMCS_COUNTERS, vmread, vmwrite } from './vmcs-access';
 import { buildIdentityNestedTables } from '../shared/nested-tables';
 import { SHADOW_CACHE_OPTION, ShadowPager } from '../shared/shadow-paging';
-import { defineStrategy } from '../strategy';
+import { defineStrategy, type StrategyContext } from '../strategy';
+import type { Cpu } from '../../core/cpu/cpu';
 import { EXIT_HANDLERS, injectPending, type ExitContext } from './exit-handlers';
 import { VMCB_COUNTERS } from './vmcb-access';
 import { createControlBlock, hideGuestCr0, profilesThatFit, tprShadowByDefault, VENDOR_OPTION, vendorMismatch } from './vendor';
@@ -48,65 +49,100 @@ export const hardwareAssisted = defineStrategy({
         ? `profile '${p.name}' has no hardware virtualization extension`
         : null),
   start: (ctx) => {
-    const m = ctx.cpus[0];
-    const nested = ctx.options.paging === 'nested';
-    const tprShadow = ctx.options['tpr-shadow'] === 'on' || (ctx.options['tpr-shadow'] === 'auto' && tprShadowByDefault(ctx.options.vendor, ctx.profile));
-    const vpid = ctx.profile.features.nestedPaging;
-    const vmcs = createControlBlock(ctx.options.vendor, m, ctx.entry);
-    const c = vmcs.controls;
-    c.hlt = true;
-    c.unconditionalIo = true;
-    c.externalInterruptExiting = true;
-    c.crWriteExiting = tprShadow ? 0 : crMask('cr8');
-    let pager: ShadowPager | null = null;
-    if (nested) {
-      vmcs.nestedRoot = buildIdentityNestedTables(ctx.platform.memory, ctx.guestMemoryBytes);
-    } else {
-      pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'], install: 'vmcs' });
-      pager.setGuestPaging(false, 0);
-      c.crWriteExiting |= crMask('cr0', 'cr3');
-      c.crReadExiting = crMask('cr3');
-      c.invlpg = true;
-      c.exceptionBitmap = exceptionMask(Vector.pageFault);
-      // the real cr0/cr3 are the pager's; the guest reads its own cr0 through the shadow
-      vmcs.guest.cr[0] = m.cr[0];
-      vmcs.guest.cr[3] = m.cr[3];
-      hideGuestCr0(vmcs);
-    }
-    const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow, devices: new DeviceModel(ctx.options['device-model']) };
-    // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root
-    // mode, so tagging is only used with nested paging
-    vmcs.vpid = vpid && nested;
-    // the modelled cycles each exit's handler added (VMM work and hardware events it caused), by reason
-    const handlerCycles: Record<string, number> = {};
-    const onVmExit = (exit: VmExit): void => {
-      if (pager) {
-        // the shadow root may have changed under the guest: it is the real cr3
-        vmcs.guest.cr[3] = m.cr[3];
-      }
-      const handler = EXIT_HANDLERS[exit.reason] as ((c: ExitContext, e: VmExit) => void) | undefined;
-      if (handler === undefined) {
-        m.stop({ kind: 'stopped', detail: `internal error: VM exit with unknown reason '${(exit as { reason: string }).reason}'` });
-        return;
-      }
-      m.sync();
-      const before = m.ledger.cycles;
-      vmread(m, 'exit reason');
-      handler(ctxExit, exit);
-      if (m.stopReason === null) {
-        if (pager) {
-          // the shadow root is the guest's real cr3: a new root is a VMWRITE
-          if (vmcs.guest.cr[3] !== m.cr[3]) vmwrite(m, 'guest CR3');
-          vmcs.guest.cr[0] = m.cr[0];
-          vmcs.guest.cr[3] = m.cr[3];
-        }
-        injectPending(ctxExit);
-      }
-      handlerCycles[exit.reason] = (handlerCycles[exit.reason] ?? 0) + m.ledger.cycles - before;
-      if (m.stopReason !== null) return;
-      m.vmEnter(vmcs);
-    };
-    m.vmEnter(vmcs);
-    return { vcpus: [{ onVmExit }], exitHandlerCycles: () => ({ ...handlerCycles }) };
+    const v = startHardwareVcpu(ctx, ctx.cpus[0], ctx.options);
+    return { vcpus: [v.handler], exitHandlerCycles: () => ({ ...v.handlerCycles }) };
   },
 });
+
+/** The settings of one CPU's hardware-assisted VMM (the strategy's options, or those of a strategy built on it). */
+export interface HardwareVcpuSettings {
+  readonly paging: 'shadow' | 'nested';
+  readonly 'tpr-shadow': 'auto' | 'on' | 'off';
+  readonly 'shadow-cache': number;
+  readonly 'device-model': 'vmm' | 'user';
+  readonly vendor: 'intel' | 'amd';
+}
+
+/** What a VMM built on this one may change (hybrid's cluster engine). */
+export interface HardwareVcpuHooks {
+  /** the machine as the shadow pager sees it (its frame pool is all memory above guest RAM up to that machine's end) */
+  readonly pagerMachine?: Cpu;
+  /** called after an exit is handled, instead of the VM entry if it returns true (the guest then runs another way) */
+  readonly beforeEntry?: (exit: VmExit) => boolean;
+}
+
+/** One CPU's hardware-assisted VMM: its exit handler, the context its handlers share, the cycles they added by exit reason. */
+export interface HardwareVcpu {
+  readonly handler: { readonly onVmExit: (exit: VmExit) => void };
+  readonly context: ExitContext;
+  readonly handlerCycles: Record<string, number>;
+}
+
+/** Set up CPU `m` for its guest under hardware assistance (its control block, paging, exit handling) and enter the guest. */
+export const startHardwareVcpu = (
+  ctx: Pick<StrategyContext<unknown>, 'platform' | 'profile' | 'guestMemoryBytes' | 'entry'>,
+  m: Cpu,
+  o: HardwareVcpuSettings,
+  hooks: HardwareVcpuHooks = {},
+): HardwareVcpu => {
+  const nested = o.paging === 'nested';
+  const tprShadow = o['tpr-shadow'] === 'on' || (o['tpr-shadow'] === 'auto' && tprShadowByDefault(o.vendor, ctx.profile));
+  const vpid = ctx.profile.features.nestedPaging;
+  const vmcs = createControlBlock(o.vendor, m, ctx.entry);
+  const c = vmcs.controls;
+  c.hlt = true;
+  c.unconditionalIo = true;
+  c.externalInterruptExiting = true;
+  c.crWriteExiting = tprShadow ? 0 : crMask('cr8');
+  let pager: ShadowPager | null = null;
+  if (nested) {
+    vmcs.nestedRoot = buildIdentityNestedTables(ctx.platform.memory, ctx.guestMemoryBytes);
+  } else {
+    pager = new ShadowPager(hooks.pagerMachine ?? m, ctx.guestMemoryBytes, { cacheRoots: o['shadow-cache'], install: 'vmcs' });
+    pager.setGuestPaging(false, 0);
+    c.crWriteExiting |= crMask('cr0', 'cr3');
+    c.crReadExiting = crMask('cr3');
+    c.invlpg = true;
+    c.exceptionBitmap = exceptionMask(Vector.pageFault);
+    // the real cr0/cr3 are the pager's; the guest reads its own cr0 through the shadow
+    vmcs.guest.cr[0] = m.cr[0];
+    vmcs.guest.cr[3] = m.cr[3];
+    hideGuestCr0(vmcs);
+  }
+  const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow, devices: new DeviceModel(o['device-model']) };
+  // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root
+  // mode, so tagging is only used with nested paging
+  vmcs.vpid = vpid && nested;
+  // the modelled cycles each exit's handler added (VMM work and hardware events it caused), by reason
+  const handlerCycles: Record<string, number> = {};
+  const onVmExit = (exit: VmExit): void => {
+    if (pager) {
+      // the shadow root may have changed under the guest: it is the real cr3
+      vmcs.guest.cr[3] = m.cr[3];
+    }
+    const handler = EXIT_HANDLERS[exit.reason] as ((c: ExitContext, e: VmExit) => void) | undefined;
+    if (handler === undefined) {
+      m.stop({ kind: 'stopped', detail: `internal error: VM exit with unknown reason '${(exit as { reason: string }).reason}'` });
+      return;
+    }
+    m.sync();
+    const before = m.ledger.cycles;
+    vmread(m, 'exit reason');
+    handler(ctxExit, exit);
+    if (m.stopReason === null) {
+      if (pager) {
+        // the shadow root is the guest's real cr3: a new root is a VMWRITE
+        if (vmcs.guest.cr[3] !== m.cr[3]) vmwrite(m, 'guest CR3');
+        vmcs.guest.cr[0] = m.cr[0];
+        vmcs.guest.cr[3] = m.cr[3];
+      }
+      injectPending(ctxExit);
+    }
+    handlerCycles[exit.reason] = (handlerCycles[exit.reason] ?? 0) + m.ledger.cycles - before;
+    if (m.stopReason !== null) return;
+    if (hooks.beforeEntry?.(exit) === true) return;
+    m.vmEnter(vmcs);
+  };
+  m.vmEnter(vmcs);
+  return { handler: { onVmExit }, context: ctxExit, handlerCycles };
+};
