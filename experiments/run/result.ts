@@ -32,6 +32,8 @@ export interface RunEventsView {
   readonly upcalls: Tally;
   /** system calls delivered straight to a paravirtual guest kernel */
   readonly directSyscalls: Tally;
+  /** hybrid's exit clusters: runs (total), clusters formed, their mean length and exiting instructions, exits avoided */
+  readonly clusters: Tally;
 }
 
 const Num = t.number;
