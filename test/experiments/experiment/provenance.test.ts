@@ -122,7 +122,7 @@ describe('provenance and results format versions', function () {
     expect(r.err).to.match(/^progress: 108\/108 \(100%\) elapsed \d+s\n$/m).and.not.contain('[1/108]');
     const record = json(path.join(out, 'ringlab-compare.json'));
     expect(record).to.include({ kind: 'ringlab-compare', formatVersion: 2, commit: git('rev-parse', 'HEAD'), ringlabVersion: VERSION });
-    expect(record.profiles).to.have.keys('netburst-2006', 'nehalem-2009');
+    expect(record.profiles).to.have.keys('netburst-2006', 'nehalem-2009', 'k8-2006', 'barcelona-2008');
     expect(record.dependencies['vega-lite']).to.equal('6.4.3');
     for (const row of rowsOf(out)) expect(row).to.include({ formatVersion: 2, specHash: record.specHash, commit: record.commit, ringlabVersion: VERSION });
     expect(lines(path.join(out, 'results.csv'))[1].startsWith(`${record.specHash},${record.commit},`)).to.equal(true);
