@@ -120,10 +120,10 @@ describe('provenance and results format versions', function () {
     const r = await cli('compare', '--out', out);
     expect(r.code, r.err).to.equal(0);
     // progress as periodic plain lines when stderr is not a terminal, one progress reporter for compare and experiment
-    expect(r.err).to.match(/^progress: 72\/72 \(100%\) elapsed \d+s\n$/m).and.not.contain('[1/72]');
+    expect(r.err).to.match(/^progress: 108\/108 \(100%\) elapsed \d+s\n$/m).and.not.contain('[1/108]');
     const record = json(path.join(out, 'ringlab-compare.json'));
     expect(record).to.include({ kind: 'ringlab-compare', formatVersion: FORMAT_VERSION, commit: git('rev-parse', 'HEAD'), ringlabVersion: VERSION });
-    expect(record.profiles).to.have.keys('netburst-2006', 'nehalem-2009');
+    expect(record.profiles).to.have.keys('netburst-2006', 'nehalem-2009', 'k8-2006', 'barcelona-2008');
     expect(record.dependencies['vega-lite']).to.equal('6.4.3');
     for (const row of rowsOf(out)) expect(row).to.include({ formatVersion: FORMAT_VERSION, specHash: record.specHash, commit: record.commit, ringlabVersion: VERSION });
     expect(lines(path.join(out, 'results.csv'))[1].startsWith(`${record.specHash},${record.commit},`)).to.equal(true);
