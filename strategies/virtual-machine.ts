@@ -8,6 +8,7 @@ import { left, right, type Either } from 'fp-ts/Either';
 import { Cpu } from '../core/cpu/cpu';
 import type { StopReason } from '../core/cpu/stop';
 import { runVcpu, type RunLimits } from '../core/cpu/vcpu-loop';
+import type { Engine } from '../core/cpu/engine';
 import { pricesOf, type CostProfile } from '../core/cost/profile';
 import type { IsaVariant } from '../core/isa/variant';
 import { Platform } from '../core/platform/platform';
@@ -31,6 +32,8 @@ export interface VirtualMachineSpec {
   readonly diskLatencyUs?: number;
   /** guest reset address; default 0 */
   readonly entry?: number;
+  /** the simulator engine (no modelled number depends on it); default the CPU's default */
+  readonly engine?: Engine;
 }
 
 /** A started virtual machine. */
@@ -53,6 +56,7 @@ export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, Vi
       tlbWays: spec.tlbWays,
       prices: pricesOf(spec.profile),
       frequencyHz: spec.profile.frequencyHz,
+      engine: spec.engine,
     });
     for (const t of spec.strategy.counters) cpu.ledger.declare(t);
   } catch (e) {

@@ -11,6 +11,7 @@ import { loadProfile, withCostOverrides } from '../../core/cost/profile';
 import { resolveBootParams } from '../../core/guest/boot-params';
 import { fileDigest, imageDigest, loadUserKernel, loadUserProgram, programWorkloadName } from '../../core/guest/user-images';
 import type { IsaVariant } from '../../core/isa/variant';
+import type { Engine } from '../../core/cpu/engine';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
@@ -56,6 +57,8 @@ export interface RunSpec {
   readonly machine?: MachineSettings;
   /** write a Chrome/Perfetto trace of the strategy's run to this file */
   readonly trace?: string;
+  /** the simulator engine of both runs, this one and native's (host metadata: no modelled number depends on it) */
+  readonly engine?: Engine;
 }
 
 /** Default instruction budget of a run. */
@@ -92,7 +95,7 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const costOverrides = spec.costOverrides ?? {};
   const userProgram = program && !isLeft(program) ? program.right : undefined;
   const workload = spec.programImage ? `program:${spec.programImage.name}` : spec.program !== undefined ? programWorkloadName(spec.program) : spec.workload;
-  const common = { workload, program: userProgram, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides };
+  const common = { workload, program: userProgram, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides, engine: spec.engine };
   const programDigest = userProgram ? imageDigest(userProgram.bytes) : null;
   const kernelFile = spec.kernel;
   const kernelImage = spec.kernelImage;

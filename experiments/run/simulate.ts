@@ -16,6 +16,7 @@ import { GUEST_MEMORY_BYTES } from '../../core/guest/layout';
 import { readResult } from '../../core/guest/result';
 import type { IsaVariant } from '../../core/isa/variant';
 import type { RunLimits } from '../../core/cpu/vcpu-loop';
+import type { Engine } from '../../core/cpu/engine';
 import type { BootParams } from '../../core/guest/boot-params';
 import type { OptionValues } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
@@ -54,6 +55,8 @@ export interface Simulation {
   readonly settings: MachineSettings;
   /** write a Chrome/Perfetto trace of the run to this file */
   readonly traceFile?: string;
+  /** the simulator engine (host metadata: no modelled number depends on it) */
+  readonly engine?: Engine;
 }
 
 /** Simulate a run; the result is not compared with native. */
@@ -75,6 +78,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
     load: (p) => image.right.loadInto(p),
     isa,
     ...s.settings,
+    engine: s.engine,
   });
   if (isLeft(started)) return left(started.left);
   const vm = started.right;
@@ -137,7 +141,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       regionSeconds: region.cycles / profile.frequencyHz,
       console,
       digest,
-      host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
+      host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0, engine: cpu.engine },
       ...(s.kernelFile === undefined ? {} : { kernelFile: s.kernelFile }),
       ...(violations.length > 0 ? { isolationViolations: violations } : {}),
       ...(s.program || kernelImage
