@@ -10,8 +10,8 @@
  * core/cpu/lazy-flags.ts), `flags` (the flags word), `next` (the address of the next
  * instruction; a jump assigns it), `m` (the Cpu), `S` (core/cpu/semantics.ts), `lazyFlags`,
  * `less`, the flag constants `ZF CF`, the lazy kinds `LAZY_ADD LAZY_SUB LAZY_LOGIC`, and for
- * the inline TLB path `i32 tlbTag tlbPerm tlbBase setMask ways translating user hitSlot
- * dataHits`. A body throws (GuestFault, VmExitSignal) before changing any register, or
+ * the inline TLB path `i32 u8 tlbTag tlbPerm tlbBase setMask ways translating user hitSlot
+ * dataHits` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it). A body throws (GuestFault, VmExitSignal) before changing any register, or
  * completes.
  *
  * Rows are optional: an instruction with no row (the system instructions, whose semantics
@@ -34,9 +34,13 @@ export interface Operands {
   readonly wreg: (n: number) => string;
   /** the immediate word */
   readonly imm: string;
-  /** statements before and after a body that reads or writes the stack pointer through the Cpu (push, pop) */
-  readonly spOut: string;
-  readonly spIn: string;
+  /** value of / assignment target for the stack pointer (r15) */
+  readonly sp: string;
+  readonly wsp: string;
+  /** a statement run after the inline path stored at physical address `pa` (an engine's code-write check) */
+  readonly wrote: (pa: string) => string;
+  /** a statement run after a store through the Cpu's slower path (misses, straddling words) */
+  readonly slow: string;
 }
 
 /** How an instruction touches guest memory (for the engine's page-walk and code-write checks). */
@@ -47,6 +51,8 @@ export interface InstructionCode {
   /** the body's JavaScript */
   readonly body: (o: Operands) => string;
   readonly memory: MemoryUse;
+  /** the body may raise an exception without touching memory (division) */
+  readonly faults?: true;
 }
 
 const alu = (expr: (x: string, y: string) => string, lazy: 'add' | 'sub' | 'logic', imm: boolean): InstructionCode => ({
@@ -70,9 +76,23 @@ const none = (body: (o: Operands) => string): InstructionCode => ({ memory: 'non
 const jcc = (cond: string): InstructionCode =>
   none((o) => `if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if (${cond}) next = (next + ${o.imm}) | 0;`);
 
-/** The aligned-word fast path through the TLB, else the Cpu's access (misses, faults, straddling words). */
-const fastSlot = (o: Operands, write: boolean) =>
-  `const va = (${o.rb} + ${o.imm}) | 0; const slot = (va & 3) === 0 && translating ? hitSlot(tlbTag, tlbPerm, setMask, ways, va >>> 12, user, ${write}) : -1;`;
+/** The TLB slot of an access at `va` the inline path may take (aligned words only), or -1. */
+const fastSlot = (va: string, write: boolean, word: boolean) =>
+  `const slot = ${word ? `(${va} & 3) === 0 && ` : ''}translating ? hitSlot(tlbTag, tlbPerm, setMask, ways, ${va} >>> 12, user, ${write}) : -1;`;
+
+/** Load a word at `va` into `target` (the inline path, else the Cpu's read). */
+const loadWord = (va: string, target: string) =>
+  `{ ${fastSlot(va, false, true)} if (slot >= 0) { dataHits++; ${target} = i32[(tlbBase[slot] | (${va} & 0xfff)) >>> 2]; } else ${target} = m.read32(${va}); }`;
+
+/** Store `value` at `va` (the inline path, else the Cpu's write). */
+const storeWord = (o: Operands, va: string, value: string) =>
+  `{ ${fastSlot(va, true, true)} if (slot >= 0) { dataHits++; const pa = tlbBase[slot] | (${va} & 0xfff); i32[pa >>> 2] = ${value}; ${o.wrote('pa')} } else { m.write32(${va}, ${value}); ${o.slow} } }`;
+
+/** push `value` (sp -= 4; [sp] = value: Cpu.push). */
+const push = (o: Operands, value: string) => `{ const pv = ${value}; const va = (${o.sp} - 4) | 0; ${storeWord(o, 'va', 'pv')} ${o.wsp} = va; }`;
+
+/** pop into `target` (target = [sp]; sp += 4: Cpu.pop). */
+const pop = (o: Operands, target: string) => `{ const va = ${o.sp}; let pv = 0; ${loadWord('va', 'pv')} ${o.wsp} = (va + 4) | 0; ${target} = pv; }`;
 
 /** The code of each innocuous instruction (see the module comment). */
 export const INSTRUCTION_CODE: Partial<Record<Mnemonic, InstructionCode>> = {
@@ -88,8 +108,8 @@ export const INSTRUCTION_CODE: Partial<Record<Mnemonic, InstructionCode>> = {
   shr: alu((x, y) => `(${x} >>> (${y} & 31)) | 0`, 'logic', false),
   sar: alu((x, y) => `${x} >> (${y} & 31)`, 'logic', false),
   mul: mul(false),
-  div: none((o) => `${o.wa} = S.divide(${o.rb}, ${o.rc}, false);`),
-  rem: none((o) => `${o.wa} = S.divide(${o.rb}, ${o.rc}, true);`),
+  div: { memory: 'none', faults: true, body: (o) => `${o.wa} = S.divide(${o.rb}, ${o.rc}, false);` },
+  rem: { memory: 'none', faults: true, body: (o) => `${o.wa} = S.divide(${o.rb}, ${o.rc}, true);` },
   addi: alu((x, y) => `(${x} + ${y}) | 0`, 'add', true),
   subi: alu((x, y) => `(${x} - ${y}) | 0`, 'sub', true),
   andi: alu((x, y) => `${x} & ${y}`, 'logic', true),
@@ -105,28 +125,28 @@ export const INSTRUCTION_CODE: Partial<Record<Mnemonic, InstructionCode>> = {
   not: none((o) => `${o.wa} = ~${o.ra};`),
   neg: none((o) => `{ const x = 0; const y = ${o.ra}; const r = (x - y) | 0; ${o.wa} = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; }`),
   lea: none((o) => `${o.wa} = (next + ${o.imm}) | 0;`),
-  ld: {
+  ld: { memory: 'read', body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; ${loadWord('va', o.wa)} }` },
+  st: { memory: 'write', body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; ${storeWord(o, 'va', o.ra)} }` },
+  ldb: {
     memory: 'read',
     body: (o) =>
-      `{ ${fastSlot(o, false)} if (slot >= 0) { dataHits++; ${o.wa} = i32[(tlbBase[slot] | (va & 0xfff)) >>> 2]; } else ${o.wa} = m.read32(va); }`,
+      `{ const va = (${o.rb} + ${o.imm}) | 0; ${fastSlot('va', false, false)} if (slot >= 0) { dataHits++; ${o.wa} = u8[tlbBase[slot] | (va & 0xfff)]; } else ${o.wa} = m.read8(va); }`,
   },
-  st: {
+  stb: {
     memory: 'write',
     body: (o) =>
-      `{ ${fastSlot(o, true)} if (slot >= 0) { dataHits++; i32[(tlbBase[slot] | (va & 0xfff)) >>> 2] = ${o.ra}; } else m.write32(va, ${o.ra}); }`,
+      `{ const va = (${o.rb} + ${o.imm}) | 0; ${fastSlot('va', true, false)} if (slot >= 0) { dataHits++; const pa = tlbBase[slot] | (va & 0xfff); u8[pa] = ${o.ra}; ${o.wrote('pa')} } else { m.write8(va, ${o.ra}); ${o.slow} } }`,
   },
-  ldb: { memory: 'read', body: (o) => `${o.wa} = m.read8((${o.rb} + ${o.imm}) | 0);` },
-  stb: { memory: 'write', body: (o) => `m.write8((${o.rb} + ${o.imm}) | 0, ${o.ra});` },
-  push: { memory: 'write', body: (o) => `${o.spOut} m.push(${o.ra}); ${o.spIn}` },
-  pop: { memory: 'read', body: (o) => `{ ${o.spOut} const v = m.pop(); ${o.spIn} ${o.wa} = v; }` },
+  push: { memory: 'write', body: (o) => push(o, o.ra) },
+  pop: { memory: 'read', body: (o) => pop(o, o.wa) },
   xchg: {
     memory: 'write',
-    body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; const old = m.read32(va); m.write32(va, ${o.ra}); ${o.wa} = old; }`,
+    body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; const old = m.read32(va); m.write32(va, ${o.ra}); ${o.slow} ${o.wa} = old; }`,
   },
   cmpxchg: {
     memory: 'write',
     body: (o) =>
-      `{ const va = (${o.rb} + ${o.imm}) | 0; const cur = m.read32(va); const acc = ${o.reg(1)}; m.write32(va, cur === acc ? ${o.ra} : cur); if (cur !== acc) ${o.wreg(1)} = cur; lk = LAZY_SUB; lx = acc; ly = cur; lr = (acc - cur) | 0; }`,
+      `{ const va = (${o.rb} + ${o.imm}) | 0; const cur = m.read32(va); const acc = ${o.reg(1)}; m.write32(va, cur === acc ? ${o.ra} : cur); ${o.slow} if (cur !== acc) ${o.wreg(1)} = cur; lk = LAZY_SUB; lx = acc; ly = cur; lr = (acc - cur) | 0; }`,
   },
   jmp: none((o) => `next = (next + ${o.imm}) | 0;`),
   jz: none((o) => `if (lk !== 0 ? lr === 0 : (flags & ZF) !== 0) next = (next + ${o.imm}) | 0;`),
@@ -137,9 +157,9 @@ export const INSTRUCTION_CODE: Partial<Record<Mnemonic, InstructionCode>> = {
   jg: jcc('(flags & ZF) === 0 && !less(flags)'),
   jb: jcc('(flags & CF) !== 0'),
   jae: jcc('(flags & CF) === 0'),
-  call: { memory: 'write', body: (o) => `${o.spOut} m.push(next); ${o.spIn} next = (next + ${o.imm}) | 0;` },
-  callr: { memory: 'write', body: (o) => `{ const t = ${o.ra}; ${o.spOut} m.push(next); ${o.spIn} next = t; }` },
+  call: { memory: 'write', body: (o) => `${push(o, 'next')} next = (next + ${o.imm}) | 0;` },
+  callr: { memory: 'write', body: (o) => `{ const t = ${o.ra}; ${push(o, 'next')} next = t; }` },
   jmpr: none((o) => `next = ${o.ra};`),
-  ret: { memory: 'read', body: (o) => `${o.spOut} next = m.pop(); ${o.spIn}` },
+  ret: { memory: 'read', body: (o) => pop(o, 'next') },
   pause: none(() => ''),
 };

@@ -37,12 +37,15 @@ export class BlockContext {
   flags = 0;
   /** out: the pc after the block (or of the faulting instruction) */
   pc = 0;
-  /** out: TLB hits of the block's fetches after its first word, and of its inline data accesses */
+  /** out: TLB hits of the block's fetches and of its inline data accesses */
   hits = 0;
   /** out, when the block threw: the instructions that retired before the faulting one */
   done = 0;
+  /** in: instructions the block may retire (it runs a next block only if all of it fits) */
+  room = 0;
   regs: Int32Array;
   i32: Int32Array;
+  u8: Uint8Array;
   tlbTag: Int32Array;
   tlbPerm: Uint8Array;
   tlbBase: Int32Array;
@@ -52,6 +55,7 @@ export class BlockContext {
   constructor(readonly m: Cpu) {
     this.regs = m.regs;
     this.i32 = m.memory.i32;
+    this.u8 = m.memory.u8;
     const tlb = m.mmu.tlb;
     this.tlbTag = tlb.tag;
     this.tlbPerm = tlb.perm;
@@ -69,7 +73,7 @@ export class BlockContext {
   }
 }
 
-/** A compiled block: the instructions retired, or -1 if guest memory no longer holds its code. */
+/** A compiled region: the instructions retired, or -1 if guest memory no longer holds its code. */
 export type Block = (c: BlockContext) => number;
 
 /** One instruction of a block as scanned from memory. */
@@ -119,13 +123,55 @@ const SEMANTICS = { ...Sem };
 
 const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
 
+/** Most instructions in one region. */
+export const MAX_REGION = 128;
+
+/** The blocks of a page's region: those at the entries and those reachable from them by direct branches, calls and returns on the same page. */
+const discover = (m: Cpu, entries: readonly number[], pa: number): Map<number, Scanned[]> => {
+  const blocks = new Map<number, Scanned[]>();
+  const page = entries[0] >>> 12;
+  const frame = pa & ~0xfff;
+  const queue = [...entries];
+  let total = 0;
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    if (blocks.has(at) || at >>> 12 !== page || (at & 3) !== 0) continue;
+    const instrs = scanBlock(m, at, frame | (at & 0xfff));
+    if (instrs.length === 0 || (total + instrs.length > MAX_REGION && blocks.size > 0)) continue;
+    blocks.set(at, instrs);
+    total += instrs.length;
+    const last = instrs[instrs.length - 1];
+    const next = (last.pc + (last.ext ? 8 : 4)) | 0;
+    const target = (next + last.imm) | 0;
+    const flow = ISA[last.mnemonic].flow;
+    if (flow === 'branch' || flow === 'jump' || flow === 'call') queue.push(target);
+    if (flow === 'next' || flow === 'branch' || flow === 'call' || flow === 'indirect-call') queue.push(next);
+  }
+  return blocks;
+};
+
+/** The first block's pc of a non-empty region. */
+const pc0 = (blocks: ReadonlyMap<number, unknown>): number => blocks.keys().next().value as number;
+
+/** A compiled region and the blocks it holds: start pc to instructions. */
+export interface Region {
+  readonly block: Block;
+  readonly lengths: ReadonlyMap<number, number>;
+}
+
 /**
- * Compile the scanned block at physical `pa` for this CPU's current privilege level and
- * paging mode (both fixed while a block runs: only system instructions change them).
+ * Compile the region of one code page (physical `pa`) entered at linear `entries`, for this
+ * CPU's current privilege level and paging mode (both fixed while code runs: only system
+ * instructions change them). The region's blocks run in a loop (a switch on pc, entered at
+ * `c.pc`, which must be one of its blocks) while the room the caller gives lasts for a whole
+ * next block; anything else leaves to the caller with the pc reached.
  */
-export const compileBlock = (m: Cpu, pa: number, instrs: readonly Scanned[]): Block => {
+export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): Region | null => {
+  const blocks = discover(m, entries, pa);
+  if (blocks.size === 0) return null;
   const user = m.cpl === 3;
   const translating = m.mmu.translating;
+  const frame = pa & ~0xfff;
   const used = new Set<number>();
   const read = (n: number): string => {
     if (n === 0) return '0';
@@ -137,81 +183,104 @@ export const compileBlock = (m: Cpu, pa: number, instrs: readonly Scanned[]): Bl
     used.add(n);
     return `r${n}`;
   };
-  // the physical words of the block, checked on entry and after stores
-  const words: string[] = [];
-  const wordsFrom: number[] = [];
-  let idx = pa >>> 2;
-  for (const ins of instrs) {
-    wordsFrom.push(words.length);
-    words.push(`i32[${idx++}] !== ${lit(ins.word)}`);
-    if (ins.ext) words.push(`i32[${idx++}] !== ${lit(ins.imm)}`);
+  // the physical words of the region: checked on entry; stores to them leave the region
+  const codeWords = new Uint8Array(1024);
+  const checks: string[] = [];
+  for (const instrs of blocks.values())
+    for (const ins of instrs) {
+      const idx = (frame | (ins.pc & 0xfff)) >>> 2;
+      codeWords[idx & 1023] = 1;
+      checks.push(`i32[${idx}] !== ${lit(ins.word)}`);
+      if (ins.ext) {
+        codeWords[(idx + 1) & 1023] = 1;
+        checks.push(`i32[${idx + 1}] !== ${lit(ins.imm)}`);
+      }
+    }
+  const pcs: number[] = [];
+  const inBlock: number[] = [];
+  const fetchIn: number[] = [];
+  const cases: string[] = [];
+  // block number by word of the page: the switch on it compiles to a jump table
+  const index = new Int16Array(1024).fill(-1);
+  const base = pc0(blocks) & ~0xfff;
+  for (const [start, instrs] of blocks) {
+    index[(start & 0xfff) >>> 2] = cases.length;
+    const lines: string[] = [`case ${cases.length}: {`, `if (done + ${instrs.length} > room) break region;`];
+    let fetched = 0;
+    instrs.forEach((ins, k) => {
+      const gi = pcs.length;
+      fetched += ins.ext ? 2 : 1;
+      pcs.push(ins.pc);
+      inBlock.push(k);
+      fetchIn.push(fetched);
+      const w = ins.word;
+      const o: Operands = {
+        ra: read((w >>> 20) & 15),
+        rb: read((w >>> 16) & 15),
+        rc: read((w >>> 12) & 15),
+        wa: write((w >>> 20) & 15),
+        reg: read,
+        wreg: write,
+        imm: lit(ins.imm | 0),
+        sp: read(15),
+        wsp: write(15),
+        wrote: (p) => `if ((${p} & ~0xfff) === ${lit(frame)} && CODE[(${p} & 0xfff) >>> 2] !== 0) sw = 1;`,
+        slow: 'sw = 1;',
+      };
+      const code = INSTRUCTION_CODE[ins.mnemonic]!;
+      const nextPc = (ins.pc + (ins.ext ? 8 : 4)) | 0;
+      const text = code.body(o);
+      const last = k === instrs.length - 1;
+      // the faulting instruction's index for the catch, and the next pc, only where they are read
+      if (code.memory !== 'none' || code.faults === true) lines.push(`i = ${gi};`);
+      if (last || code.memory !== 'none' || /\bnext\b/.test(text)) lines.push(`next = ${lit(nextPc)};`);
+      lines.push(text);
+      const leave = `{ done += ${k + 1}; hits += ${fetched}; pc = next; break region; }`;
+      if (code.memory === 'write') lines.push(`if (sw !== 0 || mmu.walkReferences !== wr) ${leave}`);
+      else if (code.memory === 'read') lines.push(`if (mmu.walkReferences !== wr) ${leave}`);
+    });
+    lines.push(`done += ${instrs.length}; hits += ${fetched}; pc = next; continue region;`, '}');
+    cases.push(lines.join('\n'));
   }
-  // fetch hits through each instruction (the first word is the dispatcher's fetch)
-  const fetched: number[] = [];
-  let f = -1;
-  for (const ins of instrs) {
-    f += ins.ext ? 2 : 1;
-    fetched.push(f);
-  }
-  const body: string[] = [];
-  instrs.forEach((ins, k) => {
-    const w = ins.word;
-    const a = (w >>> 20) & 15;
-    const b = (w >>> 16) & 15;
-    const cr = (w >>> 12) & 15;
-    const o: Operands = {
-      ra: read(a),
-      rb: read(b),
-      rc: read(cr),
-      wa: write(a),
-      reg: read,
-      wreg: write,
-      imm: lit(ins.imm | 0),
-      spOut: `regs[15] = ${read(15)};`,
-      spIn: `r15 = regs[15];`,
-    };
-    const code = INSTRUCTION_CODE[ins.mnemonic]!;
-    const nextPc = (ins.pc + (ins.ext ? 8 : 4)) | 0;
-    body.push(`i = ${k}; next = ${lit(nextPc)};`);
-    body.push(code.body(o));
-    const last = k === instrs.length - 1;
-    if (!last && code.memory !== 'none') body.push(`if (mmu.walkReferences !== wr) { done = ${k + 1}; break body; }`);
-    if (!last && code.memory === 'write') body.push(`if (${words.slice(wordsFrom[k + 1]).join(' || ')}) { done = ${k + 1}; break body; }`);
-  });
   const regs = [...used].sort((x, y) => x - y);
   const load = regs.map((r) => `let r${r} = regs[${r}];`).join(' ');
   const store = regs.map((r) => `regs[${r}] = r${r};`).join(' ');
   const source = `
-return function block(c) {
+return function region(c) {
   const i32 = c.i32;
-  if (${words.join(' || ')}) return -1;
-  const m = c.m, regs = c.regs, mmu = m.mmu, tlbTag = c.tlbTag, tlbPerm = c.tlbPerm, tlbBase = c.tlbBase, setMask = c.setMask, ways = c.ways;
+  if (${checks.join(' || ')}) return -1;
+  const m = c.m, regs = c.regs, u8 = c.u8, mmu = m.mmu, tlbTag = c.tlbTag, tlbPerm = c.tlbPerm, tlbBase = c.tlbBase, setMask = c.setMask, ways = c.ways, room = c.room;
   const user = ${user}, translating = ${translating};
   const wr = mmu.walkReferences;
   let lk = c.lk, lx = c.lx, ly = c.ly, lr = c.lr, flags = c.flags;
   ${load}
-  let z = 0, dataHits = 0, next = 0, i = 0, done = ${instrs.length};
+  let z = 0, dataHits = 0, next = 0, i = 0, done = 0, hits = 0, sw = 0, pc = c.pc;
   try {
-    body: {
-${body.join('\n')}
+    region: for (;;) {
+      const off = (pc - ${lit(base)}) >>> 0;
+      switch (off < 4096 && (off & 3) === 0 ? INDEX[off >>> 2] : -1) {
+${cases.join('\n')}
+      }
+      break region;
     }
   } catch (e) {
     ${store}
     c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
-    c.pc = PCS[i]; c.hits = FETCHED[i] + dataHits; c.done = i;
+    c.pc = PCS[i]; c.hits = hits + FETCH_IN[i] + dataHits; c.done = done + IN_BLOCK[i];
     throw e;
   }
   ${store}
   c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
-  c.pc = next; c.hits = FETCHED[done - 1] + dataHits;
+  c.pc = pc; c.hits = hits + dataHits;
   return done;
 };`;
   const make = new Function(
-    'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'FETCHED',
+    'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX',
     source,
   ) as (...args: unknown[]) => Block;
-  return make(
+  const block = make(
     SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
-    Int32Array.from(instrs.map((i) => i.pc)), Int32Array.from(fetched),
+    Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index,
   );
+  return { block, lengths: new Map([...blocks].map(([at, instrs]) => [at, instrs.length])) };
 };

@@ -14,7 +14,7 @@
 import { hitSlot } from '../mmu/tlb';
 import type { Cpu } from './cpu';
 import { interpret, MAX_BURST } from './interpreter';
-import { BlockContext, compileBlock, scanBlock, type Block } from './jit-compile';
+import { BlockContext, compileRegion, scanBlock, type Block } from './jit-compile';
 import { lazyFlags } from './lazy-flags';
 
 /** Tuning of the JIT (none of it changes a modelled number). */
@@ -26,32 +26,34 @@ export interface JitOptions {
 /** The default tuning. */
 export const DEFAULT_JIT_OPTIONS: JitOptions = { hot: 16 };
 
-/** A block entry: where it starts and what is known of it. */
-interface Entry {
-  readonly pc: number;
-  readonly pa: number;
-  /** instructions of the block as last scanned (0: its first instruction is not compiled) */
-  length: number;
-  /** times run by the interpreter since (re)scanned */
-  count: number;
-  block: Block | null;
-  /** times its code was found changed */
+/** A block the JIT compiled: the region that holds it and its instructions. */
+interface CompiledBlock {
+  readonly region: Block;
+  readonly length: number;
+}
+
+/** What the JIT knows of one code page (linear and physical, at one CPL and paging mode). */
+interface PageCode {
+  /** compiled blocks by start pc */
+  readonly compiled: Map<number, CompiledBlock>;
+  /** block starts run by the interpreter: runs and scanned instructions */
+  readonly cold: Map<number, { runs: number; length: number }>;
+  /** times the page's code was found changed */
   stale: number;
 }
 
-/** Blocks found stale this often are left to the interpreter (code that rewrites itself in a loop). */
+/** Stale findings of a page before it is left to the interpreter (code that rewrites itself in a loop). */
 const MAX_STALE = 4;
 
-/** Entries kept per CPU before the cache is dropped and refilled. */
-const MAX_ENTRIES = 1 << 15;
+/** Pages kept per CPU before the cache is dropped and refilled. */
+const MAX_PAGES = 1 << 12;
 
-/** A CPU's JIT: its block cache and the state its blocks share. */
+/** A CPU's JIT: its code cache and the state its regions share. */
 export class Jit {
-  /** entries by key (see `key`) */
-  private readonly entries = new Map<number, Entry>();
+  private readonly pages = new Map<number, PageCode>();
   readonly context: BlockContext;
-  /** blocks compiled, block runs, instructions retired in compiled blocks (host statistics) */
-  readonly stats = { compiled: 0, runs: 0, instructions: 0 };
+  /** regions compiled, region runs, instructions retired in compiled code, interpreter calls, bursts (host statistics) */
+  readonly stats = { compiled: 0, runs: 0, instructions: 0, interpreted: 0, bursts: 0 };
 
   constructor(
     readonly cpu: Cpu,
@@ -60,35 +62,49 @@ export class Jit {
     this.context = new BlockContext(cpu);
   }
 
-  /** The entry of the block at linear `pc`, physical `pa`, for the CPL and paging mode now. */
-  entry(pc: number, pa: number, cpl: number, translating: boolean): Entry {
-    // page frame (20 bits), word in page (10), linear page (20), CPL (2), paging (1): 53 bits, exact
-    const key = ((((pc >>> 12) * 0x100000 + (pa >>> 12)) * 1024 + ((pc & 0xfff) >>> 2)) * 4 + cpl) * 2 + (translating ? 1 : 0);
-    let e = this.entries.get(key);
-    if (e === undefined) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      e = { pc, pa, length: scanBlock(this.cpu, pc, pa).length, count: 0, block: null, stale: 0 };
-      this.entries.set(key, e);
+  /** The code of the page holding linear `pc` at physical `pa`, for the CPL and paging mode now. */
+  page(pc: number, pa: number, cpl: number, translating: boolean): PageCode {
+    // linear page (20 bits), frame (20), CPL (2), paging (1): exact in a double
+    const key = (((pc >>> 12) * 0x100000 + (pa >>> 12)) * 4 + cpl) * 2 + (translating ? 1 : 0);
+    let p = this.pages.get(key);
+    if (p === undefined) {
+      if (this.pages.size >= MAX_PAGES) this.pages.clear();
+      p = { compiled: new Map(), cold: new Map(), stale: 0 };
+      this.pages.set(key, p);
     }
-    return e;
+    return p;
   }
 
-  /** Compile an entry that became hot (or rescan it if its code changed). */
-  compile(e: Entry): void {
-    const instrs = scanBlock(this.cpu, e.pc, e.pa);
-    e.length = instrs.length;
-    e.count = 0;
-    if (instrs.length === 0) return;
-    e.block = compileBlock(this.cpu, e.pa, instrs);
-    this.stats.compiled++;
+  /**
+   * The block at `pc` is run by the interpreter once more: its instructions (0 if its first
+   * is not compiled). When it became hot, a region entered there is compiled.
+   */
+  cold(p: PageCode, pc: number, pa: number): number {
+    let c = p.cold.get(pc);
+    if (c === undefined) {
+      c = { runs: 0, length: scanBlock(this.cpu, pc, pa).length };
+      p.cold.set(pc, c);
+    }
+    c.runs++;
+    if (c.length > 0 && c.runs > this.options.hot && p.stale < MAX_STALE) {
+      const r = compileRegion(this.cpu, [pc], pa);
+      if (r !== null) {
+        for (const [at, length] of r.lengths)
+          if (!p.compiled.has(at)) {
+            p.compiled.set(at, { region: r.block, length });
+            p.cold.delete(at);
+          }
+        this.stats.compiled++;
+      }
+    }
+    return c.length;
   }
 
-  /** The entry's code changed: back to the interpreter until it is hot again. */
-  stale(e: Entry): void {
-    e.block = null;
-    e.count = 0;
-    e.stale++;
-    e.length = scanBlock(this.cpu, e.pc, e.pa).length;
+  /** The page's code changed: back to the interpreter until it is hot again. */
+  stale(p: PageCode): void {
+    p.compiled.clear();
+    p.cold.clear();
+    p.stale++;
   }
 }
 
@@ -115,8 +131,8 @@ export const runJit = (m: Cpu): boolean => {
   // after STI exactly one instruction runs: the interpreter's case
   if (m.interruptShadow) return interpret(m);
   const jit = jitOf(m);
-  const hot = jit.options.hot;
   const c = jit.context;
+  jit.stats.bursts++;
   c.useTlb();
   const mmu = m.mmu;
   const tlb = mmu.tlb;
@@ -146,6 +162,10 @@ export const runJit = (m: Cpu): boolean => {
   let codeBase = 0;
   const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
   let system = false;
+  // the code of the current page
+  let page: PageCode | null = null;
+  let pageVpn = -1;
+  let pageDelta = 0;
   for (;;) {
     // the code page as the interpreter's fetch would find it, without counting (yet)
     let pa = -1;
@@ -167,16 +187,23 @@ export const runJit = (m: Cpu): boolean => {
         pa = pc;
       }
     }
-    const e = pa >= 0 ? jit.entry(pc, pa, cpl, translating) : null;
-    if (e !== null && e.block === null && e.length > 0 && e.count >= hot && e.stale < MAX_STALE) jit.compile(e);
-    if (e !== null && e.block !== null && n + e.length <= limit) {
+    if (pa >= 0 && (page === null || pc >>> 12 !== pageVpn || pa - pc !== pageDelta)) {
+      page = jit.page(pc, pa, cpl, translating);
+      pageVpn = pc >>> 12;
+      pageDelta = pa - pc;
+    }
+    const compiled = pa >= 0 && page !== null ? page.compiled.get(pc) : undefined;
+    const length = compiled !== undefined ? compiled.length : 0;
+    if (compiled !== undefined && n + length <= limit) {
       let done: number;
+      c.room = limit - n;
+      c.pc = pc;
       try {
-        done = e.block(c);
+        done = compiled.region(c);
       } catch (err) {
         // the faulting instruction did not retire; pc, flags and counts as the interpreter leaves them
         n += c.done;
-        hits += 1 + c.hits;
+        hits += c.hits;
         if (translating) mmu.hits += hits;
         m.retiredByRing[cpl] += n - start;
         if (nonRoot) m.retiredNonRoot += n - start;
@@ -186,17 +213,17 @@ export const runJit = (m: Cpu): boolean => {
         throw err;
       }
       if (done < 0) {
-        jit.stale(e);
+        jit.stale(page!);
         continue;
       }
       jit.stats.runs++;
       jit.stats.instructions += done;
-      hits += 1 + c.hits;
+      hits += c.hits;
       n += done;
       pc = c.pc;
     } else {
       // the interpreter runs the block (or the tail, or one instruction) inside this burst
-      if (e !== null) e.count++;
+      const scanned = pa >= 0 && length === 0 ? jit.cold(page!, pc, pa) : length;
       if (translating) mmu.hits += hits;
       hits = 0;
       m.retiredByRing[cpl] += n - start;
@@ -206,7 +233,8 @@ export const runJit = (m: Cpu): boolean => {
       m.flags = lazyFlags(c.flags, c.lk, c.lx, c.ly, c.lr);
       c.lk = 0;
       const before = m.instructions;
-      const most = e !== null && e.length > 0 ? Math.min(e.length, limit - n) : 1;
+      const most = scanned > 0 ? Math.min(scanned, limit - n) : 1;
+      jit.stats.interpreted++;
       system = interpret(m, most, c0 + n * IC, w0);
       n += m.instructions - before;
       start = n;
