@@ -26,6 +26,16 @@ export interface JitOptions {
 /** The default tuning. */
 export const DEFAULT_JIT_OPTIONS: JitOptions = { hot: 16 };
 
+/** The tuning of JITs made from now on without options (tests compile everything at once with `hot: 0`). */
+let defaults: JitOptions = DEFAULT_JIT_OPTIONS;
+
+/** Set the tuning of JITs made from now on without options; returns the previous one. */
+export const setJitDefaults = (o: JitOptions): JitOptions => {
+  const before = defaults;
+  defaults = o;
+  return before;
+};
+
 /** A block the JIT compiled: the region that holds it and its instructions. */
 interface CompiledBlock {
   readonly region: Block;
@@ -57,7 +67,7 @@ export class Jit {
 
   constructor(
     readonly cpu: Cpu,
-    readonly options: JitOptions = DEFAULT_JIT_OPTIONS,
+    readonly options: JitOptions = defaults,
   ) {
     this.context = new BlockContext(cpu);
   }
