@@ -8,6 +8,7 @@ import { cycleCauses } from '../../../strategies/cost-model';
 import type { IsaVariant } from '../../../core/isa/variant';
 import type { MachineSettings } from '../../run/machine-settings';
 import { runOne } from '../../run/run-one';
+import type { Engine } from '../../../core/cpu/engine';
 import type { RunResult, Tally } from '../../run/result';
 import { CliError, ExitCode } from '../../common/errors';
 import { formatNumber, table } from '../../common/format';
@@ -34,6 +35,8 @@ export interface RunOptions {
   readonly machine?: MachineSettings;
   /** write a Chrome/Perfetto trace of the run here */
   readonly trace?: string;
+  /** the simulator engine (host metadata: no modelled number depends on it) */
+  readonly engine?: Engine;
 }
 
 /** Parse `k=v` pairs; `numeric` requires integer values. */
@@ -68,6 +71,7 @@ export const runCommand = (o: RunOptions): { text: string; exitCode: number } =>
     costOverrides: parsePairs('--cost', o.cost, true) as Record<string, number>,
     machine: o.machine,
     trace: o.trace,
+    engine: o.engine,
   });
   if (isLeft(r)) throw new CliError(r.left.join('\n'));
   const ok = r.right.equivalent && r.right.stop.kind === 'shutdown';
