@@ -34,6 +34,12 @@ export interface WorkloadInfo {
   readonly expectedResult: (n: number) => Uint8Array;
   /** the number of system calls (SYSENTER or int 0x80) a correct run makes, all processes together */
   readonly syscalls: (n: number) => number;
+  /**
+   * guest instructions per unit of n, about twice what a correct run retires under any
+   * strategy: with the boot's, a bound that lets large n pass the default instruction budget
+   * (experiments/run/run-one.ts) while a guest that never stops still ends
+   */
+  readonly instructionsPerUnit: number;
 }
 
 
@@ -61,6 +67,8 @@ const nano = (
   expected: (n) => `${line(n)} ok\n`,
   expectedResult: (n) => pair(n, value(n)),
   syscalls,
+  // the costliest nanobenchmark step (a system call) retires about 110 instructions
+  instructionsPerUnit: 250,
 });
 
 // System calls besides the measured loop's: mark x2, write, result, exit (5), plus the
@@ -76,6 +84,7 @@ export const WORKLOADS = {
   pgfault: {
     ...nano('grow the heap by n pages and touch each once: n demand-zero page faults', (n) => `pgfault: ${n} page faults`, () => 6, (n) => (n * (n + 1)) / 2),
     params: { n: { default: 500, min: 0, max: 512 } },
+    instructionsPerUnit: 4_000,
   },
   divzero: nano('n user divisions by zero, each counted and skipped by the kernel', (n) => `divzero: ${n} divide errors`, () => 5),
   forkwait: {
@@ -90,14 +99,17 @@ export const WORKLOADS = {
     },
     // per fork: fork and wait in the parent, exit in the child; then a last wait
     syscalls: (n) => 3 * n + 6,
+    instructionsPerUnit: 60_000,
   },
   compute: {
     description: 'CPU-bound: n rounds of a sieve and an FNV/xorshift hash; result = the hash',
     kind: 'macro',
-    params: { n: { default: 50, min: 0, max: 100_000 } },
+    params: { n: { default: 50, min: 0, max: 10_000_000 } },
     expected: (n) => `compute: ${n} rounds, checksum ${hex8(computeChecksum(n))} ok\n`,
     expectedResult: (n) => pair(n, computeChecksum(n)),
     syscalls: () => 5,
+    // a round retires 25,000-35,000 instructions (the sieve's limit grows with the round)
+    instructionsPerUnit: 60_000,
   },
   compile: {
     description: 'a compile-like mix per iteration: hashing, 3 system calls, a new heap page, a sector written and read back',
@@ -107,6 +119,7 @@ export const WORKLOADS = {
     expectedResult: (n) => pair(n, compileChecksum(n)),
     // per iteration: getpid, getparam, yield, sbrk, disk_write, disk_read
     syscalls: (n) => 6 * n + 5,
+    instructionsPerUnit: 30_000,
   },
   io: {
     description: 'n disk sectors written, then read back and verified',
@@ -115,6 +128,7 @@ export const WORKLOADS = {
     expected: (n) => `io: ${n} sectors written and read back ok\n`,
     expectedResult: (n) => pair(n, ioChecksum(n)),
     syscalls: (n) => 2 * n + 5,
+    instructionsPerUnit: 12_000,
   },
   ctxswitch: {
     description: 'fork; parent and child each yield n times; the parent waits',
@@ -124,6 +138,7 @@ export const WORKLOADS = {
     expectedResult: (n) => pair(n, 2),
     // n yields in each process; fork, wait, mark x2, write, result, exit in the parent; exit in the child
     syscalls: (n) => 2 * n + 8,
+    instructionsPerUnit: 1_500,
   },
 } as const satisfies Record<string, WorkloadInfo>;
 

@@ -135,8 +135,8 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--param <k=v>', 'workload parameter (repeatable), e.g. n=1000', collect, [] as string[])
     .option('--option <k=v>', 'strategy option (repeatable)', collect, [] as string[])
     .addOption(variantOption())
-    .option('--max-instructions <n>', 'instruction budget (instructions retired)', '200000000')
-    .option('--max-cycles <n>', 'modelled-cycle budget: bounds every kind of guest-driven work (exceptions, exits, traps, translation), default 250000000000')
+    .option('--max-instructions <n>', 'instruction budget (instructions retired); default 200000000, or what a workload\'s n needs')
+    .option('--max-cycles <n>', 'modelled-cycle budget: bounds every kind of guest-driven work (exceptions, exits, traps, translation); default 250000000000, grown with the instruction budget')
     .option('--boot <k=v>', 'kernel boot parameter (repeatable), e.g. hz=1000 (see `ringlab list`)', collect, [] as string[])
     .option('--cost <KEY=CYCLES>', 'replace a per-event cost of the profile (repeatable), e.g. vmExitRoundTrip=1500; recorded in the result', collect, [] as string[])
     .option('--tlb <entries>', 'TLB entries (a power of two)')
@@ -145,13 +145,14 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--trace <file.json>', 'write the run\'s events in the Chrome/Perfetto trace-event format')
     .addOption(engineOption())
     .option('--json', 'print the result as JSON', false)
-    .action((o: { strategy: string; workload?: string; program?: string; kernel?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string; engine: Engine }) => {
+    .action((o: { strategy: string; workload?: string; program?: string; kernel?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions?: string; maxCycles?: string; boot: string[]; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string; engine: Engine }) => {
       if ((o.workload === undefined) === (o.program === undefined)) throw new CliError('run needs exactly one of --workload NAME and --program FILE');
       loadModules(o.strategyModule);
       const r = runCommand({
         ...o,
         workload: o.workload ?? '',
-        maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1),
+        progress: progress(),
+        maxInstructions: o.maxInstructions === undefined ? undefined : parseCount('--max-instructions', o.maxInstructions, 1),
         maxCycles: o.maxCycles === undefined ? undefined : parseCount('--max-cycles', o.maxCycles, 1),
         machine: {
           ...(o.tlb === undefined ? {} : { tlbEntries: parseCount('--tlb', o.tlb, 1) }),

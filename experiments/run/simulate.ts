@@ -57,7 +57,30 @@ export interface Simulation {
   readonly traceFile?: string;
   /** the simulator engine (host metadata: no modelled number depends on it) */
   readonly engine?: Engine;
+  /** called about once a second of host time with the instructions retired so far (a progress display) */
+  readonly onProgress?: (instructions: number) => void;
 }
+
+/**
+ * Call `report` about once a second of host time while the CPU runs. It looks at the clock
+ * on events the CPU emits (interrupts, system calls, I/O ...): on every 1024th, or on the
+ * first after 5 M more instructions (compute-bound guests emit few), so a run pays almost
+ * nothing for it; a guest that emits no events at all reports nothing.
+ */
+const watchProgress = (cpu: { readonly instructions: number; readonly events: { listen(l: () => void): unknown } }, report: (instructions: number) => void): void => {
+  let k = 0;
+  let seen = 0;
+  let last = performance.now();
+  cpu.events.listen(() => {
+    const i = cpu.instructions;
+    if ((++k & 1023) !== 0 && i - seen < 5_000_000) return;
+    seen = i;
+    const now = performance.now();
+    if (now - last < 1000) return;
+    last = now;
+    report(i);
+  });
+};
 
 /** Simulate a run; the result is not compared with native. */
 export const simulate = (s: Simulation): Either<string, Simulated> => {
@@ -88,6 +111,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
   cpu.events.listen((e) => {
     if (e.kind === 'region') marks[e.mark] = cpu.snapshot();
   });
+  if (s.onProgress) watchProgress(cpu, s.onProgress);
   const t0 = performance.now();
   const stop = vm.run(s.budget);
   const wallMs = performance.now() - t0;
