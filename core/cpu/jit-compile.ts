@@ -43,6 +43,8 @@ export class BlockContext {
   done = 0;
   /** in: instructions the block may retire (it runs a next block only if all of it fits) */
   room = 0;
+  /** in: the physical address of the frame holding the code */
+  frame = 0;
   regs: Int32Array;
   i32: Int32Array;
   u8: Uint8Array;
@@ -150,6 +152,15 @@ const discover = (m: Cpu, entries: readonly number[], pa: number): Map<number, S
   return blocks;
 };
 
+/**
+ * Compiled regions by their source, shared by every CPU of the process: a region's code
+ * depends on its linear addresses, its words, the CPL and the paging mode, not on the frame
+ * that holds it (a parameter), so a forked process's copy of a code page, or the next run of
+ * the same guest, reuses the function (and V8's optimized code for it).
+ */
+const REGIONS = new Map<string, Block>();
+const MAX_CACHED_REGIONS = 1 << 14;
+
 /** The first block's pc of a non-empty region. */
 const pc0 = (blocks: ReadonlyMap<number, unknown>): number => blocks.keys().next().value as number;
 
@@ -171,7 +182,6 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
   if (blocks.size === 0) return null;
   const user = m.cpl === 3;
   const translating = m.mmu.translating;
-  const frame = pa & ~0xfff;
   const used = new Set<number>();
   const read = (n: number): string => {
     if (n === 0) return '0';
@@ -188,12 +198,13 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
   const checks: string[] = [];
   for (const instrs of blocks.values())
     for (const ins of instrs) {
-      const idx = (frame | (ins.pc & 0xfff)) >>> 2;
-      codeWords[idx & 1023] = 1;
-      checks.push(`i32[${idx}] !== ${lit(ins.word)}`);
+      // word offsets from the frame's first word: the code is the same for every frame holding the same words
+      const idx = (ins.pc & 0xfff) >>> 2;
+      codeWords[idx] = 1;
+      checks.push(`i32[F + ${idx}] !== ${lit(ins.word)}`);
       if (ins.ext) {
-        codeWords[(idx + 1) & 1023] = 1;
-        checks.push(`i32[${idx + 1}] !== ${lit(ins.imm)}`);
+        codeWords[idx + 1] = 1;
+        checks.push(`i32[F + ${idx + 1}] !== ${lit(ins.imm)}`);
       }
     }
   const pcs: number[] = [];
@@ -224,7 +235,7 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
         imm: lit(ins.imm | 0),
         sp: read(15),
         wsp: write(15),
-        wrote: (p) => `if ((${p} & ~0xfff) === ${lit(frame)} && CODE[(${p} & 0xfff) >>> 2] !== 0) sw = 1;`,
+        wrote: (p) => `if ((${p} & ~0xfff) === frame && CODE[(${p} & 0xfff) >>> 2] !== 0) sw = 1;`,
         slow: 'sw = 1;',
       };
       const code = INSTRUCTION_CODE[ins.mnemonic]!;
@@ -242,12 +253,13 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
     lines.push(`done += ${instrs.length}; hits += ${fetched}; pc = next; continue region;`, '}');
     cases.push(lines.join('\n'));
   }
+  const lengths = new Map([...blocks].map(([at, instrs]) => [at, instrs.length]));
   const regs = [...used].sort((x, y) => x - y);
   const load = regs.map((r) => `let r${r} = regs[${r}];`).join(' ');
   const store = regs.map((r) => `regs[${r}] = r${r};`).join(' ');
   const source = `
 return function region(c) {
-  const i32 = c.i32;
+  const i32 = c.i32, frame = c.frame, F = frame >>> 2;
   if (${checks.join(' || ')}) return -1;
   const m = c.m, regs = c.regs, u8 = c.u8, mmu = m.mmu, tlbTag = c.tlbTag, tlbPerm = c.tlbPerm, tlbBase = c.tlbBase, setMask = c.setMask, ways = c.ways, room = c.room;
   const user = ${user}, translating = ${translating};
@@ -274,6 +286,8 @@ ${cases.join('\n')}
   c.pc = pc; c.hits = hits + dataHits;
   return done;
 };`;
+  const cached = REGIONS.get(source);
+  if (cached !== undefined) return { block: cached, lengths };
   const make = new Function(
     'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX',
     source,
@@ -282,5 +296,7 @@ ${cases.join('\n')}
     SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
     Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index,
   );
-  return { block, lengths: new Map([...blocks].map(([at, instrs]) => [at, instrs.length])) };
+  if (REGIONS.size >= MAX_CACHED_REGIONS) REGIONS.clear();
+  REGIONS.set(source, block);
+  return { block, lengths };
 };

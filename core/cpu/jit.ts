@@ -24,7 +24,7 @@ export interface JitOptions {
 }
 
 /** The default tuning. */
-export const DEFAULT_JIT_OPTIONS: JitOptions = { hot: 16 };
+export const DEFAULT_JIT_OPTIONS: JitOptions = { hot: 64 };
 
 /** The tuning of JITs made from now on without options (tests compile everything at once with `hot: 0`). */
 let defaults: JitOptions = DEFAULT_JIT_OPTIONS;
@@ -52,6 +52,9 @@ interface PageCode {
   stale: number;
 }
 
+/** Instructions the interpreter runs per call in cold code. */
+const COLD_QUANTUM = 128;
+
 /** Stale findings of a page before it is left to the interpreter (code that rewrites itself in a loop). */
 const MAX_STALE = 4;
 
@@ -62,8 +65,12 @@ const MAX_PAGES = 1 << 12;
 export class Jit {
   private readonly pages = new Map<number, PageCode>();
   readonly context: BlockContext;
-  /** regions compiled, region runs, instructions retired in compiled code, interpreter calls, bursts (host statistics) */
-  readonly stats = { compiled: 0, runs: 0, instructions: 0, interpreted: 0, bursts: 0 };
+  /**
+   * host statistics: regions compiled, the guest instructions they hold and the host
+   * milliseconds compiling them took, region runs, instructions retired in compiled code,
+   * calls of the interpreter, bursts
+   */
+  readonly stats = { compiled: 0, compiledInstructions: 0, compileMs: 0, runs: 0, instructions: 0, interpreted: 0, bursts: 0 };
 
   constructor(
     readonly cpu: Cpu,
@@ -97,8 +104,11 @@ export class Jit {
     }
     c.runs++;
     if (c.length > 0 && c.runs > this.options.hot && p.stale < MAX_STALE) {
+      const t0 = performance.now();
       const r = compileRegion(this.cpu, [pc], pa);
+      this.stats.compileMs += performance.now() - t0;
       if (r !== null) {
+        for (const length of r.lengths.values()) this.stats.compiledInstructions += length;
         for (const [at, length] of r.lengths)
           if (!p.compiled.has(at)) {
             p.compiled.set(at, { region: r.block, length });
@@ -108,6 +118,12 @@ export class Jit {
       }
     }
     return c.length;
+  }
+
+  /** Whether the block at `pc` has run often enough to be counted block by block (it will be compiled soon). */
+  heating(p: PageCode, pc: number): boolean {
+    const c = p.cold.get(pc);
+    return c !== undefined && c.runs * 2 > this.options.hot;
   }
 
   /** The page's code changed: back to the interpreter until it is hot again. */
@@ -208,6 +224,7 @@ export const runJit = (m: Cpu): boolean => {
       let done: number;
       c.room = limit - n;
       c.pc = pc;
+      c.frame = pa & ~0xfff;
       try {
         done = compiled.region(c);
       } catch (err) {
@@ -234,6 +251,9 @@ export const runJit = (m: Cpu): boolean => {
     } else {
       // the interpreter runs the block (or the tail, or one instruction) inside this burst
       const scanned = pa >= 0 && length === 0 ? jit.cold(page!, pc, pa) : length;
+      // compiled just now, and it fits: run it
+      const now = length === 0 && scanned > 0 ? page!.compiled.get(pc) : undefined;
+      if (now !== undefined && n + now.length <= limit) continue;
       if (translating) mmu.hits += hits;
       hits = 0;
       m.retiredByRing[cpl] += n - start;
@@ -243,7 +263,9 @@ export const runJit = (m: Cpu): boolean => {
       m.flags = lazyFlags(c.flags, c.lk, c.lx, c.ly, c.lr);
       c.lk = 0;
       const before = m.instructions;
-      const most = scanned > 0 ? Math.min(scanned, limit - n) : 1;
+      // cold code: the interpreter runs a quantum (its calls cost more than an instruction);
+      // a block it is about to compile, or one that only fits partly under the limit: that block
+      const most = length > 0 || (scanned > 0 && jit.heating(page!, pc)) ? Math.min(length > 0 ? length : scanned, limit - n) : Math.min(COLD_QUANTUM, limit - n);
       jit.stats.interpreted++;
       system = interpret(m, most, c0 + n * IC, w0);
       n += m.instructions - before;

@@ -187,7 +187,8 @@ ${idt({ 0x20: 'tick' })}`,
     try {
       const m = agree('li r1, 100\nloop: add r2, r2, r1\n subi r1, r1, 1\n jnz loop\n' + POWER_OFF);
       expect(m.regs[2]).to.equal(5050);
-      expect(jitOf(m).stats.interpreted).to.be.greaterThan(100);
+      expect(jitOf(m).stats.interpreted).to.be.greaterThan(0);
+      expect(jitOf(m).stats.instructions).to.be.below(m.instructions);
     } finally {
       INSTRUCTION_CODE.add = saved;
     }
