@@ -24,7 +24,7 @@ export interface JitOptions {
 }
 
 /** The default tuning. */
-export const DEFAULT_JIT_OPTIONS: JitOptions = { hot: 64 };
+export const DEFAULT_JIT_OPTIONS: JitOptions = { hot: 256 };
 
 /** The tuning of JITs made from now on without options (tests compile everything at once with `hot: 0`). */
 let defaults: JitOptions = DEFAULT_JIT_OPTIONS;
