@@ -81,7 +81,7 @@ const nano = (
   expectedResult: (n) => pair(n, value(n)),
   syscalls,
   // the costliest nanobenchmark step (a system call) retires about 110 instructions
-  instructionsPerUnit: 250,
+  instructionsPerUnit: 300,
 });
 
 // System calls besides the measured loop's: mark x2, write, result, exit (5), plus the
