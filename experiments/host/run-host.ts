@@ -18,7 +18,7 @@ import { GUEST_MEMORY_BYTES } from '../../core/guest/layout';
 import { readResult } from '../../core/guest/result';
 import { hostHardware, type HostHardware } from '../../core/host/host-model';
 import { PS_PER_SECOND } from '../../core/host/time';
-import { runHost, type HostOutcome, type HostedVm } from '../../strategies/host/cosim';
+import { runHost, type HostOutcome, type HostRun, type HostedVm } from '../../strategies/host/cosim';
 import { coreUtil, pcpuMetrics, vcpuMetrics, type PcpuMetrics, type VcpuMetrics } from '../../strategies/host/metrics';
 import { SCHEDULERS } from '../../strategies/host/schedulers/registry';
 import { SHARES_PRESETS, type WorldSettings } from '../../strategies/host/world';
@@ -93,7 +93,7 @@ const buildVm = (vm: VmSpec, profile: CostProfile, hw: HostHardware): Either<str
 };
 
 /** Co-simulate `vms` on the spec's host. */
-const simulateHost = (spec: HostSpec, vms: readonly VmSpec[], hw: HostHardware, profile: CostProfile, untilPs?: number): Either<string, { outcome: HostOutcome; hosted: HostedVm[] }> => {
+const simulateHost = (spec: HostSpec, vms: readonly VmSpec[], hw: HostHardware, profile: CostProfile, untilPs?: number, onRun?: HostRun['onRun']): Either<string, { outcome: HostOutcome; hosted: HostedVm[] }> => {
   const hosted: HostedVm[] = [];
   for (const vm of vms) {
     const b = buildVm(vm, profile, hw);
@@ -109,6 +109,7 @@ const simulateHost = (spec: HostSpec, vms: readonly VmSpec[], hw: HostHardware, 
     untilPs,
     budget: { maxInstructions: spec.maxInstructions ?? DEFAULT_BUDGET, maxCycles: spec.maxCycles ?? DEFAULT_CYCLE_BUDGET },
     maxStepMs: spec.maxStepMs,
+    onRun,
   });
   return right({ outcome, hosted });
 };
@@ -129,8 +130,16 @@ const rounded = <T extends object>(o: T): T => Object.fromEntries(Object.entries
 /** The baselines of VMs alone on the host, by VM content (name and settings aside). */
 type Alone = { progress: number; regionInstructions: number | null };
 
-/** Run a host spec. */
-export const runHostSpec = (spec: HostSpec): Either<string[], HostResult> => {
+/** One stretch a vCPU ran on a logical CPU (for traces). */
+export interface HostRunStretch {
+  readonly lcpu: number;
+  readonly world: string;
+  readonly startPs: number;
+  readonly endPs: number;
+}
+
+/** Run a host spec; `onRun` sees every stretch a vCPU ran on a logical CPU. */
+export const runHostSpec = (spec: HostSpec, onRun?: (s: HostRunStretch) => void): Either<string[], HostResult> => {
   const t0 = performance.now();
   const profile = loadProfile(spec.host.profile);
   if (isLeft(profile)) return left([profile.left]);
@@ -138,7 +147,7 @@ export const runHostSpec = (spec: HostSpec): Either<string[], HostResult> => {
   if (!built.ok) return left(built.problems);
   const hw = built.host;
   const untilPs = spec.until === undefined ? undefined : Math.round(spec.until.seconds * PS_PER_SECOND);
-  const run = simulateHost(spec, spec.vms, hw, profile.right, untilPs);
+  const run = simulateHost(spec, spec.vms, hw, profile.right, untilPs, onRun ? (lcpu, w, startPs, endPs) => onRun({ lcpu, world: w.name, startPs, endPs }) : undefined);
   if (isLeft(run)) return left([run.left]);
   const { outcome, hosted } = run.right;
   const nOf = (vm: VmSpec): number => {

@@ -46,6 +46,8 @@ export interface HostRun {
   readonly budget: RunLimits;
   /** longest step between decisions, ms (default 1) */
   readonly maxStepMs?: number;
+  /** called for each stretch a world ran on a logical CPU (host picoseconds), for traces */
+  readonly onRun?: (lcpu: number, world: World, startPs: number, endPs: number) => void;
 }
 
 /** The measured region of a VM (its workload's markers) in host time and instructions. */
@@ -224,6 +226,7 @@ export const runHost = (h: HostRun): HostOutcome => {
       l.totals.chargedPs += ran * seg.charge;
       w.charged += ran * seg.charge;
       l.lt = end;
+      if (ran > 0) h.onRun?.(id, w, from, end);
       if (stop !== null) {
         finishVm(w.vm, stop, end);
       } else if (cpu.halted) {

@@ -55,7 +55,7 @@ export interface World {
   charged: number;
   /** the logical CPU it ran on last, -1 before it first ran */
   lastLcpu: number;
-  /** host time it was last placed on a logical CPU */
+  /** host time its current stay on a logical CPU (time slice) began */
   placedAt: number;
   /** host time a waiting world wakes (its next device event), Infinity for none */
   wakeAt: number;

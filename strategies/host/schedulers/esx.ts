@@ -37,9 +37,12 @@ export const esxScheduler = (s: EsxSettings = {}): Scheduler => {
       const keeps = inSlice(v);
       const order = before(v.now);
       const ws = eligible(v).sort((a, b) => Number(!keeps(a)) - Number(!keeps(b)) || order(a, b));
-      return placeInOrder(v, ws, keeps);
+      const out = placeInOrder(v, ws, keeps);
+      // a world whose slice ended and that is still the one to run on its CPU starts a new slice
+      for (const w of out) if (w !== null && w.state === 'run' && !keeps(w) && v.running[w.lastLcpu] === w && out[w.lastLcpu] === w) w.placedAt = v.now;
+      return out;
     },
     pick: (v, lcpu) => eligible(v).filter((w) => w.state === 'ready' && allowedOn(w, lcpu)).sort(before(v.now))[0] ?? null,
-    nextDecision: (v) => Math.min(...v.running.map((w) => (w === null ? Infinity : w.placedAt + quantum))),
+    nextDecision: (v) => Math.min(...v.running.map((w) => (w === null || w.placedAt + quantum <= v.now ? Infinity : w.placedAt + quantum))),
   };
 };
