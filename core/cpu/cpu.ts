@@ -119,6 +119,8 @@ export class Cpu {
   instructionLimit = Infinity;
   /** cycle time at which the current run ends (cycle budget) */
   cycleLimit = Infinity;
+  /** cycle time at which a host wants the CPU back (the end of its time step): bursts end there */
+  yieldAt = Infinity;
   /** instructions and cycles when the current run began (for the budget's message) */
   runStart = { instructions: 0, cycles: 0 };
   /** faults since an instruction last retired (fault-loop detection, core/cpu/execute.ts) */
@@ -347,7 +349,7 @@ export class Cpu {
 
   /** Recompute when the loop must next look at devices or the budget. */
   reschedule(): void {
-    this.checkpoint = Math.min(this.cycleLimit, this.clockAt(this.timer.deadline), this.clockAt(this.platform.disk.deadline));
+    this.checkpoint = Math.min(this.cycleLimit, this.yieldAt, this.clockAt(this.timer.deadline), this.clockAt(this.platform.disk.deadline));
     this.interruptCheck = true; // end the current burst so it sees the new checkpoint
   }
 

@@ -159,12 +159,14 @@ export const runHostSpec = (spec: HostSpec, onRun?: (s: HostRunStretch) => void)
   const aloneCache = new Map<string, Alone>();
   const alone = (i: number): Either<string, Alone> => {
     const vm = spec.vms[i];
-    if (spec.vms.length === 1 && outcome.regions[0].endPs !== null)
+    if (spec.vms.length === 1 && outcome.regions[0].endPs !== null && vm.limitMHz === undefined)
       return right({ progress: progressOf(outcome, 0, nOf(vm), null, instructionsOf(0)), regionInstructions: (outcome.regions[0].endInstructions ?? 0) - outcome.regions[0].startInstructions });
-    const key = JSON.stringify({ ...vm, name: '', shares: 0 });
+    // alone and unconstrained: shares, reservation and limit are the host's settings, not the VM's work
+    const bare: VmSpec = { ...vm, name: vm.name, shares: undefined, reservationMHz: undefined, limitMHz: undefined };
+    const key = JSON.stringify({ ...bare, name: '' });
     const cached = aloneCache.get(key);
     if (cached) return right(cached);
-    const r = simulateHost(spec, [vm], hw, profile.right);
+    const r = simulateHost(spec, [bare], hw, profile.right);
     if (isLeft(r)) return r;
     const reg = r.right.outcome.regions[0];
     const a = { progress: progressOf(r.right.outcome, 0, nOf(vm), null, 0), regionInstructions: reg.endInstructions === null ? null : reg.endInstructions - reg.startInstructions };

@@ -24,6 +24,9 @@ import { GOVERNORS, GOVERNOR_SAMPLING_MS, type GovernorName } from './governors'
 import type { Scheduler, SchedulerView } from './scheduler';
 import { atLimit, newWorld, transition, type World, type WorldSettings } from './world';
 
+/** The granularity at which limits are enforced: 10 us of host time. */
+export const LIMIT_GRANULARITY_PS = 10_000_000;
+
 /** A VM on the host. */
 export interface HostedVm {
   readonly name: string;
@@ -126,10 +129,13 @@ export const runHost = (h: HostRun): HostOutcome => {
     return s ? s.startPs + cyclesToPs(cycles - s.startCycles, s.hz) : w.since;
   };
 
+  /** the guest time of the device event each waiting world waits for (0: none) */
+  const wakeRef: number[] = [];
   h.vms.forEach((hv, vmIndex) => {
     hv.vm.cpus.forEach((cpu, i) => {
       const w = newWorld(worlds.length, vmIndex, i, `${hv.name}.vcpu${i}`, hv.settings);
       worlds.push(w);
+      wakeRef.push(0);
       cpuOf.push(cpu);
       handlerOf.push(handlerFor(hv.vm, i));
       cpu.yieldWhenHalted = true;
@@ -178,7 +184,9 @@ export const runHost = (h: HostRun): HostOutcome => {
     const cpu = cpuOf[w.id];
     const f = pstates[coreState[topo.lcpus[id].core]].frequencyHz;
     const hz = f * threadSpeed(hw.hyperthreading, siblingBusy);
-    const base = Math.max(refCyclesAt(at, nominal), cpu.now());
+    // guest time never goes back, and a woken vCPU sees at least the time of the event that woke it
+    const base = Math.max(refCyclesAt(at, nominal), cpu.now(), wakeRef[w.id]);
+    wakeRef[w.id] = 0;
     if (w.state !== 'run') {
       const t = cpu.timer;
       if (t.period > 0 && t.deadline < base) w.lateTicks += Math.floor((base - t.deadline) / t.period) + 1;
@@ -218,7 +226,11 @@ export const runHost = (h: HostRun): HostOutcome => {
       if (!w || !seg || l.lt >= D) return;
       const cpu = cpuOf[w.id];
       const from = Math.max(l.lt, seg.startPs);
-      const stop = continueVcpu(cpu, handlerOf[w.id], seg.startCycles + psToCycles(D - seg.startPs, seg.hz));
+      const untilCycles = seg.startCycles + psToCycles(D - seg.startPs, seg.hz);
+      // bursts end at the step's end (a look at the devices there changes nothing modelled)
+      cpu.yieldAt = untilCycles;
+      cpu.reschedule();
+      const stop = continueVcpu(cpu, handlerOf[w.id], untilCycles);
       const end = Math.max(from, seg.startPs + cyclesToPs(cpu.time - seg.startCycles, seg.hz));
       const ran = end - from;
       l.busyInStep += ran;
@@ -235,8 +247,14 @@ export const runHost = (h: HostRun): HostOutcome => {
           // nothing can wake a uniprocessor guest halted with no timer or request pending
           finishVm(w.vm, { kind: 'idle', pc: (cpu.pc - 4) | 0 }, end);
         } else {
+          if (ran === 0 && next <= cpu.now()) {
+            // a vCPU that halts again at once with its event already due would loop without progress
+            finishVm(w.vm, { kind: 'stopped', detail: 'internal error: a vCPU woken for a due device event halted again at once' }, end);
+            return;
+          }
           w.halted = true;
           w.wakeAt = Math.max(end, psAtRefCycles(next, nominal));
+          wakeRef[w.id] = next;
           transition(w, 'wait', end);
           l.world = null;
           l.seg = null;
@@ -307,7 +325,8 @@ export const runHost = (h: HostRun): HostOutcome => {
         const seg = lc[w.lastLcpu].seg;
         const rate = seg ? seg.charge : 1;
         // when charged + rate (t - T) reaches limit x t
-        if (rate > w.settings.limit) D = Math.min(D, Math.ceil((w.charged - w.settings.limit * T) / (w.settings.limit - rate) + T));
+        // (no sooner than LIMIT_GRANULARITY_PS: a limit is enforced at that granularity, not cycle by cycle)
+        if (rate > w.settings.limit) D = Math.min(D, Math.max(T + LIMIT_GRANULARITY_PS, Math.ceil((w.charged - w.settings.limit * T) / (w.settings.limit - rate) + T)));
       }
     }
     D = Math.max(D, T + 1);
