@@ -160,7 +160,7 @@ export const runHost = (h: HostRun): HostOutcome => {
   const coreWindowBusy = new Array<number>(topo.coreCount).fill(0);
   let hzTime = 0;
   let energy = 0;
-  let nextSample = sampling;
+  let nextSample = 0;
   let windowStart = 0;
   let T = 0;
 
@@ -289,7 +289,8 @@ export const runHost = (h: HostRun): HostOutcome => {
     if (T >= nextSample) {
       const window = T - windowStart;
       for (let c = 0; c < topo.coreCount; c++) {
-        coreState[c] = governor(pstates, coreState[c], window > 0 ? Math.min(1, coreWindowBusy[c] / window) : 0);
+        // at the start (no window yet) a core counts as busy: the guest boots
+        coreState[c] = governor(pstates, coreState[c], window > 0 ? Math.min(1, coreWindowBusy[c] / window) : 1);
         coreWindowBusy[c] = 0;
       }
       windowStart = T;

@@ -68,5 +68,17 @@ describe('strategies/host: the co-simulation loop', function () {
     expect(m['%MLMTD']).to.be.closeTo(m['%RDY'], 1e-9);
     expect(m['%MLMTD']).to.be.greaterThan(40);
   });
-});
 
+  it('lowers the frequency of a mostly idle core under ondemand, stretching the guest\'s run time and saving energy', () => {
+    const perf = run([hostedVm('io', 'io', 30)], 1, 1, { samplingMs: 1 });
+    const od = run([hostedVm('io', 'io', 30)], 1, 1, { samplingMs: 1, governor: 'ondemand' });
+    const save = run([hostedVm('io', 'io', 30)], 1, 1, { samplingMs: 1, governor: 'powersave' });
+    expect(perf.averageHz).to.equal(3e9);
+    expect(od.averageHz).to.be.lessThan(2.5e9);
+    expect(save.averageHz).to.equal(0.8e9);
+    expect(od.worlds[0].times.run).to.be.greaterThan(perf.worlds[0].times.run);
+    expect(save.worlds[0].times.run).to.be.closeTo(perf.worlds[0].times.run * 3.75, perf.worlds[0].times.run * 0.01);
+    // power per second is lower at the low P-state
+    expect(save.energyJoules / save.endPs).to.be.lessThan(perf.energyJoules / perf.endPs);
+  });
+});
