@@ -15,6 +15,7 @@
 import type { Cpu } from '../../core/cpu/cpu';
 import type { StopReason } from '../../core/cpu/stop';
 import { beginRun, continueVcpu, type RunLimits } from '../../core/cpu/vcpu-loop';
+import { HOST_COUNTERS } from '../../core/host/counters';
 import type { HostHardware } from '../../core/host/host-model';
 import { threadCharge, threadSpeed } from '../../core/host/hyperthreading';
 import { coreJoules } from '../../core/host/power';
@@ -139,6 +140,7 @@ export const runHost = (h: HostRun): HostOutcome => {
       cpuOf.push(cpu);
       handlerOf.push(handlerFor(hv.vm, i));
       cpu.yieldWhenHalted = true;
+      cpu.ledger.declare(HOST_COUNTERS);
       beginRun(cpu, h.budget);
       cpu.events.listen((e) => {
         if (e.kind !== 'region') return;
@@ -199,7 +201,16 @@ export const runHost = (h: HostRun): HostOutcome => {
   const put = (id: number, w: World, from: number, siblingBusy: boolean) => {
     const l = lc[id];
     const at = Math.max(from, w.since);
-    if (l.lastVm !== -1 && l.lastVm !== w.vm) w.vmSwitches++;
+    if (l.lastVm !== -1 && l.lastVm !== w.vm) {
+      w.vmSwitches++;
+      const cpu = cpuOf[w.id];
+      cpu.ledger.tally('host.vmSwitches', id);
+      if (!hw.profile.features.nestedPaging) {
+        // an untagged TLB holds the other VM's translations: flushed, refilled by walks
+        cpu.mmu.flush();
+        cpu.events.emit({ kind: 'tlb-flush', t: cpu.time, cause: 'vm-transition' });
+      }
+    }
     l.lastVm = w.vm;
     startSegment(id, w, at, siblingBusy);
     l.world = w;

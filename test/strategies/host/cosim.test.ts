@@ -13,7 +13,14 @@ describe('strategies/host: the co-simulation loop', function () {
   this.timeout(120_000);
 
   it('accounts every world so that %RUN + %RDY + %CSTP + %WAIT = 100, with %IDLE inside %WAIT', () => {
-    const o = run([hostedVm('io', 'io', 4), hostedVm('cpu', 'compute', 100)], 1, 1);
+    const vms = [hostedVm('io', 'io', 4), hostedVm('cpu', 'compute', 100)];
+    const o = run(vms, 1, 1);
+    // each switch of the logical CPU between the VMs is counted in the incoming vCPU's ledger, priced vmSwitch
+    for (const w of o.worlds) {
+      const counted = vms[w.vm].vm.cpus[0].snapshot().counts['host.vmSwitches'] as Record<string, number>;
+      expect(counted['0'] ?? 0, w.name).to.equal(w.vmSwitches);
+    }
+    expect(o.worlds[0].vmSwitches).to.be.greaterThan(0);
     expect(o.stops.every((s) => s?.kind === 'shutdown')).to.equal(true);
     for (const w of o.worlds) {
       const m = vcpuMetrics(w);
