@@ -3,17 +3,23 @@
  * @category Host
  */
 import type { Scheduler } from '../scheduler';
+import { cfsScheduler } from './cfs';
 import { esxScheduler } from './esx';
 
 /** Settings every scheduler reads (each takes what applies to it). */
 export interface SchedulerSettings {
-  /** time slice, ms */
+  /** time slice, ms (esx) */
   readonly quantumMs?: number;
+  /** target latency before scaling by CPUs, ms (cfs) */
+  readonly latencyMs?: number;
+  /** minimum granularity, ms (cfs) */
+  readonly minGranularityMs?: number;
 }
 
 /** Scheduler constructors by name. */
 export const SCHEDULERS = {
   esx: (s: SchedulerSettings): Scheduler => esxScheduler(s),
+  cfs: (s: SchedulerSettings): Scheduler => cfsScheduler({ latencyMs: s.latencyMs, minGranularityMs: s.minGranularityMs }),
 } as const satisfies Record<string, (s: SchedulerSettings) => Scheduler>;
 
 /** A scheduler's name. */

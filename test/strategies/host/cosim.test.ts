@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { runHost, type HostedVm, type HostRun } from '../../../strategies/host/cosim';
 import { vcpuMetrics } from '../../../strategies/host/metrics';
+import { cfsScheduler } from '../../../strategies/host/schedulers/cfs';
 import { esxScheduler } from '../../../strategies/host/schedulers/esx';
 import { hardware, hostedVm } from './hosted-vm';
 
@@ -38,6 +39,15 @@ describe('strategies/host: the co-simulation loop', function () {
     const [high, normal] = o.worlds;
     expect(high.times.run / normal.times.run).to.be.closeTo(2, 0.2);
     expect(high.charged / normal.charged).to.be.closeTo(2, 0.2);
+  });
+
+  it('gives CPU time in proportion to shares under cfs too (weights)', () => {
+    const o = run([hostedVm('high', 'compute', 4000, { shares: 2000 }), hostedVm('normal', 'compute', 4000, { shares: 1000 })], 1, 1, {
+      untilPs: 18 * MS,
+      scheduler: cfsScheduler({ latencyMs: 3, minGranularityMs: 0.5 }),
+    });
+    const [high, normal] = o.worlds;
+    expect(high.times.run / normal.times.run).to.be.closeTo(2, 0.2);
   });
 
   it('runs each world only on the logical CPUs of its affinity', () => {
