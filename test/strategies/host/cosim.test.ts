@@ -50,6 +50,15 @@ describe('strategies/host: the co-simulation loop', function () {
     expect(high.times.run / normal.times.run).to.be.closeTo(2, 0.2);
   });
 
+  it('delivers the ticks that fell due while a vCPU waited when it runs again, counted late', () => {
+    // slices of 3 ms against a 4 ms tick (hz=250): some ticks come due while a VM waits ready
+    const o = runHost({ hardware: hardware(1, 1), scheduler: esxScheduler({ quantumMs: 3 }), governor: 'performance', vms: [hostedVm('a', 'compute', 4000), hostedVm('b', 'compute', 4000)], budget: {}, untilPs: 12 * MS });
+    const late = o.worlds.map((w) => w.lateTicks);
+    expect(late[0] + late[1]).to.be.greaterThan(0);
+    const alone = run([hostedVm('a', 'compute', 4000)], 1, 1, { untilPs: 9 * MS });
+    expect(alone.worlds[0].lateTicks).to.equal(0);
+  });
+
   it('runs each world only on the logical CPUs of its affinity', () => {
     const seen: [string, number][] = [];
     run([hostedVm('a', 'compute', 60, { affinity: [2] }), hostedVm('b', 'compute', 60, { affinity: [1, 3] }), hostedVm('c', 'io', 2, { affinity: [3] })], 2, 2, {
