@@ -5,6 +5,8 @@ import { isLeft } from 'fp-ts/Either';
 import { runHostSpec } from '../../../experiments/host/run-host';
 import { parseHostSpec, type HostSpec } from '../../../experiments/host/spec';
 import { runOne } from '../../../experiments/run/run-one';
+import Ajv2020 from 'ajv/dist/2020';
+import { HOST_SCHEMA_FILE, hostSchema, hostSchemaText } from '../../../experiments/host/schema';
 import { cli, tmpdir } from '../cli/helpers';
 
 const host = { sockets: 1, cores: 2, threads: 2, numbering: 'esxi' as const, profile: 'modern', governor: 'performance' as const };
@@ -84,5 +86,22 @@ describe('experiments/host', function () {
     expect(bad.code).to.equal(2);
     expect(bad.err).to.match(/host\.sockets: expected/);
     expect((await cli('host', path.join(dir, 'none.json'))).err).to.match(/no such file/);
+  });
+});
+
+describe('experiments/host: the JSON Schema and the shipped specs', function () {
+  this.timeout(60_000);
+  it('the checked-in schema is the codec\'s, and every shipped spec passes both', () => {
+    expect(fs.readFileSync(HOST_SCHEMA_FILE, 'utf8')).to.equal(hostSchemaText());
+    const validate = new Ajv2020({ strict: false }).compile(hostSchema());
+    const dir = path.join(__dirname, '..', '..', '..', 'experiments', 'host', 'specs');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).to.be.greaterThan(5);
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      expect(validate(JSON.parse(text)), `${f}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+      const r = parseHostSpec(text, f);
+      expect(isLeft(r) ? r.left : [], f).to.deep.equal([]);
+    }
   });
 });
