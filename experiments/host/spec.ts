@@ -116,6 +116,8 @@ const specProblems = (s: HostSpec): string[] => {
   out.push(...topologyProblems(s.host).map((p) => `host.${p}`));
   const profile = loadProfile(s.host.profile);
   if (isLeft(profile)) out.push(`host.profile: ${profile.left}`);
+  else if (!Object.hasOwn(profile.right.costs, 'vmSwitch'))
+    out.push(`host.profile: profile '${profile.right.name}' has no cost 'vmSwitch' (a host prices switching a logical CPU between VMs with it; see core/profiles/README.md)`);
   out.push(...positive('host.htFraction', s.host.htFraction, 1), ...positive('host.htCharge', s.host.htCharge, 1), ...positive('host.samplingMs', s.host.samplingMs, 10_000));
   out.push(...positive('scheduler.latencyMs', s.scheduler.latencyMs, 10_000), ...positive('scheduler.minGranularityMs', s.scheduler.minGranularityMs, 10_000));
   out.push(...positive('scheduler.quantumMs', s.scheduler.quantumMs, 10_000), ...positive('until.seconds', s.until?.seconds, 3600), ...positive('maxStepMs', s.maxStepMs, 1000));
