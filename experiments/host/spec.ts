@@ -46,8 +46,9 @@ export const HostHardwareEntry = t.intersection([
 /** The scheduler and its settings. */
 export const SchedulerEntry = t.intersection([
   describe(t.type({ name: keysOf(SCHEDULERS) }), { name: 'the scheduling policy' }),
-  describe(t.partial({ quantumMs: t.number, latencyMs: t.number, minGranularityMs: t.number }), {
-    quantumMs: 'time slice in ms (esx: default 50)',
+  describe(t.partial({ quantumMs: t.number, accountingMs: t.number, latencyMs: t.number, minGranularityMs: t.number }), {
+    quantumMs: 'time slice in ms (esx: default 50; credit: default 30)',
+    accountingMs: 'credit accounting period in ms (credit: default 30)',
     latencyMs: 'target latency in ms before scaling by logical CPUs (cfs: default 6)',
     minGranularityMs: 'minimum granularity in ms (cfs: default 0.75)',
   }),
@@ -119,6 +120,7 @@ const specProblems = (s: HostSpec): string[] => {
   else if (!Object.hasOwn(profile.right.costs, 'vmSwitch'))
     out.push(`host.profile: profile '${profile.right.name}' has no cost 'vmSwitch' (a host prices switching a logical CPU between VMs with it; see core/profiles/README.md)`);
   out.push(...positive('host.htFraction', s.host.htFraction, 1), ...positive('host.htCharge', s.host.htCharge, 1), ...positive('host.samplingMs', s.host.samplingMs, 10_000));
+  out.push(...positive('scheduler.accountingMs', s.scheduler.accountingMs, 10_000));
   out.push(...positive('scheduler.latencyMs', s.scheduler.latencyMs, 10_000), ...positive('scheduler.minGranularityMs', s.scheduler.minGranularityMs, 10_000));
   out.push(...positive('scheduler.quantumMs', s.scheduler.quantumMs, 10_000), ...positive('until.seconds', s.until?.seconds, 3600), ...positive('maxStepMs', s.maxStepMs, 1000));
   out.push(...whole('maxInstructions', s.maxInstructions, 1, Number.MAX_SAFE_INTEGER), ...whole('maxCycles', s.maxCycles, 1, Number.MAX_SAFE_INTEGER));

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { runHost, type HostedVm, type HostRun } from '../../../strategies/host/cosim';
 import { vcpuMetrics } from '../../../strategies/host/metrics';
 import { cfsScheduler } from '../../../strategies/host/schedulers/cfs';
+import { creditScheduler } from '../../../strategies/host/schedulers/credit';
 import { esxScheduler } from '../../../strategies/host/schedulers/esx';
 import { hardware, hostedVm } from './hosted-vm';
 
@@ -57,6 +58,21 @@ describe('strategies/host: the co-simulation loop', function () {
     expect(late[0] + late[1]).to.be.greaterThan(0);
     const alone = run([hostedVm('a', 'compute', 4000)], 1, 1, { untilPs: 9 * MS });
     expect(alone.worlds[0].lateTicks).to.equal(0);
+  });
+
+  it('gives CPU time in proportion to weights under credit, and boosts a waking I/O guest', () => {
+    const o = run([hostedVm('high', 'compute', 4000, { shares: 2000 }), hostedVm('normal', 'compute', 4000, { shares: 1000 })], 1, 1, {
+      untilPs: 18 * MS,
+      scheduler: creditScheduler({ quantumMs: 1, accountingMs: 3 }),
+    });
+    const [high, normal] = o.worlds;
+    expect(high.times.run / normal.times.run).to.be.closeTo(2, 0.25);
+    // an io guest beside a CPU hog: with BOOST it waits ready far less than a slice per wake-up
+    // (steps of 20 us: a wake-up is seen at the next step)
+    const io = (scheduler: ReturnType<typeof creditScheduler>) =>
+      vcpuMetrics(run([hostedVm('io', 'io', 4), hostedVm('hog', 'compute', 4000)], 1, 1, { scheduler, untilPs: 8 * MS, maxStepMs: 0.02 }).worlds[0]);
+    expect(io(creditScheduler({ quantumMs: 5 }))['%RDY']).to.be.lessThan(20);
+    expect(io(esxScheduler({ quantumMs: 5 }) as ReturnType<typeof creditScheduler>)['%RDY']).to.be.greaterThan(50);
   });
 
   it('runs each world only on the logical CPUs of its affinity', () => {
