@@ -23,7 +23,7 @@ import { cyclesToPs, msToPs, psAtRefCycles, psToCycles, refCyclesAt } from '../.
 import type { VirtualMachine } from '../virtual-machine';
 import { GOVERNORS, GOVERNOR_SAMPLING_MS, type GovernorName } from './governors';
 import type { Scheduler, SchedulerView } from './scheduler';
-import { atLimit, newWorld, transition, type World, type WorldSettings } from './world';
+import { allowedOn, atLimit, newWorld, transition, type World, type WorldSettings } from './world';
 
 /** The granularity at which limits are enforced: 10 us of host time. */
 export const LIMIT_GRANULARITY_PS = 10_000_000;
@@ -345,6 +345,20 @@ export const runHost = (h: HostRun): HostOutcome => {
     const sibAtStart = lc.map((_, id) => siblingBusyAt(id));
     for (const l of lc) l.busyInStep = 0;
     for (let id = 0; id < lc.length; id++) runLcpu(id, D, sibAtStart[id]);
+    // a world that woke during the step runs at once on a logical CPU left idle in its affinity
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let id = 0; id < lc.length; id++) {
+        const l = lc[id];
+        if (l.world !== null || l.lt >= D) continue;
+        const woken = worlds.filter((w) => w.state === 'wait' && w.wakeAt < D && allowedOn(w, id)).sort((a, b) => a.wakeAt - b.wakeAt || a.id - b.id)[0];
+        if (woken === undefined) continue;
+        wake(woken);
+        put(id, woken, Math.max(T, l.lt), sibAtStart[id]);
+        runLcpu(id, D, sibAtStart[id]);
+        changed = true;
+      }
+    }
     // energy and the governor's window, per core
     const step = D - T;
     for (let c = 0; c < topo.coreCount; c++) {

@@ -75,6 +75,13 @@ describe('strategies/host: the co-simulation loop', function () {
     expect(io(esxScheduler({ quantumMs: 5 }) as ReturnType<typeof creditScheduler>)['%RDY']).to.be.greaterThan(50);
   });
 
+  it('runs a world that wakes within a step at once on an idle logical CPU of its affinity', () => {
+    const o = run([hostedVm('io', 'io', 6, { affinity: [0, 1] }), hostedVm('hog', 'compute', 4000, { affinity: [0] })], 2, 1, { untilPs: 8 * MS });
+    expect(o.stops[0]?.kind).to.equal('shutdown');
+    expect(vcpuMetrics(o.worlds[0])['%RDY']).to.equal(0);
+    expect(o.worlds[0].lastLcpu).to.equal(1);
+  });
+
   it('runs each world only on the logical CPUs of its affinity', () => {
     const seen: [string, number][] = [];
     run([hostedVm('a', 'compute', 60, { affinity: [2] }), hostedVm('b', 'compute', 60, { affinity: [1, 3] }), hostedVm('c', 'io', 2, { affinity: [3] })], 2, 2, {
