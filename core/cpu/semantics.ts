@@ -143,6 +143,8 @@ export const execSidt: Exec = (m, w) => {
 
 /** Semantics of `smsw`. */
 export const execSmsw: Exec = (m, w) => {
+  // SMSW reads cr0: intercepted with CR0 reads (AMD-V; VT-x never exits on cr0 reads)
+  exitIf(m, ((m.vmcs?.controls.crReadExiting ?? 0) & 1) !== 0, () => ({ reason: 'cr-access', pc: m.pc, nextPc: m.next, cr: 0, direction: 'read', register: A(w) }));
   const cr0 = guestCr0(m);
   m.regs[A(w)] = cr0;
   if (m.cpl > 0) sensitive(m, 'smsw', cr0);
@@ -181,6 +183,27 @@ export const execSti: Exec = (m) => {
     if ((m.flags & Flag.IF) === 0) m.interruptShadow = true;
     m.flags |= Flag.IF;
     m.interruptCheck = true;
+  };
+
+/**
+ * Semantics of `pause`: its latency is counted (spin.pauses); in non-root mode with
+ * pause-loop exiting, a PAUSE less than `gap` cycles after the previous one continues a
+ * spin, and a spin that has lasted more than `window` cycles exits (Intel PLE: the VMM
+ * learns that the vCPU spins, e.g. on a lock whose holder is descheduled).
+ */
+export const execPause: Exec = (m) => {
+    const ple = m.nonRoot ? m.vmcs?.controls.pauseLoopExiting : undefined;
+    if (ple) {
+      const s = m.pauseLoop;
+      const t = m.time;
+      if (t - s.last > ple.gap) s.start = t;
+      s.last = t;
+      if (t - s.start > ple.window) {
+        s.start = t;
+        throw new VmExitSignal({ reason: 'pause', pc: m.pc, nextPc: m.next });
+      }
+    }
+    m.ledger.count('spin.pauses');
   };
 
 /** Semantics of `hlt`. */

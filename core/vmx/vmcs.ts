@@ -4,6 +4,7 @@
  * @category VMX
  */
 import { ControlRegister as ControlRegisterNumber, type ControlRegister } from '../isa/table';
+import type { VmExit } from './exits';
 
 /** Guest register state saved on VM exit and loaded on VM entry. */
 export interface GuestState {
@@ -37,6 +38,8 @@ export interface ExitControls {
   externalInterruptExiting: boolean;
   /** exit as soon as the guest can take an interrupt (IF = 1) */
   interruptWindowExiting: boolean;
+  /** pause-loop exiting (cycles): PAUSEs at most `gap` apart form a spin; a spin longer than `window` exits; absent: PAUSE never exits */
+  pauseLoopExiting?: { readonly gap: number; readonly window: number };
 }
 
 /** An event the VMM asks to inject into the guest on the next VM entry. */
@@ -67,6 +70,8 @@ export interface Vmcs {
    * every entry and exit flushes the TLB (first-generation VT-x).
    */
   vpid: boolean;
+  /** where the processor writes an exit's information into the structure itself (a VMCB's EXITCODE/EXITINFO), if it does */
+  recordExit?: (exit: VmExit) => void;
 }
 
 /** The bits of control registers in an exit-control mask (crReadExiting, crWriteExiting). */

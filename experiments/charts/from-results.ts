@@ -13,7 +13,7 @@ import { categoryColours, causeColours, configColours, type ColourMap } from './
 import { breakdownChart, generationsChart, slowdownChart, stackedCountChart, sweepChart } from './specs';
 
 /** Chart kinds. */
-export type ChartName = 'slowdown' | 'breakdown' | 'exits' | 'hypercalls' | 'translation' | 'sweep' | 'generations';
+export type ChartName = 'slowdown' | 'breakdown' | 'exits' | 'exitsPerOperation' | 'hypercalls' | 'translation' | 'sweep' | 'generations' | 'vcpus';
 
 /** Options for the sweep chart. */
 export interface SweepSettings {
@@ -85,6 +85,13 @@ export const CHART_BUILDERS: Record<ChartName, (rows: readonly ResultRow[], s: S
       ? stackedCountChart(data, { title: 'VM exits by reason', xTitle: 'exits (whole run)', categoryTitle: 'exit reason', categories: categoryColours(data.map((d) => d.category)), configs: s.configs.domain })
       : null;
   },
+  exitsPerOperation: (rows, s) => {
+    // exits of the measured operations only would need region counters: the whole run's exits over n (boot adds a few tens)
+    const data = counts(rows, s, (r) => Object.fromEntries(Object.entries(r.events.exits.by).map(([k, n]) => [k, n / Math.max(1, r.params.n ?? 1)])));
+    return data.length
+      ? stackedCountChart(data, { title: 'VM exits per operation by reason', xTitle: 'exits per operation (whole run / n)', categoryTitle: 'exit reason', categories: categoryColours(data.map((d) => d.category)), configs: s.configs.domain })
+      : null;
+  },
   hypercalls: (rows, s) => {
     const data = counts(rows, s, (r) => r.events.hypercalls.by);
     return data.length
@@ -119,6 +126,16 @@ export const CHART_BUILDERS: Record<ChartName, (rows: readonly ResultRow[], s: S
     const colours = configColours(rows.map((r) => ({ config: configOf(r), strategy: r.strategy })));
     const yTitle = { slowdown: 'slowdown vs native', perOperation: 'cycles per operation', regionSeconds: 'modelled seconds (region)' }[y];
     return data.length ? sweepChart(data, { title: `${yTitle} as ${x} varies`, xTitle: x, yTitle, logY: y !== 'regionSeconds', slowdown: y === 'slowdown', colours }) : null;
+  },
+  vcpus: (rows, s) => {
+    // slowdown against native with as many vCPUs, by vCPU count (multiprocessor experiments)
+    const data = firstRepetition(rows)
+      .filter((r) => r.strategy !== 'native' && r.slowdown !== null)
+      .map((r) => ({ workload: r.workload, config: r.label, x: r.vcpus ?? 1, y: r.slowdown! }));
+    const colours = configColours(rows.map((r) => ({ config: r.label, strategy: r.strategy })));
+    return data.length
+      ? sweepChart(data, { title: 'Slowdown against native with as many vCPUs', xTitle: 'vCPUs', yTitle: 'slowdown vs native', logY: true, slowdown: true, colours })
+      : null;
   },
 };
 

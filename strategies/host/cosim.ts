@@ -15,6 +15,7 @@
 import type { Cpu } from '../../core/cpu/cpu';
 import type { StopReason } from '../../core/cpu/stop';
 import { beginRun, continueVcpu, type RunLimits } from '../../core/cpu/vcpu-loop';
+import { vendorOf } from '../../core/cost/profile';
 import { HOST_COUNTERS } from '../../core/host/counters';
 import type { HostHardware } from '../../core/host/host-model';
 import { threadCharge, threadSpeed } from '../../core/host/hyperthreading';
@@ -117,6 +118,8 @@ export const runHost = (h: HostRun): HostOutcome => {
   const sampling = msToPs(h.samplingMs ?? GOVERNOR_SAMPLING_MS);
   const maxStep = msToPs(h.maxStepMs ?? 1);
   const until = h.untilPs ?? Infinity;
+  // TLB entries tagged by VM: AMD-V's ASIDs from the first part, VT-x's VPID with nested paging (Nehalem)
+  const taggedTlb = vendorOf(hw.profile) === 'amd' || hw.profile.features.nestedPaging;
 
   const worlds: World[] = [];
   const cpuOf: Cpu[] = [];
@@ -205,7 +208,7 @@ export const runHost = (h: HostRun): HostOutcome => {
       w.vmSwitches++;
       const cpu = cpuOf[w.id];
       cpu.ledger.tally('host.vmSwitches', id);
-      if (!hw.profile.features.nestedPaging) {
+      if (!taggedTlb) {
         // an untagged TLB holds the other VM's translations: flushed, refilled by walks
         cpu.mmu.flush();
         cpu.events.emit({ kind: 'tlb-flush', t: cpu.time, cause: 'vm-transition' });
@@ -238,9 +241,6 @@ export const runHost = (h: HostRun): HostOutcome => {
       const cpu = cpuOf[w.id];
       const from = Math.max(l.lt, seg.startPs);
       const untilCycles = seg.startCycles + psToCycles(D - seg.startPs, seg.hz);
-      // bursts end at the step's end (a look at the devices there changes nothing modelled)
-      cpu.yieldAt = untilCycles;
-      cpu.reschedule();
       const stop = continueVcpu(cpu, handlerOf[w.id], untilCycles);
       const end = Math.max(from, seg.startPs + cyclesToPs(cpu.time - seg.startCycles, seg.hz));
       const ran = end - from;

@@ -5,7 +5,16 @@
 syscall_table:
         .word sys_none, sys_exit, sys_write, sys_getpid, sys_yield, sys_fork, sys_wait
         .word sys_sbrk, sys_mark, sys_result, sys_disk_read, sys_disk_write, sys_kbench
-        .word sys_getparam
+        .word sys_getparam, sys_clone, sys_ncpus
+
+; the handlers of the paravirtual event upcall's bits {IRQ line, handler}, ended by -1
+        .align 4
+upcall_handlers:
+        .word IRQ_TIMER,   timer_irq
+        .word IRQ_BLOCK,   block_irq
+        .word IRQ_RESCHED, resched_irq
+        .word IRQ_CALL,    call_irq
+        .word -1
 
 ; trap entries {vector, handler, flags}: flags bits 0-1 = the lowest privilege (highest
 ; ring) allowed to use INT n on it, bit 2 (TL_TRAP) = keep interrupts enabled on entry.
@@ -23,6 +32,8 @@ trap_list_irqs:
         .word VEC_TIMER,   timer_stub,   0
         .word VEC_CONSOLE, console_stub, 0
         .word VEC_BLOCK,   block_stub,   0
+        .word VEC_RESCHED, resched_stub, 0
+        .word VEC_CALL,    call_stub,    0
 trap_list_end:
 .equ TRAP_LIST_EXCEPTIONS, (trap_list_irqs - trap_list) / 12
 .equ TRAP_LIST_ALL, (trap_list_end - trap_list) / 12

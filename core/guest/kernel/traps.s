@@ -29,6 +29,8 @@
         TRAP_STUB      timer_stub,   VEC_TIMER
         TRAP_STUB      console_stub, VEC_CONSOLE
         TRAP_STUB      block_stub,   VEC_BLOCK
+        TRAP_STUB      resched_stub, VEC_RESCHED
+        TRAP_STUB      call_stub,    VEC_CALL
         TRAP_STUB      syscall_stub, VEC_SYSCALL
         TRAP_STUB      unknown_stub, -1
 
@@ -39,7 +41,7 @@
 ; int 0x80 would have (sp, flags, cs, pc, no error code, r1), marked VEC_SYSENTER so the
 ; return takes SYSEXIT.
 sysenter_entry:
-        ld r11, [cur_proc]
+        CUR_PROC r11
         ld sp, [r11+P_KSTACK]
         push r12
         li r11, FL_IF                   ; user mode runs with interrupts on
@@ -50,8 +52,7 @@ sysenter_entry:
         push r0
         push r1
         li r1, VEC_SYSENTER
-        IRQ_ENABLE r11                  ; system calls run with interrupts on, as through the trap gate
-        jmp trap_common
+        jmp trap_common                 ; (interrupts go on once the kernel lock is held: td_syscall)
 .endif
 
 trap_common:
@@ -69,6 +70,12 @@ trap_common:
         push r13
         push r14
         push r1
+        cmpi r1, VEC_CALL
+        jz trap_call
+        ; the lock changes hands with interrupts off (the system-call gate leaves them on): an
+        ; interrupt between the lock word and this CPU's nesting count would deadlock
+        IRQ_DISABLE r2
+        call klock_acquire
         mov r1, sp
         call trap_dispatch
 ; the way out of every trap, and the first return of a new process (see swtch)
@@ -91,6 +98,9 @@ trap_common:
 .endm
 
 trap_return:
+        IRQ_DISABLE r2                  ; the return restores the interrupted context's flags
+        call klock_release
+trap_return_unlocked:
         ld r1, [sp+TF_VEC]
         cmpi r1, VEC_SYSENTER
         jz sysenter_return
@@ -100,6 +110,12 @@ trap_return:
 sysenter_return:
         POP_TRAP_REGS
         SYSENTER_RETURN
+
+; the request IPI needs no kernel lock (a TLB flush or a ping of this CPU's own): served at
+; once, so a CPU holding the lock can wait for the answer (Linux's flush IPI is lock-free too)
+trap_call:
+        call call_irq
+        jmp trap_return_unlocked
 
 ; trap_dispatch(r1 = trap frame)
 trap_dispatch:
@@ -127,12 +143,17 @@ trap_dispatch:
         jz td_invalid_opcode
         cmpi r2, VEC_CONSOLE
         jz td_console
+        cmpi r2, VEC_RESCHED
+        jz td_resched
+        cmpi r2, VEC_CALL
+        jz td_call
         cmpi r2, VEC_DF
         jz td_double_fault
         li r1, msg_unexpected
         jmp panic
 
 td_syscall:
+        IRQ_ENABLE r1                   ; system calls run with interrupts on
         mov r1, r8
         call syscall_dispatch
         jmp td_out
@@ -150,16 +171,35 @@ td_console:
         EOI r1
         jmp td_out
 
+td_resched:
+        call resched_irq
+        jmp td_out
+
+td_call:
+        call call_irq
+        jmp td_out
+
 ; paravirtual event upcall: the delivered event bits are in the error-code slot
+; (each bit's handler from upcall_handlers, in its order)
 td_upcall:
+        push r10
         ld r9, [r8+TF_ERR]
-        andi r1, r9, 1 << IRQ_TIMER
-        jz td_upcall_block
-        call timer_irq
-td_upcall_block:
-        andi r1, r9, 1 << IRQ_BLOCK
-        jz td_out
-        call block_irq
+        li r10, upcall_handlers
+td_upcall_next:
+        ld r1, [r10]
+        cmpi r1, -1
+        jz td_upcall_done
+        li r2, 1
+        shl r2, r2, r1
+        and r2, r9, r2
+        jz td_upcall_skip
+        ld r1, [r10+4]
+        callr r1
+td_upcall_skip:
+        addi r10, r10, 8
+        jmp td_upcall_next
+td_upcall_done:
+        pop r10
         jmp td_out
 
 td_page_fault:
@@ -210,7 +250,8 @@ td_out:
         ld r1, [r8+TF_CS]
         cmpi r1, 3
         jnz td_done
-        ld r1, [need_resched]
+        THIS_CPU r1
+        ld r1, [r1+PC_RESCHED]
         cmpi r1, 0
         jz td_done
         call yield

@@ -47,7 +47,7 @@ const rows = (): ResultRow[] => {
   });
 };
 
-const ALL: ChartName[] = ['slowdown', 'breakdown', 'exits', 'hypercalls', 'translation', 'sweep', 'generations'];
+const ALL: ChartName[] = ['slowdown', 'breakdown', 'exits', 'exitsPerOperation', 'hypercalls', 'translation', 'sweep', 'generations'];
 
 describe('charts', function () {
   this.timeout(120_000);
