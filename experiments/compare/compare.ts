@@ -31,6 +31,7 @@ import { dependencyVersions, profileHashes, runProvenance } from '../common/prov
 import type { RunResult } from '../run/result';
 import { progress, type ProgressStream } from '../experiment/progress';
 import { runOne } from '../run/run-one';
+import type { Engine } from '../../core/cpu/engine';
 import { toCsv } from '../run/csv';
 
 /** One strategy configuration in the comparison. */
@@ -119,6 +120,8 @@ export const compare = async (o: {
   workloads?: readonly (typeof WORKLOAD_NAMES)[number][];
   /** strategy module files whose strategies are compared too (recorded in the comparison's record) */
   strategyModules?: readonly string[];
+  /** the simulator engine (host machinery: no modelled number depends on it) */
+  engine?: Engine;
 }): Promise<string> => {
   const extra = (o.strategyModules ?? []).flatMap((f) => {
     const r = loadStrategyModule(f);
@@ -137,7 +140,7 @@ export const compare = async (o: {
   const bar = progress(total, o.stream);
   for (const c of configs)
     for (const w of workloads) {
-      const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa });
+      const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa, engine: o.engine });
       if (isLeft(r)) throw new CliError(r.left.join('\n'));
       results.push(r.right);
       labels.set(r.right, c.label);

@@ -7,6 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import { FORMAT_VERSION } from '../common/format-version';
 import type { RunProvenance } from '../common/provenance';
 import { runOne } from '../run/run-one';
+import type { Engine } from '../../core/cpu/engine';
 import type { PlannedRun } from '../spec/matrix';
 import { validateRow, type ResultRow } from './result-codec';
 
@@ -15,6 +16,8 @@ export interface RunContext {
   readonly experiment: string;
   readonly seed: number;
   readonly provenance: RunProvenance;
+  /** the simulator engine of every run (host machinery: not part of the spec, no modelled number depends on it) */
+  readonly engine?: Engine;
 }
 
 /** Run a planned run; returns a validated results row or an error message. */
@@ -32,6 +35,7 @@ export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow
       maxCycles: p.maxCycles,
       boot: p.boot,
       costOverrides: p.costOverrides,
+      engine: ctx.engine,
     });
     if (isLeft(r)) return { error: r.left.join('; ') };
     const row: ResultRow = {

@@ -6,6 +6,7 @@
  * @category Runner
  */
 import * as fs from 'fs';
+import type { Engine } from '../../core/cpu/engine';
 import * as os from 'os';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
@@ -51,6 +52,8 @@ export interface ExperimentOptions {
   /** run even more than MAX_RUNS_WITHOUT_YES runs */
   readonly yes: boolean;
   readonly strategyModules: readonly string[];
+  /** the simulator engine (host machinery: not part of the spec or its hash) */
+  readonly engine?: Engine;
   /** progress output */
   readonly stream?: ProgressStream;
 }
@@ -200,7 +203,7 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const t0 = performance.now();
   await runPool(todo, {
     workers,
-    context: { experiment: spec.name, seed: src.seed, provenance },
+    context: { experiment: spec.name, seed: src.seed, provenance, engine: o.engine },
     modules: src.strategyModules,
     onResult: (out) => {
       if ('row' in out) fs.appendFileSync(resultsFile, `${JSON.stringify(out.row)}\n`);
