@@ -56,6 +56,17 @@ const SYSTEM: Sem.Exec[] = (() => {
   return t;
 })();
 
+/**
+ * A burst's instruction limit after a page walk advanced the clock: the burst ends at the
+ * first instruction boundary at or past the checkpoint (clock = c0 + n x IC + walks x WC).
+ * Every engine ends its bursts with this rule.
+ */
+export const limitAfterWalk = (checkpoint: number, c0: number, n: number, IC: number, walks: number, WC: number, limit: number): number => {
+  const rest = checkpoint - (c0 + n * IC + walks * WC);
+  const byWalk = rest <= 0 ? n : n + Math.ceil(rest / IC);
+  return byWalk < limit ? byWalk : limit;
+};
+
 /** The code-page tag slot used when addresses are not translated. */
 const UNTRANSLATED_TAG = new Int32Array(1);
 
@@ -332,9 +343,7 @@ export const interpret = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walk
       if (n >= limit || mmu.walkReferences !== walksSeen) {
         if (mmu.walkReferences !== walksSeen) {
           walksSeen = mmu.walkReferences;
-          const rest = m.checkpoint - (c0 + n * IC + (walksSeen - w0) * WC);
-          const byWalk = rest <= 0 ? n : n + Math.ceil(rest / IC);
-          if (byWalk < limit) limit = byWalk;
+          limit = limitAfterWalk(m.checkpoint, c0, n, IC, walksSeen - w0, WC, limit);
         }
         if (n >= limit) break;
       }

@@ -13,7 +13,7 @@
  */
 import { hitSlot } from '../mmu/tlb';
 import type { Cpu } from './cpu';
-import { interpret, MAX_BURST } from './interpreter';
+import { interpret, limitAfterWalk, MAX_BURST } from './interpreter';
 import { BlockContext, compileRegion, scanBlock, type Block } from './jit-compile';
 import { lazyFlags } from './lazy-flags';
 
@@ -279,9 +279,7 @@ export const runJit = (m: Cpu): boolean => {
     if (n >= limit || mmu.walkReferences !== walksSeen) {
       if (mmu.walkReferences !== walksSeen) {
         walksSeen = mmu.walkReferences;
-        const rest = m.checkpoint - (c0 + n * IC + (walksSeen - w0) * WC);
-        const byWalk = rest <= 0 ? n : n + Math.ceil(rest / IC);
-        if (byWalk < limit) limit = byWalk;
+        limit = limitAfterWalk(m.checkpoint, c0, n, IC, walksSeen - w0, WC, limit);
       }
       if (n >= limit) break;
     }

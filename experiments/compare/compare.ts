@@ -16,7 +16,7 @@ import { STRATEGIES } from '../../strategies/registry';
 import type { Strategy } from '../../strategies/strategy';
 import { resolveOptions } from '../../strategies/options';
 import { cycleCauses } from '../../strategies/cost-model';
-import { WORKLOAD_NAMES } from '../../core/guest/workloads';
+import { WORKLOAD_NAMES, WORKLOADS } from '../../core/guest/workloads';
 import type { IsaVariant } from '../../core/isa/variant';
 import { renderSvg } from '../charts/render';
 import { svgToPng } from '../charts/png';
@@ -116,7 +116,7 @@ export const compare = async (o: {
   nestedProfile: string;
   force: boolean;
   stream: ProgressStream;
-  /** the workloads to compare on (default: all; a subset is for tests) */
+  /** the workloads to compare on (default: all but the parallel ones; a subset is for tests) */
   workloads?: readonly (typeof WORKLOAD_NAMES)[number][];
   /** strategy module files whose strategies are compared too (recorded in the comparison's record) */
   strategyModules?: readonly string[];
@@ -131,7 +131,8 @@ export const compare = async (o: {
   const allConfigs = comparedConfigs(o.profile, o.nestedProfile, extra);
   const { run: configs, skipped } = planComparison(allConfigs);
   prepareOutDir(o.outDir, o.force);
-  const workloads = o.workloads ?? WORKLOAD_NAMES;
+  // the uniprocessor workloads: the parallel ones have their own experiment (experiments/multiprocessor.json)
+  const workloads = o.workloads ?? WORKLOAD_NAMES.filter((w) => WORKLOADS[w].kind !== 'parallel');
   const provenance = runProvenance(createHash('sha256').update(JSON.stringify({ configs: allConfigs, workloads })).digest('hex').slice(0, 16));
   const results: RunResult[] = [];
   const labels = new Map<RunResult, string>();

@@ -20,7 +20,7 @@ const nodes = (v: unknown): Json[] => (v && typeof v === 'object' ? [...(Array.i
 /** The unit specs (a mark and an encoding) of a chart. */
 const units = (spec: unknown): Json[] => nodes(spec).filter((n) => 'mark' in n && 'encoding' in n);
 
-/** A small matrix with every chart kind's ingredients: several strategies and variants, two profiles, a swept parameter. */
+/** A small matrix with every chart kind's ingredients: several strategies and variants, two profiles, a swept parameter, 1 and 2 vCPUs. */
 const rows = (): ResultRow[] => {
   const spec = parseSpec(
     JSON.stringify({
@@ -34,6 +34,7 @@ const rows = (): ResultRow[] => {
       ],
       workloads: [{ name: 'syscall', params: { n: [10, 20] } }, { name: 'ptemod', params: { n: 10 } }, { name: 'in', params: { n: 10 } }],
       profiles: ['nehalem-2009', 'skylake-2015'],
+      vcpus: [1, 2],
     }),
     'charts.json',
   );
@@ -47,7 +48,7 @@ const rows = (): ResultRow[] => {
   });
 };
 
-const ALL: ChartName[] = ['slowdown', 'breakdown', 'exits', 'exitsPerOperation', 'hypercalls', 'translation', 'sweep', 'generations'];
+const ALL: ChartName[] = ['slowdown', 'breakdown', 'exits', 'exitsPerOperation', 'hypercalls', 'translation', 'sweep', 'generations', 'vcpus'];
 
 describe('charts', function () {
   this.timeout(120_000);
@@ -92,7 +93,7 @@ describe('charts', function () {
       if (slowdownAxis) expect((rule?.encoding as Record<string, Json> | undefined)?.y, `${c.name}: rule at 1x`).to.deep.equal({ datum: 1 });
       else expect(rule, c.name).to.equal(undefined);
     }
-    expect(charts.filter((c) => units(c.spec).some((u) => (u.mark as Json).type === 'rule')).map((c) => c.name)).to.have.members(['slowdown', 'sweep', 'generations']);
+    expect(charts.filter((c) => units(c.spec).some((u) => (u.mark as Json).type === 'rule')).map((c) => c.name)).to.have.members(['slowdown', 'sweep', 'generations', 'vcpus']);
   });
 
   it('renders without cut labels and without axes under empty grid cells', async () => {
