@@ -5,10 +5,11 @@
  */
 import { causesOf, costKeysOf, joinTables, type CounterTable } from '../core/cost/counters';
 import { MACHINE_COUNTERS } from '../core/events/events';
+import { HOST_COUNTERS } from '../core/host/counters';
 import { allStrategies } from './modules';
 
 /** Every counter table: the machine's, then each strategy's in registry order. */
-export const allCounterTables = (): CounterTable[] => [MACHINE_COUNTERS, ...allStrategies().flatMap((s) => s.counters)];
+export const allCounterTables = (): CounterTable[] => [MACHINE_COUNTERS, HOST_COUNTERS, ...allStrategies().flatMap((s) => s.counters)];
 
 /** Every declared counter (one declaration per name). */
 export const allCounters = (): CounterTable => joinTables(allCounterTables());

@@ -105,6 +105,11 @@ export class Cpu {
   next = 0;
   /** HLT is waiting for an interrupt */
   halted = false;
+  /**
+   * A halted CPU leaves its run (a yield) instead of letting time pass: a host scheduler
+   * (strategies/host) takes the logical CPU back and wakes the vCPU at its next device event.
+   */
+  yieldWhenHalted = false;
   /** the instruction after STI: interrupts are not recognised yet */
   interruptShadow = false;
   /** something may be deliverable: recheck before the next instruction */

@@ -113,10 +113,7 @@ const step = (cpu: Cpu, until: number): CpuExit | null => {
     const taken = takeInterrupt(cpu);
     if (taken !== false) return taken === true ? null : taken;
   }
-  if (cpu.halted) {
-    idle(cpu, until);
-    return null;
-  }
+  if (cpu.halted) return idle(cpu, until);
   if (cpu.engine === 'jit') runJit(cpu);
   else interpret(cpu);
   const exit = cpu.pendingExit;
@@ -154,28 +151,31 @@ const idleUntil = (cpu: Cpu, until: number): void => {
 
 /**
  * HLT: let time pass until the next device event (no further than `until`, where another
- * CPU's turn may bring an interrupt), or stop if none can come.
+ * CPU's turn may bring an interrupt), or stop if none can come; on a host
+ * (`yieldWhenHalted`) leave the run instead, and the host lets the time pass.
  */
-const idle = (cpu: Cpu, until: number): void => {
+const idle = (cpu: Cpu, until: number): CpuExit | null => {
   if (cpu.waitingForStartup) {
     // a secondary CPU before its start-up IPI: nothing but another CPU can wake it
     if (until === Infinity) cpu.stop({ kind: 'halted', pc: cpu.pc });
     else idleUntil(cpu, Math.min(until, cpu.cycleLimit));
-    return;
+    return null;
   }
   const next = Math.min(cpu.clockAt(cpu.timer.deadline), cpu.clockAt(cpu.platform.disk.deadline));
   const deliverable = (cpu.flags & Flag.IF) !== 0;
   if (!deliverable) {
     cpu.stop({ kind: 'halted', pc: (cpu.pc - 4) | 0 });
-    return;
+    return null;
   }
+  if (cpu.yieldWhenHalted) return { kind: 'yield' };
   if (next === Infinity && until === Infinity) {
     cpu.stop({ kind: 'idle', pc: (cpu.pc - 4) | 0 });
-    return;
+    return null;
   }
   const to = Math.min(next, until, cpu.cycleLimit);
   idleUntil(cpu, to);
-  if (to < next) return;
+  if (to < next) return null;
   cpu.serviceDevices();
   cpu.interruptCheck = true;
+  return null;
 };

@@ -19,6 +19,7 @@ import { loadPublishedTable, shippedTables } from '../validation/published-table
 import { writeReport } from '../report/report';
 import { runCommand } from './commands/run';
 import { checkCommand } from './commands/check';
+import { hostCommand } from './commands/host';
 import { DEFAULT_PROFILE } from '../../core/cost/profile';
 import { useColour, paint } from '../common/colour';
 import { CliError, exitCodeHelp, ExitCode } from '../common/errors';
@@ -269,6 +270,18 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--workload <name>', 'run only this workload (repeatable; default: every workload)', collect, [] as string[])
     .action((o: { strategyModule: string[]; workload: string[] }) => {
       const r = checkCommand({ strategyModules: o.strategyModule, workloads: o.workload, progress: quiet() ? undefined : (l) => io.err(l) });
+      io.out(r.text);
+      setExit(r.exitCode);
+    });
+
+  p.command('host')
+    .description('run many VMs on a modelled host (topology, hyperthreads, DVFS, a VMkernel-style scheduler): esxtop metrics, energy, progress and slowdown per VM')
+    .argument('<spec.json>', 'host spec (see experiments/host/*.json and README, "The host layer")')
+    .option('--out <dir>', 'also write DIR/host-result.json and DIR/host-spec.json')
+    .option('--json', 'print the result as JSON', false)
+    .option('--trace <file.json>', 'write a Perfetto trace with one track per logical CPU')
+    .action((spec: string, o: { out?: string; json: boolean; trace?: string }) => {
+      const r = hostCommand({ spec, ...o });
       io.out(r.text);
       setExit(r.exitCode);
     });

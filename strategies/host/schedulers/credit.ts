@@ -1,0 +1,89 @@
+/**
+ * `credit`: Xen's credit scheduler (xen/common/sched/credit.c). Each world has a weight
+ * (shares / 1000 x 256, Xen's default weight being 256); every accounting period (30 ms) the
+ * host's CPU time for the period is shared out as credit by weight among the active worlds,
+ * and a world's run time is debited from its credit. Worlds with credit left are UNDER,
+ * the others OVER; a world that wakes with credit is BOOSTed until it is descheduled, so I/O-
+ * bound guests answer quickly. The run queue takes BOOST, then UNDER, then OVER, first come
+ * first served within a priority; a running world keeps its CPU for the 30 ms time slice
+ * unless a BOOSTed world that may run there wakes.
+ * Caps are the worlds' limits (applied by the co-simulation as for every policy). Credit is
+ * capped at one period's share so an idle world cannot hoard it.
+ * @category Host
+ */
+import { msToPs } from '../../../core/host/time';
+import { eligible, placeInOrder, type Scheduler, type SchedulerView } from '../scheduler';
+import { allowedOn, type World } from '../world';
+
+/** Settings of the credit scheduler. */
+export interface CreditSettings {
+  /** time slice, ms (default 30) */
+  readonly quantumMs?: number;
+  /** accounting period, ms (default 30) */
+  readonly accountingMs?: number;
+}
+
+const Priority = { boost: 0, under: 1, over: 2 } as const;
+
+/** A credit scheduler. */
+export const creditScheduler = (s: CreditSettings = {}): Scheduler => {
+  const slice = msToPs(s.quantumMs ?? 30);
+  const period = msToPs(s.accountingMs ?? 30);
+  const credit = new Map<World, number>();
+  const debited = new Map<World, number>();
+  const boosted = new Set<World>();
+  const waited = new Set<World>();
+  let nextAccounting = 0;
+  const weight = (w: World) => (w.settings.shares / 1000) * 256;
+  const runPs = (w: World, now: number) => w.times.run + (w.state === 'run' ? now - w.since : 0);
+
+  const account = (v: SchedulerView) => {
+    for (const w of v.worlds) {
+      // debit the run time since the last look
+      const ran = runPs(w, v.now);
+      credit.set(w, (credit.get(w) ?? 0) - (ran - (debited.get(w) ?? 0)));
+      debited.set(w, ran);
+      // boost on wake-up with credit left; a descheduled world loses its boost
+      if (w.state === 'wait') waited.add(w);
+      else if (waited.has(w)) {
+        waited.delete(w);
+        if ((credit.get(w) ?? 0) > 0) boosted.add(w);
+      }
+      if (w.state !== 'run' && w.state !== 'ready') boosted.delete(w);
+    }
+    while (v.now >= nextAccounting) {
+      const active = eligible(v);
+      const total = active.reduce((a, w) => a + weight(w), 0);
+      const capacity = period * v.topology.lcpus.length;
+      for (const w of active) {
+        const share = (capacity * weight(w)) / total;
+        credit.set(w, Math.min(share, (credit.get(w) ?? 0) + share));
+      }
+      nextAccounting += period;
+    }
+  };
+  const priority = (w: World) => (boosted.has(w) ? Priority.boost : (credit.get(w) ?? 0) > 0 ? Priority.under : Priority.over);
+  // first come first served within a priority: the world waiting longest (smallest `since` while ready)
+  const order = (a: World, b: World) => priority(a) - priority(b) || a.since - b.since || a.id - b.id;
+
+  return {
+    name: 'credit',
+    place: (v) => {
+      account(v);
+      // a BOOSTed world that woke preempts a running world of lower priority (Xen tickles its CPU)
+      const waking = eligible(v).filter((w) => w.state === 'ready' && boosted.has(w));
+      const keeps = (w: World) =>
+        w.state === 'run' && v.now < w.placedAt + slice && (boosted.has(w) || !waking.some((b) => allowedOn(b, w.lastLcpu)));
+      const ws = eligible(v).sort((a, b) => Number(!keeps(a)) - Number(!keeps(b)) || order(a, b));
+      const out = placeInOrder(v, ws, keeps);
+      for (const w of v.running) if (w !== null && !out.includes(w)) boosted.delete(w);
+      for (const w of out) if (w !== null && w.state === 'run' && !keeps(w) && v.running[w.lastLcpu] === w && out[w.lastLcpu] === w) w.placedAt = v.now;
+      return out;
+    },
+    pick: (v, lcpu) => {
+      account(v);
+      return eligible(v).filter((w) => w.state === 'ready' && allowedOn(w, lcpu)).sort(order)[0] ?? null;
+    },
+    nextDecision: (v) => Math.min(nextAccounting > v.now ? nextAccounting : Infinity, ...v.running.map((w) => (w === null || w.placedAt + slice <= v.now ? Infinity : w.placedAt + slice))),
+  };
+};

@@ -1,0 +1,30 @@
+/**
+ * The host schedulers by name (one file per policy, same interface).
+ * @category Host
+ */
+import type { Scheduler } from '../scheduler';
+import { cfsScheduler } from './cfs';
+import { creditScheduler } from './credit';
+import { esxScheduler } from './esx';
+
+/** Settings every scheduler reads (each takes what applies to it). */
+export interface SchedulerSettings {
+  /** time slice, ms (esx, credit) */
+  readonly quantumMs?: number;
+  /** accounting period, ms (credit) */
+  readonly accountingMs?: number;
+  /** target latency before scaling by CPUs, ms (cfs) */
+  readonly latencyMs?: number;
+  /** minimum granularity, ms (cfs) */
+  readonly minGranularityMs?: number;
+}
+
+/** Scheduler constructors by name. */
+export const SCHEDULERS = {
+  esx: (s: SchedulerSettings): Scheduler => esxScheduler(s),
+  credit: (s: SchedulerSettings): Scheduler => creditScheduler({ quantumMs: s.quantumMs, accountingMs: s.accountingMs }),
+  cfs: (s: SchedulerSettings): Scheduler => cfsScheduler({ latencyMs: s.latencyMs, minGranularityMs: s.minGranularityMs }),
+} as const satisfies Record<string, (s: SchedulerSettings) => Scheduler>;
+
+/** A scheduler's name. */
+export type SchedulerName = keyof typeof SCHEDULERS;
