@@ -166,7 +166,8 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--force', 'write into --out even if it holds other results (they are replaced)', false)
     .option('--yes', `run even more than ${MAX_RUNS_WITHOUT_YES} runs`, false)
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
-    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; yes: boolean; strategyModule: string[] }) => {
+    .option('--trace', 'write a Chrome/Perfetto trace of each run into <out>/traces/', false)
+    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; yes: boolean; strategyModule: string[]; trace: boolean }) => {
       const r = await runExperiment({
         specFile: spec,
         from: o.from,
@@ -178,6 +179,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         force: o.force,
         yes: o.yes,
         strategyModules: o.strategyModule,
+        trace: o.trace,
         stream: progress(),
       });
       io.out(r.text);

@@ -9,12 +9,15 @@ import type { RunProvenance } from '../common/provenance';
 import { runOne } from '../run/run-one';
 import type { PlannedRun } from '../spec/matrix';
 import { validateRow, type ResultRow } from './result-codec';
+import { traceFileOf } from './trace-file';
 
 /** What every run of one experiment shares. */
 export interface RunContext {
   readonly experiment: string;
   readonly seed: number;
   readonly provenance: RunProvenance;
+  /** write a Chrome/Perfetto trace of each run into this folder (`experiment --trace`) */
+  readonly traceDir?: string;
 }
 
 /** Run a planned run; returns a validated results row or an error message. */
@@ -32,6 +35,7 @@ export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow
       maxCycles: p.maxCycles,
       boot: p.boot,
       costOverrides: p.costOverrides,
+      trace: ctx.traceDir === undefined ? undefined : traceFileOf(ctx.traceDir, p),
     });
     if (isLeft(r)) return { error: r.left.join('; ') };
     const row: ResultRow = {
