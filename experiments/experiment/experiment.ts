@@ -189,8 +189,10 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const unconfirmed = o.yes ? null : needsConfirmation(todo.length, workers);
   if (unconfirmed !== null) throw new CliError(`${spec.name}: ${unconfirmed}`);
   if (plan.kind === 'fresh') {
-    if (fs.existsSync(dir)) for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
-    fs.rmSync(path.join(dir, TRACE_DIR), { recursive: true, force: true });
+    if (fs.existsSync(dir)) {
+      for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
+      fs.rmSync(path.join(dir, TRACE_DIR), { recursive: true, force: true });
+    }
     makeOutDir(dir);
     fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(src, provenance, shard, shardSource), null, 2));
   }
