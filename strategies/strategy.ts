@@ -65,6 +65,11 @@ export interface Strategy<S extends OptionSpecs = OptionSpecs> {
   readonly counters: readonly CounterTable[];
   /** machine memory the VMM needs beyond guest RAM (for shadow tables, translation cache ...) */
   readonly reservedBytes: number;
+  /**
+   * The most vCPUs the strategy runs a guest on with these options (default 1: a strategy
+   * written for uniprocessor guests). A run asking for more is refused with this number.
+   */
+  maxVcpus?(options: OptionValuesOf<S>): number;
   /** Refuse option values that do not apply to a profile (e.g. nested paging before EPT); null if fine. */
   check(options: OptionValuesOf<S>, profile: CostProfile): string | null;
   /**

@@ -7,7 +7,7 @@
 import { left, right, type Either } from 'fp-ts/Either';
 import { Cpu } from '../core/cpu/cpu';
 import type { StopReason } from '../core/cpu/stop';
-import { runVcpu, type RunLimits } from '../core/cpu/vcpu-loop';
+import { DEFAULT_QUANTUM_CYCLES, runVcpus, type RunLimits } from '../core/cpu/vcpu-loop';
 import { pricesOf, type CostProfile } from '../core/cost/profile';
 import type { IsaVariant } from '../core/isa/variant';
 import { Platform } from '../core/platform/platform';
@@ -31,6 +31,10 @@ export interface VirtualMachineSpec {
   readonly diskLatencyUs?: number;
   /** guest reset address; default 0 */
   readonly entry?: number;
+  /** virtual CPUs (default 1): CPU 0 starts at the reset address, the others wait for a start-up IPI (or the hypervisor's vCPU start) */
+  readonly vcpus?: number;
+  /** modelled cycles per turn in the interleaving of the vCPUs (default DEFAULT_QUANTUM_CYCLES) */
+  readonly quantum?: number;
 }
 
 /** A started virtual machine. */
@@ -45,16 +49,20 @@ export interface VirtualMachine {
 /** Build the platform and CPUs, load the guest, start the VMM; an error if the profile lacks a cost the strategy needs. */
 export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, VirtualMachine> => {
   const platform = new Platform({ memoryBytes: spec.guestMemoryBytes + spec.strategy.reservedBytes, diskLatencyUs: spec.diskLatencyUs });
-  let cpu: Cpu;
+  const cpus: Cpu[] = [];
   try {
-    cpu = new Cpu(platform, {
-      variant: spec.isa,
-      tlbEntries: spec.tlbEntries,
-      tlbWays: spec.tlbWays,
-      prices: pricesOf(spec.profile),
-      frequencyHz: spec.profile.frequencyHz,
-    });
-    for (const t of spec.strategy.counters) cpu.ledger.declare(t);
+    for (let i = 0; i < (spec.vcpus ?? 1); i++) {
+      const cpu = new Cpu(platform, {
+        variant: spec.isa,
+        tlbEntries: spec.tlbEntries,
+        tlbWays: spec.tlbWays,
+        prices: pricesOf(spec.profile),
+        frequencyHz: spec.profile.frequencyHz,
+      });
+      for (const t of spec.strategy.counters) cpu.ledger.declare(t);
+      if (i > 0) cpu.init();
+      cpus.push(cpu);
+    }
   } catch (e) {
     // a profile that lacks a cost the machine's or the strategy's counters need
     return left(`strategy '${spec.strategy.name}' on profile '${spec.profile.name}': ${(e as Error).message}`);
@@ -62,7 +70,12 @@ export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, Vi
   spec.load(platform);
   const refused = spec.strategy.checkGuest?.(platform, spec.options, spec.guestMemoryBytes) ?? null;
   if (refused !== null) return left(refused);
-  const cpus = [cpu];
   const vmm = spec.strategy.start({ platform, cpus, profile: spec.profile, options: spec.options, guestMemoryBytes: spec.guestMemoryBytes, entry: spec.entry ?? 0 });
-  return right({ platform, cpus, vmm, run: (budget) => runVcpu(cpu, vmm.vcpus[0] ?? null, budget) });
+  const quantum = spec.quantum ?? DEFAULT_QUANTUM_CYCLES;
+  return right({
+    platform,
+    cpus,
+    vmm,
+    run: (budget) => runVcpus(cpus, cpus.map((c) => vmm.vcpus[c.index] ?? null), typeof budget === 'number' ? { maxInstructions: budget } : budget, quantum),
+  });
 };

@@ -18,7 +18,7 @@ export const CostProfileCodec = t.type({
   name: t.string,
   description: t.string,
   frequencyHz: t.number,
-  features: t.type({ vtx: t.boolean, nestedPaging: t.boolean }),
+  features: t.intersection([t.type({ vtx: t.boolean, nestedPaging: t.boolean }), t.partial({ pauseLoopExiting: t.boolean })]),
   /** cycles of each cost key the counters of core and of the strategies name, with sources */
   costs: t.record(t.string, Cost),
 });

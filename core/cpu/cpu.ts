@@ -58,6 +58,8 @@ export class Cpu {
   // ---- hardware ----------------------------------------------------------------------
   /** this CPU's index on its platform */
   readonly index: number;
+  /** the CPU number RDPID reads (x86 IA32_TSC_AUX): the index at reset; a VMM loads each vCPU's own */
+  cpuId: number;
   /** the platform's memory */
   readonly memory: PhysicalMemory;
   readonly mmu: Mmu;
@@ -116,6 +118,14 @@ export class Cpu {
   cycleLimit = Infinity;
   /** instructions and cycles when the current run began (for the budget's message) */
   runStart = { instructions: 0, cycles: 0 };
+  /** waiting for a start-up IPI (x86's wait-for-SIPI state of a secondary CPU): runs nothing, takes no interrupt */
+  waitingForStartup = false;
+  /** the start address a start-up IPI delivered, taken when the CPU next runs (see execute.ts) */
+  pendingStartup: number | null = null;
+  /** cycle time at which this CPU's turn ends (the interleaving of a multiprocessor's CPUs) */
+  turnEnd = Infinity;
+  /** pause-loop detection: cycle times of the last PAUSE and of the start of the current spin */
+  readonly pauseLoop = { last: -Infinity, start: 0 };
   /** faults since an instruction last retired (fault-loop detection, core/cpu/execute.ts) */
   readonly progress = { instructions: 0, faults: 0 };
   /** the guest-visible time's mapping from the clock (see now()) */
@@ -140,6 +150,7 @@ export class Cpu {
       this.interruptCheck = true;
     };
     this.index = platform.attach(this);
+    this.cpuId = this.index;
   }
 
   /** Load an image into physical memory. */
@@ -313,7 +324,8 @@ export class Cpu {
   portWrite(port: number, v: number, emulated = false): void {
     // the measured region excludes the marker writes themselves: it ends before the closing one
     if (port === Port.regionMarker && v !== 1) this.events.emit({ kind: 'region', t: this.time, mark: 'end' });
-    this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v, emulated });
+    // the ICR is the local APIC's register, not port I/O (an x2APIC MSR write): its IPIs are priced (ipis.sent)
+    if (port !== Port.icr || emulated) this.events.emit({ kind: 'io', t: this.time, port, direction: 'out', value: v, emulated });
     // an emulated access that reaches hardware: the host still does the device's work
     const backEnd = emulated ? (BACK_END_WRITES[port] ?? 0) : 0;
     if (backEnd > 0) this.ledger.tally('io.backend', port, backEnd);
@@ -327,6 +339,9 @@ export class Cpu {
       case Port.timerPeriod:
         this.timer.program(v, this.now(), this.cyclesPerMicrosecond);
         this.reschedule();
+        break;
+      case Port.icr:
+        this.platform.sendIpi(this, v);
         break;
       default:
         this.platform.portWrite(port, v, this);
@@ -342,7 +357,7 @@ export class Cpu {
 
   /** Recompute when the loop must next look at devices or the budget. */
   reschedule(): void {
-    this.checkpoint = Math.min(this.cycleLimit, this.clockAt(this.timer.deadline), this.clockAt(this.platform.disk.deadline));
+    this.checkpoint = Math.min(this.cycleLimit, this.turnEnd, this.clockAt(this.timer.deadline), this.clockAt(this.platform.disk.deadline));
     this.interruptCheck = true; // end the current burst so it sees the new checkpoint
   }
 
@@ -356,7 +371,7 @@ export class Cpu {
 
   /** The interrupt vector deliverable now, or -1 (IF, the STI shadow and the TPR apply). */
   pendingInterrupt(): number {
-    if ((this.flags & Flag.IF) === 0 || this.interruptShadow) return -1;
+    if ((this.flags & Flag.IF) === 0 || this.interruptShadow || this.waitingForStartup) return -1;
     const v = this.pic.deliverable();
     if (v < 0 || !aboveTaskPriority(v, this.cr[8])) return -1;
     return v;
@@ -378,6 +393,36 @@ export class Cpu {
   /** Run bare metal (no VMM) until the CPU stops or a budget (instructions, cycles) runs out. */
   run(maxInstructions = Infinity, maxCycles = Infinity): StopReason {
     return runVcpu(this, null, { maxInstructions, maxCycles });
+  }
+
+  /** INIT: the CPU stops and waits for a start-up IPI (x86 wait-for-SIPI). */
+  init(): void {
+    this.waitingForStartup = true;
+    this.pendingStartup = null;
+    this.halted = true;
+    this.interruptCheck = true;
+  }
+
+  /** A start-up IPI with this start address: taken when the CPU next runs, if it waits for one (ignored otherwise, as on x86). */
+  startup(pc: number): void {
+    if (!this.waitingForStartup) return;
+    this.pendingStartup = pc;
+    this.interruptCheck = true;
+  }
+
+  /** Reset to run from `pc` in ring 0 with paging off and interrupts disabled (a start-up IPI on bare metal). */
+  resetAt(pc: number): void {
+    this.regs.fill(0);
+    this.cr.fill(0);
+    this.mmu.paging = false;
+    this.mmu.flush();
+    this.pc = pc;
+    this.cpl = 0;
+    this.flags = 0;
+    this.halted = false;
+    this.waitingForStartup = false;
+    this.pendingStartup = null;
+    this.interruptCheck = true;
   }
 
   /** Raise an interrupt line of the local controller (devices, tests, virtual devices). */

@@ -55,6 +55,10 @@ const checkBudgets = (cpu: Cpu): void => {
  * (run no further than this cycle time: another CPU's turn) are checked between steps.
  */
 export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
+  if (cpu.turnEnd !== until) {
+    cpu.turnEnd = until;
+    cpu.reschedule();
+  }
   for (;;) {
     checkBudgets(cpu);
     if (cpu.stopReason !== null) return { kind: 'stop', reason: cpu.stopReason };
@@ -81,6 +85,13 @@ export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
 
 /** One turn: the pending injection, devices, interrupts, halt, then a burst of instructions. */
 const step = (cpu: Cpu, until: number): CpuExit | null => {
+  if (cpu.pendingStartup !== null) {
+    const pc = cpu.pendingStartup;
+    cpu.pendingStartup = null;
+    cpu.waitingForStartup = false;
+    cpu.halted = false;
+    return { kind: 'startup', pc };
+  }
   const inj = cpu.pendingInjection;
   if (inj !== null) {
     // the hardware delivers the injected event through the guest's table: priced as such
@@ -144,6 +155,12 @@ const idleUntil = (cpu: Cpu, until: number): void => {
  * CPU's turn may bring an interrupt), or stop if none can come.
  */
 const idle = (cpu: Cpu, until: number): void => {
+  if (cpu.waitingForStartup) {
+    // a secondary CPU before its start-up IPI: nothing but another CPU can wake it
+    if (until === Infinity) cpu.stop({ kind: 'halted', pc: cpu.pc });
+    else idleUntil(cpu, Math.min(until, cpu.cycleLimit));
+    return;
+  }
   const next = Math.min(cpu.clockAt(cpu.timer.deadline), cpu.clockAt(cpu.platform.disk.deadline));
   const deliverable = (cpu.flags & Flag.IF) !== 0;
   if (!deliverable) {

@@ -30,6 +30,8 @@ export type CpuExit =
   | { readonly kind: 'trap'; readonly trap: Trap }
   /** a VM exit: the guest state is saved in the VMCS and the CPU is in root mode */
   | { readonly kind: 'vm-exit'; readonly exit: VmExit }
+  /** a start-up IPI reached this waiting CPU: it should start at `pc` (the VMM decides how) */
+  | { readonly kind: 'startup'; readonly pc: number }
   /** the CPU reached the time it was asked to run to (another CPU's turn) */
   | { readonly kind: 'yield' }
   /** the run ended */
@@ -54,4 +56,9 @@ export interface VcpuHandler {
   onTrap?(trap: Trap): void;
   /** a VM exit */
   onVmExit?(exit: VmExit): void;
+  /**
+   * A start-up IPI reached the vCPU (waiting since reset or INIT): start it at `pc` as the
+   * strategy runs a kernel (ring, VMCS). Without it the CPU resets to ring 0 at `pc`.
+   */
+  onStartup?(pc: number): void;
 }

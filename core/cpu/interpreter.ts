@@ -32,6 +32,7 @@ const S = { ...Sem };
 /** Semantics of the system instructions, by opcode (rare: a table call is fine here). */
 const SYSTEM: Sem.Exec[] = (() => {
   const t: Sem.Exec[] = new Array(256);
+  t[0x3a] = S.execPause; // pause
   t[0x42] = S.execSidt; // sidt
   t[0x43] = S.execSmsw; // smsw
   t[0x44] = S.execRdcpl; // rdcpl
@@ -278,8 +279,9 @@ export const interpret = (m: Cpu): void => {
       case 0x34 /* call */: m.push(next); next = (next + imm) | 0; break;
       case 0x35 /* callr */: { const t = regs[a]; m.push(next); next = t; break; }
       case 0x36 /* jmpr */: next = regs[a]; break;
-      case 0x3a /* pause */: break;
+      case 0x3b /* rdpid */: regs[a] = m.cpuId; break;
       case 0x37 /* ret */: next = m.pop(); break;
+      case 0x3a /* pause */:
       case 0x42 /* sidt */:
       case 0x43 /* smsw */:
       case 0x44 /* rdcpl */:

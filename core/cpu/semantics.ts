@@ -183,6 +183,27 @@ export const execSti: Exec = (m) => {
     m.interruptCheck = true;
   };
 
+/**
+ * Semantics of `pause`: its latency is counted (spin.pauses); in non-root mode with
+ * pause-loop exiting, a PAUSE less than `gap` cycles after the previous one continues a
+ * spin, and a spin that has lasted more than `window` cycles exits (Intel PLE: the VMM
+ * learns that the vCPU spins, e.g. on a lock whose holder is descheduled).
+ */
+export const execPause: Exec = (m) => {
+    const ple = m.nonRoot ? m.vmcs?.controls.pauseLoopExiting : undefined;
+    if (ple) {
+      const s = m.pauseLoop;
+      const t = m.time;
+      if (t - s.last > ple.gap) s.start = t;
+      s.last = t;
+      if (t - s.start > ple.window) {
+        s.start = t;
+        throw new VmExitSignal({ reason: 'pause', pc: m.pc, nextPc: m.next });
+      }
+    }
+    m.ledger.count('spin.pauses');
+  };
+
 /** Semantics of `hlt`. */
 export const execHlt: Exec = (m) => {
     exitIf(m, m.vmcs?.controls.hlt, () => ({ reason: 'hlt', pc: m.pc, nextPc: m.next }));

@@ -44,6 +44,10 @@ export const continueVcpu = (cpu: Cpu, handler: VcpuHandler | null, until = Infi
         return exit.reason;
       case 'yield':
         return null;
+      case 'startup':
+        if (handler?.onStartup) handler.onStartup(exit.pc);
+        else cpu.resetAt(exit.pc);
+        break;
       case 'trap':
         if (!handler?.onTrap) {
           cpu.stop({ kind: 'stopped', detail: `internal error: a ${exit.trap.kind} trap with no monitor to take it` });
@@ -70,4 +74,39 @@ export const continueVcpu = (cpu: Cpu, handler: VcpuHandler | null, until = Infi
 export const runVcpu = (cpu: Cpu, handler: VcpuHandler | null, limits: RunLimits | number = {}): StopReason => {
   beginRun(cpu, typeof limits === 'number' ? { maxInstructions: limits } : limits);
   return continueVcpu(cpu, handler) ?? { kind: 'stopped', detail: 'internal error: a run without a time limit yielded' };
+};
+
+/**
+ * Default length of a turn in the interleaving of a multiprocessor's CPUs, in modelled
+ * cycles: a few hundred instructions, shorter than a contended critical section's spin, so
+ * CPUs meet each other on locks, IPIs and shared data as they would in parallel.
+ */
+export const DEFAULT_QUANTUM_CYCLES = 200;
+
+/**
+ * Run the CPUs of one machine until one stops (its stop stops them all: a shutdown, a
+ * triple fault, a budget) or a budget runs out. CPUs advance in turns of `quantum`
+ * modelled cycles, always the one with the lowest clock first (the lowest index on a tie),
+ * so a run is reproducible and does not depend on the host; an instruction is never split
+ * between turns, so atomic instructions are atomic by construction. The budgets apply to
+ * each CPU. One CPU runs as runVcpu does.
+ */
+export const runVcpus = (
+  cpus: readonly Cpu[],
+  handlers: readonly (VcpuHandler | null)[],
+  limits: RunLimits = {},
+  quantum = DEFAULT_QUANTUM_CYCLES,
+): StopReason => {
+  if (cpus.length === 1) return runVcpu(cpus[0], handlers[0] ?? null, limits);
+  if (!(quantum >= 1)) throw new RangeError(`quantum must be at least one cycle, got ${quantum}`);
+  for (const c of cpus) beginRun(c, limits);
+  for (;;) {
+    let cpu = cpus[0];
+    for (let i = 1; i < cpus.length; i++) if (cpus[i].time < cpu.time) cpu = cpus[i];
+    const stop = continueVcpu(cpu, handlers[cpu.index] ?? null, cpu.time + quantum);
+    if (stop !== null) {
+      for (const c of cpus) c.stop(stop);
+      return stop;
+    }
+  }
 };

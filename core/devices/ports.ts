@@ -9,6 +9,13 @@ export const Port = {
   picCommand: 0x20,
   /** interrupt controller: read/write the mask of IRQ lines (bit n set = line n masked) */
   picMask: 0x21,
+  /**
+   * local interrupt controller's interrupt command register (ICR), write only: bits 0-7 the
+   * IRQ line (fixed mode) or the start page (start-up: pc = page << 12), bits 8-10 the mode
+   * (0 fixed, 5 INIT, 6 start-up), bits 12-13 the destination shorthand (0 the CPU in bits
+   * 16-23, 1 self, 2 all, 3 all but self). See Platform.sendIpi.
+   */
+  icr: 0x24,
   /** timer: write = period in time units (instructions), 0 stops it; read = ticks so far */
   timerPeriod: 0x40,
   /** block device: sector number */
@@ -29,6 +36,16 @@ export const Port = {
 
 /** IRQ lines of the devices (vector = IRQ_BASE + line). */
 export const Irq = { timer: 0, console: 1, block: 2 } as const;
+
+/** Delivery modes of the ICR (x86's values). */
+export const IcrMode = { fixed: 0, init: 5, startup: 6 } as const;
+
+/** Destination shorthands of the ICR (x86's values). */
+export const IcrShorthand = { none: 0, self: 1, all: 2, allButSelf: 3 } as const;
+
+/** Encode an ICR value. */
+export const icrValue = (mode: number, low: number, shorthand: number, destination = 0): number =>
+  (low & 0xff) | ((mode & 7) << 8) | ((shorthand & 3) << 12) | ((destination & 0xff) << 16);
 
 /** Interrupt vector of IRQ line 0. */
 export const IRQ_BASE = 0x20;

@@ -24,6 +24,8 @@ export type MachineEvent =
   | { readonly kind: 'invlpg'; readonly t: number; readonly address: number }
   | { readonly kind: 'control-register-write'; readonly t: number; readonly cr: number; readonly value: number }
   | { readonly kind: 'halt'; readonly t: number; readonly pc: number }
+  /** an inter-processor interrupt sent on IRQ `line` to the CPU with index `target` */
+  | { readonly kind: 'ipi'; readonly t: number; readonly line: number; readonly target: number }
   | { readonly kind: 'vm-entry'; readonly t: number }
   | { readonly kind: 'vm-exit'; readonly t: number; readonly exit: VmExit }
   | { readonly kind: 'region'; readonly t: number; readonly mark: 'start' | 'end' }
@@ -64,6 +66,9 @@ export const MACHINE_COUNTERS = {
   'io.emulated': tally("port accesses a VMM's device model served in software (the front end)", free('the VMM counts its emulation work; the back end is io.backend')),
   'io.backend': tally('physical device accesses the host makes for emulated ones (the device back end), by port', priced('ioPort', 'device back end')),
   controlRegisterWrites: tally('control-register writes, by register', priced('privilegedInstruction', 'privileged instructions')),
+  'ipis.sent': tally('inter-processor interrupts sent, one per destination, by IRQ line', priced('ipiSend', 'IPIs')),
+  'ipis.received': tally('inter-processor interrupts received, by IRQ line', free('delivered as an interrupt (interrupts)')),
+  'spin.pauses': count('PAUSE spin-wait hints retired', priced('pause', 'spin-wait')),
   halts: count('HLT instructions', free('the time spent halted is counted in idleCycles')),
   idleCycles: count('cycles spent halted (HLT), waiting for an interrupt', priced('idleCycle', 'halted')),
   'vm.entries': count('VM entries', free('part of the exit/entry round trip (vm.exits)')),
@@ -85,6 +90,7 @@ const counters: { [K in MachineEventKind]: (l: Ledger, e: Extract<MachineEvent, 
   invlpg: (l) => l.count('tlb.invlpg'),
   'control-register-write': (l, e) => l.tally('controlRegisterWrites', `cr${e.cr}`),
   halt: (l) => l.count('halts'),
+  ipi: (l, e) => l.tally('ipis.sent', e.line),
   'vm-entry': (l) => l.count('vm.entries'),
   'vm-exit': (l, e) => l.tally('vm.exits', e.exit.reason),
   region: () => undefined,

@@ -39,6 +39,8 @@ const asmErrors = (what: string) => (errors: AsmError[]): string =>
 export const bootProgram = (o: {
   program: Program;
   n: number;
+  /** the workload's threads parameter (default 1), passed to the program in r2 */
+  threads?: number;
   build: KernelBuild;
   kernel?: KernelOptions;
   memoryBytes?: number;
@@ -73,7 +75,7 @@ export const bootProgram = (o: {
           const guestMemory = Math.min(memoryBytes ?? GUEST_MEMORY_BYTES, m.memory.size);
           m.memory.load(GuestLayout.kernel, kernel.bytes);
           m.memory.load(GuestLayout.program, program.bytes);
-          const info = new DataView(m.memory.u8.buffer, GuestLayout.bootInfo, 28);
+          const info = new DataView(m.memory.u8.buffer, GuestLayout.bootInfo, 36);
           info.setUint32(BootInfo.magic, BOOT_MAGIC, true);
           info.setUint32(BootInfo.programAddress, GuestLayout.program, true);
           info.setUint32(BootInfo.programSize, program.bytes.length, true);
@@ -81,6 +83,8 @@ export const bootProgram = (o: {
           info.setUint32(BootInfo.memorySize, guestMemory, true);
           info.setUint32(BootInfo.flags, (build === 'paravirt' ? BootFlags.paravirt : 0) | (o.kernelImage ? BootFlags.userKernel : 0), true);
           info.setUint32(BootInfo.hz, boot.hz, true);
+          info.setUint32(BootInfo.cpus, boot.cpus, true);
+          info.setUint32(BootInfo.threads, o.threads ?? 1, true);
         },
       });
     }),
@@ -91,6 +95,8 @@ export const bootImage = (o: {
   /** a workload name (checked: an unknown one is an error) */
   workload: WorkloadName | (string & {});
   n?: number;
+  /** threads, for the parallel workloads (default: the workload's) */
+  threads?: number;
   build: KernelBuild;
   kernel?: KernelOptions;
   /** guest physical memory (default GUEST_MEMORY_BYTES, at most the machine's) */
@@ -109,6 +115,6 @@ export const bootImage = (o: {
   return pipe(
     buildWorkload(name),
     E.mapLeft(asmErrors(`workload '${name}'`)),
-    E.chain((program) => bootProgram({ program, n, build: o.build, kernel: o.kernel, memoryBytes: o.memoryBytes, boot: o.boot, kernelImage: o.kernelImage })),
+    E.chain((program) => bootProgram({ program, n, threads: o.threads ?? (WORKLOADS[name].params as { threads?: { default: number } }).threads?.default, build: o.build, kernel: o.kernel, memoryBytes: o.memoryBytes, boot: o.boot, kernelImage: o.kernelImage })),
   );
 };

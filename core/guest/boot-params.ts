@@ -21,6 +21,12 @@ export const BOOT_PARAMS = {
     min: 10,
     max: 10_000,
   },
+  cpus: {
+    description: 'CPUs the kernel starts (at most 8); a run with --vcpus N sets it to N',
+    default: 1,
+    min: 1,
+    max: 8,
+  },
 } as const satisfies Record<string, BootParamSpec>;
 
 /** Name of a boot parameter. */

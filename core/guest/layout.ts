@@ -45,7 +45,7 @@ export const GUEST_MEMORY_BYTES = 8 * 1024 * 1024;
 export const BOOT_MAGIC = 0x52494e47;
 
 /** Boot info field offsets. */
-export const BootInfo = { magic: 0, programAddress: 4, programSize: 8, param: 12, memorySize: 16, flags: 20, hz: 24 } as const;
+export const BootInfo = { magic: 0, programAddress: 4, programSize: 8, param: 12, memorySize: 16, flags: 20, hz: 24, cpus: 28, threads: 32 } as const;
 
 /**
  * Boot info flags: `paravirt`, the paravirtual build; `userKernel`, the loader booted a

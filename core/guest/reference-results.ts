@@ -60,3 +60,18 @@ export const ioChecksum = (n: number): number => {
     for (let j = 0; j < 128; j++) sum = (sum + (((sector << 16) ^ j ^ 0x5a5a0000) >>> 0)) >>> 0;
   return sum;
 };
+
+/** The pcompute workload's total: the sum (mod 2^32) over items i < n of 16 xorshift rounds from i + 1. */
+export const pcomputeChecksum = (n: number): number => {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let x = (i + 1) | 0;
+    for (let r = 0; r < 16; r++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+    }
+    total = (total + x) | 0;
+  }
+  return total >>> 0;
+};

@@ -7,14 +7,14 @@ import * as E from 'fp-ts/Either';
 import { assembleFile, type AsmError, type Program } from '../asm';
 import { GUEST_DIR } from './kernel-image';
 import { GuestLayout } from './layout';
-import { compileChecksum, computeChecksum, ioChecksum } from './reference-results';
+import { compileChecksum, computeChecksum, ioChecksum, pcomputeChecksum } from './reference-results';
 import * as path from 'path';
 
 /** Source file of a workload. */
 export const workloadSource = (name: string): string => path.join(GUEST_DIR, 'workloads', `${name}.s`);
 
 /** Kind of workload: a nanobenchmark of one mechanism, or a macro workload. */
-export type WorkloadKind = 'nano' | 'macro';
+export type WorkloadKind = 'nano' | 'macro' | 'parallel';
 
 /** Bounds and default of a workload's parameter n. */
 export interface ParamSpec {
@@ -27,14 +27,27 @@ export interface ParamSpec {
 export interface WorkloadInfo {
   readonly description: string;
   readonly kind: WorkloadKind;
-  readonly params: { readonly n: ParamSpec };
-  /** the exact console output of a correct run with parameter n */
-  readonly expected: (n: number) => string;
-  /** the exact result bytes of a correct run with parameter n */
-  readonly expectedResult: (n: number) => Uint8Array;
-  /** the number of system calls (SYSENTER or int 0x80) a correct run makes, all processes together */
-  readonly syscalls: (n: number) => number;
+  /** n, and for the parallel workloads the threads (or processes) they run */
+  readonly params: { readonly n: ParamSpec; readonly threads?: ParamSpec };
+  /** the exact console output of a correct run with parameters n and threads */
+  readonly expected: (n: number, threads?: number) => string;
+  /** the exact result bytes of a correct run with parameters n and threads */
+  readonly expectedResult: (n: number, threads?: number) => Uint8Array;
+  /**
+   * the number of system calls (SYSENTER or int 0x80) a correct run makes, all processes
+   * together (null: it depends on the interleaving, as yields of a spin-then-yield lock do)
+   */
+  readonly syscalls: (n: number, threads?: number) => number | null;
 }
+
+/** The threads parameter of the parallel workloads. */
+const THREADS: ParamSpec = { default: 2, min: 1, max: 8 };
+
+const sumLow7 = (n: number): number => {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += i & 0x7f;
+  return sum;
+};
 
 
 const hex8 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
@@ -124,6 +137,46 @@ export const WORKLOADS = {
     expectedResult: (n) => pair(n, 2),
     // n yields in each process; fork, wait, mark x2, write, result, exit in the parent; exit in the child
     syscalls: (n) => 2 * n + 8,
+  },
+  pcompute: {
+    description: 'parallel compute: threads hash their share of n items, meet at a barrier, and each adds up all the partial sums',
+    kind: 'parallel',
+    params: { n: { default: 2000, min: 0, max: 1_000_000 }, threads: THREADS },
+    expected: (n) => `pcompute: ${n} items, checksum ${hex8(pcomputeChecksum(n))} ok\n`,
+    expectedResult: (n) => pair(n, pcomputeChecksum(n)),
+    syscalls: () => null,
+  },
+  spinlock: {
+    description: 'a contended spinlock: threads each take one lock n times to increment a shared counter',
+    kind: 'parallel',
+    params: { n: { default: 500, min: 0, max: 1_000_000 }, threads: THREADS },
+    expected: (n, threads = THREADS.default) => `spinlock: ${threads} threads x ${n} increments, counter ${threads * n} ok\n`,
+    expectedResult: (n, threads = THREADS.default) => pair(n, threads * n),
+    syscalls: () => null,
+  },
+  shootdown: {
+    description: 'TLB shootdowns: one thread maps, writes and unmaps a heap page n times while the other threads run',
+    kind: 'parallel',
+    params: { n: { default: 100, min: 0, max: 100_000 }, threads: THREADS },
+    expected: (n, threads = THREADS.default) => `shootdown: ${n} remaps with ${threads} threads ok\n`,
+    expectedResult: (n) => pair(n, n),
+    syscalls: () => null,
+  },
+  ipi: {
+    description: 'IPI ping-pong: n requests from the kernel to the next CPU, each answered before the next (kbench 5)',
+    kind: 'parallel',
+    params: { n: { default: 200, min: 0, max: 1_000_000 }, threads: { default: 1, min: 1, max: 1 } },
+    expected: (n) => `ipi: ${n} round trips ok\n`,
+    expectedResult: (n) => pair(n, n),
+    syscalls: () => 6,
+  },
+  pforkwait: {
+    description: 'parallel fork/wait: threads processes each fork and wait for a child n times',
+    kind: 'parallel',
+    params: { n: { default: 20, min: 0, max: 10_000 }, threads: THREADS },
+    expected: (n, threads = THREADS.default) => `pforkwait: ${threads} x ${n} forks ok\n`,
+    expectedResult: (n, threads = THREADS.default) => pair(n, threads * sumLow7(n)),
+    syscalls: (n, threads = THREADS.default) => threads * (3 * n + 1) + threads + 6,
   },
 } as const satisfies Record<string, WorkloadInfo>;
 

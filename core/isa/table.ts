@@ -184,7 +184,16 @@ export const ISA = {
   callr: row({ opcode: 0x35, format: 'r', flow: 'indirect-call', summary: 'push next pc; pc = ra' }),
   jmpr: row({ opcode: 0x36, format: 'r', flow: 'indirect-jump', summary: 'pc = ra' }),
   ret: row({ opcode: 0x37, format: 'none', flow: 'return', summary: 'pc = [sp]; sp += 4' }),
-  pause: row({ opcode: 0x3a, format: 'none', summary: 'spin-wait hint (x86 PAUSE): no architectural effect' }),
+  pause: row({
+    opcode: 0x3a,
+    format: 'none',
+    summary: 'spin-wait hint (x86 PAUSE): no architectural effect; takes its latency (profile cost pause); exits under VT-x pause-loop exiting when a spin outlasts the window',
+  }),
+  rdpid: row({
+    opcode: 0x3b,
+    format: 'r',
+    summary: "ra = this CPU's number (x86 RDPID reading IA32_TSC_AUX, which the system sets per CPU; a VMM loads each vCPU's own, so nothing traps or exits)",
+  }),
   int: row({
     opcode: 0x38,
     format: 's',
@@ -244,7 +253,7 @@ export const ISA = {
   lidt: priv(0x55, 'r', 'interrupt table base = ra'),
   invlpg: priv(0x56, 'r', 'drop the TLB entry for the page holding address ra'),
   in: priv(0x57, 'rport', 'ra = read from I/O port', { privilege: 'iopl' }),
-  out: priv(0x58, 'portr', 'write ra to I/O port', { privilege: 'iopl' }),
+  out: priv(0x58, 'portr', 'write ra to I/O port (port 0x24 is the local interrupt controller\'s ICR: inter-processor interrupts, INIT and start-up; a deprivileged kernel traps, VT-x exits through the I/O bitmap)', { privilege: 'iopl' }),
   sysenter: row({
     opcode: 0x5a,
     format: 'none',

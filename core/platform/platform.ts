@@ -7,7 +7,7 @@
  */
 import { BlockDevice, DISK_LATENCY_US } from '../devices/block';
 import { Console } from '../devices/console';
-import { Irq, Port } from '../devices/ports';
+import { IcrMode, IcrShorthand, Irq, Port } from '../devices/ports';
 import { PhysicalMemory } from '../mmu/memory';
 import type { Cpu } from '../cpu/cpu';
 
@@ -85,6 +85,37 @@ export class Platform {
       case Port.power:
         for (const c of this.cpus) c.stop({ kind: 'shutdown', exitCode: v });
         break;
+    }
+  }
+
+  /**
+   * An inter-processor interrupt from `from`'s interrupt command register (Port.icr): a
+   * fixed IRQ line raised at each destination, INIT, or a start-up with its start page. The
+   * sender counts one `ipis.sent` per destination (the hardware's delivery: the same under
+   * every strategy), each destination one `ipis.received`; the interrupt itself is priced
+   * when it is delivered.
+   */
+  sendIpi(from: Cpu, icr: number): void {
+    const low = icr & 0xff;
+    const mode = (icr >>> 8) & 7;
+    const shorthand = (icr >>> 12) & 3;
+    const destination = (icr >>> 16) & 0xff;
+    const targets =
+      shorthand === IcrShorthand.self
+        ? [from]
+        : shorthand === IcrShorthand.all
+          ? this.cpus
+          : shorthand === IcrShorthand.allButSelf
+            ? this.cpus.filter((c) => c !== from)
+            : this.cpus.filter((c) => c.cpuId === destination);
+    for (const t of targets) {
+      if (mode === IcrMode.fixed) {
+        const line = low & 7;
+        from.events.emit({ kind: 'ipi', t: from.time, line, target: t.index });
+        t.ledger.tally('ipis.received', line);
+        t.raiseIrq(line);
+      } else if (mode === IcrMode.init) t.init();
+      else if (mode === IcrMode.startup) t.startup(low << 12);
     }
   }
 

@@ -23,6 +23,8 @@ export type VmExit =
   | { readonly reason: 'invlpg'; readonly pc: number; readonly nextPc: number; readonly address: number }
   | { readonly reason: 'lidt'; readonly pc: number; readonly nextPc: number; readonly base: number }
   | { readonly reason: 'vmcall'; readonly pc: number; readonly nextPc: number }
+  /** pause-loop exiting: a spin of PAUSEs outlasted the window */
+  | { readonly reason: 'pause'; readonly pc: number; readonly nextPc: number }
   | {
       readonly reason: 'exception';
       readonly pc: number;

@@ -37,6 +37,8 @@ export interface ExitControls {
   externalInterruptExiting: boolean;
   /** exit as soon as the guest can take an interrupt (IF = 1) */
   interruptWindowExiting: boolean;
+  /** pause-loop exiting (cycles): PAUSEs at most `gap` apart form a spin; a spin longer than `window` exits; absent: PAUSE never exits */
+  pauseLoopExiting?: { readonly gap: number; readonly window: number };
 }
 
 /** An event the VMM asks to inject into the guest on the next VM entry. */

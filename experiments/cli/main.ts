@@ -131,13 +131,14 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--max-instructions <n>', 'instruction budget (instructions retired)', '200000000')
     .option('--max-cycles <n>', 'modelled-cycle budget: bounds every kind of guest-driven work (exceptions, exits, traps, translation), default 250000000000')
     .option('--boot <k=v>', 'kernel boot parameter (repeatable), e.g. hz=1000 (see `ringlab list`)', collect, [] as string[])
+    .option('--vcpus <n>', 'virtual CPUs of the guest (1-8; sets the kernel\'s cpus boot parameter)')
     .option('--cost <KEY=CYCLES>', 'replace a per-event cost of the profile (repeatable), e.g. vmExitRoundTrip=1500; recorded in the result', collect, [] as string[])
     .option('--tlb <entries>', 'TLB entries (a power of two)')
     .option('--disk-latency <us>', 'block request latency in microseconds (default 75, a late-2000s SSD)')
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
     .option('--trace <file.json>', 'write the run\'s events in the Chrome/Perfetto trace-event format')
     .option('--json', 'print the result as JSON', false)
-    .action((o: { strategy: string; workload?: string; program?: string; kernel?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string }) => {
+    .action((o: { strategy: string; workload?: string; program?: string; kernel?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; vcpus?: string; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string }) => {
       if ((o.workload === undefined) === (o.program === undefined)) throw new CliError('run needs exactly one of --workload NAME and --program FILE');
       loadModules(o.strategyModule);
       const r = runCommand({
@@ -145,6 +146,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         workload: o.workload ?? '',
         maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1),
         maxCycles: o.maxCycles === undefined ? undefined : parseCount('--max-cycles', o.maxCycles, 1),
+        vcpus: o.vcpus === undefined ? undefined : parseCount('--vcpus', o.vcpus, 1),
         machine: {
           ...(o.tlb === undefined ? {} : { tlbEntries: parseCount('--tlb', o.tlb, 1) }),
           ...(o.diskLatency === undefined ? {} : { diskLatencyUs: parseCount('--disk-latency', o.diskLatency, 1) }),

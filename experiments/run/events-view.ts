@@ -76,6 +76,18 @@ export const eventsView = (c: Counts): RunEventsView => {
     systemCalls: tally({ ...hexKeys(by(c, 'softwareInterrupts')), ...(num(c, 'sysenters') > 0 ? { sysenter: num(c, 'sysenters') } : {}) }),
     upcalls: { total: num(c, 'upcalls'), by: { upcalls: num(c, 'upcalls') } },
     directSyscalls: { total: num(c, 'directSyscalls'), by: { int0x80: num(c, 'directSyscalls') } },
+    ipis: {
+      total: totalOf(c['ipis.sent']),
+      by: {
+        ...Object.fromEntries(Object.entries(by(c, 'ipis.sent')).map(([k, n]) => [`sent line ${k}`, n])),
+        received: totalOf(c['ipis.received']),
+      },
+    },
+    spinWait: {
+      total: num(c, 'spin.pauses') + (by(c, 'vm.exits').pause ?? 0),
+      by: { pauses: num(c, 'spin.pauses'), pauseLoopExits: by(c, 'vm.exits').pause ?? 0 },
+    },
+    remoteFlushes: { total: num(c, 'remoteFlushes'), by: { flushes: num(c, 'remoteFlushes') } },
   };
 };
 

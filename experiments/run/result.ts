@@ -32,6 +32,12 @@ export interface RunEventsView {
   readonly upcalls: Tally;
   /** system calls delivered straight to a paravirtual guest kernel */
   readonly directSyscalls: Tally;
+  /** inter-processor interrupts: total sent (one per destination), by `sent line N`, and `received` */
+  readonly ipis: Tally;
+  /** spin-wait: PAUSEs retired and pause-loop exits */
+  readonly spinWait: Tally;
+  /** TLB flushes a paravirtual hypervisor made on other vCPUs (tlb_flush_multi) */
+  readonly remoteFlushes: Tally;
 }
 
 const Num = t.number;
@@ -61,7 +67,7 @@ export const RunResultCodec = t.intersection([
   guest: t.type({ instructions: Num, byRing: t.array(Num), regionInstructions: Num }),
   events: t.record(t.string, t.intersection([Tally, t.record(t.string, t.unknown)])),
   cycles: t.type({
-    /** the CPU's clock at the end (= the sum of the breakdown) */
+    /** CPU time: the vCPUs' clocks at the end, summed (= the sum of the breakdown) */
     total: Num,
     breakdown: NumRecord,
     /** cycles of the measured region */
@@ -75,9 +81,9 @@ export const RunResultCodec = t.intersection([
      */
     byExitReason: t.record(t.string, t.type({ exits: Num, cycles: Num })),
   }),
-  /** modelled seconds of the whole run, from the clock at the profile's frequency */
+  /** modelled seconds of the whole run (elapsed: the latest vCPU clock) at the profile's frequency */
   seconds: Num,
-  /** modelled seconds of the measured region, from the clock */
+  /** modelled seconds of the measured region, elapsed from its start marker to its end marker */
   regionSeconds: Num,
   /** measured-region cycles against native's on the same workload, params, profile, ISA and settings */
   slowdown: NullableNumber,
@@ -91,6 +97,10 @@ export const RunResultCodec = t.intersection([
   host: t.type({ wallMs: Num, mips: Num }),
   }),
   t.partial({
+    /** virtual CPUs of the run (results written before multiprocessor VMs lack it: 1) */
+    vcpus: Num,
+    /** per vCPU: instructions retired, its modelled cycles (CPU time) and its events; totals are their sums */
+    perVcpu: t.array(t.type({ instructions: Num, cycles: Num, events: t.record(t.string, t.unknown) })),
     /** the user's kernel file booted instead of the shipped kernel (`run --kernel`) */
     kernelFile: t.string,
     /** violations of the VMM's isolation invariants found after the run (present only if any) */

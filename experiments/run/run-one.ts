@@ -12,7 +12,7 @@ import { resolveBootParams } from '../../core/guest/boot-params';
 import { fileDigest, imageDigest, loadUserKernel, loadUserProgram, programWorkloadName } from '../../core/guest/user-images';
 import type { IsaVariant } from '../../core/isa/variant';
 import { lookupStrategy } from '../../strategies/modules';
-import { resolveOptions } from '../../strategies/options';
+import { resolveOptions, type OptionValues } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
 import { divergence, type Outcome } from './equivalence';
 import { machineSettingsErrors, type MachineSettings } from './machine-settings';
@@ -34,6 +34,8 @@ export interface RunSpec {
   readonly maxCycles?: number;
   /** the kernel's boot parameters (hz ...); unknown names and bad values are refused */
   readonly boot?: Readonly<Record<string, number | string>>;
+  /** virtual CPUs (default: the boot parameter cpus, 1); sets the kernel's cpus */
+  readonly vcpus?: number;
   /** replace per-event costs of the profile (cost sensitivity), recorded in the result */
   readonly costOverrides?: Readonly<Record<string, number>>;
   /**
@@ -67,6 +69,14 @@ export const DEFAULT_CYCLE_BUDGET = 250_000_000_000;
 const baselines = new Map<string, Outcome>();
 
 /** Run one spec; errors are bad input (unknown names, bad values), all reported at once. */
+/** Why a strategy cannot run a guest on `vcpus` vCPUs with these options, or null. */
+export const vcpusRefusal = (strategy: Strategy, options: OptionValues, vcpus: number): string | null => {
+  const most = strategy.maxVcpus?.(options) ?? 1;
+  if (vcpus <= most) return null;
+  const shown = Object.entries(options).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `strategy '${strategy.name}'${shown ? ` with ${shown}` : ''} runs guests on at most ${most} vCPU${most === 1 ? '' : 's'}, not ${vcpus}`;
+};
+
 export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const errors: string[] = [];
   const strategy = spec.strategyImpl ? right(spec.strategyImpl) : lookupStrategy(spec.strategy);
@@ -74,7 +84,10 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const loaded = loadProfile(spec.profile);
   const profile = isLeft(loaded) ? left([loaded.left]) : withCostOverrides(loaded.right, spec.costOverrides ?? {});
   if (isLeft(profile)) errors.push(...profile.left);
-  const boot = resolveBootParams(spec.boot ?? {});
+  const given = spec.boot ?? {};
+  if (spec.vcpus !== undefined && given.cpus !== undefined && Number(given.cpus) !== spec.vcpus)
+    errors.push(`vcpus=${spec.vcpus} and boot parameter cpus=${given.cpus} disagree: give one of them (vcpus sets cpus)`);
+  const boot = resolveBootParams(spec.vcpus === undefined ? given : { ...given, cpus: spec.vcpus });
   if (isLeft(boot)) errors.push(...boot.left);
   const program = spec.programImage ? right(spec.programImage.program) : spec.program === undefined ? null : loadUserProgram(spec.program);
   if (program && isLeft(program)) errors.push(program.left);
@@ -83,7 +96,7 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const options = isLeft(strategy) ? null : resolveOptions(strategy.right, spec.options ?? {});
   if (options && isLeft(options)) errors.push(...options.left);
   if (errors.length > 0 || isLeft(strategy) || isLeft(profile) || isLeft(params) || !options || isLeft(options) || isLeft(boot) || (program && isLeft(program))) return left(errors);
-  const refused = strategy.right.check(options.right, profile.right);
+  const refused = strategy.right.check(options.right, profile.right) ?? vcpusRefusal(strategy.right, options.right, boot.right.cpus);
   if (refused !== null) return left([refused]);
   const settings = spec.machine ?? {};
   const bad = machineSettingsErrors(settings);

@@ -7,7 +7,7 @@
 import { createHash } from 'crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { describeStop } from '../../core/cpu/stop';
-import { diffSnapshots, type LedgerSnapshot } from '../../core/cost/ledger';
+import { diffSnapshots, sumSnapshots, type LedgerSnapshot } from '../../core/cost/ledger';
 import type { CostProfile } from '../../core/cost/profile';
 import { bootImage, bootProgram } from '../../core/guest/boot-image';
 import type { Program } from '../../core/asm';
@@ -65,7 +65,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
   const kernelImage = userKernel?.right;
   const image = s.program
     ? bootProgram({ program: s.program, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot, kernelImage })
-    : bootImage({ workload, n: params.n, build: strategy.kernelBuild, kernel, boot: s.boot, kernelImage });
+    : bootImage({ workload, n: params.n, threads: params.threads, build: strategy.kernelBuild, kernel, boot: s.boot, kernelImage });
   if (isLeft(image)) return left(image.left);
   const started = startVirtualMachine({
     strategy,
@@ -74,16 +74,23 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
     guestMemoryBytes: GUEST_MEMORY_BYTES,
     load: (p) => image.right.loadInto(p),
     isa,
+    vcpus: s.boot.cpus,
     ...s.settings,
   });
   if (isLeft(started)) return left(started.left);
   const vm = started.right;
   const cpu = vm.cpus[0];
   const tracer = s.traceFile ? attachTracer(cpu, profile, { strategy: strategy.name, workload }) : null;
+  // the measured region: every CPU's counts between the markers, and the elapsed time on the clock of the CPU that wrote each marker
   const marks: { start?: LedgerSnapshot; end?: LedgerSnapshot } = {};
-  cpu.events.listen((e) => {
-    if (e.kind === 'region') marks[e.mark] = cpu.snapshot();
-  });
+  const markTimes: { start?: number; end?: number } = {};
+  const snapshotAll = (): LedgerSnapshot => (vm.cpus.length === 1 ? cpu.snapshot() : sumSnapshots(vm.cpus.map((c) => c.snapshot())));
+  for (const c of vm.cpus)
+    c.events.listen((e) => {
+      if (e.kind !== 'region') return;
+      marks[e.mark] = snapshotAll();
+      markTimes[e.mark] = c.time;
+    });
   const t0 = performance.now();
   const stop = vm.run(s.budget);
   const wallMs = performance.now() - t0;
@@ -94,9 +101,14 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       return left(`cannot write trace '${s.traceFile}': ${(e as Error).message}`);
     }
   }
-  const all = cpu.snapshot();
+  const perCpu = vm.cpus.map((c) => c.snapshot());
+  const all = vm.cpus.length === 1 ? perCpu[0] : sumSnapshots(perCpu);
   const violations = vm.vmm.isolationViolations?.() ?? [];
   const region = marks.start ? diffSnapshots(marks.start, marks.end ?? all) : all;
+  // elapsed modelled time: the latest clock (one CPU: its cycles); the region's from marker to marker
+  const elapsed = Math.max(...vm.cpus.map((c) => c.time));
+  const regionElapsed =
+    vm.cpus.length === 1 ? region.cycles : markTimes.start !== undefined ? (markTimes.end ?? elapsed) - markTimes.start : elapsed;
   const result = readResult(vm.platform);
   const exitCode = stop.kind === 'shutdown' ? stop.exitCode : null;
   const digest = createHash('sha256').update(result.bytes).update(String(result.exitCode)).digest('hex');
@@ -133,8 +145,10 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
           ]),
         ),
       },
-      seconds: all.cycles / profile.frequencyHz,
-      regionSeconds: region.cycles / profile.frequencyHz,
+      seconds: elapsed / profile.frequencyHz,
+      regionSeconds: regionElapsed / profile.frequencyHz,
+      vcpus: vm.cpus.length,
+      perVcpu: vm.cpus.map((c, i) => ({ instructions: c.instructions, cycles: perCpu[i].cycles, events: eventsView(perCpu[i].counts) as unknown as Record<string, unknown> })),
       console,
       digest,
       host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
@@ -154,7 +168,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       exitCode,
       digest,
       // without a complete measured region there is nothing to compare cycles with
-      regionCycles: marks.start && marks.end ? region.cycles : NaN,
+      regionCycles: marks.start && marks.end ? regionElapsed : NaN,
       divergence: vm.vmm.divergence?.() ?? null,
     },
   });

@@ -55,6 +55,7 @@ const DESCRIBE: { [K in MachineEvent['kind']]: (e: Extract<MachineEvent, { kind:
   invlpg: (e) => ({ name: 'invlpg', cat: 'mmu', args: { address: hex(e.address) } }),
   'control-register-write': (e) => ({ name: `write cr${e.cr}`, cat: 'privileged', args: { value: hex(e.value) } }),
   halt: (e) => ({ name: 'hlt', cat: 'idle', args: { pc: hex(e.pc) } }),
+  ipi: (e) => ({ name: `IPI line ${e.line} to CPU ${e.target}`, cat: 'ipi', args: { line: e.line, target: e.target } }),
   'vm-entry': () => ({ name: 'VM entry', cat: 'vmx' }),
   'vm-exit': (e) => ({ name: `VM exit: ${e.exit.reason}`, cat: 'vmx', args: { ...e.exit, pc: hex(e.exit.pc) } }),
   region: (e) => ({ name: `measured region ${e.mark}`, cat: 'region' }),

@@ -144,6 +144,12 @@ export const EXIT_HANDLERS: ExitHandlers = {
     c.vmcs.guest.idtBase = e.base;
     skip(c, e.nextPc);
   },
+  pause: (c, e) => {
+    // pause-loop exiting: the vCPU spins (KVM's handle_pause skips the PAUSE and would yield
+    // the physical CPU to another vCPU; each vCPU of a VM run alone has its own)
+    emulated(c, 'pause');
+    skip(c, e.nextPc);
+  },
   vmcall: (c, e) => {
     // this guest has no hypercall interface: VMCALL is an invalid opcode to it
     injectException(c, Vector.invalidOpcode);

@@ -14,6 +14,7 @@ export const native = defineStrategy({
   counters: [],
   reservedBytes: 0,
   check: () => null,
+  maxVcpus: () => 8,
   start: (ctx) => {
     for (const cpu of ctx.cpus) {
       cpu.pc = ctx.entry;

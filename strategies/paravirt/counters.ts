@@ -11,5 +11,9 @@ export const PARAVIRT_COUNTERS = {
   'hypercalls.validationFailures': count('hypercall arguments refused by validation', free('the refused hypercall is priced as a hypercall')),
   upcalls: count('event upcalls into the guest kernel', free('priced as a bounce (bounces)')),
   bounces: tally('entries into the guest kernel the hypervisor builds a frame for (trap, system call or event upcall), by vector or upcall', priced('trapBounce', 'bounces')),
+  remoteFlushes: count(
+    "TLB flushes the hypervisor made on the guest's vCPUs for tlb_flush_multi",
+    free('its IPIs (ipis.sent) and the flushes themselves (tlb.invlpg, tlb.flushes) are priced where they happen'),
+  ),
   directSyscalls: count('system calls the hardware delivered straight to the guest kernel (fast system calls)', free('priced as the software interrupt the hardware delivered')),
 } as const satisfies CounterTable;

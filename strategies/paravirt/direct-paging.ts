@@ -79,9 +79,12 @@ export class DirectPager {
   validatedEntries = 0;
 
   constructor(
-    private readonly m: Cpu,
+    /** the vCPU whose request is being served (see use) */
+    private m: Cpu,
     private readonly guestMemoryBytes: number,
     private readonly hvm: HypervisorMemory,
+    /** every vCPU of the guest: a frame any of them has loaded is in use */
+    private readonly cpus: readonly Cpu[] = [m],
   ) {
     this.type = new Uint8Array(guestMemoryBytes / PAGE_SIZE);
     this.refs = new Int32Array(guestMemoryBytes / PAGE_SIZE);
@@ -92,6 +95,11 @@ export class DirectPager {
   /** The type of the guest frame holding physical address `pa`. */
   frameType(pa: number): FrameType {
     return TYPE_NAMES[this.type[pa >>> 12]];
+  }
+
+  /** Serve requests of vCPU `m` from now on (the hypervisor's entry from that vCPU). */
+  use(m: Cpu): void {
+    this.m = m;
   }
 
   /** The page directory the MMU walks now (the boot directory until the first `new_baseptr`). */
@@ -160,8 +168,10 @@ export class DirectPager {
         else if (writable(pte) && this.type[target >>> 12] !== DATA) out.push(`page table ${hex(f << 12)} entry ${i} maps page-table page ${hex(target)} writable`);
       }
     }
-    const base = (this.base & FRAME_MASK) >>> 0;
-    if (base !== this.hvm.bootDirectory && !this.directories.has(base)) out.push(`the MMU walks ${hex(base)}, which is not a typed directory`);
+    for (const c of this.cpus) {
+      const base = (c.mmu.root & FRAME_MASK) >>> 0;
+      if (base !== this.hvm.bootDirectory && !this.directories.has(base)) out.push(`the MMU of vCPU ${c.index} walks ${hex(base)}, which is not a typed directory`);
+    }
     return out;
   }
 
@@ -378,10 +388,12 @@ export class DirectPager {
 
   /** Whether the MMU may walk `frame` now: the current directory or one of its tables. */
   private inUse(frame: number): boolean {
-    const base = (this.base & FRAME_MASK) >>> 0;
-    if (frame === base) return true;
-    if (this.type[frame >>> 12] !== L1) return false;
-    return this.references(base, frame);
+    for (const c of this.cpus) {
+      const base = (c.mmu.root & FRAME_MASK) >>> 0;
+      if (frame === base) return true;
+      if (this.type[frame >>> 12] === L1 && this.references(base, frame)) return true;
+    }
+    return false;
   }
 
   /** Whether directory `pd` has a present entry pointing at `table`. */

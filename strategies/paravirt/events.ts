@@ -10,35 +10,40 @@ import type { Cpu } from '../../core/cpu/cpu';
 
 import { IRQ_BASE } from '../../core/devices/ports';
 import { aboveTaskPriority } from '../../core/devices/priority';
-import { SharedInfo } from './guest-abi';
+import { vcpuInfo } from './guest-abi';
 
-/** The event state of one paravirtual guest. */
+/** The event state of one vCPU of a paravirtual guest (its vcpu_info in the shared-info page). */
 export class VirtualInterrupts {
   /** the guest's upcall entry (`set_callbacks`); 0 = none registered */
   callback = 0;
   /** the virtual task priority: events (priority IRQ_BASE >> 4) are held while it is at least that */
   tpr = 0;
 
-  constructor(private readonly m: Cpu) {}
+  /** this vCPU's shared-info addresses */
+  readonly info: ReturnType<typeof vcpuInfo>;
+
+  constructor(private readonly m: Cpu) {
+    this.info = vcpuInfo(m.index);
+  }
 
   /** Whether the guest has events masked (its virtual IF is clear). */
   get masked(): boolean {
-    return this.m.memory.read32(SharedInfo.mask) !== 0;
+    return this.m.memory.read32(this.info.mask) !== 0;
   }
 
   /** Set or clear the event mask (what the guest's own stores do). */
   setMasked(masked: boolean): void {
-    this.m.memory.write32(SharedInfo.mask, masked ? 1 : 0);
+    this.m.memory.write32(this.info.mask, masked ? 1 : 0);
   }
 
   /** The pending event bits (bit n = virtual IRQ n). */
   get pending(): number {
-    return this.m.memory.read32(SharedInfo.pending);
+    return this.m.memory.read32(this.info.pending);
   }
 
   /** Record that interrupt line `irq` fired. */
   raise(irq: number): void {
-    this.m.memory.write32(SharedInfo.pending, this.pending | (1 << irq));
+    this.m.memory.write32(this.info.pending, this.pending | (1 << irq));
   }
 
   /** Whether an upcall can be made now: events pending, unmasked, not held by the TPR, an entry registered. */
@@ -49,7 +54,7 @@ export class VirtualInterrupts {
   /** Take the pending bits for an upcall (they are cleared at delivery; the guest never writes them). */
   take(): number {
     const bits = this.pending;
-    this.m.memory.write32(SharedInfo.pending, 0);
+    this.m.memory.write32(this.info.pending, 0);
     return bits;
   }
 }

@@ -20,6 +20,16 @@ export const SharedInfo = {
   blockStatus: GuestLayout.sharedInfo + 12,
 } as const;
 
+/** Bytes of each vCPU's info in the shared-info page (hypercalls.s VCPU_INFO_SIZE): vCPU i's mask, pending and cr2 are at SharedInfo's plus i times this. */
+export const VCPU_INFO_SIZE = 32;
+
+/** The shared-info addresses of vCPU `index`'s event mask, pending bits and fault address (Xen's vcpu_info). */
+export const vcpuInfo = (index: number): { readonly mask: number; readonly pending: number; readonly cr2: number } => ({
+  mask: SharedInfo.mask + index * VCPU_INFO_SIZE,
+  pending: SharedInfo.pending + index * VCPU_INFO_SIZE,
+  cr2: SharedInfo.cr2 + index * VCPU_INFO_SIZE,
+});
+
 /** Error codes a hypercall returns in r1 (negative, Linux/Xen errno values). */
 export const Errno = {
   EPERM: -1,

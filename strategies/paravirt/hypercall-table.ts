@@ -36,6 +36,12 @@ export interface HypervisorServices {
   deliverEvents(returnPc: number): void;
   /** Note a refused request (for diagnostics). */
   noteRefusal(what: string): void;
+  /** `send_ipi`: raise a virtual IRQ line on a vCPU. */
+  sendIpi(vcpu: number, line: number): Refusal | null;
+  /** `vcpu_up`: start a waiting vCPU at an entry, on the caller's page directory. */
+  startVcpu(vcpu: number, entry: number): Refusal | null;
+  /** `tlb_flush_multi`: flush a page (all: -1) from the TLBs of the vCPUs in a mask. */
+  flushOthers(mask: number, va: number): Refusal | null;
 }
 
 /** The result of one operation. */
@@ -359,7 +365,31 @@ export const HYPERCALLS: readonly HypercallRow[] = [
     args: [],
     batchable: true,
     handler: () => ok(),
+  },  {
+    number: 20,
+    name: 'send_ipi',
+    description: "raise a virtual IRQ line on a vCPU (Xen's event-channel send of an IPI): vCPU, line",
+    args: [range(0, 255), range(0, 7)],
+    batchable: true,
+    handler: (hv, [vcpu, line]) => orOk(hv.sendIpi(vcpu, line)),
   },
+  {
+    number: 21,
+    name: 'vcpu_up',
+    description: "start a vCPU waiting since boot at an entry, in ring 1 on the caller's page directory, events masked (VCPUOP_initialise + VCPUOP_up): vCPU, entry",
+    args: [range(0, 255), { kind: 'guest-address' }],
+    batchable: false,
+    handler: (hv, [vcpu, entry]) => orOk(hv.startVcpu(vcpu, entry)),
+  },
+  {
+    number: 22,
+    name: 'tlb_flush_multi',
+    description: "flush a page (every entry: -1) from the TLBs of the vCPUs in a mask (mmuext_op TLB_FLUSH_MULTI / INVLPG_MULTI): mask, address",
+    args: [ANY, ANY],
+    batchable: true,
+    handler: (hv, [mask, va]) => orOk(hv.flushOthers(mask, va)),
+  },
+
 ];
 
 /** The rows by number. */

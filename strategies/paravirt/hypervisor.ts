@@ -22,15 +22,15 @@ import type { Cpu } from '../../core/cpu/cpu';
 
 import type { MonitorControls, Trap, VcpuHandler } from '../../core/cpu/exit';
 import { gateFlags, GATE_SIZE, HAS_ERROR_CODE } from '../../core/cpu/idt';
-import { Irq, IRQ_BASE, Port } from '../../core/devices/ports';
-import { Vector } from '../../core/isa/table';
+import { IcrMode, IcrShorthand, icrValue, Irq, IRQ_BASE, Port } from '../../core/devices/ports';
+import { CR0_PG, Flag, Vector } from '../../core/isa/table';
 import { PfError } from '../../core/mmu/pte';
-import type { DirectPager } from './direct-paging';
+import type { DirectPager, Refusal } from './direct-paging';
 import type { VirtualInterrupts } from './events';
 import { GuestView } from './guest-access';
 import { Errno, SharedInfo, SYSCALL_VECTOR, TrapEntryFlags, type TrapEntry } from './guest-abi';
 import { HYPERCALL_BY_NUMBER, invoke, type Args, type HypercallOutcome, type HypervisorServices } from './hypercall-table';
-import type { HypervisorMemory } from './hypervisor-memory';
+import { IDT_LINEAR, type HypervisorMemory } from './hypervisor-memory';
 import { bounceToGuest, type Bounce } from './trap-bounce';
 
 /** Options of the hypervisor. */
@@ -66,7 +66,7 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
       }
     }
     hv.m.ledger.tally('traps', t.vector === Vector.pageFault ? 'page fault' : `exception ${t.vector}`);
-    if (t.vector === Vector.pageFault) hv.m.memory.write32(SharedInfo.cr2, t.faultAddress);
+    if (t.vector === Vector.pageFault) hv.m.memory.write32(hv.interrupts.info.cr2, t.faultAddress);
     hv.bounceException(t.vector, t.errorCode, t.pc);
   },
   'software-interrupt': (hv, t) => {
@@ -96,6 +96,38 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
   },
 };
 
+/** The vCPUs of one paravirtual guest and their hypervisor contexts, by index. */
+export interface Domain {
+  readonly vcpus: readonly Cpu[];
+  readonly hypervisors: Hypervisor[];
+}
+
+/**
+ * The IRQ line the hypervisor's own remote-flush IPIs are counted under (Xen's
+ * INVALIDATE_TLB_VECTOR: not one of the guest's lines; the flush is done by the hypervisor).
+ */
+export const FLUSH_IPI_LINE = 7;
+
+/** Put a vCPU in the guest kernel at `pc`: ring 1, page directory `base`, events masked, the real IF on. */
+export const enterGuestKernel = (hv: Hypervisor, pc: number, base: number): void => {
+  const m = hv.m;
+  m.monitor = hv;
+  m.idtBase = IDT_LINEAR;
+  m.pic.setMask(~GUEST_IRQ_LINES & 0xff);
+  hv.interrupts.setMasked(true);
+  m.flags = Flag.IF; // the real IF stays on: the guest's is the event mask
+  m.cpl = 1;
+  m.pc = pc;
+  m.cr[0] |= CR0_PG;
+  m.cr[3] = base;
+  m.mmu.root = base;
+  m.mmu.paging = true;
+  m.mmu.flush();
+};
+
+/** The real IRQ lines a vCPU takes: the timer, the disk, and the guest's two IPI lines (reschedule, request). */
+export const GUEST_IRQ_LINES = (1 << Irq.timer) | (1 << Irq.block) | (1 << 3) | (1 << 4);
+
 /** The paravirtual hypervisor of one guest. */
 export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServices {
   /** the guest's virtual trap table (`set_trap_table`) */
@@ -112,6 +144,8 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
 
   constructor(
     readonly m: Cpu,
+    /** every vCPU of the guest and its hypervisor context (index = CPU index) */
+    readonly domain: Domain,
     readonly guestMemoryBytes: number,
     readonly pager: DirectPager,
     readonly interrupts: VirtualInterrupts,
@@ -126,7 +160,63 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
 
   /** The trap entry point: every trap of the CPU but the direct system calls. */
   onTrap(trap: Trap): void {
+    this.pager.use(this.m);
     (TRAP_HANDLERS[trap.kind] as TrapHandler<Trap['kind']>)(this, trap);
+  }
+
+  /** A vCPU brought up by another's `vcpu_up`: ring 1 at `pc`, on the page directory that vCPU had loaded, events masked. */
+  onStartup(pc: number): void {
+    enterGuestKernel(this, pc, this.startBase ?? this.pager.base);
+  }
+
+  /** the page directory a `vcpu_up` asked this vCPU to start on */
+  startBase: number | null = null;
+
+  /** `send_ipi`: the hypervisor's physical IPI to the target vCPU's CPU, whose hypervisor turns it into an event there. */
+  sendIpi(index: number, line: number): Refusal | null {
+    const t = this.domain.vcpus[index];
+    if (t === undefined) return { errno: Errno.EINVAL, why: `no vCPU ${index} (the guest has ${this.domain.vcpus.length})` };
+    this.m.platform.sendIpi(this.m, icrValue(IcrMode.fixed, line, IcrShorthand.none, t.cpuId));
+    return null;
+  }
+
+  /** `vcpu_up`: start a vCPU that waits since boot at `entry`, on the caller's page directory. */
+  startVcpu(index: number, entry: number): Refusal | null {
+    const t = this.domain.vcpus[index];
+    const hv = this.domain.hypervisors[index];
+    if (t === undefined || hv === undefined) return { errno: Errno.EINVAL, why: `no vCPU ${index} (the guest has ${this.domain.vcpus.length})` };
+    if (!t.waitingForStartup || t.pendingStartup !== null) return { errno: Errno.EBUSY, why: `vCPU ${index} is already up` };
+    hv.startBase = this.m.mmu.root;
+    t.startup(entry);
+    return null;
+  }
+
+  /**
+   * \`tlb_flush_multi\`: drop page \`va\` (every entry if -1) from the TLBs of the vCPUs in
+   * \`mask\` (Xen's mmuext_op TLB_FLUSH_MULTI / INVLPG_MULTI): the hypervisor's IPI to each
+   * other CPU, whose hypervisor flushes; done when the call returns.
+   */
+  flushOthers(mask: number, va: number): Refusal | null {
+    const vcpus = this.domain.vcpus;
+    if (mask >>> vcpus.length !== 0) return { errno: Errno.EINVAL, why: `mask ${hex(mask)} names vCPUs the guest does not have (it has ${vcpus.length})` };
+    for (const t of vcpus) {
+      if ((mask & (1 << t.index)) === 0) continue;
+      if (t !== this.m) {
+        // the IPI, and its delivery into the hypervisor on the target (entry and return), as a native shootdown's
+        this.m.events.emit({ kind: 'ipi', t: this.m.time, line: FLUSH_IPI_LINE, target: t.index });
+        t.events.emit({ kind: 'interrupt', t: t.time, vector: IRQ_BASE + FLUSH_IPI_LINE, pc: t.pc, cpl: 0 });
+        t.events.emit({ kind: 'iret', t: t.time, fromCpl: 0, toCpl: t.cpl });
+      }
+      if (va === -1) {
+        t.mmu.flush();
+        t.events.emit({ kind: 'tlb-flush', t: t.time, cause: 'explicit' });
+      } else {
+        t.mmu.invalidate(va);
+        t.events.emit({ kind: 'invlpg', t: t.time, address: va });
+      }
+      this.m.ledger.count('remoteFlushes');
+    }
+    return null;
   }
 
   /** Run the hypercall in r1 with arguments r2..r5; the guest resumes at `nextPc`. */

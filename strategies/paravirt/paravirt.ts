@@ -18,10 +18,8 @@
  * table or directory when it first becomes one (`DirectPager.validatedEntries` counts it).
  * @category Strategies
  */
-import { Flag } from '../../core/isa/table';
 import { BOOT_MAGIC, BootFlags, BootInfo, GuestLayout, type HasMemory } from '../../core/guest/layout';
 import { buildKernel, type KernelOptions } from '../../core/guest/kernel-image';
-import { Irq } from '../../core/devices/ports';
 
 import { choice } from '../options';
 import { defineStrategy } from '../strategy';
@@ -29,15 +27,12 @@ import { MONITOR_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { PARAVIRT_COUNTERS } from './counters';
 import { DirectPager } from './direct-paging';
 import { VirtualInterrupts } from './events';
-import { Hypervisor } from './hypervisor';
+import { enterGuestKernel, Hypervisor, type Domain } from './hypervisor';
 import { hypercallPageImage } from './hypercall-page';
-import { HYPERVISOR_RESERVED_BYTES, hypervisorMemory, IDT_LINEAR, MAX_GUEST_MEMORY } from './hypervisor-memory';
+import { HYPERVISOR_RESERVED_BYTES, hypervisorMemory, MAX_GUEST_MEMORY } from './hypervisor-memory';
 
 /** The kernel build options the strategy's options select. */
 export const paravirtKernelOptions = (options: { readonly batching: string }): KernelOptions => ({ batching: options.batching !== 'off' });
-
-/** Interrupt lines the hypervisor takes from the controller (it owns it; the guest sees events). */
-const IRQ_LINES = (1 << Irq.timer) | (1 << Irq.block);
 
 /**
  * Why the machine does not hold a paravirtual guest built for these options, or null:
@@ -77,6 +72,7 @@ export const paravirt = defineStrategy({
   counters: [VMM_COUNTERS, MONITOR_COUNTERS, PARAVIRT_COUNTERS],
   reservedBytes: HYPERVISOR_RESERVED_BYTES,
   check: () => null,
+  maxVcpus: () => 8,
   checkGuest: (platform, options, guestMemoryBytes) => {
     if (guestMemoryBytes > MAX_GUEST_MEMORY || guestMemoryBytes % 4096 !== 0)
       return `paravirt: guest memory must be whole pages and at most ${MAX_GUEST_MEMORY} bytes, got ${guestMemoryBytes}`;
@@ -85,22 +81,17 @@ export const paravirt = defineStrategy({
     return checkBootImage(platform, options);
   },
   start: (ctx) => {
-    const m = ctx.cpus[0];
+    const [boot] = ctx.cpus;
     const memory = hypervisorMemory(ctx.guestMemoryBytes);
-    const pager = new DirectPager(m, ctx.guestMemoryBytes, memory);
+    const pager = new DirectPager(boot, ctx.guestMemoryBytes, memory, ctx.cpus);
     pager.installBootView();
-    m.memory.load(memory.hypercallPage, hypercallPageImage());
-    const interrupts = new VirtualInterrupts(m);
-    interrupts.setMasked(true); // the ABI's reset state: event mask = 1
-    const hv = new Hypervisor(m, ctx.guestMemoryBytes, pager, interrupts, memory, {
-      fastSyscall: ctx.options.fastsyscall !== 'off',
-    });
-    m.monitor = hv;
-    m.idtBase = IDT_LINEAR;
-    m.pic.setMask(~IRQ_LINES & 0xff);
-    m.flags = Flag.IF; // the real IF stays on: the guest's is the event mask
-    m.cpl = 1;
-    m.pc = ctx.entry;
-    return { vcpus: [hv], isolationViolations: () => pager.isolationViolations() };
+    boot.memory.load(memory.hypercallPage, hypercallPageImage());
+    // one hypervisor context per vCPU (its traps, trap table, kernel stack, events); the pager is the guest's
+    const domain: Domain = { vcpus: ctx.cpus, hypervisors: [] };
+    for (const m of ctx.cpus)
+      domain.hypervisors.push(new Hypervisor(m, domain, ctx.guestMemoryBytes, pager, new VirtualInterrupts(m), memory, { fastSyscall: ctx.options.fastsyscall !== 'off' }));
+    // the boot vCPU starts at the entry in the boot view; the others wait for vcpu_up
+    enterGuestKernel(domain.hypervisors[0], ctx.entry, memory.bootDirectory);
+    return { vcpus: domain.hypervisors, isolationViolations: () => pager.isolationViolations() };
   },
 });

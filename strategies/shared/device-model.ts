@@ -5,6 +5,7 @@
  * back end) is the same either way.
  * @category VMM
  */
+import { Port } from '../../core/devices/ports';
 import type { Cpu } from '../../core/cpu/cpu';
 import { count, priced, type CounterTable } from '../../core/cost/counters';
 import { choice } from '../options';
@@ -39,7 +40,8 @@ export class DeviceModel {
 
   /** The guest writes `value` to `port`; served by the device model. */
   write(cpu: Cpu, port: number, value: number): void {
-    this.crossing(cpu);
+    // the local interrupt controller is the VMM's own even when devices run in a user process (KVM's in-kernel LAPIC)
+    if (port !== Port.icr) this.crossing(cpu);
     cpu.portWrite(port, value, true);
   }
 

@@ -4,8 +4,11 @@
 ; new_baseptr validates them then).
 
 boot:
+        rdpid r1                        ; a secondary CPU started at the reset vector
+        cmpi r1, 0
+        jnz ap_start
         li sp, BOOT_STACK_TOP
-        IRQ_DISABLE r1
+        IRQ_DISABLE r2
         ld r1, [BOOT_INFO+BI_MAGIC]
         li r2, BOOT_MAGIC
         cmp r1, r2
@@ -40,6 +43,9 @@ boot_mem_capped:
         st [next_pid], r1
         ld r1, [BOOT_INFO+BI_PARAM]
         st [boot_param], r1
+        li r1, 0
+        call percpu_init
+        call klock_acquire              ; held until process 1 first returns to user mode
         call boot_page_tables
         INSTALL_TRAPS
         li r1, KPD
@@ -50,6 +56,7 @@ boot_mem_capped:
         li r1, 1000000
         div r1, r1, r2
         TIMER_SET r1
+        call smp_boot
         jmp proc_start_first
 
 boot_bad_info:

@@ -5,7 +5,7 @@
 syscall_table:
         .word sys_none, sys_exit, sys_write, sys_getpid, sys_yield, sys_fork, sys_wait
         .word sys_sbrk, sys_mark, sys_result, sys_disk_read, sys_disk_write, sys_kbench
-        .word sys_getparam
+        .word sys_getparam, sys_clone, sys_ncpus
 
 ; trap entries {vector, handler, flags}: flags bits 0-1 = the lowest privilege (highest
 ; ring) allowed to use INT n on it, bit 2 (TL_TRAP) = keep interrupts enabled on entry.
@@ -23,6 +23,8 @@ trap_list_irqs:
         .word VEC_TIMER,   timer_stub,   0
         .word VEC_CONSOLE, console_stub, 0
         .word VEC_BLOCK,   block_stub,   0
+        .word VEC_RESCHED, resched_stub, 0
+        .word VEC_CALL,    call_stub,    0
 trap_list_end:
 .equ TRAP_LIST_EXCEPTIONS, (trap_list_irqs - trap_list) / 12
 .equ TRAP_LIST_ALL, (trap_list_end - trap_list) / 12

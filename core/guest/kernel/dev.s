@@ -7,8 +7,9 @@ timer_irq:
         ld r1, [ticks]
         addi r1, r1, 1
         st [ticks], r1
+        THIS_CPU r2
         li r1, 1
-        st [need_resched], r1
+        st [r2+PC_RESCHED], r1
         ret
 
 ; disk interrupt: the outstanding request completed
@@ -123,6 +124,8 @@ kbench:
         jz kbench_callret
         cmpi r2, 4
         jz kbench_ptemod
+        cmpi r2, 5
+        jz kbench_ipi
 kbench_bad:
         li r1, EINVAL
         jmp kbench_done
@@ -161,6 +164,24 @@ kbench_ptemod_set:
         TLB_FLUSH_PAGE r4
         addi r9, r9, 1
         jmp kbench_ptemod_loop
+; n round trips of a request to the next CPU (a ping: nothing to flush)
+kbench_ipi:
+        ld r1, [ncpus]
+        cmpi r1, 1
+        jle kbench_count                ; one CPU: no other to ping
+        rdpid r4
+        addi r4, r4, 1
+        cmp r4, r1
+        jb kbench_ipi_loop
+        li r4, 0
+kbench_ipi_loop:
+        cmp r9, r8
+        jge kbench_count
+        li r5, -1
+        call call_post
+        call call_wait
+        addi r9, r9, 1
+        jmp kbench_ipi_loop
 kbench_count:
         mov r1, r8
         jmp kbench_done

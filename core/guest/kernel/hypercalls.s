@@ -24,11 +24,18 @@
 .equ HC_CONSOLE_STATUS,   17  ; () -> console status (1 = ready)
 .equ HC_SET_TPR,          18  ; (task priority)
 .equ HC_FORCE_EVENT,      19  ; no-op; its return delivers pending unmasked events
+.equ HC_SEND_IPI,         20  ; (vCPU, line): raise the virtual IRQ line on that vCPU (an event-channel send)
+.equ HC_VCPU_UP,          21  ; (vCPU, entry): start a vCPU waiting since boot at entry, ring 1, on the caller's page directory, events masked
+.equ HC_TLB_FLUSH_MULTI,  22  ; (vCPU mask, virtual address): flush that page from those vCPUs' TLBs (mmuext_op TLB_FLUSH_MULTI / INVLPG_MULTI)
 
-; shared-info page (at SHARED_INFO, kernel virtual = guest physical)
-.equ SI_MASK,             SHARED_INFO + 0    ; 1 = events (virtual interrupts) masked
+; shared-info page (at SHARED_INFO, kernel virtual = guest physical): one vcpu_info of
+; VCPU_INFO_SIZE bytes per vCPU (add vCPU * VCPU_INFO_SIZE to the SI_ addresses), and the
+; block status in vCPU 0's
+.equ VCPU_INFO_SHIFT,     5
+.equ VCPU_INFO_SIZE,      32
+.equ SI_MASK,             SHARED_INFO + 0    ; non-zero = events (virtual interrupts) masked
 .equ SI_PENDING,          SHARED_INFO + 4    ; bit n = virtual IRQ n pending (hypervisor-written)
 .equ SI_CR2,              SHARED_INFO + 8    ; fault address of the last page fault
-.equ SI_BLOCK_STATUS,     SHARED_INFO + 12   ; status of the last completed block request
+.equ SI_BLOCK_STATUS,     SHARED_INFO + 12   ; status of the last completed block request (vCPU 0's info only)
 
 .equ MMU_BATCH_MAX,       32                 ; page-table updates queued per mmu_update

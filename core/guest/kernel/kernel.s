@@ -11,6 +11,7 @@
         jmp boot                ; reset: pc = 0, ring 0 (1 when paravirtual), paging off
 
 .include "pvops.s"
+.include "smp.s"
 .include "lib.s"
 .include "boot.s"
 .include "traps.s"

@@ -10,6 +10,8 @@
 .equ BI_MEM_SIZE,        16             ; physical memory in bytes
 .equ BI_FLAGS,           20             ; bit 0 = paravirtual build, bit 1 = a user's kernel (loader only)
 .equ BI_HZ,              24             ; timer interrupts per second (boot parameter hz)
+.equ BI_CPUS,            28             ; CPUs to start (boot parameter cpus)
+.equ BI_THREADS,         32             ; the workload's threads parameter, passed to process 1 in r2
 .equ BOOT_MAGIC,         0x52494e47
 
 .equ RESULT,             0x00101000     ; written by the kernel
@@ -32,11 +34,13 @@
 .equ KBUF,               0x00306000     ; copy buffer for write() (one page)
 .equ KBUF_SIZE,          4096
 .equ PVBUF,              0x00307000     ; paravirtual: batch, multicall and trap-table buffers
+.equ PERCPU,             0x00308000     ; per-CPU data, PC_SIZE bytes per CPU (below)
 .equ DMPT,               0x00310000     ; page tables of the direct map (16 = 64 MiB)
 .equ DMPT_MAX,           16
 .equ KSTACKS,            0x00320000     ; kernel stacks, KSTACK_SIZE per process slot
 .equ KSTACK_SIZE,        0x1000
 .equ BOOT_STACK_TOP,     0x00331000
+.equ IDLE_STACKS,        0x00340000     ; each CPU's idle context: one page per CPU
 .equ VSYSCALL_PAGE,      0x003fc000     ; the system-call entry code user programs call (user-readable)
 .equ SCRATCH_VA,         0x003fe000     ; kbench ptemod: the page whose entry is rewritten
 .equ SCRATCH_FRAME_A,    0x003fe000
@@ -88,7 +92,13 @@
 .equ PORT_CON_STATUS,    0x3f9
 .equ IRQ_TIMER,          0
 .equ IRQ_BLOCK,          2
-.equ IRQ_MASK,           0xfa           ; lines 0 (timer) and 2 (disk) enabled
+.equ IRQ_RESCHED,        3              ; inter-processor: reschedule
+.equ IRQ_CALL,           4              ; inter-processor: a request in PC_CALL (TLB flush, ping)
+.equ IRQ_MASK,           0xe2           ; lines 0 (timer), 2 (disk), 3 and 4 (IPIs) enabled
+.equ PORT_ICR,           0x24           ; the local interrupt controller's interrupt command register
+.equ ICR_INIT,           0x500
+.equ ICR_STARTUP,        0x600
+.equ ICR_DEST_SHIFT,     16
 .equ BLK_READ,           1
 .equ BLK_WRITE,          2
 .equ BLK_ERROR,          2
@@ -104,6 +114,8 @@
 .equ VEC_TIMER,          0x20
 .equ VEC_CONSOLE,        0x21
 .equ VEC_BLOCK,          0x22
+.equ VEC_RESCHED,        0x23
+.equ VEC_CALL,           0x24
 .equ VEC_SYSCALL,        0x80
 .equ VEC_UPCALL,         0x100          ; not a hardware vector: the paravirtual event upcall
 .equ VEC_SYSENTER,       0x101          ; not a hardware vector: a system call entered by SYSENTER
@@ -147,6 +159,9 @@
 .equ P_EXIT,             32             ; exit code (zombie)
 .equ P_KSTACK,           36             ; top of its kernel stack
 .equ P_CHAN,             40             ; what it sleeps on
+.equ P_CPU,              44             ; the CPU whose run queue it is on
+.equ P_MM,               48             ; the process owning its address space (itself, or a thread's leader)
+.equ P_NTHREADS,         52             ; threads sharing its address space still alive (a leader)
 .equ P_SIZE,             64
 .equ PS_UNUSED,          0
 .equ PS_EMBRYO,          1
@@ -156,14 +171,12 @@
 .equ PS_ZOMBIE,          5
 
 ; ---- kernel variables (KDATA) -------------------------------------------------------------
-.equ cur_proc,           KDATA + 0      ; the running process
 .equ next_pid,           KDATA + 4
 .equ nprocs_created,     KDATA + 8
 .equ mem_end,            KDATA + 12     ; end of physical memory used
 .equ frame_bump,         KDATA + 16     ; next never-used frame
 .equ frame_free,         KDATA + 20     ; free list (physical address of the first free frame)
 .equ frames_free_count,  KDATA + 24
-.equ need_resched,       KDATA + 28
 .equ ticks,              KDATA + 32
 .equ disk_busy,          KDATA + 36     ; a process owns the disk
 .equ disk_done,          KDATA + 40     ; the outstanding request completed
@@ -174,6 +187,24 @@
 .equ pv_batch_open,      KDATA + 60     ; paravirtual: page-table updates are being queued
 .equ pv_batch_count,     KDATA + 64
 .equ direct_tables,      KDATA + 68     ; number of direct-map page tables
+.equ klock,              KDATA + 72     ; the kernel lock: 0 free, 1 held (by the CPU whose PC_DEPTH > 0)
+.equ ncpus,              KDATA + 76     ; CPUs started
+.equ next_cpu,           KDATA + 80     ; the run queue the next new process goes to
+.equ migrations,         KDATA + 84     ; processes an idle CPU took from another's run queue
+.equ cpus_online,        KDATA + 88
+
+; ---- per-CPU data (PERCPU + cpu * PC_SIZE; see percpu.s) ----------------------------------
+.equ MAX_CPUS,           8
+.equ PC_SHIFT,           6
+.equ PC_SIZE,            64
+.equ PC_CUR,             0              ; the running process (0: idle)
+.equ PC_RESCHED,         4              ; reschedule on the way back to user mode
+.equ PC_IDLE_SP,         8              ; the idle context's saved stack pointer
+.equ PC_DEPTH,           12             ; kernel-lock nesting depth (0: not held by this CPU)
+.equ PC_CALL,            16             ; a request from another CPU: 1 pending, 0 done
+.equ PC_CALL_VA,         20             ; its page to flush (-1: a ping, nothing to flush)
+.equ PC_MM,              24             ; the page directory loaded on this CPU
+.equ PC_CALLS,           28             ; requests served
 
 ; ---- system calls and errors ----------------------------------------------------------------
 .equ SYS_EXIT,           1
@@ -189,7 +220,9 @@
 .equ SYS_DISK_WRITE,     11
 .equ SYS_KBENCH,         12
 .equ SYS_GETPARAM,       13
-.equ NSYSCALLS,          14
+.equ SYS_CLONE,          14             ; (entry, stack top, argument) -> thread pid: shares the address space
+.equ SYS_NCPUS,          15             ; () -> CPUs started
+.equ NSYSCALLS,          16
 .equ EFAULT,             -14
 .equ ENOMEM,             -12
 .equ EINVAL,             -22

@@ -184,7 +184,7 @@ as_unmap:
 as_unmap_loop:
         cmp r8, r9
         jae as_unmap_done
-        ld r1, [cur_proc]
+        CUR_PROC r1
         ld r10, [r1+P_PT]
         shri r1, r8, 10
         andi r1, r1, 0xffc
@@ -195,6 +195,8 @@ as_unmap_loop:
         push r1
         PTE_SET r10, r0
         TLB_FLUSH_PAGE r8
+        mov r1, r8
+        call tlb_shootdown
         pop r1
         andi r1, r1, PTE_FRAME
         call frame_release
@@ -223,7 +225,7 @@ user_ok:
         li r5, USER_BASE
         cmp r2, r5
         jb user_ok_done
-        ld r5, [cur_proc]
+        CUR_MM r5
         ld r5, [r5+P_BRK]
         cmp r5, r4
         jae user_ok_yes
@@ -250,7 +252,7 @@ page_fault:
         ld r1, [r8+TF_ERR]
         andi r1, r1, PF_PRESENT
         jnz page_fault_bad
-        ld r2, [cur_proc]
+        CUR_MM r2
         ld r1, [r2+P_HEAP]
         cmp r9, r1
         jb page_fault_stack
@@ -269,7 +271,7 @@ page_fault_map:
         cmpi r1, 0
         jz page_fault_bad
         ori r3, r1, PTE_P | PTE_W | PTE_U
-        ld r2, [cur_proc]
+        CUR_PROC r2
         ld r2, [r2+P_PT]
         shri r1, r9, 10
         andi r1, r1, 0xffc
@@ -294,7 +296,7 @@ page_fault_kernel:
 sys_sbrk:
         push r8
         push r9
-        ld r3, [cur_proc]
+        CUR_MM r3
         ld r8, [r3+P_BRK]               ; old
         add r9, r8, r2                  ; new
         ld r4, [r3+P_HEAP]

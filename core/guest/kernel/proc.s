@@ -62,6 +62,7 @@ proc_create_init:
         call proc_alloc
         mov r8, r1
         st [init_proc], r8
+        st [r8+P_MM], r8
         call as_create
         cmpi r1, 0
         jz proc_create_nomem
@@ -119,6 +120,8 @@ proc_create_copied:
         st [r9+TF_SP], r1
         ld r1, [boot_param]
         st [r9+TF_R1], r1
+        ld r1, [BOOT_INFO+BI_THREADS]
+        st [r9+TF_R2], r1
         mov r1, r8
         call proc_prepare_stack
         li r1, PS_RUNNABLE
@@ -137,14 +140,13 @@ proc_create_bad_image:
 
 ; proc_start_first(): run process 1 (never returns)
 proc_start_first:
-        ld r8, [init_proc]
-        st [cur_proc], r8
+        ld r9, [init_proc]
+        THIS_CPU r8
+        st [r8+PC_CUR], r9
         li r1, PS_RUNNING
-        st [r8+P_STATE], r1
-        ld r2, [r8+P_PD]
-        ld r3, [r8+P_KSTACK]
-        SWITCH_MM_AND_STACK r2, r3
-        ld sp, [r8+P_KSP]
+        st [r9+P_STATE], r1
+        call switch_mm_stack
+        ld sp, [r9+P_KSP]
         jmp swtch_restore
 
 ; proc_fork(r5 = the parent's trap frame) -> r1 = child pid, or a negative error
@@ -157,8 +159,9 @@ proc_fork:
         cmpi r1, 0
         jz proc_fork_noproc
         mov r8, r1
-        ld r9, [cur_proc]
+        CUR_PROC r9
         st [r8+P_PARENT], r9
+        st [r8+P_MM], r8
         call as_create
         cmpi r1, 0
         jz proc_fork_nomem_slot
@@ -183,10 +186,8 @@ proc_fork:
         st [r2+TF_R1-TF_SIZE], r0
         mov r1, r8
         call proc_prepare_stack
-        IRQ_SAVE r7
-        li r1, PS_RUNNABLE
-        st [r8+P_STATE], r1
-        IRQ_RESTORE r7
+        mov r1, r8
+        call proc_make_runnable
         ld r1, [r8+P_PID]
         jmp proc_fork_done
 proc_fork_nomem_as:
@@ -207,16 +208,40 @@ proc_fork_done:
 ; proc_exit(r1 = exit code): never returns. Process 1 ends the machine: the kernel writes
 ; the result page and powers off with its exit code.
 proc_exit:
-        ld r8, [cur_proc]
+        CUR_PROC r8
         st [r8+P_EXIT], r1
         ld r2, [init_proc]
         cmp r8, r2
         jz proc_exit_init
+        ; a thread leaves the address space to its leader; a leader waits for its threads
+        ld r2, [r8+P_MM]
+        cmp r2, r8
+        jnz proc_exit_thread
+        IRQ_DISABLE r1
+proc_exit_threads:
+        ld r1, [r8+P_NTHREADS]
+        cmpi r1, 0
+        jz proc_exit_leader
+        mov r1, r8
+        call sleep
+        jmp proc_exit_threads
+proc_exit_leader:
         ; leave the address space for the kernel's before freeing it
         li r1, KPD
+        THIS_CPU r2
+        st [r2+PC_MM], r1
         LOAD_CR3 r1
         mov r1, r8
         call as_destroy
+        jmp proc_exit_common
+proc_exit_thread:
+        IRQ_DISABLE r1
+        ld r1, [r2+P_NTHREADS]
+        subi r1, r1, 1
+        st [r2+P_NTHREADS], r1
+        mov r1, r2
+        call wakeup
+proc_exit_common:
         IRQ_SAVE r7
         ; children go to process 1
         li r2, PROCS
@@ -259,7 +284,7 @@ sys_wait:
         mov r9, r5
         IRQ_SAVE r7
 sys_wait_scan:
-        ld r8, [cur_proc]
+        CUR_PROC r8
         li r2, PROCS
         li r3, NPROC
         li r6, 0                        ; children seen
@@ -298,12 +323,12 @@ sys_wait_done:
 
 ; sleep(r1 = channel): with interrupts disabled; returns after a wakeup of that channel
 sleep:
-        ld r2, [cur_proc]
+        CUR_PROC r2
         st [r2+P_CHAN], r1
         li r3, PS_SLEEPING
         st [r2+P_STATE], r3
         call schedule
-        ld r2, [cur_proc]
+        CUR_PROC r2
         st [r2+P_CHAN], r0
         ret
 
@@ -320,6 +345,7 @@ wakeup_loop:
         jnz wakeup_next
         li r3, PS_RUNNABLE
         st [r2+P_STATE], r3
+        call kick
 wakeup_next:
         addi r2, r2, P_SIZE
         li r3, PROCS + NPROC * P_SIZE
@@ -331,60 +357,193 @@ wakeup_next:
 ; yield(): give up the processor
 yield:
         IRQ_SAVE r7
-        st [need_resched], r0
-        ld r1, [cur_proc]
+        THIS_CPU r1
+        st [r1+PC_RESCHED], r0
+        ld r1, [r1+PC_CUR]
         li r2, PS_RUNNABLE
         st [r1+P_STATE], r2
         call schedule
         IRQ_RESTORE r7
         ret
 
-; schedule(): with interrupts disabled and the current process's state already set, run
-; the next runnable process in round-robin order (possibly the current one); idle until
-; an interrupt makes one runnable when there is none.
+; schedule(): with interrupts disabled, the kernel lock held once and the current process's
+; state already set, run the next runnable process of this CPU's queue in round-robin order
+; (possibly the current one), else one from another CPU's queue; with none, switch to this
+; CPU's idle context (smp.s), which resumes the process once it is runnable again.
 schedule:
         push r8
         push r9
         push r10
-        ld r8, [cur_proc]
-schedule_scan:
-        mov r9, r8
-        li r10, NPROC
-schedule_next:
-        addi r9, r9, P_SIZE
-        li r1, PROCS + NPROC * P_SIZE
-        cmp r9, r1
-        jb schedule_check
-        li r9, PROCS
-schedule_check:
-        ld r1, [r9+P_STATE]
-        cmpi r1, PS_RUNNABLE
-        jz schedule_found
-        subi r10, r10, 1
-        jnz schedule_next
-        IDLE
-        IRQ_DISABLE r1
-        jmp schedule_scan
-schedule_found:
-        li r1, PS_RUNNING
-        st [r9+P_STATE], r1
+        CUR_PROC r8
+        call pick_next
+        mov r9, r1
+        cmpi r9, 0
+        jz schedule_idle
         cmp r9, r8
         jz schedule_done
-        st [cur_proc], r9
-        ld r2, [r9+P_PD]
-        ld r3, [r9+P_KSTACK]
-        READ_CR3 r1
-        cmp r1, r2
-        jz schedule_same_mm
-        SWITCH_MM_AND_STACK r2, r3
-        jmp schedule_switch
-schedule_same_mm:
-        SET_KSTACK r3
-schedule_switch:
+        THIS_CPU r1
+        st [r1+PC_CUR], r9
+        call switch_mm_stack
         addi r1, r8, P_KSP
         ld r2, [r9+P_KSP]
         call swtch
+        jmp schedule_done
+schedule_idle:
+        addi r1, r8, P_KSP
+        THIS_CPU r2
+        ld r2, [r2+PC_IDLE_SP]
+        call swtch
 schedule_done:
+        pop r10
+        pop r9
+        pop r8
+        ret
+
+; pick_next() -> r1 = the next process for this CPU, marked running and on this CPU's queue,
+; or 0: the first runnable one of its own queue after the current process, else the first
+; runnable one queued on a busy CPU (a migration). Clobbers r2.
+pick_next:
+        push r8
+        push r9
+        push r10
+        rdpid r8
+        CUR_PROC r9
+        cmpi r9, 0
+        jnz pick_next_own
+        li r9, PROCS + (NPROC - 1) * P_SIZE     ; idle: start at the first slot
+pick_next_own:
+        mov r2, r9
+        li r10, NPROC
+pick_next_own_next:
+        addi r2, r2, P_SIZE
+        li r1, PROCS + NPROC * P_SIZE
+        cmp r2, r1
+        jb pick_next_own_check
+        li r2, PROCS
+pick_next_own_check:
+        ld r1, [r2+P_STATE]
+        cmpi r1, PS_RUNNABLE
+        jnz pick_next_own_skip
+        ld r1, [r2+P_CPU]
+        cmp r1, r8
+        jz pick_next_found
+pick_next_own_skip:
+        subi r10, r10, 1
+        jnz pick_next_own_next
+        li r2, PROCS
+        li r10, NPROC
+pick_next_any:
+        ld r1, [r2+P_STATE]
+        cmpi r1, PS_RUNNABLE
+        jnz pick_next_any_skip
+        ; only from a busy CPU: an idle one was woken to run it (kick)
+        ld r1, [r2+P_CPU]
+        shli r1, r1, PC_SHIFT
+        ld r1, [r1+PERCPU+PC_CUR]
+        cmpi r1, 0
+        jnz pick_next_steal
+pick_next_any_skip:
+        addi r2, r2, P_SIZE
+        subi r10, r10, 1
+        jnz pick_next_any
+        li r1, 0
+        jmp pick_next_done
+pick_next_steal:
+        st [r2+P_CPU], r8
+        ld r1, [migrations]
+        addi r1, r1, 1
+        st [migrations], r1
+pick_next_found:
+        li r1, PS_RUNNING
+        st [r2+P_STATE], r1
+        mov r1, r2
+pick_next_done:
+        pop r10
+        pop r9
+        pop r8
+        ret
+
+; switch_mm_stack(r9 = next process): its page directory, if this CPU has another loaded,
+; and its kernel stack for traps from user mode. Clobbers r1-r4.
+switch_mm_stack:
+        ld r2, [r9+P_PD]
+        ld r3, [r9+P_KSTACK]
+        THIS_CPU r4
+        ld r1, [r4+PC_MM]
+        cmp r1, r2
+        jz switch_mm_same
+        st [r4+PC_MM], r2
+        SWITCH_MM_AND_STACK r2, r3
+        ret
+switch_mm_same:
+        SET_KSTACK r3
+        ret
+
+; proc_make_runnable(r1 = new process): on the next CPU's run queue, runnable; wake that
+; CPU if it idles. Clobbers r1-r3.
+proc_make_runnable:
+        IRQ_SAVE r7
+        mov r2, r1
+        call assign_cpu
+        li r1, PS_RUNNABLE
+        st [r2+P_STATE], r1
+        call kick
+        IRQ_RESTORE r7
+        ret
+
+; proc_clone(r2 = entry, r3 = user stack top, r4 = argument, r5 = trap frame) -> r1 = the new
+; thread's pid, or a negative error. The thread shares the caller's address space (its
+; leader's), starts at entry with sp = stack top and r1 = argument, and is a child of the
+; caller (wait() reaps it). The leader's exit waits for its threads.
+proc_clone:
+        push r8
+        push r9
+        push r10
+        push r11
+        push r12
+        mov r10, r5
+        mov r11, r2
+        mov r12, r3
+        push r4
+        call proc_alloc
+        pop r4
+        cmpi r1, 0
+        jz proc_clone_noproc
+        mov r8, r1
+        CUR_PROC r9
+        st [r8+P_PARENT], r9
+        ld r9, [r9+P_MM]
+        st [r8+P_MM], r9
+        ld r1, [r9+P_PD]
+        st [r8+P_PD], r1
+        ld r1, [r9+P_PT]
+        st [r8+P_PT], r1
+        ld r1, [r9+P_NTHREADS]
+        addi r1, r1, 1
+        st [r9+P_NTHREADS], r1
+        ; its first entry to user mode: the caller's frame with pc, sp and r1 replaced
+        ld r2, [r8+P_KSTACK]
+        subi r2, r2, TF_SIZE
+        mov r9, r2
+        push r4
+        mov r3, r10
+        li r4, TF_SIZE
+        call memcpy
+        pop r4
+        st [r9+TF_PC], r11
+        st [r9+TF_SP], r12
+        st [r9+TF_R1], r4
+        mov r1, r8
+        call proc_prepare_stack
+        mov r1, r8
+        call proc_make_runnable
+        ld r1, [r8+P_PID]
+        jmp proc_clone_done
+proc_clone_noproc:
+        li r1, EAGAIN
+proc_clone_done:
+        pop r12
+        pop r11
         pop r10
         pop r9
         pop r8

@@ -56,6 +56,40 @@
         rdcr \rd, cr2
 .endm
 
+; inter-processor interrupt on IRQ line rline to the CPU numbered rcpu (clobbers r1)
+.macro SEND_IPI rcpu, rline
+        shli r1, \rcpu, ICR_DEST_SHIFT
+        or r1, r1, \rline
+        out PORT_ICR, r1
+.endm
+
+; start the CPU numbered rcpu: INIT, then a start-up IPI to page 0, the reset vector, where
+; boot sends every CPU but the first to ap_start (clobbers r1)
+.macro START_CPU rcpu
+        shli r1, \rcpu, ICR_DEST_SHIFT
+        ori r1, r1, ICR_INIT
+        out PORT_ICR, r1
+        shli r1, \rcpu, ICR_DEST_SHIFT
+        ori r1, r1, ICR_STARTUP
+        out PORT_ICR, r1
+.endm
+
+; flush page rva on the CPUs of mask rmask: request IPIs and wait for the answers
+; (clobbers r1-r7)
+.macro FLUSH_OTHERS rmask, rva
+        call flush_others_ipi
+.endm
+
+; a secondary CPU's interrupt table (filled by the boot CPU) and fast system calls
+.macro INSTALL_TRAPS_AP
+        li r1, IDT
+        lidt r1
+        li r1, sysenter_entry
+        wrcr cr10, r1
+        li r1, BOOT_STACK_TOP
+        wrcr cr11, r1
+.endm
+
 ; rd = physical address of the current page directory
 .macro READ_CR3 rd
         rdcr \rd, cr3
@@ -221,35 +255,68 @@
         pop r2
 .endm
 
-; the event mask is the virtual IF (inverted): 1 = masked
+; a virtual IPI: an event to the vCPU numbered rcpu on line rline (Xen's event-channel send)
+.macro SEND_IPI rcpu, rline
+        HYPERCALL2 HC_SEND_IPI, \rcpu, \rline
+.endm
+
+; bring up the vCPU numbered rcpu at ap_start (Xen's VCPUOP_initialise + VCPUOP_up)
+.macro START_CPU rcpu
+        li r1, ap_start
+        HYPERCALL2 HC_VCPU_UP, \rcpu, r1
+.endm
+
+; flush page rva on the vCPUs of mask rmask: one hypercall, done when it returns (mmuext_op)
+.macro FLUSH_OTHERS rmask, rva
+        call pv_flush_batch
+        HYPERCALL2 HC_TLB_FLUSH_MULTI, \rmask, \rva
+.endm
+
+.macro INSTALL_TRAPS_AP
+        INSTALL_TRAPS
+.endm
+
+;; Each vCPU has its own event mask, pending bits and fault address in the shared-info page
+;; (Xen's vcpu_info): at SHARED_INFO + vCPU * VCPU_INFO_SIZE. The macros find their vCPU's
+;; with rdpid, using only their own scratch register: the mask is any non-zero value
+;; (this vCPU's info address + 1) when events are masked.
+
+; rd = this vCPU's info address minus SHARED_INFO
+.macro VCPU_INFO rd
+        rdpid \rd
+        shli \rd, \rd, VCPU_INFO_SHIFT
+.endm
+
+; the event mask is the virtual IF (inverted): non-zero = masked
 .macro IRQ_SAVE rs
-        ld \rs, [SI_MASK]
+        VCPU_INFO \rs
+        ld \rs, [\rs+SI_MASK]
         push \rs
-        li \rs, 1
-        st [SI_MASK], \rs
+        IRQ_DISABLE \rs
 .endm
 
 ; restore the mask; when that unmasks events and some are pending, have them delivered now
 .macro IRQ_RESTORE rs
         pop \rs
-        st [SI_MASK], \rs
         cmpi \rs, 0
-        jnz irq_restore_done\@
-        ld \rs, [SI_PENDING]
-        cmpi \rs, 0
-        jz irq_restore_done\@
-        call pv_force_event
+        jz irq_restore_unmask\@
+        IRQ_DISABLE \rs
+        jmp irq_restore_done\@
+irq_restore_unmask\@:
+        IRQ_ENABLE \rs
 irq_restore_done\@:
 .endm
 
 .macro IRQ_DISABLE rs
-        li \rs, 1
-        st [SI_MASK], \rs
+        VCPU_INFO \rs
+        ori \rs, \rs, 1
+        st [\rs+SI_MASK-1], \rs
 .endm
 
 .macro IRQ_ENABLE rs
-        st [SI_MASK], r0
-        ld \rs, [SI_PENDING]
+        VCPU_INFO \rs
+        st [\rs+SI_MASK], r0
+        ld \rs, [\rs+SI_PENDING]
         cmpi \rs, 0
         jz irq_enable_done\@
         call pv_force_event
@@ -262,7 +329,8 @@ irq_enable_done\@:
 .endm
 
 .macro READ_CR2 rd
-        ld \rd, [SI_CR2]
+        VCPU_INFO \rd
+        ld \rd, [\rd+SI_CR2]
 .endm
 
 ; the kernel keeps its own copy of the base pointer

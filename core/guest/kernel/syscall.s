@@ -36,7 +36,7 @@ sys_exit:
 
 ; getpid() -> pid
 sys_getpid:
-        ld r1, [cur_proc]
+        CUR_PROC r1
         ld r1, [r1+P_PID]
         ret
 
@@ -49,6 +49,16 @@ sys_yield:
 ; fork() -> child pid in the parent, 0 in the child
 sys_fork:
         call proc_fork
+        ret
+
+; ncpus() -> the CPUs the kernel started
+sys_ncpus:
+        ld r1, [ncpus]
+        ret
+
+; clone(entry, stack top, argument) -> the new thread's pid (see proc_clone)
+sys_clone:
+        call proc_clone
         ret
 
 ; getparam() -> n from the boot info

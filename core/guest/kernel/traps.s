@@ -29,6 +29,8 @@
         TRAP_STUB      timer_stub,   VEC_TIMER
         TRAP_STUB      console_stub, VEC_CONSOLE
         TRAP_STUB      block_stub,   VEC_BLOCK
+        TRAP_STUB      resched_stub, VEC_RESCHED
+        TRAP_STUB      call_stub,    VEC_CALL
         TRAP_STUB      syscall_stub, VEC_SYSCALL
         TRAP_STUB      unknown_stub, -1
 
@@ -39,7 +41,7 @@
 ; int 0x80 would have (sp, flags, cs, pc, no error code, r1), marked VEC_SYSENTER so the
 ; return takes SYSEXIT.
 sysenter_entry:
-        ld r11, [cur_proc]
+        CUR_PROC r11
         ld sp, [r11+P_KSTACK]
         push r12
         li r11, FL_IF                   ; user mode runs with interrupts on
@@ -69,6 +71,7 @@ trap_common:
         push r13
         push r14
         push r1
+        call klock_acquire
         mov r1, sp
         call trap_dispatch
 ; the way out of every trap, and the first return of a new process (see swtch)
@@ -91,6 +94,7 @@ trap_common:
 .endm
 
 trap_return:
+        call klock_release
         ld r1, [sp+TF_VEC]
         cmpi r1, VEC_SYSENTER
         jz sysenter_return
@@ -127,6 +131,10 @@ trap_dispatch:
         jz td_invalid_opcode
         cmpi r2, VEC_CONSOLE
         jz td_console
+        cmpi r2, VEC_RESCHED
+        jz td_resched
+        cmpi r2, VEC_CALL
+        jz td_call
         cmpi r2, VEC_DF
         jz td_double_fault
         li r1, msg_unexpected
@@ -150,6 +158,14 @@ td_console:
         EOI r1
         jmp td_out
 
+td_resched:
+        call resched_irq
+        jmp td_out
+
+td_call:
+        call call_irq
+        jmp td_out
+
 ; paravirtual event upcall: the delivered event bits are in the error-code slot
 td_upcall:
         ld r9, [r8+TF_ERR]
@@ -158,8 +174,16 @@ td_upcall:
         call timer_irq
 td_upcall_block:
         andi r1, r9, 1 << IRQ_BLOCK
-        jz td_out
+        jz td_upcall_resched
         call block_irq
+td_upcall_resched:
+        andi r1, r9, 1 << IRQ_RESCHED
+        jz td_upcall_call
+        call resched_irq
+td_upcall_call:
+        andi r1, r9, 1 << IRQ_CALL
+        jz td_out
+        call call_irq
         jmp td_out
 
 td_page_fault:
@@ -210,7 +234,8 @@ td_out:
         ld r1, [r8+TF_CS]
         cmpi r1, 3
         jnz td_done
-        ld r1, [need_resched]
+        THIS_CPU r1
+        ld r1, [r1+PC_RESCHED]
         cmpi r1, 0
         jz td_done
         call yield

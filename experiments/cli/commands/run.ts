@@ -29,6 +29,8 @@ export interface RunOptions {
   readonly maxCycles?: number;
   /** `k=v` boot parameters */
   readonly boot: readonly string[];
+  /** virtual CPUs (sets the boot parameter cpus) */
+  readonly vcpus?: number;
   /** `KEY=CYCLES` cost overrides */
   readonly cost: readonly string[];
   readonly machine?: MachineSettings;
@@ -65,6 +67,7 @@ export const runCommand = (o: RunOptions): { text: string; exitCode: number } =>
     maxInstructions: o.maxInstructions,
     maxCycles: o.maxCycles,
     boot: parsePairs('--boot', o.boot, true),
+    vcpus: o.vcpus,
     costOverrides: parsePairs('--cost', o.cost, true) as Record<string, number>,
     machine: o.machine,
     trace: o.trace,
@@ -93,6 +96,9 @@ export const renderRun = (r: RunResult): string => {
     `time       ${formatNumber(r.seconds * 1e3)} ms modelled, ${formatNumber(r.regionSeconds * 1e3)} ms in the measured region`,
     `guest      ${formatNumber(r.guest.instructions)} instructions (ring 0: ${formatNumber(r.guest.byRing[0])}, ring 1: ${formatNumber(r.guest.byRing[1])}, ring 3: ${formatNumber(r.guest.byRing[3])})`,
     `host       ${formatNumber(r.host.wallMs)} ms, ${formatNumber(r.host.mips)} guest MIPS`,
+    ...((r.vcpus ?? 1) > 1
+      ? [`vcpus      ${r.vcpus}: ${(r.perVcpu ?? []).map((v, i) => `cpu${i} ${formatNumber(v.instructions)} instructions, ${formatNumber(v.cycles)} cycles`).join('; ')}`]
+      : []),
   ];
   const ev = Object.entries(r.events)
     .map(([k, t]) => nonEmpty(k, t as Tally))

@@ -66,6 +66,7 @@ const ONE_LINE: Record<string, [string, number[]]> = {
   sidt: ['sidt r1', [w(0x42, 1)]],
   smsw: ['smsw r2', [w(0x43, 2)]],
   rdcpl: ['rdcpl r3', [w(0x44, 3)]],
+  rdpid: ['rdpid r5', [w(0x3b, 5)]],
   cli: ['cli', [w(0x50)]],
   sti: ['sti', [w(0x51)]],
   hlt: ['HLT', [w(0x52)]],

@@ -28,8 +28,11 @@ describe('guest workloads (native)', () => {
         expect(r.result.exitCode).to.equal(0);
         expect([...r.result.bytes]).to.deep.equal([...w.expectedResult(n)]);
         // the user runtime enters by the vsyscall page: SYSENTER on the native kernel
-        expect(r.counts.sysenters).to.equal(w.syscalls(n));
-        expect(r.counts.sysexits).to.be.at.most(w.syscalls(n));
+        const syscalls = w.syscalls(n);
+        if (syscalls !== null) {
+          expect(r.counts.sysenters).to.equal(syscalls);
+          expect(r.counts.sysexits).to.be.at.most(syscalls);
+        }
         expect(count(r.counts.softwareInterrupts, VEC_SYSCALL)).to.equal(0);
         // the measured region is marked exactly once
         expect(count(r.counts.io.out, 0xf0)).to.equal(2);

@@ -35,7 +35,7 @@ describe('paravirt strategy', function () {
 
   describe('exact counts: syscall with n = 10 (k = 5 other system calls)', () => {
     const n = 10;
-    const k = WORKLOADS.syscall.syscalls(n) - n;
+    const k = (WORKLOADS.syscall.syscalls(n) ?? 0) - n;
 
     it('fastsyscall=on: no int 0x80 enters the hypervisor; n + k are delivered by the hardware', () => {
       const r = runPv('syscall', n, { fastsyscall: 'on' });
