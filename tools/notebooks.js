@@ -4,7 +4,8 @@
  * ringlab's Jupyter notebooks (notebooks/*.ipynb, TypeScript kernel tslab):
  *
  *   node tools/notebooks.js setup     (npm run notebooks:setup) install the kernel
- *   node tools/notebooks.js open      (npm run notebooks)       start Jupyter on notebooks/
+ *   node tools/notebooks.js open [ARGS] (npm run notebooks [-- ARGS]) start Jupyter Notebook on notebooks/
+ *                                     (ARGS go to Jupyter, e.g. --allow-root --no-browser)
  *   node tools/notebooks.js execute [OUTDIR]                      run every notebook, fail on any error
  *
  * Jupyter itself comes from the system (Debian: jupyter-nbconvert python3-ipykernel
@@ -71,9 +72,14 @@ const setup = () => {
   process.stdout.write(`ringlab notebooks: the TypeScript kernel is registered in ${path.relative(ROOT, JUPYTER_PATH)}; open the notebooks with \`npm run notebooks\`\n`);
 };
 
-const open = () => {
+const open = (...args) => {
   if (!fs.existsSync(KERNEL_SPEC)) fail('the notebook kernel is not installed: run `npm run notebooks:setup` first');
-  run('jupyter', ['notebook', DIR], { env: jupyterEnv() });
+  // `jupyter notebook` where its command is installed (Debian: jupyter-notebook), else the module (python3-notebook)
+  const hasCommand = spawnSync('jupyter', ['notebook', '--version'], { stdio: 'ignore' }).status === 0;
+  const py = jupyterPython();
+  if (!hasCommand && py === null) fail('Jupyter Notebook is not installed (Debian: apt-get install jupyter-notebook; elsewhere: pip install notebook)');
+  if (hasCommand) run('jupyter', ['notebook', DIR, ...args], { env: jupyterEnv() });
+  else run(py, ['-m', 'notebook', DIR, ...args], { env: jupyterEnv() });
 };
 
 const execute = (outDir) => {
@@ -90,5 +96,5 @@ const execute = (outDir) => {
 const COMMANDS = { setup, open, execute };
 
 const [command, ...rest] = process.argv.slice(2);
-if (!Object.hasOwn(COMMANDS, command ?? '')) fail(`usage: node tools/notebooks.js ${Object.keys(COMMANDS).join('|')} [OUTDIR]`);
+if (!Object.hasOwn(COMMANDS, command ?? '')) fail(`usage: node tools/notebooks.js setup | open [JUPYTER ARGS] | execute [OUTDIR]`);
 COMMANDS[command](...rest);
