@@ -1,7 +1,8 @@
 /**
  * Run traces in the Chrome/Perfetto trace-event format (open in ui.perfetto.dev or
  * chrome://tracing), on the run's modelled time: the cost model applied to every event
- * counted so far (machine and VMM), at the profile's clock. Four tracks:
+ * counted so far (machine and VMM), at the profile's clock. One trace process per vCPU, each
+ * on that CPU's clock, with four tracks:
  *
  * - events: each discrete event of the run (traps into a monitor, VM exits and entries,
  *   exceptions, interrupts, system calls, port I/O, TLB flushes, the measured region) as an
@@ -90,22 +91,29 @@ const ringInstructions = (m: Cpu): number[] => {
   return [0, 1, 2, 3].map((r) => (typeof by === 'object' ? (by[r] ?? 0) : 0));
 };
 
-/** Attach a tracer: timestamps are the CPU's modelled cycles (monitor work included) at each event. */
-export const attachTracer = (m: Cpu, profile: CostProfile, meta: { strategy: string; workload: string }, limit = 200_000): Tracer => {
-  const out: TraceEvent[] = [
-    { name: 'process_name', ph: 'M', ts: 0, pid: 1, tid: 1, cat: 'meta', args: { name: `${meta.strategy}: ${meta.workload} on ${profile.name}` } },
+/** Room left in a trace, shared by its CPUs. */
+interface Budget {
+  left: number;
+  dropped: number;
+}
+
+/** Trace one CPU as process `pid`: its events go to `out`; `finish` closes the last interval at the end of the run. */
+const traceCpu = (m: Cpu, pid: number, name: string, profile: CostProfile, out: TraceEvent[], budget: Budget): { finish: () => void } => {
+  out.push(
+    { name: 'process_name', ph: 'M', ts: 0, pid, tid: 1, cat: 'meta', args: { name } },
+    { name: 'process_sort_index', ph: 'M', ts: 0, pid, tid: 1, cat: 'meta', args: { sort_index: pid } },
     ...(Object.keys(TRACK) as (keyof typeof TRACK)[]).flatMap((k): TraceEvent[] => [
-      { name: 'thread_name', ph: 'M', ts: 0, pid: 1, tid: TRACK[k], cat: 'meta', args: { name: TRACK_NAMES[k] } },
-      { name: 'thread_sort_index', ph: 'M', ts: 0, pid: 1, tid: TRACK[k], cat: 'meta', args: { sort_index: TRACK[k] } },
+      { name: 'thread_name', ph: 'M', ts: 0, pid, tid: TRACK[k], cat: 'meta', args: { name: TRACK_NAMES[k] } },
+      { name: 'thread_sort_index', ph: 'M', ts: 0, pid, tid: TRACK[k], cat: 'meta', args: { sort_index: TRACK[k] } },
     ]),
-  ];
+  );
   const perMicro = profile.frequencyHz / 1e6;
-  let dropped = 0;
   const push = (e: TraceEvent): boolean => {
-    if (out.length >= limit) {
-      dropped++;
+    if (budget.left <= 0) {
+      budget.dropped++;
       return false;
     }
+    budget.left--;
     out.push(e);
     return true;
   };
@@ -130,7 +138,7 @@ export const attachTracer = (m: Cpu, profile: CostProfile, meta: { strategy: str
       for (const [k, v] of Object.entries(args)) prev.args[k] = (prev.args[k] ?? 0) + v;
       return;
     }
-    const s: Slice = { name, cat: 'phase', ph: 'X', ts, dur, pid: 1, tid, args: { ...args } };
+    const s: Slice = { name, cat: 'phase', ph: 'X', ts, dur, pid, tid, args: { ...args } };
     if (push(s)) open.set(tid, s);
   };
 
@@ -189,8 +197,8 @@ export const attachTracer = (m: Cpu, profile: CostProfile, meta: { strategy: str
     if (counters !== lastCounters) {
       lastCounters = counters;
       const ts = now / perMicro;
-      push({ name: 'TLB misses', cat: 'counter', ph: 'C', ts, pid: 1, tid: 1, args: { misses: typeof misses === 'number' ? misses : 0 } });
-      push({ name: 'cycles by phase', cat: 'counter', ph: 'C', ts, pid: 1, tid: 1, args: { ...phaseTotals } });
+      push({ name: 'TLB misses', cat: 'counter', ph: 'C', ts, pid, tid: 1, args: { misses: typeof misses === 'number' ? misses : 0 } });
+      push({ name: 'cycles by phase', cat: 'counter', ph: 'C', ts, pid, tid: 1, args: { ...phaseTotals } });
     }
   };
 
@@ -201,19 +209,36 @@ export const attachTracer = (m: Cpu, profile: CostProfile, meta: { strategy: str
     else if (e.kind === 'vm-entry') handling = null;
     const d = (DESCRIBE[e.kind] as (x: MachineEvent) => ReturnType<(typeof DESCRIBE)['halt']>)(e);
     if (d === null) return;
-    push({ name: d.name, cat: d.cat, ph: 'i', s: 't', ts: m.ledger.cycles / perMicro, pid: 1, tid: TRACK.events, args: { ...d.args, instructions: m.instructions } });
+    push({ name: d.name, cat: d.cat, ph: 'i', s: 't', ts: m.ledger.cycles / perMicro, pid, tid: TRACK.events, args: { ...d.args, instructions: m.instructions } });
   });
+  return {
+    finish: () => {
+      m.sync();
+      closeInterval(null);
+    },
+  };
+};
+
+/**
+ * Attach a tracer to a VM's CPUs, one trace process per vCPU (`vCPU k`), each on its own
+ * modelled clock (the CPUs run in turns, lowest clock first, so the clocks line up).
+ * `limit` bounds the events of the whole trace; events past it are counted as dropped.
+ */
+export const attachTracers = (cpus: readonly Cpu[], profile: CostProfile, meta: { strategy: string; workload: string }, limit = 200_000): Tracer => {
+  const out: TraceEvent[] = [];
+  const budget: Budget = { left: limit, dropped: 0 };
+  const title = `${meta.strategy}: ${meta.workload} on ${profile.name}`;
+  const traced = cpus.map((m, k) => traceCpu(m, k + 1, cpus.length === 1 ? title : `vCPU ${k}: ${title}`, profile, out, budget));
   return {
     events: () => out,
     write: (file) => {
-      m.sync();
-      closeInterval(null);
+      for (const t of traced) t.finish();
       fs.writeFileSync(
         file,
         JSON.stringify({
           traceEvents: out,
           displayTimeUnit: 'ns',
-          otherData: { generator: 'ringlab', profile: profile.name, ...meta, droppedEvents: dropped },
+          otherData: { generator: 'ringlab', profile: profile.name, ...meta, vcpus: cpus.length, droppedEvents: budget.dropped },
         }),
       );
     },

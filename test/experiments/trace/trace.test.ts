@@ -84,6 +84,25 @@ describe('CLI: run --trace, experiment --trace', function () {
     }
   });
 
+  it('traces every vCPU of a multiprocessor run as its own process, on its own clock', async () => {
+    const file = path.join(tmpdir(), 'smp.json');
+    const r = await cli('run', '--strategy', 'hardware-assisted', '--option', 'paging=nested', '--profile', 'nehalem-2009', '--workload', 'pcompute', '--vcpus', '2', '--param', 'n=5', '--trace', file, '--json');
+    expect(r.code, r.err).to.equal(0);
+    const result = JSON.parse(r.out) as { perVcpu: { cycles: number }[] };
+    const t = readTrace(file);
+    expect(t.otherData).to.include({ vcpus: 2 });
+    const events = t.traceEvents as (Event & { pid: number })[];
+    expect(events.filter((e) => e.name === 'process_name').map((e) => [e.pid, e.args!.name])).to.deep.equal([
+      [1, 'vCPU 0: hardware-assisted: pcompute on nehalem-2009'],
+      [2, 'vCPU 1: hardware-assisted: pcompute on nehalem-2009'],
+    ]);
+    const perMicro = 2930; // nehalem-2009 at 2.93 GHz
+    for (const [k, v] of result.perVcpu.entries()) {
+      const cycles = events.filter((e) => e.ph === 'X' && e.pid === k + 1).reduce((a, e) => a + e.dur! * perMicro, 0);
+      expect(cycles, `vCPU ${k}`).to.be.closeTo(v.cycles, 1e-6 * v.cycles);
+    }
+  });
+
   it('experiment --trace writes one trace per run into DIR/traces', async () => {
     const dir = tmpdir();
     const spec = path.join(dir, 'spec.json');
