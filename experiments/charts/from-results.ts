@@ -13,7 +13,7 @@ import { categoryColours, causeColours, configColours, type ColourMap } from './
 import { breakdownChart, generationsChart, slowdownChart, stackedCountChart, sweepChart } from './specs';
 
 /** Chart kinds. */
-export type ChartName = 'slowdown' | 'breakdown' | 'exits' | 'hypercalls' | 'translation' | 'sweep' | 'generations';
+export type ChartName = 'slowdown' | 'breakdown' | 'exits' | 'hypercalls' | 'translation' | 'sweep' | 'generations' | 'vcpus';
 
 /** Options for the sweep chart. */
 export interface SweepSettings {
@@ -128,6 +128,16 @@ export const CHART_BUILDERS: Record<ChartName, (rows: readonly ResultRow[], s: S
     const colours = configColours(rows.map((r) => ({ config: configOf(r), strategy: r.strategy })));
     const yTitle = { slowdown: 'slowdown vs native', perOperation: 'cycles per operation', regionSeconds: 'modelled seconds (region)' }[y];
     return data.length ? sweepChart(data, { title: `${yTitle} as ${x} varies`, xTitle: x, yTitle, logY: y !== 'regionSeconds', slowdown: y === 'slowdown', colours }) : null;
+  },
+  vcpus: (rows, s) => {
+    // slowdown against native with as many vCPUs, by vCPU count (multiprocessor experiments)
+    const data = firstRepetition(rows)
+      .filter((r) => r.strategy !== 'native' && r.slowdown !== null)
+      .map((r) => ({ workload: r.workload, config: r.label, x: r.vcpus ?? 1, y: r.slowdown! }));
+    const colours = configColours(rows.map((r) => ({ config: r.label, strategy: r.strategy })));
+    return data.length
+      ? sweepChart(data, { title: 'Slowdown against native with as many vCPUs', xTitle: 'vCPUs', yTitle: 'slowdown vs native', logY: true, slowdown: true, colours })
+      : null;
   },
 };
 

@@ -1,6 +1,6 @@
 /**
  * The axes of a spec: the quantities it gives values for (workload parameters, strategy
- * options, ISA variants, machine settings, boot parameters, cost overrides). A list of values sweeps its axis, so it must
+ * options, ISA variants, machine settings, boot parameters, vCPUs, cost overrides). A list of values sweeps its axis, so it must
  * hold at least one value; the sweep chart's x axis must be one of the spec's axes.
  * @category Experiments
  */
@@ -16,6 +16,7 @@ const settings = (spec: ExperimentSpec): { path: string; axis: string; value: un
   ...spec.workloads.flatMap((w, i) => Object.entries(w.params ?? {}).map(([k, value]) => ({ path: `workloads[${i}].params.${k}`, axis: `params.${k}`, value }))),
   ...Object.entries(spec.machine ?? {}).map(([k, value]) => ({ path: `machine.${k}`, axis: `machine.${k}`, value })),
   ...Object.entries(spec.boot ?? {}).map(([k, value]) => ({ path: `boot.${k}`, axis: `boot.${k}`, value })),
+  ...(spec.vcpus === undefined ? [] : [{ path: 'vcpus', axis: 'vcpus', value: spec.vcpus }]),
   ...Object.entries(spec.costOverrides ?? {}).map(([k, value]) => ({ path: `costOverrides.${k}`, axis: `costOverrides.${k}`, value })),
 ];
 

@@ -105,7 +105,7 @@ export const MachineSettings = describe(
 );
 
 /** Chart kinds a spec can ask for. */
-export const ChartKind = t.keyof({ slowdown: null, breakdown: null, exits: null, translation: null, sweep: null, hypercalls: null, generations: null });
+export const ChartKind = t.keyof({ slowdown: null, breakdown: null, exits: null, translation: null, sweep: null, hypercalls: null, generations: null, vcpus: null });
 
 /** Output settings. */
 export const OutputSettings = describe(
@@ -152,6 +152,11 @@ export const ExperimentSpecCodec = t.intersection([
       seed: t.number,
       maxInstructions: t.number,
       maxCycles: t.number,
+      vcpus: withSchema(Sweep(t.number), () => ({
+        description: "virtual CPUs of each run's guest (sets the kernel's cpus boot parameter), or a list to sweep",
+        ...sweepSchema({ type: 'integer', minimum: 1, maximum: 8, default: 1 }),
+        examples: [[1, 2, 4]],
+      })),
       boot: withSchema(t.record(t.string, Sweep(t.number)), () => ({
         type: 'object',
         properties: Object.fromEntries(Object.entries(BOOT_PARAMS).map(([k, p]) => [k, { description: p.description, ...sweepSchema({ type: 'integer', minimum: p.min, maximum: p.max, default: p.default }) }])),
@@ -175,6 +180,7 @@ export const ExperimentSpecCodec = t.intersection([
       seed: 'recorded with every result; reserved for stochastic parts of the model (default 1)',
       maxInstructions: 'instruction budget per run, an integer >= 1 (default 200,000,000)',
       maxCycles: 'modelled-cycle budget per run, an integer >= 1 (default 250,000,000,000): bounds every kind of guest-driven work',
+      vcpus: "virtual CPUs of each run's guest, 1-8, or a list to sweep like profiles (sets the kernel's cpus boot parameter; a strategy that runs fewer is skipped with a note)",
       boot: 'kernel boot parameters (hz ...), each a value or a list to sweep (see `ringlab list`)',
       costOverrides: "replace per-event costs of every profile (cost sensitivity): key -> cycles, or a list to sweep; recorded in each result",
       shards: "number of shards, for a scheduler that gives only a 0-based task index (JOB_COMPLETION_INDEX ...); --shards overrides it",

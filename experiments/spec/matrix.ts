@@ -14,6 +14,7 @@ import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
 import { machineSettingsErrors, type MachineSettings } from '../run/machine-settings';
 import { resolveParams } from '../run/params';
+import { vcpusRefusal } from '../run/run-one';
 import { formatNumber } from '../common/format';
 import type { ExperimentSpec } from './codec';
 
@@ -79,6 +80,7 @@ const maxRuns = (spec: ExperimentSpec): number =>
   spec.profiles.length *
   count(spec.machine) *
   count(spec.boot) *
+  count(spec.vcpus === undefined ? undefined : { vcpus: spec.vcpus }) *
   count(spec.costOverrides) *
   (spec.repetitions ?? 1);
 
@@ -95,7 +97,10 @@ export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => 
     ...(spec.machine?.tlbWays !== undefined ? { tlbWays: asList(spec.machine.tlbWays, []) } : {}),
     ...(spec.machine?.diskLatencyUs !== undefined ? { diskLatencyUs: asList(spec.machine.diskLatencyUs, []) } : {}),
   }) as MachineSettings[];
-  const boots = product<number>(Object.fromEntries(Object.entries(spec.boot ?? {}).map(([k, v]) => [k, asList(v, [])])));
+  // vcpus sweeps the kernel's cpus boot parameter
+  if (spec.vcpus !== undefined && spec.boot?.cpus !== undefined) errors.push('vcpus and boot.cpus are the same setting: give one of them');
+  const bootLists = { ...spec.boot, ...(spec.vcpus !== undefined ? { cpus: spec.vcpus } : {}) };
+  const boots = product<number>(Object.fromEntries(Object.entries(bootLists).map(([k, v]) => [k, asList(v, [])])));
   boots.forEach((b) => {
     const r = resolveBootParams(b);
     if (isLeft(r)) errors.push(...r.left.map((e) => `boot: ${e}`));
@@ -141,7 +146,12 @@ export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => 
               }
               for (const isa of isas)
                 for (const machine of machines)
-                  for (const boot of boots)
+                  for (const boot of boots) {
+                    const tooMany = boot.cpus === undefined ? null : vcpusRefusal(s.right, resolved.right, boot.cpus);
+                    if (tooMany !== null) {
+                      skipped.push(`${label} on ${profile}: ${tooMany}`);
+                      continue;
+                    }
                     for (let repetition = 0; repetition < repetitions; repetition++) {
                       const base = {
                         strategy: s.right.name,
@@ -159,6 +169,7 @@ export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => 
                       };
                       runs.push({ ...base, index: runs.length, key: keyOf(base), label: isa === 'virtualizable' && !label.includes('virtualizable') ? `${label} [virtualizable ISA]` : label });
                     }
+                  }
             }
           }
         }

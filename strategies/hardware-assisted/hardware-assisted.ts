@@ -51,13 +51,15 @@ export const hardwareAssisted = defineStrategy({
       : !p.features.vtx
         ? `profile '${p.name}' has no hardware virtualization extension`
         : null,
-  maxVcpus: (o) => (o.paging === 'nested' ? 8 : 1),
+  maxVcpus: () => 8,
   start: (ctx) => {
     const nested = ctx.options.paging === 'nested';
     const tprShadow = ctx.options['tpr-shadow'] === 'on' || (ctx.options['tpr-shadow'] === 'auto' && ctx.profile.features.nestedPaging);
     const vpid = ctx.profile.features.nestedPaging;
     // one set of second-level tables for the VM (its guest-physical memory), shared by its vCPUs
     const nestedRoot = nested ? buildIdentityNestedTables(ctx.platform.memory, ctx.guestMemoryBytes) : null;
+    // or one set of shadow page tables, shared by the vCPUs and kept coherent by the pager
+    const shared = nested ? null : new ShadowPager(ctx.cpus[0], ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'], install: 'vmcs' });
     const ple = ctx.options.ple === 'on' ? { gap: ctx.options['ple-gap'], window: ctx.options['ple-window'] } : undefined;
     // the modelled cycles each exit's handler added (VMM work and hardware events it caused), by reason, all vCPUs
     const handlerCycles: Record<string, number> = {};
@@ -70,26 +72,32 @@ export const hardwareAssisted = defineStrategy({
       c.externalInterruptExiting = true;
       c.crWriteExiting = tprShadow ? 0 : crMask('cr8');
       if (ple) c.pauseLoopExiting = ple;
-      let pager: ShadowPager | null = null;
-      if (nestedRoot !== null) {
-        vmcs.nestedRoot = nestedRoot;
-      } else {
-        pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'], install: 'vmcs' });
+      const pager = shared;
+      /** With shadow paging: this vCPU on the shadow root of a guest with paging off. */
+      const shadowReset = (): void => {
+        if (!pager) return;
+        pager.use(m);
         pager.setGuestPaging(false, 0);
-        c.crWriteExiting |= crMask('cr0', 'cr3');
-        c.crReadExiting = crMask('cr3');
-        c.invlpg = true;
-        c.exceptionBitmap = exceptionMask(Vector.pageFault);
         // the real cr0/cr3 are the pager's; the guest reads its own cr0 through the shadow
         vmcs.guest.cr[0] = m.cr[0];
         vmcs.guest.cr[3] = m.cr[3];
         vmcs.cr0ReadShadow = 0;
+      };
+      if (nestedRoot !== null) {
+        vmcs.nestedRoot = nestedRoot;
+      } else {
+        c.crWriteExiting |= crMask('cr0', 'cr3');
+        c.crReadExiting = crMask('cr3');
+        c.invlpg = true;
+        c.exceptionBitmap = exceptionMask(Vector.pageFault);
+        if (m.index === 0) shadowReset();
       }
       const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow, devices: new DeviceModel(ctx.options['device-model']) };
       // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root
       // mode, so tagging is only used with nested paging
       vmcs.vpid = vpid && nested;
       const onVmExit = (exit: VmExit): void => {
+        pager?.use(m);
         if (pager) {
           // the shadow root may have changed under the guest: it is the real cr3
           vmcs.guest.cr[3] = m.cr[3];
@@ -125,6 +133,9 @@ export const hardwareAssisted = defineStrategy({
         g.pc = pc;
         g.flags = 0;
         g.cpl = 0;
+        ctxExit.guestCr.cr0 = 0;
+        ctxExit.guestCr.cr3 = 0;
+        shadowReset();
         vmwrite(m, 'guest RIP');
         vmwrite(m, 'guest activity state');
         m.vmEnter(vmcs);

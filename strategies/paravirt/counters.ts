@@ -11,6 +11,14 @@ export const PARAVIRT_COUNTERS = {
   'hypercalls.validationFailures': count('hypercall arguments refused by validation', free('the refused hypercall is priced as a hypercall')),
   upcalls: count('event upcalls into the guest kernel', free('priced as a bounce (bounces)')),
   bounces: tally('entries into the guest kernel the hypervisor builds a frame for (trap, system call or event upcall), by vector or upcall', priced('trapBounce', 'bounces')),
+  'remoteFlushes.waits': count(
+    'tlb_flush_multi calls that waited for other vCPUs: the caller waits while the targets take the IPI into the hypervisor (in parallel, so one entry)',
+    priced('exceptionDelivery', 'remote flush wait'),
+  ),
+  'remoteFlushes.waitReturns': count(
+    "the targets' return from that IPI, which the caller also waits for",
+    priced('iret', 'remote flush wait'),
+  ),
   remoteFlushes: count(
     "TLB flushes the hypervisor made on the guest's vCPUs for tlb_flush_multi",
     free('its IPIs (ipis.sent) and the flushes themselves (tlb.invlpg, tlb.flushes) are priced where they happen'),

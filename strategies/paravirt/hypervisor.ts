@@ -199,8 +199,10 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
   flushOthers(mask: number, va: number): Refusal | null {
     const vcpus = this.domain.vcpus;
     if (mask >>> vcpus.length !== 0) return { errno: Errno.EINVAL, why: `mask ${hex(mask)} names vCPUs the guest does not have (it has ${vcpus.length})` };
+    let remote = false;
     for (const t of vcpus) {
       if ((mask & (1 << t.index)) === 0) continue;
+      remote ||= t !== this.m;
       if (t !== this.m) {
         // the IPI, and its delivery into the hypervisor on the target (entry and return), as a native shootdown's
         this.m.events.emit({ kind: 'ipi', t: this.m.time, line: FLUSH_IPI_LINE, target: t.index });
@@ -215,6 +217,11 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
         t.events.emit({ kind: 'invlpg', t: t.time, address: va });
       }
       this.m.ledger.count('remoteFlushes');
+    }
+    if (remote) {
+      // Xen's flush_tlb_mask waits until every target has flushed in its IPI handler
+      this.m.ledger.count('remoteFlushes.waits');
+      this.m.ledger.count('remoteFlushes.waitReturns');
     }
     return null;
   }

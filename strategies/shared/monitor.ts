@@ -158,6 +158,8 @@ export class SoftwareMonitor implements VcpuHandler {
   readonly devices: DeviceModel;
   /** the first place where the guest saw behaviour native hardware would not have shown */
   divergence: string | null = null;
+  /** a start-up IPI reached this vCPU (set by the strategy that knows how it starts) */
+  onStartup?: (pc: number) => void;
 
   constructor(
     readonly m: Cpu,
@@ -174,6 +176,7 @@ export class SoftwareMonitor implements VcpuHandler {
 
   /** The trap entry point: every trap of the CPU while the monitor owns ring 0. */
   onTrap(trap: Trap): void {
+    this.pager.use(this.m);
     switch (trap.kind) {
       case 'exception':
         this.onException(trap);

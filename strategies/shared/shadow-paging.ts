@@ -139,6 +139,20 @@ interface GuestMapping {
 }
 
 const ENTRIES = 1024;
+
+/**
+ * The IRQ line a VMM's own cross-vCPU TLB invalidations are counted under (not one of the
+ * guest's lines: the VMM flushes the other vCPU itself).
+ */
+export const VMM_IPI_LINE = 7;
+
+/** What one vCPU runs on: its CPU, its active shadow root and its guest's paging state. */
+interface VcpuShadowState {
+  readonly machine: Cpu;
+  active: ShadowRoot | null;
+  guestPaging: boolean;
+  guestCr3: number;
+}
 const PHYSICAL_FLAGS = Pte.present | Pte.writable | Pte.user | Pte.accessed | Pte.dirty;
 
 /** Shadow page tables of one virtual CPU. */
@@ -154,7 +168,9 @@ export class ShadowPager {
   /** cached shadow roots by guest directory frame, least recently used first */
   private readonly cache = new Map<number, ShadowRoot>();
   private physical: ShadowRoot | null = null;
-  private active: ShadowRoot | null = null;
+  /** the vCPUs that share these shadows (one root active on each), and the one being served */
+  private readonly states: VcpuShadowState[];
+  private current: VcpuShadowState;
   /** shadow tables by key (guest page-table frame, or negative for physical mode) */
   private readonly tables = new Map<number, ShadowTable>();
   /** write-protected guest frames: how many shadow structures derive from each */
@@ -165,8 +181,6 @@ export class ShadowPager {
   private readonly tableAt = new Map<number, ShadowTable>();
   /** tracked guest frames: traced writes since last used for translation (absent: none) */
   private readonly writesSinceUse = new Map<number, number>();
-  private guestPaging = false;
-  private guestCr3 = 0;
   /** set while a root is being created: the machine cr3 write that follows flushes the TLB anyway */
   private flushDeferred = false;
 
@@ -177,10 +191,12 @@ export class ShadowPager {
    * frames, a cache of fewer than one root).
    */
   constructor(
-    readonly machine: Cpu,
+    machine: Cpu,
     readonly guestMemoryBytes: number,
     options: ShadowPagingOptions = {},
   ) {
+    this.current = { machine, active: null, guestPaging: false, guestCr3: 0 };
+    this.states = [this.current];
     const size = machine.memory.size;
     if (!Number.isInteger(guestMemoryBytes) || guestMemoryBytes <= 0 || guestMemoryBytes % PAGE_SIZE !== 0 || guestMemoryBytes > size - 2 * PAGE_SIZE)
       throw new RangeError(
@@ -194,6 +210,55 @@ export class ShadowPager {
     if (!((Number.isInteger(this.unshadowAfter) && this.unshadowAfter >= 1) || this.unshadowAfter === Infinity))
       throw new RangeError(`unshadowAfter must be an integer of at least 1 or Infinity, got ${this.unshadowAfter}`);
     this.pool = new FramePool(machine.memory, guestMemoryBytes, size);
+  }
+
+  /** The CPU of the vCPU being served. */
+  get machine(): Cpu {
+    return this.current.machine;
+  }
+
+  private get active(): ShadowRoot | null {
+    return this.current.active;
+  }
+
+  private set active(root: ShadowRoot | null) {
+    this.current.active = root;
+  }
+
+  private get guestPaging(): boolean {
+    return this.current.guestPaging;
+  }
+
+  private set guestPaging(on: boolean) {
+    this.current.guestPaging = on;
+  }
+
+  private get guestCr3(): number {
+    return this.current.guestCr3;
+  }
+
+  private set guestCr3(v: number) {
+    this.current.guestCr3 = v;
+  }
+
+  /**
+   * Serve vCPU `m` from now on (a monitor's entry from that vCPU). The vCPUs of one guest
+   * share the shadows (its page tables are shared memory), each with its own active root and
+   * guest paging state; a vCPU new to the pager has no root until its setGuestPaging.
+   */
+  use(m: Cpu): void {
+    if (this.current.machine === m) return;
+    let s = this.states.find((x) => x.machine === m);
+    if (s === undefined) {
+      s = { machine: m, active: null, guestPaging: false, guestCr3: 0 };
+      this.states.push(s);
+    }
+    this.current = s;
+  }
+
+  /** Whether `root` is active on a vCPU other than the one being served. */
+  private activeElsewhere(root: ShadowRoot): boolean {
+    return this.states.some((s) => s !== this.current && s.active === root);
   }
 
   /** Machine-physical address of the active shadow directory (what machine cr3 must hold), or null before {@link setGuestPaging}. */
@@ -258,9 +323,11 @@ export class ShadowPager {
     this.counted('cacheMisses');
     const root = this.newCachedRoot(key);
     while (this.cache.size > this.cacheRoots) {
-      const [oldest, victim] = this.cache.entries().next().value as [number, ShadowRoot];
-      this.cache.delete(oldest);
-      this.dropRoot(victim);
+      // the least recently used root no other vCPU runs on (theirs stay, beyond the cache size)
+      const victim = [...this.cache].find(([, r]) => r !== root && !this.activeElsewhere(r));
+      if (victim === undefined) break;
+      this.cache.delete(victim[0]);
+      this.dropRoot(victim[1]);
     }
     return root;
   }
@@ -494,7 +561,7 @@ export class ShadowPager {
    * write that activates the new root follows at once.
    */
   private dropRoot(root: ShadowRoot): void {
-    if (root === this.active) this.active = null;
+    for (const s of this.states) if (s.active === root) s.active = null;
     for (let dir = 0; dir < ENTRIES; dir++) if (root.tables[dir]) this.unlink(root, dir);
     this.pool.release(root.frame);
     if (root.guestDir !== null) this.untrack(root.guestDir);
@@ -502,6 +569,7 @@ export class ShadowPager {
 
   /** Forget every shadow structure (the frame pool ran dry). The machine keeps the old cr3 until the next activate. */
   private dropAll(): void {
+    const others = this.states.filter((s) => s !== this.current && s.active !== null).map((s) => [s, s.active!.guestDir] as const);
     this.resets++;
     this.pool.reset();
     this.cache.clear();
@@ -511,7 +579,14 @@ export class ShadowPager {
     this.tableAt.clear();
     this.writesSinceUse.clear();
     this.physical = null;
-    this.active = null;
+    for (const s of this.states) s.active = null;
+    // the other vCPUs ran on roots that are gone: give each a fresh one (their cr3 write flushes their TLB)
+    const served = this.current;
+    for (const [s, guestDir] of others) {
+      this.current = s;
+      this.activate(guestDir === null ? (this.physical ?? this.newPhysicalRoot()) : (this.cache.get(guestDir) ?? this.newCachedRoot(guestDir)));
+    }
+    this.current = served;
   }
 
   /** Drop everything and re-create the active root empty (the frame pool ran dry during a fill). */
@@ -656,9 +731,11 @@ export class ShadowPager {
 
   /** Whether guest frame `frame` is the active root's directory or a table its shadow directory refers to. */
   private inActiveSpace(frame: number): boolean {
-    const active = this.active;
-    if (active === null) return false;
-    return active.guestDir === frame || (this.tables.get(frame)?.refs.some((r) => r.root === active) ?? false);
+    return this.states.some((s) => {
+      const active = s.active;
+      if (active === null) return false;
+      return active.guestDir === frame || (this.tables.get(frame)?.refs.some((r) => r.root === active) ?? false);
+    });
   }
 
   /**
@@ -713,6 +790,13 @@ export class ShadowPager {
   private invalidate(va: number): void {
     this.machine.mmu.invalidate(va);
     if (this.install === 'cr3') this.machine.events.emit({ kind: 'invlpg', t: this.machine.time, address: va });
+    // the shadows are shared: every other vCPU may cache the entry (the VMM's IPI, and the invlpg there)
+    for (const s of this.states) {
+      if (s === this.current || s.active === null) continue;
+      this.machine.events.emit({ kind: 'ipi', t: this.machine.time, line: VMM_IPI_LINE, target: s.machine.index });
+      s.machine.mmu.invalidate(va);
+      s.machine.events.emit({ kind: 'invlpg', t: s.machine.time, address: va });
+    }
   }
 
   /** Count one shadow-paging event in the machine's ledger. */
@@ -725,5 +809,11 @@ export class ShadowPager {
     if (this.flushDeferred) return;
     this.machine.mmu.flush();
     if (this.install === 'cr3') this.machine.events.emit({ kind: 'tlb-flush', t: this.machine.time, cause: 'explicit' });
+    for (const s of this.states) {
+      if (s === this.current || s.active === null) continue;
+      this.machine.events.emit({ kind: 'ipi', t: this.machine.time, line: VMM_IPI_LINE, target: s.machine.index });
+      s.machine.mmu.flush();
+      s.machine.events.emit({ kind: 'tlb-flush', t: s.machine.time, cause: 'explicit' });
+    }
   }
 }

@@ -14,6 +14,7 @@
  * equivalent: Theorem 1 seen from both sides.
  * @category Strategies
  */
+import type { Cpu } from '../../core/cpu/cpu';
 import { Flag } from '../../core/isa/table';
 import { MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { DEVICE_MODEL_COUNTERS, DEVICE_MODEL_OPTION, DeviceModel } from '../shared/device-model';
@@ -40,21 +41,35 @@ export const trapAndEmulate = defineStrategy({
   reservedBytes: RESERVED,
   requiresVirtualizableIsa: true,
   check: () => null,
+  maxVcpus: () => 8,
   start: (ctx) => {
-    const m = ctx.cpus[0];
-    const v = resetVirtualCpu();
-    const pager = new ShadowPager(m, ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'] });
-    pager.setGuestPaging(false, 0);
-    const monitor = new SoftwareMonitor(m, v, pager, {
-      stopOnDivergence: ctx.options['on-divergence'] !== 'continue',
-      devices: new DeviceModel(ctx.options['device-model']),
-    });
-    m.monitor = EVERY_TRAP;
-    // the monitor's own table: where SIDT points while the guest runs
-    m.idtBase = ctx.guestMemoryBytes;
-    m.flags = Flag.IF;
-    m.cpl = 1;
-    m.pc = ctx.entry;
-    return { vcpus: [monitor], divergence: () => monitor.divergence };
+    // one set of shadow page tables for the guest, shared by its vCPUs (kept coherent by the pager)
+    const pager = new ShadowPager(ctx.cpus[0], ctx.guestMemoryBytes, { cacheRoots: ctx.options['shadow-cache'] });
+    /** One vCPU: its virtual CPU and its monitor; it starts at `pc` in virtual ring 0, paging off. */
+    const vcpu = (m: Cpu): SoftwareMonitor => {
+      const monitor = new SoftwareMonitor(m, resetVirtualCpu(), pager, {
+        stopOnDivergence: ctx.options['on-divergence'] !== 'continue',
+        devices: new DeviceModel(ctx.options['device-model']),
+      });
+      const enter = (pc: number): void => {
+        pager.use(m);
+        pager.setGuestPaging(false, 0);
+        m.monitor = EVERY_TRAP;
+        // the monitor's own table: where SIDT points while the guest runs
+        m.idtBase = ctx.guestMemoryBytes;
+        m.flags = Flag.IF;
+        m.cpl = 1;
+        m.pc = pc;
+      };
+      // a start-up IPI the guest sent (its ICR write trapped and was emulated): the vCPU starts at its address
+      monitor.onStartup = (pc: number): void => {
+        Object.assign(monitor.v, resetVirtualCpu());
+        enter(pc);
+      };
+      if (m.index === 0) enter(ctx.entry);
+      return monitor;
+    };
+    const monitors = ctx.cpus.map(vcpu);
+    return { vcpus: monitors, divergence: () => monitors.find((x) => x.divergence !== null)?.divergence ?? null };
   },
 });

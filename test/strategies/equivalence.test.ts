@@ -9,10 +9,10 @@ import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
 import { loadProfile, PROFILE_NAMES } from '../../core/cost/profile';
 import { WORKLOADS, WORKLOAD_NAMES } from '../../core/guest/workloads';
-import { choiceVariants, resolveOptions } from '../../strategies/options';
+import { resolveOptions } from '../../strategies/options';
+import { configurations } from './configurations';
 import * as path from 'path';
 import { allStrategies, loadStrategyModule } from '../../strategies/modules';
-import type { Strategy } from '../../strategies/strategy';
 import { runOne } from '../../experiments/run/run-one';
 import type { RunResult } from '../../experiments/run/result';
 
@@ -20,21 +20,6 @@ import type { RunResult } from '../../experiments/run/result';
 const smallN = (w: (typeof WORKLOAD_NAMES)[number]): number => {
   const p = WORKLOADS[w].params.n;
   return Math.max(p.min, Math.min(p.default, 40));
-};
-
-/** Default options, then each choice of each choice option (others at default), each on the first profile that accepts it. */
-export const configurations = (s: Strategy): { options: Record<string, string | number>; profile: string }[] => {
-  const out: { options: Record<string, string | number>; profile: string }[] = [];
-  for (const given of choiceVariants(s)) {
-    const resolved = resolveOptions(s, given);
-    if (isLeft(resolved)) throw new Error(resolved.left.join('; '));
-    const profile = PROFILE_NAMES.find((p) => {
-      const prof = loadProfile(p);
-      return !isLeft(prof) && s.check(resolved.right, prof.right) === null;
-    });
-    if (profile) out.push({ options: given, profile });
-  }
-  return out;
 };
 
 const run = (strategy: string, workload: (typeof WORKLOAD_NAMES)[number], options: Record<string, string | number>, profile: string, isa: 'default' | 'virtualizable'): RunResult => {

@@ -71,6 +71,8 @@ trap_common:
         push r13
         push r14
         push r1
+        cmpi r1, VEC_CALL
+        jz trap_call
         call klock_acquire
         mov r1, sp
         call trap_dispatch
@@ -95,6 +97,7 @@ trap_common:
 
 trap_return:
         call klock_release
+trap_return_unlocked:
         ld r1, [sp+TF_VEC]
         cmpi r1, VEC_SYSENTER
         jz sysenter_return
@@ -104,6 +107,12 @@ trap_return:
 sysenter_return:
         POP_TRAP_REGS
         SYSENTER_RETURN
+
+; the request IPI needs no kernel lock (a TLB flush or a ping of this CPU's own): served at
+; once, so a CPU holding the lock can wait for the answer (Linux's flush IPI is lock-free too)
+trap_call:
+        call call_irq
+        jmp trap_return_unlocked
 
 ; trap_dispatch(r1 = trap frame)
 trap_dispatch:
