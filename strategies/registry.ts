@@ -9,10 +9,11 @@ import { native } from './native/native';
 import { hardwareAssisted } from './hardware-assisted/hardware-assisted';
 import { trapAndEmulate } from './trap-and-emulate/trap-and-emulate';
 import { paravirt } from './paravirt/paravirt';
+import { hybrid } from './hybrid/hybrid';
 import type { Strategy } from './strategy';
 
 /** Names of the built-in strategies. */
-export type StrategyName = 'native' | 'trap-and-emulate' | 'hardware-assisted' | 'paravirt' | 'binary-translation';
+export type StrategyName = 'native' | 'trap-and-emulate' | 'hardware-assisted' | 'paravirt' | 'binary-translation' | 'hybrid';
 
 /** The built-in strategies. */
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
@@ -21,6 +22,7 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   'hardware-assisted': hardwareAssisted,
   paravirt,
   'binary-translation': binaryTranslation,
+  hybrid,
 };
 
 /** Names of the built-in strategies, in registry order. */

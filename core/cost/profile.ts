@@ -13,15 +13,26 @@ import type { PriceOf } from './ledger';
 
 const Cost = t.type({ cycles: t.number, source: t.string });
 
+/** The CPU vendor, whose flavour of hardware virtualization the part has (VT-x or AMD-V). */
+export const VendorCodec = t.keyof({ intel: null, amd: null });
+
+/** A CPU vendor. */
+export type Vendor = t.TypeOf<typeof VendorCodec>;
+
 /** io-ts codec of a profile file. */
-export const CostProfileCodec = t.type({
-  name: t.string,
-  description: t.string,
-  frequencyHz: t.number,
-  features: t.intersection([t.type({ vtx: t.boolean, nestedPaging: t.boolean }), t.partial({ pauseLoopExiting: t.boolean })]),
-  /** cycles of each cost key the counters of core and of the strategies name, with sources */
-  costs: t.record(t.string, Cost),
-});
+export const CostProfileCodec = t.intersection([
+  t.type({
+    name: t.string,
+    description: t.string,
+    frequencyHz: t.number,
+    /** `vtx`: a hardware virtualization extension (VT-x, or AMD-V on an AMD part) */
+    features: t.intersection([t.type({ vtx: t.boolean, nestedPaging: t.boolean }), t.partial({ pauseLoopExiting: t.boolean })]),
+    /** cycles of each cost key the counters of core and of the strategies name, with sources */
+    costs: t.record(t.string, Cost),
+  }),
+  /** the vendor (absent: intel, as every profile before AMD parts were added) */
+  t.partial({ vendor: VendorCodec }),
+]);
 
 /** A decoded cost profile. */
 export type CostProfile = t.TypeOf<typeof CostProfileCodec>;
@@ -33,7 +44,7 @@ export const pricesOf = (p: CostProfile): PriceOf => (key) => (Object.hasOwn(p.c
 export const PROFILE_DIR = path.join(__dirname, '..', 'profiles');
 
 /** Names of the shipped profiles, in chronological order. */
-export const PROFILE_NAMES = ['netburst-2006', 'core2-2008', 'nehalem-2009', 'skylake-2015', 'modern'] as const;
+export const PROFILE_NAMES = ['netburst-2006', 'k8-2006', 'core2-2008', 'barcelona-2008', 'nehalem-2009', 'skylake-2015', 'modern'] as const;
 
 /** Default profile: the machine of Adams & Agesen (ASPLOS 2006). */
 export const DEFAULT_PROFILE = 'netburst-2006';
@@ -69,6 +80,16 @@ export const loadProfile = (nameOrPath: string): Either<string, CostProfile> => 
   if (!isLeft(r)) cache.set(nameOrPath, r.right);
   return r;
 };
+
+/** A profile's vendor (intel when the file gives none). */
+export const vendorOf = (p: Pick<CostProfile, 'vendor'>): Vendor => p.vendor ?? 'intel';
+
+/** Shipped profiles of a vendor, in chronological order. */
+export const profilesOf = (vendor: Vendor): string[] =>
+  PROFILE_NAMES.filter((n) => {
+    const p = loadProfile(n);
+    return !isLeft(p) && vendorOf(p.right) === vendor;
+  });
 
 /** Shipped profiles that have a feature, in chronological order. */
 export const profilesWith = (feature: keyof CostProfile['features']): string[] =>

@@ -143,6 +143,8 @@ export const execSidt: Exec = (m, w) => {
 
 /** Semantics of `smsw`. */
 export const execSmsw: Exec = (m, w) => {
+  // SMSW reads cr0: intercepted with CR0 reads (AMD-V; VT-x never exits on cr0 reads)
+  exitIf(m, ((m.vmcs?.controls.crReadExiting ?? 0) & 1) !== 0, () => ({ reason: 'cr-access', pc: m.pc, nextPc: m.next, cr: 0, direction: 'read', register: A(w) }));
   const cr0 = guestCr0(m);
   m.regs[A(w)] = cr0;
   if (m.cpl > 0) sensitive(m, 'smsw', cr0);

@@ -63,7 +63,8 @@ export const continueVcpu = (cpu: Cpu, handler: VcpuHandler | null, until = Infi
           break;
         }
         handler.onVmExit(exit.exit);
-        if (!cpu.nonRoot && cpu.stopReason === null)
+        // a VMM either resumes the guest or runs code of its own in root mode under a monitor (hybrid's clusters)
+        if (!cpu.nonRoot && cpu.monitor === null && cpu.stopReason === null)
           cpu.stop({ kind: 'stopped', detail: `the VMM did not resume the guest after a '${exit.exit.reason}' exit` });
         break;
     }

@@ -64,5 +64,6 @@ export const exitToRoot = (cpu: Cpu, exit: VmExit): void => {
   cpu.pendingInjection = null;
   cpu.mmu.nestedRoot = -1;
   switchTlb(cpu, vmcs, 'root');
+  vmcs.recordExit?.(exit);
   cpu.events.emit({ kind: 'vm-exit', t: cpu.time, exit });
 };

@@ -176,7 +176,7 @@ export const WORKLOADS = {
     params: { n: { default: 20, min: 0, max: 10_000 }, threads: THREADS },
     expected: (n, threads = THREADS.default) => `pforkwait: ${threads} x ${n} forks ok\n`,
     expectedResult: (n, threads = THREADS.default) => pair(n, threads * sumLow7(n)),
-    syscalls: (n, threads = THREADS.default) => threads * (3 * n + 1) + threads + 6,
+    syscalls: (n, threads = THREADS.default) => threads * (3 * n + 1) + 2 * threads + 5,
   },
 } as const satisfies Record<string, WorkloadInfo>;
 

@@ -29,6 +29,10 @@
  * - `flow`: how the instruction changes control flow; anything but `next` ends a
  *   translation block.
  * - `pcRelative`: the immediate is relative to the next instruction's address.
+ * - `exits`: whether the instruction itself leaves non-root mode, under each flavour of the
+ *   hardware extension (`vmx`: Intel VT-x with a VMCS, `svm`: AMD-V with a VMCB): `never`,
+ *   `control` (when the VMM's controls or intercept bits select it) or `always`. Faults an
+ *   instruction raises exit through the exception bitmap/intercepts, not counted here.
  *
  * @category ISA
  */
@@ -89,8 +93,15 @@ export type Flow =
   | 'interrupt-return'
   | 'halt';
 
+/** Whether an instruction leaves non-root mode under a flavour of the hardware extension. */
+export type Exiting = 'never' | 'control' | 'always';
+
+/** The flavours of the hardware virtualization extension. */
+export type HardwareFlavour = 'vmx' | 'svm';
+
 /** One row of the instruction table. */
 export interface InstructionSpec {
+  readonly exits: { readonly [F in HardwareFlavour]: Exiting };
   readonly opcode: number;
   readonly format: Format;
   readonly privilege: Privilege;
@@ -102,6 +113,10 @@ export interface InstructionSpec {
   readonly summary: string;
 }
 
+const NEVER_EXITS = { vmx: 'never', svm: 'never' } as const;
+/** Exits when the VMM asks, under both flavours. */
+const CONTROLLED_EXITS = { vmx: 'control', svm: 'control' } as const;
+
 type Row = Partial<InstructionSpec> & Pick<InstructionSpec, 'opcode' | 'format' | 'summary'>;
 
 const row = (r: Row): InstructionSpec => ({
@@ -111,6 +126,7 @@ const row = (r: Row): InstructionSpec => ({
   flaw: false,
   flow: 'next',
   pcRelative: false,
+  exits: NEVER_EXITS,
   ...r,
 });
 
@@ -187,7 +203,8 @@ export const ISA = {
   pause: row({
     opcode: 0x3a,
     format: 'none',
-    summary: 'spin-wait hint (x86 PAUSE): no architectural effect; takes its latency (profile cost pause); exits under VT-x pause-loop exiting when a spin outlasts the window',
+    summary: 'spin-wait hint (x86 PAUSE): no architectural effect; takes its latency (profile cost pause); exits under VT-x pause-loop exiting when a spin outlasts the window (AMD-V\'s pause filter is not modelled)',
+    exits: { vmx: 'control', svm: 'never' },
   }),
   rdpid: row({
     opcode: 0x3b,
@@ -205,6 +222,8 @@ export const ISA = {
     format: 'none',
     flow: 'trap',
     summary: 'call the hypervisor: a VM exit in non-root mode, else #UD unless a monitor claims it',
+    // VMCALL always exits; VMMCALL exits when intercepted (#UD otherwise, which the model's VMMs never ask for)
+    exits: { vmx: 'always', svm: 'always' },
   }),
   // ---- sensitive but unprivileged on x86 (Robin & Irvine 2000) --------------------------
   pushf: row({
@@ -236,6 +255,8 @@ export const ISA = {
     userSensitive: true,
     flaw: true,
     summary: 'ra = cr0 (machine status word): reveals the real paging state',
+    // VT-x answers from the CR0 read shadow; a VMCB has none, so SMSW exits with the CR0 read intercept
+    exits: { vmx: 'never', svm: 'control' },
   }),
   rdcpl: row({
     opcode: 0x44,
@@ -247,13 +268,13 @@ export const ISA = {
   // ---- privileged ----------------------------------------------------------------------
   cli: priv(0x50, 'none', 'IF = 0'),
   sti: priv(0x51, 'none', 'IF = 1 (interrupts recognised after the next instruction)'),
-  hlt: priv(0x52, 'none', 'wait for the next interrupt (stops the machine if IF = 0)', { flow: 'halt' }),
-  rdcr: priv(0x53, 'rcr', 'ra = control register', { sensitivity: 'behavior' }),
-  wrcr: priv(0x54, 'crr', 'control register = ra (cr3 write flushes the TLB)'),
-  lidt: priv(0x55, 'r', 'interrupt table base = ra'),
-  invlpg: priv(0x56, 'r', 'drop the TLB entry for the page holding address ra'),
-  in: priv(0x57, 'rport', 'ra = read from I/O port', { privilege: 'iopl' }),
-  out: priv(0x58, 'portr', 'write ra to I/O port (port 0x24 is the local interrupt controller\'s ICR: inter-processor interrupts, INIT and start-up; a deprivileged kernel traps, VT-x exits through the I/O bitmap)', { privilege: 'iopl' }),
+  hlt: priv(0x52, 'none', 'wait for the next interrupt (stops the machine if IF = 0)', { flow: 'halt', exits: CONTROLLED_EXITS }),
+  rdcr: priv(0x53, 'rcr', 'ra = control register', { sensitivity: 'behavior', exits: CONTROLLED_EXITS }),
+  wrcr: priv(0x54, 'crr', 'control register = ra (cr3 write flushes the TLB)', { exits: CONTROLLED_EXITS }),
+  lidt: priv(0x55, 'r', 'interrupt table base = ra', { exits: CONTROLLED_EXITS }),
+  invlpg: priv(0x56, 'r', 'drop the TLB entry for the page holding address ra', { exits: CONTROLLED_EXITS }),
+  in: priv(0x57, 'rport', 'ra = read from I/O port', { privilege: 'iopl', exits: CONTROLLED_EXITS }),
+  out: priv(0x58, 'portr', "write ra to I/O port (port 0x24 is the local interrupt controller's ICR: inter-processor interrupts, INIT and start-up; a deprivileged kernel traps, VT-x and AMD-V exit through the I/O bitmap or intercepts)", { privilege: 'iopl', exits: CONTROLLED_EXITS }),
   sysenter: row({
     opcode: 0x5a,
     format: 'none',

@@ -4,6 +4,7 @@
  * @category VMX
  */
 import { ControlRegister as ControlRegisterNumber, type ControlRegister } from '../isa/table';
+import type { VmExit } from './exits';
 
 /** Guest register state saved on VM exit and loaded on VM entry. */
 export interface GuestState {
@@ -69,6 +70,8 @@ export interface Vmcs {
    * every entry and exit flushes the TLB (first-generation VT-x).
    */
   vpid: boolean;
+  /** where the processor writes an exit's information into the structure itself (a VMCB's EXITCODE/EXITINFO), if it does */
+  recordExit?: (exit: VmExit) => void;
 }
 
 /** The bits of control registers in an exit-control mask (crReadExiting, crWriteExiting). */

@@ -13,7 +13,7 @@ import { categoryColours, causeColours, configColours, type ColourMap } from './
 import { breakdownChart, generationsChart, slowdownChart, stackedCountChart, sweepChart } from './specs';
 
 /** Chart kinds. */
-export type ChartName = 'slowdown' | 'breakdown' | 'exits' | 'hypercalls' | 'translation' | 'sweep' | 'generations' | 'vcpus';
+export type ChartName = 'slowdown' | 'breakdown' | 'exits' | 'exitsPerOperation' | 'hypercalls' | 'translation' | 'sweep' | 'generations' | 'vcpus';
 
 /** Options for the sweep chart. */
 export interface SweepSettings {
@@ -92,6 +92,13 @@ export const CHART_BUILDERS: Record<ChartName, (rows: readonly ResultRow[], s: S
     const data = counts(rows, s, (r) => r.events.exits.by);
     return data.length
       ? stackedCountChart(data, { title: 'VM exits by reason', xTitle: 'exits (whole run)', categoryTitle: 'exit reason', categories: categoryColours(data.map((d) => d.category)), configs: s.configs.domain })
+      : null;
+  },
+  exitsPerOperation: (rows, s) => {
+    // exits of the measured operations only would need region counters: the whole run's exits over n (boot adds a few tens)
+    const data = counts(rows, s, (r) => Object.fromEntries(Object.entries(r.events.exits.by).map(([k, n]) => [k, n / Math.max(1, r.params.n ?? 1)])));
+    return data.length
+      ? stackedCountChart(data, { title: 'VM exits per operation by reason', xTitle: 'exits per operation (whole run / n)', categoryTitle: 'exit reason', categories: categoryColours(data.map((d) => d.category)), configs: s.configs.domain })
       : null;
   },
   hypercalls: (rows, s) => {

@@ -7,7 +7,7 @@
  */
 
 /** The format this ringlab writes and reads. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /** Why a file of format `found` cannot be used here, or null if it can; `what` names the file, `dir` its results directory. */
 export const formatVersionProblem = (found: unknown, what: string, dir: string): string | null => {

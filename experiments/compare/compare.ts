@@ -1,8 +1,9 @@
 /**
  * The default comparison (the README's main job): every registered strategy, with its
  * default options, on every workload, on the machine of Adams & Agesen (netburst-2006),
- * plus hardware-assisted with nested paging on the first profile that has it. Writes the
- * results (JSON Lines and CSV), charts (SVG and PNG) and a summary table.
+ * plus hardware-assisted with nested paging on the first profile that has it, and AMD-V on
+ * k8-2006 and barcelona-2008. Writes the results (JSON Lines and CSV), charts (SVG and PNG)
+ * and a summary table.
  * @category Experiments
  */
 import { createHash } from 'crypto';
@@ -43,7 +44,8 @@ export interface ComparedConfig {
 
 /**
  * The configurations compared: every built-in strategy, then `extra` (the strategies of the
- * modules given with --strategy-module), plus nested paging where it exists.
+ * modules given with --strategy-module), plus nested paging where it exists, plus AMD-V on
+ * the AMD profiles.
  */
 export const comparedConfigs = (profile: string, nestedProfile: string, extra: readonly Strategy[] = []): ComparedConfig[] => [
   ...[...Object.values(STRATEGIES), ...extra].map((s) => ({
@@ -54,6 +56,13 @@ export const comparedConfigs = (profile: string, nestedProfile: string, extra: r
     isa: (s.requiresVirtualizableIsa ? 'virtualizable' : 'default') as IsaVariant,
   })),
   { label: `hardware-assisted (nested paging, ${nestedProfile})`, strategy: 'hardware-assisted', options: { paging: 'nested' }, profile: nestedProfile, isa: 'default' },
+  ...AMD_CONFIGS,
+];
+
+/** AMD-V beside VT-x: the first SVM parts (shadow paging) and the first nested page tables. */
+const AMD_CONFIGS: readonly ComparedConfig[] = [
+  { label: 'hardware-assisted (AMD-V, k8-2006)', strategy: 'hardware-assisted', options: { vendor: 'amd' }, profile: 'k8-2006', isa: 'default' },
+  { label: 'hardware-assisted (AMD-V nested paging, barcelona-2008)', strategy: 'hardware-assisted', options: { vendor: 'amd', paging: 'nested' }, profile: 'barcelona-2008', isa: 'default' },
 ];
 
 /**

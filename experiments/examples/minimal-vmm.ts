@@ -59,7 +59,8 @@ export const minimalVmm = defineStrategy({
   options: {},
   counters: [VMM_COUNTERS],
   reservedBytes: 64 * 1024,
-  check: (_o, p) => (p.features.nestedPaging ? null : `minimal-vmm needs a profile with nested paging, not '${p.name}'`),
+  check: (_o, p) =>
+    p.vendor === 'amd' ? `minimal-vmm drives VT-x (a VMCS); '${p.name}' is an AMD part` : p.features.nestedPaging ? null : `minimal-vmm needs a profile with nested paging, not '${p.name}'`,
   start: (ctx) => {
     const m = ctx.cpus[0];
     const vmcs = createVmcs(ctx.entry);

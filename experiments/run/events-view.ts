@@ -25,6 +25,23 @@ const group = (c: Counts, prefix: string, names: readonly string[]): Record<stri
 const TRANSLATION = ['units', 'guestInstructions', 'guestBytes', 'translatedBytes', 'cacheLookups', 'cacheHits', 'cacheMisses', 'flushes', 'invalidations', 'chainedExits'] as const;
 const SHADOW = ['hiddenFaults', 'guestFaults', 'traceFaults', 'updates', 'rootSwitches', 'cacheHits', 'cacheMisses', 'unshadowed'] as const;
 
+/** Hybrid's clusters: how often one ran, how many formed and how long, and the exits they avoided by instruction. */
+const clustersView = (c: Counts): Tally => {
+  const formed = num(c, 'hybrid.clusters');
+  const avoided = by(c, 'hybrid.exitsAvoided');
+  return {
+    total: num(c, 'hybrid.clusterRuns'),
+    by: {
+      runs: num(c, 'hybrid.clusterRuns'),
+      formed,
+      meanLength: formed > 0 ? num(c, 'hybrid.clusterInstructions') / formed : 0,
+      exitingPerCluster: formed > 0 ? num(c, 'hybrid.clusterExits') / formed : 0,
+      exitsAvoided: Object.values(avoided).reduce((a, n) => a + n, 0),
+      ...Object.fromEntries(Object.entries(avoided).map(([k, n]) => [`avoided ${k}`, n])),
+    },
+  };
+};
+
 /** Build the per-kind view of a run's counts. */
 export const eventsView = (c: Counts): RunEventsView => {
   const t = group(c, 'translation', TRANSLATION);
@@ -88,6 +105,7 @@ export const eventsView = (c: Counts): RunEventsView => {
       by: { pauses: num(c, 'spin.pauses'), pauseLoopExits: by(c, 'vm.exits').pause ?? 0 },
     },
     remoteFlushes: { total: num(c, 'remoteFlushes'), by: { flushes: num(c, 'remoteFlushes') } },
+    clusters: clustersView(c),
   };
 };
 

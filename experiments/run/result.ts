@@ -38,6 +38,8 @@ export interface RunEventsView {
   readonly spinWait: Tally;
   /** TLB flushes a paravirtual hypervisor made on other vCPUs (tlb_flush_multi) */
   readonly remoteFlushes: Tally;
+  /** hybrid's exit clusters: runs (total), clusters formed, their mean length and exiting instructions, exits avoided */
+  readonly clusters: Tally;
 }
 
 const Num = t.number;

@@ -105,7 +105,7 @@ export const MachineSettings = describe(
 );
 
 /** Chart kinds a spec can ask for. */
-export const ChartKind = t.keyof({ slowdown: null, breakdown: null, exits: null, translation: null, sweep: null, hypercalls: null, generations: null, vcpus: null });
+export const ChartKind = t.keyof({ slowdown: null, breakdown: null, exits: null, exitsPerOperation: null, translation: null, sweep: null, hypercalls: null, generations: null, vcpus: null });
 
 /** Output settings. */
 export const OutputSettings = describe(

@@ -38,7 +38,7 @@ if (maxUnitBytes(MAX_UNIT) > MIN_CACHE_BYTES) throw new Error('internal error: t
  * region begins, so the pager's frame pool (all memory above guest RAM up to that end) never
  * hands out the VMM's own pages. Everything else is the machine itself.
  */
-const pagerView = (m: Cpu, poolEnd: number): Cpu => {
+export const pagerView = (m: Cpu, poolEnd: number): Cpu => {
   const memory = Object.create(m.memory, { size: { value: poolEnd } }) as Cpu['memory'];
   return new Proxy(m, {
     get: (target, key) => {

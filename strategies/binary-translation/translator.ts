@@ -95,12 +95,28 @@ export interface TranslatedUnit {
 /** Where the translator reads guest code: the word at a guest linear address and its frame, or null if unmapped. */
 export type CodeSource = (va: number) => { readonly word: number; readonly frame: number } | null;
 
+/**
+ * How control enters the translation engine, which decides what translated code may assume:
+ * - `software-interrupt` (binary translation): the guest kernel only ever runs translated,
+ *   entering the monitor by INT from the cache; a lowered task priority is noticed by the
+ *   doorbell page (an inline store and load);
+ * - `vm-exit` (hybrid): the guest runs under hardware assistance and the engine is entered by
+ *   a VM exit, runs a cluster of translated code and resumes the guest in hardware at a
+ *   continuation; there is no doorbell, so a cr8 write is a callout where the VMM can see
+ *   a pending interrupt become deliverable.
+ */
+export type EntryMechanism = 'software-interrupt' | 'vm-exit';
+
 /** Translator settings. */
 export interface TranslateOptions {
   /** most guest instructions in a unit (the `unit` option) */
   readonly maxInstructions: number;
   /** guest pcs of stores to translate as `pte-write` callouts (adaptive retranslation) */
   readonly calloutStores?: ReadonlySet<number>;
+  /** how the engine is entered (default `software-interrupt`) */
+  readonly entry?: EntryMechanism;
+  /** end the unit (with a continuation) after this many callouts (default: no limit) */
+  readonly maxCallouts?: number;
 }
 
 /** Outcome of translating at a guest pc: a unit, or the address whose fetch failed first. */
@@ -231,6 +247,14 @@ const SENSITIVE_RULES: Partial<Record<Mnemonic, Rule>> = {
   sysexit: callout('sysexit'),
 };
 
+/** Rules that differ with the entry mechanism (the others are {@link RULES}). */
+const ENTRY_RULES: Readonly<Record<EntryMechanism, Partial<Record<Mnemonic, Rule>>>> = {
+  'software-interrupt': {},
+  'vm-exit': {
+    wrcr: { kind: 'select', choose: (i) => (i.imm12 === ControlRegister.cr8 ? callout('wrcr') : RULES.wrcr) },
+  },
+};
+
 /** Whether an instruction cannot run as written in the translation cache (privileged, sensitive or a trap). */
 export const needsRewrite = (m: Mnemonic): boolean =>
   ISA[m].privilege !== 'none' || ISA[m].sensitivity !== 'none' || ISA[m].flaw || ISA[m].flow === 'trap';
@@ -292,6 +316,8 @@ export const translateUnit = (fetch: CodeSource, pc: number, o: TranslateOptions
   let at = pc | 0;
   let count = 0;
   let bytes = 0;
+  let callouts = 0;
+  const entryRules = ENTRY_RULES[o.entry ?? 'software-interrupt'];
   for (;;) {
     if (count >= o.maxInstructions) {
       e.exit(at);
@@ -329,11 +355,15 @@ export const translateUnit = (fetch: CodeSource, pc: number, o: TranslateOptions
       e.site(Vec.callout, { kind: 'callout', callout: 'invalid', instruction: null, guestPc: at, guestNext: next }, at);
       break;
     }
-    let rule = o.calloutStores?.has(at) && (i.mnemonic === 'st' || i.mnemonic === 'stb') ? callout('pte-write') : RULES[i.mnemonic];
+    let rule = o.calloutStores?.has(at) && (i.mnemonic === 'st' || i.mnemonic === 'stb') ? callout('pte-write') : (entryRules[i.mnemonic] ?? RULES[i.mnemonic]);
     while (rule.kind === 'select') rule = rule.choose(i);
     (EMIT[rule.kind] as (h: Here, r: Rule) => void)({ e, i, pc: at, next }, rule);
     if (ISA[i.mnemonic].flow !== 'next' || (rule.kind === 'callout' && rule.callout === 'invalid')) break;
     at = next;
+    if (rule.kind === 'callout' && ++callouts >= (o.maxCallouts ?? Infinity)) {
+      e.exit(at);
+      break;
+    }
   }
   return {
     ok: true,

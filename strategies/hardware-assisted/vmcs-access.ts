@@ -9,6 +9,7 @@
  */
 import type { Cpu } from '../../core/cpu/cpu';
 import { priced, tally, type CounterTable } from '../../core/cost/counters';
+import { VMCB_FIELD } from './vmcb-access';
 
 /** The VMCS fields the handlers read or write. */
 export type VmcsField =
@@ -35,12 +36,25 @@ export const VMCS_COUNTERS = {
   'vmcs.writes': tally('VMWRITEs of VMCS fields by the VMM, by field', priced('vmcsWrite', 'VMCS accesses')),
 } as const satisfies CounterTable;
 
-/** The VMM reads these fields. */
-export const vmread = (cpu: Cpu, ...fields: readonly VmcsField[]): void => {
-  for (const f of fields) cpu.ledger.tally('vmcs.reads', f);
+/** CPUs whose control block is an AMD VMCB (set up by the AMD-V VMM, one CPU at a time). */
+const vmcbCpus = new WeakSet<Cpu>();
+
+/** From now on this CPU's control block is a VMCB: the handlers' accesses are VMCB loads and stores (vmcb-access.ts). */
+export const useVmcb = (cpu: Cpu): void => {
+  vmcbCpus.add(cpu);
 };
 
-/** The VMM writes these fields. */
-export const vmwrite = (cpu: Cpu, ...fields: readonly VmcsField[]): void => {
-  for (const f of fields) cpu.ledger.tally('vmcs.writes', f);
+/** Count accesses of the control block's fields: VMREAD/VMWRITE of a VMCS, or the VMCB fields holding the same. */
+const access = (cpu: Cpu, fields: readonly VmcsField[], kind: 'reads' | 'writes'): void => {
+  const vmcb = vmcbCpus.has(cpu);
+  for (const f of fields) {
+    if (!vmcb) cpu.ledger.tally(`vmcs.${kind}`, f);
+    else if (VMCB_FIELD[f] !== null) cpu.ledger.tally(`vmcb.${kind}`, VMCB_FIELD[f]);
+  }
 };
+
+/** The VMM reads these fields. */
+export const vmread = (cpu: Cpu, ...fields: readonly VmcsField[]): void => access(cpu, fields, 'reads');
+
+/** The VMM writes these fields. */
+export const vmwrite = (cpu: Cpu, ...fields: readonly VmcsField[]): void => access(cpu, fields, 'writes');

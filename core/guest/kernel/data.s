@@ -7,6 +7,15 @@ syscall_table:
         .word sys_sbrk, sys_mark, sys_result, sys_disk_read, sys_disk_write, sys_kbench
         .word sys_getparam, sys_clone, sys_ncpus
 
+; the handlers of the paravirtual event upcall's bits {IRQ line, handler}, ended by -1
+        .align 4
+upcall_handlers:
+        .word IRQ_TIMER,   timer_irq
+        .word IRQ_BLOCK,   block_irq
+        .word IRQ_RESCHED, resched_irq
+        .word IRQ_CALL,    call_irq
+        .word -1
+
 ; trap entries {vector, handler, flags}: flags bits 0-1 = the lowest privilege (highest
 ; ring) allowed to use INT n on it, bit 2 (TL_TRAP) = keep interrupts enabled on entry.
 ; The same list is the IDT's source (native) and set_trap_table's argument (paravirtual:

@@ -381,12 +381,8 @@ schedule:
         jz schedule_idle
         cmp r9, r8
         jz schedule_done
-        THIS_CPU r1
-        st [r1+PC_CUR], r9
-        call switch_mm_stack
         addi r1, r8, P_KSP
-        ld r2, [r9+P_KSP]
-        call swtch
+        call switch_to
         jmp schedule_done
 schedule_idle:
         addi r1, r8, P_KSP
@@ -462,6 +458,17 @@ pick_next_done:
         pop r9
         pop r8
         ret
+
+; switch_to(r1 = where to save this context's stack pointer, r9 = next process): run it on
+; this CPU; returns when this context is resumed
+switch_to:
+        push r1
+        THIS_CPU r1
+        st [r1+PC_CUR], r9
+        call switch_mm_stack
+        pop r1
+        ld r2, [r9+P_KSP]
+        jmp swtch
 
 ; switch_mm_stack(r9 = next process): its page directory, if this CPU has another loaded,
 ; and its kernel stack for traps from user mode. Clobbers r1-r4.

@@ -311,12 +311,9 @@ idle_scan:
         jmp idle_scan
 idle_run:
         mov r9, r1
-        st [r8+PC_CUR], r9
         st [r8+PC_RESCHED], r0
-        call switch_mm_stack
         addi r1, r8, PC_IDLE_SP
-        ld r2, [r9+P_KSP]
-        call swtch
+        call switch_to
         jmp idle_loop
 
 ; a secondary CPU's first instructions (natively: ring 0, paging off, interrupts disabled,

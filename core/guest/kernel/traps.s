@@ -52,8 +52,7 @@ sysenter_entry:
         push r0
         push r1
         li r1, VEC_SYSENTER
-        IRQ_ENABLE r11                  ; system calls run with interrupts on, as through the trap gate
-        jmp trap_common
+        jmp trap_common                 ; (interrupts go on once the kernel lock is held: td_syscall)
 .endif
 
 trap_common:
@@ -73,6 +72,9 @@ trap_common:
         push r1
         cmpi r1, VEC_CALL
         jz trap_call
+        ; the lock changes hands with interrupts off (the system-call gate leaves them on): an
+        ; interrupt between the lock word and this CPU's nesting count would deadlock
+        IRQ_DISABLE r2
         call klock_acquire
         mov r1, sp
         call trap_dispatch
@@ -96,6 +98,7 @@ trap_common:
 .endm
 
 trap_return:
+        IRQ_DISABLE r2                  ; the return restores the interrupted context's flags
         call klock_release
 trap_return_unlocked:
         ld r1, [sp+TF_VEC]
@@ -150,6 +153,7 @@ trap_dispatch:
         jmp panic
 
 td_syscall:
+        IRQ_ENABLE r1                   ; system calls run with interrupts on
         mov r1, r8
         call syscall_dispatch
         jmp td_out
@@ -176,23 +180,26 @@ td_call:
         jmp td_out
 
 ; paravirtual event upcall: the delivered event bits are in the error-code slot
+; (each bit's handler from upcall_handlers, in its order)
 td_upcall:
+        push r10
         ld r9, [r8+TF_ERR]
-        andi r1, r9, 1 << IRQ_TIMER
-        jz td_upcall_block
-        call timer_irq
-td_upcall_block:
-        andi r1, r9, 1 << IRQ_BLOCK
-        jz td_upcall_resched
-        call block_irq
-td_upcall_resched:
-        andi r1, r9, 1 << IRQ_RESCHED
-        jz td_upcall_call
-        call resched_irq
-td_upcall_call:
-        andi r1, r9, 1 << IRQ_CALL
-        jz td_out
-        call call_irq
+        li r10, upcall_handlers
+td_upcall_next:
+        ld r1, [r10]
+        cmpi r1, -1
+        jz td_upcall_done
+        li r2, 1
+        shl r2, r2, r1
+        and r2, r9, r2
+        jz td_upcall_skip
+        ld r1, [r10+4]
+        callr r1
+td_upcall_skip:
+        addi r10, r10, 8
+        jmp td_upcall_next
+td_upcall_done:
+        pop r10
         jmp td_out
 
 td_page_fault:

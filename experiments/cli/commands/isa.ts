@@ -5,6 +5,7 @@
 import { classify } from '../../../core/isa/classify';
 import { demonstrate } from '../../../strategies/trap-and-emulate/demonstrate';
 import type { IsaVariant } from '../../../core/isa/variant';
+import { ISA, type Mnemonic } from '../../../core/isa/table';
 import { table } from '../../common/format';
 
 /** The JSON form of the report. */
@@ -14,7 +15,7 @@ export interface IsaReport {
   readonly virtualizable: boolean;
   /** Theorem 3: every user-sensitive instruction is privileged */
   readonly hybridVirtualizable: boolean;
-  readonly sensitive: readonly { mnemonic: string; class: string; privileged: boolean; userSensitive: boolean; summary: string }[];
+  readonly sensitive: readonly { mnemonic: string; class: string; privileged: boolean; userSensitive: boolean; summary: string; exits: { readonly vmx: string; readonly svm: string } }[];
   readonly violations: readonly {
     mnemonic: string;
     kind: 'control-sensitive' | 'behavior-sensitive';
@@ -36,7 +37,7 @@ export const isaReport = (variant: IsaVariant): IsaReport => {
     hybridVirtualizable: c.hybridVirtualizable,
     sensitive: c.instructions
       .filter((i) => i.sensitive)
-      .map((i) => ({ mnemonic: i.mnemonic, class: i.class, privileged: i.privileged, userSensitive: i.userSensitive, summary: i.summary })),
+      .map((i) => ({ mnemonic: i.mnemonic, class: i.class, privileged: i.privileged, userSensitive: i.userSensitive, summary: i.summary, exits: ISA[i.mnemonic as Mnemonic].exits })),
     violations: c.violations.map((v) => {
       const d = demos.find((x) => x.mnemonic === v.mnemonic);
       return {
@@ -60,8 +61,8 @@ export const renderIsaReport = (r: IsaReport): string => {
     `ISA variant: ${r.variant}`,
     '',
     table(
-      ['instruction', 'class', 'privileged', 'user-sensitive'],
-      r.sensitive.map((s) => [s.mnemonic, s.class, verdict(s.privileged), verdict(s.userSensitive)]),
+      ['instruction', 'class', 'privileged', 'user-sensitive', 'exits under VT-x', 'exits under AMD-V'],
+      r.sensitive.map((s) => [s.mnemonic, s.class, verdict(s.privileged), verdict(s.userSensitive), s.exits.vmx, s.exits.svm]),
     ),
     '',
     `Theorem 1 (sensitive ⊆ privileged: a trap-and-emulate VMM can be built): ${verdict(r.virtualizable)}`,

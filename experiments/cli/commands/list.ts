@@ -3,7 +3,7 @@
  * @category CLI
  */
 import { isLeft } from 'fp-ts/Either';
-import { loadProfile, PROFILE_NAMES } from '../../../core/cost/profile';
+import { loadProfile, PROFILE_NAMES, vendorOf } from '../../../core/cost/profile';
 import { WORKLOADS } from '../../../core/guest/workloads';
 import { describeOptions } from '../../../strategies/options';
 import { allStrategies } from '../../../strategies/modules';
@@ -16,7 +16,7 @@ export const catalogue = () => ({
   profiles: PROFILE_NAMES.map((name) => {
     const p = loadProfile(name);
     if (isLeft(p)) throw new Error(p.left);
-    return { name, description: p.right.description, frequencyHz: p.right.frequencyHz, features: p.right.features };
+    return { name, description: p.right.description, frequencyHz: p.right.frequencyHz, vendor: vendorOf(p.right), features: p.right.features };
   }),
 });
 
@@ -42,6 +42,6 @@ export const listCommand = (json: boolean): string => {
     ),
     '',
     'profiles',
-    ...c.profiles.map((p) => `  ${p.name.padEnd(14)} ${(p.frequencyHz / 1e9).toFixed(2)} GHz${p.features.nestedPaging ? ', nested paging' : ''}  ${p.description}`),
+    ...c.profiles.map((p) => `  ${p.name.padEnd(14)} ${p.vendor.padEnd(5)} ${(p.frequencyHz / 1e9).toFixed(2)} GHz${p.features.nestedPaging ? ', nested paging' : ''}  ${p.description}`),
   ].join('\n');
 };

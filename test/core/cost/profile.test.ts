@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { isLeft, isRight } from 'fp-ts/Either';
 import { count, free, priced, tally } from '../../../core/cost/counters';
 import { diffSnapshots, Ledger, sumSnapshots } from '../../../core/cost/ledger';
-import { decodeProfile, loadProfile, pricesOf, PROFILE_NAMES } from '../../../core/cost/profile';
+import { decodeProfile, loadProfile, pricesOf, PROFILE_NAMES, profilesOf, vendorOf } from '../../../core/cost/profile';
 import { MACHINE_COUNTERS } from '../../../core/events/events';
 import { allCostKeys } from '../../../strategies/cost-model';
 
@@ -19,19 +19,31 @@ describe('cost profiles', () => {
       }
     });
 
-  it('has nested paging only from nehalem-2009 on', () => {
+  it('has nested paging from barcelona-2008 (AMD) and nehalem-2009 (Intel) on', () => {
     const nested = PROFILE_NAMES.map((n) => {
       const p = loadProfile(n);
       return isRight(p) && p.right.features.nestedPaging;
     });
-    expect(nested).to.deep.equal([false, false, true, true, true]);
+    expect(nested).to.deep.equal([false, false, false, true, true, true, true]);
   });
 
   it('refuses unknown names listing the valid ones, and malformed files path by path', () => {
     const u = loadProfile('pentium-pro');
-    expect(isLeft(u) && u.left).to.contain('netburst-2006, core2-2008');
+    expect(isLeft(u) && u.left).to.contain('netburst-2006, k8-2006, core2-2008, barcelona-2008');
     const bad = decodeProfile({ name: 'x', description: 'y', frequencyHz: '3GHz', features: { vtx: true }, costs: {} }, 'bad.json');
     expect(isLeft(bad) && bad.left).to.contain('frequencyHz: expected number, got "3GHz"').and.contain('features.nestedPaging: expected boolean');
+  });
+
+  it('names each part\'s vendor: intel when a file gives none, amd or intel as given, nothing else', () => {
+    const base = { name: 'x', description: 'y', frequencyHz: 1e9, features: { vtx: true, nestedPaging: false }, costs: {} };
+    const none = decodeProfile(base, 'none.json');
+    expect(isRight(none) && vendorOf(none.right)).to.equal('intel');
+    const amd = decodeProfile({ ...base, vendor: 'amd' }, 'amd.json');
+    expect(isRight(amd) && vendorOf(amd.right)).to.equal('amd');
+    const via = decodeProfile({ ...base, vendor: 'via' }, 'via.json');
+    expect(isLeft(via) && via.left).to.contain('vendor');
+    expect(profilesOf('amd')).to.deep.equal(['k8-2006', 'barcelona-2008']);
+    expect(profilesOf('intel')).to.deep.equal(['netburst-2006', 'core2-2008', 'nehalem-2009', 'skylake-2015', 'modern']);
   });
 });
 

@@ -70,7 +70,7 @@ const rows = (): ResultRow[] => {
   });
 };
 
-const ALL: ChartName[] = ['slowdown', 'breakdown', 'exits', 'hypercalls', 'translation', 'sweep', 'generations', 'vcpus'];
+const ALL: ChartName[] = ['slowdown', 'breakdown', 'exits', 'exitsPerOperation', 'hypercalls', 'translation', 'sweep', 'generations', 'vcpus'];
 
 describe('charts', function () {
   this.timeout(120_000);

@@ -33,6 +33,14 @@ describe('CLI: isa', () => {
     for (const d of j.demonstrations) expect(d.differs, d.mnemonic).to.equal(false);
   });
 
+  it('says which sensitive instructions exit under VT-x and under AMD-V (SMSW only with the CR0 read intercept)', async () => {
+    const j = JSON.parse((await cli('isa', '--json')).out);
+    const exits = Object.fromEntries(j.sensitive.map((s: { mnemonic: string; exits: unknown }) => [s.mnemonic, s.exits]));
+    expect(exits.smsw).to.deep.equal({ vmx: 'never', svm: 'control' });
+    expect(exits.in).to.deep.equal({ vmx: 'control', svm: 'control' });
+    expect(exits.popf).to.deep.equal({ vmx: 'never', svm: 'never' });
+  });
+
   it('prints a readable report and refuses unknown variants', async () => {
     const r = await cli('isa');
     expect(r.out).to.contain('Theorem 1').and.contain('pushf').and.contain('differs');

@@ -85,7 +85,8 @@ describe('CLI: run and list', function () {
     expect(j.strategies.map((s: { name: string }) => s.name)).to.include.members(['native', 'trap-and-emulate', 'hardware-assisted']);
     expect(j.workloads.map((w: { name: string }) => w.name)).to.include.members(['syscall', 'in', 'cr8wr', 'callret', 'pgfault', 'divzero', 'ptemod', 'forkwait', 'compute', 'compile', 'io', 'ctxswitch']);
     expect(j.workloads[0].params.n).to.include.keys('default', 'min', 'max');
-    expect(j.profiles.map((p: { name: string }) => p.name)).to.deep.equal(['netburst-2006', 'core2-2008', 'nehalem-2009', 'skylake-2015', 'modern']);
+    expect(j.profiles.map((p: { name: string }) => p.name)).to.deep.equal(['netburst-2006', 'k8-2006', 'core2-2008', 'barcelona-2008', 'nehalem-2009', 'skylake-2015', 'modern']);
+    expect(j.profiles.filter((p: { vendor: string }) => p.vendor === 'amd').map((p: { name: string }) => p.name)).to.deep.equal(['k8-2006', 'barcelona-2008']);
     const text = (await cli('list')).out;
     expect(text).to.contain('--option paging=shadow | nested (default shadow)');
   });

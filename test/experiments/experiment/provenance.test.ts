@@ -4,6 +4,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cli, tmpdir } from '../cli/helpers';
+import { FORMAT_VERSION } from '../../../experiments/common/format-version';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -36,14 +37,14 @@ describe('provenance and results format versions', function () {
     const m = json(path.join(out, 'experiment.json'));
     const commit = git('rev-parse', 'HEAD');
     const modified = git('status', '--porcelain', '--untracked-files=no') !== '';
-    expect(m).to.include({ formatVersion: 2, commit, modified, ringlabVersion: VERSION });
+    expect(m).to.include({ formatVersion: FORMAT_VERSION, commit, modified, ringlabVersion: VERSION });
     expect(m.dependencies.vega).to.equal(json(path.join(ROOT, 'node_modules', 'vega', 'package.json')).version);
     expect(m.dependencies).to.have.keys(Object.keys(json(path.join(ROOT, 'package.json')).dependencies));
     const profile = fs.readFileSync(path.join(ROOT, 'core', 'profiles', 'netburst-2006.json'));
     expect(m.profiles['netburst-2006']).to.deep.equal({ file: 'core/profiles/netburst-2006.json', sha256: createHash('sha256').update(profile).digest('hex') });
     const rows = rowsOf(out);
     expect(rows).to.have.length(6);
-    for (const r of rows) expect(r).to.include({ formatVersion: 2, specHash: m.specHash, commit, modified, ringlabVersion: VERSION });
+    for (const r of rows) expect(r).to.include({ formatVersion: FORMAT_VERSION, specHash: m.specHash, commit, modified, ringlabVersion: VERSION });
     const csv = lines(path.join(out, 'results.csv'));
     expect(csv[0].split(',').slice(0, 5)).to.deep.equal(['spec_hash', 'commit', 'modified', 'ringlab_version', 'label']);
     for (const l of csv.slice(1)) expect(l.startsWith(`${m.specHash},${commit},${modified},${VERSION},`), l).to.equal(true);
@@ -97,7 +98,7 @@ describe('provenance and results format versions', function () {
     const hint = `ringlab experiment --from ${old}/experiment.json --out NEW_DIR`;
     const resume = await cli('experiment', spec, '--out', old, '--resume');
     expect(resume.code).to.equal(2);
-    expect(resume.err).to.contain('is in results format 1 (written before format versions); this ringlab reads format 2').and.contain(hint);
+    expect(resume.err).to.contain(`is in results format 1 (written before format versions); this ringlab reads format ${FORMAT_VERSION}`).and.contain(hint);
     for (const argv of [['report', old], ['merge', old, '--out', path.join(dir, 'merged')]]) {
       const r = await cli(...argv);
       expect(r.code, argv[0]).to.equal(2);
@@ -121,10 +122,10 @@ describe('provenance and results format versions', function () {
     // progress as periodic plain lines when stderr is not a terminal, one progress reporter for compare and experiment
     expect(r.err).to.match(/^progress: (\d+)\/\1 \(100%\) elapsed \d+s\n$/m).and.not.match(/^\[1\/\d+\]/m);
     const record = json(path.join(out, 'ringlab-compare.json'));
-    expect(record).to.include({ kind: 'ringlab-compare', formatVersion: 2, commit: git('rev-parse', 'HEAD'), ringlabVersion: VERSION });
-    expect(record.profiles).to.have.keys('netburst-2006', 'nehalem-2009');
+    expect(record).to.include({ kind: 'ringlab-compare', formatVersion: FORMAT_VERSION, commit: git('rev-parse', 'HEAD'), ringlabVersion: VERSION });
+    expect(record.profiles).to.have.keys('netburst-2006', 'nehalem-2009', 'k8-2006', 'barcelona-2008');
     expect(record.dependencies['vega-lite']).to.equal('6.4.3');
-    for (const row of rowsOf(out)) expect(row).to.include({ formatVersion: 2, specHash: record.specHash, commit: record.commit, ringlabVersion: VERSION });
+    for (const row of rowsOf(out)) expect(row).to.include({ formatVersion: FORMAT_VERSION, specHash: record.specHash, commit: record.commit, ringlabVersion: VERSION });
     expect(lines(path.join(out, 'results.csv'))[1].startsWith(`${record.specHash},${record.commit},`)).to.equal(true);
   });
 });

@@ -82,7 +82,7 @@ describe('hardware-assisted: exit handlers', () => {
     const p = loadProfile('nehalem-2009');
     if (isLeft(p)) throw new Error(p.left);
     const m = uniprocessor({ memoryBytes: 12 << 20 });
-    const vmm = hardwareAssisted.start({ platform: m.platform, cpus: [m], profile: p.right, options: { paging: 'nested', 'tpr-shadow': 'auto', 'shadow-cache': 8, 'device-model': 'vmm', ple: 'off', 'ple-gap': 128, 'ple-window': 4096 }, guestMemoryBytes: 8 << 20, entry: 0 });
+    const vmm = hardwareAssisted.start({ platform: m.platform, cpus: [m], profile: p.right, options: { paging: 'nested', 'tpr-shadow': 'auto', 'shadow-cache': 8, 'device-model': 'vmm', vendor: 'intel', ple: 'off', 'ple-gap': 128, 'ple-window': 4096 }, guestMemoryBytes: 8 << 20, entry: 0 });
     vmm.vcpus[0].onVmExit!({ reason: 'mystery', pc: 0 } as unknown as VmExit);
     expect(m.stopReason).to.deep.equal({ kind: 'stopped', detail: "internal error: VM exit with unknown reason 'mystery'" });
   });

@@ -189,6 +189,24 @@ const CASES: Record<string, readonly Case[]> = {
   console_status: [valid('ready', () => [], (_r, out) => expect(out.r1).to.equal(1))],
   set_tpr: [valid('1', () => [1]), invalid('16', Errno.EINVAL, () => [16])],
   force_event: [valid('no arguments', () => [])],
+  send_ipi: [
+    valid('to itself, line 3: the line is raised at its interrupt controller', () => [0, 3], (r) => expect(r.m.pic.pending & (1 << 3)).to.not.equal(0)),
+    invalid('a vCPU the guest does not have', Errno.EINVAL, () => [5, 3]),
+    invalid('line 8', Errno.EINVAL, () => [0, 8]),
+  ],
+  vcpu_up: [
+    invalid('vCPU 0, which is up', Errno.EBUSY, () => [0, 0x1000]),
+    invalid('a vCPU the guest does not have', Errno.EINVAL, () => [1, 0x1000]),
+    invalid("an entry in the hypervisor's range", Errno.EPERM, () => [0, HYPERVISOR_BASE]),
+  ],
+  tlb_flush_multi: [
+    valid('itself, one page: one flush, no IPI and no wait', () => [1, 0x00400000], (r) => {
+      const c = r.m.snapshot().counts;
+      expect([c.remoteFlushes, c['remoteFlushes.waits']]).to.deep.equal([1, 0]);
+    }),
+    valid('itself, every entry', () => [1, -1]),
+    invalid('a mask naming a vCPU the guest does not have', Errno.EINVAL, () => [2, 0]),
+  ],
 };
 
 describe('paravirt: the hypercall table', function () {
@@ -252,7 +270,7 @@ describe('paravirt: the hypercall table', function () {
     expect(out).to.deep.equal({ r1: Errno.EIO, failures: 0 });
   });
 
-  for (const n of [0, 16, 20, 99, -1])
+  for (const n of [0, 16, 23, 99, -1])
     it(`unknown hypercall ${n}: ENOSYS, a validation failure, counted as 'unknown'`, () => {
       const r = booted();
       const before = vmmCountsOf(r.m).hypercalls.unknown ?? 0;
