@@ -106,13 +106,13 @@ describe('provenance and results format versions', function () {
     }
     const rerun = await cli('experiment', '--from', path.join(old, 'experiment.json'), '--out', path.join(dir, 'new'), '--workers', '1');
     expect(rerun.code, rerun.err).to.equal(0);
-    expect(rowsOf(path.join(dir, 'new'))[0].formatVersion).to.equal(2);
+    expect(rowsOf(path.join(dir, 'new'))[0].formatVersion).to.equal(FORMAT_VERSION);
     // a newer format is refused too, row by row
     const rows = lines(path.join(dir, 'new', 'results.jsonl'));
-    fs.writeFileSync(path.join(dir, 'new', 'results.jsonl'), [rows[0].replace('"formatVersion":2', '"formatVersion":3'), ...rows.slice(1)].join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'new', 'results.jsonl'), [rows[0].replace(`"formatVersion":${FORMAT_VERSION}`, `"formatVersion":${FORMAT_VERSION + 1}`), ...rows.slice(1)].join('\n') + '\n');
     const newer = await cli('report', path.join(dir, 'new'));
     expect(newer.code).to.equal(2);
-    expect(newer.err).to.contain('results format 3, newer than this ringlab');
+    expect(newer.err).to.contain(`results format ${FORMAT_VERSION + 1}, newer than this ringlab`);
   });
 
   it('compare records provenance too: rows, CSV, and its record with dependency versions and profile hashes; it reports progress like experiment', async () => {
