@@ -8,6 +8,7 @@ import { left, right, type Either } from 'fp-ts/Either';
 import { Cpu } from '../core/cpu/cpu';
 import type { StopReason } from '../core/cpu/stop';
 import { DEFAULT_QUANTUM_CYCLES, runVcpus, type RunLimits } from '../core/cpu/vcpu-loop';
+import type { Engine } from '../core/cpu/engine';
 import { pricesOf, type CostProfile } from '../core/cost/profile';
 import type { IsaVariant } from '../core/isa/variant';
 import { Platform } from '../core/platform/platform';
@@ -35,6 +36,8 @@ export interface VirtualMachineSpec {
   readonly vcpus?: number;
   /** modelled cycles per turn in the interleaving of the vCPUs (default DEFAULT_QUANTUM_CYCLES) */
   readonly quantum?: number;
+  /** the simulator engine (no modelled number depends on it); default the CPU's default */
+  readonly engine?: Engine;
 }
 
 /** A started virtual machine. */
@@ -58,6 +61,7 @@ export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, Vi
         tlbWays: spec.tlbWays,
         prices: pricesOf(spec.profile),
         frequencyHz: spec.profile.frequencyHz,
+        engine: spec.engine,
       });
       for (const t of spec.strategy.counters) cpu.ledger.declare(t);
       if (i > 0) cpu.init();

@@ -21,6 +21,7 @@ import { Access } from '../mmu/pte';
 import { Tlb } from '../mmu/tlb';
 import type { Platform } from '../platform/platform';
 import type { InjectedEvent, Vmcs } from '../vmx/vmcs';
+import { DEFAULT_ENGINE, type Engine } from './engine';
 import type { CpuExit, MonitorControls } from './exit';
 import { PRIVILEGE_CODE } from './privilege';
 import type { StopReason } from './stop';
@@ -39,6 +40,8 @@ export interface CpuConfig {
   readonly prices?: PriceOf;
   /** clock frequency, for device times given in microseconds; default 1 MHz (a cycle is a microsecond) */
   readonly frequencyHz?: number;
+  /** the simulator engine (host machinery: no modelled number depends on it); default DEFAULT_ENGINE */
+  readonly engine?: Engine;
 }
 
 /** A CPU attached to a platform. */
@@ -71,6 +74,8 @@ export class Cpu {
   readonly ledger: Ledger;
   readonly events: EventSink;
   readonly variant: IsaVariant;
+  /** the simulator engine that runs this CPU's instructions */
+  readonly engine: Engine;
   /** per opcode: a PRIVILEGE_CODE */
   readonly privilegeByOpcode: Uint8Array;
 
@@ -138,6 +143,7 @@ export class Cpu {
     this.memory = platform.memory;
     this.mmu = new Mmu(this.memory, new Tlb(config.tlbEntries ?? 64, config.tlbWays ?? Math.min(4, config.tlbEntries ?? 64)));
     this.variant = config.variant ?? 'default';
+    this.engine = config.engine ?? DEFAULT_ENGINE;
     this.ledger = new Ledger(config.prices ?? UNIT_PRICES, [MACHINE_COUNTERS]);
     this.cyclesPerMicrosecond = (config.frequencyHz ?? 1e6) / 1e6;
     this.instructionCycles = this.ledger.priceOfCounter('instructions');

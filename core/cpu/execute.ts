@@ -13,6 +13,7 @@ import type { CpuExit } from './exit';
 import { GuestFault } from '../isa/fault';
 import { VmExitSignal } from '../vmx/exit-signal';
 import { interpret } from './interpreter';
+import { runJit } from './jit';
 import { exitToRoot } from './vmx-transitions';
 
 /** A VM exit as the run returns it: the guest state saved, the exit as a value. */
@@ -116,7 +117,8 @@ const step = (cpu: Cpu, until: number): CpuExit | null => {
     idle(cpu, until);
     return null;
   }
-  interpret(cpu);
+  if (cpu.engine === 'jit') runJit(cpu);
+  else interpret(cpu);
   const exit = cpu.pendingExit;
   cpu.pendingExit = null;
   return exit;

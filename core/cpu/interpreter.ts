@@ -17,6 +17,7 @@ import { GuestFault } from '../isa/fault';
 import type { Cpu } from './cpu';
 import { PRIV_KERNEL, PRIV_NONE } from './privilege';
 import * as Sem from './semantics';
+import * as Lazy from './lazy-flags';
 
 /** An opcode the table assigns (a union of literal types derived from the table). */
 export type Opcode = (typeof ISA)[Mnemonic]['opcode'];
@@ -55,30 +56,34 @@ const SYSTEM: Sem.Exec[] = (() => {
   return t;
 })();
 
+/**
+ * A burst's instruction limit after a page walk advanced the clock: the burst ends at the
+ * first instruction boundary at or past the checkpoint (clock = c0 + n x IC + walks x WC).
+ * Every engine ends its bursts with this rule.
+ */
+export const limitAfterWalk = (checkpoint: number, c0: number, n: number, IC: number, walks: number, WC: number, limit: number): number => {
+  const rest = checkpoint - (c0 + n * IC + walks * WC);
+  const byWalk = rest <= 0 ? n : n + Math.ceil(rest / IC);
+  return byWalk < limit ? byWalk : limit;
+};
+
 /** The code-page tag slot used when addresses are not translated. */
 const UNTRANSLATED_TAG = new Int32Array(1);
 
 /** Most instructions one call of the interpreter runs before returning to the run loop. */
-const MAX_BURST = 1 << 16;
+export const MAX_BURST = 1 << 16;
 
 const ZF = Flag.ZF;
-const SF = Flag.SF;
-const OF = Flag.OF;
 const CF = Flag.CF;
 
-/** signed less: SF != OF */
-const less = (f: number): boolean => ((f & SF) !== 0) !== ((f & OF) !== 0);
-
-const ARITH = CF | ZF | SF | OF;
-
-/** Kinds of pending lazy flags (0: none, the flags word is current). */
-const LAZY_ADD = 1;
-const LAZY_SUB = 2;
-const LAZY_LOGIC = 3;
+const less = Lazy.less;
+const LAZY_ADD = Lazy.LAZY_ADD;
+const LAZY_SUB = Lazy.LAZY_SUB;
+const LAZY_LOGIC = Lazy.LAZY_LOGIC;
 
 /**
- * The flags word with the arithmetic flags of a pending lazy operation folded in; with no
- * pending operation (kind 0), the flags word as it is.
+ * The flags word with the arithmetic flags of a pending lazy operation folded in
+ * (core/cpu/lazy-flags.ts).
  *
  * The burst's exits call it unconditionally rather than behind `lk !== 0 ? ... : flags`:
  * a call site that had not yet run when V8 optimized {@link interpret} (a burst seldom ends
@@ -87,13 +92,7 @@ const LAZY_LOGIC = 3;
  * every exit, the site always has feedback, and the body's feedback is shared with the
  * conditional jumps' calls.
  */
-const lazyFlags = (flags: number, kind: number, x: number, y: number, r: number): number => {
-  if (kind === 0) return flags;
-  let f = (flags & ~ARITH) | (r === 0 ? ZF : 0) | (r < 0 ? SF : 0);
-  if (kind === LAZY_ADD) f |= (r >>> 0 < x >>> 0 ? CF : 0) | (((x ^ r) & (y ^ r)) < 0 ? OF : 0);
-  else if (kind === LAZY_SUB) f |= (x >>> 0 < y >>> 0 ? CF : 0) | (((x ^ y) & (x ^ r)) < 0 ? OF : 0);
-  return f;
-};
+const lazyFlags = Lazy.lazyFlags;
 
 /**
  * Execute a burst of instructions at one CPL until the clock reaches the checkpoint (devices
@@ -109,8 +108,13 @@ const lazyFlags = (flags: number, kind: number, x: number, y: number, r: number)
  * The hot path keeps pc, time and the current code page in locals and computes flags
  * inline: V8 does not inline calls from a function this large, and a call per instruction
  * costs more than the instruction.
+ *
+ * Another engine (core/cpu/jit.ts) hands instructions it does not compile to this one inside
+ * its own burst: `most` caps the instructions run, `c0` and `w0` are the clock and the
+ * walk references at the start of that burst (so the checkpoint is found at the same
+ * boundary). Returns whether a system instruction ended the burst.
  */
-export const interpret = (m: Cpu): void => {
+export const interpret = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walkReferences): boolean => {
   const regs = m.regs;
   const mmu = m.mmu;
   const tlb = mmu.tlb;
@@ -119,16 +123,14 @@ export const interpret = (m: Cpu): void => {
   const cpl = m.cpl;
   const user = cpl === 3;
   // the clock advances as c0 + n * IC + (walk references since w0) * WC
-  const c0 = m.time;
   const IC = m.instructionCycles;
   const WC = m.walkCycles;
-  const w0 = mmu.walkReferences;
   let walksSeen = w0;
   let n = 0;
   // bursts are bounded so that V8 optimizes this function on entry rather than by on-stack replacement
   const byBudget = m.instructionLimit - m.instructions;
   const byClock = Math.ceil((m.checkpoint - c0) / IC);
-  const burstEnd = Math.max(1, Math.min(byClock, byBudget, MAX_BURST)) | 0;
+  const burstEnd = Math.max(1, Math.min(byClock, byBudget, most)) | 0;
   let pc = m.pc;
   // n at the last time retired instructions were added to the machine's counts
   let start = 0;
@@ -153,6 +155,7 @@ export const interpret = (m: Cpu): void => {
   let lx = 0;
   let ly = 0;
   let lr = 0;
+  let system = false;
   // TLB hits of instruction fetches through the cached code page, added to the MMU's count on exit
   let fetchHits = 0;
   // TLB hits of the inline data-access fast path (ld/st), likewise
@@ -322,6 +325,7 @@ export const interpret = (m: Cpu): void => {
         // an instruction that traps to a monitor retires when the monitor returns
         if (m.pendingExit === null) n++;
         pc = m.next;
+        system = true;
         break burst;
       }
       default: {
@@ -339,9 +343,7 @@ export const interpret = (m: Cpu): void => {
       if (n >= limit || mmu.walkReferences !== walksSeen) {
         if (mmu.walkReferences !== walksSeen) {
           walksSeen = mmu.walkReferences;
-          const rest = m.checkpoint - (c0 + n * IC + (walksSeen - w0) * WC);
-          const byWalk = rest <= 0 ? n : n + Math.ceil(rest / IC);
-          if (byWalk < limit) limit = byWalk;
+          limit = limitAfterWalk(m.checkpoint, c0, n, IC, walksSeen - w0, WC, limit);
         }
         if (n >= limit) break;
       }
@@ -362,4 +364,5 @@ export const interpret = (m: Cpu): void => {
   m.sync();
   m.pc = pc;
   m.flags = lazyFlags(flags, lk, lx, ly, lr);
+  return system;
 };

@@ -38,6 +38,12 @@ export interface WorkloadInfo {
    * together (null: it depends on the interleaving, as yields of a spin-then-yield lock do)
    */
   readonly syscalls: (n: number, threads?: number) => number | null;
+  /**
+   * guest instructions per unit of n, about twice what a correct run retires under any
+   * strategy: with the boot's, a bound that lets large n pass the default instruction budget
+   * (experiments/run/run-one.ts) while a guest that never stops still ends
+   */
+  readonly instructionsPerUnit: number;
 }
 
 /** The threads parameter of the parallel workloads. */
@@ -74,6 +80,8 @@ const nano = (
   expected: (n) => `${line(n)} ok\n`,
   expectedResult: (n) => pair(n, value(n)),
   syscalls,
+  // the costliest nanobenchmark step (a system call) retires about 110 instructions
+  instructionsPerUnit: 250,
 });
 
 // System calls besides the measured loop's: mark x2, write, result, exit (5), plus the
@@ -89,6 +97,7 @@ export const WORKLOADS = {
   pgfault: {
     ...nano('grow the heap by n pages and touch each once: n demand-zero page faults', (n) => `pgfault: ${n} page faults`, () => 6, (n) => (n * (n + 1)) / 2),
     params: { n: { default: 500, min: 0, max: 512 } },
+    instructionsPerUnit: 4_000,
   },
   divzero: nano('n user divisions by zero, each counted and skipped by the kernel', (n) => `divzero: ${n} divide errors`, () => 5),
   forkwait: {
@@ -103,14 +112,17 @@ export const WORKLOADS = {
     },
     // per fork: fork and wait in the parent, exit in the child; then a last wait
     syscalls: (n) => 3 * n + 6,
+    instructionsPerUnit: 60_000,
   },
   compute: {
     description: 'CPU-bound: n rounds of a sieve and an FNV/xorshift hash; result = the hash',
     kind: 'macro',
-    params: { n: { default: 50, min: 0, max: 100_000 } },
+    params: { n: { default: 50, min: 0, max: 10_000_000 } },
     expected: (n) => `compute: ${n} rounds, checksum ${hex8(computeChecksum(n))} ok\n`,
     expectedResult: (n) => pair(n, computeChecksum(n)),
     syscalls: () => 5,
+    // a round retires 25,000-35,000 instructions (the sieve's limit grows with the round)
+    instructionsPerUnit: 60_000,
   },
   compile: {
     description: 'a compile-like mix per iteration: hashing, 3 system calls, a new heap page, a sector written and read back',
@@ -120,6 +132,7 @@ export const WORKLOADS = {
     expectedResult: (n) => pair(n, compileChecksum(n)),
     // per iteration: getpid, getparam, yield, sbrk, disk_write, disk_read
     syscalls: (n) => 6 * n + 5,
+    instructionsPerUnit: 30_000,
   },
   io: {
     description: 'n disk sectors written, then read back and verified',
@@ -128,6 +141,7 @@ export const WORKLOADS = {
     expected: (n) => `io: ${n} sectors written and read back ok\n`,
     expectedResult: (n) => pair(n, ioChecksum(n)),
     syscalls: (n) => 2 * n + 5,
+    instructionsPerUnit: 12_000,
   },
   ctxswitch: {
     description: 'fork; parent and child each yield n times; the parent waits',
@@ -137,6 +151,7 @@ export const WORKLOADS = {
     expectedResult: (n) => pair(n, 2),
     // n yields in each process; fork, wait, mark x2, write, result, exit in the parent; exit in the child
     syscalls: (n) => 2 * n + 8,
+    instructionsPerUnit: 1_500,
   },
   pcompute: {
     description: 'parallel compute: threads hash their share of n items, meet at a barrier, and each adds up all the partial sums',
@@ -145,6 +160,8 @@ export const WORKLOADS = {
     expected: (n) => `pcompute: ${n} items, checksum ${hex8(pcomputeChecksum(n))} ok\n`,
     expectedResult: (n) => pair(n, pcomputeChecksum(n)),
     syscalls: () => null,
+    // an item: 16 xorshift rounds (~120 instructions), with barrier spins and the thread start-ups spread over n
+    instructionsPerUnit: 2_000,
   },
   spinlock: {
     description: 'a contended spinlock: threads each take one lock n times to increment a shared counter',
@@ -153,6 +170,8 @@ export const WORKLOADS = {
     expected: (n, threads = THREADS.default) => `spinlock: ${threads} threads x ${n} increments, counter ${threads * n} ok\n`,
     expectedResult: (n, threads = THREADS.default) => pair(n, threads * n),
     syscalls: () => null,
+    // a round of up to 8 threads, each spinning up to SPIN_LIMIT PAUSEs before it yields
+    instructionsPerUnit: 100_000,
   },
   shootdown: {
     description: 'TLB shootdowns: one thread maps, writes and unmaps a heap page n times while the other threads run',
@@ -161,6 +180,8 @@ export const WORKLOADS = {
     expected: (n, threads = THREADS.default) => `shootdown: ${n} remaps with ${threads} threads ok\n`,
     expectedResult: (n) => pair(n, n),
     syscalls: () => null,
+    // a remap (two sbrk, a fault, the shootdown and its wait) while up to 7 threads spin
+    instructionsPerUnit: 400_000,
   },
   ipi: {
     description: 'IPI ping-pong: n requests from the kernel to the next CPU, each answered before the next (kbench 5)',
@@ -169,6 +190,8 @@ export const WORKLOADS = {
     expected: (n) => `ipi: ${n} round trips ok\n`,
     expectedResult: (n) => pair(n, n),
     syscalls: () => 6,
+    // a round trip: the sender's wait while the target takes the IPI, with every other CPU idling
+    instructionsPerUnit: 50_000,
   },
   pforkwait: {
     description: 'parallel fork/wait: threads processes each fork and wait for a child n times',
@@ -177,6 +200,8 @@ export const WORKLOADS = {
     expected: (n, threads = THREADS.default) => `pforkwait: ${threads} x ${n} forks ok\n`,
     expectedResult: (n, threads = THREADS.default) => pair(n, threads * sumLow7(n)),
     syscalls: (n, threads = THREADS.default) => threads * (3 * n + 1) + 2 * threads + 5,
+    // up to 8 processes, each a fork, an exit and a wait (forkwait: 60,000)
+    instructionsPerUnit: 500_000,
   },
 } as const satisfies Record<string, WorkloadInfo>;
 

@@ -113,73 +113,63 @@ export const SVM_EXIT_INFO: { readonly [R in VmExitReason]: (e: Extract<VmExit, 
 const bit = (word: number, mask: number): boolean => (word & mask) !== 0;
 const withBit = (word: number, mask: number, on: boolean): number => (on ? word | mask : word & ~mask);
 
-/** The intercept vectors seen as the exit controls the processor model reads. */
-const interceptView = (c: VmcbControl): ExitControls => ({
-  get hlt() {
-    return bit(c.intercept1, Intercept1.HLT);
-  },
-  set hlt(on) {
-    c.intercept1 = withBit(c.intercept1, Intercept1.HLT, on);
-  },
-  get invlpg() {
-    return bit(c.intercept1, Intercept1.INVLPG);
-  },
-  set invlpg(on) {
-    c.intercept1 = withBit(c.intercept1, Intercept1.INVLPG, on);
-  },
-  get lidt() {
-    return bit(c.intercept1, Intercept1.IDTR_WRITE);
-  },
-  set lidt(on) {
-    c.intercept1 = withBit(c.intercept1, Intercept1.IDTR_WRITE, on);
-  },
-  get crWriteExiting() {
-    return c.interceptCrWrite;
-  },
-  set crWriteExiting(mask) {
-    c.interceptCrWrite = mask & 0xffff;
-  },
-  get crReadExiting() {
-    return c.interceptCrRead;
-  },
-  set crReadExiting(mask) {
-    c.interceptCrRead = mask & 0xffff;
-  },
-  // SVM has no "unconditional I/O exiting": IOIO_PROT with every port set in the permission map
-  get unconditionalIo() {
-    return bit(c.intercept1, Intercept1.IOIO_PROT) && c.iopm.size === IOPM_PORTS;
-  },
-  set unconditionalIo(on) {
-    c.intercept1 = withBit(c.intercept1, Intercept1.IOIO_PROT, on || c.iopm.size > 0);
-    c.iopm = on ? new Set(Array.from({ length: IOPM_PORTS }, (_, p) => p)) : new Set();
-  },
-  get ioBitmap() {
-    return bit(c.intercept1, Intercept1.IOIO_PROT) ? c.iopm : EMPTY_PORTS;
-  },
-  set ioBitmap(ports) {
-    c.iopm = new Set(ports);
-    c.intercept1 = withBit(c.intercept1, Intercept1.IOIO_PROT, ports.size > 0);
-  },
-  get exceptionBitmap() {
-    return c.interceptExceptions;
-  },
-  set exceptionBitmap(mask) {
-    c.interceptExceptions = mask;
-  },
-  get externalInterruptExiting() {
-    return bit(c.intercept1, Intercept1.INTR);
-  },
-  set externalInterruptExiting(on) {
-    c.intercept1 = withBit(c.intercept1, Intercept1.INTR, on);
-  },
+/** The exit controls that are one bit of the INTERCEPT1 vector. */
+const INTERCEPT1_CONTROLS = {
+  hlt: Intercept1.HLT,
+  invlpg: Intercept1.INVLPG,
+  lidt: Intercept1.IDTR_WRITE,
+  externalInterruptExiting: Intercept1.INTR,
   // the VMM sets V_IRQ and intercepts VINTR: an exit once the guest can take an interrupt
-  get interruptWindowExiting() {
-    return bit(c.intercept1, Intercept1.VINTR);
-  },
-  set interruptWindowExiting(on) {
-    c.intercept1 = withBit(c.intercept1, Intercept1.VINTR, on);
-  },
-});
+  interruptWindowExiting: Intercept1.VINTR,
+} as const;
+
+/** The intercept vectors seen as the exit controls the processor model reads. */
+const interceptView = (c: VmcbControl): ExitControls => {
+  const view = {
+    get crWriteExiting() {
+      return c.interceptCrWrite;
+    },
+    set crWriteExiting(mask) {
+      c.interceptCrWrite = mask & 0xffff;
+    },
+    get crReadExiting() {
+      return c.interceptCrRead;
+    },
+    set crReadExiting(mask) {
+      c.interceptCrRead = mask & 0xffff;
+    },
+    // SVM has no "unconditional I/O exiting": IOIO_PROT with every port set in the permission map
+    get unconditionalIo() {
+      return bit(c.intercept1, Intercept1.IOIO_PROT) && c.iopm.size === IOPM_PORTS;
+    },
+    set unconditionalIo(on) {
+      c.intercept1 = withBit(c.intercept1, Intercept1.IOIO_PROT, on || c.iopm.size > 0);
+      c.iopm = on ? new Set(Array.from({ length: IOPM_PORTS }, (_, p) => p)) : new Set();
+    },
+    get ioBitmap() {
+      return bit(c.intercept1, Intercept1.IOIO_PROT) ? c.iopm : EMPTY_PORTS;
+    },
+    set ioBitmap(ports) {
+      c.iopm = new Set(ports);
+      c.intercept1 = withBit(c.intercept1, Intercept1.IOIO_PROT, ports.size > 0);
+    },
+    get exceptionBitmap() {
+      return c.interceptExceptions;
+    },
+    set exceptionBitmap(mask) {
+      c.interceptExceptions = mask;
+    },
+  } as ExitControls;
+  for (const [name, mask] of Object.entries(INTERCEPT1_CONTROLS))
+    Object.defineProperty(view, name, {
+      get: () => bit(c.intercept1, mask),
+      set: (on: boolean) => {
+        c.intercept1 = withBit(c.intercept1, mask, on);
+      },
+      enumerable: true,
+    });
+  return view;
+};
 
 /** Ports of the modelled I/O permission map (the 12-bit port field of IN/OUT). */
 export const IOPM_PORTS = 4096;

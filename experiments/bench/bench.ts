@@ -1,5 +1,8 @@
 /**
- * `npm run bench`: guest MIPS of the reference interpreter on the benchmark programs, the
+ * `npm run bench`: guest MIPS of both engines (reference interpreter, JIT) on the benchmark
+ * programs beside two yardsticks measured in the same process (a bare switch interpreter and
+ * the compute loop written by hand), the JIT's translation cost, the host-time split of
+ * forkwait and compile between guest code and VMM paths under both engines, the
  * command line's start-up costs, and the shipped experiments' run times. Prints tables and
  * writes out/bench/bench.json. Each program runs `repeats` times and the best run counts
  * (the first runs include V8's warm-up).
@@ -15,12 +18,21 @@ import { uniprocessor } from '../../core/platform/uniprocessor';
 import { table } from '../common/format';
 import { BENCH_PROGRAMS } from './programs';
 import { timeCli } from './cli-process';
-import { bareSwitchMips } from './reference';
+import { bareSwitchMips, handWrittenComputeMips } from './reference';
+import { ENGINE_NAMES, type Engine } from '../../core/cpu/engine';
+import * as interpreterModule from '../../core/cpu/interpreter';
+import * as jitModule from '../../core/cpu/jit';
+import { jitOf, type Jit } from '../../core/cpu/jit';
+import { runOne } from '../run/run-one';
+
+/** The JIT's statistics of each program's last run. */
+const jitStats = new Map<string, Jit['stats']>();
 import { measureStartup, startupRows } from './startup';
 
 /** One benchmark measurement. */
 export interface BenchRow {
   readonly program: string;
+  readonly engine: Engine;
   readonly description: string;
   readonly instructions: number;
   readonly bestMs: number;
@@ -29,11 +41,11 @@ export interface BenchRow {
   readonly walkReferences: number;
 }
 
-/** Run one program once; returns wall time and the machine. */
-export const runBenchProgram = (source: string): { ms: number; m: Cpu } => {
+/** Run one program once under an engine; returns wall time and the machine. */
+export const runBenchProgram = (source: string, engine: Engine = 'interp'): { ms: number; m: Cpu } => {
   const r = assemble(source, { file: 'bench.s' });
   if (isLeft(r)) throw new Error(r.left.map((e) => `${e.line}:${e.column}: ${e.message}`).join('\n'));
-  const m = uniprocessor({ memoryBytes: 8 << 20 });
+  const m = uniprocessor({ memoryBytes: 8 << 20, engine });
   m.load(0, r.right.bytes);
   const t0 = performance.now();
   const stop = m.run(1e10);
@@ -56,21 +68,87 @@ const benchExperiments = (): { experiment: string; runs: number; seconds: number
   return out;
 };
 
+/** The host time a run spends in the engines (guest code) against the whole run (guest code and VMM paths in TypeScript). */
+export interface SplitRow {
+  readonly workload: string;
+  readonly strategy: string;
+  readonly engine: Engine;
+  readonly instructions: number;
+  readonly wallMs: number;
+  /** host milliseconds inside the engine's bursts */
+  readonly guestMs: number;
+}
+
+/**
+ * Time forkwait and compile under strategies whose VMM paths take much of the time, under
+ * both engines, splitting host time into the engines' bursts (guest code) and the rest (the
+ * VMM's exit and trap handlers, delivery, devices). The bursts are timed by wrapping the two
+ * engines' entry points, outermost call only (the JIT calls the interpreter inside its bursts).
+ */
+const measureSplit = (repeats: number): SplitRow[] => {
+  const targets = [interpreterModule, jitModule] as unknown as Record<string, (...a: unknown[]) => unknown>[];
+  const names = ['interpret', 'runJit'];
+  let depth = 0;
+  let inEngine = 0;
+  const originals = targets.map((t, k) => t[names[k]]);
+  targets.forEach((t, k) => {
+    const f = originals[k];
+    t[names[k]] = (...a: unknown[]) => {
+      if (depth++ > 0) {
+        try {
+          return f(...a);
+        } finally {
+          depth--;
+        }
+      }
+      const t0 = performance.now();
+      try {
+        return f(...a);
+      } finally {
+        inEngine += performance.now() - t0;
+        depth--;
+      }
+    };
+  });
+  const out: SplitRow[] = [];
+  try {
+    for (const workload of ['forkwait', 'compile'] as const)
+      for (const strategy of ['binary-translation', 'hardware-assisted'])
+        for (const engine of ['interp', 'jit'] as const) {
+          let best: SplitRow | null = null;
+          for (let i = 0; i < repeats; i++) {
+            inEngine = 0;
+            const r = runOne({ strategy, workload, profile: 'netburst-2006', engine });
+            if (isLeft(r)) throw new Error(r.left.join('; '));
+            // the native reference ran first (once per process): count only the strategy's run
+            const row = { workload, strategy, engine, instructions: r.right.guest.instructions, wallMs: r.right.host.wallMs, guestMs: Math.round(Math.min(inEngine, r.right.host.wallMs) * 10) / 10 };
+            if (i > 0 && (best === null || row.wallMs < best.wallMs)) best = row;
+          }
+          out.push(best!);
+        }
+  } finally {
+    targets.forEach((t, k) => (t[names[k]] = originals[k]));
+  }
+  return out;
+};
+
 const main = (): void => {
   const n = Number(process.env.BENCH_N ?? 3_000_000);
   const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-  const rows: BenchRow[] = BENCH_PROGRAMS.map((p) => {
+  const rows: BenchRow[] = BENCH_PROGRAMS.flatMap((p) => ENGINE_NAMES.map((engine) => ({ p, engine }))).map(({ p, engine }) => {
     let best = Infinity;
     let last: Cpu | null = null;
     for (let i = 0; i < repeats; i++) {
-      const { ms, m } = runBenchProgram(p.source(n));
+      const { ms, m } = runBenchProgram(p.source(n), engine);
       best = Math.min(best, ms);
       last = m;
     }
     const c = last!.snapshot().counts;
     const instructions = last!.instructions;
+    if (engine === 'jit') jitStats.set(p.name, jitOf(last!).stats);
     return {
       program: p.name,
+      engine,
       description: p.description,
       instructions,
       bestMs: Math.round(best * 10) / 10,
@@ -80,8 +158,40 @@ const main = (): void => {
     };
   });
   const bare = Math.max(...Array.from({ length: repeats }, () => bareSwitchMips(n * 3)));
-  console.log(table(['program', 'instructions', 'best ms', 'guest MIPS', 'of bare switch', 'TLB misses', 'walk refs'], rows.map((r) => [r.program, r.instructions, r.bestMs, r.mips, `${Math.round((100 * r.mips) / bare)}%`, r.tlbMisses, r.walkReferences])));
-  console.log(`\nreference: a bare switch interpreter (no paging, no privilege checks, no counters) runs ${bare.toFixed(1)} MIPS in this process`);
+  const handWritten = Math.max(...Array.from({ length: repeats }, () => handWrittenComputeMips(n * 3)));
+  const mipsOf = (program: string, engine: Engine): number => rows.find((r) => r.program === program && r.engine === engine)?.mips ?? NaN;
+  console.log(
+    table(
+      ['program', 'engine', 'instructions', 'best ms', 'guest MIPS', 'of bare switch', 'of hand-written JS', 'JIT / interp', 'TLB misses', 'walk refs'],
+      rows.map((r) => [
+        r.program,
+        r.engine,
+        r.instructions,
+        r.bestMs,
+        r.mips,
+        `${Math.round((100 * r.mips) / bare)}%`,
+        r.program === 'compute' ? `${Math.round((100 * r.mips) / handWritten)}%` : '-',
+        r.engine === 'jit' ? `${(r.mips / mipsOf(r.program, 'interp')).toFixed(2)}x` : '-',
+        r.tlbMisses,
+        r.walkReferences,
+      ]),
+    ),
+  );
+  console.log(`\nyardsticks in this process: a bare switch interpreter (no paging, no privilege checks, no counters) ${bare.toFixed(1)} MIPS; the compute loop written by hand in JavaScript ${handWritten.toFixed(1)} guest MIPS`);
+  const compiled = [...jitStats.values()].reduce((a, s) => ({ ms: a.ms + s.compileMs, instructions: a.instructions + s.compiledInstructions }), { ms: 0, instructions: 0 });
+  const translationUsPerInstruction = compiled.instructions > 0 ? Math.round((1000 * compiled.ms) / compiled.instructions * 100) / 100 : 0;
+  console.log(`JIT translation: ${compiled.instructions} guest instructions compiled in ${compiled.ms.toFixed(1)} ms, ${translationUsPerInstruction} us per guest instruction (new Function; V8's own optimization later is not included)`);
+  const split = process.env.BENCH_SPLIT === '0' ? [] : measureSplit(Math.max(2, repeats));
+  if (split.length) {
+    const wall = (s: SplitRow) => split.find((x) => x.workload === s.workload && x.strategy === s.strategy && x.engine === 'interp')?.wallMs ?? NaN;
+    console.log('');
+    console.log(
+      table(
+        ['workload (default n)', 'strategy', 'engine', 'instructions', 'wall ms', 'guest code ms', 'VMM paths ms', 'guest share', 'interp / this'],
+        split.map((s) => [s.workload, s.strategy, s.engine, s.instructions, s.wallMs, s.guestMs, Math.round((s.wallMs - s.guestMs) * 10) / 10, `${Math.round((100 * s.guestMs) / s.wallMs)}%`, `${(wall(s) / s.wallMs).toFixed(2)}x`]),
+      ),
+    );
+  }
   const startup = measureStartup(Number(process.env.BENCH_STARTUP_REPEATS ?? 3));
   console.log('');
   console.log(table(['start-up (median of repeats; experiments: one run each)', 'measured', 'target', 'met'], startupRows(startup)));
@@ -95,7 +205,11 @@ const main = (): void => {
   const file = path.join(out, 'bench.json');
   fs.writeFileSync(
     file,
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, bareSwitchMips: bare, rows, startup, experiments }, null, 2),
+    JSON.stringify(
+      { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, bareSwitchMips: bare, handWrittenComputeMips: handWritten, jitTranslationUsPerInstruction: translationUsPerInstruction, rows, split, startup, experiments },
+      null,
+      2,
+    ),
   );
   console.log(`\nwrote ${file}`);
 };

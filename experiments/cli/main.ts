@@ -4,6 +4,7 @@
  * and turns errors into one clear message and an exit code.
  * @category CLI
  */
+import { DEFAULT_ENGINE, ENGINE_NAMES, type Engine } from '../../core/cpu/engine';
 import { isLeft } from 'fp-ts/Either';
 import { Command, CommanderError, Option } from 'commander';
 import { asmCommand, disasmCommand } from './commands/asm';
@@ -47,6 +48,10 @@ const processIo: Io = {
 
 /** Progress and informational lines go nowhere under --quiet. */
 const SILENT: ProgressStream = { write: () => true, isTTY: false };
+
+/** `--engine`: the simulator engine (host machinery: results record it as host metadata only). */
+const engineOption = () =>
+  new Option('--engine <name>', 'simulator engine: interp (the reference interpreter) or jit (hot guest code compiled to JavaScript); no modelled number depends on it').choices(ENGINE_NAMES).default(DEFAULT_ENGINE);
 
 const variantOption = () =>
   new Option('--isa <variant>', 'ISA variant').choices(['default', 'virtualizable']).default('default');
@@ -92,7 +97,8 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .addOption(variantOption())
     .option('--memory <bytes>', 'physical memory size', String(8 * 1024 * 1024))
     .option('--tlb <entries>', 'TLB entries (a power of two)', '64')
-    .action((file: string, o: { maxInstructions: string; maxCycles?: string; json: boolean; isa: 'default' | 'virtualizable'; memory: string; tlb: string }) => {
+    .addOption(engineOption())
+    .action((file: string, o: { maxInstructions: string; maxCycles?: string; json: boolean; isa: 'default' | 'virtualizable'; memory: string; tlb: string; engine: Engine }) => {
       const memoryBytes = parseCount('--memory', o.memory, 4096, MAX_MEMORY_BYTES);
       if (memoryBytes % 4096 !== 0) throw new CliError(`--memory must be a multiple of 4096, got ${memoryBytes}`);
       const tlbEntries = parseCount('--tlb', o.tlb, 1);
@@ -104,6 +110,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         variant: o.isa,
         memoryBytes,
         tlbEntries,
+        engine: o.engine,
       });
       io.out(r.text);
       setExit(r.exitCode);
@@ -128,8 +135,8 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--param <k=v>', 'workload parameter (repeatable), e.g. n=1000', collect, [] as string[])
     .option('--option <k=v>', 'strategy option (repeatable)', collect, [] as string[])
     .addOption(variantOption())
-    .option('--max-instructions <n>', 'instruction budget (instructions retired)', '200000000')
-    .option('--max-cycles <n>', 'modelled-cycle budget: bounds every kind of guest-driven work (exceptions, exits, traps, translation), default 250000000000')
+    .option('--max-instructions <n>', 'instruction budget (instructions retired); default 200000000, or what a workload\'s n needs')
+    .option('--max-cycles <n>', 'modelled-cycle budget: bounds every kind of guest-driven work (exceptions, exits, traps, translation); default 250000000000, grown with the instruction budget')
     .option('--boot <k=v>', 'kernel boot parameter (repeatable), e.g. hz=1000 (see `ringlab list`)', collect, [] as string[])
     .option('--vcpus <n>', 'virtual CPUs of the guest (1-8; sets the kernel\'s cpus boot parameter)')
     .option('--cost <KEY=CYCLES>', 'replace a per-event cost of the profile (repeatable), e.g. vmExitRoundTrip=1500; recorded in the result', collect, [] as string[])
@@ -137,14 +144,16 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--disk-latency <us>', 'block request latency in microseconds (default 75, a late-2000s SSD)')
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
     .option('--trace <file.json>', 'write the run\'s events in the Chrome/Perfetto trace-event format')
+    .addOption(engineOption())
     .option('--json', 'print the result as JSON', false)
-    .action((o: { strategy: string; workload?: string; program?: string; kernel?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions: string; maxCycles?: string; boot: string[]; vcpus?: string; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string }) => {
+    .action((o: { strategy: string; workload?: string; program?: string; kernel?: string; profile: string; param: string[]; option: string[]; isa: 'default' | 'virtualizable'; maxInstructions?: string; maxCycles?: string; boot: string[]; vcpus?: string; cost: string[]; json: boolean; tlb?: string; diskLatency?: string; strategyModule: string[]; trace?: string; engine: Engine }) => {
       if ((o.workload === undefined) === (o.program === undefined)) throw new CliError('run needs exactly one of --workload NAME and --program FILE');
       loadModules(o.strategyModule);
       const r = runCommand({
         ...o,
         workload: o.workload ?? '',
-        maxInstructions: parseCount('--max-instructions', o.maxInstructions, 1),
+        progress: progress(),
+        maxInstructions: o.maxInstructions === undefined ? undefined : parseCount('--max-instructions', o.maxInstructions, 1),
         maxCycles: o.maxCycles === undefined ? undefined : parseCount('--max-cycles', o.maxCycles, 1),
         vcpus: o.vcpus === undefined ? undefined : parseCount('--vcpus', o.vcpus, 1),
         machine: {
@@ -169,7 +178,8 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--yes', `run even more than ${MAX_RUNS_WITHOUT_YES} runs`, false)
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
     .option('--trace', 'write a Chrome/Perfetto trace of each run into <out>/traces/', false)
-    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; yes: boolean; strategyModule: string[]; trace: boolean }) => {
+    .addOption(engineOption())
+    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; yes: boolean; strategyModule: string[]; trace: boolean; engine: Engine }) => {
       const r = await runExperiment({
         specFile: spec,
         from: o.from,
@@ -182,6 +192,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         yes: o.yes,
         strategyModules: o.strategyModule,
         trace: o.trace,
+        engine: o.engine,
         stream: progress(),
       });
       io.out(r.text);
@@ -207,9 +218,10 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--nested-profile <name>', 'profile for the nested-paging configuration', 'nehalem-2009')
     .option('--force', 'write into a non-empty directory that holds no earlier comparison', false)
     .option('--strategy-module <file>', 'also compare the strategies of a module file, with their default options (repeatable)', collect, [] as string[])
-    .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean; strategyModule: string[] }) => {
+    .addOption(engineOption())
+    .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean; strategyModule: string[]; engine: Engine }) => {
       enableTypeScriptModules(o.strategyModule);
-      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress(), strategyModules: o.strategyModule }));
+      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress(), strategyModules: o.strategyModule, engine: o.engine }));
     });
 
   p.command('validate')

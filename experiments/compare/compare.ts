@@ -16,7 +16,7 @@ import { STRATEGIES } from '../../strategies/registry';
 import type { Strategy } from '../../strategies/strategy';
 import { resolveOptions } from '../../strategies/options';
 import { cycleCauses } from '../../strategies/cost-model';
-import { WORKLOAD_NAMES } from '../../core/guest/workloads';
+import { WORKLOAD_NAMES, WORKLOADS } from '../../core/guest/workloads';
 import type { IsaVariant } from '../../core/isa/variant';
 import { renderSvg } from '../charts/render';
 import { svgToPng } from '../charts/png';
@@ -31,6 +31,7 @@ import { dependencyVersions, profileHashes, runProvenance } from '../common/prov
 import type { RunResult } from '../run/result';
 import { progress, type ProgressStream } from '../experiment/progress';
 import { runOne } from '../run/run-one';
+import type { Engine } from '../../core/cpu/engine';
 import { toCsv } from '../run/csv';
 
 /** One strategy configuration in the comparison. */
@@ -115,10 +116,12 @@ export const compare = async (o: {
   nestedProfile: string;
   force: boolean;
   stream: ProgressStream;
-  /** the workloads to compare on (default: all; a subset is for tests) */
+  /** the workloads to compare on (default: all but the parallel ones; a subset is for tests) */
   workloads?: readonly (typeof WORKLOAD_NAMES)[number][];
   /** strategy module files whose strategies are compared too (recorded in the comparison's record) */
   strategyModules?: readonly string[];
+  /** the simulator engine (host machinery: no modelled number depends on it) */
+  engine?: Engine;
 }): Promise<string> => {
   const extra = (o.strategyModules ?? []).flatMap((f) => {
     const r = loadStrategyModule(f);
@@ -128,7 +131,8 @@ export const compare = async (o: {
   const allConfigs = comparedConfigs(o.profile, o.nestedProfile, extra);
   const { run: configs, skipped } = planComparison(allConfigs);
   prepareOutDir(o.outDir, o.force);
-  const workloads = o.workloads ?? WORKLOAD_NAMES;
+  // the uniprocessor workloads: the parallel ones have their own experiment (experiments/multiprocessor.json)
+  const workloads = o.workloads ?? WORKLOAD_NAMES.filter((w) => WORKLOADS[w].kind !== 'parallel');
   const provenance = runProvenance(createHash('sha256').update(JSON.stringify({ configs: allConfigs, workloads })).digest('hex').slice(0, 16));
   const results: RunResult[] = [];
   const labels = new Map<RunResult, string>();
@@ -137,7 +141,7 @@ export const compare = async (o: {
   const bar = progress(total, o.stream);
   for (const c of configs)
     for (const w of workloads) {
-      const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa });
+      const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa, engine: o.engine });
       if (isLeft(r)) throw new CliError(r.left.join('\n'));
       results.push(r.right);
       labels.set(r.right, c.label);

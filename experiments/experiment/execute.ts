@@ -7,6 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import { FORMAT_VERSION } from '../common/format-version';
 import type { RunProvenance } from '../common/provenance';
 import { runOne } from '../run/run-one';
+import type { Engine } from '../../core/cpu/engine';
 import type { PlannedRun } from '../spec/matrix';
 import { validateRow, type ResultRow } from './result-codec';
 import { traceFileOf } from './trace-file';
@@ -18,6 +19,8 @@ export interface RunContext {
   readonly provenance: RunProvenance;
   /** write a Chrome/Perfetto trace of each run into this folder (`experiment --trace`) */
   readonly traceDir?: string;
+  /** the simulator engine of every run (host machinery: not part of the spec, no modelled number depends on it) */
+  readonly engine?: Engine;
 }
 
 /** Run a planned run; returns a validated results row or an error message. */
@@ -36,6 +39,7 @@ export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow
       boot: p.boot,
       costOverrides: p.costOverrides,
       trace: ctx.traceDir === undefined ? undefined : traceFileOf(ctx.traceDir, p),
+      engine: ctx.engine,
     });
     if (isLeft(r)) return { error: r.left.join('; ') };
     const row: ResultRow = {

@@ -6,6 +6,7 @@
  * @category Runner
  */
 import * as fs from 'fs';
+import type { Engine } from '../../core/cpu/engine';
 import * as os from 'os';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
@@ -54,6 +55,8 @@ export interface ExperimentOptions {
   readonly strategyModules: readonly string[];
   /** write a Chrome/Perfetto trace of each run into DIR/traces/ */
   readonly trace?: boolean;
+  /** the simulator engine (host machinery: not part of the spec or its hash) */
+  readonly engine?: Engine;
   /** progress output */
   readonly stream?: ProgressStream;
 }
@@ -208,7 +211,7 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const t0 = performance.now();
   await runPool(todo, {
     workers,
-    context: { experiment: spec.name, seed: src.seed, provenance, ...(traceDir === null ? {} : { traceDir }) },
+    context: { experiment: spec.name, seed: src.seed, provenance, engine: o.engine, ...(traceDir === null ? {} : { traceDir }) },
     modules: src.strategyModules,
     onResult: (out) => {
       if ('row' in out) fs.appendFileSync(resultsFile, `${JSON.stringify(out.row)}\n`);

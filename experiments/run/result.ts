@@ -6,6 +6,7 @@
  */
 import * as t from 'io-ts';
 import type { StopReason } from '../../core/cpu/stop';
+import { ENGINES } from '../../core/cpu/engine';
 import type { Breakdown } from '../../core/cost/ledger';
 
 /** A count with its breakdown by cause. */
@@ -96,7 +97,8 @@ export const RunResultCodec = t.intersection([
   console: t.string,
   /** sha256 of the workload's declared result bytes and its exit code */
   digest: t.string,
-  host: t.type({ wallMs: Num, mips: Num }),
+  /** host metadata: wall time, simulated MIPS and the engine that ran it (no modelled number depends on these) */
+  host: t.intersection([t.type({ wallMs: Num, mips: Num }), t.partial({ engine: t.keyof(ENGINES) })]),
   }),
   t.partial({
     /** virtual CPUs of the run (results written before multiprocessor VMs lack it: 1) */

@@ -11,9 +11,11 @@ import { loadProfile, withCostOverrides } from '../../core/cost/profile';
 import { resolveBootParams } from '../../core/guest/boot-params';
 import { fileDigest, imageDigest, loadUserKernel, loadUserProgram, programWorkloadName } from '../../core/guest/user-images';
 import type { IsaVariant } from '../../core/isa/variant';
+import type { Engine } from '../../core/cpu/engine';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions, type OptionValues } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
+import { isWorkloadName, WORKLOADS } from '../../core/guest/workloads';
 import { divergence, type Outcome } from './equivalence';
 import { machineSettingsErrors, type MachineSettings } from './machine-settings';
 import { resolveParams, resolveProgramParams } from './params';
@@ -58,13 +60,31 @@ export interface RunSpec {
   readonly machine?: MachineSettings;
   /** write a Chrome/Perfetto trace of the strategy's run to this file */
   readonly trace?: string;
+  /** the simulator engine of both runs, this one and native's (host metadata: no modelled number depends on it) */
+  readonly engine?: Engine;
+  /** called about once a second of host time with the run under way (native's reference or the strategy's) and its instructions so far */
+  readonly progress?: (run: 'native' | 'strategy', instructions: number) => void;
 }
 
-/** Default instruction budget of a run. */
+/** Default instruction budget of a run (at least: a workload's parameter may need more, see defaultBudget). */
 export const DEFAULT_BUDGET = 200_000_000;
 
-/** Default cycle budget of a run: about a minute of modelled time at 4 GHz. */
+/** Default cycle budget of a run (at least): about a minute of modelled time at 4 GHz. */
 export const DEFAULT_CYCLE_BUDGET = 250_000_000_000;
+
+/** Instructions of a run besides its workload's units (the boot, the report): a generous bound. */
+const BOOT_INSTRUCTIONS = 1_000_000;
+
+/**
+ * The default budgets of a run of `workload` with parameter `n`: the defaults above, or for a
+ * shipped workload whose n needs more, its declared bound (`instructionsPerUnit` x n plus the
+ * boot's), with the cycle budget grown in the same ratio. A user's program gets the defaults.
+ */
+export const defaultBudget = (workload: string, n: number | undefined): { maxInstructions: number; maxCycles: number } => {
+  const per = isWorkloadName(workload) ? WORKLOADS[workload].instructionsPerUnit : 0;
+  const maxInstructions = Math.max(DEFAULT_BUDGET, BOOT_INSTRUCTIONS + per * (n ?? 0));
+  return { maxInstructions, maxCycles: DEFAULT_CYCLE_BUDGET * (maxInstructions / DEFAULT_BUDGET) };
+};
 
 const baselines = new Map<string, Outcome>();
 
@@ -101,11 +121,12 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   const settings = spec.machine ?? {};
   const bad = machineSettingsErrors(settings);
   if (bad.length > 0) return left(bad);
-  const budget = { maxInstructions: spec.maxInstructions ?? DEFAULT_BUDGET, maxCycles: spec.maxCycles ?? DEFAULT_CYCLE_BUDGET };
+  const byDefault = defaultBudget(program ? 'program' : spec.workload, params.right.n);
+  const budget = { maxInstructions: spec.maxInstructions ?? byDefault.maxInstructions, maxCycles: spec.maxCycles ?? byDefault.maxCycles };
   const costOverrides = spec.costOverrides ?? {};
   const userProgram = program && !isLeft(program) ? program.right : undefined;
   const workload = spec.programImage ? `program:${spec.programImage.name}` : spec.program !== undefined ? programWorkloadName(spec.program) : spec.workload;
-  const common = { workload, program: userProgram, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides };
+  const common = { workload, program: userProgram, params: params.right, profile: profile.right, isa: spec.isa ?? 'default', budget, settings, boot: boot.right, costOverrides, engine: spec.engine };
   const programDigest = userProgram ? imageDigest(userProgram.bytes) : null;
   const kernelFile = spec.kernel;
   const kernelImage = spec.kernelImage;
@@ -119,12 +140,12 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   if (!native) {
     const base = lookupStrategy('native');
     if (isLeft(base)) return left([base.left]);
-    const r = simulate({ ...common, kernelFile, kernelImage, strategy: base.right, options: {} });
+    const r = simulate({ ...common, kernelFile, kernelImage, strategy: base.right, options: {}, onProgress: spec.progress && ((i) => spec.progress?.('native', i)) });
     if (isLeft(r)) return left([r.left]);
     native = r.right.outcome;
     baselines.set(key, native);
   }
-  const run = simulate({ ...common, kernelFile, kernelImage, strategy: strategy.right, options: options.right, traceFile: spec.trace });
+  const run = simulate({ ...common, kernelFile, kernelImage, strategy: strategy.right, options: options.right, traceFile: spec.trace, onProgress: spec.progress && ((i) => spec.progress?.('strategy', i)) });
   if (isLeft(run)) return left([run.left]);
   const why = divergence(native, run.right.outcome);
   return right({

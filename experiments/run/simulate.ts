@@ -16,6 +16,7 @@ import { GUEST_MEMORY_BYTES } from '../../core/guest/layout';
 import { readResult } from '../../core/guest/result';
 import type { IsaVariant } from '../../core/isa/variant';
 import type { RunLimits } from '../../core/cpu/vcpu-loop';
+import type { Engine } from '../../core/cpu/engine';
 import type { BootParams } from '../../core/guest/boot-params';
 import type { OptionValues } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
@@ -54,7 +55,32 @@ export interface Simulation {
   readonly settings: MachineSettings;
   /** write a Chrome/Perfetto trace of the run to this file */
   readonly traceFile?: string;
+  /** the simulator engine (host metadata: no modelled number depends on it) */
+  readonly engine?: Engine;
+  /** called about once a second of host time with the instructions retired so far (a progress display) */
+  readonly onProgress?: (instructions: number) => void;
 }
+
+/**
+ * Call `report` about once a second of host time while the CPU runs. It looks at the clock
+ * on events the CPU emits (interrupts, system calls, I/O ...): on every 1024th, or on the
+ * first after 5 M more instructions (compute-bound guests emit few), so a run pays almost
+ * nothing for it; a guest that emits no events at all reports nothing.
+ */
+const watchProgress = (cpu: { readonly instructions: number; readonly events: { listen(l: () => void): unknown } }, report: (instructions: number) => void): void => {
+  let k = 0;
+  let seen = 0;
+  let last = performance.now();
+  cpu.events.listen(() => {
+    const i = cpu.instructions;
+    if ((++k & 1023) !== 0 && i - seen < 5_000_000) return;
+    seen = i;
+    const now = performance.now();
+    if (now - last < 1000) return;
+    last = now;
+    report(i);
+  });
+};
 
 /** Simulate a run; the result is not compared with native. */
 export const simulate = (s: Simulation): Either<string, Simulated> => {
@@ -76,6 +102,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
     isa,
     vcpus: s.boot.cpus,
     ...s.settings,
+    engine: s.engine,
   });
   if (isLeft(started)) return left(started.left);
   const vm = started.right;
@@ -91,6 +118,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       marks[e.mark] = snapshotAll();
       markTimes[e.mark] = c.time;
     });
+  if (s.onProgress) watchProgress(cpu, s.onProgress);
   const t0 = performance.now();
   const stop = vm.run(s.budget);
   const wallMs = performance.now() - t0;
@@ -151,7 +179,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       perVcpu: vm.cpus.map((c, i) => ({ instructions: c.instructions, cycles: perCpu[i].cycles, events: eventsView(perCpu[i].counts) as unknown as Record<string, unknown> })),
       console,
       digest,
-      host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0 },
+      host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? Math.round((instructions / wallMs / 1000) * 10) / 10 : 0, engine: cpu.engine },
       ...(s.kernelFile === undefined ? {} : { kernelFile: s.kernelFile }),
       ...(violations.length > 0 ? { isolationViolations: violations } : {}),
       ...(s.program || kernelImage

@@ -178,7 +178,7 @@ export const ExperimentSpecCodec = t.intersection([
       machine: 'machine settings, each a value or a list to sweep',
       repetitions: 'repetitions of each run, an integer >= 1 (the simulation is deterministic: only host time varies)',
       seed: 'recorded with every result; reserved for stochastic parts of the model (default 1)',
-      maxInstructions: 'instruction budget per run, an integer >= 1 (default 200,000,000)',
+      maxInstructions: "instruction budget per run, an integer >= 1 (default 200,000,000, or more when the workload's n needs it)",
       maxCycles: 'modelled-cycle budget per run, an integer >= 1 (default 250,000,000,000): bounds every kind of guest-driven work',
       vcpus: "virtual CPUs of each run's guest, 1-8, or a list to sweep like profiles (sets the kernel's cpus boot parameter; a strategy that runs fewer is skipped with a note)",
       boot: 'kernel boot parameters (hz ...), each a value or a list to sweep (see `ringlab list`)',

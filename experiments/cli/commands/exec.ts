@@ -4,6 +4,7 @@
  */
 
 import type { Cpu } from '../../../core/cpu/cpu';
+import type { Engine } from '../../../core/cpu/engine';
 import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { describeStop, type StopReason } from '../../../core/cpu/stop';
 import { totalOf, type Breakdown, type Counts } from '../../../core/cost/ledger';
@@ -24,6 +25,8 @@ export interface ExecOptions {
   readonly variant: IsaVariant;
   readonly memoryBytes: number;
   readonly tlbEntries: number;
+  /** the simulator engine (no modelled number depends on it) */
+  readonly engine?: Engine;
 }
 
 /** The JSON form of a bare-metal run. */
@@ -34,7 +37,7 @@ export interface ExecResult {
   readonly registers: Record<string, number>;
   /** counted events by counter name (see core/events/events.ts MACHINE_COUNTERS) */
   readonly events: Counts;
-  readonly host: { readonly wallMs: number; readonly mips: number };
+  readonly host: { readonly wallMs: number; readonly mips: number; readonly engine: Engine };
 }
 
 /** Whether a stop is a normal end of a bare-metal program. */
@@ -45,7 +48,7 @@ export const execCommand = (file: string, o: ExecOptions): { text: string; exitC
   const bytes = new Uint8Array(readFileOrFail(file, o.memoryBytes, `the machine's ${o.memoryBytes} bytes of memory`));
   let m: Cpu;
   try {
-    m = uniprocessor({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries });
+    m = uniprocessor({ variant: o.variant, memoryBytes: o.memoryBytes, tlbEntries: o.tlbEntries, engine: o.engine });
   } catch (e) {
     // the host may not have the memory asked for
     if (e instanceof RangeError) throw new CliError(`cannot allocate ${o.memoryBytes} bytes of guest memory: ${e.message}`);
@@ -64,7 +67,7 @@ export const execCommand = (file: string, o: ExecOptions): { text: string; exitC
     console: m.platform.console.text(),
     registers,
     events: m.snapshot().counts,
-    host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? m.instructions / wallMs / 1000 : 0 },
+    host: { wallMs: Math.round(wallMs * 1000) / 1000, mips: wallMs > 0 ? m.instructions / wallMs / 1000 : 0, engine: m.engine },
   };
   const exitCode = normalEnd(stop) ? ExitCode.ok : stop.kind === 'shutdown' ? stop.exitCode & 0xff || ExitCode.failure : ExitCode.failure;
   return { text: o.json ? JSON.stringify(result, null, 2) : renderExec(result), exitCode };

@@ -8,6 +8,8 @@ import { cycleCauses } from '../../../strategies/cost-model';
 import type { IsaVariant } from '../../../core/isa/variant';
 import type { MachineSettings } from '../../run/machine-settings';
 import { runOne } from '../../run/run-one';
+import type { Engine } from '../../../core/cpu/engine';
+import type { ProgressStream } from '../../experiment/progress';
 import type { RunResult, Tally } from '../../run/result';
 import { CliError, ExitCode } from '../../common/errors';
 import { formatNumber, table } from '../../common/format';
@@ -25,7 +27,8 @@ export interface RunOptions {
   readonly option: readonly string[];
   readonly isa: IsaVariant;
   readonly json: boolean;
-  readonly maxInstructions: number;
+  /** instruction budget (default: the run's, see defaultBudget) */
+  readonly maxInstructions?: number;
   readonly maxCycles?: number;
   /** `k=v` boot parameters */
   readonly boot: readonly string[];
@@ -36,7 +39,36 @@ export interface RunOptions {
   readonly machine?: MachineSettings;
   /** write a Chrome/Perfetto trace of the run here */
   readonly trace?: string;
+  /** the simulator engine (host metadata: no modelled number depends on it) */
+  readonly engine?: Engine;
+  /** where a progress line goes on a terminal, for runs of more than a few seconds */
+  readonly progress?: ProgressStream;
 }
+
+/** Seconds of a run before its progress line appears. */
+const PROGRESS_AFTER_SECONDS = 3;
+
+/**
+ * A progress line on a terminal (nothing elsewhere): which run, instructions so far and the
+ * rate, rewritten in place; `done` clears it.
+ */
+const progressLine = (stream: ProgressStream | undefined, strategy: string): { report: (run: 'native' | 'strategy', instructions: number) => void; done: () => void } => {
+  const t0 = performance.now();
+  let shown = false;
+  if (stream?.isTTY !== true) return { report: () => undefined, done: () => undefined };
+  return {
+    report: (run, instructions) => {
+      const s = (performance.now() - t0) / 1000;
+      if (s < PROGRESS_AFTER_SECONDS) return;
+      shown = true;
+      const who = run === 'native' ? 'native reference' : strategy;
+      stream.write(`\r\x1b[K${who}: ${(instructions / 1e6).toFixed(1)} M instructions, ${s.toFixed(0)} s`);
+    },
+    done: () => {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
+};
 
 /** Parse `k=v` pairs; `numeric` requires integer values. */
 export const parsePairs = (flag: string, pairs: readonly string[], numeric: boolean): Record<string, string | number> => {
@@ -55,6 +87,7 @@ export const parsePairs = (flag: string, pairs: readonly string[], numeric: bool
 
 /** Run and render; returns text and exit code. */
 export const runCommand = (o: RunOptions): { text: string; exitCode: number } => {
+  const line = progressLine(o.progress, o.strategy);
   const r = runOne({
     strategy: o.strategy,
     workload: o.workload,
@@ -71,7 +104,10 @@ export const runCommand = (o: RunOptions): { text: string; exitCode: number } =>
     costOverrides: parsePairs('--cost', o.cost, true) as Record<string, number>,
     machine: o.machine,
     trace: o.trace,
+    engine: o.engine,
+    progress: line.report,
   });
+  line.done();
   if (isLeft(r)) throw new CliError(r.left.join('\n'));
   const ok = r.right.equivalent && r.right.stop.kind === 'shutdown';
   return { text: o.json ? JSON.stringify(r.right, null, 2) : renderRun(r.right), exitCode: ok ? ExitCode.ok : ExitCode.failure };

@@ -20,30 +20,7 @@ const nodes = (v: unknown): Json[] => (v && typeof v === 'object' ? [...(Array.i
 /** The unit specs (a mark and an encoding) of a chart. */
 const units = (spec: unknown): Json[] => nodes(spec).filter((n) => 'mark' in n && 'encoding' in n);
 
-/** The rows of a spec, run in this process. */
-const runRows = (specJson: unknown): ResultRow[] => {
-  const spec = parseSpec(JSON.stringify(specJson), 'charts.json');
-  if (isLeft(spec)) throw new Error(spec.left.join('\n'));
-  const m = expandMatrix(spec.right);
-  if (isLeft(m)) throw new Error(m.left.join('\n'));
-  return m.right.runs.map((p) => {
-    const out = executePlanned(p, { experiment: 'charts', seed: 1, provenance: { specHash: 'test', commit: 'test', modified: false, ringlabVersion: '0.0.0' } });
-    if ('error' in out) throw new Error(out.error);
-    return out.row;
-  });
-};
-
-/** A small multiprocessor matrix for the vcpus chart (vCPU counts swept). */
-const smpRows = (): ResultRow[] =>
-  runRows({
-    name: 'charts-smp',
-    strategies: [{ name: 'native' }, { name: 'hardware-assisted', options: { paging: 'nested' } }, { name: 'paravirt' }],
-    workloads: [{ name: 'pcompute', params: { n: 20 } }],
-    profiles: ['nehalem-2009'],
-    vcpus: [1, 2],
-  });
-
-/** A small matrix with every other chart kind's ingredients: several strategies and variants, two profiles, a swept parameter. */
+/** A small matrix with every chart kind's ingredients: several strategies and variants, two profiles, a swept parameter, 1 and 2 vCPUs. */
 const rows = (): ResultRow[] => {
   const spec = parseSpec(
     JSON.stringify({
@@ -57,6 +34,7 @@ const rows = (): ResultRow[] => {
       ],
       workloads: [{ name: 'syscall', params: { n: [10, 20] } }, { name: 'ptemod', params: { n: 10 } }, { name: 'in', params: { n: 10 } }],
       profiles: ['nehalem-2009', 'skylake-2015'],
+      vcpus: [1, 2],
     }),
     'charts.json',
   );
@@ -78,10 +56,7 @@ describe('charts', function () {
   let charts: ReturnType<typeof experimentCharts>;
   before(() => {
     results = rows();
-    charts = [
-      ...experimentCharts(results, ALL.filter((c) => c !== 'vcpus'), { x: 'params.n', y: 'slowdown' }),
-      ...experimentCharts(smpRows(), ['vcpus'], {}),
-    ];
+    charts = experimentCharts(results, ALL, { x: 'params.n', y: 'slowdown' });
   });
 
   it('builds every chart kind from the results', () => {
@@ -137,8 +112,7 @@ describe('charts', function () {
 
   it('colours a configuration the same in every chart, as shades of its strategy', () => {
     const seen = new Map<string, string>();
-    // the charts of one experiment (the vcpus chart comes from a second one, with other configurations)
-    for (const c of charts.filter((x) => x.name !== 'vcpus'))
+    for (const c of charts)
       for (const u of units(c.spec)) {
         const color = (u.encoding as Record<string, Json>).color;
         if (color?.field !== 'config') continue;

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { WORKLOAD_NAMES } from '../../../../core/guest/workloads';
 import { STRATEGY_API_VERSION } from '../../../../strategies/strategy';
 import { cli, tmpdir } from '../helpers';
+import { WORKLOAD_NAMES } from '../../../../core/guest/workloads';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const EXAMPLE = path.join(ROOT, 'experiments', 'examples', 'minimal-vmm.ts');

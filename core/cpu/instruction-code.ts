@@ -1,0 +1,166 @@
+/**
+ * The innocuous instructions' semantics as code templates: each row gives the JavaScript of
+ * the instruction's body over named operands, and an engine instantiates it with its own
+ * operand expressions (the JIT, core/cpu/jit-compile.ts, with registers in locals and the
+ * immediate and next pc as constants). The rows are the same expressions as the reference
+ * interpreter's cases (core/cpu/interpreter.ts); the differential tests run both engines on
+ * the same programs and compare every counter.
+ *
+ * A body may use these names of the generated scope: `lk lx ly lr` (lazy flags, see
+ * core/cpu/lazy-flags.ts), `flags` (the flags word), `next` (the address of the next
+ * instruction; a jump assigns it), `m` (the Cpu), `S` (core/cpu/semantics.ts), `lazyFlags`,
+ * `less`, the flag constants `ZF CF`, the lazy kinds `LAZY_ADD LAZY_SUB LAZY_LOGIC`, and for
+ * the inline TLB path `i32 u8 tlbTag tlbPerm tlbBase setMask ways translating user hitSlot
+ * dataHits` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it). A body throws (GuestFault, VmExitSignal) before changing any register, or
+ * completes.
+ *
+ * Rows are optional: an instruction with no row (the system instructions, whose semantics
+ * are core/cpu/semantics.ts, and any new row of the ISA table not written here yet) is run
+ * by the interpreter.
+ * @category CPU
+ */
+import type { Mnemonic } from '../isa/table';
+
+/** The operand expressions an engine gives a template. */
+export interface Operands {
+  /** value of register ra, rb, rc */
+  readonly ra: string;
+  readonly rb: string;
+  readonly rc: string;
+  /** assignment target for register ra */
+  readonly wa: string;
+  /** value of / assignment target for register number n */
+  readonly reg: (n: number) => string;
+  readonly wreg: (n: number) => string;
+  /** the immediate word */
+  readonly imm: string;
+  /** value of / assignment target for the stack pointer (r15) */
+  readonly sp: string;
+  readonly wsp: string;
+  /** a statement run after the inline path stored at physical address `pa` (an engine's code-write check) */
+  readonly wrote: (pa: string) => string;
+  /** a statement run after a store through the Cpu's slower path (misses, straddling words) */
+  readonly slow: string;
+}
+
+/** How an instruction touches guest memory (for the engine's page-walk and code-write checks). */
+export type MemoryUse = 'none' | 'read' | 'write';
+
+/** One instruction's code. */
+export interface InstructionCode {
+  /** the body's JavaScript */
+  readonly body: (o: Operands) => string;
+  readonly memory: MemoryUse;
+  /** the body may raise an exception without touching memory (division) */
+  readonly faults?: true;
+}
+
+const alu = (expr: (x: string, y: string) => string, lazy: 'add' | 'sub' | 'logic', imm: boolean): InstructionCode => ({
+  memory: 'none',
+  body: (o) => {
+    const y = imm ? o.imm : o.rc;
+    if (lazy === 'logic') return `{ const r = ${expr(o.rb, y)}; ${o.wa} = r; lk = LAZY_LOGIC; lr = r; }`;
+    return `{ const x = ${o.rb}; const y = ${y}; const r = ${expr('x', 'y')}; ${o.wa} = r; lk = ${lazy === 'add' ? 'LAZY_ADD' : 'LAZY_SUB'}; lx = x; ly = y; lr = r; }`;
+  },
+});
+
+const mul = (imm: boolean): InstructionCode => ({
+  memory: 'none',
+  body: (o) =>
+    `if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } m.flags = flags; ${o.wa} = S.mulFlags(m, ${o.rb}, ${imm ? o.imm : o.rc}); flags = m.flags;`,
+});
+
+const none = (body: (o: Operands) => string): InstructionCode => ({ memory: 'none', body });
+
+/** A conditional jump taken when `cond` holds (`cond` reads the flags word after materializing). */
+const jcc = (cond: string): InstructionCode =>
+  none((o) => `if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if (${cond}) next = (next + ${o.imm}) | 0;`);
+
+/** The TLB slot of an access at `va` the inline path may take (aligned words only), or -1. */
+const fastSlot = (va: string, write: boolean, word: boolean) =>
+  `const slot = ${word ? `(${va} & 3) === 0 && ` : ''}translating ? hitSlot(tlbTag, tlbPerm, setMask, ways, ${va} >>> 12, user, ${write}) : -1;`;
+
+/** Load a word at `va` into `target` (the inline path, else the Cpu's read). */
+const loadWord = (va: string, target: string) =>
+  `{ ${fastSlot(va, false, true)} if (slot >= 0) { dataHits++; ${target} = i32[(tlbBase[slot] | (${va} & 0xfff)) >>> 2]; } else ${target} = m.read32(${va}); }`;
+
+/** Store `value` at `va` (the inline path, else the Cpu's write). */
+const storeWord = (o: Operands, va: string, value: string) =>
+  `{ ${fastSlot(va, true, true)} if (slot >= 0) { dataHits++; const pa = tlbBase[slot] | (${va} & 0xfff); i32[pa >>> 2] = ${value}; ${o.wrote('pa')} } else { m.write32(${va}, ${value}); ${o.slow} } }`;
+
+/** push `value` (sp -= 4; [sp] = value: Cpu.push). */
+const push = (o: Operands, value: string) => `{ const pv = ${value}; const va = (${o.sp} - 4) | 0; ${storeWord(o, 'va', 'pv')} ${o.wsp} = va; }`;
+
+/** pop into `target` (target = [sp]; sp += 4: Cpu.pop). */
+const pop = (o: Operands, target: string) => `{ const va = ${o.sp}; let pv = 0; ${loadWord('va', 'pv')} ${o.wsp} = (va + 4) | 0; ${target} = pv; }`;
+
+/** The code of each innocuous instruction (see the module comment). */
+export const INSTRUCTION_CODE: Partial<Record<Mnemonic, InstructionCode>> = {
+  nop: none(() => ''),
+  mov: none((o) => `${o.wa} = ${o.rb};`),
+  li: none((o) => `${o.wa} = ${o.imm};`),
+  add: alu((x, y) => `(${x} + ${y}) | 0`, 'add', false),
+  sub: alu((x, y) => `(${x} - ${y}) | 0`, 'sub', false),
+  and: alu((x, y) => `${x} & ${y}`, 'logic', false),
+  or: alu((x, y) => `${x} | ${y}`, 'logic', false),
+  xor: alu((x, y) => `${x} ^ ${y}`, 'logic', false),
+  shl: alu((x, y) => `${x} << (${y} & 31)`, 'logic', false),
+  shr: alu((x, y) => `(${x} >>> (${y} & 31)) | 0`, 'logic', false),
+  sar: alu((x, y) => `${x} >> (${y} & 31)`, 'logic', false),
+  mul: mul(false),
+  div: { memory: 'none', faults: true, body: (o) => `${o.wa} = S.divide(${o.rb}, ${o.rc}, false);` },
+  rem: { memory: 'none', faults: true, body: (o) => `${o.wa} = S.divide(${o.rb}, ${o.rc}, true);` },
+  addi: alu((x, y) => `(${x} + ${y}) | 0`, 'add', true),
+  subi: alu((x, y) => `(${x} - ${y}) | 0`, 'sub', true),
+  andi: alu((x, y) => `${x} & ${y}`, 'logic', true),
+  ori: alu((x, y) => `${x} | ${y}`, 'logic', true),
+  xori: alu((x, y) => `${x} ^ ${y}`, 'logic', true),
+  shli: alu((x, y) => `${x} << (${y} & 31)`, 'logic', true),
+  shri: alu((x, y) => `(${x} >>> (${y} & 31)) | 0`, 'logic', true),
+  sari: alu((x, y) => `${x} >> (${y} & 31)`, 'logic', true),
+  muli: mul(true),
+  cmp: none((o) => `{ const x = ${o.ra}; const y = ${o.rb}; const r = (x - y) | 0; lk = LAZY_SUB; lx = x; ly = y; lr = r; }`),
+  cmpi: none((o) => `{ const x = ${o.ra}; const y = ${o.imm}; const r = (x - y) | 0; lk = LAZY_SUB; lx = x; ly = y; lr = r; }`),
+  test: none((o) => `{ const r = ${o.ra} & ${o.rb}; lk = LAZY_LOGIC; lr = r; }`),
+  not: none((o) => `${o.wa} = ~${o.ra};`),
+  neg: none((o) => `{ const x = 0; const y = ${o.ra}; const r = (x - y) | 0; ${o.wa} = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; }`),
+  lea: none((o) => `${o.wa} = (next + ${o.imm}) | 0;`),
+  ld: { memory: 'read', body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; ${loadWord('va', o.wa)} }` },
+  st: { memory: 'write', body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; ${storeWord(o, 'va', o.ra)} }` },
+  ldb: {
+    memory: 'read',
+    body: (o) =>
+      `{ const va = (${o.rb} + ${o.imm}) | 0; ${fastSlot('va', false, false)} if (slot >= 0) { dataHits++; ${o.wa} = u8[tlbBase[slot] | (va & 0xfff)]; } else ${o.wa} = m.read8(va); }`,
+  },
+  stb: {
+    memory: 'write',
+    body: (o) =>
+      `{ const va = (${o.rb} + ${o.imm}) | 0; ${fastSlot('va', true, false)} if (slot >= 0) { dataHits++; const pa = tlbBase[slot] | (va & 0xfff); u8[pa] = ${o.ra}; ${o.wrote('pa')} } else { m.write8(va, ${o.ra}); ${o.slow} } }`,
+  },
+  push: { memory: 'write', body: (o) => push(o, o.ra) },
+  pop: { memory: 'read', body: (o) => pop(o, o.wa) },
+  xchg: {
+    memory: 'write',
+    body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; const old = m.read32(va); m.write32(va, ${o.ra}); ${o.slow} ${o.wa} = old; }`,
+  },
+  cmpxchg: {
+    memory: 'write',
+    body: (o) =>
+      `{ const va = (${o.rb} + ${o.imm}) | 0; const cur = m.read32(va); const acc = ${o.reg(1)}; m.write32(va, cur === acc ? ${o.ra} : cur); ${o.slow} if (cur !== acc) ${o.wreg(1)} = cur; lk = LAZY_SUB; lx = acc; ly = cur; lr = (acc - cur) | 0; }`,
+  },
+  jmp: none((o) => `next = (next + ${o.imm}) | 0;`),
+  jz: none((o) => `if (lk !== 0 ? lr === 0 : (flags & ZF) !== 0) next = (next + ${o.imm}) | 0;`),
+  jnz: none((o) => `if (lk !== 0 ? lr !== 0 : (flags & ZF) === 0) next = (next + ${o.imm}) | 0;`),
+  jl: jcc('less(flags)'),
+  jge: jcc('!less(flags)'),
+  jle: jcc('(flags & ZF) !== 0 || less(flags)'),
+  jg: jcc('(flags & ZF) === 0 && !less(flags)'),
+  jb: jcc('(flags & CF) !== 0'),
+  jae: jcc('(flags & CF) === 0'),
+  call: { memory: 'write', body: (o) => `${push(o, 'next')} next = (next + ${o.imm}) | 0;` },
+  callr: { memory: 'write', body: (o) => `{ const t = ${o.ra}; ${push(o, 'next')} next = t; }` },
+  jmpr: none((o) => `next = ${o.ra};`),
+  ret: { memory: 'read', body: (o) => pop(o, 'next') },
+  // pause is a system instruction (its latency is counted, it may exit): the interpreter runs it
+  rdpid: none((o) => `${o.wa} = m.cpuId;`),
+};

@@ -1,0 +1,302 @@
+/**
+ * The JIT's compiler: a guest basic block (straight-line innocuous instructions up to a
+ * control transfer, the page's end or an instruction it does not compile) becomes one
+ * JavaScript function (`new Function`), registers in locals, immediates and addresses as
+ * constants, each instruction's body instantiated from its row of INSTRUCTION_CODE
+ * (core/cpu/instruction-code.ts). What ends a block and what is compiled at all follow from
+ * the ISA table: `flow` other than `next` ends a block; a row with no code, a privileged
+ * row, a reserved-bit violation or an immediate word on the next page is left to the
+ * interpreter.
+ *
+ * A compiled block checks on entry that guest memory still holds the words it was compiled
+ * from (every writer of guest memory, the guest's stores, DMA, a VMM's writes, is seen so),
+ * and leaves after an instruction that walked the page tables (the clock and the TLB moved:
+ * the caller looks at the checkpoint and the code page again) or wrote one of its later
+ * words (self-modifying code).
+ * @category CPU
+ */
+import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
+import { Flag, ISA } from '../isa/table';
+import { hitSlot } from '../mmu/tlb';
+import type { Cpu } from './cpu';
+import { INSTRUCTION_CODE, type Operands } from './instruction-code';
+import { LAZY_ADD, LAZY_LOGIC, LAZY_SUB, lazyFlags, less } from './lazy-flags';
+import { PRIV_NONE } from './privilege';
+import * as Sem from './semantics';
+
+/** Most instructions in one block. */
+export const MAX_BLOCK = 48;
+
+/** What a block reads and writes besides guest registers and memory: the run's state, shared by the blocks of one CPU. */
+export class BlockContext {
+  /** lazy flags and the flags word, in and out */
+  lk = 0;
+  lx = 0;
+  ly = 0;
+  lr = 0;
+  flags = 0;
+  /** out: the pc after the block (or of the faulting instruction) */
+  pc = 0;
+  /** out: TLB hits of the block's fetches and of its inline data accesses */
+  hits = 0;
+  /** out, when the block threw: the instructions that retired before the faulting one */
+  done = 0;
+  /** in: instructions the block may retire (it runs a next block only if all of it fits) */
+  room = 0;
+  /** in: the physical address of the frame holding the code */
+  frame = 0;
+  regs: Int32Array;
+  i32: Int32Array;
+  u8: Uint8Array;
+  tlbTag: Int32Array;
+  tlbPerm: Uint8Array;
+  tlbBase: Int32Array;
+  setMask = 0;
+  ways = 0;
+
+  constructor(readonly m: Cpu) {
+    this.regs = m.regs;
+    this.i32 = m.memory.i32;
+    this.u8 = m.memory.u8;
+    const tlb = m.mmu.tlb;
+    this.tlbTag = tlb.tag;
+    this.tlbPerm = tlb.perm;
+    this.tlbBase = tlb.base;
+  }
+
+  /** Take the TLB in use now (it changes only between bursts: VM entry and exit). */
+  useTlb(): void {
+    const tlb = this.m.mmu.tlb;
+    this.tlbTag = tlb.tag;
+    this.tlbPerm = tlb.perm;
+    this.tlbBase = tlb.base;
+    this.setMask = tlb.setMask;
+    this.ways = tlb.ways;
+  }
+}
+
+/** A compiled region: the instructions retired, or -1 if guest memory no longer holds its code. */
+export type Block = (c: BlockContext) => number;
+
+/** One instruction of a block as scanned from memory. */
+interface Scanned {
+  readonly pc: number;
+  readonly word: number;
+  readonly imm: number;
+  readonly ext: boolean;
+  readonly mnemonic: keyof typeof INSTRUCTION_CODE;
+}
+
+const RESERVED = new Int32Array(RESERVED_BITS_BY_OPCODE.buffer, RESERVED_BITS_BY_OPCODE.byteOffset, RESERVED_BITS_BY_OPCODE.length);
+
+/** Whether the JIT compiles the instruction word `w` at `pc` on this CPU (else the interpreter runs it). */
+const compilable = (m: Cpu, w: number, pc: number): boolean => {
+  const op = w >>> 24;
+  const mn = MNEMONIC_BY_OPCODE[op];
+  if (mn === undefined || INSTRUCTION_CODE[mn] === undefined) return false;
+  if ((w & RESERVED[op]) !== 0 || m.privilegeByOpcode[op] !== PRIV_NONE) return false;
+  return !(HAS_EXT_BY_OPCODE[op] !== 0 && (pc & 0xfff) === 0xffc);
+};
+
+/**
+ * The block at linear `pc`, physical `pa` as memory holds it now: its instructions (none
+ * if the first is not compiled).
+ */
+export const scanBlock = (m: Cpu, pc: number, pa: number): Scanned[] => {
+  const i32 = m.memory.i32;
+  const out: Scanned[] = [];
+  let off = 0;
+  while (out.length < MAX_BLOCK) {
+    const at = (pc + off) | 0;
+    const w = i32[(pa + off) >>> 2];
+    if (!compilable(m, w, at)) break;
+    const op = w >>> 24;
+    const ext = HAS_EXT_BY_OPCODE[op] !== 0;
+    const mnemonic = MNEMONIC_BY_OPCODE[op] as keyof typeof INSTRUCTION_CODE;
+    out.push({ pc: at, word: w, imm: ext ? i32[(pa + off + 4) >>> 2] : 0, ext, mnemonic });
+    off += ext ? 8 : 4;
+    if (ISA[mnemonic].flow !== 'next' || ((pc + off) & 0xfff) === 0) break;
+  }
+  return out;
+};
+
+/** The semantics module as a plain object (the generated code reads `S.mulFlags`, `S.divide`). */
+const SEMANTICS = { ...Sem };
+
+const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
+
+/** Most instructions in one region. */
+export const MAX_REGION = 128;
+
+/** The blocks of a page's region: those at the entries and those reachable from them by direct branches, calls and returns on the same page. */
+const discover = (m: Cpu, entries: readonly number[], pa: number): Map<number, Scanned[]> => {
+  const blocks = new Map<number, Scanned[]>();
+  const page = entries[0] >>> 12;
+  const frame = pa & ~0xfff;
+  const queue = [...entries];
+  let total = 0;
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    if (blocks.has(at) || at >>> 12 !== page || (at & 3) !== 0) continue;
+    const instrs = scanBlock(m, at, frame | (at & 0xfff));
+    if (instrs.length === 0 || (total + instrs.length > MAX_REGION && blocks.size > 0)) continue;
+    blocks.set(at, instrs);
+    total += instrs.length;
+    const last = instrs[instrs.length - 1];
+    const next = (last.pc + (last.ext ? 8 : 4)) | 0;
+    const target = (next + last.imm) | 0;
+    const flow = ISA[last.mnemonic].flow;
+    if (flow === 'branch' || flow === 'jump' || flow === 'call') queue.push(target);
+    if (flow === 'next' || flow === 'branch' || flow === 'call' || flow === 'indirect-call') queue.push(next);
+  }
+  return blocks;
+};
+
+/**
+ * Compiled regions by their source, shared by every CPU of the process: a region's code
+ * depends on its linear addresses, its words, the CPL and the paging mode, not on the frame
+ * that holds it (a parameter), so a forked process's copy of a code page, or the next run of
+ * the same guest, reuses the function (and V8's optimized code for it).
+ */
+const REGIONS = new Map<string, Block>();
+const MAX_CACHED_REGIONS = 1 << 14;
+
+/** The first block's pc of a non-empty region. */
+const pc0 = (blocks: ReadonlyMap<number, unknown>): number => blocks.keys().next().value as number;
+
+/** A compiled region and the blocks it holds: start pc to instructions. */
+export interface Region {
+  readonly block: Block;
+  readonly lengths: ReadonlyMap<number, number>;
+}
+
+/**
+ * Compile the region of one code page (physical `pa`) entered at linear `entries`, for this
+ * CPU's current privilege level and paging mode (both fixed while code runs: only system
+ * instructions change them). The region's blocks run in a loop (a switch on pc, entered at
+ * `c.pc`, which must be one of its blocks) while the room the caller gives lasts for a whole
+ * next block; anything else leaves to the caller with the pc reached.
+ */
+export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): Region | null => {
+  const blocks = discover(m, entries, pa);
+  if (blocks.size === 0) return null;
+  const user = m.cpl === 3;
+  const translating = m.mmu.translating;
+  const used = new Set<number>();
+  const read = (n: number): string => {
+    if (n === 0) return '0';
+    used.add(n);
+    return `r${n}`;
+  };
+  const write = (n: number): string => {
+    if (n === 0) return 'z';
+    used.add(n);
+    return `r${n}`;
+  };
+  // the physical words of the region: checked on entry; stores to them leave the region
+  const codeWords = new Uint8Array(1024);
+  const checks: string[] = [];
+  for (const instrs of blocks.values())
+    for (const ins of instrs) {
+      // word offsets from the frame's first word: the code is the same for every frame holding the same words
+      const idx = (ins.pc & 0xfff) >>> 2;
+      codeWords[idx] = 1;
+      checks.push(`i32[F + ${idx}] !== ${lit(ins.word)}`);
+      if (ins.ext) {
+        codeWords[idx + 1] = 1;
+        checks.push(`i32[F + ${idx + 1}] !== ${lit(ins.imm)}`);
+      }
+    }
+  const pcs: number[] = [];
+  const inBlock: number[] = [];
+  const fetchIn: number[] = [];
+  const cases: string[] = [];
+  // block number by word of the page: the switch on it compiles to a jump table
+  const index = new Int16Array(1024).fill(-1);
+  const base = pc0(blocks) & ~0xfff;
+  for (const [start, instrs] of blocks) {
+    index[(start & 0xfff) >>> 2] = cases.length;
+    const lines: string[] = [`case ${cases.length}: {`, `if (done + ${instrs.length} > room) break region;`];
+    let fetched = 0;
+    instrs.forEach((ins, k) => {
+      const gi = pcs.length;
+      fetched += ins.ext ? 2 : 1;
+      pcs.push(ins.pc);
+      inBlock.push(k);
+      fetchIn.push(fetched);
+      const w = ins.word;
+      const o: Operands = {
+        ra: read((w >>> 20) & 15),
+        rb: read((w >>> 16) & 15),
+        rc: read((w >>> 12) & 15),
+        wa: write((w >>> 20) & 15),
+        reg: read,
+        wreg: write,
+        imm: lit(ins.imm | 0),
+        sp: read(15),
+        wsp: write(15),
+        wrote: (p) => `if ((${p} & ~0xfff) === frame && CODE[(${p} & 0xfff) >>> 2] !== 0) sw = 1;`,
+        slow: 'sw = 1;',
+      };
+      const code = INSTRUCTION_CODE[ins.mnemonic]!;
+      const nextPc = (ins.pc + (ins.ext ? 8 : 4)) | 0;
+      const text = code.body(o);
+      const last = k === instrs.length - 1;
+      // the faulting instruction's index for the catch, and the next pc, only where they are read
+      if (code.memory !== 'none' || code.faults === true) lines.push(`i = ${gi};`);
+      if (last || code.memory !== 'none' || /\bnext\b/.test(text)) lines.push(`next = ${lit(nextPc)};`);
+      lines.push(text);
+      const leave = `{ done += ${k + 1}; hits += ${fetched}; pc = next; break region; }`;
+      if (code.memory === 'write') lines.push(`if (sw !== 0 || mmu.walkReferences !== wr) ${leave}`);
+      else if (code.memory === 'read') lines.push(`if (mmu.walkReferences !== wr) ${leave}`);
+    });
+    lines.push(`done += ${instrs.length}; hits += ${fetched}; pc = next; continue region;`, '}');
+    cases.push(lines.join('\n'));
+  }
+  const lengths = new Map([...blocks].map(([at, instrs]) => [at, instrs.length]));
+  const regs = [...used].sort((x, y) => x - y);
+  const load = regs.map((r) => `let r${r} = regs[${r}];`).join(' ');
+  const store = regs.map((r) => `regs[${r}] = r${r};`).join(' ');
+  const source = `
+return function region(c) {
+  const i32 = c.i32, frame = c.frame, F = frame >>> 2;
+  if (${checks.join(' || ')}) return -1;
+  const m = c.m, regs = c.regs, u8 = c.u8, mmu = m.mmu, tlbTag = c.tlbTag, tlbPerm = c.tlbPerm, tlbBase = c.tlbBase, setMask = c.setMask, ways = c.ways, room = c.room;
+  const user = ${user}, translating = ${translating};
+  const wr = mmu.walkReferences;
+  let lk = c.lk, lx = c.lx, ly = c.ly, lr = c.lr, flags = c.flags;
+  ${load}
+  let z = 0, dataHits = 0, next = 0, i = 0, done = 0, hits = 0, sw = 0, pc = c.pc;
+  try {
+    region: for (;;) {
+      const off = (pc - ${lit(base)}) >>> 0;
+      switch (off < 4096 && (off & 3) === 0 ? INDEX[off >>> 2] : -1) {
+${cases.join('\n')}
+      }
+      break region;
+    }
+  } catch (e) {
+    ${store}
+    c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
+    c.pc = PCS[i]; c.hits = hits + FETCH_IN[i] + dataHits; c.done = done + IN_BLOCK[i];
+    throw e;
+  }
+  ${store}
+  c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
+  c.pc = pc; c.hits = hits + dataHits;
+  return done;
+};`;
+  const cached = REGIONS.get(source);
+  if (cached !== undefined) return { block: cached, lengths };
+  const make = new Function(
+    'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX',
+    source,
+  ) as (...args: unknown[]) => Block;
+  const block = make(
+    SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
+    Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index,
+  );
+  if (REGIONS.size >= MAX_CACHED_REGIONS) REGIONS.clear();
+  REGIONS.set(source, block);
+  return { block, lengths };
+};
