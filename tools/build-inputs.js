@@ -30,7 +30,7 @@ const CODE_DIRS = ['core', 'strategies', 'experiments'];
 const SOURCE_ONLY_DIRS = ['experiments/bench'];
 
 /** Top-level files that change what the build emits. */
-const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json'];
+const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'tsconfig.types.json'];
 
 /** Files read at run time through __dirname, copied into dist/ (paths relative to the root, '/'-separated). */
 const ASSETS = [/^core\/guest\/.+\.s$/, /^core\/profiles\/[^/]+\.json$/, /^experiments\/spec\.schema\.json$/, /^experiments\/validation\/[^/]+\.json$/];

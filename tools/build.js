@@ -8,7 +8,8 @@
  *
  * tsc runs with tsconfig.build.json: file by file and without type checking, the same
  * transpilation ts-node gives the tests (type checking is `npm test`'s first step), which
- * keeps the build at a few seconds.
+ * keeps the build at a few seconds. The declarations of the public API (experiments/api.ts,
+ * the package's entry point) go to dist/types/ (tsconfig.types.json), also unchecked.
  */
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -31,6 +32,9 @@ const build = () => {
   fs.rmSync(out, { recursive: true, force: true });
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit' });
   if (tsc.status !== 0) fail('tsc failed (see above)');
+  // the public API's declarations (package.json `types`), also without type checking
+  const types = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.types.json'), '--outDir', path.join(out, 'types')], { stdio: 'inherit' });
+  if (types.status !== 0) fail('tsc failed on the API declarations (see above)');
   const compiled = inputs.filter(isCompiled);
   const missing = compiled.filter((rel) => !fs.existsSync(path.join(out, rel.replace(/\.ts$/, '.js'))));
   if (missing.length) fail(`tsconfig.build.json did not compile ${missing.join(', ')}: it must include what tools/build-inputs.js lists`);

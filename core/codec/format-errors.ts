@@ -1,6 +1,10 @@
 /**
  * A readable reporter for io-ts validation errors: one line per error,
- * `path: expected X, got Y`, all errors at once.
+ * `path: expected X, got Y`, all errors at once. Hand-written rather than io-ts's
+ * PathReporter (a line per failed union member, with the members' numeric keys in the path)
+ * or io-ts-reporters (a union becomes a multi-line "Expecting one of:" block of full codec
+ * names): this gives every problem the one-line `path: ...` form that spec errors share with
+ * the name and value checks (experiments/spec/load.ts), so they read and sort as one list.
  * @category Codecs
  */
 import type * as t from 'io-ts';

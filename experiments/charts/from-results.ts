@@ -46,6 +46,15 @@ export const configColourMap = (rows: readonly ResultRow[]): { configOf: (r: Res
 /** Colours of cycle causes: from the model's full list, so a cause has the same colour in every experiment. */
 export const CAUSE_COLOURS = causeColours(cycleCauses());
 
+/** A configuration label without one option: `bt (cache=4096, chaining=off)` less cache is `bt (chaining=off)`, `bt (cache=4096)` is `bt`. */
+export const withoutOption = (label: string, option: string): string => {
+  const escaped = option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return label
+    .replace(new RegExp(`(\\(|, )${escaped}=[^,)]+`), (_m, before: string) => (before === '(' ? '(' : ''))
+    .replace(/\(, /, '(')
+    .replace(/ \(\)$/, '');
+};
+
 /** Counts by category, one chart row per configuration, workload and category. */
 const counts = (rows: readonly ResultRow[], s: Shared, by: (r: ResultRow) => Readonly<Record<string, unknown>>) =>
   firstRepetition(rows).flatMap((r) => Object.entries(by(r)).map(([category, count]) => ({ workload: r.workload, config: s.configOf(r), category, count: Number(count) })));
@@ -112,7 +121,7 @@ export const CHART_BUILDERS: Record<ChartName, (rows: readonly ResultRow[], s: S
   sweep: (rows, s) => {
     const x = s.sweep.x ?? 'params.n';
     const y = s.sweep.y ?? 'slowdown';
-    const strip = (label: string) => (x.startsWith('options.') ? label.replace(new RegExp(`,? ?${x.slice(8)}=[^,)]+`), '').replace(/ \(\)$/, '') : label);
+    const strip = (label: string) => (x.startsWith('options.') ? withoutOption(label, x.slice(8)) : label);
     const many = new Set(rows.map((q) => q.profile)).size > 1;
     // the label without the swept option, so one line per configuration
     const configOf = (r: ResultRow) => `${strip(r.label)}${many ? ` @ ${r.profile}` : ''}`;

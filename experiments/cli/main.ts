@@ -178,8 +178,9 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--force', 'write into --out even if it holds other results (they are replaced)', false)
     .option('--yes', `run even more than ${MAX_RUNS_WITHOUT_YES} runs`, false)
     .option('--strategy-module <file>', 'load strategies from a module file (repeatable)', collect, [] as string[])
+    .option('--trace', 'write a Chrome/Perfetto trace of each run into <out>/traces/', false)
     .addOption(engineOption())
-    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; yes: boolean; strategyModule: string[]; engine: Engine }) => {
+    .action(async (spec: string | undefined, o: { from?: string; out?: string; workers?: string; shard?: string; shards?: string; resume: boolean; force: boolean; yes: boolean; strategyModule: string[]; trace: boolean; engine: Engine }) => {
       const r = await runExperiment({
         specFile: spec,
         from: o.from,
@@ -191,6 +192,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         force: o.force,
         yes: o.yes,
         strategyModules: o.strategyModule,
+        trace: o.trace,
         engine: o.engine,
         stream: progress(),
       });

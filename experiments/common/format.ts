@@ -3,7 +3,11 @@
  * @category Common
  */
 
-/** Render rows as an aligned text table; numeric cells are right-aligned. */
+/**
+ * Render rows as an aligned text table; numeric cells are right-aligned. Hand-written rather
+ * than a table package (cli-table3, text-table): a dozen lines, plain ASCII output that tests
+ * and scripts can read, no box-drawing or colour codes to strip, no dependency to keep.
+ */
 export const table = (header: readonly string[], rows: readonly (readonly (string | number)[])[]): string => {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)))];
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));

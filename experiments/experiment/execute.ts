@@ -10,12 +10,15 @@ import { runOne } from '../run/run-one';
 import type { Engine } from '../../core/cpu/engine';
 import type { PlannedRun } from '../spec/matrix';
 import { validateRow, type ResultRow } from './result-codec';
+import { traceFileOf } from './trace-file';
 
 /** What every run of one experiment shares. */
 export interface RunContext {
   readonly experiment: string;
   readonly seed: number;
   readonly provenance: RunProvenance;
+  /** write a Chrome/Perfetto trace of each run into this folder (`experiment --trace`) */
+  readonly traceDir?: string;
   /** the simulator engine of every run (host machinery: not part of the spec, no modelled number depends on it) */
   readonly engine?: Engine;
 }
@@ -35,6 +38,7 @@ export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow
       maxCycles: p.maxCycles,
       boot: p.boot,
       costOverrides: p.costOverrides,
+      trace: ctx.traceDir === undefined ? undefined : traceFileOf(ctx.traceDir, p),
       engine: ctx.engine,
     });
     if (isLeft(r)) return { error: r.left.join('; ') };

@@ -16,6 +16,7 @@ import { svgToPng } from '../charts/png';
 import { experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError, ExitCode } from '../common/errors';
 import { makeOutDir } from '../common/files';
+import { TRACE_DIR } from './trace-file';
 import { enableTypeScriptModules } from '../common/typescript-modules';
 import { formatNumber, table } from '../common/format';
 import { toCsv } from '../run/csv';
@@ -52,6 +53,8 @@ export interface ExperimentOptions {
   /** run even more than MAX_RUNS_WITHOUT_YES runs */
   readonly yes: boolean;
   readonly strategyModules: readonly string[];
+  /** write a Chrome/Perfetto trace of each run into DIR/traces/ */
+  readonly trace?: boolean;
   /** the simulator engine (host machinery: not part of the spec or its hash) */
   readonly engine?: Engine;
   /** progress output */
@@ -189,7 +192,10 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const unconfirmed = o.yes ? null : needsConfirmation(todo.length, workers);
   if (unconfirmed !== null) throw new CliError(`${spec.name}: ${unconfirmed}`);
   if (plan.kind === 'fresh') {
-    if (fs.existsSync(dir)) for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
+    if (fs.existsSync(dir)) {
+      for (const f of OUTPUT_FILES) fs.rmSync(path.join(dir, f), { force: true });
+      fs.rmSync(path.join(dir, TRACE_DIR), { recursive: true, force: true });
+    }
     makeOutDir(dir);
     fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(startManifest(src, provenance, shard, shardSource), null, 2));
   }
@@ -197,13 +203,15 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   stream.write(
     `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n} (from ${shardSource})` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}; ${estimate(todo.length, workers)}\n`,
   );
+  const traceDir = o.trace ? path.join(dir, TRACE_DIR) : null;
+  if (traceDir !== null) fs.mkdirSync(traceDir, { recursive: true });
   const bar = progress(todo.length, stream);
   const errors: string[] = [];
   const resultsFile = path.join(dir, RESULTS_FILE);
   const t0 = performance.now();
   await runPool(todo, {
     workers,
-    context: { experiment: spec.name, seed: src.seed, provenance, engine: o.engine },
+    context: { experiment: spec.name, seed: src.seed, provenance, engine: o.engine, ...(traceDir === null ? {} : { traceDir }) },
     modules: src.strategyModules,
     onResult: (out) => {
       if ('row' in out) fs.appendFileSync(resultsFile, `${JSON.stringify(out.row)}\n`);
@@ -221,6 +229,7 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
       summary,
       '',
       `${todo.length - errors.length} run(s) in ${formatNumber(seconds)} s; ${rows.length} result(s) in ${resultsFile}`,
+      ...(traceDir !== null ? [`a Chrome/Perfetto trace per run in ${traceDir} (open in ui.perfetto.dev)`] : []),
       ...skippedLines(matrix.right.skipped),
       ...(notEquivalent.length ? ['', `${notEquivalent.length} run(s) not equivalent to native (kept as results):`, ...notEquivalent.slice(0, 10).map((r) => `  ${r.label} ${r.workload}: ${r.divergence}`)] : []),
       ...notes.map((n) => `note: ${n}`),

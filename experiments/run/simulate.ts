@@ -21,7 +21,7 @@ import type { BootParams } from '../../core/guest/boot-params';
 import type { OptionValues } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
 import { startVirtualMachine } from '../../strategies/virtual-machine';
-import { attachTracer } from '../trace/trace';
+import { attachTracers } from '../trace/trace';
 import type { Outcome } from './equivalence';
 import { eventsView, instructionsByRing } from './events-view';
 import type { MachineSettings } from './machine-settings';
@@ -107,7 +107,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
   if (isLeft(started)) return left(started.left);
   const vm = started.right;
   const cpu = vm.cpus[0];
-  const tracer = s.traceFile ? attachTracer(cpu, profile, { strategy: strategy.name, workload }) : null;
+  const tracer = s.traceFile ? attachTracers(vm.cpus, profile, { strategy: strategy.name, workload }) : null;
   // the measured region: every CPU's counts between the markers, and the elapsed time on the clock of the CPU that wrote each marker
   const marks: { start?: LedgerSnapshot; end?: LedgerSnapshot } = {};
   const markTimes: { start?: number; end?: number } = {};

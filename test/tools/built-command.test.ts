@@ -7,7 +7,7 @@ import { tmpdir } from '../experiments/cli/helpers';
 const REPO = path.join(__dirname, '..', '..');
 
 /** What a copy of the project needs to build and run the command (node_modules is linked). */
-const PROJECT = ['bin', 'tools', 'core', 'strategies', 'experiments', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const PROJECT = ['bin', 'tools', 'core', 'strategies', 'experiments', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.types.json', 'index.js'];
 
 const SPEC = {
   name: 'module-in-workers',
@@ -52,6 +52,34 @@ describe('the built command (dist/)', function () {
     expect(r.status, r.stderr + r.stdout).to.equal(0);
     const rows = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { strategy: string; equivalent: boolean });
     expect(rows.filter((x) => x.strategy === 'minimal-vmm' && x.equivalent)).to.have.length(2);
+  });
+
+  it('is a package: a project outside it imports ringlab by name, with types, and its strategy module passes check', () => {
+    const consumer = path.join(root, '..', `${path.basename(root)}-consumer`);
+    fs.mkdirSync(path.join(consumer, 'node_modules'), { recursive: true });
+    fs.symlinkSync(root, path.join(consumer, 'node_modules', 'ringlab'), 'junction');
+    expect(fs.existsSync(path.join(root, 'dist', 'types', 'experiments', 'api.d.ts'))).to.equal(true);
+    // the example VMM as a module of another project: imports from 'ringlab' only
+    const example = fs.readFileSync(path.join(root, 'experiments', 'examples', 'minimal-vmm.ts'), 'utf8');
+    const imports = [...example.matchAll(/^import (?:type )?\{([^}]+)\} from '[^']+';$/gm)].flatMap((m) => m[1].split(',').map((x) => x.trim()));
+    const body = example.replace(/^import [^;]+;$/gm, '');
+    fs.writeFileSync(path.join(consumer, 'my-vmm.ts'), `import { ${imports.map((i) => i.replace(/^type /, '')).join(', ')} } from 'ringlab';\n${body}`);
+    fs.writeFileSync(
+      path.join(consumer, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', strict: true, skipLibCheck: true, noEmit: true, types: [] }, files: ['my-vmm.ts'] }),
+    );
+    const tsc = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], { encoding: 'utf8' });
+    expect(tsc.status, `the consumer type-checks against ringlab's declarations: ${tsc.stdout}`).to.equal(0);
+    const use = spawnSync(
+      process.execPath,
+      ['-e', "const r = require('ringlab'); const x = r.runOne({ strategy: 'paravirt', workload: 'syscall', profile: 'netburst-2006', params: { n: 20 } }); console.log('paravirt' in r.STRATEGIES, x.right.equivalent)"],
+      { cwd: consumer, encoding: 'utf8' },
+    );
+    expect(use.stderr).to.equal('');
+    expect(use.stdout.trim()).to.equal('true true');
+    const check = ringlab('check', '--strategy-module', path.join(consumer, 'my-vmm.ts'), '--workload', 'syscall', '--workload', 'in');
+    expect(check.status, check.stdout + check.stderr).to.equal(0);
+    expect(check.stdout).to.contain('passed: 2 run(s) equivalent to native');
   });
 
   it('runs the sources instead of a stale build, with a one-line warning naming the changed file', () => {

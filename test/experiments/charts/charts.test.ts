@@ -3,7 +3,7 @@ import { isLeft } from 'fp-ts/Either';
 import { cycleCauses } from '../../../strategies/cost-model';
 
 const CYCLE_CAUSES = cycleCauses();
-import { CAUSE_COLOURS, CHART_BUILDERS, experimentCharts, type ChartName } from '../../../experiments/charts/from-results';
+import { CAUSE_COLOURS, CHART_BUILDERS, experimentCharts, withoutOption, type ChartName } from '../../../experiments/charts/from-results';
 import { categorical, causeColours, causeFamily, configColours } from '../../../experiments/charts/colours';
 import { renderSvg } from '../../../experiments/charts/render';
 import { textWidth } from '../../../experiments/charts/text-width';
@@ -143,6 +143,14 @@ describe('charts', function () {
     const grown = causeColours([...CYCLE_CAUSES, 'nested walks', 'posted interrupts', 'cache misses', 'something new', 'another']);
     expect(new Set(grown.range).size).to.equal(CYCLE_CAUSES.length + 5);
     for (const n of [3, 10, 15, 20, 31]) expect(new Set(categorical(n)).size, `${n} categories`).to.equal(n);
+  });
+
+  it('names a sweep line by its configuration less the swept option, wherever the option stands', () => {
+    expect(withoutOption('binary-translation (cache=4096, chaining=off)', 'cache')).to.equal('binary-translation (chaining=off)');
+    expect(withoutOption('binary-translation (chaining=off, cache=4096)', 'cache')).to.equal('binary-translation (chaining=off)');
+    expect(withoutOption('binary-translation (unit=4, cache=4096, chaining=off)', 'cache')).to.equal('binary-translation (unit=4, chaining=off)');
+    expect(withoutOption('binary-translation (cache=4096)', 'cache')).to.equal('binary-translation');
+    expect(withoutOption('hardware-assisted (paging=nested)', 'cache')).to.equal('hardware-assisted (paging=nested)');
   });
 
   it('lays text out with the font the PNGs are drawn in', () => {

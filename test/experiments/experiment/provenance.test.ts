@@ -120,7 +120,7 @@ describe('provenance and results format versions', function () {
     const r = await cli('compare', '--out', out);
     expect(r.code, r.err).to.equal(0);
     // progress as periodic plain lines when stderr is not a terminal, one progress reporter for compare and experiment
-    expect(r.err).to.match(/^progress: 108\/108 \(100%\) elapsed \d+s\n$/m).and.not.contain('[1/108]');
+    expect(r.err).to.match(/^progress: (\d+)\/\1 \(100%\) elapsed \d+s\n$/m).and.not.match(/^\[1\/\d+\]/m);
     const record = json(path.join(out, 'ringlab-compare.json'));
     expect(record).to.include({ kind: 'ringlab-compare', formatVersion: FORMAT_VERSION, commit: git('rev-parse', 'HEAD'), ringlabVersion: VERSION });
     expect(record.profiles).to.have.keys('netburst-2006', 'nehalem-2009', 'k8-2006', 'barcelona-2008');
