@@ -15,6 +15,11 @@ export type { ResultRow } from './experiment/result-codec';
 export type { ExperimentSpec } from './spec/codec';
 export type { MachineSettings } from './run/machine-settings';
 
+// the host layer: many VMs' vCPUs on a modelled host (ringlab host SPEC)
+export { runHostSpec, type HostResult, type HostVmResult } from './host/run-host';
+export { parseHostSpec, loadHostSpec, type HostSpec } from './host/spec';
+export { renderHost } from './host/render';
+
 // what can run: strategies, workloads, cost profiles, ISA variants
 export { STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../strategies/registry';
 export { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../core/guest/workloads';

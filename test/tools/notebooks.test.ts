@@ -39,8 +39,8 @@ const missing = (): string | null => {
 describe('notebooks', function () {
   this.timeout(900_000);
 
-  it('ship a tour, Popek-Goldberg, a sweep and a strategy written in a cell, clean, on the tslab kernel, importing ringlab by name', () => {
-    expect(NOTEBOOKS).to.include.members(['1-tour.ipynb', '2-popek-goldberg.ipynb', '3-sweep.ipynb', '4-write-a-strategy.ipynb']);
+  it('ship a tour, Popek-Goldberg, a sweep, a strategy written in a cell and the host layer, clean, on the tslab kernel, importing ringlab by name', () => {
+    expect(NOTEBOOKS).to.include.members(['1-tour.ipynb', '2-popek-goldberg.ipynb', '3-sweep.ipynb', '4-write-a-strategy.ipynb', '5-host-affinity.ipynb']);
     for (const f of NOTEBOOKS) {
       const nb = read(path.join(DIR, f));
       expect(nb.metadata.kernelspec?.name, f).to.equal('tslab');
