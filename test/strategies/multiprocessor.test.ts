@@ -73,6 +73,12 @@ describe('multiprocessor VMs: every strategy with several vCPUs is equivalent to
     expect(comparable(run(pv))).to.deep.equal(comparable(run(pv)));
   });
 
+  it('trap-and-emulate with several vCPUs on the default ISA is still reported not equivalent, with where it broke', () => {
+    const r = run({ strategy: 'trap-and-emulate', workload: 'spinlock', params: { n: 20 }, vcpus: 2 });
+    expect(r.equivalent).to.equal(false);
+    expect(r.divergence).to.match(/^(pushf|popf|iret|sidt|smsw|rdcpl) at 0x[0-9a-f]+ /);
+  });
+
   it('a strategy refuses more vCPUs than it supports, naming how many it does', () => {
     const r = runOne({ strategy: 'binary-translation', workload: 'compute', profile: 'modern', vcpus: 2 });
     expect(isLeft(r) && r.left.join('\n')).to.match(/binary-translation' with unit=12.* runs guests on at most 1 vCPU, not 2/);
