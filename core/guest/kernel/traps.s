@@ -72,10 +72,15 @@ trap_common:
         push r1
         cmpi r1, VEC_CALL
         jz trap_call
+        ; one CPU: no lock to take (Linux's SMP alternatives patch its lock operations out)
+        ld r2, [ncpus]
+        cmpi r2, 1
+        jz trap_common_locked
         ; the lock changes hands with interrupts off (the system-call gate leaves them on): an
         ; interrupt between the lock word and this CPU's nesting count would deadlock
         IRQ_DISABLE r2
         call klock_acquire
+trap_common_locked:
         mov r1, sp
         call trap_dispatch
 ; the way out of every trap, and the first return of a new process (see swtch)
@@ -98,6 +103,9 @@ trap_common:
 .endm
 
 trap_return:
+        ld r2, [ncpus]
+        cmpi r2, 1
+        jz trap_return_unlocked
         IRQ_DISABLE r2                  ; the return restores the interrupted context's flags
         call klock_release
 trap_return_unlocked:
