@@ -248,10 +248,12 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--profile <name>', 'cost profile', DEFAULT_PROFILE)
     .option('--out <dir>', 'where reproducers of host failures are written', 'out/fuzz')
     .option('--json', 'print the report as JSON', false)
-    .action((o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; profile: string; out: string; json: boolean }) => {
+    .option('--workers <n>', 'worker threads (the report does not depend on them)', '1')
+    .action(async (o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; profile: string; out: string; json: boolean; workers: string }) => {
       const programs = parseCount('--programs', o.programs, 1);
       const bar = progressReporter(programs, progress());
-      const r = fuzzCommand({
+      const r = await fuzzCommand({
+        workers: parseCount('--workers', o.workers, 1, 64),
         programs,
         seed: parseCount('--seed', o.seed, 0, 0xffffffff),
         strategies: o.strategies ? o.strategies.split(',').map((x) => x.trim()).filter((x) => x !== '') : [],

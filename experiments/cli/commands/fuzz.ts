@@ -11,7 +11,8 @@ import { allStrategies, lookupStrategy } from '../../../strategies/modules';
 import type { Strategy } from '../../../strategies/strategy';
 import { CliError, ExitCode } from '../../common/errors';
 import { table } from '../../common/format';
-import { fuzz, FUZZ_BUDGET, type FuzzReport } from '../../fuzz/fuzz';
+import { FUZZ_BUDGET, type FuzzReport } from '../../fuzz/fuzz';
+import { fuzzOnWorkers } from '../../fuzz/parallel';
 
 /** Options of `fuzz`. */
 export interface FuzzOptions {
@@ -25,10 +26,12 @@ export interface FuzzOptions {
   readonly profile?: string;
   /** called after each program */
   readonly onProgress?: (done: number, total: number) => void;
+  /** worker threads (default 1: in this thread); the report does not depend on it */
+  readonly workers?: number;
 }
 
 /** Fuzz, write reproducers of host failures into `out`, render; returns text and exit code. */
-export const fuzzCommand = (o: FuzzOptions): { text: string; exitCode: number } => {
+export const fuzzCommand = async (o: FuzzOptions): Promise<{ text: string; exitCode: number }> => {
   const strategies: Strategy[] =
     o.strategies.length === 0
       ? allStrategies()
@@ -37,7 +40,10 @@ export const fuzzCommand = (o: FuzzOptions): { text: string; exitCode: number } 
           if (isLeft(s)) throw new CliError(s.left);
           return s.right;
         });
-  const report = fuzz({ programs: o.programs, seed: o.seed, strategies, kernelMode: o.kernelMode, profile: o.profile, onProgress: (d) => o.onProgress?.(d, o.programs) });
+  const report = await fuzzOnWorkers(
+    { programs: o.programs, seed: o.seed, strategies, kernelMode: o.kernelMode, profile: o.profile, onProgress: (d) => o.onProgress?.(d, o.programs) },
+    o.workers ?? 1,
+  );
   const written = writeReproducers(report, o.out);
   const bad = report.failures.length > 0;
   return { text: o.json ? JSON.stringify({ ...report, reproducers: written }, null, 2) : render(report, o, written), exitCode: bad ? ExitCode.failure : ExitCode.ok };

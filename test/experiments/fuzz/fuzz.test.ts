@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fuzz } from '../../../experiments/fuzz/fuzz';
+import { fuzzOnWorkers } from '../../../experiments/fuzz/parallel';
 import { randomUserProgram } from '../../../experiments/fuzz/generate';
 import { seededRandom } from '../../../experiments/fuzz/random';
 import { writeReproducers } from '../../../experiments/cli/commands/fuzz';
@@ -42,6 +43,13 @@ describe('fuzz', function () {
     expect(randomUserProgram(seededRandom(6), 'p', 30).source).to.not.equal(a.source);
     const spec = { programs: 3, seed: 9, strategies: [STRATEGIES['binary-translation'], STRATEGIES.native] as Strategy[], kernelMode: false };
     expect(fuzz(spec)).to.deep.equal(fuzz(spec));
+  });
+
+  it('on worker threads: the same report as in one thread, kernel mode too', async () => {
+    const user = { programs: 4, seed: 31, strategies: [STRATEGIES.paravirt, STRATEGIES['hardware-assisted']] as Strategy[], kernelMode: false };
+    expect(await fuzzOnWorkers(user, 2)).to.deep.equal(fuzz(user));
+    const kernels = { programs: 3, seed: 32, strategies: [STRATEGIES.native, STRATEGIES.paravirt] as Strategy[], kernelMode: true, length: 16 };
+    expect(await fuzzOnWorkers(kernels, 2)).to.deep.equal(fuzz(kernels));
   });
 
   it('programs draw on every row of the ISA table', () => {

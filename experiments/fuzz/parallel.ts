@@ -1,0 +1,34 @@
+/**
+ * The fuzzer on N worker threads (piscina): the programs are generated here in order (the
+ * same seed gives the same programs), each runs in a worker under every configuration, and
+ * the outcomes join in program order, so the report is the one `fuzz` gives in one thread.
+ * @category Fuzz
+ */
+import * as path from 'path';
+import { Piscina } from 'piscina';
+import { fuzz, fuzzPrograms, joinOutcomes, type FuzzReport, type FuzzSpec, type ProgramOutcome } from './fuzz';
+import type { FuzzTask } from './worker';
+
+/** The worker threads' entry: compiled, or a shim that registers ts-node in the thread first. */
+const WORKER_ENTRY = path.join(__dirname, __filename.endsWith('.ts') ? 'worker-entry.js' : 'worker.js');
+
+/** Fuzz on `workers` threads (1: in this thread). Strategies are looked up by name in the workers. */
+export const fuzzOnWorkers = async (spec: FuzzSpec, workers: number): Promise<FuzzReport> => {
+  if (workers <= 1) return fuzz(spec);
+  const pool = new Piscina<FuzzTask, ProgramOutcome>({ filename: WORKER_ENTRY, name: 'fuzzInWorker', minThreads: workers, maxThreads: workers });
+  const names = spec.strategies.map((s) => s.name);
+  let done = 0;
+  try {
+    const outcomes = await Promise.all(
+      [...fuzzPrograms(spec)].map((program) =>
+        pool.run({ program, strategies: names, profile: spec.profile, kernelMode: spec.kernelMode }).then((o) => {
+          spec.onProgress?.(++done);
+          return o;
+        }),
+      ),
+    );
+    return joinOutcomes(spec.programs, outcomes);
+  } finally {
+    await pool.destroy();
+  }
+};
