@@ -32,6 +32,7 @@ import { Errno, SharedInfo, SYSCALL_VECTOR, TrapEntryFlags, type TrapEntry } fro
 import { HYPERCALL_BY_NUMBER, invoke, type Args, type HypercallOutcome, type HypervisorServices } from './hypercall-table';
 import { IDT_LINEAR, type HypervisorMemory } from './hypervisor-memory';
 import { bounceToGuest, type Bounce } from './trap-bounce';
+import { flushTlb, VMM_IPI_LINE, vmmIpi } from '../shared/vmm-ipi';
 
 /** Options of the hypervisor. */
 export interface HypervisorOptions {
@@ -101,12 +102,6 @@ export interface Domain {
   readonly vcpus: readonly Cpu[];
   readonly hypervisors: Hypervisor[];
 }
-
-/**
- * The IRQ line the hypervisor's own remote-flush IPIs are counted under (Xen's
- * INVALIDATE_TLB_VECTOR: not one of the guest's lines; the flush is done by the hypervisor).
- */
-export const FLUSH_IPI_LINE = 7;
 
 /** Put a vCPU in the guest kernel at `pc`: ring 1, page directory `base`, events masked, the real IF on. */
 export const enterGuestKernel = (hv: Hypervisor, pc: number, base: number): void => {
@@ -205,17 +200,11 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
       remote ||= t !== this.m;
       if (t !== this.m) {
         // the IPI, and its delivery into the hypervisor on the target (entry and return), as a native shootdown's
-        this.m.events.emit({ kind: 'ipi', t: this.m.time, line: FLUSH_IPI_LINE, target: t.index });
-        t.events.emit({ kind: 'interrupt', t: t.time, vector: IRQ_BASE + FLUSH_IPI_LINE, pc: t.pc, cpl: 0 });
+        vmmIpi(this.m, t);
+        t.events.emit({ kind: 'interrupt', t: t.time, vector: IRQ_BASE + VMM_IPI_LINE, pc: t.pc, cpl: 0 });
         t.events.emit({ kind: 'iret', t: t.time, fromCpl: 0, toCpl: t.cpl });
       }
-      if (va === -1) {
-        t.mmu.flush();
-        t.events.emit({ kind: 'tlb-flush', t: t.time, cause: 'explicit' });
-      } else {
-        t.mmu.invalidate(va);
-        t.events.emit({ kind: 'invlpg', t: t.time, address: va });
-      }
+      flushTlb(t, va === -1 ? null : va);
       this.m.ledger.count('remoteFlushes');
     }
     if (remote) {

@@ -42,6 +42,7 @@
  * cleared there are invalidated, protection that removes write access flushes).
  * @category Strategies
  */
+import { flushTlb, vmmIpi } from './vmm-ipi';
 import type { Cpu } from '../../core/cpu/cpu';
 import { integer } from '../options';
 
@@ -140,11 +141,6 @@ interface GuestMapping {
 
 const ENTRIES = 1024;
 
-/**
- * The IRQ line a VMM's own cross-vCPU TLB invalidations are counted under (not one of the
- * guest's lines: the VMM flushes the other vCPU itself).
- */
-export const VMM_IPI_LINE = 7;
 
 /** What one vCPU runs on: its CPU, its active shadow root and its guest's paging state. */
 interface VcpuShadowState {
@@ -790,13 +786,7 @@ export class ShadowPager {
   private invalidate(va: number): void {
     this.machine.mmu.invalidate(va);
     if (this.install === 'cr3') this.machine.events.emit({ kind: 'invlpg', t: this.machine.time, address: va });
-    // the shadows are shared: every other vCPU may cache the entry (the VMM's IPI, and the invlpg there)
-    for (const s of this.states) {
-      if (s === this.current || s.active === null) continue;
-      this.machine.events.emit({ kind: 'ipi', t: this.machine.time, line: VMM_IPI_LINE, target: s.machine.index });
-      s.machine.mmu.invalidate(va);
-      s.machine.events.emit({ kind: 'invlpg', t: s.machine.time, address: va });
-    }
+    this.flushOthers(va);
   }
 
   /** Count one shadow-paging event in the machine's ledger. */
@@ -809,11 +799,15 @@ export class ShadowPager {
     if (this.flushDeferred) return;
     this.machine.mmu.flush();
     if (this.install === 'cr3') this.machine.events.emit({ kind: 'tlb-flush', t: this.machine.time, cause: 'explicit' });
+    this.flushOthers(null);
+  }
+
+  /** The shadows are shared: drop page `va` (null: all) on every other vCPU running on a root, by the VMM's IPI. */
+  private flushOthers(va: number | null): void {
     for (const s of this.states) {
       if (s === this.current || s.active === null) continue;
-      this.machine.events.emit({ kind: 'ipi', t: this.machine.time, line: VMM_IPI_LINE, target: s.machine.index });
-      s.machine.mmu.flush();
-      s.machine.events.emit({ kind: 'tlb-flush', t: s.machine.time, cause: 'explicit' });
+      vmmIpi(this.machine, s.machine);
+      flushTlb(s.machine, va);
     }
   }
 }
