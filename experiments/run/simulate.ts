@@ -111,7 +111,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
   // the measured region: every CPU's counts between the markers, and the elapsed time on the clock of the CPU that wrote each marker
   const marks: { start?: LedgerSnapshot; end?: LedgerSnapshot } = {};
   const markTimes: { start?: number; end?: number } = {};
-  const snapshotAll = (): LedgerSnapshot => (vm.cpus.length === 1 ? cpu.snapshot() : sumSnapshots(vm.cpus.map((c) => c.snapshot())));
+  const snapshotAll = (): LedgerSnapshot => sumSnapshots(vm.cpus.map((c) => c.snapshot()));
   for (const c of vm.cpus)
     c.events.listen((e) => {
       if (e.kind !== 'region') return;
@@ -130,7 +130,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
     }
   }
   const perCpu = vm.cpus.map((c) => c.snapshot());
-  const all = vm.cpus.length === 1 ? perCpu[0] : sumSnapshots(perCpu);
+  const all = sumSnapshots(perCpu);
   const violations = vm.vmm.isolationViolations?.() ?? [];
   const region = marks.start ? diffSnapshots(marks.start, marks.end ?? all) : all;
   // elapsed modelled time: the latest clock (one CPU: its cycles); the region's from marker to marker

@@ -10,17 +10,14 @@ import { isLeft } from 'fp-ts/Either';
 import { loadProfile, PROFILE_NAMES } from '../../core/cost/profile';
 import { WORKLOADS, WORKLOAD_NAMES } from '../../core/guest/workloads';
 import { resolveOptions } from '../../strategies/options';
-import { configurations } from './configurations';
+import { configurations, smallParam } from './configurations';
 import * as path from 'path';
 import { allStrategies, loadStrategyModule } from '../../strategies/modules';
 import { runOne } from '../../experiments/run/run-one';
 import type { RunResult } from '../../experiments/run/result';
 
 /** A small n per workload, so the whole matrix stays quick. */
-const smallN = (w: (typeof WORKLOAD_NAMES)[number]): number => {
-  const p = WORKLOADS[w].params.n;
-  return Math.max(p.min, Math.min(p.default, 40));
-};
+const smallN = (w: (typeof WORKLOAD_NAMES)[number]): number => smallParam(w, 40);
 
 const run = (strategy: string, workload: (typeof WORKLOAD_NAMES)[number], options: Record<string, string | number>, profile: string, isa: 'default' | 'virtualizable'): RunResult => {
   const r = runOne({ strategy, workload, params: { n: smallN(workload) }, options, profile, isa });

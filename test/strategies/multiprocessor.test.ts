@@ -11,12 +11,9 @@ import { resolveOptions } from '../../strategies/options';
 import { allStrategies } from '../../strategies/modules';
 import { runOne, type RunSpec } from '../../experiments/run/run-one';
 import type { RunResult } from '../../experiments/run/result';
-import { configurations } from './configurations';
+import { configurations, smallParam } from './configurations';
 
-const smallN = (w: (typeof WORKLOAD_NAMES)[number]): number => {
-  const p = WORKLOADS[w].params.n;
-  return Math.max(p.min, Math.min(p.default, 30));
-};
+const smallN = (w: (typeof WORKLOAD_NAMES)[number]): number => smallParam(w, 30);
 
 const run = (spec: Omit<RunSpec, 'profile'> & { profile?: string }): RunResult => {
   const r = runOne({ profile: 'modern', ...spec });
