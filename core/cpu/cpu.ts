@@ -44,6 +44,21 @@ export interface CpuConfig {
   readonly engine?: Engine;
 }
 
+/**
+ * Why a hosted vCPU's run yields to its host: `spin`, a pause-loop exit asked for another
+ * world to run (KVM's kvm_vcpu_on_spin); `helper`, a user-level device model of the host
+ * must serve an access first (the vCPU waits for that helper world).
+ */
+export type HostYield = 'spin' | 'helper';
+
+/** What a host scheduler (strategies/host) hooks into a CPU it runs as a vCPU. */
+export interface HostLink {
+  /** Something outside the CPU gave it a reason to run (an interrupt raised at its controller, a start-up IPI). */
+  kick(): void;
+  /** A user-level device model serves one access: true if the host runs its round trip as a helper world's work (not this CPU's). */
+  userDeviceModelRoundTrip(): boolean;
+}
+
 /** A CPU attached to a platform. */
 export class Cpu {
   // ---- architectural state -----------------------------------------------------------
@@ -110,16 +125,10 @@ export class Cpu {
    * (strategies/host) takes the logical CPU back and wakes the vCPU at its next device event.
    */
   yieldWhenHalted = false;
-  /**
-   * Called when something outside the CPU gives it a reason to run (an interrupt raised at
-   * its controller, a start-up IPI): a host scheduler wakes the vCPU's world (null: none).
-   */
-  onKick: (() => void) | null = null;
-  /**
-   * A VMM asked the host to run another world now (KVM's kvm_vcpu_on_spin after a pause-loop
-   * exit): the run yields after the exit, and the host clears it. Set only when hosted.
-   */
-  spinYield = false;
+  /** The host scheduler that runs this CPU as a vCPU (strategies/host), null when it runs alone. */
+  host: HostLink | null = null;
+  /** Why the current run yields to the host after this exit or instruction (set only when hosted), null: it does not. */
+  hostYield: HostYield | null = null;
   /** the instruction after STI: interrupts are not recognised yet */
   interruptShadow = false;
   /** something may be deliverable: recheck before the next instruction */
@@ -429,7 +438,7 @@ export class Cpu {
     if (!this.waitingForStartup) return;
     this.pendingStartup = pc;
     this.interruptCheck = true;
-    this.onKick?.();
+    this.host?.kick();
   }
 
   /** Reset to run from `pc` in ring 0 with paging off and interrupts disabled (a start-up IPI on bare metal). */
@@ -450,6 +459,12 @@ export class Cpu {
   /** Raise an interrupt line of the local controller (devices, tests, virtual devices). */
   raiseIrq(line: number): void {
     this.pic.raise(line);
-    this.onKick?.();
+    this.host?.kick();
+  }
+
+  /** End the current run after this exit or instruction, for the host to act (see HostYield). */
+  yieldToHost(why: HostYield): void {
+    this.hostYield = why;
+    this.checkpoint = Math.min(this.checkpoint, this.time);
   }
 }

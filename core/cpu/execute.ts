@@ -63,7 +63,7 @@ export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
   for (;;) {
     checkBudgets(cpu);
     if (cpu.stopReason !== null) return { kind: 'stop', reason: cpu.stopReason };
-    if (cpu.time >= until) return { kind: 'yield' };
+    if (cpu.time >= until || cpu.hostYield !== null) return { kind: 'yield' };
     try {
       const exit = step(cpu, until);
       if (exit !== null) return exit;

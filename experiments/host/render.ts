@@ -1,5 +1,5 @@
 /**
- * The terminal form of a host run: an esxtop-like table per VM and vCPU, then the logical
+ * The terminal form of a host run: an esxtop-like table per VM, its vCPUs and helper worlds, then the logical
  * CPUs, the cores, energy and time.
  * @category Experiments
  */
@@ -23,13 +23,15 @@ export const renderHost = (r: HostResult): string => {
       formatNumber(vm.progress),
       vm.slowdown === null ? 'n/a' : `${vm.slowdown.toFixed(3)}x`,
       vm.stop ?? 'running at the end',
-    ]),
+    ]).concat(
+      vm.helpers.map((w) => [w.name, p(w['%USED']), p(w['%RUN']), p(w['%RDY']), p(w['%CSTP']), p(w['%WAIT']), p(w['%IDLE']), p(w['%MLMTD']), '', '', w.role]),
+    ),
   );
   return [
     `host       ${r.profile}, scheduler ${r.scheduler}, governor ${r.governor}`,
     `time       ${formatNumber(r.seconds * 1e3)} ms modelled, average frequency ${formatNumber(r.averageFrequencyHz / 1e6)} MHz, energy ${formatNumber(r.energyJoules)} J`,
     '',
-    table(['vCPU', '%USED', '%RUN', '%RDY', '%CSTP', '%WAIT', '%IDLE', '%MLMTD', 'progress (op/s)', 'slowdown', 'stop'], rows),
+    table(['world', '%USED', '%RUN', '%RDY', '%CSTP', '%WAIT', '%IDLE', '%MLMTD', 'progress (op/s)', 'slowdown', 'stop'], rows),
     '',
     table(['PCPU', 'core', '%UTIL', '%USED'], r.pcpus.map((c) => [c.id, c.core, p(c['%UTIL']), p(c['%USED'])])),
     '',

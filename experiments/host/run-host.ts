@@ -21,6 +21,7 @@ import { PS_PER_SECOND } from '../../core/host/time';
 import { runHost, type HostOutcome, type HostRun, type HostedVm } from '../../strategies/host/cosim';
 import { coreUtil, pcpuMetrics, vcpuMetrics, type PcpuMetrics, type VcpuMetrics } from '../../strategies/host/metrics';
 import { SCHEDULERS } from '../../strategies/host/schedulers/registry';
+import { DEFAULT_HOUSEKEEPING } from '../../strategies/host/helper-work';
 import { SHARES_PRESETS, type WorldSettings } from '../../strategies/host/world';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
@@ -36,7 +37,9 @@ export interface HostVmResult {
   readonly progress: number;
   /** progress alone on the idle host / progress here (null when it made no progress) */
   readonly slowdown: number | null;
-  readonly perVcpu: readonly (VcpuMetrics & { readonly lateTicks: number; readonly vmSwitches: number })[];
+  readonly perVcpu: readonly (VcpuMetrics & { readonly lateTicks: number; readonly vmSwitches: number; readonly spinYields: number })[];
+  /** its VMM's helper worlds (device model, housekeeping): esxtop's percentages */
+  readonly helpers: readonly (VcpuMetrics & { readonly name: string; readonly role: string })[];
   readonly strategy: string;
   readonly workload: string;
   readonly params: Readonly<Record<string, number>>;
@@ -89,7 +92,13 @@ const buildVm = (vm: VmSpec, profile: CostProfile, hw: HostHardware, engine: Hos
   if (isLeft(image)) return image;
   const started = startVirtualMachine({ strategy: strategy.right, options: options.right, profile, guestMemoryBytes: GUEST_MEMORY_BYTES, vcpus: boot.right.cpus, engine, load: (p) => image.right.loadInto(p) });
   if (isLeft(started)) return started;
-  return right({ name: vm.name, vm: started.right, settings: worldSettings(vm, hw.nominalHz) });
+  return right({
+    name: vm.name,
+    vm: started.right,
+    settings: worldSettings(vm, hw.nominalHz),
+    deviceModelWorld: options.right['device-model'] === 'user',
+    housekeeping: vm.housekeeping === false ? null : (vm.housekeeping ?? DEFAULT_HOUSEKEEPING),
+  });
 };
 
 /** Co-simulate `vms` on the spec's host. */
@@ -187,7 +196,10 @@ export const runHostSpec = (spec: HostSpec, onRun?: (s: HostRunStretch) => void)
       name: vm.name,
       progress: round(progress),
       slowdown: progress > 0 ? round(a.right.progress / progress, 4) : null,
-      perVcpu: outcome.worlds.filter((w) => w.vm === i).map((w) => ({ ...rounded(vcpuMetrics(w)), lateTicks: w.lateTicks, vmSwitches: w.vmSwitches })),
+      perVcpu: outcome.worlds
+        .filter((w) => w.vm === i && w.role === 'vcpu')
+        .map((w) => ({ ...rounded(vcpuMetrics(w)), lateTicks: w.lateTicks, vmSwitches: w.vmSwitches, spinYields: w.spinYields })),
+      helpers: outcome.worlds.filter((w) => w.vm === i && w.role !== 'vcpu').map((w) => ({ name: w.name, role: w.role, ...rounded(vcpuMetrics(w)) })),
       strategy: vm.strategy,
       workload: vm.workload,
       params: vm.params ?? {},

@@ -85,6 +85,7 @@ export const VmEntry = t.intersection([
       reservationMHz: t.number,
       limitMHz: t.number,
       affinity: t.array(t.number),
+      housekeeping: t.union([t.literal(false), t.type({ periodMs: t.number, workUs: t.number })]),
     }),
     {
       options: 'strategy options (see `ringlab list`)',
@@ -94,7 +95,8 @@ export const VmEntry = t.intersection([
       shares: 'low, normal, high (500/1000/2000 per vCPU) or a number',
       reservationMHz: 'CPU time guaranteed per vCPU, MHz',
       limitMHz: 'CPU time at most per vCPU, MHz (time held back is %MLMTD)',
-      affinity: 'logical CPUs its vCPUs may run on',
+      affinity: 'logical CPUs its vCPUs (and its helper worlds) may run on',
+      housekeeping: "its VMM's idle-priority housekeeping world: {periodMs, workUs} (default 50 us every 10 ms), or false for none",
     },
   ),
 ]);
@@ -175,6 +177,7 @@ const specProblems = (s: HostSpec): string[] => {
     if (typeof vm.shares === 'number') out.push(...positive(`${at}.shares`, vm.shares, 1_000_000));
     out.push(...positive(`${at}.reservationMHz`, vm.reservationMHz), ...positive(`${at}.limitMHz`, vm.limitMHz));
     if (vm.reservationMHz !== undefined && vm.limitMHz !== undefined && vm.reservationMHz > vm.limitMHz) out.push(`${at}: reservationMHz ${vm.reservationMHz} exceeds limitMHz ${vm.limitMHz}`);
+    if (vm.housekeeping) out.push(...positive(`${at}.housekeeping.periodMs`, vm.housekeeping.periodMs, 10_000), ...positive(`${at}.housekeeping.workUs`, vm.housekeeping.workUs, 1e6));
     (vm.affinity ?? []).forEach((c, j) => out.push(...whole(`${at}.affinity[${j}]`, c, 0, lcpus - 1)));
     if (vm.affinity !== undefined && vm.affinity.length === 0) out.push(`${at}.affinity: expected at least one logical CPU, got []`);
   });

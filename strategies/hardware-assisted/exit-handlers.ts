@@ -149,7 +149,7 @@ export const EXIT_HANDLERS: ExitHandlers = {
     // yields the physical CPU to another world, kvm_vcpu_on_spin; a VM run alone has a CPU per vCPU)
     emulated(c, 'pause');
     skip(c, e.nextPc);
-    if (c.m.yieldWhenHalted) c.m.spinYield = true;
+    if (c.m.host !== null) c.m.yieldToHost('spin');
   },
   vmcall: (c, e) => {
     // this guest has no hypercall interface: VMCALL is an invalid opcode to it

@@ -22,6 +22,7 @@
  * @category Host
  */
 import type { Cpu } from '../../core/cpu/cpu';
+import type { VcpuHandler } from '../../core/cpu/exit';
 import type { StopReason } from '../../core/cpu/stop';
 import { beginRun, continueVcpu, DEFAULT_QUANTUM_CYCLES, type RunLimits } from '../../core/cpu/vcpu-loop';
 import { vendorOf } from '../../core/cost/profile';
@@ -33,7 +34,11 @@ import { cyclesToPs, msToPs, psAtRefCycles, psToCycles, refCyclesAt } from '../.
 import type { VirtualMachine } from '../virtual-machine';
 import { GOVERNORS, GOVERNOR_SAMPLING_MS, type GovernorName } from './governors';
 import type { Scheduler, SchedulerView } from './scheduler';
+import { HelperWork, type Housekeeping } from './helper-work';
 import { allowedOn, atLimit, newWorld, transition, type World, type WorldSettings } from './world';
+
+/** A housekeeping world (idle priority) runs at most this long before it checks whether another world wants its CPU: 10 us. */
+export const HOUSEKEEPING_BURST_PS = 10_000_000;
 
 /** The granularity at which limits are enforced: 10 us of host time. */
 export const LIMIT_GRANULARITY_PS = 10_000_000;
@@ -42,8 +47,12 @@ export const LIMIT_GRANULARITY_PS = 10_000_000;
 export interface HostedVm {
   readonly name: string;
   readonly vm: VirtualMachine;
-  /** settings of each of its vCPU worlds */
+  /** settings of each of its vCPU worlds (its helper worlds share its shares and affinity) */
   readonly settings: WorldSettings;
+  /** its VMM's user-level device model runs as a helper world (device-model=user) */
+  readonly deviceModelWorld?: boolean;
+  /** its VMM's housekeeping world's periodic work (null or absent: none) */
+  readonly housekeeping?: Housekeeping | null;
 }
 
 /** What to co-simulate. */
@@ -134,7 +143,7 @@ export const runHost = (h: HostRun): HostOutcome => {
 
   const worlds: World[] = [];
   const cpuOf: Cpu[] = [];
-  const handlerOf: ReturnType<typeof handlerFor>[] = [];
+  const handlerOf: (VcpuHandler | null)[] = [];
   const regions: HostRegion[] = h.vms.map(() => ({ startPs: null, endPs: null, startInstructions: 0, endInstructions: null }));
   const stops: (StopReason | null)[] = h.vms.map(() => null);
   const lc: LcpuState[] = topo.lcpus.map(() => ({ world: null, lt: 0, seg: null, lastVm: -1, busyInStep: 0, totals: { busyPs: 0, chargedPs: 0 } }));
@@ -156,15 +165,32 @@ export const runHost = (h: HostRun): HostOutcome => {
     w.wakeAt = Math.max(at, w.since);
     wakeRef[w.id] = current === null ? refCyclesAt(T, nominal) : cpuOf[current.id].now();
   };
+  /** each helper world's queue of work, by world id */
+  const helperWork: (HelperWork | null)[] = [];
+  /** each VM's device-model world, and housekeeping world with its next batch's host time */
+  const deviceModelOf: (World | null)[] = h.vms.map(() => null);
+  const housekeeping: { world: World; next: number; periodPs: number; cycles: number }[] = [];
+  const roundTripCycles = hw.profile.costs.userDeviceModelRoundTrip?.cycles ?? 0;
+  /** The vCPU of world `w` asks its VM's device model to serve an access: queued for the helper world, which it then waits for. */
+  const deviceModelRoundTrip = (w: World): boolean => {
+    const helper = deviceModelOf[w.vm];
+    if (helper === null) return false;
+    helperWork[helper.id]?.add(roundTripCycles, w.id);
+    return true;
+  };
+  const addWorld = (w: World, cpu: Cpu | null, handler: VcpuHandler | null, work: HelperWork | null) => {
+    worlds.push(w);
+    wakeRef.push(0);
+    cpuOf.push(cpu as Cpu); // a helper world has none: never read for it
+    handlerOf.push(handler);
+    helperWork.push(work);
+  };
   h.vms.forEach((hv, vmIndex) => {
     hv.vm.cpus.forEach((cpu, i) => {
       const w = newWorld(worlds.length, vmIndex, i, `${hv.name}.vcpu${i}`, hv.settings);
-      worlds.push(w);
-      wakeRef.push(0);
-      cpuOf.push(cpu);
-      handlerOf.push(handlerFor(hv.vm, i));
+      addWorld(w, cpu, handlerFor(hv.vm, i), null);
       cpu.yieldWhenHalted = true;
-      cpu.onKick = () => kick(w);
+      cpu.host = { kick: () => kick(w), userDeviceModelRoundTrip: () => deviceModelRoundTrip(w) };
       cpu.ledger.declare(HOST_COUNTERS);
       beginRun(cpu, h.budget);
       cpu.events.listen((e) => {
@@ -179,6 +205,16 @@ export const runHost = (h: HostRun): HostOutcome => {
         }
       });
     });
+    // helper worlds: blocked until they have work; they share the VM's shares and affinity
+    const helper = (name: string, role: 'device-model' | 'housekeeping') => {
+      const w = newWorld(worlds.length, vmIndex, -1, `${hv.name}.${name}`, hv.settings, role);
+      addWorld(w, null, null, new HelperWork());
+      transition(w, 'wait', 0);
+      return w;
+    };
+    if (hv.deviceModelWorld) deviceModelOf[vmIndex] = helper('devmodel', 'device-model');
+    if (hv.housekeeping)
+      housekeeping.push({ world: helper('housekeeping', 'housekeeping'), next: 0, periodPs: msToPs(hv.housekeeping.periodMs), cycles: (hv.housekeeping.workUs * nominal) / 1e6 });
   });
 
   const threadsOf = Array.from({ length: topo.coreCount }, (_, c) => topo.lcpus.filter((x) => x.core === c).map((x) => x.id));
@@ -210,6 +246,12 @@ export const runHost = (h: HostRun): HostOutcome => {
     const cpu = cpuOf[w.id];
     const f = pstates[coreState[topo.lcpus[id].core]].frequencyHz;
     const hz = f * threadSpeed(hw.hyperthreading, siblingBusy);
+    const charge = (f / nominal) * threadCharge(hw.hyperthreading, siblingBusy);
+    if (w.role !== 'vcpu') {
+      // a helper world runs host code: its work is counted in its own queue
+      l.seg = { startPs: at, startCycles: helperWork[w.id]?.done ?? 0, hz, charge };
+      return;
+    }
     // guest time never goes back, and a woken vCPU sees at least the time of the event that woke it
     const base = Math.max(refCyclesAt(at, nominal), cpu.now(), wakeRef[w.id]);
     wakeRef[w.id] = 0;
@@ -218,14 +260,14 @@ export const runHost = (h: HostRun): HostOutcome => {
       if (t.period > 0 && t.deadline < base) w.lateTicks += Math.floor((base - t.deadline) / t.period) + 1;
     }
     cpu.setWallClock(base, nominal / hz);
-    l.seg = { startPs: at, startCycles: cpu.time, hz, charge: (f / nominal) * threadCharge(hw.hyperthreading, siblingBusy) };
+    l.seg = { startPs: at, startCycles: cpu.time, hz, charge };
   };
 
   /** Put `w` on logical CPU `id` at `at`. */
   const put = (id: number, w: World, from: number, siblingBusy: boolean) => {
     const l = lc[id];
     const at = Math.max(from, w.since);
-    if (l.lastVm !== -1 && l.lastVm !== w.vm) {
+    if (l.lastVm !== -1 && l.lastVm !== w.vm && w.role === 'vcpu') {
       w.vmSwitches++;
       const cpu = cpuOf[w.id];
       cpu.ledger.tally('host.vmSwitches', id);
@@ -235,7 +277,7 @@ export const runHost = (h: HostRun): HostOutcome => {
         cpu.events.emit({ kind: 'tlb-flush', t: cpu.time, cause: 'vm-transition' });
       }
     }
-    l.lastVm = w.vm;
+    if (w.role === 'vcpu') l.lastVm = w.vm;
     startSegment(id, w, at, siblingBusy);
     l.world = w;
     transition(w, 'run', at);
@@ -274,12 +316,61 @@ export const runHost = (h: HostRun): HostOutcome => {
     if (next !== null) put(id, next, end, siblingBusy);
   };
 
-  /** One burst of logical CPU `id`'s world, to host time `D` (a quantum for a multiprocessor VM's vCPU). */
-  const runBurst = (id: number, D: number, siblingBusy: boolean) => {
+  /** Charge host time `from`..`end` on logical CPU `id` to its world. */
+  const account = (id: number, w: World, seg: Segment, from: number, end: number) => {
     const l = lc[id];
-    const w = l.world;
-    const seg = l.seg;
-    if (!w || !seg) return;
+    const ran = end - from;
+    l.busyInStep += ran;
+    l.totals.busyPs += ran;
+    l.totals.chargedPs += ran * seg.charge;
+    w.charged += ran * seg.charge;
+    if (ran > 0) h.onRun?.(id, w, from, end);
+  };
+
+  /** World `w` leaves logical CPU `id` at `end` and waits (halted: its guest's HLT; else blocked) until `wakeAt`, seeing guest time `ref` then. */
+  const leave = (id: number, w: World, end: number, halted: boolean, wakeAt: number, ref: number) => {
+    w.halted = halted;
+    w.wakeAt = wakeAt;
+    wakeRef[w.id] = ref;
+    transition(w, 'wait', end);
+    lc[id].world = null;
+    lc[id].seg = null;
+  };
+
+  /** One burst of a helper world: its queued work, to host time `D` at most; the vCPUs it served wake when it is done. */
+  const helperBurst = (id: number, D: number, siblingBusy: boolean) => {
+    const l = lc[id];
+    const w = l.world as World;
+    const seg = l.seg as Segment;
+    const work = helperWork[w.id] as HelperWork;
+    const from = Math.max(l.lt, seg.startPs);
+    // idle priority: a housekeeping world runs in short bursts, and leaves at the first that another world wants its CPU
+    const bound = w.role === 'housekeeping' ? Math.min(D, from + HOUSEKEEPING_BURST_PS) : D;
+    const did = Math.min(work.pending, psToCycles(bound - from, seg.hz));
+    const finished = did >= work.pending;
+    const end = finished ? Math.min(bound, from + cyclesToPs(did, seg.hz)) : bound;
+    account(id, w, seg, from, end);
+    for (const served of work.run(did)) {
+      const v = worlds[served];
+      if (v.state === 'wait' && v.wakeAt > end) ((v.wakeAt = Math.max(end, v.since)), (wakeRef[v.id] = refCyclesAt(end, nominal)));
+    }
+    l.lt = end;
+    if (!finished) {
+      const wanted = (x: World) =>
+        x.role !== 'housekeeping' && allowedOn(x, id) && ((x.state === 'wait' && x.wakeAt <= end) || (x.state === 'ready' && !x.limited && !x.coStopped));
+      if (w.role !== 'housekeeping' || end >= D || !worlds.some(wanted)) return;
+      transition(w, 'ready', end);
+      l.world = null;
+      l.seg = null;
+    } else leave(id, w, end, false, Infinity, 0);
+    if (end < D) refill(id, end, siblingBusy, null);
+  };
+
+  /** One burst of a vCPU, to host time `D` (a quantum for a multiprocessor VM's vCPU). */
+  const vcpuBurst = (id: number, D: number, siblingBusy: boolean) => {
+    const l = lc[id];
+    const w = l.world as World;
+    const seg = l.seg as Segment;
     const cpu = cpuOf[w.id];
     const from = Math.max(l.lt, seg.startPs);
     const to = multiprocessor[w.vm] ? Math.min(D, from + Math.max(1, cyclesToPs(DEFAULT_QUANTUM_CYCLES, seg.hz))) : D;
@@ -288,44 +379,47 @@ export const runHost = (h: HostRun): HostOutcome => {
     const stop = continueVcpu(cpu, handlerOf[w.id], untilCycles);
     current = null;
     const end = Math.max(from, seg.startPs + cyclesToPs(cpu.time - seg.startCycles, seg.hz));
-    const ran = end - from;
-    l.busyInStep += ran;
-    l.totals.busyPs += ran;
-    l.totals.chargedPs += ran * seg.charge;
-    w.charged += ran * seg.charge;
-    // a burst that ended before its bound without halting or stopping still moves the CPU on
-    l.lt = Math.max(end, stop === null && !cpu.halted && !cpu.spinYield ? to : end);
-    if (ran > 0) h.onRun?.(id, w, from, end);
+    account(id, w, seg, from, end);
+    // a burst that ended before its bound without halting, stopping or yielding still moves the CPU on
+    l.lt = stop === null && !cpu.halted && cpu.hostYield === null ? Math.max(end, to) : end;
+    const yielded = cpu.hostYield;
+    cpu.hostYield = null;
     if (stop !== null) {
       finishVm(w.vm, stop, end);
-    } else if (cpu.spinYield) {
-      cpu.spinYield = false;
-      l.lt = end;
+    } else if (yielded === 'spin') {
       refill(id, end, siblingBusy, w);
       return;
+    } else if (yielded === 'helper') {
+      // the vCPU waits while its device-model world serves the access
+      leave(id, w, end, false, Infinity, 0);
+      const helper = deviceModelOf[w.vm] as World;
+      if (helper.state === 'wait') helper.wakeAt = Math.max(end, helper.since);
     } else if (cpu.halted) {
       const next = nextEventOf(cpu);
       if (next === Infinity && !multiprocessor[w.vm]) {
         // nothing can wake a uniprocessor guest halted with no timer or request pending
         finishVm(w.vm, { kind: 'idle', pc: (cpu.pc - 4) | 0 }, end);
       } else {
-        if (ran === 0 && next <= cpu.now()) {
+        if (end === from && next <= cpu.now()) {
           // a vCPU that halts again at once with its event already due would loop without progress
           finishVm(w.vm, { kind: 'stopped', detail: 'internal error: a vCPU woken for a due device event halted again at once' }, end);
           return;
         }
-        w.halted = true;
-        w.wakeAt = Math.max(end, psAtRefCycles(next, nominal));
-        wakeRef[w.id] = next;
-        transition(w, 'wait', end);
-        l.world = null;
-        l.seg = null;
+        leave(id, w, end, true, Math.max(end, psAtRefCycles(next, nominal)), next);
         // every vCPU of the VM halted and none has an event coming: nothing can ever wake it
-        if (worlds.every((x) => x.vm !== w.vm || (x.state === 'wait' && x.wakeAt === Infinity)))
+        if (worlds.every((x) => x.vm !== w.vm || x.role !== 'vcpu' || (x.state === 'wait' && x.halted && x.wakeAt === Infinity)))
           finishVm(w.vm, { kind: 'idle', pc: (cpu.pc - 4) | 0 }, end);
       }
     } else return; // reached its bound
     if (end < D && l.world === null) refill(id, end, siblingBusy, null);
+  };
+
+  /** One burst of logical CPU `id`'s world, by its role. */
+  const runBurst = (id: number, D: number, siblingBusy: boolean) => {
+    const w = lc[id].world;
+    if (w === null || lc[id].seg === null) return;
+    if (w.role === 'vcpu') vcpuBurst(id, D, siblingBusy);
+    else helperBurst(id, D, siblingBusy);
   };
 
   /** An idle logical CPU for waiting world `w` before `D`: its last one if idle, else the lowest id in its affinity (-1: none). */
@@ -351,13 +445,15 @@ export const runHost = (h: HostRun): HostOutcome => {
       let wokenOn = -1;
       let wokenAt = Infinity;
       for (const w of worlds) {
-        if (w.state !== 'wait' || w.wakeAt >= D) continue;
+        // a housekeeping world that is ready runs only on an idle logical CPU (idle priority)
+        const from = w.state === 'wait' ? w.wakeAt : w.role === 'housekeeping' && w.state === 'ready' ? w.since : Infinity;
+        if (from >= D) continue;
         const on = idleCpuFor(w, D);
-        const t = on < 0 ? Infinity : Math.max(w.wakeAt, lc[on].lt, T);
+        const t = on < 0 ? Infinity : Math.max(from, lc[on].lt, T);
         if (t < wokenAt) ((woken = w), (wokenOn = on), (wokenAt = t));
       }
       if (woken !== null && wokenAt < at && wokenAt < D) {
-        wake(woken);
+        if (woken.state === 'wait') wake(woken);
         put(wokenOn, woken, wokenAt, siblingBusy[wokenOn]);
         continue;
       }
@@ -367,6 +463,12 @@ export const runHost = (h: HostRun): HostOutcome => {
   };
 
   while (!allDone() && T < until) {
+    // housekeeping batches that fell due
+    for (const k of housekeeping) {
+      if (k.world.state === 'done') continue;
+      for (; k.next <= T; k.next += k.periodPs) helperWork[k.world.id]?.add(k.cycles);
+      if (k.world.state === 'wait' && (helperWork[k.world.id]?.pending ?? 0) > 0) k.world.wakeAt = Math.min(k.world.wakeAt, T);
+    }
     // wake worlds whose device event has come
     for (const w of worlds)
       if (w.state === 'wait' && w.wakeAt <= T) wake(w);
@@ -421,6 +523,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     }
     // the step: to the next decision, wake, sample, limit or the end
     let D = Math.min(T + maxStep, h.scheduler.nextDecision(view(T)), nextSample, until);
+    for (const k of housekeeping) if (k.world.state !== 'done') D = Math.min(D, k.next);
     for (const w of worlds) {
       if (w.state === 'wait') D = Math.min(D, w.wakeAt);
       if (w.state === 'run' && w.settings.limit !== Infinity) {
@@ -463,4 +566,4 @@ export const runHost = (h: HostRun): HostOutcome => {
 };
 
 /** The VMM's handler of a VM's vCPU (null: bare metal). */
-const handlerFor = (vm: VirtualMachine, i: number) => vm.vmm.vcpus[i] ?? null;
+const handlerFor = (vm: VirtualMachine, i: number): VcpuHandler | null => vm.vmm.vcpus[i] ?? null;

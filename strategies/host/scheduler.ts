@@ -32,9 +32,12 @@ export interface Scheduler {
   nextDecision(v: SchedulerView): number;
 }
 
-/** Worlds that may run now (runnable, not held back by a limit or by co-scheduling), in id order. */
+/**
+ * Worlds the policy may run now (runnable, not held back by a limit or by co-scheduling), in
+ * id order; housekeeping worlds are idle priority: the loop runs them on logical CPUs left idle.
+ */
 export const eligible = (v: SchedulerView): World[] =>
-  v.worlds.filter((w) => (w.state === 'ready' || w.state === 'run' || w.state === 'costop') && !w.limited && !w.coStopped);
+  v.worlds.filter((w) => (w.state === 'ready' || w.state === 'run' || w.state === 'costop') && !w.limited && !w.coStopped && w.role !== 'housekeeping');
 
 /**
  * Place worlds, in priority order, on free logical CPUs within their affinity: a world that

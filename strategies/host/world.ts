@@ -5,6 +5,7 @@
  * MLMTD is the part held back by a limit), COSTOP, WAIT (of which IDLE is the halted part).
  * @category Host
  */
+import type { WorldRole } from './helper-work';
 
 /** Scheduling states of a world; `done` once its VM has stopped. */
 export const WorldState = { run: 'run', ready: 'ready', costop: 'costop', wait: 'wait', done: 'done' } as const;
@@ -42,9 +43,11 @@ export interface WorldTimes {
 export interface World {
   /** index among the host's worlds (ties are broken by it) */
   readonly id: number;
-  /** index of its VM, and of its vCPU in the VM */
+  /** index of its VM, and of its vCPU in the VM (-1 for a helper world) */
   readonly vm: number;
   readonly vcpu: number;
+  /** a vCPU, or one of its VMM's helper worlds */
+  readonly role: WorldRole;
   readonly name: string;
   readonly settings: WorldSettings;
   state: WorldState;
@@ -74,10 +77,11 @@ export interface World {
 }
 
 /** A new world, ready at host time 0. */
-export const newWorld = (id: number, vm: number, vcpu: number, name: string, settings: WorldSettings): World => ({
+export const newWorld = (id: number, vm: number, vcpu: number, name: string, settings: WorldSettings, role: WorldRole = 'vcpu'): World => ({
   id,
   vm,
   vcpu,
+  role,
   name,
   settings,
   state: 'ready',

@@ -51,7 +51,7 @@ const before = (now: number) => (a: World, b: World): number =>
 /** The worlds of each multiprocessor VM that are still on the host, by VM index. */
 const smpVms = (v: SchedulerView): World[][] => {
   const byVm = new Map<number, World[]>();
-  for (const w of v.worlds) byVm.set(w.vm, [...(byVm.get(w.vm) ?? []), w]);
+  for (const w of v.worlds) if (w.role === 'vcpu') byVm.set(w.vm, [...(byVm.get(w.vm) ?? []), w]);
   return [...byVm.values()].filter((ws) => ws.length > 1).map((ws) => ws.filter((w) => w.state !== 'done'));
 };
 
@@ -83,12 +83,12 @@ export const esxScheduler = (s: EsxSettings = {}): Scheduler => {
   /** Strict: a VM whose skew reached the threshold stops whole. */
   const coStopStrict = (v: SchedulerView) => {
     for (const ws of smpVms(v)) if (ws.length > 0 && skews(ws, v.now).some((k) => k >= threshold)) stoppedVms.add(ws[0].vm);
-    for (const w of v.worlds) w.coStopped = stoppedVms.has(w.vm);
+    for (const w of v.worlds) w.coStopped = w.role === 'vcpu' && stoppedVms.has(w.vm);
   };
 
   /** Strict: co-start stopped VM `vm` if its vCPUs that are not idle all get a logical CPU left in `out` now. */
   const coStart = (v: SchedulerView, out: (World | null)[], vm: number) => {
-    const ws = v.worlds.filter((w) => w.vm === vm && w.state !== 'done');
+    const ws = v.worlds.filter((w) => w.vm === vm && w.role === 'vcpu' && w.state !== 'done');
     const busy = ws.filter((w) => w.state !== 'wait' && !w.limited);
     const trial = [...out];
     fillFree(v, trial, busy);
@@ -107,12 +107,12 @@ export const esxScheduler = (s: EsxSettings = {}): Scheduler => {
    * order, a stopped VM at the turn of its first vCPU, co-started only if it fits whole.
    */
   const placeStrict = (v: SchedulerView, order: (a: World, b: World) => number, inSlice: (w: World) => boolean): (World | null)[] => {
-    const stopped = v.worlds.filter((w) => stoppedVms.has(w.vm) && w.state !== 'done' && w.state !== 'wait' && !w.limited);
+    const stopped = v.worlds.filter((w) => w.role === 'vcpu' && stoppedVms.has(w.vm) && w.state !== 'done' && w.state !== 'wait' && !w.limited);
     const keeps = (w: World) => inSlice(w) && !stopped.some((x) => order(x, w) < 0);
     const out = placeInOrder(v, eligible(v).filter(keeps).sort(order), keeps);
     const turns = new Set<number>();
     for (const w of [...eligible(v).filter((x) => !out.includes(x)), ...stopped].sort(order)) {
-      if (!stoppedVms.has(w.vm)) fillFree(v, out, [w]);
+      if (w.role !== 'vcpu' || !stoppedVms.has(w.vm)) fillFree(v, out, [w]);
       else if (!turns.has(w.vm)) {
         turns.add(w.vm);
         coStart(v, out, w.vm);

@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { runHost, type HostedVm } from '../../../strategies/host/cosim';
+import { esxScheduler } from '../../../strategies/host/schedulers/esx';
+import { hardware, hostedVm, profile } from './hosted-vm';
+
+const MS = 1e9;
+/** picoseconds of `cycles` at the modern profile's 3 GHz */
+const ps = (cycles: number) => (cycles / 3e9) * 1e12;
+
+const run = (vms: HostedVm[], cores: number, untilPs?: number) =>
+  runHost({ hardware: hardware(cores, 1), scheduler: esxScheduler({ quantumMs: 1 }), governor: 'performance', vms, budget: {}, untilPs });
+
+const counts = (vm: HostedVm) => vm.vm.cpus[0].snapshot().counts;
+
+describe('strategies/host: VMM helper worlds', function () {
+  this.timeout(120_000);
+
+  it('runs the round trips of device-model=user on the device-model world, not on the vCPU, which waits for them', () => {
+    const io = () => hostedVm('io', 'io', 6, {}, { options: { 'device-model': 'user' } });
+    const alone = io();
+    alone.vm.run({});
+    const hosted = io();
+    const o = run([{ ...hosted, deviceModelWorld: true }], 2);
+    expect(o.stops[0]?.kind).to.equal('shutdown');
+    expect(hosted.vm.platform.console.text()).to.equal(alone.vm.platform.console.text());
+    const trips = counts(alone)['deviceModel.userRoundTrips'] as number;
+    expect(trips).to.be.greaterThan(50);
+    // counted as the same accesses, priced nowhere on the vCPU
+    expect(counts(hosted)['deviceModel.helperRoundTrips']).to.equal(trips);
+    expect(counts(hosted)['deviceModel.userRoundTrips'] ?? 0).to.equal(0);
+    const cost = profile().costs.userDeviceModelRoundTrip.cycles;
+    // the vCPU's own work is the lone run's less the round trips (and its halted time, which is host WAIT here)
+    expect(hosted.vm.cpus[0].time).to.equal(alone.vm.cpus[0].time - (counts(alone).idleCycles as number) - trips * cost);
+    // the helper ran every round trip but the last, the access that shut the VM down
+    const [vcpu, helper] = o.worlds;
+    expect(helper.role).to.equal('device-model');
+    expect(helper.times.run).to.be.closeTo(ps((trips - 1) * cost), 1);
+    // the vCPU waited (blocked, not halted) while the helper ran
+    expect(vcpu.times.wait - vcpu.times.idle).to.be.at.least(helper.times.run - 1);
+  });
+
+  it('without a device-model world (run alone, or not asked for) the round trips stay priced on the vCPU', () => {
+    const vm = hostedVm('io', 'io', 6, {}, { options: { 'device-model': 'user' } });
+    run([vm], 2);
+    expect(counts(vm)['deviceModel.userRoundTrips']).to.be.greaterThan(50);
+    expect(counts(vm)['deviceModel.helperRoundTrips'] ?? 0).to.equal(0);
+  });
+
+  it('runs housekeeping at idle priority: on a spare logical CPU, never in place of a runnable vCPU', () => {
+    const hk = { periodMs: 1, workUs: 100 };
+    const spare = run([{ ...hostedVm('cpu', 'compute', 4000), housekeeping: hk }], 2, 5 * MS);
+    const [, house] = spare.worlds;
+    expect(house.role).to.equal('housekeeping');
+    // five batches of 100 us, at 3 GHz
+    expect(house.times.run).to.be.closeTo(5 * 100e6, 1e3);
+    const busy = run([{ ...hostedVm('cpu', 'compute', 4000), housekeeping: hk }], 1, 5 * MS);
+    expect(busy.worlds[1].times.run).to.equal(0);
+    expect(busy.worlds[0].times.run).to.equal(busy.endPs);
+  });
+});
