@@ -12,6 +12,7 @@ import type { HostResult } from '../host/run-host';
 import type { TimelineStretch } from '../host/timeline';
 import { formatNumber, table } from '../common/format';
 import { categoryColours, type ColourMap } from './colours';
+import { withoutOption } from './from-results';
 
 /** Host chart kinds. */
 export type HostChartName = 'hostTimeline' | 'hostStates' | 'hostEnergy';
@@ -29,6 +30,8 @@ const CONFIG = { axis: FONT, legend: { ...FONT, labelLimit: 0 }, header: { label
 /** One host run as the charts take it: its label, result and timeline. */
 export interface HostChartInput {
   readonly label: string;
+  /** runs of one group differ only by governor (the energy chart compares within a group); its name */
+  readonly group?: string;
   readonly result: Pick<HostResult, 'vms' | 'energyJoules' | 'governor' | 'seconds'>;
   readonly timeline: readonly TimelineStretch[];
 }
@@ -99,13 +102,15 @@ export const hostStatesChart = (rows: readonly { host: string; vcpu: string; sta
   );
 };
 
-/** Energy against progress, a point per host run coloured by governor (the VMs' progress summed). */
-export const hostEnergyChart = (rows: readonly { host: string; governor: string; energyJoules: number; progress: number }[]): TopLevelSpec => ({
-  $schema: SCHEMA,
-  title: { text: 'Energy against progress per governor', subtitle: "progress: the VMs' workload operations per modelled second, summed; energy: the host's joules over the run", fontSize: 15 },
-  data: { values: rows.map((r) => ({ ...r })) },
+/** Energy against progress, a point per host run coloured by governor (the VMs' progress summed); a panel per group of runs that differ only by governor. */
+export const hostEnergyChart = (rows: readonly { group: string; host: string; governor: string; energyJoules: number; progress: number }[]): TopLevelSpec =>
+  perHost(
+    [...new Set(rows.map((r) => r.group))],
+    { text: 'Energy against progress per governor', subtitle: "progress: the VMs' workload operations per modelled second, summed; energy: the host's joules over the run" },
+    rows.map((r) => ({ ...r, host: r.group, run: r.host })),
+    {
   width: 420,
-  height: 280,
+  height: 220,
   layer: [
     {
       mark: { type: 'point', filled: true, size: 90, tooltip: true },
@@ -120,8 +125,8 @@ export const hostEnergyChart = (rows: readonly { host: string; governor: string;
       encoding: { x: { field: 'energyJoules', type: 'quantitative' }, y: { field: 'progress', type: 'quantitative' }, text: { field: 'governor' } },
     },
   ],
-  config: CONFIG,
-});
+    },
+  );
 
 /** The timeline rows of host runs. */
 export const timelineRows = (inputs: readonly HostChartInput[]) => inputs.flatMap((h) => h.timeline.map((s) => ({ host: h.label, ...s })));
@@ -153,15 +158,31 @@ export const HOST_CHART_BUILDERS: Record<HostChartName, (inputs: readonly HostCh
     const rows = stateRows(inputs);
     return rows.length ? hostStatesChart(rows) : null;
   },
-  // a comparison: needs two host runs at least
-  hostEnergy: (inputs) =>
-    inputs.length < 2
-      ? null
-      : hostEnergyChart(inputs.map((h) => ({ host: h.label, governor: h.result.governor, energyJoules: h.result.energyJoules, progress: h.result.vms.reduce((s, v) => s + v.progress, 0) }))),
+  // a comparison: groups of runs that differ only by governor, two governors at least
+  hostEnergy: (inputs) => {
+    const governors = new Map<string, Set<string>>();
+    for (const h of inputs) if (h.group !== undefined) governors.set(h.group, (governors.get(h.group) ?? new Set()).add(h.result.governor));
+    const rows = inputs
+      .filter((h) => h.group !== undefined && governors.get(h.group)!.size > 1)
+      .map((h) => ({ group: h.group!, host: h.label, governor: h.result.governor, energyJoules: h.result.energyJoules, progress: h.result.vms.reduce((s, v) => s + v.progress, 0) }));
+    return rows.length ? hostEnergyChart(rows) : null;
+  },
+};
+
+/** The group of a host run for the energy chart: its spec without the governor; named by the first run's label without its governor setting. */
+const governorGroups = (rows: readonly HostRow[]): ((r: HostRow) => string) => {
+  const names = new Map<string, string>();
+  const keyOf = (r: HostRow) => JSON.stringify({ ...r.hostSpec, name: null, host: { ...r.hostSpec.host, governor: null } });
+  for (const r of rows) if (!names.has(keyOf(r))) names.set(keyOf(r), withoutOption(r.label, 'host.governor'));
+  return (r) => names.get(keyOf(r))!;
 };
 
 /** Host rows as chart inputs (first repetition only: the simulation is deterministic). */
-export const hostInputs = (rows: readonly HostRow[]): HostChartInput[] => rows.filter((r) => r.repetition === 0).map((r) => ({ label: r.label, result: r, timeline: r.timeline }));
+export const hostInputs = (rows: readonly HostRow[]): HostChartInput[] => {
+  const first = rows.filter((r) => r.repetition === 0);
+  const groupOf = governorGroups(first);
+  return first.map((r) => ({ label: r.label, group: groupOf(r), result: r, timeline: r.timeline }));
+};
 
 /** The host charts asked for (default: all three), skipping empty ones. */
 export const hostCharts = (rows: readonly HostRow[], names: readonly HostChartName[] = HOST_CHARTS): { name: HostChartName; spec: TopLevelSpec }[] => {
