@@ -87,7 +87,7 @@ const countErrors = (json: Json): string[] =>
   });
 
 const emptyLists = (json: Json): string[] => [
-  ...(hasHosts(json) ? [] : (['strategies', 'workloads'] as const).flatMap((k) => (Array.isArray(json[k]) && (json[k] as unknown[]).length === 0 ? [`${k}: expected at least one ${k.slice(0, -1)}, got []`] : []))),
+  ...(hasHosts(json) ? [] : (['strategies', 'workloads'] as const).flatMap((k) => (Array.isArray(json[k]) && (json[k] as unknown[]).length === 0 ? [`${k}: expected at least one ${{ strategies: 'strategy', workloads: 'workload' }[k]}, got []`] : []))),
   ...(Array.isArray(json.hosts) && json.hosts.length === 0 ? ['hosts: expected at least one host spec, got [] (leave `hosts` out for none)'] : []),
   ...(Array.isArray(json.strategies) && Array.isArray(json.workloads) && (json.strategies.length === 0) !== (json.workloads.length === 0)
     ? ['strategies, workloads: give both or neither (runs are strategies x workloads)']
