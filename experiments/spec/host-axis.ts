@@ -93,7 +93,9 @@ export const expandHosts = (spec: ExperimentSpec, firstIndex: number): Either<st
       base = loaded.right;
       fallbackName = path.basename(entry.spec, '.json');
     } else {
-      base = entry.spec;
+      const parsed = parseHostSpec(JSON.stringify(entry.spec), `${at}.spec`);
+      if (isLeft(parsed)) return errors.push(...parsed.left);
+      base = parsed.right;
       fallbackName = `host${i}`;
     }
     const sweep = entry.sweep ?? {};

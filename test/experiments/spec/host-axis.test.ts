@@ -75,6 +75,8 @@ describe('experiments/spec/host-axis', () => {
     ]);
     const governor = parseSpec(JSON.stringify({ name: 'bad', strategies: [], workloads: [], profiles: [], hosts: [{ spec: TINY_HOST, sweep: { 'host.governor': ['turbo'] } }] }), 'bad.json');
     expect(isLeft(governor) && governor.left.join('\n')).to.contain('hosts[0] (host.governor=turbo): host.governor:');
+    const inline = parseSpec(JSON.stringify({ name: 'bad', strategies: [], workloads: [], profiles: [], hosts: [{ spec: { ...TINY_HOST, scheduler: { name: 'esx', quantumMs: -1 } } }] }), 'bad.json');
+    expect(isLeft(inline) && inline.left).to.deep.equal(['bad.json: hosts[0].spec: scheduler.quantumMs: expected a positive number up to 10000, got -1']);
   });
 
   it('a spec with hosts may leave strategies, workloads and profiles empty; without hosts it may not; strategies need workloads', () => {
