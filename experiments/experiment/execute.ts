@@ -14,7 +14,9 @@ import type { PlannedHost } from '../spec/host-axis';
 import { runHostSpec, type HostRunStretch } from '../host/run-host';
 import { mergeStretches } from '../host/timeline';
 import { validateRow, type ExperimentRow, type ResultRow } from './result-codec';
-import { traceFileOf } from './trace-file';
+import { hostTraceFileOf, traceFileOf } from './trace-file';
+import { hostTraceJson } from '../host/perfetto';
+import * as fs from 'fs';
 
 /** What every run of one experiment shares. */
 export interface RunContext {
@@ -74,6 +76,7 @@ const executeHost = (p: PlannedHost, ctx: RunContext): TaskOutcome => {
     const stretches: HostRunStretch[] = [];
     const r = runHostSpec(p.hostSpec, (s) => stretches.push(s));
     if (isLeft(r)) return { error: r.left.join('; ') };
+    if (ctx.traceDir !== undefined) fs.writeFileSync(hostTraceFileOf(ctx.traceDir, p), hostTraceJson(stretches, r.right.pcpus.length));
     const row = {
       ...r.right,
       kind: 'host' as const,

@@ -13,6 +13,7 @@ import { renderHost } from '../../host/render';
 import { runHostSpec, type HostRunStretch } from '../../host/run-host';
 import { loadHostSpec } from '../../host/spec';
 import { mergeStretches } from '../../host/timeline';
+import { hostTraceJson } from '../../host/perfetto';
 import { HOST_CHART_BUILDERS, type HostChartName } from '../../charts/host-charts';
 import { renderSvg } from '../../charts/render';
 import { svgToPng } from '../../charts/png';
@@ -24,17 +25,6 @@ export interface HostOptions {
   readonly json: boolean;
   readonly trace?: string;
 }
-
-/** The Perfetto trace of a host run: one track (thread) per logical CPU, a slice per stretch a vCPU ran. */
-const traceOf = (stretches: readonly HostRunStretch[], lcpus: number): string =>
-  JSON.stringify({
-    traceEvents: [
-      { name: 'process_name', ph: 'M', pid: 0, tid: 0, ts: 0, args: { name: 'host' } },
-      ...Array.from({ length: lcpus }, (_, i) => ({ name: 'thread_name', ph: 'M', pid: 0, tid: i, ts: 0, args: { name: `PCPU ${i}` } })),
-      ...stretches.map((s) => ({ name: s.world, cat: 'run', ph: 'X', pid: 0, tid: s.lcpu, ts: s.startPs / 1e6, dur: (s.endPs - s.startPs) / 1e6 })),
-    ],
-    displayTimeUnit: 'ms',
-  });
 
 const write = (file: string, text: string, what: string): void => {
   try {
@@ -72,7 +62,7 @@ export const hostCommand = async (o: HostOptions): Promise<{ text: string; exitC
       fs.writeFileSync(path.join(o.out, 'charts', `${file}.png`), svgToPng(svg));
     }
   }
-  if (o.trace !== undefined) write(o.trace, traceOf(stretches, r.right.pcpus.length), 'the trace');
+  if (o.trace !== undefined) write(o.trace, hostTraceJson(stretches, r.right.pcpus.length), 'the trace');
   const ok = r.right.vms.every((v) => v.stop === null || v.exitCode === 0);
   return { text: o.json ? json : renderHost(r.right), exitCode: ok ? ExitCode.ok : ExitCode.failure };
 };

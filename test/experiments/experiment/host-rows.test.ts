@@ -61,13 +61,19 @@ describe('experiment: host rows', function () {
     expect(html).to.contain('2 runs and 3 host runs');
   });
 
-  it('shards split runs and host runs by index; merging the shards keeps every host row', async () => {
+  it('shards split runs and host runs by index (--trace writes host runs\' traces); merging the shards keeps every host row', async () => {
     const dirs = [1, 2].map((k) => path.join(dir, `shard-${k}`));
     for (const [i, d] of dirs.entries()) {
-      const r = await cli('experiment', spec, '--out', d, '--shard', `${i + 1}/2`, '--workers', '1');
+      const r = await cli('experiment', spec, '--out', d, '--shard', `${i + 1}/2`, '--workers', '1', ...(i === 0 ? ['--trace'] : []));
       expect(r.code, r.err).to.equal(0);
       expect(rowsOf(d).every((x) => x.index % 2 === i)).to.equal(true);
     }
+    // --trace: a Perfetto trace per host run too, a track per logical CPU
+    const traces = fs.readdirSync(path.join(dirs[0], 'traces')).sort();
+    expect(traces.filter((f) => f.endsWith('-host.json'))).to.deep.equal(['000002-tiny-host.governor=performance-host.json', '000004-alone-host.json']);
+    const trace = JSON.parse(fs.readFileSync(path.join(dirs[0], 'traces', '000004-alone-host.json'), 'utf8')) as { traceEvents: { ph: string; name: string; args?: { name: string } }[] };
+    expect(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args!.name)).to.deep.equal(['PCPU 0']);
+    expect(new Set(trace.traceEvents.filter((e) => e.ph === 'X').map((e) => e.name))).to.deep.equal(new Set(['a.vcpu0']));
     const merged = await cli('merge', ...dirs, '--out', path.join(dir, 'merged'));
     expect(merged.code, merged.err).to.equal(0);
     expect(merged.out).to.not.contain('missing');
