@@ -51,7 +51,7 @@ const perHost = (hosts: readonly string[], title: { text: string; subtitle?: str
         $schema: SCHEMA,
         title: { ...title, fontSize: 15 },
         data: { values: values.map((v) => ({ ...v })) },
-        facet: { row: { field: 'host', type: 'nominal', title: null, sort: [...hosts], header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top' } } },
+        facet: { row: { field: 'host', type: 'nominal', title: null, sort: [...hosts], header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold' } } },
         resolve: { scale: { y: 'independent', x: 'independent' } },
         spec: panel,
         config: CONFIG,
@@ -177,9 +177,9 @@ const governorGroups = (rows: readonly HostRow[]): ((r: HostRow) => string) => {
   return (r) => names.get(keyOf(r))!;
 };
 
-/** Host rows as chart inputs (first repetition only: the simulation is deterministic). */
+/** Host rows as chart inputs, in experiment order (first repetition only: the simulation is deterministic). */
 export const hostInputs = (rows: readonly HostRow[]): HostChartInput[] => {
-  const first = rows.filter((r) => r.repetition === 0);
+  const first = rows.filter((r) => r.repetition === 0).sort((a, b) => a.index - b.index);
   const groupOf = governorGroups(first);
   return first.map((r) => ({ label: r.label, group: groupOf(r), result: r, timeline: r.timeline }));
 };
