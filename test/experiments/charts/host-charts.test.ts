@@ -65,10 +65,10 @@ describe('experiments/charts/host-charts', function () {
     expect(chart.data.values).to.have.length(rows.length);
   });
 
-  it('the energy chart compares host rows that differ only by governor, a panel per such group; none without two governors', async () => {
-    const row = (label: string, governor: string, energyJoules: number, cores = 2) =>
-      ({ ...result, kind: 'host', label, repetition: 0, governor, energyJoules, hostSpec: { ...SPEC, host: { ...SPEC.host, governor, cores } }, timeline }) as unknown as HostRow;
-    const rows = [row('x (host.governor=performance)', 'performance', 1), row('x (host.governor=powersave)', 'powersave', 2), row('y', 'performance', 3, 4)];
+  it('the energy chart compares host rows (in experiment order) that differ only by governor, a panel per such group; none without two governors', async () => {
+    const row = (label: string, governor: string, energyJoules: number, cores = 2, index = 0) =>
+      ({ ...result, kind: 'host', label, index, repetition: 0, governor, energyJoules, hostSpec: { ...SPEC, host: { ...SPEC.host, governor, cores } }, timeline }) as unknown as HostRow;
+    const rows = [row('y', 'performance', 3, 4, 2), row('x (host.governor=powersave)', 'powersave', 2, 2, 1), row('x (host.governor=performance)', 'performance', 1, 2, 0)];
     const inputs = hostInputs(rows);
     expect(inputs.map((i) => i.group)).to.deep.equal(['x', 'x', 'y']);
     const charts = hostCharts(rows);
@@ -76,6 +76,7 @@ describe('experiments/charts/host-charts', function () {
     const energy = charts[2].spec as unknown as { data: { values: { host: string; governor: string; energyJoules: number; progress: number }[] } };
     expect(energy.data.values.map((v) => [v.host, v.governor, v.energyJoules])).to.deep.equal([['x', 'performance', 1], ['x', 'powersave', 2]]);
     expect(energy.data.values[0].progress).to.equal(result.vms.reduce((s, v) => s + v.progress, 0));
+    expect(hostCharts([rows[1], rows[2]]).map((c) => c.name)).to.deep.equal(['hostTimeline', 'hostStates', 'hostEnergy']);
     expect(hostCharts([rows[0], rows[2]]).map((c) => c.name)).to.deep.equal(['hostTimeline', 'hostStates']);
     for (const c of charts) expect(await renderSvg(c.spec)).to.match(/^<svg/);
   });
