@@ -11,7 +11,7 @@
 export { runOne, DEFAULT_BUDGET, DEFAULT_CYCLE_BUDGET, type RunSpec } from './run/run-one';
 export type { RunResult, RunEventsView, Tally } from './run/result';
 export { runSpec, type InProcessResults } from './experiment/in-process';
-export type { ResultRow } from './experiment/result-codec';
+export type { ResultRow, HostRow, ExperimentRow } from './experiment/result-codec';
 export type { ExperimentSpec } from './spec/codec';
 export type { MachineSettings } from './run/machine-settings';
 
@@ -19,6 +19,8 @@ export type { MachineSettings } from './run/machine-settings';
 export { runHostSpec, type HostResult, type HostVmResult } from './host/run-host';
 export { parseHostSpec, loadHostSpec, type HostSpec } from './host/spec';
 export { renderHost } from './host/render';
+export { mergeStretches, type TimelineStretch } from './host/timeline';
+export { hostCharts, HOST_CHART_BUILDERS, type HostChartName, type HostChartInput } from './charts/host-charts';
 
 // what can run: strategies, workloads, cost profiles, ISA variants
 export { STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../strategies/registry';

@@ -42,6 +42,24 @@ export const HOST_POWER_TABLES: Readonly<Record<string, HostPowerTable>> = {
     source:
       'Pentium 4 672: EIST between 19x and 14x 200 MHz (Intel datasheet; voltages an estimate within the 1.2-1.4 V VID range); watts: SPECpower_ssj2008 HP ProLiant ML110 G3, Pentium D 930, 2 cores (power_ssj2008-20110127-00342, via CloudSim PowerModelSpecPowerHpProLiantMl110G3PentiumD930)',
   },
+  'k8-2006': {
+    pstates: [ps(2.6, 1.35), ps(2.4, 1.3), ps(2.2, 1.25), ps(2.0, 1.2), ps(1.8, 1.15), ps(1.0, 1.1)],
+    idleWatts: 160,
+    busyWatts: 290,
+    serverCores: 4,
+    smt: false,
+    source:
+      "Opteron 2218 (K8 rev F, 2.6 GHz): PowerNow!/Cool'n'Quiet P-states in the K8 pattern of AMD's Power and Thermal Data Sheet (#30430 rev 3.51, BIOS specification tables: intermediate P-states in 200 MHz steps below the maximum, a minimum P-state of 1000 MHz at VID 12h = 1.100 V); P0 at 1.35 V (the part's upper VID) and the intermediate voltages interpolated (an estimate); watts an estimate (no SPECpower table of the part retrieved): a two-socket server, 2 x 95 W TDP, idle about 55 % of busy as in 2007-2008 SPECpower results",
+  },
+  'barcelona-2008': {
+    pstates: [ps(2.3, 1.2), ps(1.8, 1.125), ps(1.4, 1.05), ps(1.15, 1.0)],
+    idleWatts: 150,
+    busyWatts: 280,
+    serverCores: 8,
+    smt: false,
+    source:
+      'Opteron 2356 (Family 10h Barcelona B3, 2.3 GHz): core frequency = 100 MHz x (CpuFid + 10h) / 2^CpuDid (AMD BKDG for Family 10h, #31116, MSRC001_0064-68 P-state registers): P0 2.3 GHz (Fid 07h, Did 0) down to 1.15 GHz (Fid 07h, Did 1), intermediate states 1.8 and 1.4 GHz (Fid 02h Did 0; Fid 0Ch Did 1) and all voltages an estimate; watts an estimate (no SPECpower table of the part retrieved): a two-socket quad-core server, 2 x 95 W TDP (75 W ACP), idle about 55 % of busy',
+  },
   'core2-2008': {
     pstates: [ps(3.0, 1.25), ps(2.0, 1.0)],
     idleWatts: 93.7,

@@ -281,11 +281,11 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
   p.command('host')
     .description('run many VMs on a modelled host (topology, hyperthreads, DVFS, a VMkernel-style scheduler): esxtop metrics, energy, progress and slowdown per VM')
     .argument('<spec.json>', 'host spec (see experiments/host/*.json and README, "The host layer")')
-    .option('--out <dir>', 'also write DIR/host-result.json and DIR/host-spec.json')
+    .option('--out <dir>', 'also write DIR/host-result.json, DIR/host-spec.json and DIR/charts/ (who ran on each logical CPU, the vCPU states stacked)')
     .option('--json', 'print the result as JSON', false)
     .option('--trace <file.json>', 'write a Perfetto trace with one track per logical CPU')
-    .action((spec: string, o: { out?: string; json: boolean; trace?: string }) => {
-      const r = hostCommand({ spec, ...o });
+    .action(async (spec: string, o: { out?: string; json: boolean; trace?: string }) => {
+      const r = await hostCommand({ spec, ...o });
       io.out(r.text);
       setExit(r.exitCode);
     });

@@ -1,6 +1,7 @@
 /**
- * Running one planned run: the shared step of the in-process runner and the worker threads.
- * The run's place in the experiment and its provenance are added to what runOne returns.
+ * Running one planned run or host run: the shared step of the in-process runner and the
+ * worker threads. The run's place in the experiment and its provenance are added to what
+ * runOne (or runHostSpec, for a host run) returns.
  * @category Runner
  */
 import { isLeft } from 'fp-ts/Either';
@@ -8,9 +9,14 @@ import { FORMAT_VERSION } from '../common/format-version';
 import type { RunProvenance } from '../common/provenance';
 import { runOne } from '../run/run-one';
 import type { Engine } from '../../core/cpu/engine';
-import type { PlannedRun } from '../spec/matrix';
-import { validateRow, type ResultRow } from './result-codec';
-import { traceFileOf } from './trace-file';
+import type { PlannedRun, PlannedTask } from '../spec/matrix';
+import type { PlannedHost } from '../spec/host-axis';
+import { runHostSpec, type HostRunStretch } from '../host/run-host';
+import { mergeStretches } from '../host/timeline';
+import { validateRow, type ExperimentRow, type ResultRow } from './result-codec';
+import { hostTraceFileOf, traceFileOf } from './trace-file';
+import { hostTraceJson } from '../host/perfetto';
+import * as fs from 'fs';
 
 /** What every run of one experiment shares. */
 export interface RunContext {
@@ -23,8 +29,11 @@ export interface RunContext {
   readonly engine?: Engine;
 }
 
+/** What executing a task gives: a validated row or an error message. */
+export type TaskOutcome = { row: ExperimentRow } | { error: string };
+
 /** Run a planned run; returns a validated results row or an error message. */
-export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow } | { error: string } => {
+const executeRun = (p: PlannedRun, ctx: RunContext): TaskOutcome => {
   try {
     const r = runOne({
       strategy: p.strategy,
@@ -44,6 +53,7 @@ export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow
     if (isLeft(r)) return { error: r.left.join('; ') };
     const row: ResultRow = {
       ...r.right,
+      kind: 'run',
       formatVersion: FORMAT_VERSION,
       experiment: ctx.experiment,
       key: p.key,
@@ -59,3 +69,41 @@ export const executePlanned = (p: PlannedRun, ctx: RunContext): { row: ResultRow
     return { error: `internal error in run ${p.index} (${p.label}, ${p.workload}): ${(e as Error).stack ?? String(e)}` };
   }
 };
+
+/** Run a planned host run (`ringlab host` on its spec); returns a validated host row or an error message. */
+const executeHost = (p: PlannedHost, ctx: RunContext): TaskOutcome => {
+  try {
+    const stretches: HostRunStretch[] = [];
+    const r = runHostSpec(p.hostSpec, (s) => stretches.push(s));
+    if (isLeft(r)) return { error: r.left.join('; ') };
+    if (ctx.traceDir !== undefined) fs.writeFileSync(hostTraceFileOf(ctx.traceDir, p), hostTraceJson(stretches, r.right.pcpus.length));
+    const row = {
+      ...r.right,
+      kind: 'host' as const,
+      formatVersion: FORMAT_VERSION,
+      experiment: ctx.experiment,
+      key: p.key,
+      index: p.index,
+      label: p.label,
+      repetition: p.repetition,
+      seed: ctx.seed,
+      ...ctx.provenance,
+      hostSpec: p.hostSpec,
+      settings: p.settings,
+      timeline: mergeStretches(stretches),
+    };
+    const v = validateRow(row, `host run ${p.index}`);
+    return isLeft(v) ? { error: v.left } : { row: v.right };
+  } catch (e) {
+    return { error: `internal error in host run ${p.index} (${p.label}): ${(e as Error).stack ?? String(e)}` };
+  }
+};
+
+/** Executors by task kind. */
+const EXECUTORS: { readonly [K in PlannedTask['kind']]: (p: Extract<PlannedTask, { kind: K }>, ctx: RunContext) => TaskOutcome } = { run: executeRun, host: executeHost };
+
+/** Execute a planned run or host run; returns a validated results row or an error message. */
+export const executePlanned = (p: PlannedTask, ctx: RunContext): TaskOutcome => (EXECUTORS[p.kind] as (p: PlannedTask, ctx: RunContext) => TaskOutcome)(p, ctx);
+
+/** What a task is, for progress lines and errors: its label and workload (`host` for a host run), joined by `sep`. */
+export const describeTask = (p: PlannedTask, sep = ', '): string => `${p.label}${sep}${p.kind === 'run' ? p.workload : 'host'}`;

@@ -22,7 +22,7 @@ import { formatNumber, table } from '../common/format';
 import { toCsv } from '../run/csv';
 import { FORMAT_VERSION } from '../common/format-version';
 import { dependencyVersions, profileHashes, runProvenance, type RunProvenance } from '../common/provenance';
-import { expandMatrix, type PlannedRun } from '../spec/matrix';
+import { expandMatrix, type PlannedTask } from '../spec/matrix';
 import type { ExperimentSpec } from '../spec/codec';
 import { hostInfo, MANIFEST_FILE, planOutDir, readManifest, RESULTS_FILE, shardSetProblem, specHash, type Manifest } from './manifest';
 import { parseShard, shardFromEnvironment } from './shard';
@@ -30,7 +30,9 @@ import { sourceFromRecord, sourceFromSpecFile, type ExperimentSource } from './s
 import { estimate, needsConfirmation } from './estimate';
 import { runPool } from './pool';
 import { progress, type ProgressStream } from './progress';
-import { parseResults, type ResultRow } from './result-codec';
+import { hostRowsOf, parseResults, runRowsOf, type ExperimentRow, type ResultRow } from './result-codec';
+import { describeTask } from './execute';
+import { hostCharts, hostSummary, isHostChart } from '../charts/host-charts';
 
 /** Files the runner writes into an output directory (removed by --force, nothing else is). */
 const OUTPUT_FILES = [MANIFEST_FILE, RESULTS_FILE, 'results.csv', 'report.html', 'summary.txt'];
@@ -70,8 +72,8 @@ export const loadModules = (files: readonly string[]): void => {
   }
 };
 
-/** Read a directory's results, validated. */
-export const readResults = (dir: string): ResultRow[] => {
+/** Read a directory's results (runs and host runs), validated. */
+export const readResults = (dir: string): ExperimentRow[] => {
   const file = path.join(dir, RESULTS_FILE);
   if (!fs.existsSync(file)) return [];
   const r = parseResults(fs.readFileSync(file, 'utf8'), file);
@@ -93,10 +95,13 @@ export const skippedLines = (skipped: readonly string[]): string[] =>
   skipped.length ? ['', `skipped (not applicable): ${skipped.length} combination(s) a strategy refuses, not run:`, ...skipped.map((s) => `  ${s}`)] : [];
 
 /** Write CSV, charts and the summary (with the skipped combinations) for the rows in `dir`; returns the summary text. */
-export const writeOutputs = async (dir: string, spec: ExperimentSpec, rows: readonly ResultRow[], skipped: readonly string[] = []): Promise<string> => {
+export const writeOutputs = async (dir: string, spec: ExperimentSpec, all: readonly ExperimentRow[], skipped: readonly string[] = []): Promise<string> => {
+  const rows = runRowsOf(all);
+  const hosts = hostRowsOf(all);
   fs.writeFileSync(path.join(dir, 'results.csv'), toCsv(rows));
-  const names = (spec.output?.charts ?? ['slowdown', 'breakdown']) as ChartName[];
-  const charts = experimentCharts(rows, names, { x: spec.output?.sweep, y: spec.output?.sweepY });
+  const asked = spec.output?.charts;
+  const names = (asked?.filter((n) => !isHostChart(n)) ?? ['slowdown', 'breakdown']) as ChartName[];
+  const charts = [...experimentCharts(rows, names, { x: spec.output?.sweep, y: spec.output?.sweepY }), ...hostCharts(hosts, asked?.filter(isHostChart))];
   const chartDir = path.join(dir, 'charts');
   fs.mkdirSync(chartDir, { recursive: true });
   for (const c of charts) {
@@ -105,7 +110,7 @@ export const writeOutputs = async (dir: string, spec: ExperimentSpec, rows: read
     fs.writeFileSync(path.join(chartDir, `${c.name}.svg`), svg);
     fs.writeFileSync(path.join(chartDir, `${c.name}.png`), svgToPng(svg));
   }
-  const summary = summarize(rows);
+  const summary = [...(rows.length || hosts.length === 0 ? [summarize(rows)] : []), ...(hosts.length ? [hostSummary(hosts)] : [])].join('\n\n');
   fs.writeFileSync(path.join(dir, 'summary.txt'), `${[summary, ...skippedLines(skipped)].join('\n')}\n`);
   return `${summary}\n\ncharts: ${charts.map((c) => `charts/${c.name}.svg`).join(', ') || 'none'}`;
 };
@@ -178,7 +183,8 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   const matrix = expandMatrix(spec);
   if (isLeft(matrix)) throw new CliError(matrix.left.join('\n'));
   const { shard, shardSource } = chooseShard(o, src);
-  const mine = matrix.right.runs.filter((r) => shard === null || r.index % shard.n === shard.k - 1);
+  const tasks: PlannedTask[] = [...matrix.right.runs, ...matrix.right.hosts];
+  const mine = tasks.filter((r) => shard === null || r.index % shard.n === shard.k - 1);
   const dir = o.outDir ?? path.join('out', spec.name + (shard ? `-shard-${shard.k}-of-${shard.n}` : ''));
   const provenance = runProvenance(specHash(spec));
   const plan = planOutDir(dir, provenance.specHash, spec.name, shard, { resume: o.resume, force: o.force });
@@ -187,7 +193,7 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   if (plan.kind === 'resume' && repairTail(path.join(dir, RESULTS_FILE)))
     notes.push('dropped a partly written last line of results.jsonl (an interrupted run); that run is done again');
   const done = new Set(plan.kind === 'resume' ? readResults(dir).map((r) => r.key) : []);
-  const todo: PlannedRun[] = mine.filter((r) => !done.has(r.key));
+  const todo: PlannedTask[] = mine.filter((r) => !done.has(r.key));
   const workers = Math.max(1, Math.min(o.workers ?? os.cpus().length, todo.length || 1));
   const unconfirmed = o.yes ? null : needsConfirmation(todo.length, workers);
   if (unconfirmed !== null) throw new CliError(`${spec.name}: ${unconfirmed}`);
@@ -201,7 +207,7 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
   }
   const stream = o.stream ?? process.stderr;
   stream.write(
-    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n} (from ${shardSource})` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}; ${estimate(todo.length, workers)}\n`,
+    `${spec.name}: ${matrix.right.runs.length} runs in the matrix${matrix.right.hosts.length ? ` and ${matrix.right.hosts.length} host run${matrix.right.hosts.length === 1 ? '' : 's'}` : ''}${shard ? `, ${mine.length} in shard ${shard.k}/${shard.n} (from ${shardSource})` : ''}${done.size ? `, ${mine.length - todo.length} already done` : ''}; running ${todo.length} on ${workers} worker${workers === 1 ? '' : 's'} -> ${dir}; ${estimate(todo.length, workers)}\n`,
   );
   const traceDir = o.trace ? path.join(dir, TRACE_DIR) : null;
   if (traceDir !== null) fs.mkdirSync(traceDir, { recursive: true });
@@ -215,15 +221,15 @@ export const runExperiment = async (o: ExperimentOptions): Promise<{ text: strin
     modules: src.strategyModules,
     onResult: (out) => {
       if ('row' in out) fs.appendFileSync(resultsFile, `${JSON.stringify(out.row)}\n`);
-      else errors.push(`run ${out.run.index} (${out.run.label}, ${out.run.workload}): ${out.error}`);
-      bar.tick(`${out.run.label} ${out.run.workload}`);
+      else errors.push(`run ${out.run.index} (${describeTask(out.run)}): ${out.error}`);
+      bar.tick(describeTask(out.run, ' '));
     },
   });
   bar.done();
   const seconds = (performance.now() - t0) / 1000;
   const rows = readResults(dir).sort((a, b) => a.index - b.index);
   const summary = await writeOutputs(dir, spec, rows, matrix.right.skipped);
-  const notEquivalent = rows.filter((r) => !r.equivalent);
+  const notEquivalent = runRowsOf(rows).filter((r) => !r.equivalent);
   return {
     text: [
       summary,
@@ -258,11 +264,11 @@ export const mergeResults = async (dirs: readonly string[], outDir: string, forc
   const existing = fs.existsSync(outDir) ? readManifest(outDir) : null;
   if (plan.kind === 'refuse' && !(existing && !isLeft(existing) && existing.right?.specHash === first.specHash && force))
     throw new CliError(plan.why.replace('pass --resume to continue it, or ', ''));
-  const byKey = new Map<string, ResultRow>();
+  const byKey = new Map<string, ExperimentRow>();
   for (const d of dirs) for (const r of readResults(d)) if (!byKey.has(r.key)) byKey.set(r.key, r);
   const rows = [...byKey.values()].sort((a, b) => a.index - b.index);
   const matrix = expandMatrix(first.spec);
-  const expected = isLeft(matrix) ? null : matrix.right.runs.length;
+  const expected = isLeft(matrix) ? null : matrix.right.runs.length + matrix.right.hosts.length;
   makeOutDir(outDir);
   for (const f of OUTPUT_FILES) fs.rmSync(path.join(outDir, f), { force: true });
   fs.writeFileSync(path.join(outDir, MANIFEST_FILE), JSON.stringify({ ...first, shard: null, shardSource: null, mergedFrom: dirs.map((d) => path.resolve(d)) } satisfies Manifest, null, 2));

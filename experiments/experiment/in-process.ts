@@ -9,14 +9,16 @@ import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { runProvenance } from '../common/provenance';
 import { expandMatrix } from '../spec/matrix';
 import { parseSpec } from '../spec/load';
-import { executePlanned } from './execute';
+import { describeTask, executePlanned } from './execute';
 import { specHash } from './manifest';
-import type { ResultRow } from './result-codec';
+import { isHostRow, type HostRow, type ResultRow } from './result-codec';
 
 /** What an in-process experiment gives back. */
 export interface InProcessResults {
   /** one row per run that finished, in matrix order */
   readonly rows: readonly ResultRow[];
+  /** one row per host run of the `hosts` axis that finished, in order */
+  readonly hostRows: readonly HostRow[];
   /** combinations a strategy refused (e.g. nested paging on a profile without it), with why */
   readonly skipped: readonly string[];
   /** runs that ended in an error, each with its label and workload */
@@ -34,11 +36,14 @@ export const runSpec = (spec: unknown): Either<string[], InProcessResults> => {
   if (isLeft(matrix)) return left(matrix.left);
   const context = { experiment: parsed.right.name, seed: parsed.right.seed ?? 1, provenance: runProvenance(specHash(parsed.right)) };
   const rows: ResultRow[] = [];
+  const hostRows: HostRow[] = [];
   const errors: string[] = [];
-  for (const run of matrix.right.runs) {
+  for (const run of [...matrix.right.runs, ...matrix.right.hosts]) {
     const out = executePlanned(run, context);
-    if ('row' in out) rows.push(out.row);
-    else errors.push(`${run.label} ${run.workload}: ${out.error}`);
+    if ('row' in out) {
+      if (isHostRow(out.row)) hostRows.push(out.row);
+      else rows.push(out.row);
+    } else errors.push(`${describeTask(run, ' ')}: ${out.error}`);
   }
-  return right({ rows, skipped: matrix.right.skipped, errors });
+  return right({ rows, hostRows, skipped: matrix.right.skipped, errors });
 };

@@ -7,9 +7,9 @@
  */
 import * as path from 'path';
 import { Piscina } from 'piscina';
-import type { PlannedRun } from '../spec/matrix';
+import type { PlannedTask } from '../spec/matrix';
 import { executePlanned, type RunContext } from './execute';
-import type { ResultRow } from './result-codec';
+import type { ExperimentRow } from './result-codec';
 import type { WorkerSetup } from './worker';
 
 /**
@@ -19,11 +19,11 @@ import type { WorkerSetup } from './worker';
 export const WORKER_ENTRY = path.join(__dirname, __filename.endsWith('.ts') ? 'worker-entry.js' : 'worker.js');
 
 /** Outcome of one run. */
-export type RunOutcome = { readonly run: PlannedRun; readonly row: ResultRow } | { readonly run: PlannedRun; readonly error: string };
+export type RunOutcome = { readonly run: PlannedTask; readonly row: ExperimentRow } | { readonly run: PlannedTask; readonly error: string };
 
-/** Run everything; resolves when all runs finished. */
+/** Run everything (runs and host runs); resolves when all finished. */
 export const runPool = async (
-  runs: readonly PlannedRun[],
+  runs: readonly PlannedTask[],
   o: { workers: number; context: RunContext; modules: readonly string[]; onResult: (r: RunOutcome) => void },
 ): Promise<void> => {
   if (runs.length === 0) return;
@@ -35,7 +35,7 @@ export const runPool = async (
     }
     return;
   }
-  const pool = new Piscina<PlannedRun, ReturnType<typeof executePlanned>>({
+  const pool = new Piscina<PlannedTask, ReturnType<typeof executePlanned>>({
     filename: WORKER_ENTRY,
     name: 'runInWorker',
     minThreads: Math.min(o.workers, runs.length),

@@ -7,7 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import { workerData } from 'worker_threads';
 import { loadStrategyModule } from '../../strategies/modules';
 import { enableTypeScriptModules } from '../common/typescript-modules';
-import type { PlannedRun } from '../spec/matrix';
+import type { PlannedTask } from '../spec/matrix';
 import { executePlanned, type RunContext } from './execute';
 
 /** What every worker is started with. */
@@ -21,5 +21,5 @@ enableTypeScriptModules(setup.modules);
 const failed = setup.modules.map(loadStrategyModule).filter(isLeft);
 
 /** Execute one run (a module that did not load fails every run with its reason). */
-export const runInWorker = (run: PlannedRun): ReturnType<typeof executePlanned> =>
+export const runInWorker = (run: PlannedTask): ReturnType<typeof executePlanned> =>
   failed.length > 0 ? { error: failed.map((f) => f.left).join('; ') } : executePlanned(run, setup.context);

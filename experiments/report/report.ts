@@ -11,7 +11,8 @@ import { configColourMap, experimentCharts, type ChartName } from '../charts/fro
 import { CliError } from '../common/errors';
 import { MANIFEST_FILE, readManifest } from '../experiment/manifest';
 import { readResults } from '../experiment/experiment';
-import type { ResultRow } from '../experiment/result-codec';
+import { hostRowsOf, runRowsOf, type HostRow, type ResultRow } from '../experiment/result-codec';
+import { hostCharts, isHostChart } from '../charts/host-charts';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -48,6 +49,23 @@ const resultsTable = (rows: readonly ResultRow[]): string => {
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.map((b) => `<tr>${b}</tr>`).join('\n')}</tbody></table>`;
 };
 
+/** The host runs: per host run and VM, its progress, slowdown and vCPU states, with the host's energy and frequency. */
+const hostTable = (rows: readonly HostRow[]): string => {
+  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const head = ['host', 'VM', 'progress (op/s)', 'slowdown', '%RUN', '%RDY', '%MLMTD', '%CSTP', '%WAIT', 'energy (J)', 'avg MHz', 'modelled ms'];
+  const body = rows
+    .filter((r) => r.repetition === 0)
+    .flatMap((r) =>
+      r.vms.map((vm) => {
+        const m = (k: '%RUN' | '%RDY' | '%MLMTD' | '%CSTP' | '%WAIT') => fmt(mean(vm.perVcpu.map((c) => c[k])), 1);
+        return [esc(r.label), esc(vm.name), fmt(vm.progress), fmt(vm.slowdown, 3), m('%RUN'), m('%RDY'), m('%MLMTD'), m('%CSTP'), m('%WAIT'), fmt(r.energyJoules, 4), fmt(r.averageFrequencyHz / 1e6, 0), fmt(r.seconds * 1e3, 2)]
+          .map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${c}</td>`)
+          .join('');
+      }),
+    );
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.map((b) => `<tr>${b}</tr>`).join('\n')}</tbody></table>`;
+};
+
 /** The vega browser bundle (the package's exports map hides it, so look in node_modules). */
 const vegaBrowserBuild = (): string => {
   for (const base of require.resolve.paths('vega') ?? []) {
@@ -63,10 +81,13 @@ export const writeReport = async (dir: string): Promise<string> => {
   if (isLeft(read)) throw new CliError(read.left);
   const manifest = read.right;
   if (!manifest) throw new CliError(`'${dir}' holds no ringlab experiment (no ${MANIFEST_FILE}); run \`ringlab experiment SPEC --out ${dir}\` first`);
-  const rows = readResults(dir).sort((a, b) => a.index - b.index);
-  if (rows.length === 0) throw new CliError(`'${dir}' has no results yet`);
-  const names = (manifest.spec.output?.charts ?? ['slowdown', 'breakdown']) as ChartName[];
-  const charts = experimentCharts(rows, names, { x: manifest.spec.output?.sweep, y: manifest.spec.output?.sweepY });
+  const all = readResults(dir).sort((a, b) => a.index - b.index);
+  if (all.length === 0) throw new CliError(`'${dir}' has no results yet`);
+  const rows = runRowsOf(all);
+  const hosts = hostRowsOf(all);
+  const asked = manifest.spec.output?.charts;
+  const names = (asked?.filter((n) => !isHostChart(n)) ?? ['slowdown', 'breakdown']) as ChartName[];
+  const charts = [...experimentCharts(rows, names, { x: manifest.spec.output?.sweep, y: manifest.spec.output?.sweepY }), ...hostCharts(hosts, asked?.filter(isHostChart))];
   const vl = await import('vega-lite');
   const compiled = charts.map((c) => ({ name: c.name, spec: vl.compile(c.spec).spec }));
   const vegaJs = fs.readFileSync(vegaBrowserBuild(), 'utf8');
@@ -90,11 +111,11 @@ dt { font-weight: bold; } code { font-size: 0.9em; }
 <body>
 <h1>${esc(manifest.experiment)}</h1>
 ${manifest.spec.description ? `<p>${esc(manifest.spec.description)}</p>` : ''}
-<p>${rows.length} runs. Slowdowns compare the measured region of each workload with native on the same workload, parameters, profile and ISA; modelled cycles are counted events times the profile's per-event costs.</p>
+<p>${rows.length} runs${hosts.length ? ` and ${hosts.length} host run${hosts.length === 1 ? '' : 's'}` : ''}. ${rows.length ? "Slowdowns compare the measured region of each workload with native on the same workload, parameters, profile and ISA; modelled cycles are counted events times the profile's per-event costs. " : ''}${hosts.length ? "A host run's slowdown is each VM's progress alone on the same idle host over its progress there; its vCPU states are esxtop's." : ''}</p>
 <h2>Charts</h2>
 ${compiled.map((c) => `<div class="chart" id="chart-${c.name}"></div>`).join('\n')}
-<h2>Results</h2>
-${resultsTable(rows)}
+${rows.length ? `<h2>Results</h2>\n${resultsTable(rows)}` : ''}
+${hosts.length ? `<h2>Host runs</h2>\n${hostTable(hosts)}` : ''}
 ${divergent.length ? `<h2>Not equivalent to native</h2><ul>${divergent.map((r) => `<li>${esc(r.label)} ${esc(r.workload)}: ${esc(r.divergence ?? '')}</li>`).join('')}</ul>` : ''}
 <h2>Provenance</h2>
 <dl>

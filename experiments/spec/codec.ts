@@ -104,8 +104,47 @@ export const MachineSettings = describe(
   },
 );
 
+/** A value a host setting may take in a sweep: a name, a number, or a list of numbers (an affinity). */
+const HostSettingValue = t.union([t.string, t.number, t.array(t.number)]);
+
+/** A host spec written inline: checked as a host spec file is (experiments/host/spec.ts) when the matrix is expanded, its problems by path. */
+const InlineHostSpec = withSchema(t.UnknownRecord, () => ({ description: 'a host spec, as in a host spec file (experiments/host/host.schema.json)' }));
+
+/** One entry of the `hosts` axis: a host spec (a file, or inline) with settings to sweep. */
+export const HostAxisEntry = t.intersection([
+  describe(t.type({ spec: t.union([t.string, InlineHostSpec]) }), {
+    spec: 'a host spec: a .json file (relative to the current folder, else to the ringlab folder) or the spec itself (see `ringlab host`)',
+  }),
+  describe(
+    t.partial({
+      label: t.string,
+      sweep: withSchema(t.record(t.string, t.array(HostSettingValue)), () => ({
+        examples: [{ 'host.governor': ['performance', 'powersave'], 'vms.length': [1, 2, 3, 4], 'vms.*.affinity': [[0, 1], [0, 2]] }],
+      })),
+    }),
+    {
+      label: 'the name of this host in charts and tables (default: the spec\'s name or file name), the swept settings appended',
+      sweep:
+        'a dotted path into the host spec -> the values to sweep (host.governor, scheduler.quantumMs, vms.0.shares; `*` for every element: vms.*.affinity; `vms.length`: keep the first k VMs)',
+    },
+  ),
+]);
+
 /** Chart kinds a spec can ask for. */
-export const ChartKind = t.keyof({ slowdown: null, breakdown: null, exits: null, exitsPerOperation: null, translation: null, sweep: null, hypercalls: null, generations: null, vcpus: null });
+export const ChartKind = t.keyof({
+  slowdown: null,
+  breakdown: null,
+  exits: null,
+  exitsPerOperation: null,
+  translation: null,
+  sweep: null,
+  hypercalls: null,
+  generations: null,
+  vcpus: null,
+  hostTimeline: null,
+  hostStates: null,
+  hostEnergy: null,
+});
 
 /** Output settings. */
 export const OutputSettings = describe(
@@ -115,7 +154,7 @@ export const OutputSettings = describe(
     sweepY: t.keyof({ slowdown: null, perOperation: null, regionSeconds: null }),
   }),
   {
-    charts: 'charts to draw (default: slowdown and breakdown)',
+    charts: 'charts to draw (default: slowdown and breakdown, and for host rows hostTimeline, hostStates and hostEnergy)',
     sweep: 'for the `sweep` chart: the swept quantity on the x axis, a dotted path into a result row',
     sweepY: 'the y quantity of the sweep chart (default: slowdown)',
   },
@@ -169,6 +208,7 @@ export const ExperimentSpecCodec = t.intersection([
         examples: [{ vmExitRoundTrip: [500, 1500, 2400] }],
       })),
       shards: t.number,
+      hosts: withSchema(t.array(t.union([t.string, HostAxisEntry])), () => ({ examples: [['experiments/host/specs/shares-2to1.json', { spec: 'experiments/host/specs/consolidation-4-on-2.json', sweep: { 'vms.length': [1, 2, 3, 4] } }]] })),
       output: OutputSettings,
     }),
     {
@@ -184,6 +224,8 @@ export const ExperimentSpecCodec = t.intersection([
       boot: 'kernel boot parameters (hz ...), each a value or a list to sweep (see `ringlab list`)',
       costOverrides: "replace per-event costs of every profile (cost sensitivity): key -> cycles, or a list to sweep; recorded in each result",
       shards: "number of shards, for a scheduler that gives only a 0-based task index (JOB_COMPLETION_INDEX ...); --shards overrides it",
+      hosts:
+        'host specs, an axis of their own: each a file name, or {spec, label, sweep} (a file or an inline spec, and host settings to sweep); each gives a `kind: "host"` row (`ringlab host`\'s result); with hosts, `strategies`, `workloads` and `profiles` may be empty',
       output: 'charts and their settings (changing them keeps --resume possible)',
     },
   ),

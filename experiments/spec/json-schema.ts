@@ -73,6 +73,7 @@ const baseSchema = (c: t.Mixed): JsonSchema => {
   if (c instanceof t.DictionaryType) return { type: 'object', additionalProperties: toJsonSchema(c.codomain as t.Mixed) };
   if (c instanceof t.KeyofType) return { enum: Object.keys(c.keys as object) };
   if (c instanceof t.LiteralType) return { const: c.value };
+  if (c instanceof t.AnyDictionaryType) return { type: 'object' };
   if (c instanceof t.StringType) return { type: 'string' };
   if (c instanceof t.NumberType) return { type: 'number' };
   if (c instanceof t.BooleanType) return { type: 'boolean' };

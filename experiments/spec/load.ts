@@ -56,9 +56,12 @@ const workloadErrors = (json: Json): string[] =>
     );
   });
 
+/** A spec with host specs may leave strategies, workloads and profiles empty (a host-only experiment). */
+const hasHosts = (json: Json): boolean => Array.isArray(json.hosts) && json.hosts.length > 0;
+
 const profileErrors = (json: Json): string[] => {
   if (!Array.isArray(json.profiles)) return [];
-  if (json.profiles.length === 0) return ['profiles: expected at least one profile, got []'];
+  if (json.profiles.length === 0 && !hasHosts(json)) return ['profiles: expected at least one profile, got []'];
   return json.profiles.flatMap((p, i) => {
     if (typeof p !== 'string') return [];
     const r = loadProfile(p);
@@ -83,8 +86,13 @@ const countErrors = (json: Json): string[] =>
     return typeof v === 'number' && !(Number.isInteger(v) && v >= 1) ? [`${k}: expected an integer >= 1, got ${v}`] : [];
   });
 
-const emptyLists = (json: Json): string[] =>
-  (['strategies', 'workloads'] as const).flatMap((k) => (Array.isArray(json[k]) && (json[k] as unknown[]).length === 0 ? [`${k}: expected at least one ${k.slice(0, -1)}, got []`] : []));
+const emptyLists = (json: Json): string[] => [
+  ...(hasHosts(json) ? [] : (['strategies', 'workloads'] as const).flatMap((k) => (Array.isArray(json[k]) && (json[k] as unknown[]).length === 0 ? [`${k}: expected at least one ${{ strategies: 'strategy', workloads: 'workload' }[k]}, got []`] : []))),
+  ...(Array.isArray(json.hosts) && json.hosts.length === 0 ? ['hosts: expected at least one host spec, got [] (leave `hosts` out for none)'] : []),
+  ...(Array.isArray(json.strategies) && Array.isArray(json.workloads) && (json.strategies.length === 0) !== (json.workloads.length === 0)
+    ? ['strategies, workloads: give both or neither (runs are strategies x workloads)']
+    : []),
+];
 
 /** Parse spec text (already read) from `origin`; all problems at once, prefixed by the origin. */
 export const parseSpec = (text: string, origin: string): Either<string[], ExperimentSpec> => {

@@ -2,7 +2,8 @@
  * Expanding a spec into its runs: the cartesian product of strategies x option sweeps x
  * workloads x parameter sweeps x profiles x ISA variants x machine settings x repetitions,
  * in a fixed order, each with a stable key. Combinations a strategy refuses on a profile
- * (e.g. nested paging before EPT) are skipped and listed, not run.
+ * (e.g. nested paging before EPT) are skipped and listed, not run. The `hosts` axis's host
+ * runs follow the runs (spec/host-axis.ts).
  * @category Experiments
  */
 import { createHash } from 'crypto';
@@ -17,9 +18,11 @@ import { resolveParams } from '../run/params';
 import { vcpusRefusal } from '../run/run-one';
 import { formatNumber } from '../common/format';
 import type { ExperimentSpec } from './codec';
+import { expandHosts, type PlannedHost } from './host-axis';
 
 /** One run of an experiment. */
 export interface PlannedRun {
+  readonly kind: 'run';
   /** position in the matrix (0-based), the basis of sharding */
   readonly index: number;
   /** stable identity of the run (same spec and values give the same key) */
@@ -41,9 +44,14 @@ export interface PlannedRun {
   readonly costOverrides: Readonly<Record<string, number>>;
 }
 
+/** A planned run or host run: what a worker executes. */
+export type PlannedTask = PlannedRun | PlannedHost;
+
 /** The matrix and the combinations skipped as inapplicable. */
 export interface Matrix {
   readonly runs: readonly PlannedRun[];
+  /** the host runs of the `hosts` axis, numbered after the runs */
+  readonly hosts: readonly PlannedHost[];
   readonly skipped: readonly string[];
 }
 
@@ -54,7 +62,7 @@ const asList = <T>(v: T | readonly T[] | undefined, fallback: readonly T[]): rea
 export const product = <T>(lists: Readonly<Record<string, readonly T[]>>): Record<string, T>[] =>
   Object.entries(lists).reduce<Record<string, T>[]>((acc, [k, vs]) => acc.flatMap((a) => vs.map((v) => ({ ...a, [k]: v }))), [{}]);
 
-const keyOf = (r: Omit<PlannedRun, 'index' | 'key' | 'label'>): string => {
+const keyOf = (r: Omit<PlannedRun, 'index' | 'key' | 'label' | 'kind'>): string => {
   // settings added later join the key only when given, so earlier keys stay the same
   const later = [
     ...(r.maxCycles !== undefined ? [{ maxCycles: r.maxCycles }] : []),
@@ -167,7 +175,7 @@ export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => 
                         boot,
                         costOverrides,
                       };
-                      runs.push({ ...base, index: runs.length, key: keyOf(base), label: isa === 'virtualizable' && !label.includes('virtualizable') ? `${label} [virtualizable ISA]` : label });
+                      runs.push({ ...base, kind: 'run', index: runs.length, key: keyOf(base), label: isa === 'virtualizable' && !label.includes('virtualizable') ? `${label} [virtualizable ISA]` : label });
                     }
                   }
             }
@@ -176,6 +184,8 @@ export const expandMatrix = (spec: ExperimentSpec): Either<string[], Matrix> => 
       });
     }
   });
+  const hosts = expandHosts(spec, runs.length);
+  if (isLeft(hosts)) errors.push(...hosts.left);
   const unique = [...new Set(errors)];
-  return unique.length > 0 ? left(unique) : right({ runs, skipped: [...new Set(skipped)] });
+  return unique.length > 0 || isLeft(hosts) ? left(unique) : right({ runs, hosts: hosts.right, skipped: [...new Set(skipped)] });
 };

@@ -1,7 +1,8 @@
 /**
  * `ringlab host SPEC.json [--out DIR] [--json] [--trace FILE]`: many VMs on a modelled host
  * (experiments/host/): esxtop's metrics per vCPU and logical CPU, energy, each VM's progress
- * and slowdown against itself alone on the idle host.
+ * and slowdown against itself alone on the idle host. `--out` also writes the timeline of
+ * who ran on each logical CPU and the stacked vCPU states as charts (vega-lite, SVG, PNG).
  * @category CLI
  */
 import * as fs from 'fs';
@@ -11,6 +12,11 @@ import { CliError, ExitCode } from '../../common/errors';
 import { renderHost } from '../../host/render';
 import { runHostSpec, type HostRunStretch } from '../../host/run-host';
 import { loadHostSpec } from '../../host/spec';
+import { mergeStretches } from '../../host/timeline';
+import { hostTraceJson } from '../../host/perfetto';
+import { HOST_CHART_BUILDERS, type HostChartName } from '../../charts/host-charts';
+import { renderSvg } from '../../charts/render';
+import { svgToPng } from '../../charts/png';
 
 /** Options of `host`. */
 export interface HostOptions {
@@ -19,17 +25,6 @@ export interface HostOptions {
   readonly json: boolean;
   readonly trace?: string;
 }
-
-/** The Perfetto trace of a host run: one track (thread) per logical CPU, a slice per stretch a vCPU ran. */
-const traceOf = (stretches: readonly HostRunStretch[], lcpus: number): string =>
-  JSON.stringify({
-    traceEvents: [
-      { name: 'process_name', ph: 'M', pid: 0, tid: 0, ts: 0, args: { name: 'host' } },
-      ...Array.from({ length: lcpus }, (_, i) => ({ name: 'thread_name', ph: 'M', pid: 0, tid: i, ts: 0, args: { name: `PCPU ${i}` } })),
-      ...stretches.map((s) => ({ name: s.world, cat: 'run', ph: 'X', pid: 0, tid: s.lcpu, ts: s.startPs / 1e6, dur: (s.endPs - s.startPs) / 1e6 })),
-    ],
-    displayTimeUnit: 'ms',
-  });
 
 const write = (file: string, text: string, what: string): void => {
   try {
@@ -40,19 +35,34 @@ const write = (file: string, text: string, what: string): void => {
   }
 };
 
+/** The charts `--out` writes, by file name. */
+const OUT_CHARTS: readonly [string, HostChartName][] = [
+  ['host-timeline', 'hostTimeline'],
+  ['host-states', 'hostStates'],
+];
+
 /** Run a host spec and render it; returns text and exit code (1 if a VM stopped other than by shutting down with 0). */
-export const hostCommand = (o: HostOptions): { text: string; exitCode: number } => {
+export const hostCommand = async (o: HostOptions): Promise<{ text: string; exitCode: number }> => {
   const spec = loadHostSpec(o.spec);
   if (isLeft(spec)) throw new CliError(spec.left.join('\n'));
   const stretches: HostRunStretch[] = [];
-  const r = runHostSpec(spec.right, o.trace === undefined ? undefined : (s) => stretches.push(s));
+  const r = runHostSpec(spec.right, o.trace === undefined && o.out === undefined ? undefined : (s) => stretches.push(s));
   if (isLeft(r)) throw new CliError(r.left.join('\n'), ExitCode.failure);
   const json = JSON.stringify(r.right, null, 2);
   if (o.out !== undefined) {
     write(path.join(o.out, 'host-result.json'), `${json}\n`, 'the result');
     write(path.join(o.out, 'host-spec.json'), `${JSON.stringify(spec.right, null, 2)}\n`, 'the spec');
+    const input = { label: spec.right.name ?? path.basename(o.spec, '.json'), result: r.right, timeline: mergeStretches(stretches) };
+    for (const [file, name] of OUT_CHARTS) {
+      const chart = HOST_CHART_BUILDERS[name]([input]);
+      if (chart === null) continue;
+      const svg = await renderSvg(chart);
+      write(path.join(o.out, 'charts', `${file}.vl.json`), JSON.stringify(chart, null, 2), 'a chart');
+      write(path.join(o.out, 'charts', `${file}.svg`), svg, 'a chart');
+      fs.writeFileSync(path.join(o.out, 'charts', `${file}.png`), svgToPng(svg));
+    }
   }
-  if (o.trace !== undefined) write(o.trace, traceOf(stretches, r.right.pcpus.length), 'the trace');
+  if (o.trace !== undefined) write(o.trace, hostTraceJson(stretches, r.right.pcpus.length), 'the trace');
   const ok = r.right.vms.every((v) => v.stop === null || v.exitCode === 0);
   return { text: o.json ? json : renderHost(r.right), exitCode: ok ? ExitCode.ok : ExitCode.failure };
 };

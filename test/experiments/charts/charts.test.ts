@@ -44,7 +44,7 @@ const rows = (): ResultRow[] => {
   return m.right.runs.map((p) => {
     const out = executePlanned(p, { experiment: 'charts', seed: 1, provenance: { specHash: 'test', commit: 'test', modified: false, ringlabVersion: '0.0.0' } });
     if ('error' in out) throw new Error(out.error);
-    return out.row;
+    return out.row as ResultRow;
   });
 };
 

@@ -23,7 +23,7 @@ const properties = (s: unknown, path = ''): [string, Json][] => {
   return out;
 };
 
-const SHIPPED = ['nanobench', 'macro', 'generations', 'ablations'];
+const SHIPPED = ['nanobench', 'macro', 'generations', 'ablations', 'host'];
 
 describe('experiment specs', () => {
   it('the checked-in JSON Schema is the one generated from the codec (run `npm run schema`)', () => {
@@ -38,7 +38,7 @@ describe('experiment specs', () => {
   });
 
   for (const name of SHIPPED)
-    it(`shipped ${name}.json is valid, references the schema, and expands to runs`, () => {
+    it(`shipped ${name}.json is valid, references the schema, and expands to runs (or host runs)`, () => {
       const file = path.join(__dirname, '..', '..', '..', 'experiments', `${name}.json`);
       const r = loadSpec(file);
       if (isLeft(r)) throw new Error(r.left.join('\n'));
@@ -46,8 +46,10 @@ describe('experiment specs', () => {
       expect(r.right.spec.name).to.equal(name);
       const m = expandMatrix(r.right.spec);
       if (isLeft(m)) throw new Error(m.left.join('\n'));
-      expect(m.right.runs.length).to.be.greaterThan(10);
-      expect(new Set(m.right.runs.map((x) => x.key)).size, 'keys are unique').to.equal(m.right.runs.length);
+      const tasks = [...m.right.runs, ...m.right.hosts];
+      expect(tasks.length).to.be.greaterThan(10);
+      expect(new Set(tasks.map((x) => x.key)).size, 'keys are unique').to.equal(tasks.length);
+      expect(tasks.map((x) => x.index)).to.deep.equal([...tasks.keys()]);
     });
 
   it('nanobench covers the seven nanobenchmarks under every strategy on netburst-2006', () => {
