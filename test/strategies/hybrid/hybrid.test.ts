@@ -82,11 +82,12 @@ describe('hybrid: exit clusters', function () {
     const r = runOne({ strategy: 'hybrid', workload: 'shootdown', params: { n: 5, threads: 2 }, profile: 'netburst-2006', vcpus: 2 });
     if (isLeft(r)) throw new Error(r.left.join('\n'));
     expect(r.right.equivalent).to.equal(true);
+    const by = (events: Record<string, unknown>, kind: string): Record<string, number> => (events[kind] as { by: Record<string, number> }).by;
+    expect(r.right.perVcpu).to.have.length(2);
     for (const v of r.right.perVcpu ?? []) {
-      const clusters = v.events.clusters.by as Record<string, number>;
-      expect(clusters.formed).to.be.greaterThan(0);
-      expect(clusters.runs).to.be.greaterThan(0);
-      expect(v.events.translation.by.units).to.be.greaterThan(0);
+      expect(by(v.events, 'clusters').formed).to.be.greaterThan(0);
+      expect(by(v.events, 'clusters').runs).to.be.greaterThan(0);
+      expect(by(v.events, 'translation').units).to.be.greaterThan(0);
     }
   });
 
