@@ -8,6 +8,11 @@
  *
  * Options: `unit` (guest instructions per translation unit), `cache` (bytes of translated
  * code), `chaining` and `adaptive` (ablation switches).
+ *
+ * Several vCPUs share the shadows and the code protection; each has its own monitor, virtual
+ * CPU (data page), doorbell and translation cache at its own linear address (layout.ts), so
+ * no translation is shared and a flush concerns one vCPU only, while a write to translated
+ * code invalidates it in every vCPU's cache. Secondary vCPUs start by start-up IPI.
  * @category Strategies
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';

@@ -11,6 +11,10 @@
  * translated after an exit), `threshold=N` (exits at one guest pc before its code is
  * examined), `vendor=intel|amd`. Nested paging is not offered: the engine runs translated
  * code through the shadow page tables, the only view of guest-virtual memory root mode has.
+ *
+ * With several vCPUs each runs the hardware-assisted VMM on the guest's one shadow pager,
+ * with a cluster engine of its own (data page and cluster cache in its own area of the VMM
+ * range, as binary translation's vCPUs have).
  * @category Strategies
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';
