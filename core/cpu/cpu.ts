@@ -110,6 +110,16 @@ export class Cpu {
    * (strategies/host) takes the logical CPU back and wakes the vCPU at its next device event.
    */
   yieldWhenHalted = false;
+  /**
+   * Called when something outside the CPU gives it a reason to run (an interrupt raised at
+   * its controller, a start-up IPI): a host scheduler wakes the vCPU's world (null: none).
+   */
+  onKick: (() => void) | null = null;
+  /**
+   * A VMM asked the host to run another world now (KVM's kvm_vcpu_on_spin after a pause-loop
+   * exit): the run yields after the exit, and the host clears it. Set only when hosted.
+   */
+  spinYield = false;
   /** the instruction after STI: interrupts are not recognised yet */
   interruptShadow = false;
   /** something may be deliverable: recheck before the next instruction */
@@ -419,6 +429,7 @@ export class Cpu {
     if (!this.waitingForStartup) return;
     this.pendingStartup = pc;
     this.interruptCheck = true;
+    this.onKick?.();
   }
 
   /** Reset to run from `pc` in ring 0 with paging off and interrupts disabled (a start-up IPI on bare metal). */
@@ -439,5 +450,6 @@ export class Cpu {
   /** Raise an interrupt line of the local controller (devices, tests, virtual devices). */
   raiseIrq(line: number): void {
     this.pic.raise(line);
+    this.onKick?.();
   }
 }

@@ -158,6 +158,7 @@ const idle = (cpu: Cpu, until: number): CpuExit | null => {
   if (cpu.waitingForStartup) {
     // a secondary CPU before its start-up IPI: nothing but another CPU can wake it
     if (until === Infinity) cpu.stop({ kind: 'halted', pc: cpu.pc });
+    else if (cpu.yieldWhenHalted) return { kind: 'yield' };
     else idleUntil(cpu, Math.min(until, cpu.cycleLimit));
     return null;
   }

@@ -66,6 +66,8 @@ export const continueVcpu = (cpu: Cpu, handler: VcpuHandler | null, until = Infi
         // a VMM either resumes the guest or runs code of its own in root mode under a monitor (hybrid's clusters)
         if (!cpu.nonRoot && cpu.monitor === null && cpu.stopReason === null)
           cpu.stop({ kind: 'stopped', detail: `the VMM did not resume the guest after a '${exit.exit.reason}' exit` });
+        // the VMM asked its host to run another world (a pause-loop exit): the turn ends here
+        if (cpu.spinYield && cpu.stopReason === null) return null;
         break;
     }
   }

@@ -76,18 +76,18 @@ export const worldSettings = (vm: VmSpec, nominalHz: number): WorldSettings => (
 });
 
 /** Build a VM of the spec on the host's profile. */
-const buildVm = (vm: VmSpec, profile: CostProfile, hw: HostHardware): Either<string, HostedVm> => {
+const buildVm = (vm: VmSpec, profile: CostProfile, hw: HostHardware, engine: HostSpec['engine']): Either<string, HostedVm> => {
   const strategy = lookupStrategy(vm.strategy);
   if (isLeft(strategy)) return strategy;
   const options = resolveOptions(strategy.right, vm.options ?? {});
   if (isLeft(options)) return left(options.left.join('; '));
   const params = resolveParams(vm.workload, vm.params ?? {});
   if (isLeft(params)) return left(params.left.join('; '));
-  const boot = resolveBootParams(vm.boot ?? {});
+  const boot = resolveBootParams(vm.vcpus === undefined ? (vm.boot ?? {}) : { ...vm.boot, cpus: vm.vcpus });
   if (isLeft(boot)) return left(boot.left.join('; '));
-  const image = bootImage({ workload: vm.workload, n: params.right.n, build: strategy.right.kernelBuild, kernel: strategy.right.kernelOptions?.(options.right), boot: boot.right });
+  const image = bootImage({ workload: vm.workload, n: params.right.n, threads: params.right.threads, build: strategy.right.kernelBuild, kernel: strategy.right.kernelOptions?.(options.right), boot: boot.right });
   if (isLeft(image)) return image;
-  const started = startVirtualMachine({ strategy: strategy.right, options: options.right, profile, guestMemoryBytes: GUEST_MEMORY_BYTES, load: (p) => image.right.loadInto(p) });
+  const started = startVirtualMachine({ strategy: strategy.right, options: options.right, profile, guestMemoryBytes: GUEST_MEMORY_BYTES, vcpus: boot.right.cpus, engine, load: (p) => image.right.loadInto(p) });
   if (isLeft(started)) return started;
   return right({ name: vm.name, vm: started.right, settings: worldSettings(vm, hw.nominalHz) });
 };
@@ -96,7 +96,7 @@ const buildVm = (vm: VmSpec, profile: CostProfile, hw: HostHardware): Either<str
 const simulateHost = (spec: HostSpec, vms: readonly VmSpec[], hw: HostHardware, profile: CostProfile, untilPs?: number, onRun?: HostRun['onRun']): Either<string, { outcome: HostOutcome; hosted: HostedVm[] }> => {
   const hosted: HostedVm[] = [];
   for (const vm of vms) {
-    const b = buildVm(vm, profile, hw);
+    const b = buildVm(vm, profile, hw, spec.engine);
     if (isLeft(b)) return left(`${vm.name}: ${b.left}`);
     hosted.push(b.right);
   }

@@ -10,8 +10,9 @@ import * as fs from 'fs';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { formatValidationErrors } from '../../core/codec/format-errors';
+import { ENGINES } from '../../core/cpu/engine';
 import { loadProfile } from '../../core/cost/profile';
-import { resolveBootParams } from '../../core/guest/boot-params';
+import { BOOT_PARAMS, resolveBootParams } from '../../core/guest/boot-params';
 import { topologyProblems } from '../../core/host/topology';
 import { GOVERNORS } from '../../strategies/host/governors';
 import { SCHEDULERS } from '../../strategies/host/schedulers/registry';
@@ -19,6 +20,7 @@ import { SHARES_PRESETS } from '../../strategies/host/world';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
 import { resolveParams } from '../run/params';
+import { vcpusRefusal } from '../run/run-one';
 import { describe, unknownKeys } from '../spec/json-schema';
 
 const keysOf = <K extends string>(o: Readonly<Record<K, unknown>>) => t.keyof(Object.fromEntries(Object.keys(o).map((k) => [k, null])) as Record<K, null>);
@@ -46,12 +48,24 @@ export const HostHardwareEntry = t.intersection([
 /** The scheduler and its settings. */
 export const SchedulerEntry = t.intersection([
   describe(t.type({ name: keysOf(SCHEDULERS) }), { name: 'the scheduling policy' }),
-  describe(t.partial({ quantumMs: t.number, accountingMs: t.number, latencyMs: t.number, minGranularityMs: t.number }), {
+  describe(
+    t.partial({
+      quantumMs: t.number,
+      accountingMs: t.number,
+      latencyMs: t.number,
+      minGranularityMs: t.number,
+      coscheduling: t.keyof({ relaxed: null, strict: null }),
+      costopMs: t.number,
+    }),
+    {
     quantumMs: 'time slice in ms (esx: default 50; credit: default 30)',
+    coscheduling: "esx: co-scheduling of multiprocessor VMs, 'relaxed' (default: co-stop only the vCPUs too far ahead) or 'strict' (the whole VM co-stops, and co-starts on enough CPUs for all)",
+    costopMs: 'esx: skew (progress ahead of the VM\'s slowest vCPU) past which vCPUs co-stop, ms (default 3)',
     accountingMs: 'credit accounting period in ms (credit: default 30)',
     latencyMs: 'target latency in ms before scaling by logical CPUs (cfs: default 6)',
     minGranularityMs: 'minimum granularity in ms (cfs: default 0.75)',
-  }),
+    },
+  ),
 ]);
 
 /** One VM. */
@@ -76,7 +90,7 @@ export const VmEntry = t.intersection([
       options: 'strategy options (see `ringlab list`)',
       params: 'workload parameters, e.g. {"n": 2000}',
       boot: 'kernel boot parameters, e.g. {"hz": 1000}',
-      vcpus: 'virtual CPUs (1 until multiprocessor VMs arrive)',
+      vcpus: 'virtual CPUs (default 1; sets the boot parameter cpus)',
       shares: 'low, normal, high (500/1000/2000 per vCPU) or a number',
       reservationMHz: 'CPU time guaranteed per vCPU, MHz',
       limitMHz: 'CPU time at most per vCPU, MHz (time held back is %MLMTD)',
@@ -92,8 +106,9 @@ export const HostSpecCodec = t.intersection([
     scheduler: 'the hypervisor scheduler',
     vms: 'the VMs on the host',
   }),
-  describe(t.partial({ name: t.string, until: t.type({ seconds: t.number }), maxInstructions: t.number, maxCycles: t.number, maxStepMs: t.number }), {
+  describe(t.partial({ name: t.string, until: t.type({ seconds: t.number }), maxInstructions: t.number, maxCycles: t.number, maxStepMs: t.number, engine: keysOf(ENGINES) }), {
     name: 'a name for the run',
+    engine: "the simulator's engine for every vCPU, 'interp' or 'jit' (host metadata: no modelled number depends on it)",
     until: 'end after this many modelled seconds (default: when every VM has stopped)',
     maxInstructions: "each vCPU's instruction budget (as `ringlab run --max-instructions`)",
     maxCycles: "each vCPU's modelled-cycle budget (as `ringlab run --max-cycles`)",
@@ -121,6 +136,7 @@ const specProblems = (s: HostSpec): string[] => {
     out.push(`host.profile: profile '${profile.right.name}' has no cost 'vmSwitch' (a host prices switching a logical CPU between VMs with it; see core/profiles/README.md)`);
   out.push(...positive('host.htFraction', s.host.htFraction, 1), ...positive('host.htCharge', s.host.htCharge, 1), ...positive('host.samplingMs', s.host.samplingMs, 10_000));
   out.push(...positive('scheduler.accountingMs', s.scheduler.accountingMs, 10_000));
+  out.push(...positive('scheduler.costopMs', s.scheduler.costopMs, 10_000));
   out.push(...positive('scheduler.latencyMs', s.scheduler.latencyMs, 10_000), ...positive('scheduler.minGranularityMs', s.scheduler.minGranularityMs, 10_000));
   out.push(...positive('scheduler.quantumMs', s.scheduler.quantumMs, 10_000), ...positive('until.seconds', s.until?.seconds, 3600), ...positive('maxStepMs', s.maxStepMs, 1000));
   out.push(...whole('maxInstructions', s.maxInstructions, 1, Number.MAX_SAFE_INTEGER), ...whole('maxCycles', s.maxCycles, 1, Number.MAX_SAFE_INTEGER));
@@ -145,8 +161,17 @@ const specProblems = (s: HostSpec): string[] => {
     if (isLeft(p)) out.push(...p.left.map((e) => `${at}: ${e}`));
     const b = resolveBootParams(vm.boot ?? {});
     if (isLeft(b)) out.push(...b.left.map((e) => `${at}.boot: ${e}`));
-    if (vm.vcpus !== undefined && vm.vcpus !== 1)
-      out.push(`${at}.vcpus: ${vm.vcpus} vCPUs: this ringlab runs uniprocessor VMs on a host (multiprocessor VMs are issue 10's)`);
+    out.push(...whole(`${at}.vcpus`, vm.vcpus, 1, BOOT_PARAMS.cpus.max));
+    if (vm.vcpus !== undefined && vm.boot?.cpus !== undefined && Number(vm.boot.cpus) !== vm.vcpus)
+      out.push(`${at}: vcpus=${vm.vcpus} and boot parameter cpus=${vm.boot.cpus} disagree: give one of them (vcpus sets cpus)`);
+    const vcpus = vm.vcpus ?? (isLeft(b) ? 1 : b.right.cpus);
+    if (!isLeft(strategy) && Number.isInteger(vcpus)) {
+      const o = resolveOptions(strategy.right, vm.options ?? {});
+      const refused = isLeft(o) ? null : vcpusRefusal(strategy.right, o.right, vcpus);
+      if (refused !== null) out.push(`${at}.vcpus: ${refused}`);
+    }
+    if (s.scheduler.coscheduling === 'strict' && vcpus > (vm.affinity === undefined ? lcpus : new Set(vm.affinity).size))
+      out.push(`${at}.vcpus: ${vcpus} vCPUs under strict co-scheduling need as many logical CPUs at once, but it may run on ${vm.affinity === undefined ? lcpus : new Set(vm.affinity).size}`);
     if (typeof vm.shares === 'number') out.push(...positive(`${at}.shares`, vm.shares, 1_000_000));
     out.push(...positive(`${at}.reservationMHz`, vm.reservationMHz), ...positive(`${at}.limitMHz`, vm.limitMHz));
     if (vm.reservationMHz !== undefined && vm.limitMHz !== undefined && vm.reservationMHz > vm.limitMHz) out.push(`${at}: reservationMHz ${vm.reservationMHz} exceeds limitMHz ${vm.limitMHz}`);

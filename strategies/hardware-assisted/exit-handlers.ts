@@ -145,10 +145,11 @@ export const EXIT_HANDLERS: ExitHandlers = {
     skip(c, e.nextPc);
   },
   pause: (c, e) => {
-    // pause-loop exiting: the vCPU spins (KVM's handle_pause skips the PAUSE and would yield
-    // the physical CPU to another vCPU; each vCPU of a VM run alone has its own)
+    // pause-loop exiting: the vCPU spins (KVM's handle_pause skips the PAUSE and, on a host,
+    // yields the physical CPU to another world, kvm_vcpu_on_spin; a VM run alone has a CPU per vCPU)
     emulated(c, 'pause');
     skip(c, e.nextPc);
+    if (c.m.yieldWhenHalted) c.m.spinYield = true;
   },
   vmcall: (c, e) => {
     // this guest has no hypercall interface: VMCALL is an invalid opcode to it

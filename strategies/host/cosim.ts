@@ -8,13 +8,22 @@
  * A vCPU whose guest halts leaves its logical CPU (WAIT) until its next device event; the
  * logical CPU takes another ready world for the rest of the step. Accounting, the governor
  * and energy follow each step. Within a step a thread's speed is fixed by whether its
- * sibling had a world at the step's start. Determinism: logical CPUs in id order, ties by
- * world id, no wall clock.
+ * sibling had a world at the step's start.
+ *
+ * Within a step the logical CPUs advance in bursts, always the one furthest behind in host
+ * time first (the lowest id on a tie); the vCPUs of a multiprocessor VM run bursts of
+ * DEFAULT_QUANTUM_CYCLES, so they stay in step as runVcpus keeps them when the VM runs alone
+ * (lowest clock first), and an IPI, a start-up IPI or a device interrupt raised at a waiting
+ * vCPU wakes its world at the sender's host time (Cpu.onKick). A vCPU whose VMM took a
+ * pause-loop exit gives its logical CPU to a ready vCPU of its VM (KVM's directed yield,
+ * kvm_vcpu_on_spin), else to any ready world. Co-stopped worlds (the scheduler's
+ * co-scheduling) are `costop` until a decision co-starts them. Determinism: ties by logical
+ * CPU id and world id, no wall clock.
  * @category Host
  */
 import type { Cpu } from '../../core/cpu/cpu';
 import type { StopReason } from '../../core/cpu/stop';
-import { beginRun, continueVcpu, type RunLimits } from '../../core/cpu/vcpu-loop';
+import { beginRun, continueVcpu, DEFAULT_QUANTUM_CYCLES, type RunLimits } from '../../core/cpu/vcpu-loop';
 import { vendorOf } from '../../core/cost/profile';
 import { HOST_COUNTERS } from '../../core/host/counters';
 import type { HostHardware } from '../../core/host/host-model';
@@ -118,6 +127,8 @@ export const runHost = (h: HostRun): HostOutcome => {
   const sampling = msToPs(h.samplingMs ?? GOVERNOR_SAMPLING_MS);
   const maxStep = msToPs(h.maxStepMs ?? 1);
   const until = h.untilPs ?? Infinity;
+  /** host time of the current step's start */
+  let T = 0;
   // TLB entries tagged by VM: AMD-V's ASIDs from the first part, VT-x's VPID with nested paging (Nehalem)
   const taggedTlb = vendorOf(hw.profile) === 'amd' || hw.profile.features.nestedPaging;
 
@@ -135,6 +146,16 @@ export const runHost = (h: HostRun): HostOutcome => {
 
   /** the guest time of the device event each waiting world waits for (0: none) */
   const wakeRef: number[] = [];
+  /** the world whose burst is running (a kick comes at its time), null between bursts */
+  let current: World | null = null;
+  /** Something raised at a waiting vCPU (an IPI, a start-up IPI, a device interrupt): its world wakes now. */
+  const kick = (w: World) => {
+    if (w.state !== 'wait') return;
+    const at = current === null ? T : hostTimeOf(current, cpuOf[current.id].time);
+    if (at >= w.wakeAt) return;
+    w.wakeAt = Math.max(at, w.since);
+    wakeRef[w.id] = current === null ? refCyclesAt(T, nominal) : cpuOf[current.id].now();
+  };
   h.vms.forEach((hv, vmIndex) => {
     hv.vm.cpus.forEach((cpu, i) => {
       const w = newWorld(worlds.length, vmIndex, i, `${hv.name}.vcpu${i}`, hv.settings);
@@ -143,6 +164,7 @@ export const runHost = (h: HostRun): HostOutcome => {
       cpuOf.push(cpu);
       handlerOf.push(handlerFor(hv.vm, i));
       cpu.yieldWhenHalted = true;
+      cpu.onKick = () => kick(w);
       cpu.ledger.declare(HOST_COUNTERS);
       beginRun(cpu, h.budget);
       cpu.events.listen((e) => {
@@ -167,7 +189,6 @@ export const runHost = (h: HostRun): HostOutcome => {
   let energy = 0;
   let nextSample = 0;
   let windowStart = 0;
-  let T = 0;
 
   const view = (now: number): SchedulerView => ({ now, worlds, topology: topo, running: lc.map((l) => l.world) });
   const vmDone = (vm: number) => stops[vm] !== null;
@@ -231,55 +252,117 @@ export const runHost = (h: HostRun): HostOutcome => {
 
   const siblingBusyAt = (id: number) => topo.siblings[id].some((s) => lc[s].world !== null);
 
-  /** Run logical CPU `id` to host time `D`, refilling it if its world leaves early. */
-  const runLcpu = (id: number, D: number, siblingBusy: boolean) => {
+  /** the vCPUs of a multiprocessor VM run in bursts of DEFAULT_QUANTUM_CYCLES (see above) */
+  const multiprocessor = h.vms.map((hv) => hv.vm.cpus.length > 1);
+
+  /** The next device event a halted vCPU waits for (guest time; Infinity: only another CPU can wake it). */
+  const nextEventOf = (cpu: Cpu): number => {
+    if (cpu.waitingForStartup) return Infinity;
+    const p = cpu.platform;
+    return Math.min(cpu.timer.deadline, p.cpus[p.irqTarget] === cpu ? p.disk.deadline : Infinity);
+  };
+
+  /** A world gives logical CPU `id` up at `end`; another takes it at once if one is ready (`yielding`: a pause-loop exit's directed yield first). */
+  const refill = (id: number, end: number, siblingBusy: boolean, yielding: World | null) => {
+    const sameVm = yielding === null ? undefined : worlds.find((x) => x.vm === yielding.vm && x.state === 'ready' && !x.limited && !x.coStopped && allowedOn(x, id));
+    const next = sameVm ?? h.scheduler.pick(view(end), id);
+    if (yielding !== null) {
+      if (next === null || next === yielding) return;
+      yielding.spinYields++;
+      transition(yielding, 'ready', end);
+    }
+    if (next !== null) put(id, next, end, siblingBusy);
+  };
+
+  /** One burst of logical CPU `id`'s world, to host time `D` (a quantum for a multiprocessor VM's vCPU). */
+  const runBurst = (id: number, D: number, siblingBusy: boolean) => {
     const l = lc[id];
-    for (;;) {
-      const w = l.world;
-      const seg = l.seg;
-      if (!w || !seg || l.lt >= D) return;
-      const cpu = cpuOf[w.id];
-      const from = Math.max(l.lt, seg.startPs);
-      const untilCycles = seg.startCycles + psToCycles(D - seg.startPs, seg.hz);
-      const stop = continueVcpu(cpu, handlerOf[w.id], untilCycles);
-      const end = Math.max(from, seg.startPs + cyclesToPs(cpu.time - seg.startCycles, seg.hz));
-      const ran = end - from;
-      l.busyInStep += ran;
-      l.totals.busyPs += ran;
-      l.totals.chargedPs += ran * seg.charge;
-      w.charged += ran * seg.charge;
+    const w = l.world;
+    const seg = l.seg;
+    if (!w || !seg) return;
+    const cpu = cpuOf[w.id];
+    const from = Math.max(l.lt, seg.startPs);
+    const to = multiprocessor[w.vm] ? Math.min(D, from + Math.max(1, cyclesToPs(DEFAULT_QUANTUM_CYCLES, seg.hz))) : D;
+    const untilCycles = seg.startCycles + psToCycles(to - seg.startPs, seg.hz);
+    current = w;
+    const stop = continueVcpu(cpu, handlerOf[w.id], untilCycles);
+    current = null;
+    const end = Math.max(from, seg.startPs + cyclesToPs(cpu.time - seg.startCycles, seg.hz));
+    const ran = end - from;
+    l.busyInStep += ran;
+    l.totals.busyPs += ran;
+    l.totals.chargedPs += ran * seg.charge;
+    w.charged += ran * seg.charge;
+    // a burst that ended before its bound without halting or stopping still moves the CPU on
+    l.lt = Math.max(end, stop === null && !cpu.halted && !cpu.spinYield ? to : end);
+    if (ran > 0) h.onRun?.(id, w, from, end);
+    if (stop !== null) {
+      finishVm(w.vm, stop, end);
+    } else if (cpu.spinYield) {
+      cpu.spinYield = false;
       l.lt = end;
-      if (ran > 0) h.onRun?.(id, w, from, end);
-      if (stop !== null) {
-        finishVm(w.vm, stop, end);
-      } else if (cpu.halted) {
-        const next = Math.min(cpu.timer.deadline, cpu.platform.disk.deadline);
-        if (next === Infinity && h.vms[w.vm].vm.cpus.length === 1) {
-          // nothing can wake a uniprocessor guest halted with no timer or request pending
-          finishVm(w.vm, { kind: 'idle', pc: (cpu.pc - 4) | 0 }, end);
-        } else {
-          if (ran === 0 && next <= cpu.now()) {
-            // a vCPU that halts again at once with its event already due would loop without progress
-            finishVm(w.vm, { kind: 'stopped', detail: 'internal error: a vCPU woken for a due device event halted again at once' }, end);
-            return;
-          }
-          w.halted = true;
-          w.wakeAt = Math.max(end, psAtRefCycles(next, nominal));
-          wakeRef[w.id] = next;
-          transition(w, 'wait', end);
-          l.world = null;
-          l.seg = null;
+      refill(id, end, siblingBusy, w);
+      return;
+    } else if (cpu.halted) {
+      const next = nextEventOf(cpu);
+      if (next === Infinity && !multiprocessor[w.vm]) {
+        // nothing can wake a uniprocessor guest halted with no timer or request pending
+        finishVm(w.vm, { kind: 'idle', pc: (cpu.pc - 4) | 0 }, end);
+      } else {
+        if (ran === 0 && next <= cpu.now()) {
+          // a vCPU that halts again at once with its event already due would loop without progress
+          finishVm(w.vm, { kind: 'stopped', detail: 'internal error: a vCPU woken for a due device event halted again at once' }, end);
+          return;
         }
-      } else return; // reached D
-      if (end >= D) return;
-      let next = h.scheduler.pick(view(end), id);
-      if (next === null && w.state === 'wait' && w.wakeAt < D) {
-        // nothing else wants this CPU: the halted vCPU runs again at its device event
-        wake(w);
-        next = w;
+        w.halted = true;
+        w.wakeAt = Math.max(end, psAtRefCycles(next, nominal));
+        wakeRef[w.id] = next;
+        transition(w, 'wait', end);
+        l.world = null;
+        l.seg = null;
+        // every vCPU of the VM halted and none has an event coming: nothing can ever wake it
+        if (worlds.every((x) => x.vm !== w.vm || (x.state === 'wait' && x.wakeAt === Infinity)))
+          finishVm(w.vm, { kind: 'idle', pc: (cpu.pc - 4) | 0 }, end);
       }
-      if (next === null) return;
-      put(id, next, end, siblingBusy);
+    } else return; // reached its bound
+    if (end < D && l.world === null) refill(id, end, siblingBusy, null);
+  };
+
+  /** An idle logical CPU for waiting world `w` before `D`: its last one if idle, else the lowest id in its affinity (-1: none). */
+  const idleCpuFor = (w: World, D: number): number => {
+    const free = (id: number) => lc[id].world === null && lc[id].lt < D && allowedOn(w, id);
+    if (w.lastLcpu >= 0 && free(w.lastLcpu)) return w.lastLcpu;
+    return lc.findIndex((_, id) => free(id));
+  };
+
+  /**
+   * Run the step to host time `D`: the earliest thing first, a burst of the logical CPU
+   * furthest behind, or a waiting world waking onto an idle logical CPU.
+   */
+  const runStep = (D: number, siblingBusy: readonly boolean[]) => {
+    for (;;) {
+      let id = -1;
+      let at = Infinity;
+      lc.forEach((l, i) => {
+        const t = l.seg ? Math.max(l.lt, l.seg.startPs) : Infinity;
+        if (l.world !== null && t < D && t < at) ((id = i), (at = t));
+      });
+      let woken: World | null = null;
+      let wokenOn = -1;
+      let wokenAt = Infinity;
+      for (const w of worlds) {
+        if (w.state !== 'wait' || w.wakeAt >= D) continue;
+        const on = idleCpuFor(w, D);
+        const t = on < 0 ? Infinity : Math.max(w.wakeAt, lc[on].lt, T);
+        if (t < wokenAt) ((woken = w), (wokenOn = on), (wokenAt = t));
+      }
+      if (woken !== null && wokenAt < at && wokenAt < D) {
+        wake(woken);
+        put(wokenOn, woken, wokenAt, siblingBusy[wokenOn]);
+        continue;
+      }
+      if (id < 0) return;
+      runBurst(id, D, siblingBusy[id]);
     }
   };
 
@@ -312,11 +395,18 @@ export const runHost = (h: HostRun): HostOutcome => {
     for (let id = 0; id < lc.length; id++) {
       const l = lc[id];
       if (l.world !== null && placement[id] !== l.world) {
-        transition(l.world, 'ready', Math.max(T, l.lt));
+        transition(l.world, l.world.coStopped ? 'costop' : 'ready', Math.max(T, l.lt));
         l.world = null;
         l.seg = null;
       }
     }
+    // runnable worlds left out wait ready, or co-stopped if the scheduler co-stopped them
+    const placed = new Set(placement);
+    for (const w of worlds)
+      if ((w.state === 'ready' || w.state === 'costop') && !placed.has(w)) {
+        const state = w.coStopped && !w.limited ? 'costop' : 'ready';
+        if (state !== w.state) transition(w, state, T);
+      }
     const busyNext = placement.map((w) => w !== null);
     for (let id = 0; id < lc.length; id++) {
       const w = placement[id];
@@ -344,21 +434,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     D = Math.max(D, T + 1);
     const sibAtStart = lc.map((_, id) => siblingBusyAt(id));
     for (const l of lc) l.busyInStep = 0;
-    for (let id = 0; id < lc.length; id++) runLcpu(id, D, sibAtStart[id]);
-    // a world that woke during the step runs at once on a logical CPU left idle in its affinity
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (let id = 0; id < lc.length; id++) {
-        const l = lc[id];
-        if (l.world !== null || l.lt >= D) continue;
-        const woken = worlds.filter((w) => w.state === 'wait' && w.wakeAt < D && allowedOn(w, id)).sort((a, b) => a.wakeAt - b.wakeAt || a.id - b.id)[0];
-        if (woken === undefined) continue;
-        wake(woken);
-        put(id, woken, Math.max(T, l.lt), sibAtStart[id]);
-        runLcpu(id, D, sibAtStart[id]);
-        changed = true;
-      }
-    }
+    runStep(D, sibAtStart);
     // energy and the governor's window, per core
     const step = D - T;
     for (let c = 0; c < topo.coreCount; c++) {

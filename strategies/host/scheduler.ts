@@ -22,7 +22,8 @@ export interface Scheduler {
   readonly name: string;
   /**
    * The world for each logical CPU from now on (null: idle), by logical-CPU id. Only worlds
-   * running or ready and not `limited` may be placed, each once, within its affinity.
+   * running, ready or co-stopped, and neither `limited` nor `coStopped` (which the policy may
+   * set), may be placed, each once, within its affinity.
    */
   place(v: SchedulerView): (World | null)[];
   /** The world to run on `lcpu`, which fell idle between decisions (its world halted or stopped), or null. */
@@ -31,8 +32,9 @@ export interface Scheduler {
   nextDecision(v: SchedulerView): number;
 }
 
-/** Ready worlds that may run now (not held back by a limit), in id order. */
-export const eligible = (v: SchedulerView): World[] => v.worlds.filter((w) => (w.state === 'ready' || w.state === 'run') && !w.limited);
+/** Worlds that may run now (runnable, not held back by a limit or by co-scheduling), in id order. */
+export const eligible = (v: SchedulerView): World[] =>
+  v.worlds.filter((w) => (w.state === 'ready' || w.state === 'run' || w.state === 'costop') && !w.limited && !w.coStopped);
 
 /**
  * Place worlds, in priority order, on free logical CPUs within their affinity: a world that
@@ -47,14 +49,16 @@ export const placeInOrder = (v: SchedulerView, ordered: readonly World[], keeps:
     out[w.lastLcpu] = w;
     placed.add(w);
   }
-  for (const w of ordered) {
-    if (placed.has(w)) continue;
-    const best = freeCpuFor(v, out, w);
-    if (best < 0) continue;
-    out[best] = w;
-    placed.add(w);
-  }
+  fillFree(v, out, ordered.filter((w) => !placed.has(w)));
   return out;
+};
+
+/** Place each of `ordered` in turn on the best free logical CPU left in `out` (skipping those that find none). */
+export const fillFree = (v: SchedulerView, out: (World | null)[], ordered: readonly World[]): void => {
+  for (const w of ordered) {
+    const best = freeCpuFor(v, out, w);
+    if (best >= 0) out[best] = w;
+  }
 };
 
 /** The best free logical CPU for `w` given the CPUs taken in `out`, or -1. */

@@ -61,6 +61,10 @@ export interface World {
   wakeAt: number;
   /** ready but held back by its limit */
   limited: boolean;
+  /** held back by co-scheduling (set by the scheduler; its state is then `costop`) */
+  coStopped: boolean;
+  /** pause-loop exits after which it gave its logical CPU to another world */
+  spinYields: number;
   /** waiting because its guest halted (as opposed to blocked) */
   halted: boolean;
   /** timer ticks that fell due while it was not running and came late */
@@ -84,6 +88,8 @@ export const newWorld = (id: number, vm: number, vcpu: number, name: string, set
   placedAt: 0,
   wakeAt: Infinity,
   limited: false,
+  coStopped: false,
+  spinYields: 0,
   halted: false,
   lateTicks: 0,
   vmSwitches: 0,
@@ -111,6 +117,14 @@ export const transition = (w: World, state: WorldState, t: number): void => {
   w.state = state;
   w.since = at;
 };
+
+/**
+ * A vCPU's progress at host time `now` for co-scheduling: the time it ran or waited (an idle
+ * vCPU counts as progressing, ESX 4's relaxed co-scheduling), not the time it was ready or
+ * co-stopped.
+ */
+export const progressAt = (w: World, now: number): number =>
+  w.times.run + w.times.wait + (w.state === 'run' || w.state === 'wait' ? Math.max(0, now - w.since) : 0);
 
 /** Whether a world may run on a logical CPU. */
 export const allowedOn = (w: World, lcpu: number): boolean => w.settings.affinity === null || w.settings.affinity.includes(lcpu);

@@ -5,7 +5,7 @@
 import type { Scheduler } from '../scheduler';
 import { cfsScheduler } from './cfs';
 import { creditScheduler } from './credit';
-import { esxScheduler } from './esx';
+import { esxScheduler, type Coscheduling } from './esx';
 
 /** Settings every scheduler reads (each takes what applies to it). */
 export interface SchedulerSettings {
@@ -17,11 +17,15 @@ export interface SchedulerSettings {
   readonly latencyMs?: number;
   /** minimum granularity, ms (cfs) */
   readonly minGranularityMs?: number;
+  /** co-scheduling of multiprocessor VMs (esx) */
+  readonly coscheduling?: Coscheduling;
+  /** skew past which vCPUs co-stop, ms (esx) */
+  readonly costopMs?: number;
 }
 
 /** Scheduler constructors by name. */
 export const SCHEDULERS = {
-  esx: (s: SchedulerSettings): Scheduler => esxScheduler(s),
+  esx: (s: SchedulerSettings): Scheduler => esxScheduler({ quantumMs: s.quantumMs, coscheduling: s.coscheduling, costopMs: s.costopMs }),
   credit: (s: SchedulerSettings): Scheduler => creditScheduler({ quantumMs: s.quantumMs, accountingMs: s.accountingMs }),
   cfs: (s: SchedulerSettings): Scheduler => cfsScheduler({ latencyMs: s.latencyMs, minGranularityMs: s.minGranularityMs }),
 } as const satisfies Record<string, (s: SchedulerSettings) => Scheduler>;

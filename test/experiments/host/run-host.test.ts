@@ -58,12 +58,17 @@ describe('experiments/host', function () {
     const text = isLeft(r) ? r.left.join('\n') : '';
     expect(text).to.match(/s\.json: host\.numbering: expected/);
     expect(text).to.match(/vms\[0\]\.colour: unknown property/);
-    const good = { ...bad, host, vms: [{ name: 'a', strategy: 'vmware', workload: 'compute', vcpus: 2, affinity: [9] }] };
+    const good = { ...bad, host, vms: [{ name: 'a', strategy: 'vmware', workload: 'compute', vcpus: 9, affinity: [9] }] };
     const r2 = parseHostSpec(JSON.stringify({ ...good, scheduler: { name: 'esx', quantumMs: -1 } }), 's.json');
     const t2 = isLeft(r2) ? r2.left.join('\n') : '';
     expect(t2).to.match(/scheduler\.quantumMs: expected a positive number/);
     expect(t2).to.match(/vms\[0\]\.strategy: /);
-    expect(t2).to.match(/vms\[0\]\.vcpus: 2 vCPUs/);
+    expect(t2).to.match(/vms\[0\]\.vcpus: expected an integer from 1 to 8, got 9/);
+    const smp = (strategy: string, vcpus: number, coscheduling: string) =>
+      parseHostSpec(JSON.stringify({ host, scheduler: { name: 'esx', coscheduling }, vms: [{ name: 'a', strategy, workload: 'pcompute', vcpus }] }), 's.json');
+    const t3 = (r: ReturnType<typeof smp>) => (isLeft(r) ? r.left.join('\n') : '');
+    expect(t3(smp('native', 6, 'strict'))).to.match(/vms\[0\]\.vcpus: 6 vCPUs under strict co-scheduling need as many logical CPUs at once, but it may run on 4/);
+    expect(isLeft(smp('native', 4, 'strict'))).to.equal(false);
     expect(t2).to.match(/vms\[0\]\.affinity\[0\]: expected an integer from 0 to 3, got 9/);
   });
 

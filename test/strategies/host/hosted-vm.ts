@@ -1,5 +1,6 @@
 /** Test helper: a VM of a shipped workload under a strategy, ready to go on a host. */
 import { isLeft } from 'fp-ts/Either';
+import type { Engine } from '../../../core/cpu/engine';
 import { loadProfile, type CostProfile } from '../../../core/cost/profile';
 import { bootImage } from '../../../core/guest/boot-image';
 import { DEFAULT_BOOT_PARAMS } from '../../../core/guest/boot-params';
@@ -26,14 +27,24 @@ export const hardware = (cores: number, threads: number, numbering: Numbering = 
 
 export const settings = (s: Partial<WorldSettings> = {}): WorldSettings => ({ shares: 1000, reservation: 0, limit: Infinity, affinity: null, ...s });
 
+/** What else a test VM may have: vCPUs (and threads), strategy options. */
+export interface VmExtras {
+  readonly vcpus?: number;
+  readonly threads?: number;
+  readonly options?: Readonly<Record<string, string | number>>;
+  /** the simulator's engine (no modelled number depends on it) */
+  readonly engine?: Engine;
+}
+
 /** A hardware-assisted (nested paging) VM running `workload` with n. */
-export const hostedVm = (name: string, workload: string, n: number, s: Partial<WorldSettings> = {}): HostedVm => {
+export const hostedVm = (name: string, workload: string, n: number, s: Partial<WorldSettings> = {}, x: VmExtras = {}): HostedVm => {
   const strategy = STRATEGIES['hardware-assisted'];
-  const options = resolveOptions(strategy, { paging: 'nested' });
+  const options = resolveOptions(strategy, { paging: 'nested', ...x.options });
   if (isLeft(options)) throw new Error(options.left.join('; '));
-  const image = bootImage({ workload, n, build: strategy.kernelBuild, boot: DEFAULT_BOOT_PARAMS });
+  const vcpus = x.vcpus ?? 1;
+  const image = bootImage({ workload, n, threads: x.threads, build: strategy.kernelBuild, boot: { ...DEFAULT_BOOT_PARAMS, cpus: vcpus } });
   if (isLeft(image)) throw new Error(image.left);
-  const vm = startVirtualMachine({ strategy, options: options.right, profile: profile(), guestMemoryBytes: GUEST_MEMORY_BYTES, load: (p) => image.right.loadInto(p) });
+  const vm = startVirtualMachine({ strategy, options: options.right, profile: profile(), guestMemoryBytes: GUEST_MEMORY_BYTES, vcpus, engine: x.engine, load: (p) => image.right.loadInto(p) });
   if (isLeft(vm)) throw new Error(vm.left);
   return { name, vm: vm.right, settings: settings(s) };
 };
