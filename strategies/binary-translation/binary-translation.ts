@@ -8,6 +8,11 @@
  *
  * Options: `unit` (guest instructions per translation unit), `cache` (bytes of translated
  * code), `chaining` and `adaptive` (ablation switches).
+ *
+ * Several vCPUs share the shadows and the code protection; each has its own monitor, virtual
+ * CPU (data page), doorbell and translation cache at its own linear address (layout.ts), so
+ * no translation is shared and a flush concerns one vCPU only, while a write to translated
+ * code invalidates it in every vCPU's cache. Secondary vCPUs start by start-up IPI.
  * @category Strategies
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';
@@ -21,8 +26,9 @@ import { DEFAULT_UNSHADOW_AFTER, ShadowPager } from '../shared/shadow-paging';
 import { BT_COUNTERS } from './counters';
 import { choice, integer } from '../options';
 import { defineStrategy } from '../strategy';
-import { DATA_VA, MAX_CACHE_BYTES, PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from './layout';
-import { BtMonitor } from './monitor';
+import { DATA_VA, MAX_CACHE_BYTES, PAGER_BYTES, RESERVED_BYTES, vcpusThatFit, vmmLinear, vmmPhysical } from './layout';
+import { BtMonitor, type BtGuest } from './monitor';
+import { CodeProtection } from './code-protection';
 import { maxUnitBytes } from './translator';
 
 /** Most guest instructions a unit may be given (the `unit` option's maximum). */
@@ -83,25 +89,43 @@ export const binaryTranslation = defineStrategy({
   counters: [VMM_COUNTERS, MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, BT_COUNTERS, DEVICE_MODEL_COUNTERS],
   reservedBytes: RESERVED_BYTES,
   check: () => null,
+  maxVcpus: (o) => vcpusThatFit(o.cache & ~3),
   start: (ctx) => {
-    const m = ctx.cpus[0];
+    const cacheBytes = ctx.options.cache & ~3;
     const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
-    const pager = new ShadowPager(pagerView(m, vmmBase), ctx.guestMemoryBytes, { unshadowAfter: UNSHADOW_AFTER });
+    // the vCPUs share the shadows (each served as its own view of the machine) and the code protection
+    const views = ctx.cpus.map((m) => pagerView(m, vmmBase));
+    const pager = new ShadowPager(views[0], ctx.guestMemoryBytes, { unshadowAfter: UNSHADOW_AFTER });
     pager.setGuestPaging(false, 0);
-    const monitor = new BtMonitor(m, pager, ctx.guestMemoryBytes, vmmPhysical(vmmBase), {
-      unit: ctx.options.unit,
-      cacheBytes: ctx.options.cache & ~3,
-      chaining: ctx.options.chaining !== 'off',
-      adaptive: ctx.options.adaptive !== 'off',
-      deviceModel: ctx.options['device-model'],
-    });
+    const guest: BtGuest = { protection: new CodeProtection(ctx.cpus, ctx.guestMemoryBytes), monitors: [] };
+    const memory = ctx.platform.memory.i32;
+    memory.fill(0, vmmBase >>> 2, (vmmBase + PAGE_SIZE) >>> 2);
+    const monitors = ctx.cpus.map(
+      (m) =>
+        new BtMonitor(
+          m,
+          pager,
+          ctx.guestMemoryBytes,
+          vmmPhysical(vmmBase, m.index, cacheBytes),
+          {
+            unit: ctx.options.unit,
+            cacheBytes,
+            chaining: ctx.options.chaining !== 'off',
+            adaptive: ctx.options.adaptive !== 'off',
+            deviceModel: ctx.options['device-model'],
+          },
+          { linear: vmmLinear(m.index, cacheBytes), pagerMachine: views[m.index], guest },
+        ),
+    );
+    // the boot vCPU starts at the guest's entry; the others when the guest sends them a start-up IPI
+    const m = ctx.cpus[0];
     m.monitor = EVERY_TRAP;
     // the monitor's own (never used) table: what SIDT shows guest user code
     m.idtBase = DATA_VA;
     m.flags = Flag.IF;
     m.cpl = 1;
     m.pc = ctx.entry;
-    monitor.settle();
-    return { vcpus: [monitor], divergence: () => monitor.shared.divergence };
+    monitors[0].settle();
+    return { vcpus: monitors, divergence: () => monitors.find((x) => x.shared.divergence !== null)?.shared.divergence ?? null };
   },
 });

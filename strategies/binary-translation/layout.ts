@@ -4,23 +4,32 @@
  * translated code reads and writes, and the software-interrupt vectors translated code
  * uses to enter the monitor.
  *
+ * Each vCPU has its own area: a data page, a doorbell page and a translation cache, so the
+ * translated code of a vCPU addresses its own virtual CPU with absolute addresses (no
+ * register or CPU number needed) and one page table, in one directory entry shared by every
+ * shadow root, maps all of them. vCPU k's area starts `k` strides after vCPU 0's, a stride
+ * being the two pages and the cache ({@link vcpuStride}); vCPU 0's is where a uniprocessor
+ * guest's always was.
+ *
  * Machine-physical layout, from `vmmBase` = guest RAM + the shadow pager's pool:
  * ```
  *  vmmBase + 0x0000   page table of the reserved linear range (one 4 MiB directory slot)
- *  vmmBase + 0x1000   VMM data page: virtual IF, spill slot, virtual IDT base, virtual cr0-cr15
- *  vmmBase + 0x2000   doorbell page (mapped while no virtual interrupt is pending)
- *  vmmBase + 0x3000   translation cache (at most MAX_CACHE_BYTES)
+ *  vmmBase + 0x1000   vCPU 0: VMM data page: virtual IF, spill slot, virtual IDT base, virtual cr0-cr15
+ *  vmmBase + 0x2000   vCPU 0: doorbell page (mapped while no virtual interrupt is pending)
+ *  vmmBase + 0x3000   vCPU 0: translation cache (at most MAX_CACHE_BYTES)
+ *  vmmBase + 0x1000 + k * stride   vCPU k's data page, doorbell page, cache
  * ```
  * Linear layout (supervisor-only, inserted into every shadow root at directory slot
  * {@link VMM_DIR}; guest user code cannot reach it, the guest kernel never touches it):
  * ```
- *  0xFF000000  VMM data page (read/write)
- *  0xFF001000  doorbell page (read-only; not present while a virtual interrupt is pending)
- *  0xFF002000  translation cache (read-only to the guest: only the monitor writes it)
+ *  0xFF000000  vCPU 0: VMM data page (read/write)
+ *  0xFF001000  vCPU 0: doorbell page (read-only; not present while a virtual interrupt is pending)
+ *  0xFF002000  vCPU 0: translation cache (read-only to the guest: only the monitor writes it)
+ *  0xFF000000 + k * stride   vCPU k's data page, doorbell page, cache
  * ```
  * @category Binary translation
  */
-import { PAGE_SIZE } from '../../core/mmu/pte';
+import { PAGE_SIZE, Pte } from '../../core/mmu/pte';
 
 /** First linear address the VMM reserves in every guest address space. */
 export const VMM_VA = 0xff000000 | 0;
@@ -46,8 +55,20 @@ export const VMM_FIXED_BYTES = 3 * PAGE_SIZE;
 /** Machine memory the shadow pager's frame pool gets (as trap-and-emulate and hardware-assisted). */
 export const PAGER_BYTES = 4 * 1024 * 1024;
 
-/** Machine memory the strategy reserves beyond guest RAM. */
-export const RESERVED_BYTES = PAGER_BYTES + VMM_FIXED_BYTES + MAX_CACHE_BYTES;
+/** Bytes of linear (and machine) memory the vCPUs' areas share: one directory slot. */
+export const VCPU_AREAS_BYTES = 4 * 1024 * 1024;
+
+/** Machine memory the strategy reserves beyond guest RAM: the pager's pool, the VMM page table, the vCPUs' areas. */
+export const RESERVED_BYTES = PAGER_BYTES + PAGE_SIZE + VCPU_AREAS_BYTES;
+
+/** The most vCPUs a guest of the binary-translation VMMs has. */
+export const MAX_VCPUS = 8;
+
+/** Bytes from one vCPU's area to the next: data page, doorbell page and a cache of `cacheBytes` (page-rounded). */
+export const vcpuStride = (cacheBytes: number): number => 2 * PAGE_SIZE + Math.ceil(cacheBytes / PAGE_SIZE) * PAGE_SIZE;
+
+/** How many vCPUs' areas with caches of `cacheBytes` fit the reserved range (at most {@link MAX_VCPUS}). */
+export const vcpusThatFit = (cacheBytes: number): number => Math.min(MAX_VCPUS, Math.floor(VCPU_AREAS_BYTES / vcpuStride(cacheBytes)));
 
 /** Byte offsets of the virtual CPU words in the VMM data page. */
 export const DataWord = {
@@ -82,7 +103,7 @@ export const Vec = {
   exit: 0xf2,
 } as const;
 
-/** Machine-physical addresses of the VMM structures, given where VMM memory starts. */
+/** Machine-physical addresses of the VMM structures of one vCPU, given where VMM memory starts. */
 export interface VmmPhysical {
   readonly pageTable: number;
   readonly data: number;
@@ -90,10 +111,38 @@ export interface VmmPhysical {
   readonly cache: number;
 }
 
-/** Physical layout of the VMM structures starting at `vmmBase` (page-aligned). */
-export const vmmPhysical = (vmmBase: number): VmmPhysical => ({
-  pageTable: vmmBase,
-  data: vmmBase + PAGE_SIZE,
-  doorbell: vmmBase + 2 * PAGE_SIZE,
-  cache: vmmBase + 3 * PAGE_SIZE,
-});
+/**
+ * Physical layout of the VMM structures starting at `vmmBase` (page-aligned): the shared page
+ * table and vCPU `index`'s area (caches of `cacheBytes`; vCPU 0's area does not depend on it).
+ */
+export const vmmPhysical = (vmmBase: number, index = 0, cacheBytes = 0): VmmPhysical => {
+  const area = vmmBase + PAGE_SIZE + index * vcpuStride(cacheBytes);
+  return { pageTable: vmmBase, data: area, doorbell: area + PAGE_SIZE, cache: area + 2 * PAGE_SIZE };
+};
+
+/** Linear addresses of one vCPU's data page, doorbell page and translation cache. */
+export interface VmmLinear {
+  readonly data: number;
+  readonly doorbell: number;
+  readonly cache: number;
+}
+
+/** Linear layout of vCPU `index`'s area (caches of `cacheBytes`); vCPU 0's is DATA_VA, DOORBELL_VA, TC_VA. */
+export const vmmLinear = (index = 0, cacheBytes = 0): VmmLinear => {
+  const area = (VMM_VA + index * vcpuStride(cacheBytes)) | 0;
+  return { data: area, doorbell: (area + PAGE_SIZE) | 0, cache: (area + 2 * PAGE_SIZE) | 0 };
+};
+
+/**
+ * Write vCPU `index`'s entries into the VMM page table at machine address `pageTable`: its
+ * data page (read/write), doorbell page and `cacheBytes` of translation cache (read-only),
+ * supervisor only.
+ */
+export const mapVcpuArea = (i32: Int32Array, physical: VmmPhysical, linear: VmmLinear, cacheBytes: number): void => {
+  const pt = physical.pageTable >>> 2;
+  const slot = (va: number): number => pt + (((va - VMM_VA) >>> 0) >>> 12);
+  const flags = Pte.present | Pte.accessed;
+  i32[slot(linear.data)] = physical.data | flags | Pte.writable | Pte.dirty;
+  i32[slot(linear.doorbell)] = physical.doorbell | flags;
+  for (let k = 0; k * PAGE_SIZE < cacheBytes; k++) i32[slot(linear.cache) + k] = (physical.cache + k * PAGE_SIZE) | flags;
+};

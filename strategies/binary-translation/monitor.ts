@@ -28,20 +28,21 @@ import type { Cpu } from '../../core/cpu/cpu';
 
 import { nextPending } from '../../core/devices/priority';
 import { decode, type Instruction } from '../../core/isa/codec';
-import { CR0_PG, Vector } from '../../core/isa/table';
-import { Access, FRAME_MASK, PfError, Pte, PAGE_SIZE } from '../../core/mmu/pte';
+import { CR0_PG, Flag, Vector } from '../../core/isa/table';
+import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
 import { guestAccessError, walkGuestTables } from '../shared/guest-walk';
 import { DeviceModel, type DeviceModelPlace } from '../shared/device-model';
-import { SoftwareMonitor } from '../shared/monitor';
+import { EVERY_TRAP, SoftwareMonitor } from '../shared/monitor';
 import type { ShadowPager } from '../shared/shadow-paging';
 import type { GuestMemory } from '../shared/guest-memory';
 import { AdaptiveRetranslation } from './adaptive';
 import { CALLOUT_HANDLERS, type CalloutResult, type CalloutSite } from './callouts';
 import { CodeProtection } from './code-protection';
-import { DOORBELL_VA, MAX_CACHE_BYTES, TC_VA, Vec, VMM_DIR, VMM_VA, type VmmPhysical } from './layout';
+import { DATA_VA, mapVcpuArea, MAX_CACHE_BYTES, Vec, VMM_DIR, VMM_VA, vmmLinear, type VmmLinear, type VmmPhysical } from './layout';
 import { TranslationCache, type PlacedSite, type Unit } from './translation-cache';
 import { translateUnit, type CodeSource } from './translator';
 import { MemoryVirtualCpu } from './vmm-state';
+import type { TranslationCounter } from './counters';
 
 /** Settings of the monitor (the strategy's options). */
 export interface BtSettings {
@@ -55,6 +56,21 @@ export interface BtSettings {
   readonly adaptive: boolean;
   /** where the device models run */
   readonly deviceModel: DeviceModelPlace;
+}
+
+/** What the vCPUs of one guest share in the binary-translation VMM. */
+export interface BtGuest {
+  /** the write protection of guest frames holding translated code (of any vCPU's cache) */
+  readonly protection: CodeProtection;
+  /** every vCPU's monitor (an invalidation reaches all their caches) */
+  readonly monitors: BtMonitor[];
+}
+
+/** Where one vCPU's monitor lives: its linear area, and the machine the shared pager serves it as. */
+export interface BtVcpu {
+  readonly linear: VmmLinear;
+  readonly pagerMachine: Cpu;
+  readonly guest: BtGuest;
 }
 
 /** How a page fault is resolved. */
@@ -83,39 +99,65 @@ export class BtMonitor implements VcpuHandler {
   readonly adaptive: AdaptiveRetranslation;
   private doorbellMapped = true;
   private readonly fetch: CodeSource;
+  /** the vCPU's data page, doorbell page and cache in the VMM's linear range */
+  readonly linear: VmmLinear;
+  /** the machine the shared pager serves this vCPU as */
+  private readonly pagerMachine: Cpu;
+  /** what the guest's vCPUs share */
+  readonly guest: BtGuest;
+  /** counts the translation events of this vCPU's VMM */
+  private readonly counted: (what: TranslationCounter, n?: number) => void;
 
+  /**
+   * The monitor of vCPU `m`, its area at `physical` (machine) and `vcpu.linear`; without
+   * `vcpu`, a uniprocessor guest's (vCPU 0's area, a protection of its own).
+   */
   constructor(
     readonly m: Cpu,
     readonly pager: ShadowPager,
     readonly guestMemoryBytes: number,
     readonly physical: VmmPhysical,
     readonly settings: BtSettings,
+    vcpu?: BtVcpu,
   ) {
     if (settings.cacheBytes > MAX_CACHE_BYTES || settings.cacheBytes % 4 !== 0)
       throw new RangeError(`translation cache of ${settings.cacheBytes} bytes: expected a multiple of 4 up to ${MAX_CACHE_BYTES}`);
+    this.linear = vcpu?.linear ?? vmmLinear();
+    this.pagerMachine = vcpu?.pagerMachine ?? m;
+    this.guest = vcpu?.guest ?? { protection: new CodeProtection([m], guestMemoryBytes), monitors: [] };
+    this.guest.monitors.push(this);
     this.v = new MemoryVirtualCpu(m.memory, physical.data);
     this.shared = new SoftwareMonitor(m, this.v, pager, { stopOnDivergence: true, devices: new DeviceModel(settings.deviceModel) });
     this.mem = this.shared.mem;
-    this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, (what, n) => m.ledger.count(`translation.${what}`, n));
-    this.protection = new CodeProtection(m, guestMemoryBytes);
+    this.counted = (what, n) => m.ledger.count(`translation.${what}`, n);
+    this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, this.counted, this.linear.cache);
+    this.protection = this.guest.protection;
     this.adaptive = new AdaptiveRetranslation(settings.adaptive);
     this.fetch = (va) => {
       const pa = pager.guestTranslate(va);
       return pa === null ? null : { word: m.memory.i32[pa >>> 2], frame: (pa & FRAME_MASK) >>> 0 };
     };
-    this.buildVmmPageTable();
+    mapVcpuArea(m.memory.i32, physical, this.linear, settings.cacheBytes);
   }
 
   // ---- the VMM's linear range -------------------------------------------------------------
 
-  /** Map the data page, the doorbell page and the cache in the VMM's own page table (supervisor only). */
-  private buildVmmPageTable(): void {
-    const mem = this.m.memory.i32;
-    const pt = this.physical.pageTable >>> 2;
-    mem.fill(0, pt, pt + 1024);
-    mem[pt] = this.physical.data | PTE_FLAGS | Pte.writable | Pte.dirty;
-    mem[pt + 1] = this.physical.doorbell | PTE_FLAGS;
-    for (let k = 0; k * PAGE_SIZE < this.settings.cacheBytes; k++) mem[pt + 2 + k] = (this.physical.cache + k * PAGE_SIZE) | PTE_FLAGS;
+  /**
+   * A start-up IPI reached this vCPU (the guest's ICR write was a callout on another vCPU):
+   * it starts at guest pc `pc` in virtual ring 0 with paging off and a virtual CPU at reset.
+   */
+  onStartup(pc: number): void {
+    const m = this.m;
+    this.v.reset();
+    this.pager.use(this.pagerMachine);
+    this.pager.setGuestPaging(false, 0);
+    m.monitor = EVERY_TRAP;
+    // the monitor's own (never used) table: what SIDT shows guest user code
+    m.idtBase = DATA_VA;
+    m.flags = Flag.IF;
+    m.cpl = 1;
+    m.pc = pc;
+    this.settle();
   }
 
   /** Insert the VMM's directory entry into the active shadow root (a new or reused root lacks it). */
@@ -125,7 +167,13 @@ export class BtMonitor implements VcpuHandler {
     const pde = this.physical.pageTable | PTE_FLAGS | Pte.writable;
     // a root without it is new or was just rebuilt: machine cr3 was written, the TLB holds nothing of it
     if (mem[(root >>> 2) + VMM_DIR] !== pde) mem[(root >>> 2) + VMM_DIR] = pde;
-    this.protection.onActiveRoot(root);
+    this.protection.onActiveRoot(this.m, root);
+  }
+
+  /** Whether the active shadow root lacks the VMM's directory entry (another vCPU's VMM gave this one a fresh root). */
+  private vmmUnmapped(): boolean {
+    const root = (this.m.cr[3] & FRAME_MASK) >>> 0;
+    return this.m.memory.i32[(root >>> 2) + VMM_DIR] !== (this.physical.pageTable | PTE_FLAGS | Pte.writable);
   }
 
   /** The doorbell page is mapped unless a virtual interrupt waits for the guest's TPR to drop. */
@@ -133,15 +181,16 @@ export class BtMonitor implements VcpuHandler {
     const want = !(this.v.pending.length > 0 && this.v.interruptsEnabled);
     if (want === this.doorbellMapped) return;
     this.doorbellMapped = want;
-    this.m.memory.i32[(this.physical.pageTable >>> 2) + 1] = want ? this.physical.doorbell | PTE_FLAGS : 0;
-    this.m.mmu.invalidate(DOORBELL_VA);
-    this.m.events.emit({ kind: 'invlpg', t: this.m.time, address: DOORBELL_VA });
+    this.m.memory.i32[(this.physical.pageTable >>> 2) + (((this.linear.doorbell - VMM_VA) >>> 0) >>> 12)] = want ? this.physical.doorbell | PTE_FLAGS : 0;
+    this.m.mmu.invalidate(this.linear.doorbell);
+    this.m.events.emit({ kind: 'invlpg', t: this.m.time, address: this.linear.doorbell });
   }
 
   // ---- the trap hook ----------------------------------------------------------------------
 
   /** Every trap of the machine comes here first; the monitor handles all of them. */
   onTrap(trap: Trap): void {
+    this.pager.use(this.pagerMachine);
     (TRAP_HANDLERS[trap.kind] as (bt: BtMonitor, t: Trap) => void)(this, trap);
     this.settle();
   }
@@ -177,7 +226,7 @@ export class BtMonitor implements VcpuHandler {
 
   /** Translate and place the unit at guest pc `pc` (flushing the cache when full), or deliver the fetch fault. */
   translate(pc: number): Unit | null {
-    const t = translateUnit(this.fetch, pc, { maxInstructions: this.settings.unit, calloutStores: this.adaptive.calloutStores });
+    const t = translateUnit(this.fetch, pc, { maxInstructions: this.settings.unit, calloutStores: this.adaptive.calloutStores, dataVa: this.linear.data });
     if (!t.ok) {
       this.fetchFault(t.unmapped, pc);
       return null;
@@ -188,7 +237,7 @@ export class BtMonitor implements VcpuHandler {
       unit = this.cache.place(t.unit);
       if (unit === null) throw new Error(`internal error: a unit of ${t.unit.words.length * 4} bytes does not fit an empty cache of ${this.cache.capacity}`);
     }
-    for (const f of unit.frames) this.protection.protect(f);
+    for (const f of unit.frames) this.protection.protect(this.m, f);
     return unit;
   }
 
@@ -406,7 +455,13 @@ export class BtMonitor implements VcpuHandler {
     const m = this.m;
     const vcpl = m.cpl === 3 ? 3 : 0;
     if (isVmmAddress(address)) {
-      if (vcpl === 0 && address >>> 12 === DOORBELL_VA >>> 12 && (errorCode & PfError.write) === 0) return { kind: 'doorbell' };
+      if (vcpl === 0 && address >>> 12 === this.linear.doorbell >>> 12 && (errorCode & PfError.write) === 0) return { kind: 'doorbell' };
+      if (m.cpl !== 3 && this.vmmUnmapped()) {
+        // another vCPU's VMM replaced this vCPU's root (the pager's pool ran dry): the VMM range goes into the new one
+        this.m.ledger.tally('traps', 'hidden page fault');
+        this.mapVmm();
+        return { kind: 'retry' };
+      }
       return this.vmmRangeFault(address, errorCode, vcpl);
     }
     if ((errorCode & (PfError.write | PfError.present)) === (PfError.write | PfError.present)) {
@@ -417,7 +472,7 @@ export class BtMonitor implements VcpuHandler {
     switch (verdict.kind) {
       case 'hidden':
         this.m.ledger.tally('traps', 'hidden page fault');
-        this.protection.afterFill(address);
+        this.protection.afterFill(this.m, address);
         return { kind: 'retry' };
       case 'guest':
         this.m.ledger.tally('traps', 'guest page fault');
@@ -453,6 +508,8 @@ export class BtMonitor implements VcpuHandler {
 
   /** The guest writes frame `frame`, which holds translated code: drop those translations and stop protecting it. */
   private invalidateCode(frame: number): void {
+    // every vCPU's translations of the frame go (this VMM does the work); a vCPU running one finishes its unit
+    for (const other of this.guest.monitors) if (other !== this) other.cache.invalidateFrame(frame, this.counted);
     this.invalidated = this.cache.invalidateFrame(frame);
     this.protection.unprotect(frame);
   }
@@ -484,7 +541,7 @@ export class BtMonitor implements VcpuHandler {
 
   /** Decode the translated instruction at cache address `pc`. */
   private decodeCache(pc: number): { i: Instruction; size: number } | null {
-    const k = (this.physical.cache + ((pc - TC_VA) >>> 0)) >>> 2;
+    const k = (this.physical.cache + ((pc - this.linear.cache) >>> 0)) >>> 2;
     const d = decode(this.m.memory.i32[k], this.m.memory.i32[k + 1]);
     return d.ok ? { i: d.instruction, size: d.size } : null;
   }

@@ -1,5 +1,5 @@
 /**
- * The translation cache: a bounded area of VMM memory (mapped at {@link TC_VA}) holding
+ * The translation cache: a bounded area of VMM memory (vCPU 0's mapped at {@link TC_VA}) holding
  * translated units, the map from guest pcs to them, and the bookkeeping that makes
  * translated code safe to run:
  *
@@ -62,14 +62,15 @@ export class TranslationCache {
   private readonly spilled: Uint8Array;
 
   /**
-   * A cache of `capacity` bytes at machine address `physical` (mapped at {@link TC_VA}),
-   * counting through `counted`.
+   * A cache of `capacity` bytes at machine address `physical` (mapped at linear `linear`,
+   * default {@link TC_VA}), counting through `counted`.
    */
   constructor(
     private readonly memory: PhysicalMemory,
     private readonly physical: number,
     readonly capacity: number,
     private readonly counted: TranslationCounting,
+    readonly linear: number = TC_VA,
   ) {
     this.resumePc = new Int32Array(capacity >>> 2);
     this.spilled = new Uint8Array(capacity >>> 2);
@@ -82,18 +83,18 @@ export class TranslationCache {
 
   /** Whether linear address `va` lies in the used part of the cache. */
   contains(va: number): boolean {
-    const off = (va - TC_VA) >>> 0;
+    const off = (va - this.linear) >>> 0;
     return off < this.top;
   }
 
   /** Guest pc at which the guest resumes if execution stops before the word at `va`. */
   guestPcAt(va: number): number {
-    return this.resumePc[((va - TC_VA) >>> 0) >>> 2];
+    return this.resumePc[((va - this.linear) >>> 0) >>> 2];
   }
 
   /** Guest register held in the spill slot before the word at `va` (0: none). */
   spillAt(va: number): number {
-    return this.spilled[((va - TC_VA) >>> 0) >>> 2];
+    return this.spilled[((va - this.linear) >>> 0) >>> 2];
   }
 
   /** The site at linear address `va`, if one. */
@@ -119,7 +120,7 @@ export class TranslationCache {
     const bytes = t.words.length * 4;
     if (this.top + bytes > this.capacity) return null;
     const start = this.top;
-    const address = (TC_VA + start) | 0;
+    const address = (this.linear + start) | 0;
     const i32 = this.memory.i32;
     const base = (this.physical + start) >>> 2;
     for (let k = 0; k < t.words.length; k++) {
@@ -167,7 +168,7 @@ export class TranslationCache {
    * held so that invalidating `target` restores them.
    */
   patchJump(at: number, target: Unit): void {
-    const k = (this.physical + ((at - TC_VA) >>> 0)) >>> 2;
+    const k = (this.physical + ((at - this.linear) >>> 0)) >>> 2;
     const i32 = this.memory.i32;
     target.incoming.push({ at, restore: [i32[k], i32[k + 1]] });
     const [w0, w1] = jumpWords(at, target.address);
@@ -187,14 +188,15 @@ export class TranslationCache {
 
   /**
    * The guest wrote frame `frame`: drop every unit translated from it and unchain the jumps
-   * into them. Returns the units dropped (each counts one invalidation).
+   * into them. Returns the units dropped (each counts one invalidation, through `counted`:
+   * by default the cache's own, or the ledger of the vCPU whose VMM does the work).
    */
-  invalidateFrame(frame: number): Unit[] {
+  invalidateFrame(frame: number, counted: TranslationCounting = this.counted): Unit[] {
     const set = this.byFrame.get(frame);
     if (!set) return [];
     const dropped = [...set];
     for (const u of dropped) this.retire(u);
-    this.counted('invalidations', dropped.length);
+    counted('invalidations', dropped.length);
     return dropped;
   }
 
@@ -212,7 +214,7 @@ export class TranslationCache {
     }
     const i32 = this.memory.i32;
     for (const p of u.incoming) {
-      const k = (this.physical + ((p.at - TC_VA) >>> 0)) >>> 2;
+      const k = (this.physical + ((p.at - this.linear) >>> 0)) >>> 2;
       i32[k] = p.restore[0];
       i32[k + 1] = p.restore[1];
     }

@@ -30,7 +30,8 @@
  */
 import { decode, encode, makeInstruction, type Instruction } from '../../core/isa/codec';
 import { CONTROL_REGISTERS, ControlRegister, ISA, MNEMONICS, type Flow, type Mnemonic } from '../../core/isa/table';
-import { crAddress, dataAddress, DataWord, DOORBELL_VA, Vec } from './layout';
+import { DATA_VA, DataWord, Vec } from './layout';
+import { PAGE_SIZE } from '../../core/mmu/pte';
 
 /** Kinds of callout, i.e. what the monitor does for a callout site. */
 export type CalloutKind =
@@ -117,6 +118,8 @@ export interface TranslateOptions {
   readonly entry?: EntryMechanism;
   /** end the unit (with a continuation) after this many callouts (default: no limit) */
   readonly maxCallouts?: number;
+  /** linear address of the vCPU's data page, its doorbell page next to it (default {@link DATA_VA}: vCPU 0's) */
+  readonly dataVa?: number;
 }
 
 /** Outcome of translating at a guest pc: a unit, or the address whose fetch failed first. */
@@ -172,7 +175,15 @@ interface Here {
   readonly i: Instruction;
   readonly pc: number;
   readonly next: number;
+  /** linear address of the translating vCPU's data page */
+  readonly data: number;
 }
+
+/** Linear address of a data word of the translating vCPU. */
+const word = (h: Here, offset: number): number => (h.data + offset) | 0;
+
+/** Linear address of the translating vCPU's virtual control register `n`. */
+const cr = (h: Here, n: number): number => word(h, DataWord.controlRegisters + 4 * n);
 
 /** How one guest instruction is translated (a row of {@link RULES}). */
 export type Rule =
@@ -209,12 +220,12 @@ const FLOW_RULES: Partial<Record<Flow, Rule>> = {
  * sensitive rows of the table, and the traps. Checked complete at load time.
  */
 const SENSITIVE_RULES: Partial<Record<Mnemonic, Rule>> = {
-  cli: inline(({ e, pc }) => e.op('st', { ra: 0, rb: 0, imm: dataAddress(DataWord.interruptsEnabled) }, pc)),
+  cli: inline((h) => h.e.op('st', { ra: 0, rb: 0, imm: word(h, DataWord.interruptsEnabled) }, h.pc)),
   sti: callout('sti'),
   hlt: callout('hlt'),
   rdcr: {
     kind: 'select',
-    choose: (i) => (VALID_CR.has(i.imm12) ? inline(({ e, i, pc }) => e.op('ld', { ra: i.ra, rb: 0, imm: crAddress(i.imm12) }, pc)) : callout('invalid')),
+    choose: (i) => (VALID_CR.has(i.imm12) ? inline((h) => h.e.op('ld', { ra: h.i.ra, rb: 0, imm: cr(h, h.i.imm12) }, h.pc)) : callout('invalid')),
   },
   wrcr: {
     kind: 'select',
@@ -224,21 +235,21 @@ const SENSITIVE_RULES: Partial<Record<Mnemonic, Rule>> = {
         : CR_WRITE_CALLOUT.has(i.imm12)
           ? callout('wrcr')
           : i.imm12 === ControlRegister.cr8
-            ? inline(({ e, i, pc, next }) => {
+            ? inline((h) => {
                 // a lower task priority may unmask a pending interrupt: the doorbell load faults then
-                e.op('st', { ra: i.ra, rb: 0, imm: crAddress(8) }, pc);
-                e.op('ld', { ra: 0, rb: 0, imm: DOORBELL_VA }, next);
+                h.e.op('st', { ra: h.i.ra, rb: 0, imm: cr(h, 8) }, h.pc);
+                h.e.op('ld', { ra: 0, rb: 0, imm: (h.data + PAGE_SIZE) | 0 }, h.next);
               })
-            : inline(({ e, i, pc }) => e.op('st', { ra: i.ra, rb: 0, imm: crAddress(i.imm12) }, pc)),
+            : inline((h) => h.e.op('st', { ra: h.i.ra, rb: 0, imm: cr(h, h.i.imm12) }, h.pc)),
   },
-  lidt: inline(({ e, i, pc }) => e.op('st', { ra: i.ra, rb: 0, imm: dataAddress(DataWord.idtBase) }, pc)),
+  lidt: inline((h) => h.e.op('st', { ra: h.i.ra, rb: 0, imm: word(h, DataWord.idtBase) }, h.pc)),
   invlpg: callout('invlpg'),
   in: callout('in'),
   out: callout('out'),
   pushf: callout('pushf'),
   popf: callout('popf'),
-  sidt: inline(({ e, i, pc }) => e.op('ld', { ra: i.ra, rb: 0, imm: dataAddress(DataWord.idtBase) }, pc)),
-  smsw: inline(({ e, i, pc }) => e.op('ld', { ra: i.ra, rb: 0, imm: crAddress(0) }, pc)),
+  sidt: inline((h) => h.e.op('ld', { ra: h.i.ra, rb: 0, imm: word(h, DataWord.idtBase) }, h.pc)),
+  smsw: inline((h) => h.e.op('ld', { ra: h.i.ra, rb: 0, imm: cr(h, 0) }, h.pc)),
   rdcpl: inline(({ e, i, pc }) => e.op('li', { ra: i.ra, imm: 0 }, pc)),
   iret: callout('iret'),
   int: callout('int'),
@@ -292,10 +303,11 @@ const EMIT: { [K in Exclude<Rule['kind'], 'select'>]: (h: Here, r: Extract<Rule,
     e.exit(next);
     e.exit((next + i.imm) | 0);
   },
-  call: ({ e, i, pc, next }) => {
+  call: (h) => {
+    const { e, i, pc, next } = h;
     const target = (next + i.imm) | 0;
     const r = SPILL_REGISTER;
-    const spill = dataAddress(DataWord.spill);
+    const spill = word(h, DataWord.spill);
     e.op('st', { ra: r, rb: 0, imm: spill }, pc);
     e.op('li', { ra: r, imm: next }, pc);
     e.op('push', { ra: r }, pc, r);
@@ -318,6 +330,7 @@ export const translateUnit = (fetch: CodeSource, pc: number, o: TranslateOptions
   let bytes = 0;
   let callouts = 0;
   const entryRules = ENTRY_RULES[o.entry ?? 'software-interrupt'];
+  const data = o.dataVa ?? DATA_VA;
   for (;;) {
     if (count >= o.maxInstructions) {
       e.exit(at);
@@ -357,7 +370,7 @@ export const translateUnit = (fetch: CodeSource, pc: number, o: TranslateOptions
     }
     let rule = o.calloutStores?.has(at) && (i.mnemonic === 'st' || i.mnemonic === 'stb') ? callout('pte-write') : (entryRules[i.mnemonic] ?? RULES[i.mnemonic]);
     while (rule.kind === 'select') rule = rule.choose(i);
-    (EMIT[rule.kind] as (h: Here, r: Rule) => void)({ e, i, pc: at, next }, rule);
+    (EMIT[rule.kind] as (h: Here, r: Rule) => void)({ e, i, pc: at, next, data }, rule);
     if (ISA[i.mnemonic].flow !== 'next' || (rule.kind === 'callout' && rule.callout === 'invalid')) break;
     at = next;
     if (rule.kind === 'callout' && ++callouts >= (o.maxCallouts ?? Infinity)) {

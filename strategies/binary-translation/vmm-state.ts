@@ -26,6 +26,14 @@ export class MemoryVirtualCpu implements VirtualCpu {
     this.cr = new Int32Array(memory.u8.buffer, dataPage + DataWord.controlRegisters, 16);
   }
 
+  /** Back to reset (a start-up IPI): every word zero, nothing pending, not halted. */
+  reset(): void {
+    this.words.fill(0);
+    this.iopl = 0;
+    this.pending.length = 0;
+    this.halted = false;
+  }
+
   /** The guest's interrupt flag (the virtual IF word). */
   get interruptsEnabled(): boolean {
     return this.words[DataWord.interruptsEnabled >>> 2] !== 0;

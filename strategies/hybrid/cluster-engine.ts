@@ -23,15 +23,22 @@
 import type { Cpu } from '../../core/cpu/cpu';
 import type { Trap, VcpuHandler } from '../../core/cpu/exit';
 import { CR0_PG, ControlRegister, Flag, Vector } from '../../core/isa/table';
-import { FRAME_MASK, PAGE_SIZE, Pte } from '../../core/mmu/pte';
+import { FRAME_MASK, Pte } from '../../core/mmu/pte';
 import type { VmExit } from '../../core/vmx/exits';
-import { DATA_VA, VMM_DIR, Vec, type VmmPhysical } from '../binary-translation/layout';
+import { mapVcpuArea, VMM_DIR, Vec, vmmLinear, type VmmLinear, type VmmPhysical } from '../binary-translation/layout';
 import { TranslationCache, type PlacedSite, type Unit } from '../binary-translation/translation-cache';
 import { translateUnit, type CalloutKind, type CodeSource, type TranslatedUnit } from '../binary-translation/translator';
 import { MemoryVirtualCpu } from '../binary-translation/vmm-state';
 import { injectPending, type ExitContext } from '../hardware-assisted/exit-handlers';
 import { vmwrite } from '../hardware-assisted/vmcs-access';
 import { EVERY_TRAP } from '../shared/monitor';
+
+/**
+ * The engines of one guest's vCPUs that have the VMM range mapped into a shadow root while
+ * their cluster runs, by root (several vCPUs may run on one root): the entry is taken out
+ * again when the last one leaves. Shared by the guest's engines.
+ */
+export type VmmRangeUsers = Map<number, { users: number; readonly saved: number }>;
 
 /** How far clustering goes: not at all, pairs of exiting instructions, or clusters with control flow. */
 export type ClusterMode = 'off' | 'pairs' | 'on';
@@ -141,29 +148,30 @@ export class ClusterEngine implements Required<Pick<VcpuHandler, 'onTrap'>> {
   private readonly exitsAt = new Map<number, number>();
   /** whether each placed unit is a cluster, and the guest words it was translated from */
   private readonly units = new WeakMap<Unit, { readonly cluster: boolean; readonly code: readonly number[] }>();
-  /** the shadow root the VMM range is mapped into while a cluster runs, and what its entry held before */
-  private mapped: { root: number; saved: number } | null = null;
+  /** the shadow root the VMM range is mapped into while a cluster runs */
+  private mapped: number | null = null;
   private running = false;
 
+  /**
+   * The engine of vCPU `m`, its area at `physical` (machine) and `linear` (default vCPU 0's),
+   * sharing `ranges` with the guest's other engines.
+   */
   constructor(
     readonly m: Cpu,
     readonly x: ExitContext,
     readonly physical: VmmPhysical,
     readonly settings: ClusterSettings,
+    readonly linear: VmmLinear = vmmLinear(),
+    private readonly ranges: VmmRangeUsers = new Map(),
   ) {
     this.v = new MemoryVirtualCpu(m.memory, physical.data);
-    this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, (what, n) => m.ledger.count(`translation.${what}`, n));
+    this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, (what, n) => m.ledger.count(`translation.${what}`, n), linear.cache);
     this.fetch = (va) => {
       const pa = x.pager?.guestTranslate(va) ?? null;
       return pa === null ? null : { word: m.memory.i32[pa >>> 2], frame: (pa & FRAME_MASK) >>> 0 };
     };
-    // the VMM's page table: the data page, the (unused) doorbell page and the cache, supervisor only
-    const mem = m.memory.i32;
-    const pt = physical.pageTable >>> 2;
-    mem.fill(0, pt, pt + 1024);
-    mem[pt] = physical.data | PTE_FLAGS | Pte.writable | Pte.dirty;
-    mem[pt + 1] = physical.doorbell | PTE_FLAGS;
-    for (let k = 0; k * PAGE_SIZE < settings.cacheBytes; k++) mem[pt + 2 + k] = (physical.cache + k * PAGE_SIZE) | PTE_FLAGS;
+    // the VMM's page table: the vCPU's data page, (unused) doorbell page and cache, supervisor only
+    mapVcpuArea(m.memory.i32, physical, linear, settings.cacheBytes);
   }
 
   // ---- after an exit -----------------------------------------------------------------------
@@ -235,7 +243,13 @@ export class ClusterEngine implements Required<Pick<VcpuHandler, 'onTrap'>> {
       const pc = queue.shift()!;
       if (seen.has(pc) || (pc !== x && this.cache.find(pc) !== undefined)) continue;
       seen.add(pc);
-      const t = translateUnit(this.fetch, pc, { maxInstructions: budget, entry: 'vm-exit', calloutStores: this.traceStores, maxCallouts: pairs ? 2 : undefined });
+      const t = translateUnit(this.fetch, pc, {
+        maxInstructions: budget,
+        entry: 'vm-exit',
+        calloutStores: this.traceStores,
+        maxCallouts: pairs ? 2 : undefined,
+        dataVa: this.linear.data,
+      });
       if (!t.ok) continue;
       const unit = this.place(t.unit);
       budget -= t.unit.guestInstructions;
@@ -390,17 +404,31 @@ export class ClusterEngine implements Required<Pick<VcpuHandler, 'onTrap'>> {
     const k = (root >>> 2) + VMM_DIR;
     const pde = this.physical.pageTable | PTE_FLAGS | Pte.writable;
     if (i32[k] !== 0 && i32[k] !== pde) return false;
-    this.mapped = { root, saved: i32[k] };
+    const r = this.ranges.get(root);
+    if (r === undefined) this.ranges.set(root, { users: 1, saved: i32[k] });
+    else r.users++;
+    this.mapped = root;
     i32[k] = pde;
-    this.m.mmu.invalidate(DATA_VA);
+    this.m.mmu.invalidate(this.linear.data);
     return true;
   }
 
-  /** Take the VMM's range out of the shadow root it was mapped into (the entry that resumes the guest flushes the TLB). */
+  /**
+   * Take the VMM's range out of the shadow root it was mapped into, unless another vCPU's
+   * cluster still runs on it (the entry that resumes the guest flushes the TLB). An entry no
+   * longer the VMM's (the pager dropped the root and reused its frame) is left alone.
+   */
   unmapVmm(): void {
     if (this.mapped === null) return;
-    this.m.memory.i32[(this.mapped.root >>> 2) + VMM_DIR] = this.mapped.saved;
+    const root = this.mapped;
+    const r = this.ranges.get(root);
     this.mapped = null;
+    if (r !== undefined && --r.users === 0) {
+      this.ranges.delete(root);
+      const k = (root >>> 2) + VMM_DIR;
+      const i32 = this.m.memory.i32;
+      if (i32[k] === (this.physical.pageTable | PTE_FLAGS | Pte.writable)) i32[k] = r.saved;
+    }
     this.m.mmu.flush();
   }
 }

@@ -11,13 +11,18 @@
  * translated after an exit), `threshold=N` (exits at one guest pc before its code is
  * examined), `vendor=intel|amd`. Nested paging is not offered: the engine runs translated
  * code through the shadow page tables, the only view of guest-virtual memory root mode has.
+ *
+ * With several vCPUs each runs the hardware-assisted VMM on the guest's one shadow pager,
+ * with a cluster engine of its own (data page and cluster cache in its own area of the VMM
+ * range, as binary translation's vCPUs have).
  * @category Strategies
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';
 import { pagerView } from '../binary-translation/binary-translation';
 import { BT_COUNTERS } from '../binary-translation/counters';
-import { PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from '../binary-translation/layout';
-import { startHardwareVcpu } from '../hardware-assisted/hardware-assisted';
+import { PAGER_BYTES, RESERVED_BYTES, vcpusThatFit, vmmLinear, vmmPhysical } from '../binary-translation/layout';
+import { hardwareGuest, startHardwareVcpu } from '../hardware-assisted/hardware-assisted';
+import type { Trap } from '../../core/cpu/exit';
 import { VMCB_COUNTERS } from '../hardware-assisted/vmcb-access';
 import { VMCS_COUNTERS } from '../hardware-assisted/vmcs-access';
 import { VENDOR_OPTION, vendorMismatch } from '../hardware-assisted/vendor';
@@ -26,7 +31,7 @@ import { SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { DEVICE_MODEL_COUNTERS } from '../shared/device-model';
 import { SHADOW_CACHE_OPTION } from '../shared/shadow-paging';
 import { defineStrategy } from '../strategy';
-import { ClusterEngine } from './cluster-engine';
+import { ClusterEngine, type VmmRangeUsers } from './cluster-engine';
 import { HYBRID_COUNTERS } from './counters';
 
 /** Bytes of translated code the cluster cache holds (clusters are few and short). */
@@ -46,24 +51,30 @@ export const hybrid = defineStrategy({
   counters: [VMM_COUNTERS, SHADOW_PAGING_COUNTERS, DEVICE_MODEL_COUNTERS, VMCS_COUNTERS, VMCB_COUNTERS, BT_COUNTERS, HYBRID_COUNTERS],
   reservedBytes: RESERVED_BYTES,
   check: (o, p) => vendorMismatch(o.vendor, p) ?? (!p.features.vtx ? `profile '${p.name}' has no hardware virtualization extension` : null),
+  maxVcpus: () => vcpusThatFit(CLUSTER_CACHE_BYTES),
   start: (ctx) => {
-    const m = ctx.cpus[0];
-    // guest RAM, the shadow pager's frames, then the engine's page table, data page and cache
+    // guest RAM, the shadow pager's frames, then the engines' page table and each vCPU's data page and cache
     const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
-    let engine: ClusterEngine | null = null;
-    const v = startHardwareVcpu(
-      ctx,
-      m,
-      { paging: 'shadow', 'tpr-shadow': 'auto', 'shadow-cache': SHADOW_CACHE_OPTION.default, 'device-model': 'vmm', vendor: ctx.options.vendor },
-      { pagerMachine: pagerView(m, vmmBase), beforeEntry: (exit) => engine?.afterExit(exit) ?? false },
-    );
-    const e = new ClusterEngine(m, v.context, vmmPhysical(vmmBase), {
-      clusters: ctx.options.clusters,
-      lookahead: ctx.options.lookahead,
-      threshold: ctx.options.threshold,
-      cacheBytes: CLUSTER_CACHE_BYTES,
+    const settings = { paging: 'shadow', 'tpr-shadow': 'auto', 'shadow-cache': SHADOW_CACHE_OPTION.default, 'device-model': 'vmm', vendor: ctx.options.vendor } as const;
+    // the vCPUs share the shadows (each served as its own view of the machine) and the handlers' cycles
+    const views = ctx.cpus.map((m) => pagerView(m, vmmBase));
+    const guest = hardwareGuest(ctx, views[0], settings);
+    const ranges: VmmRangeUsers = new Map();
+    ctx.platform.memory.i32.fill(0, vmmBase >>> 2, (vmmBase + PAGE_SIZE) >>> 2);
+    const vcpus = ctx.cpus.map((m) => {
+      let engine: ClusterEngine | null = null;
+      const v = startHardwareVcpu(ctx, m, settings, { pagerMachine: views[m.index], beforeEntry: (exit) => engine?.afterExit(exit) ?? false }, guest);
+      const e = new ClusterEngine(
+        m,
+        v.context,
+        vmmPhysical(vmmBase, m.index, CLUSTER_CACHE_BYTES),
+        { clusters: ctx.options.clusters, lookahead: ctx.options.lookahead, threshold: ctx.options.threshold, cacheBytes: CLUSTER_CACHE_BYTES },
+        vmmLinear(m.index, CLUSTER_CACHE_BYTES),
+        ranges,
+      );
+      engine = e;
+      return { onVmExit: v.handler.onVmExit, onStartup: v.handler.onStartup, onTrap: (t: Trap) => e.onTrap(t) };
     });
-    engine = e;
-    return { vcpus: [{ onVmExit: v.handler.onVmExit, onTrap: (t) => e.onTrap(t) }], exitHandlerCycles: () => ({ ...v.handlerCycles }) };
+    return { vcpus, exitHandlerCycles: () => ({ ...guest.handlerCycles }) };
   },
 });

@@ -76,7 +76,7 @@ describe('engines: interpreter and JIT give identical results', function () {
 
   it('multiprocessor guests: the parallel workloads on 2 and 3 vCPUs (turns end at the same instruction)', () => {
     for (const workload of ['pcompute', 'spinlock', 'shootdown', 'ipi'] as const)
-      for (const [strategy, options] of [['native', {}], ['paravirt', {}], ['hardware-assisted', { paging: 'nested' }]] as const)
+      for (const [strategy, options] of [['native', {}], ['paravirt', {}], ['hardware-assisted', { paging: 'nested' }], ['binary-translation', {}], ['hybrid', {}]] as const)
         for (const vcpus of [2, 3]) same({ strategy, workload, profile: 'nehalem-2009', options, params: { n: SMALL[workload] }, vcpus });
   });
 

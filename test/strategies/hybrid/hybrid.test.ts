@@ -3,7 +3,7 @@
  * instruction the guest executes either exits or is avoided by a callout in a cluster, so
  * exits under clusters=off equal exits plus exits avoided under pairs/on, reason by reason;
  * `threshold` exits at an address come before its cluster; pairs only join straight-line
- * neighbours, `on` follows control flow into loops.
+ * neighbours, `on` follows control flow into loops; with several vCPUs each has its own clusters.
  */
 import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
@@ -75,6 +75,19 @@ describe('hybrid: exit clusters', function () {
       const r = run('cr8wr', 50, { clusters: 'on' }, profile);
       expect(r.cycles.breakdown.translation).to.equal(r.events.translation.by.guestInstructions * p.right.costs.translationPerInstruction.cycles);
       expect(r.cycles.breakdown['translated cluster entries']).to.equal(r.events.clusters.by.runs * p.right.costs.callout.cycles);
+    }
+  });
+
+  it('with several vCPUs each vCPU forms and runs clusters in a cluster cache of its own, equivalent to native', () => {
+    const r = runOne({ strategy: 'hybrid', workload: 'shootdown', params: { n: 5, threads: 2 }, profile: 'netburst-2006', vcpus: 2 });
+    if (isLeft(r)) throw new Error(r.left.join('\n'));
+    expect(r.right.equivalent).to.equal(true);
+    const by = (events: Record<string, unknown>, kind: string): Record<string, number> => (events[kind] as { by: Record<string, number> }).by;
+    expect(r.right.perVcpu).to.have.length(2);
+    for (const v of r.right.perVcpu ?? []) {
+      expect(by(v.events, 'clusters').formed).to.be.greaterThan(0);
+      expect(by(v.events, 'clusters').runs).to.be.greaterThan(0);
+      expect(by(v.events, 'translation').units).to.be.greaterThan(0);
     }
   });
 
