@@ -24,6 +24,7 @@ import * as interpreterModule from '../../core/cpu/interpreter';
 import * as jitModule from '../../core/cpu/jit';
 import { jitOf, type Jit } from '../../core/cpu/jit';
 import { runOne } from '../run/run-one';
+import type { RunResult } from '../run/result';
 
 /** The JIT's statistics of each program's last run. */
 const jitStats = new Map<string, Jit['stats']>();
@@ -77,7 +78,19 @@ export interface SplitRow {
   readonly wallMs: number;
   /** host milliseconds inside the engine's bursts */
   readonly guestMs: number;
+  /** the run's VMM events: traps, exits, hypercalls, callouts and translation-cache lookups (see {@link vmmEvents}) */
+  readonly vmmEvents: number;
+  /** host microseconds of VMM paths (wall less guest code) per VMM event */
+  readonly usPerVmmEvent: number;
 }
+
+/**
+ * The events of a run that enter a VMM path: traps and exits (each delivered, with the
+ * shadow paging, emulation and injection it leads to), hypercalls, binary translation's
+ * callouts and translation-cache lookups (translating a miss included).
+ */
+export const vmmEvents = (e: RunResult['events']): number =>
+  e.traps.total + e.exits.total + e.hypercalls.total + e.callouts.total + e.translation.by.cacheLookups;
 
 /**
  * Time forkwait and compile under strategies whose VMM paths take much of the time, under
@@ -121,7 +134,10 @@ const measureSplit = (repeats: number): SplitRow[] => {
             const r = runOne({ strategy, workload, profile: 'netburst-2006', engine });
             if (isLeft(r)) throw new Error(r.left.join('; '));
             // the native reference ran first (once per process): count only the strategy's run
-            const row = { workload, strategy, engine, instructions: r.right.guest.instructions, wallMs: r.right.host.wallMs, guestMs: Math.round(Math.min(inEngine, r.right.host.wallMs) * 10) / 10 };
+            const guestMs = Math.round(Math.min(inEngine, r.right.host.wallMs) * 10) / 10;
+            const events = vmmEvents(r.right.events);
+            const usPerVmmEvent = events > 0 ? Math.round(((1000 * (r.right.host.wallMs - guestMs)) / events) * 100) / 100 : 0;
+            const row = { workload, strategy, engine, instructions: r.right.guest.instructions, wallMs: r.right.host.wallMs, guestMs, vmmEvents: events, usPerVmmEvent };
             if (i > 0 && (best === null || row.wallMs < best.wallMs)) best = row;
           }
           out.push(best!);
@@ -187,8 +203,8 @@ const main = (): void => {
     console.log('');
     console.log(
       table(
-        ['workload (default n)', 'strategy', 'engine', 'instructions', 'wall ms', 'guest code ms', 'VMM paths ms', 'guest share', 'interp / this'],
-        split.map((s) => [s.workload, s.strategy, s.engine, s.instructions, s.wallMs, s.guestMs, Math.round((s.wallMs - s.guestMs) * 10) / 10, `${Math.round((100 * s.guestMs) / s.wallMs)}%`, `${(wall(s) / s.wallMs).toFixed(2)}x`]),
+        ['workload (default n)', 'strategy', 'engine', 'instructions', 'wall ms', 'guest code ms', 'VMM paths ms', 'guest share', 'VMM events', 'us per VMM event', 'interp / this'],
+        split.map((s) => [s.workload, s.strategy, s.engine, s.instructions, s.wallMs, s.guestMs, Math.round((s.wallMs - s.guestMs) * 10) / 10, `${Math.round((100 * s.guestMs) / s.wallMs)}%`, s.vmmEvents, s.usPerVmmEvent, `${(wall(s) / s.wallMs).toFixed(2)}x`]),
       ),
     );
   }
