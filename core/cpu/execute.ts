@@ -12,7 +12,7 @@ import { deliver, deliverFault } from './delivery';
 import type { CpuExit } from './exit';
 import { GuestFault } from '../isa/fault';
 import { VmExitSignal } from '../vmx/exit-signal';
-import { interpret } from './interpreter';
+import { interpretCaught, NOTHING_THROWN } from './interpreter';
 import { runJit } from './jit';
 import { exitToRoot } from './vmx-transitions';
 
@@ -64,24 +64,40 @@ export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
     checkBudgets(cpu);
     if (cpu.stopReason !== null) return { kind: 'stop', reason: cpu.stopReason };
     if (cpu.time >= until) return { kind: 'yield' };
+    let e: unknown;
     try {
       const exit = step(cpu, until);
       if (exit !== null) return exit;
-    } catch (e) {
-      if (e instanceof GuestFault) {
-        noteFault(cpu, e);
-        if (cpu.stopReason !== null) continue;
-        try {
-          const exit = deliverFault(cpu, e);
-          if (exit !== null) return exit;
-        } catch (inner) {
-          if (inner instanceof VmExitSignal) return vmExit(cpu, inner.exit);
-          throw inner;
-        }
-      } else if (e instanceof VmExitSignal) return vmExit(cpu, e.exit);
-      else throw e;
+      // what the interpreter raised, handed back rather than thrown
+      e = handedBack;
+      handedBack = NOTHING_THROWN;
+    } catch (thrown) {
+      e = thrown;
+    }
+    if (e !== NOTHING_THROWN) {
+      const exit = raised(cpu, e);
+      if (exit !== null) return exit;
     }
   }
+};
+
+/** What the last burst of the interpreter raised and handed back (NOTHING_THROWN: nothing). */
+let handedBack: unknown = NOTHING_THROWN;
+
+/** What an instruction or delivery raised becomes: a fault delivered (or a fault loop's stop), or a VM exit. */
+const raised = (cpu: Cpu, e: unknown): CpuExit | null => {
+  if (e instanceof GuestFault) {
+    noteFault(cpu, e);
+    if (cpu.stopReason !== null) return null;
+    try {
+      return deliverFault(cpu, e);
+    } catch (inner) {
+      if (inner instanceof VmExitSignal) return vmExit(cpu, inner.exit);
+      throw inner;
+    }
+  }
+  if (e instanceof VmExitSignal) return vmExit(cpu, e.exit);
+  throw e;
 };
 
 /** One turn: the pending injection, devices, interrupts, halt, then a burst of instructions. */
@@ -115,7 +131,11 @@ const step = (cpu: Cpu, until: number): CpuExit | null => {
   }
   if (cpu.halted) return idle(cpu, until);
   if (cpu.engine === 'jit') runJit(cpu);
-  else interpret(cpu);
+  else {
+    // the interpreter hands back what it raised instead of throwing it again
+    handedBack = interpretCaught(cpu);
+    if (handedBack !== NOTHING_THROWN) return null;
+  }
   const exit = cpu.pendingExit;
   cpu.pendingExit = null;
   return exit;

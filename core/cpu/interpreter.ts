@@ -39,8 +39,16 @@ export const limitAfterWalk = (checkpoint: number, c0: number, n: number, IC: nu
 /** Most instructions one call of the interpreter runs before returning to the run loop. */
 export const MAX_BURST = 1 << 16;
 
-/** One burst of the interpreter (see {@link interpret}). */
-type Burst = (m: Cpu, most: number, c0: number, w0: number) => boolean;
+/** How a generated burst ended: it ran, a system instruction ended it, or it caught an exception (in CAUGHT). */
+const RAN = 0;
+const SYSTEM_RAN = 1;
+const THREW = 2;
+
+/** One burst of the interpreter (see {@link interpret}): RAN, SYSTEM_RAN or THREW. */
+type Burst = (m: Cpu, most: number, c0: number, w0: number) => number;
+
+/** The exception the last burst that ended THREW caught (faults and VM exits). */
+const CAUGHT: { value: unknown } = { value: null };
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const word = (w: number): string => `0x${(w >>> 0).toString(16).padStart(8, '0')}`;
@@ -64,10 +72,6 @@ const FAULTS = {
   },
   privileged: (op: number, cpl: number): never => {
     throw new GuestFault(Vector.generalProtection, 0, 0, `privileged instruction '${MNEMONIC_BY_OPCODE[op]}' at CPL ${cpl}`);
-  },
-  /** throw again what the burst caught (after its bookkeeping) */
-  rethrow: (e: unknown): never => {
-    throw e;
   },
 };
 
@@ -246,7 +250,9 @@ ${cases.join('\n')}
     m.sync();
     m.pc = pc;
     m.flags = lazyFlags(flags, lk, lx, ly, lr);
-    return FAULTS.rethrow(e);
+    // handed to the caller rather than thrown again: a throw costs microseconds
+    CAUGHT.value = e;
+    return THREW;
   }
   if (translating) mmu.hits += fetchHits + dataHits;
   m.retiredByRing[cpl] += n - start;
@@ -256,7 +262,7 @@ ${cases.join('\n')}
   // called on every exit, pending or not: a call site first reached after V8 optimized the
   // function (a burst seldom ends with lazy flags pending during warm-up) would deoptimize it
   m.flags = lazyFlags(flags, lk, lx, ly, lr);
-  return system;
+  return system ? SYSTEM_RAN : RAN;
 };`;
 };
 
@@ -270,6 +276,10 @@ const SYSTEM_BY_OPCODE: Sem.Exec[] = (() => {
 /** The names the generated source reads, and their values. */
 const SCOPE: Record<string, unknown> = {
   FAULTS,
+  CAUGHT,
+  RAN,
+  SYSTEM_RAN,
+  THREW,
   FETCH: Access.fetch,
   // never equal to pc & 0xfffff003 (bit 2 is outside the mask)
   NO_PAGE: 4,
@@ -300,6 +310,28 @@ const BURSTS: Readonly<Record<IsaVariant, Burst>> = {
   virtualizable: compile(IsaVariant.virtualizable),
 };
 
+/** What {@link interpretCaught} returns when the burst raised nothing. */
+export const NOTHING_THROWN: unique symbol = Symbol('nothing thrown');
+
+/**
+ * A burst of the interpreter (see {@link interpret}) that hands back what it raised (a
+ * GuestFault, a VmExitSignal) instead of throwing it, with pc, flags and counts as the
+ * throw would have left them; NOTHING_THROWN if it raised nothing. The run loop
+ * (core/cpu/execute.ts) takes faults and exits this way: a throw costs microseconds of host
+ * time, most of a VMM event's.
+ */
+export const interpretCaught = (m: Cpu): unknown => {
+  if (BURSTS[m.variant](m, MAX_BURST, m.time, m.mmu.walkReferences) !== THREW) return NOTHING_THROWN;
+  const e = CAUGHT.value;
+  CAUGHT.value = null;
+  return e;
+};
+
+/** Throw what a burst caught. */
+const rethrow = (e: unknown): never => {
+  throw e;
+};
+
 /**
  * Execute a burst of instructions at one CPL until the clock reaches the checkpoint (devices
  * or the cycle budget), the instruction budget is spent, an interrupt may be deliverable, or
@@ -316,4 +348,12 @@ const BURSTS: Readonly<Record<IsaVariant, Burst>> = {
  * walk references at the start of that burst (so the checkpoint is found at the same
  * boundary). Returns whether a system instruction ended the burst.
  */
-export const interpret = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walkReferences): boolean => BURSTS[m.variant](m, most, c0, w0);
+export const interpret = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walkReferences): boolean => {
+  const r = BURSTS[m.variant](m, most, c0, w0);
+  if (r === THREW) {
+    const e = CAUGHT.value;
+    CAUGHT.value = null;
+    return rethrow(e);
+  }
+  return r === SYSTEM_RAN;
+};

@@ -95,12 +95,12 @@ export const vmmEvents = (e: RunResult['events']): number =>
 /**
  * Time forkwait and compile under strategies whose VMM paths take much of the time, under
  * both engines, splitting host time into the engines' bursts (guest code) and the rest (the
- * VMM's exit and trap handlers, delivery, devices). The bursts are timed by wrapping the two
+ * VMM's exit and trap handlers, delivery, devices). The bursts are timed by wrapping the
  * engines' entry points, outermost call only (the JIT calls the interpreter inside its bursts).
  */
 const measureSplit = (repeats: number): SplitRow[] => {
-  const targets = [interpreterModule, jitModule] as unknown as Record<string, (...a: unknown[]) => unknown>[];
-  const names = ['interpret', 'runJit'];
+  const targets = [interpreterModule, interpreterModule, jitModule] as unknown as Record<string, (...a: unknown[]) => unknown>[];
+  const names = ['interpret', 'interpretCaught', 'runJit'];
   let depth = 0;
   let inEngine = 0;
   const originals = targets.map((t, k) => t[names[k]]);
