@@ -130,12 +130,9 @@ const step = (cpu: Cpu, until: number): CpuExit | null => {
     if (taken !== false) return taken === true ? null : taken;
   }
   if (cpu.halted) return idle(cpu, until);
-  if (cpu.engine === 'jit') runJit(cpu);
-  else {
-    // the interpreter hands back what it raised instead of throwing it again
-    handedBack = interpretCaught(cpu);
-    if (handedBack !== NOTHING_THROWN) return null;
-  }
+  // the engines hand back what they raised (a fault, a VM exit) instead of throwing it again
+  handedBack = cpu.engine === 'jit' ? runJit(cpu) : interpretCaught(cpu);
+  if (handedBack !== NOTHING_THROWN) return null;
   const exit = cpu.pendingExit;
   cpu.pendingExit = null;
   return exit;

@@ -310,7 +310,7 @@ const BURSTS: Readonly<Record<IsaVariant, Burst>> = {
   virtualizable: compile(IsaVariant.virtualizable),
 };
 
-/** What {@link interpretCaught} returns when the burst raised nothing. */
+/** What {@link interpretCaught} and the JIT's burst return when the burst raised nothing. */
 export const NOTHING_THROWN: unique symbol = Symbol('nothing thrown');
 
 /**
@@ -318,10 +318,12 @@ export const NOTHING_THROWN: unique symbol = Symbol('nothing thrown');
  * GuestFault, a VmExitSignal) instead of throwing it, with pc, flags and counts as the
  * throw would have left them; NOTHING_THROWN if it raised nothing. The run loop
  * (core/cpu/execute.ts) takes faults and exits this way: a throw costs microseconds of host
- * time, most of a VMM event's.
+ * time, most of a VMM event's. `ended.system` says whether a system instruction ended it.
  */
-export const interpretCaught = (m: Cpu): unknown => {
-  if (BURSTS[m.variant](m, MAX_BURST, m.time, m.mmu.walkReferences) !== THREW) return NOTHING_THROWN;
+export const interpretCaught = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walkReferences, ended?: { system: boolean }): unknown => {
+  const r = BURSTS[m.variant](m, most, c0, w0);
+  if (ended !== undefined) ended.system = r === SYSTEM_RAN;
+  if (r !== THREW) return NOTHING_THROWN;
   const e = CAUGHT.value;
   CAUGHT.value = null;
   return e;

@@ -41,6 +41,8 @@ export class BlockContext {
   hits = 0;
   /** out, when the block threw: the instructions that retired before the faulting one */
   done = 0;
+  /** out, when the region returned THREW: what it caught (a fault, a VM exit) */
+  caught: unknown = null;
   /** in: instructions the block may retire (it runs a next block only if all of it fits) */
   room = 0;
   /** in: the physical address of the frame holding the code */
@@ -75,8 +77,15 @@ export class BlockContext {
   }
 }
 
-/** A compiled region: the instructions retired, or -1 if guest memory no longer holds its code. */
+/** A compiled region: the instructions retired, -1 if guest memory no longer holds its code, or THREW. */
 export type Block = (c: BlockContext) => number;
+
+/**
+ * What a region returns when an instruction raised an exception (in `c.caught`, with pc,
+ * flags and counts in the context as for a throw): handed back rather than thrown again,
+ * since a throw costs microseconds, and a throw in a large generated function tens of them.
+ */
+export const THREW = -2;
 
 /** One instruction of a block as scanned from memory. */
 interface Scanned {
@@ -124,15 +133,6 @@ export const scanBlock = (m: Cpu, pc: number, pa: number): Scanned[] => {
 const SEMANTICS = { ...Sem };
 
 const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
-
-/**
- * Throw again what a region caught, after its bookkeeping: thrown here rather than by a
- * `throw` in the generated region, where V8 finds the throw's source position by walking a
- * large function's position table (tens of microseconds per fault).
- */
-const rethrow = (e: unknown): never => {
-  throw e;
-};
 
 /** Most instructions in one region. */
 export const MAX_REGION = 128;
@@ -288,7 +288,8 @@ ${cases.join('\n')}
     ${store}
     c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
     c.pc = PCS[i]; c.hits = hits + FETCH_IN[i] + dataHits; c.done = done + IN_BLOCK[i];
-    return RETHROW(e);
+    c.caught = e;
+    return THREW;
   }
   ${store}
   c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
@@ -298,12 +299,12 @@ ${cases.join('\n')}
   const cached = REGIONS.get(source);
   if (cached !== undefined) return { block: cached, lengths };
   const make = new Function(
-    'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX', 'RETHROW',
+    'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX', 'THREW',
     source,
   ) as (...args: unknown[]) => Block;
   const block = make(
     SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
-    Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, rethrow,
+    Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, THREW,
   );
   if (REGIONS.size >= MAX_CACHED_REGIONS) REGIONS.clear();
   REGIONS.set(source, block);
