@@ -8,7 +8,7 @@
 import { Flag } from '../isa/table';
 import type { VmExit } from '../vmx/exits';
 import type { Cpu } from './cpu';
-import { deliver, deliverFault } from './delivery';
+import { deliver, deliverFault, faultExit } from './delivery';
 import type { CpuExit } from './exit';
 import { GuestFault } from '../isa/fault';
 import { VmExitSignal } from '../vmx/exit-signal';
@@ -89,6 +89,9 @@ const raised = (cpu: Cpu, e: unknown): CpuExit | null => {
   if (e instanceof GuestFault) {
     noteFault(cpu, e);
     if (cpu.stopReason !== null) return null;
+    // an exit the VMCS selects for the fault, taken without a throw
+    const exit = faultExit(cpu, e);
+    if (exit !== null) return vmExit(cpu, exit);
     try {
       return deliverFault(cpu, e);
     } catch (inner) {
