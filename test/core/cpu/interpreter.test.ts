@@ -1,9 +1,11 @@
 import { expect } from 'chai';
-import { interpreterSource } from '../../../core/cpu/interpreter';
+import { interpretCaught, interpreterSource, NOTHING_THROWN } from '../../../core/cpu/interpreter';
+import { GuestFault } from '../../../core/isa/fault';
+import { boot } from '../machine-helpers';
 import { INSTRUCTION_CODE } from '../../../core/cpu/instruction-code';
 import { SYSTEM_SEMANTICS } from '../../../core/cpu/semantics';
 import { MNEMONIC_BY_OPCODE } from '../../../core/isa/codec';
-import { ISA, MNEMONICS } from '../../../core/isa/table';
+import { ISA, MNEMONICS, Vector } from '../../../core/isa/table';
 import { IsaVariant } from '../../../core/isa/variant';
 
 describe('interpreter dispatch (generated from the ISA table and the code rows)', () => {
@@ -35,5 +37,23 @@ describe('interpreter dispatch (generated from the ISA table and the code rows)'
       const system = Object.hasOwn(SYSTEM_SEMANTICS, mn);
       expect(coded !== system, mn).to.equal(true);
     }
+  });
+});
+
+describe('interpreter: faults handed back to the run loop', () => {
+  it('a burst that faults hands the fault back with pc at the faulting instruction and the instructions before it retired', () => {
+    const m = boot('li r1, 5\nli r2, 0\ndiv r3, r1, r2\nhlt');
+    const thrown = interpretCaught(m);
+    expect(thrown).to.be.instanceOf(GuestFault);
+    expect((thrown as GuestFault).vector).to.equal(Vector.divideError);
+    expect(m.pc).to.equal(16);
+    expect(m.instructions).to.equal(2);
+    expect(m.regs[3]).to.equal(0);
+  });
+
+  it('a burst that raises nothing says so', () => {
+    const m = boot('li r1, 5\nhlt');
+    expect(interpretCaught(m)).to.equal(NOTHING_THROWN);
+    expect(m.instructions).to.equal(2);
   });
 });
