@@ -104,13 +104,19 @@ const enter = (m: Cpu, d: Delivery): void => {
   m.interruptCheck = true;
 };
 
+/** The VM exit a fault raised by the instruction at `m.pc` causes, if the VMCS's exception bitmap selects it (else null). */
+export const faultExit = (m: Cpu, f: GuestFault): VmExit | null =>
+  m.nonRoot && m.vmcs && (m.vmcs.controls.exceptionBitmap & (1 << f.vector)) !== 0
+    ? { reason: 'exception', pc: m.pc, vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress }
+    : null;
+
 /**
  * A fault raised by the instruction at `m.pc`: a VM exit if the VMCS selects it, a trap if a
  * software monitor owns ring 0, else delivered through the guest's table (null).
  */
 export const deliverFault = (m: Cpu, f: GuestFault): CpuExit | null => {
-  if (m.nonRoot && m.vmcs && (m.vmcs.controls.exceptionBitmap & (1 << f.vector)) !== 0)
-    throw new VmExitSignal({ reason: 'exception', pc: m.pc, vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress });
+  const exit = faultExit(m, f);
+  if (exit !== null) throw new VmExitSignal(exit);
   // a trap a monitor takes is the monitor's event, not a delivery through the guest's table
   if (m.monitor !== null)
     return { kind: 'trap', trap: { kind: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.faultAddress, pc: m.pc, detail: f.detail } };

@@ -8,11 +8,11 @@
 import { Flag } from '../isa/table';
 import type { VmExit } from '../vmx/exits';
 import type { Cpu } from './cpu';
-import { deliver, deliverFault } from './delivery';
+import { deliver, deliverFault, faultExit } from './delivery';
 import type { CpuExit } from './exit';
 import { GuestFault } from '../isa/fault';
 import { VmExitSignal } from '../vmx/exit-signal';
-import { interpret } from './interpreter';
+import { interpretCaught, NOTHING_THROWN } from './interpreter';
 import { runJit } from './jit';
 import { exitToRoot } from './vmx-transitions';
 
@@ -64,24 +64,43 @@ export const execute = (cpu: Cpu, until = Infinity): CpuExit => {
     checkBudgets(cpu);
     if (cpu.stopReason !== null) return { kind: 'stop', reason: cpu.stopReason };
     if (cpu.time >= until || cpu.hostYield !== null) return { kind: 'yield' };
+    let e: unknown;
     try {
       const exit = step(cpu, until);
       if (exit !== null) return exit;
-    } catch (e) {
-      if (e instanceof GuestFault) {
-        noteFault(cpu, e);
-        if (cpu.stopReason !== null) continue;
-        try {
-          const exit = deliverFault(cpu, e);
-          if (exit !== null) return exit;
-        } catch (inner) {
-          if (inner instanceof VmExitSignal) return vmExit(cpu, inner.exit);
-          throw inner;
-        }
-      } else if (e instanceof VmExitSignal) return vmExit(cpu, e.exit);
-      else throw e;
+      // what the interpreter raised, handed back rather than thrown
+      e = handedBack;
+      handedBack = NOTHING_THROWN;
+    } catch (thrown) {
+      e = thrown;
+    }
+    if (e !== NOTHING_THROWN) {
+      const exit = raised(cpu, e);
+      if (exit !== null) return exit;
     }
   }
+};
+
+/** What the last burst of the interpreter raised and handed back (NOTHING_THROWN: nothing). */
+let handedBack: unknown = NOTHING_THROWN;
+
+/** What an instruction or delivery raised becomes: a fault delivered (or a fault loop's stop), or a VM exit. */
+const raised = (cpu: Cpu, e: unknown): CpuExit | null => {
+  if (e instanceof GuestFault) {
+    noteFault(cpu, e);
+    if (cpu.stopReason !== null) return null;
+    // an exit the VMCS selects for the fault, taken without a throw
+    const exit = faultExit(cpu, e);
+    if (exit !== null) return vmExit(cpu, exit);
+    try {
+      return deliverFault(cpu, e);
+    } catch (inner) {
+      if (inner instanceof VmExitSignal) return vmExit(cpu, inner.exit);
+      throw inner;
+    }
+  }
+  if (e instanceof VmExitSignal) return vmExit(cpu, e.exit);
+  throw e;
 };
 
 /** One turn: the pending injection, devices, interrupts, halt, then a burst of instructions. */
@@ -114,8 +133,9 @@ const step = (cpu: Cpu, until: number): CpuExit | null => {
     if (taken !== false) return taken === true ? null : taken;
   }
   if (cpu.halted) return idle(cpu, until);
-  if (cpu.engine === 'jit') runJit(cpu);
-  else interpret(cpu);
+  // the engines hand back what they raised (a fault, a VM exit) instead of throwing it again
+  handedBack = cpu.engine === 'jit' ? runJit(cpu) : interpretCaught(cpu);
+  if (handedBack !== NOTHING_THROWN) return null;
   const exit = cpu.pendingExit;
   cpu.pendingExit = null;
   return exit;

@@ -1,22 +1,23 @@
 /**
- * The innocuous instructions' semantics as code templates: each row gives the JavaScript of
- * the instruction's body over named operands, and an engine instantiates it with its own
- * operand expressions (the JIT, core/cpu/jit-compile.ts, with registers in locals and the
- * immediate and next pc as constants). The rows are the same expressions as the reference
- * interpreter's cases (core/cpu/interpreter.ts); the differential tests run both engines on
- * the same programs and compare every counter.
+ * The innocuous instructions' semantics, written once, as code templates: each row gives the
+ * JavaScript of the instruction's body over named operands, and each engine instantiates it
+ * with its own operand expressions: the reference interpreter (core/cpu/interpreter.ts)
+ * generates its switch cases from these rows at start-up, with registers in the CPU's
+ * register file and the immediate as a local; the JIT (core/cpu/jit-compile.ts) its blocks,
+ * with registers in locals and the immediate and next pc as constants.
  *
  * A body may use these names of the generated scope: `lk lx ly lr` (lazy flags, see
  * core/cpu/lazy-flags.ts), `flags` (the flags word), `next` (the address of the next
  * instruction; a jump assigns it), `m` (the Cpu), `S` (core/cpu/semantics.ts), `lazyFlags`,
  * `less`, the flag constants `ZF CF`, the lazy kinds `LAZY_ADD LAZY_SUB LAZY_LOGIC`, and for
  * the inline TLB path `i32 u8 tlbTag tlbPerm tlbBase setMask ways translating user hitSlot
- * dataHits` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it). A body throws (GuestFault, VmExitSignal) before changing any register, or
- * completes.
+ * dataHits` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it). A body
+ * throws (GuestFault, VmExitSignal) before changing any register, or completes.
  *
- * Rows are optional: an instruction with no row (the system instructions, whose semantics
- * are core/cpu/semantics.ts, and any new row of the ISA table not written here yet) is run
- * by the interpreter.
+ * An instruction with no row here is a system instruction: its semantics are a function in
+ * core/cpu/semantics.ts (SYSTEM_SEMANTICS, typed so that every row of the ISA table is in
+ * exactly one of the two), the interpreter calls it with exact time and counts and ends its
+ * burst, and the JIT leaves it to the interpreter.
  * @category CPU
  */
 import type { Mnemonic } from '../isa/table';
@@ -94,8 +95,7 @@ const push = (o: Operands, value: string) => `{ const pv = ${value}; const va = 
 /** pop into `target` (target = [sp]; sp += 4: Cpu.pop). */
 const pop = (o: Operands, target: string) => `{ const va = ${o.sp}; let pv = 0; ${loadWord('va', 'pv')} ${o.wsp} = (va + 4) | 0; ${target} = pv; }`;
 
-/** The code of each innocuous instruction (see the module comment). */
-export const INSTRUCTION_CODE: Partial<Record<Mnemonic, InstructionCode>> = {
+const CODE = {
   nop: none(() => ''),
   mov: none((o) => `${o.wa} = ${o.rb};`),
   li: none((o) => `${o.wa} = ${o.imm};`),
@@ -163,4 +163,16 @@ export const INSTRUCTION_CODE: Partial<Record<Mnemonic, InstructionCode>> = {
   ret: { memory: 'read', body: (o) => pop(o, 'next') },
   // pause is a system instruction (its latency is counted, it may exit): the interpreter runs it
   rdpid: none((o) => `${o.wa} = m.cpuId;`),
-};
+} satisfies Partial<Record<Mnemonic, InstructionCode>>;
+
+/** A mnemonic with a code row: an innocuous instruction. */
+export type InnocuousMnemonic = keyof typeof CODE;
+
+/** A mnemonic without a code row: a system instruction (core/cpu/semantics.ts). */
+export type SystemMnemonic = Exclude<Mnemonic, InnocuousMnemonic>;
+
+/**
+ * The code of each innocuous instruction (see the module comment). Typed as partial: the
+ * JIT compiles only what has a row when it compiles (tests take a row away).
+ */
+export const INSTRUCTION_CODE: Partial<Record<Mnemonic, InstructionCode>> = CODE;

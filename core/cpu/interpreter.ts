@@ -1,60 +1,29 @@
 /**
  * The reference interpreter: fetch, decode and dispatch one instruction at a time.
  *
- * Dispatch is a switch on literal opcodes (V8 compiles it to a jump table; a table of
- * closures ran at a sixth of the speed, and a const enum is not inlined under ts-node's
- * transpile-only mode). The switch is over {@link Opcode}, the union of the table's opcode
- * literals, with a `never` default: a case the table does not assign, or a table row with
- * no case here, is a compile error. test/core/cpu/interpreter.test.ts checks that each
- * case's comment names the table's mnemonic for that opcode.
+ * Its source is generated at start-up (`new Function`), one function per ISA variant, from
+ * the ISA table and the one written form of each instruction's semantics: an innocuous
+ * instruction's case is its code row in core/cpu/instruction-code.ts (the rows the JIT
+ * compiles too) instantiated with the interpreter's operands, a system instruction's case
+ * calls its function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Each case carries what the
+ * table says of its row: the reserved-bit check of its format, the fetch of its immediate
+ * word, its privilege check under the variant (only rows that have one), the write-back of
+ * r0 (only rows that write a register), and the page-walk and code-page checks (only rows
+ * that touch memory). Dispatch is a switch on literal opcodes, which V8 compiles to a jump
+ * table (a table of closures ran at a sixth of the speed).
  * @category CPU
  */
 import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
-import { Flag, Vector, type ISA, type Mnemonic } from '../isa/table';
+import { GuestFault } from '../isa/fault';
+import { Flag, ISA, MNEMONICS, Vector, type Mnemonic } from '../isa/table';
+import { IsaVariant, privilegeOf } from '../isa/variant';
 import { Access } from '../mmu/pte';
 import { hitSlot } from '../mmu/tlb';
-import { GuestFault } from '../isa/fault';
 import type { Cpu } from './cpu';
-import { PRIV_KERNEL, PRIV_NONE } from './privilege';
+import { INSTRUCTION_CODE, type InstructionCode, type Operands } from './instruction-code';
+import { LAZY_ADD, LAZY_LOGIC, LAZY_SUB, lazyFlags, less } from './lazy-flags';
+import { PRIV_IOPL, PRIV_KERNEL, PRIV_NONE, PRIVILEGE_CODE } from './privilege';
 import * as Sem from './semantics';
-import * as Lazy from './lazy-flags';
-
-/** An opcode the table assigns (a union of literal types derived from the table). */
-export type Opcode = (typeof ISA)[Mnemonic]['opcode'];
-
-// Module-local aliases: an imported binding compiles to a property load on the exporting
-// module's object (often in dictionary mode); a local const is a fast context load.
-// as int32 (same bits): a Uint32Array load of a value above 2^31 would be a double
-const RESERVED = new Int32Array(RESERVED_BITS_BY_OPCODE.buffer, RESERVED_BITS_BY_OPCODE.byteOffset, RESERVED_BITS_BY_OPCODE.length);
-const HAS_EXT = HAS_EXT_BY_OPCODE;
-const FETCH = Access.fetch;
-const S = { ...Sem };
-
-/** Semantics of the system instructions, by opcode (rare: a table call is fine here). */
-const SYSTEM: Sem.Exec[] = (() => {
-  const t: Sem.Exec[] = new Array(256);
-  t[0x3a] = S.execPause; // pause
-  t[0x42] = S.execSidt; // sidt
-  t[0x43] = S.execSmsw; // smsw
-  t[0x44] = S.execRdcpl; // rdcpl
-  t[0x38] = S.execInt; // int
-  t[0x39] = S.execVmcall; // vmcall
-  t[0x40] = S.execPushf; // pushf
-  t[0x41] = S.execPopf; // popf
-  t[0x50] = S.execCli; // cli
-  t[0x51] = S.execSti; // sti
-  t[0x52] = S.execHlt; // hlt
-  t[0x53] = S.execRdcr; // rdcr
-  t[0x54] = S.execWrcr; // wrcr
-  t[0x55] = S.execLidt; // lidt
-  t[0x56] = S.execInvlpg; // invlpg
-  t[0x57] = S.execIn; // in
-  t[0x58] = S.execOut; // out
-  t[0x59] = S.execIret; // iret
-  t[0x5a] = S.execSysenter; // sysenter
-  t[0x5b] = S.execSysexit; // sysexit
-  return t;
-})();
 
 /**
  * A burst's instruction limit after a page walk advanced the clock: the burst ends at the
@@ -67,32 +36,303 @@ export const limitAfterWalk = (checkpoint: number, c0: number, n: number, IC: nu
   return byWalk < limit ? byWalk : limit;
 };
 
-/** The code-page tag slot used when addresses are not translated. */
-const UNTRANSLATED_TAG = new Int32Array(1);
-
 /** Most instructions one call of the interpreter runs before returning to the run loop. */
 export const MAX_BURST = 1 << 16;
 
-const ZF = Flag.ZF;
-const CF = Flag.CF;
+/** How a generated burst ended: it ran, a system instruction ended it, or it caught an exception (in CAUGHT). */
+const RAN = 0;
+const SYSTEM_RAN = 1;
+const THREW = 2;
 
-const less = Lazy.less;
-const LAZY_ADD = Lazy.LAZY_ADD;
-const LAZY_SUB = Lazy.LAZY_SUB;
-const LAZY_LOGIC = Lazy.LAZY_LOGIC;
+/** One burst of the interpreter (see {@link interpret}): RAN, SYSTEM_RAN or THREW. */
+type Burst = (m: Cpu, most: number, c0: number, w0: number) => number;
+
+/** The exception the last burst that ended THREW caught (faults and VM exits). */
+const CAUGHT: { value: unknown } = { value: null };
+
+const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
+const word = (w: number): string => `0x${(w >>> 0).toString(16).padStart(8, '0')}`;
 
 /**
- * The flags word with the arithmetic flags of a pending lazy operation folded in
- * (core/cpu/lazy-flags.ts).
- *
- * The burst's exits call it unconditionally rather than behind `lk !== 0 ? ... : flags`:
- * a call site that had not yet run when V8 optimized {@link interpret} (a burst seldom ends
- * with lazy flags pending during warm-up) has no type feedback, and the first exit that
- * reached it deoptimized the whole interpreter, again after each re-optimization. Called on
- * every exit, the site always has feedback, and the body's feedback is shared with the
- * conditional jumps' calls.
+ * The faults the generated code raises, thrown here rather than by a `throw` in the generated
+ * function: V8 finds a throw's source position by walking the throwing function's position
+ * table from its start, which in a function this large cost about 30 us per fault (the
+ * messages are part of results).
  */
-const lazyFlags = Lazy.lazyFlags;
+const FAULTS = {
+  misaligned: (pc: number): never => {
+    throw new GuestFault(Vector.generalProtection, 0, 0, `misaligned instruction address ${hex(pc)}`);
+  },
+  reserved: (w: number, pc: number): never => {
+    throw new GuestFault(Vector.invalidOpcode, 0, 0, `invalid instruction word ${word(w)} at ${hex(pc)}`);
+  },
+  unassigned: (w: number, pc: number): never => {
+    if (w !== 0) return FAULTS.reserved(w, pc);
+    throw new GuestFault(Vector.invalidOpcode, 0, 0, `invalid instruction word ${word(w)} (opcode ${hex(w >>> 24)} unassigned) at ${hex(pc)}`);
+  },
+  privileged: (op: number, cpl: number): never => {
+    throw new GuestFault(Vector.generalProtection, 0, 0, `privileged instruction '${MNEMONIC_BY_OPCODE[op]}' at CPL ${cpl}`);
+  },
+};
+
+/**
+ * The interpreter's operands for a code row: registers in the CPU's register file (`a` is
+ * the ra field, decoded once per instruction), the immediate word in a local. The inline
+ * store path needs no code-write check here (nothing is compiled from the words it runs).
+ * `used` records whether the body writes a register (then r0 is cleared after it).
+ */
+const operands = (ext: boolean, used: { writes: boolean }): Operands => ({
+  ra: 'regs[a]',
+  rb: 'regs[(w >>> 16) & 15]',
+  rc: 'regs[(w >>> 12) & 15]',
+  get wa() {
+    used.writes = true;
+    return 'regs[a]';
+  },
+  reg: (n) => `regs[${n}]`,
+  wreg: (n) => {
+    used.writes = true;
+    return `regs[${n}]`;
+  },
+  imm: ext ? 'imm' : '0',
+  sp: 'regs[15]',
+  get wsp() {
+    used.writes = true;
+    return 'regs[15]';
+  },
+  wrote: () => '',
+  slow: '',
+});
+
+/** A limit recomputed after page walks, for a burst that will have retired `n` instructions. */
+const walkCheck = (n: string) =>
+  `if (mmu.walkReferences !== walksSeen) { walksSeen = mmu.walkReferences; limit = limitAfterWalk(m.checkpoint, c0, ${n}, IC, walksSeen - w0, WC, limit); }`;
+
+/**
+ * What every case does before its semantics: the reserved-bit check, the immediate word's
+ * fetch (through the cached code page, or translated when it is on the next page: a walk
+ * there moves the limit, and the TLB may have dropped the code page), the next pc, and the
+ * privilege check.
+ */
+const prologue = (mn: Mnemonic, privilege: number, system: boolean): string[] => {
+  const op = ISA[mn].opcode;
+  const lines: string[] = [];
+  const reserved = RESERVED_BITS_BY_OPCODE[op] | 0;
+  if (reserved !== 0) lines.push(`if ((w & ${reserved}) !== 0) FAULTS.reserved(w, pc);`);
+  if (HAS_EXT_BY_OPCODE[op] !== 0) {
+    lines.push(
+      `if ((pc & 0xfff) !== 0xffc) { fetchHits++; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
+      `else { imm = i32[mmu.translate((pc + 4) | 0, FETCH, user) >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
+    );
+  } else if (system) lines.push('imm = 0;');
+  if (privilege === PRIV_KERNEL) lines.push(`if (cpl !== 0) FAULTS.privileged(${op}, cpl);`);
+  else if (privilege === PRIV_IOPL) lines.push(`if (cpl !== 0 && cpl > ((flags >>> 12) & 3)) FAULTS.privileged(${op}, cpl);`);
+  else if (privilege !== PRIV_NONE) throw new Error(`unknown privilege code ${privilege}`);
+  return lines;
+};
+
+/** The case of an innocuous instruction: its code row, then retire it and go on (or end the burst). */
+const innocuousCase = (mn: Mnemonic, code: InstructionCode, privilege: number): string => {
+  const ext = HAS_EXT_BY_OPCODE[ISA[mn].opcode] !== 0;
+  const used = { writes: false };
+  const body = code.body(operands(ext, used));
+  const size = ext ? 8 : 4;
+  const jumps = /\bnext\b/.test(body);
+  const lines = prologue(mn, privilege, false);
+  if (jumps) lines.push(`next = (pc + ${size}) | 0;`);
+  lines.push(body);
+  if (used.writes) lines.push('regs[0] = 0;');
+  lines.push('n++;', jumps ? 'pc = next;' : `pc = (pc + ${size}) | 0;`);
+  // an access may have walked the page tables (the clock moved) or evicted the code page's entry
+  if (code.memory !== 'none') lines.push(walkCheck('n'), 'if (tags[codeSlot] !== codeVpn) codeBits = NO_PAGE;');
+  lines.push('if (n >= limit) break burst;', 'continue burst;');
+  return lines.join('\n');
+};
+
+/** The case of a system instruction: its checks, then the shared system tail after the switch. */
+const systemCase = (mn: Mnemonic, privilege: number): string =>
+  [...prologue(mn, privilege, true), `next = (pc + ${HAS_EXT_BY_OPCODE[ISA[mn].opcode] !== 0 ? 8 : 4}) | 0;`, 'break;'].join('\n');
+
+/** The interpreter's source for an ISA variant (the body of a `new Function` returning the burst). */
+export const interpreterSource = (variant: IsaVariant): string => {
+  const cases = MNEMONICS.map((mn) => {
+    const privilege = PRIVILEGE_CODE[privilegeOf(mn, variant)];
+    const code = INSTRUCTION_CODE[mn];
+    const text = code !== undefined ? innocuousCase(mn, code, privilege) : systemCase(mn, privilege);
+    return `case ${ISA[mn].opcode} /* ${mn} */: {\n${text}\n}`;
+  });
+  return `
+return function interpret(m, most, c0, w0) {
+  const regs = m.regs, mmu = m.mmu, tlb = mmu.tlb, i32 = m.memory.i32, u8 = m.memory.u8;
+  const cpl = m.cpl, user = cpl === 3, nonRoot = m.nonRoot;
+  // the clock advances as c0 + n * IC + (walk references since w0) * WC
+  const IC = m.instructionCycles, WC = m.walkCycles;
+  let walksSeen = w0;
+  let n = 0;
+  // bursts are bounded so that V8 optimizes this function on entry rather than by on-stack replacement
+  const byBudget = m.instructionLimit - m.instructions;
+  const byClock = Math.ceil((m.checkpoint - c0) / IC);
+  // after STI exactly one instruction runs before interrupts are looked at
+  let limit = m.interruptShadow ? 1 : Math.max(1, Math.min(byClock, byBudget, most)) | 0;
+  m.interruptShadow = false;
+  let pc = m.pc;
+  // n at the last time retired instructions were added to the machine's counts
+  let start = 0;
+  // the current code page: its linear page bits (pc & ~0xfff, or NO_PAGE), number, physical
+  // base and TLB slot. Paging and nesting change only through system instructions, which end
+  // the burst; the TLB changes only through accesses that miss, after which the slot's tag is
+  // checked again (an access may evict the code page: the next fetch misses, as on the TLB)
+  let codeBits = NO_PAGE, codeVpn = -1, codeBase = 0, codeSlot = 0;
+  const translating = mmu.translating;
+  // the tags the code-page check reads: the TLB's, or with no translation a private slot
+  // that always holds the current page
+  const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
+  // the flags live in a local while the burst runs (written back before anything that reads them)
+  let flags = m.flags;
+  // lazy arithmetic flags: the last flag-setting operation's kind, operands and result
+  let lk = 0, lx = 0, ly = 0, lr = 0;
+  let system = false;
+  // TLB hits of fetches through the cached code page and of the inline data path, added to the MMU's count on exit
+  let fetchHits = 0, dataHits = 0;
+  const tlbTag = tlb.tag, tlbBase = tlb.base, tlbPerm = tlb.perm, setMask = tlb.setMask, ways = tlb.ways;
+  let w = 0, imm = 0, next = 0;
+  try {
+    burst: for (;;) {
+      // one compare: aligned and on the cached code page
+      if ((pc & 0xfffff003) === codeBits) {
+        fetchHits++;
+        w = i32[(codeBase | (pc & 0xfff)) >>> 2];
+      } else {
+        if ((pc & 3) !== 0) FAULTS.misaligned(pc);
+        const pa = mmu.translate(pc, FETCH, user);
+        w = i32[pa >>> 2];
+        codeVpn = pc >>> 12;
+        codeBits = pc & 0xfffff000;
+        codeSlot = translating ? mmu.lastSlot : 0;
+        if (!translating) tags[0] = codeVpn;
+        codeBase = (pa & ~0xfff) | 0;
+        ${walkCheck('n + 1')}
+      }
+      const a = (w >>> 20) & 15;
+      switch (w >>> 24) {
+${cases.join('\n')}
+        default:
+          FAULTS.unassigned(w, pc);
+      }
+      // a system instruction: it sees exact time and counts, and may change pc, CPL or mode;
+      // it runs through its semantics function and ends the burst
+      if (translating) mmu.hits += fetchHits + dataHits;
+      fetchHits = 0;
+      dataHits = 0;
+      m.retiredByRing[cpl] += n - start;
+      if (nonRoot) m.retiredNonRoot += n - start;
+      start = n;
+      m.sync();
+      m.pc = pc;
+      m.next = next;
+      flags = lazyFlags(flags, lk, lx, ly, lr);
+      lk = 0;
+      m.flags = flags;
+      SYSTEM[w >>> 24](m, w, imm);
+      flags = m.flags;
+      regs[0] = 0;
+      // an instruction that traps to a monitor retires when the monitor returns
+      if (m.pendingExit === null) n++;
+      pc = m.next;
+      system = true;
+      break burst;
+    }
+  } catch (e) {
+    // a faulting instruction did not retire: time was not advanced and pc still points at it
+    if (translating) mmu.hits += fetchHits + dataHits;
+    m.retiredByRing[cpl] += n - start;
+    if (nonRoot) m.retiredNonRoot += n - start;
+    m.sync();
+    m.pc = pc;
+    m.flags = lazyFlags(flags, lk, lx, ly, lr);
+    // handed to the caller rather than thrown again: a throw costs microseconds
+    CAUGHT.value = e;
+    return THREW;
+  }
+  if (translating) mmu.hits += fetchHits + dataHits;
+  m.retiredByRing[cpl] += n - start;
+  if (nonRoot) m.retiredNonRoot += n - start;
+  m.sync();
+  m.pc = pc;
+  // called on every exit, pending or not: a call site first reached after V8 optimized the
+  // function (a burst seldom ends with lazy flags pending during warm-up) would deoptimize it
+  m.flags = lazyFlags(flags, lk, lx, ly, lr);
+  return system ? SYSTEM_RAN : RAN;
+};`;
+};
+
+/** System semantics by opcode (the system tail's call: rare, a table call is fine there). */
+const SYSTEM_BY_OPCODE: Sem.Exec[] = (() => {
+  const t: Sem.Exec[] = new Array(256);
+  for (const [mn, exec] of Object.entries(Sem.SYSTEM_SEMANTICS)) t[ISA[mn as Mnemonic].opcode] = exec;
+  return t;
+})();
+
+/** The names the generated source reads, and their values. */
+const SCOPE: Record<string, unknown> = {
+  FAULTS,
+  CAUGHT,
+  RAN,
+  SYSTEM_RAN,
+  THREW,
+  FETCH: Access.fetch,
+  // never equal to pc & 0xfffff003 (bit 2 is outside the mask)
+  NO_PAGE: 4,
+  UNTRANSLATED_TAG: new Int32Array(1),
+  SYSTEM: SYSTEM_BY_OPCODE,
+  limitAfterWalk,
+  S: { ...Sem },
+  lazyFlags,
+  less,
+  hitSlot,
+  ZF: Flag.ZF,
+  CF: Flag.CF,
+  LAZY_ADD,
+  LAZY_SUB,
+  LAZY_LOGIC,
+};
+
+/** Compile the interpreter of an ISA variant. */
+const compile = (variant: IsaVariant): Burst => {
+  const names = Object.keys(SCOPE);
+  const make = new Function(...names, interpreterSource(variant)) as (...values: unknown[]) => Burst;
+  return make(...names.map((k) => SCOPE[k]));
+};
+
+/** The interpreter of each ISA variant, generated once at start-up. */
+const BURSTS: Readonly<Record<IsaVariant, Burst>> = {
+  default: compile(IsaVariant.default),
+  virtualizable: compile(IsaVariant.virtualizable),
+};
+
+/** What {@link interpretCaught} and the JIT's burst return when the burst raised nothing. */
+export const NOTHING_THROWN: unique symbol = Symbol('nothing thrown');
+
+/**
+ * A burst of the interpreter (see {@link interpret}) that hands back what it raised (a
+ * GuestFault, a VmExitSignal) instead of throwing it, with pc, flags and counts as the
+ * throw would have left them; NOTHING_THROWN if it raised nothing. The run loop
+ * (core/cpu/execute.ts) takes faults and exits this way: a throw costs microseconds of host
+ * time, most of a VMM event's. `ended.system` says whether a system instruction ended it.
+ */
+export const interpretCaught = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walkReferences, ended?: { system: boolean }): unknown => {
+  const r = BURSTS[m.variant](m, most, c0, w0);
+  if (ended !== undefined) ended.system = r === SYSTEM_RAN;
+  if (r !== THREW) return NOTHING_THROWN;
+  const e = CAUGHT.value;
+  CAUGHT.value = null;
+  return e;
+};
+
+/** Throw what a burst caught. */
+const rethrow = (e: unknown): never => {
+  throw e;
+};
 
 /**
  * Execute a burst of instructions at one CPL until the clock reaches the checkpoint (devices
@@ -105,264 +345,17 @@ const lazyFlags = Lazy.lazyFlags;
  * page-walk references made since, each at its price: the burst ends at the first
  * instruction boundary at or past the checkpoint, and any engine must end it there too.
  *
- * The hot path keeps pc, time and the current code page in locals and computes flags
- * inline: V8 does not inline calls from a function this large, and a call per instruction
- * costs more than the instruction.
- *
  * Another engine (core/cpu/jit.ts) hands instructions it does not compile to this one inside
  * its own burst: `most` caps the instructions run, `c0` and `w0` are the clock and the
  * walk references at the start of that burst (so the checkpoint is found at the same
  * boundary). Returns whether a system instruction ended the burst.
  */
 export const interpret = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walkReferences): boolean => {
-  const regs = m.regs;
-  const mmu = m.mmu;
-  const tlb = mmu.tlb;
-  const i32 = m.memory.i32;
-  const privs = m.privilegeByOpcode;
-  const cpl = m.cpl;
-  const user = cpl === 3;
-  // the clock advances as c0 + n * IC + (walk references since w0) * WC
-  const IC = m.instructionCycles;
-  const WC = m.walkCycles;
-  let walksSeen = w0;
-  let n = 0;
-  // bursts are bounded so that V8 optimizes this function on entry rather than by on-stack replacement
-  const byBudget = m.instructionLimit - m.instructions;
-  const byClock = Math.ceil((m.checkpoint - c0) / IC);
-  const burstEnd = Math.max(1, Math.min(byClock, byBudget, most)) | 0;
-  let pc = m.pc;
-  // n at the last time retired instructions were added to the machine's counts
-  let start = 0;
-  const nonRoot = m.nonRoot;
-  // translation of the current code page: linear page number and physical base
-  let codeVpn = -1;
-  let codeBase = 0;
-  let codeSlot = -1;
-  // paging and nesting change only through system instructions, which end the burst
-  const translating = mmu.translating;
-  // the tags the code-page check reads: the TLB's, or with no translation a private slot
-  // that always holds the current page
-  const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
-  // after STI exactly one instruction runs before interrupts are looked at
-  let limit = m.interruptShadow ? 1 : burstEnd;
-  m.interruptShadow = false;
-  // the flags live in a local while the burst runs (written back before anything that reads them)
-  let flags = m.flags;
-  // lazy arithmetic flags: the last flag-setting operation's kind, operands and result; the
-  // flags are computed from them only when something reads them (most results' never are)
-  let lk = 0;
-  let lx = 0;
-  let ly = 0;
-  let lr = 0;
-  let system = false;
-  // TLB hits of instruction fetches through the cached code page, added to the MMU's count on exit
-  let fetchHits = 0;
-  // TLB hits of the inline data-access fast path (ld/st), likewise
-  let dataHits = 0;
-  const tlbTag = tlb.tag;
-  const tlbBase = tlb.base;
-  const tlbPerm = tlb.perm;
-  const setMask = tlb.setMask;
-  const ways = tlb.ways;
-  try {
-    burst: for (;;) {
-      if ((pc & 3) !== 0)
-        throw new GuestFault(Vector.generalProtection, 0, 0, `misaligned instruction address 0x${(pc >>> 0).toString(16)}`);
-      let w: number;
-      // the cached code-page translation is valid while the TLB still holds it (a data access
-      // may have evicted it: then the fetch misses, as on the modelled TLB); flushes and
-      // invalidations come only from system instructions, which end the burst
-      if (pc >>> 12 === codeVpn && tags[codeSlot] === codeVpn) {
-        fetchHits++;
-        w = i32[(codeBase | (pc & 0xfff)) >>> 2];
-      } else {
-        const pa = mmu.translate(pc, FETCH, user);
-        w = i32[pa >>> 2];
-        codeVpn = pc >>> 12;
-        codeSlot = translating ? mmu.lastSlot : 0;
-        if (!translating) tags[0] = codeVpn;
-        codeBase = (pa & ~0xfff) | 0;
-      }
-      const op = w >>> 24;
-      if ((w & RESERVED[op]) !== 0)
-        throw new GuestFault(Vector.invalidOpcode, 0, 0, `invalid instruction word 0x${(w >>> 0).toString(16).padStart(8, '0')} at 0x${(pc >>> 0).toString(16)}`);
-      let imm = 0;
-      let next: number;
-      if (HAS_EXT[op] !== 0) {
-        const pa = (pc & 0xfff) !== 0xffc ? codeBase | ((pc + 4) & 0xfff) : mmu.translate((pc + 4) | 0, FETCH, user);
-        if ((pc & 0xfff) !== 0xffc) fetchHits++;
-        imm = i32[pa >>> 2];
-        next = (pc + 8) | 0;
-      } else next = (pc + 4) | 0;
-      const p = privs[op];
-      if (p !== PRIV_NONE && cpl !== 0 && (p === PRIV_KERNEL || cpl > ((flags >>> 12) & 3)))
-        throw new GuestFault(Vector.generalProtection, 0, 0, `privileged instruction '${MNEMONIC_BY_OPCODE[op]}' at CPL ${cpl}`);
-      const a = (w >>> 20) & 15;
-    switch (op as Opcode) {
-      case 0x01 /* nop */: break;
-      case 0x02 /* mov */: regs[a] = regs[(w >>> 16) & 15]; break;
-      case 0x03 /* li */: regs[a] = imm; break;
-      case 0x04 /* add */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x + y) | 0; regs[a] = r; lk = LAZY_ADD; lx = x; ly = y; lr = r; break; }
-      case 0x05 /* sub */: { const x = regs[(w >>> 16) & 15]; const y = regs[(w >>> 12) & 15]; const r = (x - y) | 0; regs[a] = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
-      case 0x06 /* and */: { const r = regs[(w >>> 16) & 15] & regs[(w >>> 12) & 15]; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x07 /* or */: { const r = regs[(w >>> 16) & 15] | regs[(w >>> 12) & 15]; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x08 /* xor */: { const r = regs[(w >>> 16) & 15] ^ regs[(w >>> 12) & 15]; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x09 /* shl */: { const r = regs[(w >>> 16) & 15] << (regs[(w >>> 12) & 15] & 31); regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x0a /* shr */: { const r = (regs[(w >>> 16) & 15] >>> (regs[(w >>> 12) & 15] & 31)) | 0; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x0b /* sar */: { const r = regs[(w >>> 16) & 15] >> (regs[(w >>> 12) & 15] & 31); regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x0c /* mul */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], regs[(w >>> 12) & 15]); flags = m.flags; break;
-      case 0x0d /* div */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], false); break;
-      case 0x0e /* rem */: regs[a] = S.divide(regs[(w >>> 16) & 15], regs[(w >>> 12) & 15], true); break;
-      case 0x10 /* addi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x + y) | 0; regs[a] = r; lk = LAZY_ADD; lx = x; ly = y; lr = r; break; }
-      case 0x11 /* subi */: { const x = regs[(w >>> 16) & 15]; const y = imm; const r = (x - y) | 0; regs[a] = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
-      case 0x12 /* andi */: { const r = regs[(w >>> 16) & 15] & imm; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x13 /* ori */: { const r = regs[(w >>> 16) & 15] | imm; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x14 /* xori */: { const r = regs[(w >>> 16) & 15] ^ imm; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x15 /* shli */: { const r = regs[(w >>> 16) & 15] << (imm & 31); regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x16 /* shri */: { const r = (regs[(w >>> 16) & 15] >>> (imm & 31)) | 0; regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x17 /* sari */: { const r = regs[(w >>> 16) & 15] >> (imm & 31); regs[a] = r; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x18 /* muli */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } m.flags = flags; regs[a] = S.mulFlags(m, regs[(w >>> 16) & 15], imm); flags = m.flags; break;
-      case 0x19 /* cmp */: { const x = regs[a]; const y = regs[(w >>> 16) & 15]; const r = (x - y) | 0; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
-      case 0x1a /* cmpi */: { const x = regs[a]; const y = imm; const r = (x - y) | 0; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
-      case 0x1b /* test */: { const r = regs[a] & regs[(w >>> 16) & 15]; lk = LAZY_LOGIC; lr = r; break; }
-      case 0x1c /* not */: regs[a] = ~regs[a]; break;
-      case 0x1d /* neg */: { const x = 0; const y = regs[a]; const r = (x - y) | 0; regs[a] = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; break; }
-      case 0x1e /* lea */: regs[a] = (next + imm) | 0; break;
-      case 0x20 /* ld */: {
-        // fast path: an aligned word whose page the TLB holds with the needed permission;
-        // everything else (misses, faults, page-straddling words) goes through the MMU
-        const va = (regs[(w >>> 16) & 15] + imm) | 0;
-        const slot = (va & 3) === 0 && translating ? hitSlot(tlbTag, tlbPerm, setMask, ways, va >>> 12, user, false) : -1;
-        if (slot >= 0) {
-          dataHits++;
-          regs[a] = i32[(tlbBase[slot] | (va & 0xfff)) >>> 2];
-        } else regs[a] = m.read32(va);
-        break;
-      }
-      case 0x21 /* st */: {
-        const va = (regs[(w >>> 16) & 15] + imm) | 0;
-        const slot = (va & 3) === 0 && translating ? hitSlot(tlbTag, tlbPerm, setMask, ways, va >>> 12, user, true) : -1;
-        if (slot >= 0) {
-          dataHits++;
-          i32[(tlbBase[slot] | (va & 0xfff)) >>> 2] = regs[a];
-        } else m.write32(va, regs[a]);
-        break;
-      }
-      case 0x22 /* ldb */: regs[a] = m.read8((regs[(w >>> 16) & 15] + imm) | 0); break;
-      case 0x23 /* stb */: m.write8((regs[(w >>> 16) & 15] + imm) | 0, regs[a]); break;
-      case 0x24 /* push */: m.push(regs[a]); break;
-      case 0x25 /* pop */: { const v = m.pop(); regs[a] = v; break; }
-      case 0x26 /* xchg */: {
-        // one atomic step: the CPUs of a machine take turns between instructions
-        const va = (regs[(w >>> 16) & 15] + imm) | 0;
-        const old = m.read32(va);
-        m.write32(va, regs[a]);
-        regs[a] = old;
-        break;
-      }
-      case 0x27 /* cmpxchg */: {
-        const va = (regs[(w >>> 16) & 15] + imm) | 0;
-        const cur = m.read32(va);
-        const acc = regs[1];
-        m.write32(va, cur === acc ? regs[a] : cur);
-        if (cur !== acc) regs[1] = cur;
-        lk = LAZY_SUB; lx = acc; ly = cur; lr = (acc - cur) | 0;
-        break;
-      }
-      case 0x28 /* jmp */: next = (next + imm) | 0; break;
-      case 0x29 /* jz */: if (lk !== 0 ? lr === 0 : (flags & ZF) !== 0) next = (next + imm) | 0; break;
-      case 0x2a /* jnz */: if (lk !== 0 ? lr !== 0 : (flags & ZF) === 0) next = (next + imm) | 0; break;
-      case 0x2b /* jl */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if (less(flags)) next = (next + imm) | 0; break;
-      case 0x2c /* jge */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if (!less(flags)) next = (next + imm) | 0; break;
-      case 0x2d /* jle */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if ((flags & ZF) !== 0 || less(flags)) next = (next + imm) | 0; break;
-      case 0x2e /* jg */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if ((flags & ZF) === 0 && !less(flags)) next = (next + imm) | 0; break;
-      case 0x2f /* jb */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if ((flags & CF) !== 0) next = (next + imm) | 0; break;
-      case 0x30 /* jae */: if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } if ((flags & CF) === 0) next = (next + imm) | 0; break;
-      case 0x34 /* call */: m.push(next); next = (next + imm) | 0; break;
-      case 0x35 /* callr */: { const t = regs[a]; m.push(next); next = t; break; }
-      case 0x36 /* jmpr */: next = regs[a]; break;
-      case 0x3b /* rdpid */: regs[a] = m.cpuId; break;
-      case 0x37 /* ret */: next = m.pop(); break;
-      case 0x3a /* pause */:
-      case 0x42 /* sidt */:
-      case 0x43 /* smsw */:
-      case 0x44 /* rdcpl */:
-      case 0x38 /* int */:
-      case 0x39 /* vmcall */:
-      case 0x40 /* pushf */:
-      case 0x41 /* popf */:
-      case 0x50 /* cli */:
-      case 0x51 /* sti */:
-      case 0x52 /* hlt */:
-      case 0x53 /* rdcr */:
-      case 0x54 /* wrcr */:
-      case 0x55 /* lidt */:
-      case 0x56 /* invlpg */:
-      case 0x57 /* in */:
-      case 0x58 /* out */:
-      case 0x59 /* iret */:
-      case 0x5a /* sysenter */:
-      case 0x5b /* sysexit */:
-      {
-        // system instructions see exact time and counts, and may change pc, CPL or mode: they
-        // run through the semantics table and end the burst
-        if (translating) mmu.hits += fetchHits + dataHits;
-        fetchHits = 0;
-        dataHits = 0;
-        m.retiredByRing[cpl] += n - start;
-        if (nonRoot) m.retiredNonRoot += n - start;
-        start = n;
-        m.sync();
-        m.pc = pc;
-        m.next = next;
-        flags = lazyFlags(flags, lk, lx, ly, lr);
-        lk = 0;
-        m.flags = flags;
-        SYSTEM[op](m, w, imm);
-        flags = m.flags;
-        regs[0] = 0;
-        // an instruction that traps to a monitor retires when the monitor returns
-        if (m.pendingExit === null) n++;
-        pc = m.next;
-        system = true;
-        break burst;
-      }
-      default: {
-        // every opcode the table assigns has a case (the compiler checks it: `op` is never here);
-        // an unassigned opcode whose other bits are all zero ends up here: invalid opcode
-        const unassigned: never = op as never;
-        throw new GuestFault(Vector.invalidOpcode, 0, 0, `invalid instruction word 0x${(w >>> 0).toString(16).padStart(8, '0')} (opcode 0x${(unassigned as number).toString(16)} unassigned) at 0x${(pc >>> 0).toString(16)}`);
-      }
-    }
-      regs[0] = 0;
-      n++;
-      pc = next;
-      // only system instructions can stop the machine, halt it or make an interrupt deliverable;
-      // a page walk (on a TLB miss) advanced the clock too: the checkpoint may come sooner
-      if (n >= limit || mmu.walkReferences !== walksSeen) {
-        if (mmu.walkReferences !== walksSeen) {
-          walksSeen = mmu.walkReferences;
-          limit = limitAfterWalk(m.checkpoint, c0, n, IC, walksSeen - w0, WC, limit);
-        }
-        if (n >= limit) break;
-      }
-    }
-  } catch (e) {
-    // a faulting instruction did not retire: time was not advanced and pc still points at it
-    if (translating) mmu.hits += fetchHits + dataHits;
-    m.retiredByRing[cpl] += n - start;
-    if (nonRoot) m.retiredNonRoot += n - start;
-    m.sync();
-    m.pc = pc;
-    m.flags = lazyFlags(flags, lk, lx, ly, lr);
-    throw e;
+  const r = BURSTS[m.variant](m, most, c0, w0);
+  if (r === THREW) {
+    const e = CAUGHT.value;
+    CAUGHT.value = null;
+    return rethrow(e);
   }
-  if (translating) mmu.hits += fetchHits + dataHits;
-  m.retiredByRing[cpl] += n - start;
-  if (nonRoot) m.retiredNonRoot += n - start;
-  m.sync();
-  m.pc = pc;
-  m.flags = lazyFlags(flags, lk, lx, ly, lr);
-  return system;
+  return r === SYSTEM_RAN;
 };

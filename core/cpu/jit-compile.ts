@@ -41,6 +41,8 @@ export class BlockContext {
   hits = 0;
   /** out, when the block threw: the instructions that retired before the faulting one */
   done = 0;
+  /** out, when the region returned THREW: what it caught (a fault, a VM exit) */
+  caught: unknown = null;
   /** in: instructions the block may retire (it runs a next block only if all of it fits) */
   room = 0;
   /** in: the physical address of the frame holding the code */
@@ -75,8 +77,15 @@ export class BlockContext {
   }
 }
 
-/** A compiled region: the instructions retired, or -1 if guest memory no longer holds its code. */
+/** A compiled region: the instructions retired, -1 if guest memory no longer holds its code, or THREW. */
 export type Block = (c: BlockContext) => number;
+
+/**
+ * What a region returns when an instruction raised an exception (in `c.caught`, with pc,
+ * flags and counts in the context as for a throw): handed back rather than thrown again,
+ * since a throw costs microseconds, and a throw in a large generated function tens of them.
+ */
+export const THREW = -2;
 
 /** One instruction of a block as scanned from memory. */
 interface Scanned {
@@ -279,7 +288,8 @@ ${cases.join('\n')}
     ${store}
     c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
     c.pc = PCS[i]; c.hits = hits + FETCH_IN[i] + dataHits; c.done = done + IN_BLOCK[i];
-    throw e;
+    c.caught = e;
+    return THREW;
   }
   ${store}
   c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
@@ -289,12 +299,12 @@ ${cases.join('\n')}
   const cached = REGIONS.get(source);
   if (cached !== undefined) return { block: cached, lengths };
   const make = new Function(
-    'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX',
+    'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX', 'THREW',
     source,
   ) as (...args: unknown[]) => Block;
   const block = make(
     SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
-    Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index,
+    Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, THREW,
   );
   if (REGIONS.size >= MAX_CACHED_REGIONS) REGIONS.clear();
   REGIONS.set(source, block);

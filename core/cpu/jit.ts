@@ -13,8 +13,8 @@
  */
 import { hitSlot } from '../mmu/tlb';
 import type { Cpu } from './cpu';
-import { interpret, limitAfterWalk, MAX_BURST } from './interpreter';
-import { BlockContext, compileRegion, scanBlock, type Block } from './jit-compile';
+import { interpretCaught, limitAfterWalk, MAX_BURST, NOTHING_THROWN } from './interpreter';
+import { BlockContext, compileRegion, scanBlock, THREW, type Block } from './jit-compile';
 import { lazyFlags } from './lazy-flags';
 
 /** Tuning of the JIT (none of it changes a modelled number). */
@@ -149,13 +149,16 @@ export const jitOf = (cpu: Cpu, options?: JitOptions): Jit => {
 /** The code-page tag slot used when addresses are not translated. */
 const UNTRANSLATED_TAG = new Int32Array(1);
 
+/** Whether the interpreter's last burst inside a JIT burst ended with a system instruction. */
+const ENDED = { system: false };
+
 /**
- * Run one burst with the JIT: the interpreter's contract (see {@link interpret}). Returns
- * whether a system instruction ended it.
+ * Run one burst with the JIT: the interpreter's contract (see {@link interpretCaught}), so
+ * what the burst raised (a fault, a VM exit) is handed back, NOTHING_THROWN if nothing.
  */
-export const runJit = (m: Cpu): boolean => {
+export const runJit = (m: Cpu): unknown => {
   // after STI exactly one instruction runs: the interpreter's case
-  if (m.interruptShadow) return interpret(m);
+  if (m.interruptShadow) return interpretCaught(m);
   const jit = jitOf(m);
   const c = jit.context;
   jit.stats.bursts++;
@@ -225,9 +228,10 @@ export const runJit = (m: Cpu): boolean => {
       c.room = limit - n;
       c.pc = pc;
       c.frame = pa & ~0xfff;
-      try {
-        done = compiled.region(c);
-      } catch (err) {
+      done = compiled.region(c);
+      if (done === THREW) {
+        const err = c.caught;
+        c.caught = null;
         // the faulting instruction did not retire; pc, flags and counts as the interpreter leaves them
         n += c.done;
         hits += c.hits;
@@ -237,7 +241,7 @@ export const runJit = (m: Cpu): boolean => {
         m.sync();
         m.pc = c.pc;
         m.flags = lazyFlags(c.flags, c.lk, c.lx, c.ly, c.lr);
-        throw err;
+        return err;
       }
       if (done < 0) {
         jit.stale(page!);
@@ -267,7 +271,9 @@ export const runJit = (m: Cpu): boolean => {
       // a block it is about to compile, or one that only fits partly under the limit: that block
       const most = length > 0 || (scanned > 0 && jit.heating(page!, pc)) ? Math.min(length > 0 ? length : scanned, limit - n) : Math.min(COLD_QUANTUM, limit - n);
       jit.stats.interpreted++;
-      system = interpret(m, most, c0 + n * IC, w0);
+      const raised = interpretCaught(m, most, c0 + n * IC, w0, ENDED);
+      if (raised !== NOTHING_THROWN) return raised;
+      system = ENDED.system;
       n += m.instructions - before;
       start = n;
       pc = m.pc;
@@ -284,12 +290,12 @@ export const runJit = (m: Cpu): boolean => {
       if (n >= limit) break;
     }
   }
-  if (system) return true;
+  if (system) return NOTHING_THROWN;
   if (translating) mmu.hits += hits;
   m.retiredByRing[cpl] += n - start;
   if (nonRoot) m.retiredNonRoot += n - start;
   m.sync();
   m.pc = pc;
   m.flags = lazyFlags(c.flags, c.lk, c.lx, c.ly, c.lr);
-  return false;
+  return NOTHING_THROWN;
 };

@@ -14,6 +14,7 @@ import { GuestFault } from '../isa/fault';
 import { VmExitSignal } from '../vmx/exit-signal';
 import type { Cpu } from './cpu';
 import type { Trap } from './exit';
+import type { SystemMnemonic } from './instruction-code';
 
 /** Semantics of one instruction: `w` is the instruction word, `imm` the immediate word. */
 export type Exec = (m: Cpu, w: number, imm: number) => void;
@@ -296,4 +297,32 @@ export const execIret: Exec = (m) => {
 /** After a trap instruction changed pc itself: continue at the new pc. */
 export const finishTrap = (m: Cpu): void => {
   m.next = m.pc;
+};
+
+/**
+ * The semantics of every system instruction (every row of the ISA table without a code row in
+ * core/cpu/instruction-code.ts): the type makes a row that is in neither table, or in both,
+ * a compile error. The interpreter runs these with exact time and counts and ends its burst.
+ */
+export const SYSTEM_SEMANTICS: Readonly<Record<SystemMnemonic, Exec>> = {
+  pause: execPause,
+  sidt: execSidt,
+  smsw: execSmsw,
+  rdcpl: execRdcpl,
+  int: execInt,
+  vmcall: execVmcall,
+  pushf: execPushf,
+  popf: execPopf,
+  cli: execCli,
+  sti: execSti,
+  hlt: execHlt,
+  rdcr: execRdcr,
+  wrcr: execWrcr,
+  lidt: execLidt,
+  invlpg: execInvlpg,
+  in: execIn,
+  out: execOut,
+  iret: execIret,
+  sysenter: execSysenter,
+  sysexit: execSysexit,
 };

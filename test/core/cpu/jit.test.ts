@@ -181,7 +181,7 @@ ${idt({ 0x20: 'tick' })}`,
     expect(jitOf(m).stats.instructions).to.be.greaterThan(m.instructions / 2);
   });
 
-  it('instructions without a code row (such as new rows of the ISA table) are left to the interpreter', () => {
+  it('an instruction whose code row the JIT does not find when it compiles is left to the interpreter', () => {
     const saved = INSTRUCTION_CODE.add;
     delete INSTRUCTION_CODE.add;
     try {
