@@ -54,14 +54,7 @@ const executeRun = (p: PlannedRun, ctx: RunContext): TaskOutcome => {
     const row: ResultRow = {
       ...r.right,
       kind: 'run',
-      formatVersion: FORMAT_VERSION,
-      experiment: ctx.experiment,
-      key: p.key,
-      index: p.index,
-      label: p.label,
-      repetition: p.repetition,
-      seed: ctx.seed,
-      ...ctx.provenance,
+      ...rowHeader(p, ctx),
     };
     const v = validateRow(row, `run ${p.index}`);
     return isLeft(v) ? { error: v.left } : { row };
@@ -69,6 +62,18 @@ const executeRun = (p: PlannedRun, ctx: RunContext): TaskOutcome => {
     return { error: `internal error in run ${p.index} (${p.label}, ${p.workload}): ${(e as Error).stack ?? String(e)}` };
   }
 };
+
+/** The fields every row of an experiment has: the format, the experiment, the run's place in it, its provenance. */
+const rowHeader = (p: { readonly key: string; readonly index: number; readonly label: string; readonly repetition: number }, ctx: RunContext) => ({
+  formatVersion: FORMAT_VERSION as typeof FORMAT_VERSION,
+  experiment: ctx.experiment,
+  key: p.key,
+  index: p.index,
+  label: p.label,
+  repetition: p.repetition,
+  seed: ctx.seed,
+  ...ctx.provenance,
+});
 
 /** Run a planned host run (`ringlab host` on its spec); returns a validated host row or an error message. */
 const executeHost = (p: PlannedHost, ctx: RunContext): TaskOutcome => {
@@ -80,14 +85,7 @@ const executeHost = (p: PlannedHost, ctx: RunContext): TaskOutcome => {
     const row = {
       ...r.right,
       kind: 'host' as const,
-      formatVersion: FORMAT_VERSION,
-      experiment: ctx.experiment,
-      key: p.key,
-      index: p.index,
-      label: p.label,
-      repetition: p.repetition,
-      seed: ctx.seed,
-      ...ctx.provenance,
+      ...rowHeader(p, ctx),
       hostSpec: p.hostSpec,
       settings: p.settings,
       timeline: mergeStretches(stretches),
