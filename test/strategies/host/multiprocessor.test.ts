@@ -88,4 +88,13 @@ describe('strategies/host: multiprocessor VMs on the host', function () {
     expect(on.yields).to.be.greaterThan(0);
     expect(off.pauses).to.be.greaterThan(10 * on.pauses);
   });
+
+  it('the engine changes no number on the host: a multiprocessor VM beside another, strict co-scheduling, interp and jit', () => {
+    const outcome = (engine: 'interp' | 'jit') => {
+      const smp = spinlock('smp', 20_000, { engine });
+      const o = run([smp, hostedVm('solo', 'compute', 200, {}, { engine })], 2, { untilPs: 2 * MS }, 'strict');
+      return JSON.stringify({ worlds: o.worlds.map((w) => [w.times, w.charged, w.lastLcpu]), clocks: smp.vm.cpus.map((c) => [c.time, c.instructions]), end: o.endPs, energy: o.energyJoules });
+    };
+    expect(outcome('jit')).to.equal(outcome('interp'));
+  });
 });
