@@ -11,7 +11,9 @@ const p = (v: number) => v.toFixed(1);
 /** Render a host result. */
 export const renderHost = (r: HostResult): string => {
   const rows = r.vms.flatMap((vm) =>
-    vm.perVcpu.map((c, i) => [
+    [
+      [vm.name, p(vm.group['%USED']), p(vm.group['%RUN']), p(vm.group['%RDY']), p(vm.group['%CSTP']), p(vm.group['%WAIT']), p(vm.group['%IDLE']), p(vm.group['%MLMTD']), '', '', `VM: ${vm.perVcpu.length} vCPU${vm.perVcpu.length === 1 ? '' : 's'}, ${vm.helpers.length} helper${vm.helpers.length === 1 ? '' : 's'}`],
+    ].concat(vm.perVcpu.map((c, i) => [
       `${vm.name}.vcpu${i}`,
       p(c['%USED']),
       p(c['%RUN']),
@@ -25,7 +27,7 @@ export const renderHost = (r: HostResult): string => {
       vm.stop ?? 'running at the end',
     ]).concat(
       vm.helpers.map((w) => [w.name, p(w['%USED']), p(w['%RUN']), p(w['%RDY']), p(w['%CSTP']), p(w['%WAIT']), p(w['%IDLE']), p(w['%MLMTD']), '', '', w.role]),
-    ),
+    )),
   );
   return [
     `host       ${r.profile}, scheduler ${r.scheduler}, governor ${r.governor}`,

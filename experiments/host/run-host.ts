@@ -19,7 +19,7 @@ import { readResult } from '../../core/guest/result';
 import { hostHardware, type HostHardware } from '../../core/host/host-model';
 import { PS_PER_SECOND } from '../../core/host/time';
 import { runHost, type HostOutcome, type HostRun, type HostedVm } from '../../strategies/host/cosim';
-import { coreUtil, pcpuMetrics, vcpuMetrics, type PcpuMetrics, type VcpuMetrics } from '../../strategies/host/metrics';
+import { coreUtil, groupMetrics, pcpuMetrics, vcpuMetrics, type PcpuMetrics, type VcpuMetrics } from '../../strategies/host/metrics';
 import { SCHEDULERS } from '../../strategies/host/schedulers/registry';
 import { DEFAULT_HOUSEKEEPING } from '../../strategies/host/helper-work';
 import { SHARES_PRESETS, type WorldSettings } from '../../strategies/host/world';
@@ -38,6 +38,8 @@ export interface HostVmResult {
   /** progress alone on the idle host / progress here (null when it made no progress) */
   readonly slowdown: number | null;
   readonly perVcpu: readonly (VcpuMetrics & { readonly lateTicks: number; readonly vmSwitches: number; readonly spinYields: number })[];
+  /** esxtop's VM line: each percentage summed over its worlds (vCPUs and helper worlds) */
+  readonly group: VcpuMetrics;
   /** its VMM's helper worlds (device model, housekeeping): esxtop's percentages */
   readonly helpers: readonly (VcpuMetrics & { readonly name: string; readonly role: string })[];
   readonly strategy: string;
@@ -199,6 +201,7 @@ export const runHostSpec = (spec: HostSpec, onRun?: (s: HostRunStretch) => void)
       perVcpu: outcome.worlds
         .filter((w) => w.vm === i && w.role === 'vcpu')
         .map((w) => ({ ...rounded(vcpuMetrics(w)), lateTicks: w.lateTicks, vmSwitches: w.vmSwitches, spinYields: w.spinYields })),
+      group: rounded(groupMetrics(outcome.worlds.filter((w) => w.vm === i))),
       helpers: outcome.worlds.filter((w) => w.vm === i && w.role !== 'vcpu').map((w) => ({ name: w.name, role: w.role, ...rounded(vcpuMetrics(w)) })),
       strategy: vm.strategy,
       workload: vm.workload,

@@ -49,6 +49,16 @@ export const vcpuMetrics = (w: World): VcpuMetrics => {
   };
 };
 
+/**
+ * esxtop's line for a VM (its group of worlds: vCPUs and helper worlds): each percentage
+ * summed over them, so a VM's `%RUN + %RDY + %CSTP + %WAIT` is 100 per world.
+ */
+export const groupMetrics = (ws: readonly World[]): VcpuMetrics => {
+  const each = ws.map(vcpuMetrics);
+  const sum = (k: keyof VcpuMetrics) => each.reduce((a, m) => a + m[k], 0);
+  return { '%USED': sum('%USED'), '%RUN': sum('%RUN'), '%RDY': sum('%RDY'), '%CSTP': sum('%CSTP'), '%WAIT': sum('%WAIT'), '%IDLE': sum('%IDLE'), '%MLMTD': sum('%MLMTD') };
+};
+
 /** Per logical CPU `%UTIL` and `%USED` over the run. */
 export const pcpuMetrics = (o: HostOutcome, t: Topology): PcpuMetrics[] =>
   t.lcpus.map((l) => ({ id: l.id, core: l.core, '%UTIL': pct(o.lcpus[l.id].busyPs, o.endPs), '%USED': pct(o.lcpus[l.id].chargedPs, o.endPs) }));
