@@ -21,7 +21,7 @@ import { DEFAULT_UNSHADOW_AFTER, ShadowPager } from '../shared/shadow-paging';
 import { BT_COUNTERS } from './counters';
 import { choice, integer } from '../options';
 import { defineStrategy } from '../strategy';
-import { DATA_VA, MAX_CACHE_BYTES, PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from './layout';
+import { DATA_VA, MAX_CACHE_BYTES, PAGER_BYTES, RESERVED_BYTES, vmmPhysical, vmmReservedRanges } from './layout';
 import { BtMonitor } from './monitor';
 import { maxUnitBytes } from './translator';
 
@@ -102,6 +102,6 @@ export const binaryTranslation = defineStrategy({
     m.cpl = 1;
     m.pc = ctx.entry;
     monitor.settle();
-    return { vcpus: [monitor], divergence: () => monitor.shared.divergence };
+    return { vcpus: [monitor], divergence: () => monitor.shared.divergence, reservedMemory: () => [pager.poolRange, ...vmmReservedRanges(vmmBase)] };
   },
 });

@@ -21,6 +21,7 @@
  * @category Binary translation
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';
+import type { ReservedRange } from '../reserved-memory';
 
 /** First linear address the VMM reserves in every guest address space. */
 export const VMM_VA = 0xff000000 | 0;
@@ -97,3 +98,19 @@ export const vmmPhysical = (vmmBase: number): VmmPhysical => ({
   doorbell: vmmBase + 2 * PAGE_SIZE,
   cache: vmmBase + 3 * PAGE_SIZE,
 });
+
+/**
+ * The VMM structures at `vmmBase` as reserved ranges: the page table of the reserved linear
+ * range (walked, never mapped), the data page (read/write at ring 1: translated code keeps
+ * the virtual CPU there), the doorbell page (read-only, never written), the translation cache
+ * (read-only and executable at ring 1; only the monitor writes it).
+ */
+export const vmmReservedRanges = (vmmBase: number): ReservedRange[] => {
+  const p = vmmPhysical(vmmBase);
+  return [
+    { name: 'VMM page table', start: p.pageTable, bytes: PAGE_SIZE, guest: 'none', changes: true },
+    { name: 'VMM data page', start: p.data, bytes: PAGE_SIZE, guest: 'write', changes: true },
+    { name: 'doorbell page', start: p.doorbell, bytes: PAGE_SIZE, guest: 'read', changes: false },
+    { name: 'translation cache', start: p.cache, bytes: MAX_CACHE_BYTES, guest: 'read', changes: true },
+  ];
+};

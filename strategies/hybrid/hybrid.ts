@@ -16,8 +16,8 @@
 import { PAGE_SIZE } from '../../core/mmu/pte';
 import { pagerView } from '../binary-translation/binary-translation';
 import { BT_COUNTERS } from '../binary-translation/counters';
-import { PAGER_BYTES, RESERVED_BYTES, vmmPhysical } from '../binary-translation/layout';
-import { startHardwareVcpu } from '../hardware-assisted/hardware-assisted';
+import { PAGER_BYTES, RESERVED_BYTES, vmmPhysical, vmmReservedRanges } from '../binary-translation/layout';
+import { hardwareGuest, hardwareReservedMemory, startHardwareVcpu, type HardwareVcpuSettings } from '../hardware-assisted/hardware-assisted';
 import { VMCB_COUNTERS } from '../hardware-assisted/vmcb-access';
 import { VMCS_COUNTERS } from '../hardware-assisted/vmcs-access';
 import { VENDOR_OPTION, vendorMismatch } from '../hardware-assisted/vendor';
@@ -51,12 +51,10 @@ export const hybrid = defineStrategy({
     // guest RAM, the shadow pager's frames, then the engine's page table, data page and cache
     const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
     let engine: ClusterEngine | null = null;
-    const v = startHardwareVcpu(
-      ctx,
-      m,
-      { paging: 'shadow', 'tpr-shadow': 'auto', 'shadow-cache': SHADOW_CACHE_OPTION.default, 'device-model': 'vmm', vendor: ctx.options.vendor },
-      { pagerMachine: pagerView(m, vmmBase), beforeEntry: (exit) => engine?.afterExit(exit) ?? false },
-    );
+    const settings: HardwareVcpuSettings = { paging: 'shadow', 'tpr-shadow': 'auto', 'shadow-cache': SHADOW_CACHE_OPTION.default, 'device-model': 'vmm', vendor: ctx.options.vendor };
+    const pagerMachine = pagerView(m, vmmBase);
+    const guest = hardwareGuest(ctx, pagerMachine, settings);
+    const v = startHardwareVcpu(ctx, m, settings, { pagerMachine, beforeEntry: (exit) => engine?.afterExit(exit) ?? false }, guest);
     const e = new ClusterEngine(m, v.context, vmmPhysical(vmmBase), {
       clusters: ctx.options.clusters,
       lookahead: ctx.options.lookahead,
@@ -64,6 +62,10 @@ export const hybrid = defineStrategy({
       cacheBytes: CLUSTER_CACHE_BYTES,
     });
     engine = e;
-    return { vcpus: [{ onVmExit: v.handler.onVmExit, onTrap: (t) => e.onTrap(t) }], exitHandlerCycles: () => ({ ...v.handlerCycles }) };
+    return {
+      vcpus: [{ onVmExit: v.handler.onVmExit, onTrap: (t) => e.onTrap(t) }],
+      exitHandlerCycles: () => ({ ...v.handlerCycles }),
+      reservedMemory: () => [...hardwareReservedMemory(guest, ctx.guestMemoryBytes), ...vmmReservedRanges(vmmBase)],
+    };
   },
 });
