@@ -11,7 +11,9 @@
  */
 import { isLeft } from 'fp-ts/Either';
 import type { IsaVariant } from '../../core/isa/variant';
-import { runOne } from '../run/run-one';
+import { runOne, type RunSpec } from '../run/run-one';
+import { ENGINE_NAMES, type Engine } from '../../core/cpu/engine';
+import { setJitDefaults } from '../../core/cpu/jit';
 import { choiceVariants, resolveOptions } from '../../strategies/options';
 import { DEFAULT_PROFILE, loadProfile, type CostProfile } from '../../core/cost/profile';
 import type { Strategy } from '../../strategies/strategy';
@@ -28,6 +30,8 @@ export interface FuzzSpec {
   /** random instructions per program (default 40) */
   readonly length?: number;
   readonly profile?: string;
+  /** engines each configuration runs under (default all: FUZZ_ENGINES); the first is the reference the others must match */
+  readonly engines?: readonly Engine[];
   /** called after each program */
   readonly onProgress?: (done: number) => void;
 }
@@ -42,6 +46,8 @@ export interface Finding {
   readonly strategy: string;
   readonly options: Readonly<Record<string, string | number>>;
   readonly isa: IsaVariant;
+  /** the engine of the run */
+  readonly engine: Engine;
   readonly detail: string;
   /** the program's source, for host failures */
   readonly source?: string;
@@ -91,8 +97,65 @@ export function* fuzzPrograms(spec: Pick<FuzzSpec, 'programs' | 'seed' | 'kernel
   }
 }
 
-/** Run one program under every configuration of every strategy, each compared with native. */
-export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[], profile: CostProfile, kernelMode: boolean): ProgramOutcome => {
+/** The engines a fuzzing session runs each configuration under by default: all of them (code compiled from hostile guest code is attack surface too). */
+export const FUZZ_ENGINES: readonly Engine[] = ENGINE_NAMES;
+
+/** What one run was found to be, and its modelled results (the results JSON without host metadata) if it produced any. */
+interface Classified {
+  readonly verdict: Verdict;
+  readonly detail?: string;
+  readonly modelled?: string;
+  readonly expectedDivergence?: boolean;
+}
+
+/** Run one configuration on one engine and classify it (the JIT compiles every block at first sight, so compiled code meets the guest's). */
+const classify = (spec: RunSpec, s: Strategy, isa: IsaVariant, kernelMode: boolean): Classified => {
+  const saved = spec.engine === 'jit' ? setJitDefaults({ hot: 0 }) : null;
+  try {
+    const res = runOne(spec);
+    // every configuration here is one the strategy accepts on this profile: a refusal is a bug
+    if (isLeft(res)) return { verdict: 'host-failure', detail: `the run was refused: ${res.left.join('; ')}` };
+    const r = res.right;
+    const { host: _host, ...rest } = r;
+    const modelled = JSON.stringify(rest);
+    if (r.stop.kind === 'stopped' && /internal error/.test(r.stop.message)) return { verdict: 'host-failure', detail: r.stop.message, modelled };
+    if (r.isolationViolations !== undefined) return { verdict: 'host-failure', detail: `isolation violated: ${r.isolationViolations.slice(0, 3).join('; ')}`, modelled };
+    if (r.cycles.total > FUZZ_BUDGET.maxCycles * 2) return { verdict: 'host-failure', detail: `ran ${r.cycles.total} modelled cycles, past the budget of ${FUZZ_BUDGET.maxCycles}`, modelled };
+    if (!r.equivalent) {
+      // Popek and Goldberg on the default ISA; a paravirtual hypervisor needs a modified kernel, not a random one
+      const expected = (s.requiresVirtualizableIsa === true && isa === 'default') || (kernelMode && s.kernelBuild === 'paravirt');
+      return { verdict: 'not-equivalent', detail: r.divergence ?? '', modelled, expectedDivergence: expected };
+    }
+    return { verdict: r.stop.kind === 'shutdown' ? 'equivalent' : 'guest-stop', modelled };
+  } catch (e) {
+    return { verdict: 'host-failure', detail: `host exception: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
+  } finally {
+    if (saved !== null) setJitDefaults(saved);
+  }
+};
+
+/** The first place two JSON texts differ, as `path: a vs b`. */
+export const firstDifference = (a: string, b: string): string => {
+  const walk = (x: unknown, y: unknown, at: string): string | null => {
+    if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+      for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
+        const d = walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], at === '' ? k : `${at}.${k}`);
+        if (d !== null) return d;
+      }
+      return null;
+    }
+    return JSON.stringify(x) === JSON.stringify(y) ? null : `${at}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`;
+  };
+  return walk(JSON.parse(a), JSON.parse(b), '') ?? 'the texts differ';
+};
+
+/**
+ * Run one program under every configuration of every strategy on each engine, each run
+ * compared with native; a run on another engine than the first whose modelled results
+ * (counters, clock, console, exit, digest: the results without host metadata) differ from
+ * the first engine's is a host failure (the engine never changes a modelled number).
+ */
+export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[], profile: CostProfile, kernelMode: boolean, engines: readonly Engine[] = FUZZ_ENGINES): ProgramOutcome => {
   const counts: Record<Verdict, number> = { equivalent: 0, 'not-equivalent': 0, 'guest-stop': 0, 'host-failure': 0 };
   const failures: Finding[] = [];
   let runs = 0;
@@ -101,44 +164,28 @@ export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[
   // under paravirt a raw kernel runs in ring 1 and its VMCALLs are random hypercalls: the hypervisor must survive them
   for (const s of strategies)
     for (const c of configurations(s, profile)) {
-      runs++;
-      const finding = (verdict: Verdict, detail: string): Finding => ({ verdict, program: name, strategy: s.name, options: c.options, isa: c.isa, detail, ...(verdict === 'host-failure' ? { source: program.source } : {}) });
-      let verdict: Verdict;
-      try {
-        const res = runOne({
-          strategy: s.name,
-          strategyImpl: s,
-          options: c.options,
-          workload: '',
-          ...(kernelMode ? { workload: 'syscall', params: { n: 1 }, kernelImage: program.image } : { programImage: { name, program: program.image }, params: { n: 1 } }),
-          profile: profile.name,
-          isa: c.isa,
-          ...FUZZ_BUDGET,
-        });
-        if (isLeft(res)) {
-          // every configuration here is one the strategy accepts on this profile: a refusal is a bug
-          verdict = 'host-failure';
-          failures.push(finding(verdict, `the run was refused: ${res.left.join('; ')}`));
-        } else if (res.right.stop.kind === 'stopped' && /internal error/.test(res.right.stop.message)) {
-          verdict = 'host-failure';
-          failures.push(finding(verdict, res.right.stop.message));
-        } else if (res.right.isolationViolations !== undefined) {
-          verdict = 'host-failure';
-          failures.push(finding(verdict, `isolation violated: ${res.right.isolationViolations.slice(0, 3).join('; ')}`));
-        } else if (res.right.cycles.total > FUZZ_BUDGET.maxCycles * 2) {
-          verdict = 'host-failure';
-          failures.push(finding(verdict, `ran ${res.right.cycles.total} modelled cycles, past the budget of ${FUZZ_BUDGET.maxCycles}`));
-        } else if (!res.right.equivalent) {
-          verdict = 'not-equivalent';
-          // Popek and Goldberg on the default ISA; a paravirtual hypervisor needs a modified kernel, not a random one
-          if ((s.requiresVirtualizableIsa && c.isa === 'default') || (kernelMode && s.kernelBuild === 'paravirt')) expectedDivergences++;
-          else failures.push(finding(verdict, res.right.divergence ?? ''));
-        } else verdict = res.right.stop.kind === 'shutdown' ? 'equivalent' : 'guest-stop';
-      } catch (e) {
-        verdict = 'host-failure';
-        failures.push(finding(verdict, `host exception: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`));
+      const spec: RunSpec = {
+        strategy: s.name,
+        strategyImpl: s,
+        options: c.options,
+        workload: '',
+        ...(kernelMode ? { workload: 'syscall', params: { n: 1 }, kernelImage: program.image } : { programImage: { name, program: program.image }, params: { n: 1 } }),
+        profile: profile.name,
+        isa: c.isa,
+        ...FUZZ_BUDGET,
+      };
+      let reference: { engine: Engine; modelled: string } | null = null;
+      for (const engine of engines) {
+        runs++;
+        let k = classify({ ...spec, engine }, s, c.isa, kernelMode);
+        if (k.modelled !== undefined && reference === null) reference = { engine, modelled: k.modelled };
+        else if (k.modelled !== undefined && reference !== null && k.modelled !== reference.modelled)
+          k = { verdict: 'host-failure', detail: `engine ${engine} changed a modelled number (against ${reference.engine}): ${firstDifference(reference.modelled, k.modelled)}` };
+        counts[k.verdict]++;
+        if (k.verdict === 'not-equivalent' && k.expectedDivergence === true) expectedDivergences++;
+        else if (k.verdict === 'host-failure' || k.verdict === 'not-equivalent')
+          failures.push({ verdict: k.verdict, program: name, strategy: s.name, options: c.options, isa: c.isa, engine, detail: k.detail ?? '', ...(k.verdict === 'host-failure' ? { source: program.source } : {}) });
       }
-      counts[verdict]++;
     }
   return { runs, counts, failures, expectedDivergences };
 };
@@ -168,7 +215,7 @@ export const fuzz = (spec: FuzzSpec): FuzzReport => {
   const profile = fuzzProfile(spec.profile);
   const outcomes: ProgramOutcome[] = [];
   for (const program of fuzzPrograms(spec)) {
-    outcomes.push(fuzzProgram(program, spec.strategies, profile, spec.kernelMode));
+    outcomes.push(fuzzProgram(program, spec.strategies, profile, spec.kernelMode, spec.engines));
     spec.onProgress?.(outcomes.length);
   }
   return joinOutcomes(spec.programs, outcomes);

@@ -11,8 +11,9 @@ import { allStrategies, lookupStrategy } from '../../../strategies/modules';
 import type { Strategy } from '../../../strategies/strategy';
 import { CliError, ExitCode } from '../../common/errors';
 import { table } from '../../common/format';
-import { FUZZ_BUDGET, type FuzzReport } from '../../fuzz/fuzz';
+import { FUZZ_BUDGET, FUZZ_ENGINES, type FuzzReport } from '../../fuzz/fuzz';
 import { fuzzOnWorkers } from '../../fuzz/parallel';
+import type { Engine } from '../../../core/cpu/engine';
 
 /** Options of `fuzz`. */
 export interface FuzzOptions {
@@ -28,6 +29,8 @@ export interface FuzzOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** worker threads (default 1: in this thread); the report does not depend on it */
   readonly workers?: number;
+  /** engines each configuration runs under (default: all); the first is the reference */
+  readonly engines?: readonly Engine[];
 }
 
 /** Fuzz, write reproducers of host failures into `out`, render; returns text and exit code. */
@@ -41,7 +44,7 @@ export const fuzzCommand = async (o: FuzzOptions): Promise<{ text: string; exitC
           return s.right;
         });
   const report = await fuzzOnWorkers(
-    { programs: o.programs, seed: o.seed, strategies, kernelMode: o.kernelMode, profile: o.profile, onProgress: (d) => o.onProgress?.(d, o.programs) },
+    { programs: o.programs, seed: o.seed, strategies, kernelMode: o.kernelMode, profile: o.profile, engines: o.engines, onProgress: (d) => o.onProgress?.(d, o.programs) },
     o.workers ?? 1,
   );
   const written = writeReproducers(report, o.out);
@@ -66,7 +69,7 @@ export const writeReproducers = (r: FuzzReport, out: string): string[] => {
 
 const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): string =>
   [
-    `${r.programs} ${o.kernelMode ? 'kernel' : 'user'}-mode programs (seed ${o.seed}), ${r.runs} runs, budgets ${FUZZ_BUDGET.maxInstructions} instructions / ${FUZZ_BUDGET.maxCycles} cycles`,
+    `${r.programs} ${o.kernelMode ? 'kernel' : 'user'}-mode programs (seed ${o.seed}), ${r.runs} runs on ${(o.engines ?? FUZZ_ENGINES).join(' and ')}, budgets ${FUZZ_BUDGET.maxInstructions} instructions / ${FUZZ_BUDGET.maxCycles} cycles`,
     table(
       ['verdict', 'runs'],
       Object.entries(r.counts).map(([k, v]) => [k, v]),
@@ -76,7 +79,7 @@ const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): stri
       ? ['host failures: 0']
       : [
           `FAILURES: ${r.failures.length}`,
-          ...r.failures.slice(0, 20).map((f) => `  ${f.verdict} ${f.program} ${f.strategy} ${JSON.stringify(f.options)} isa=${f.isa}: ${f.detail}`),
+          ...r.failures.slice(0, 20).map((f) => `  ${f.verdict} ${f.program} ${f.strategy} ${JSON.stringify(f.options)} isa=${f.isa} engine=${f.engine}: ${f.detail}`),
           ...written.map((w) => `  reproducer: ${w} (run it with: ringlab run --strategy S --program ${w}${o.kernelMode ? ' -- a kernel: use --kernel' : ''})`),
         ]),
   ].join('\n');
