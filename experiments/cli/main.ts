@@ -255,12 +255,13 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--seed <s>', 'seed of the generator (the same seed gives the same programs)', '1')
     .option('--strategies <list>', 'comma-separated strategy names (default: all)')
     .option('--kernel-mode', 'raw random kernels from reset in ring 0 instead of user programs on the shipped kernel', false)
+    .option('--paravirt-mode', 'paravirtual kernels issuing random hypercall sequences (bad numbers and counts, pointers into the hypervisor, page-table updates mapping hypervisor or page-table frames, DMA racing with page-table promotion) under the strategies that boot a paravirtual kernel; each run must end cleanly with the invariants intact', false)
     .option('--profile <name>', 'cost profile', DEFAULT_PROFILE)
     .option('--out <dir>', 'where reproducers of host failures are written', 'out/fuzz')
     .option('--json', 'print the report as JSON', false)
     .option('--workers <n>', 'worker threads (the report does not depend on them)', '1')
     .option('--engines <list>', `comma-separated simulator engines each run is repeated on (${ENGINE_NAMES.join(', ')}; default: all); a run whose modelled results (counters, clock, console, exit, digest) differ from the first engine's is a host failure`)
-    .action(async (o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; profile: string; out: string; json: boolean; workers: string; engines?: string }) => {
+    .action(async (o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; paravirtMode: boolean; profile: string; out: string; json: boolean; workers: string; engines?: string }) => {
       const programs = parseCount('--programs', o.programs, 1);
       const bar = progressReporter(programs, progress());
       const r = await fuzzCommand({
@@ -269,6 +270,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         seed: parseCount('--seed', o.seed, 0, 0xffffffff),
         strategies: o.strategies ? o.strategies.split(',').map((x) => x.trim()).filter((x) => x !== '') : [],
         kernelMode: o.kernelMode,
+        paravirtMode: o.paravirtMode,
         profile: o.profile,
         out: o.out,
         json: o.json,

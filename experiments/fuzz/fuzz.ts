@@ -12,12 +12,14 @@
 import { isLeft } from 'fp-ts/Either';
 import type { IsaVariant } from '../../core/isa/variant';
 import { runOne, type RunSpec } from '../run/run-one';
+import type { RunResult } from '../run/result';
 import { ENGINE_NAMES, type Engine } from '../../core/cpu/engine';
 import { setJitDefaults } from '../../core/cpu/jit';
 import { choiceVariants, resolveOptions } from '../../strategies/options';
 import { DEFAULT_PROFILE, loadProfile, type CostProfile } from '../../core/cost/profile';
 import type { Strategy } from '../../strategies/strategy';
 import { randomKernelProgram, randomUserProgram, type FuzzProgram } from './generate';
+import { randomHypercallKernel } from './hypercalls';
 import { seededRandom } from './random';
 
 /** What to fuzz. */
@@ -27,6 +29,8 @@ export interface FuzzSpec {
   readonly strategies: readonly Strategy[];
   /** raw kernels instead of user programs */
   readonly kernelMode: boolean;
+  /** paravirtual kernels issuing random hypercall sequences (experiments/fuzz/hypercalls.ts) instead of user programs; for paravirt */
+  readonly paravirtMode?: boolean;
   /** random instructions per program (default 40) */
   readonly length?: number;
   readonly profile?: string;
@@ -62,6 +66,14 @@ export interface FuzzReport {
   readonly failures: Finding[];
   /** not-equivalent runs where divergence is expected: trap-and-emulate on the default ISA (Popek-Goldberg), paravirt booting a raw kernel */
   readonly expectedDivergences: number;
+  /** hypercalls the runs made (paravirt), and how many of them the hypervisor refused (validation failures) */
+  readonly hypercalls: HypercallCount;
+}
+
+/** Hypercalls made and refused. */
+export interface HypercallCount {
+  readonly issued: number;
+  readonly refused: number;
 }
 
 /** Budgets of a fuzz run: a guest that does not stop is a guest-level stop, not a hang. */
@@ -86,14 +98,19 @@ export interface ProgramOutcome {
   readonly counts: Record<Verdict, number>;
   readonly failures: Finding[];
   readonly expectedDivergences: number;
+  readonly hypercalls: HypercallCount;
 }
 
 /** The programs of a fuzzing session, in order: deterministic for a seed. */
-export function* fuzzPrograms(spec: Pick<FuzzSpec, 'programs' | 'seed' | 'kernelMode' | 'length'>): Generator<FuzzProgram> {
+export function* fuzzPrograms(spec: Pick<FuzzSpec, 'programs' | 'seed' | 'kernelMode' | 'paravirtMode' | 'length'>): Generator<FuzzProgram> {
   const r = seededRandom(spec.seed);
   for (let k = 0; k < spec.programs; k++) {
     const name = `fuzz-${spec.seed}-${k}`;
-    yield spec.kernelMode ? randomKernelProgram(r, name, spec.length ?? 40) : randomUserProgram(r, name, spec.length ?? 40);
+    yield spec.paravirtMode === true
+      ? randomHypercallKernel(r, name, spec.length ?? 40)
+      : spec.kernelMode
+        ? randomKernelProgram(r, name, spec.length ?? 40)
+        : randomUserProgram(r, name, spec.length ?? 40);
   }
 }
 
@@ -106,10 +123,11 @@ interface Classified {
   readonly detail?: string;
   readonly modelled?: string;
   readonly expectedDivergence?: boolean;
+  readonly hypercalls?: HypercallCount;
 }
 
 /** Run one configuration on one engine and classify it (the JIT compiles every block at first sight, so compiled code meets the guest's). */
-const classify = (spec: RunSpec, s: Strategy, isa: IsaVariant, kernelMode: boolean): Classified => {
+const classify = (spec: RunSpec, s: Strategy, isa: IsaVariant, mode: FuzzProgram['mode']): Classified => {
   const saved = spec.engine === 'jit' ? setJitDefaults({ hot: 0 }) : null;
   try {
     const res = runOne(spec);
@@ -118,20 +136,35 @@ const classify = (spec: RunSpec, s: Strategy, isa: IsaVariant, kernelMode: boole
     const r = res.right;
     const { host: _host, ...rest } = r;
     const modelled = JSON.stringify(rest);
-    if (r.stop.kind === 'stopped' && /internal error/.test(r.stop.message)) return { verdict: 'host-failure', detail: r.stop.message, modelled };
-    if (r.isolationViolations !== undefined) return { verdict: 'host-failure', detail: `isolation violated: ${r.isolationViolations.slice(0, 3).join('; ')}`, modelled };
-    if (r.cycles.total > FUZZ_BUDGET.maxCycles * 2) return { verdict: 'host-failure', detail: `ran ${r.cycles.total} modelled cycles, past the budget of ${FUZZ_BUDGET.maxCycles}`, modelled };
-    if (!r.equivalent) {
-      // Popek and Goldberg on the default ISA; a paravirtual hypervisor needs a modified kernel, not a random one
-      const expected = (s.requiresVirtualizableIsa === true && isa === 'default') || (kernelMode && s.kernelBuild === 'paravirt');
-      return { verdict: 'not-equivalent', detail: r.divergence ?? '', modelled, expectedDivergence: expected };
-    }
-    return { verdict: r.stop.kind === 'shutdown' ? 'equivalent' : 'guest-stop', modelled };
+    const hypercalls = { issued: r.events.hypercalls.total, refused: r.events.hypercalls.validationFailures };
+    const k = classifyResult(r, modelled, s, isa, mode);
+    return { ...k, hypercalls };
   } catch (e) {
     return { verdict: 'host-failure', detail: `host exception: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
   } finally {
     if (saved !== null) setJitDefaults(saved);
   }
+};
+
+/**
+ * Classify a run's result: host failures first (an internal error, an isolation violation,
+ * a budget overrun, and in the paravirtual mode an end that is not the guest's own), then
+ * the comparison with native. A hypercall sequence has no native counterpart: its clean end
+ * is a guest-level stop.
+ */
+const classifyResult = (r: RunResult, modelled: string, s: Strategy, isa: IsaVariant, mode: FuzzProgram['mode']): Classified => {
+  if (r.stop.kind === 'stopped' && /internal error/.test(r.stop.message)) return { verdict: 'host-failure', detail: r.stop.message, modelled };
+  if (r.isolationViolations !== undefined) return { verdict: 'host-failure', detail: `isolation violated: ${r.isolationViolations.slice(0, 3).join('; ')}`, modelled };
+  if (r.cycles.total > FUZZ_BUDGET.maxCycles * 2) return { verdict: 'host-failure', detail: `ran ${r.cycles.total} modelled cycles, past the budget of ${FUZZ_BUDGET.maxCycles}`, modelled };
+  if (mode === 'paravirt')
+    // a paravirtual hypervisor has no exits to leave unhandled: every end of a hypercall sequence is the guest's own
+    return r.stop.kind === 'vm-exit-unhandled' ? { verdict: 'host-failure', detail: `the run ended unclearly: ${r.stop.message}`, modelled } : { verdict: 'guest-stop', modelled };
+  if (!r.equivalent) {
+    // Popek and Goldberg on the default ISA; a paravirtual hypervisor needs a modified kernel, not a random one
+    const expected = (s.requiresVirtualizableIsa === true && isa === 'default') || (mode !== 'user' && s.kernelBuild === 'paravirt');
+    return { verdict: 'not-equivalent', detail: r.divergence ?? '', modelled, expectedDivergence: expected };
+  }
+  return { verdict: r.stop.kind === 'shutdown' ? 'equivalent' : 'guest-stop', modelled };
 };
 
 /** The first place two JSON texts differ, as `path: a vs b`. */
@@ -155,11 +188,13 @@ export const firstDifference = (a: string, b: string): string => {
  * (counters, clock, console, exit, digest: the results without host metadata) differ from
  * the first engine's is a host failure (the engine never changes a modelled number).
  */
-export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[], profile: CostProfile, kernelMode: boolean, engines: readonly Engine[] = FUZZ_ENGINES): ProgramOutcome => {
+export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[], profile: CostProfile, engines: readonly Engine[] = FUZZ_ENGINES): ProgramOutcome => {
   const counts: Record<Verdict, number> = { equivalent: 0, 'not-equivalent': 0, 'guest-stop': 0, 'host-failure': 0 };
   const failures: Finding[] = [];
   let runs = 0;
   let expectedDivergences = 0;
+  let issued = 0;
+  let refused = 0;
   const name = program.name;
   // under paravirt a raw kernel runs in ring 1 and its VMCALLs are random hypercalls: the hypervisor must survive them
   for (const s of strategies)
@@ -169,7 +204,7 @@ export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[
         strategyImpl: s,
         options: c.options,
         workload: '',
-        ...(kernelMode ? { workload: 'syscall', params: { n: 1 }, kernelImage: program.image } : { programImage: { name, program: program.image }, params: { n: 1 } }),
+        ...(program.mode !== 'user' ? { workload: 'syscall', params: { n: 1 }, kernelImage: program.image } : { programImage: { name, program: program.image }, params: { n: 1 } }),
         profile: profile.name,
         isa: c.isa,
         ...FUZZ_BUDGET,
@@ -177,17 +212,19 @@ export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[
       let reference: { engine: Engine; modelled: string } | null = null;
       for (const engine of engines) {
         runs++;
-        let k = classify({ ...spec, engine }, s, c.isa, kernelMode);
+        let k = classify({ ...spec, engine }, s, c.isa, program.mode);
         if (k.modelled !== undefined && reference === null) reference = { engine, modelled: k.modelled };
         else if (k.modelled !== undefined && reference !== null && k.modelled !== reference.modelled)
           k = { verdict: 'host-failure', detail: `engine ${engine} changed a modelled number (against ${reference.engine}): ${firstDifference(reference.modelled, k.modelled)}` };
         counts[k.verdict]++;
+        issued += k.hypercalls?.issued ?? 0;
+        refused += k.hypercalls?.refused ?? 0;
         if (k.verdict === 'not-equivalent' && k.expectedDivergence === true) expectedDivergences++;
         else if (k.verdict === 'host-failure' || k.verdict === 'not-equivalent')
           failures.push({ verdict: k.verdict, program: name, strategy: s.name, options: c.options, isa: c.isa, engine, detail: k.detail ?? '', ...(k.verdict === 'host-failure' ? { source: program.source } : {}) });
       }
     }
-  return { runs, counts, failures, expectedDivergences };
+  return { runs, counts, failures, expectedDivergences, hypercalls: { issued, refused } };
 };
 
 /** Add the programs' outcomes, in program order, into a report. */
@@ -200,6 +237,7 @@ export const joinOutcomes = (programs: number, outcomes: readonly ProgramOutcome
     counts,
     failures: outcomes.flatMap((o) => o.failures),
     expectedDivergences: outcomes.reduce((n, o) => n + o.expectedDivergences, 0),
+    hypercalls: { issued: outcomes.reduce((n, o) => n + o.hypercalls.issued, 0), refused: outcomes.reduce((n, o) => n + o.hypercalls.refused, 0) },
   };
 };
 
@@ -215,7 +253,7 @@ export const fuzz = (spec: FuzzSpec): FuzzReport => {
   const profile = fuzzProfile(spec.profile);
   const outcomes: ProgramOutcome[] = [];
   for (const program of fuzzPrograms(spec)) {
-    outcomes.push(fuzzProgram(program, spec.strategies, profile, spec.kernelMode, spec.engines));
+    outcomes.push(fuzzProgram(program, spec.strategies, profile, spec.engines));
     spec.onProgress?.(outcomes.length);
   }
   return joinOutcomes(spec.programs, outcomes);

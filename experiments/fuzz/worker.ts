@@ -14,7 +14,6 @@ export interface FuzzTask {
   readonly program: FuzzProgram;
   readonly strategies: readonly string[];
   readonly profile?: string;
-  readonly kernelMode: boolean;
   readonly engines?: readonly Engine[];
 }
 
@@ -25,5 +24,5 @@ export const fuzzInWorker = (task: FuzzTask): ProgramOutcome => {
     if (isLeft(s)) throw new Error(s.left);
     return s.right;
   });
-  return fuzzProgram(task.program, strategies, fuzzProfile(task.profile), task.kernelMode, task.engines);
+  return fuzzProgram(task.program, strategies, fuzzProfile(task.profile), task.engines);
 };
