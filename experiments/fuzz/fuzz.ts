@@ -1,12 +1,14 @@
 /**
- * The fuzzer: random guest programs (user mode on the shipped kernel, or raw kernels) run
- * under every strategy, with its default options and with each other value of each choice
- * option (not the full product), each compared with native's run of the same program. Runs
- * are bounded by modelled budgets only (never wall time) and classified: equivalent, not
- * equivalent (with the reason; expected only for trap-and-emulate on the default ISA and for
- * paravirt booting a random kernel, which is no paravirtual kernel), a
- * guest-level stop (budget, fault loop, triple fault ...), or a host failure (any host
- * exception, an internal error, a budget overrun). Host failures keep a reproducer.
+ * The fuzzer: random guest programs (user mode on the shipped kernel, raw kernels, or
+ * paravirtual kernels of random hypercall sequences) run under every strategy, with its
+ * default options and with each other value of each choice option (not the full product),
+ * on every engine, each compared with native's run of the same program. Runs are bounded by
+ * modelled budgets only (never wall time) and classified: equivalent, not equivalent (with
+ * the reason; expected only for trap-and-emulate on the default ISA and for paravirt booting
+ * a random kernel, which is no paravirtual kernel), a guest-level stop (budget, fault loop,
+ * triple fault ...), or a host failure (any host exception, an internal error, an isolation
+ * violation, a budget overrun, an engine that changed a modelled number). Host failures
+ * keep a reproducer.
  * @category Fuzz
  */
 import { isLeft } from 'fp-ts/Either';
