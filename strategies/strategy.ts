@@ -15,6 +15,7 @@ import type { CostProfile } from '../core/cost/profile';
 import type { KernelBuild, KernelOptions } from '../core/guest/kernel-image';
 import type { Platform } from '../core/platform/platform';
 import type { OptionSpecs, OptionValuesOf } from './options';
+import type { ReservedRange } from './reserved-memory';
 
 /** What a strategy is given to start a virtual machine. */
 export interface StrategyContext<O> {
@@ -43,6 +44,13 @@ export interface Vmm {
   exitHandlerCycles?(): Readonly<Record<string, number>>;
   /** Violations of the VMM's isolation invariants as memory stands now (checked after runs); empty if none. */
   isolationViolations?(): string[];
+  /**
+   * The machine memory beyond guest RAM the VMM uses, range by range, with what the guest may
+   * be given of each and whether the VMM changes it while the guest runs (asked once, after
+   * start). Reserved memory outside these ranges must stay untouched and unmapped; a VMM
+   * without this method declares it all so. Checked after every run (strategies/reserved-memory.ts).
+   */
+  reservedMemory?(): readonly ReservedRange[];
 }
 
 /** A virtualization strategy, with its options declared as codecs (strategies/options.ts). */

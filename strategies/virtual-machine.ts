@@ -13,6 +13,7 @@ import { pricesOf, type CostProfile } from '../core/cost/profile';
 import type { IsaVariant } from '../core/isa/variant';
 import { Platform } from '../core/platform/platform';
 import type { OptionValues } from './options';
+import { ReservedMemoryGuard } from './reserved-memory';
 import type { Strategy, Vmm } from './strategy';
 
 /** What a virtual machine is made of. */
@@ -47,11 +48,15 @@ export interface VirtualMachine {
   readonly vmm: Vmm;
   /** Run until the guest stops or a budget runs out (a number: instructions). */
   run(budget: RunLimits | number): StopReason;
+  /** Violations of the reserved-memory invariant so far (strategies/reserved-memory.ts); empty if none. */
+  reservedMemoryViolations(): string[];
 }
 
 /** Build the platform and CPUs, load the guest, start the VMM; an error if the profile lacks a cost the strategy needs. */
 export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, VirtualMachine> => {
   const platform = new Platform({ memoryBytes: spec.guestMemoryBytes + spec.strategy.reservedBytes, diskLatencyUs: spec.diskLatencyUs });
+  // the guest's devices address guest-physical memory: DMA stops at guest RAM, as on the native machine
+  platform.dmaBytes = spec.guestMemoryBytes;
   const cpus: Cpu[] = [];
   try {
     for (let i = 0; i < (spec.vcpus ?? 1); i++) {
@@ -76,10 +81,13 @@ export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, Vi
   if (refused !== null) return left(refused);
   const vmm = spec.strategy.start({ platform, cpus, profile: spec.profile, options: spec.options, guestMemoryBytes: spec.guestMemoryBytes, entry: spec.entry ?? 0 });
   const quantum = spec.quantum ?? DEFAULT_QUANTUM_CYCLES;
+  const guard = new ReservedMemoryGuard(platform.memory, spec.guestMemoryBytes, vmm.reservedMemory?.() ?? []);
+  guard.watch(cpus);
   return right({
     platform,
     cpus,
     vmm,
+    reservedMemoryViolations: () => guard.violations(),
     run: (budget) => runVcpus(cpus, cpus.map((c) => vmm.vcpus[c.index] ?? null), typeof budget === 'number' ? { maxInstructions: budget } : budget, quantum),
   });
 };

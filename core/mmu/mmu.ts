@@ -13,6 +13,18 @@ import { hitSlot, Tlb, TlbPerm } from './tlb';
 
 const ACCESS_NAME = ['read', 'write', 'fetch'] as const;
 
+/**
+ * An observer of translations that reach machine memory at or above `floor` (a VMM's
+ * reserved memory): told what each such translation grants, as the TLB will hold it. It
+ * observes only; nothing it does may change the run (strategies/reserved-memory.ts).
+ */
+export interface ReservedWatch {
+  /** first machine address watched */
+  readonly floor: number;
+  /** A translation of linear `va` reached machine address `pa`, granting writes and/or user access. */
+  reached(pa: number, va: number, writable: boolean, user: boolean): void;
+}
+
 /** Memory-management unit state and counters. */
 export class Mmu {
   /** paging enabled (cr0.PG) */
@@ -33,6 +45,8 @@ export class Mmu {
   lastNestedWritable = true;
   /** incremented on every flush or invalidation so cached translations can be checked */
   generation = 0;
+  /** observer of translations into reserved machine memory, if any */
+  watch: ReservedWatch | null = null;
 
   constructor(
     readonly memory: PhysicalMemory,
@@ -70,7 +84,9 @@ export class Mmu {
   translate(va: number, access: Access, user: boolean): number {
     if (!this.paging && this.nestedRoot < 0) {
       this.lastSlot = -1;
-      return this.checkPhysical(va >>> 0, va);
+      const pa = this.checkPhysical(va >>> 0, va);
+      if (this.watch !== null && pa >= this.watch.floor) this.watch.reached(pa, va, true, user);
+      return pa;
     }
     const tlb = this.tlb;
     const i = hitSlot(tlb.tag, tlb.perm, tlb.setMask, tlb.ways, va >>> 12, user, access === Access.write);
@@ -117,14 +133,18 @@ export class Mmu {
       pageBase = this.nestedTranslate(pageBase, access);
       if (!this.lastNestedWritable) perm &= ~TlbPerm.writable;
     } else this.checkPhysical(pageBase, va);
+    if (this.watch !== null && pageBase >= this.watch.floor) this.watch.reached(pageBase, va, (perm & TlbPerm.writable) !== 0, (perm & TlbPerm.user) !== 0);
     this.lastSlot = this.tlb.fill(va, pageBase, perm);
     return (pageBase | (va & 0xfff)) >>> 0;
   }
 
   /** Host-physical address of a guest page-table entry at guest-physical `gpa`. */
   private guestTableAddress(gpa: number, access: Access): number {
-    const pa = this.nestedRoot >= 0 ? this.nestedTranslate(gpa & FRAME_MASK, access) | (gpa & 0xfff) : gpa;
-    return this.checkPhysical(pa >>> 0, gpa);
+    if (this.nestedRoot < 0) return this.checkPhysical(gpa >>> 0, gpa);
+    // a guest page table behind the second-level tables: the walk reads it and sets its accessed and dirty bits
+    const pa = this.checkPhysical((this.nestedTranslate(gpa & FRAME_MASK, access) | (gpa & 0xfff)) >>> 0, gpa);
+    if (this.watch !== null && pa >= this.watch.floor) this.watch.reached(pa, gpa, true, false);
+    return pa;
   }
 
   /** Walk the second-level tables for a guest-physical page (two references). */

@@ -30,10 +30,13 @@ export class Platform {
   readonly cpus: Cpu[] = [];
   /** the CPU that receives device interrupts */
   irqTarget = 0;
+  /** bytes of memory, from 0, that device DMA reaches (the guest's RAM: memory beyond it is a VMM's, and a transfer past it fails as on bare metal) */
+  dmaBytes: number;
 
   constructor(config: PlatformConfig = {}) {
     this.memory = new PhysicalMemory(config.memoryBytes ?? 8 * 1024 * 1024);
     this.disk = new BlockDevice(config.diskSectors ?? 256, config.diskLatencyUs ?? DISK_LATENCY_US);
+    this.dmaBytes = this.memory.size;
   }
 
   /** Attach a CPU (its index is its position). */
@@ -122,7 +125,7 @@ export class Platform {
   /** Complete device work due by `now` (the guest-visible time of the CPU that looks), raising interrupts. */
   serviceDevices(now: number): void {
     if (now >= this.disk.deadline) {
-      this.disk.complete(this.memory.u8);
+      this.disk.complete(this.memory.u8.subarray(0, this.dmaBytes));
       this.cpus[this.irqTarget]?.raiseIrq(Irq.block);
     }
   }

@@ -4,7 +4,7 @@
  * and turns errors into one clear message and an exit code.
  * @category CLI
  */
-import { DEFAULT_ENGINE, ENGINE_NAMES, type Engine } from '../../core/cpu/engine';
+import { DEFAULT_ENGINE, ENGINE_NAMES, isEngine, type Engine } from '../../core/cpu/engine';
 import { isLeft } from 'fp-ts/Either';
 import { Command, CommanderError, Option } from 'commander';
 import { asmCommand, disasmCommand } from './commands/asm';
@@ -53,6 +53,16 @@ const SILENT: ProgressStream = { write: () => true, isTTY: false };
 /** `--engine`: the simulator engine (host machinery: results record it as host metadata only). */
 const engineOption = () =>
   new Option('--engine <name>', 'simulator engine: interp (the reference interpreter) or jit (hot guest code compiled to JavaScript); no modelled number depends on it').choices(ENGINE_NAMES).default(DEFAULT_ENGINE);
+
+/** `--engines a,b`: engine names, each known, none twice, at least one. */
+const parseEngines = (list: string): Engine[] => {
+  const names = list.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const unknown = names.filter((n) => !isEngine(n));
+  if (unknown.length > 0) throw new CliError(`--engines: unknown engine ${unknown.map((n) => `'${n}'`).join(', ')}; engines: ${ENGINE_NAMES.join(', ')}`);
+  if (names.length === 0) throw new CliError(`--engines: give at least one of ${ENGINE_NAMES.join(', ')}`);
+  if (new Set(names).size !== names.length) throw new CliError(`--engines: '${list}' names an engine twice`);
+  return names as Engine[];
+};
 
 const variantOption = () =>
   new Option('--isa <variant>', 'ISA variant').choices(['default', 'virtualizable']).default('default');
@@ -245,11 +255,13 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--seed <s>', 'seed of the generator (the same seed gives the same programs)', '1')
     .option('--strategies <list>', 'comma-separated strategy names (default: all)')
     .option('--kernel-mode', 'raw random kernels from reset in ring 0 instead of user programs on the shipped kernel', false)
+    .option('--paravirt-mode', 'paravirtual kernels issuing random hypercall sequences (bad numbers and counts, pointers into the hypervisor, page-table updates mapping hypervisor or page-table frames, DMA racing with page-table promotion) under the strategies that boot a paravirtual kernel; each run must end cleanly with the invariants intact', false)
     .option('--profile <name>', 'cost profile', DEFAULT_PROFILE)
     .option('--out <dir>', 'where reproducers of host failures are written', 'out/fuzz')
     .option('--json', 'print the report as JSON', false)
     .option('--workers <n>', 'worker threads (the report does not depend on them)', '1')
-    .action(async (o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; profile: string; out: string; json: boolean; workers: string }) => {
+    .option('--engines <list>', `comma-separated simulator engines each run is repeated on (${ENGINE_NAMES.join(', ')}; default: interp; interp,jit adds the JIT at about ten times the time); a run whose modelled results (counters, clock, console, exit, digest) differ from the first engine's is a host failure`)
+    .action(async (o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; paravirtMode: boolean; profile: string; out: string; json: boolean; workers: string; engines?: string }) => {
       const programs = parseCount('--programs', o.programs, 1);
       const bar = progressReporter(programs, progress());
       const r = await fuzzCommand({
@@ -258,9 +270,11 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
         seed: parseCount('--seed', o.seed, 0, 0xffffffff),
         strategies: o.strategies ? o.strategies.split(',').map((x) => x.trim()).filter((x) => x !== '') : [],
         kernelMode: o.kernelMode,
+        paravirtMode: o.paravirtMode,
         profile: o.profile,
         out: o.out,
         json: o.json,
+        engines: o.engines === undefined ? undefined : parseEngines(o.engines),
         onProgress: (d) => bar.tick(`program ${d}`),
       });
       bar.done();

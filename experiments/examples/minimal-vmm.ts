@@ -16,7 +16,7 @@ import { Flag } from '../../core/isa/table';
 import type { VmExit, VmExitReason } from '../../core/vmx/exits';
 import { createVmcs, type Vmcs } from '../../core/vmx/vmcs';
 import { VMM_COUNTERS } from '../../strategies/shared/counters';
-import { buildIdentityNestedTables } from '../../strategies/shared/nested-tables';
+import { buildIdentityNestedTables, nestedTablesBytes } from '../../strategies/shared/nested-tables';
 import { defineStrategy } from '../../strategies/strategy';
 
 /** The strategy API version this module is written for (STRATEGY_API_VERSION of strategies/strategy.ts). */
@@ -84,6 +84,8 @@ export const minimalVmm = defineStrategy({
       m.vmEnter(vmcs);
     };
     m.vmEnter(vmcs);
-    return { vcpus: [{ onVmExit }] };
+    // its reserved memory: the nested tables, built here, walked by the MMU, never mapped for the guest nor changed
+    const tables = { name: 'nested page tables', start: vmcs.nestedRoot, bytes: nestedTablesBytes(ctx.guestMemoryBytes), guest: 'none', changes: false } as const;
+    return { vcpus: [{ onVmExit }], reservedMemory: () => [tables] };
   },
 });

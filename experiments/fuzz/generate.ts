@@ -21,7 +21,8 @@ import { below, pick, type Random } from './random';
 /** A generated program: its source (the reproducer) and its image. */
 export interface FuzzProgram {
   readonly name: string;
-  readonly mode: 'user' | 'kernel';
+  /** user program on the shipped kernel, raw kernel, or paravirtual kernel of random hypercalls (experiments/fuzz/hypercalls.ts) */
+  readonly mode: 'user' | 'kernel' | 'paravirt';
   readonly source: string;
   readonly image: Program;
 }

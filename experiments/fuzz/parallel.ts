@@ -21,7 +21,7 @@ export const fuzzOnWorkers = async (spec: FuzzSpec, workers: number): Promise<Fu
   try {
     const outcomes = await Promise.all(
       [...fuzzPrograms(spec)].map((program) =>
-        pool.run({ program, strategies: names, profile: spec.profile, kernelMode: spec.kernelMode }).then((o) => {
+        pool.run({ program, strategies: names, profile: spec.profile, engines: spec.engines }).then((o) => {
           spec.onProgress?.(++done);
           return o;
         }),

@@ -5,6 +5,7 @@
  */
 import { isLeft } from 'fp-ts/Either';
 import { lookupStrategy } from '../../strategies/modules';
+import type { Engine } from '../../core/cpu/engine';
 import type { FuzzProgram } from './generate';
 import { fuzzProfile, fuzzProgram, type ProgramOutcome } from './fuzz';
 
@@ -13,7 +14,7 @@ export interface FuzzTask {
   readonly program: FuzzProgram;
   readonly strategies: readonly string[];
   readonly profile?: string;
-  readonly kernelMode: boolean;
+  readonly engines?: readonly Engine[];
 }
 
 /** Piscina's entry: the program's outcome. */
@@ -23,5 +24,5 @@ export const fuzzInWorker = (task: FuzzTask): ProgramOutcome => {
     if (isLeft(s)) throw new Error(s.left);
     return s.right;
   });
-  return fuzzProgram(task.program, strategies, fuzzProfile(task.profile), task.kernelMode);
+  return fuzzProgram(task.program, strategies, fuzzProfile(task.profile), task.engines);
 };

@@ -131,7 +131,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
   }
   const perCpu = vm.cpus.map((c) => c.snapshot());
   const all = sumSnapshots(perCpu);
-  const violations = vm.vmm.isolationViolations?.() ?? [];
+  const violations = [...(vm.vmm.isolationViolations?.() ?? []), ...vm.reservedMemoryViolations()];
   const region = marks.start ? diffSnapshots(marks.start, marks.end ?? all) : all;
   // elapsed modelled time: the latest clock (one CPU: its cycles); the region's from marker to marker
   const elapsed = Math.max(...vm.cpus.map((c) => c.time));

@@ -26,7 +26,7 @@ import { DEFAULT_UNSHADOW_AFTER, ShadowPager } from '../shared/shadow-paging';
 import { BT_COUNTERS } from './counters';
 import { choice, integer } from '../options';
 import { defineStrategy } from '../strategy';
-import { DATA_VA, MAX_CACHE_BYTES, PAGER_BYTES, RESERVED_BYTES, vcpusThatFit, vmmLinear, vmmPhysical } from './layout';
+import { DATA_VA, MAX_CACHE_BYTES, PAGER_BYTES, RESERVED_BYTES, vcpusThatFit, vmmLinear, vmmPhysical, vmmReservedRanges } from './layout';
 import { BtMonitor, type BtGuest } from './monitor';
 import { CodeProtection } from './code-protection';
 import { maxUnitBytes } from './translator';
@@ -126,6 +126,10 @@ export const binaryTranslation = defineStrategy({
     m.cpl = 1;
     m.pc = ctx.entry;
     monitors[0].settle();
-    return { vcpus: monitors, divergence: () => monitors.find((x) => x.shared.divergence !== null)?.shared.divergence ?? null };
+    return {
+      vcpus: monitors,
+      divergence: () => monitors.find((x) => x.shared.divergence !== null)?.shared.divergence ?? null,
+      reservedMemory: () => [pager.poolRange, ...vmmReservedRanges(vmmBase, ctx.cpus.length, cacheBytes)],
+    };
   },
 });

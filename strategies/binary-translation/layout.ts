@@ -30,6 +30,7 @@
  * @category Binary translation
  */
 import { PAGE_SIZE, Pte } from '../../core/mmu/pte';
+import type { ReservedRange } from '../reserved-memory';
 
 /** First linear address the VMM reserves in every guest address space. */
 export const VMM_VA = 0xff000000 | 0;
@@ -146,3 +147,23 @@ export const mapVcpuArea = (i32: Int32Array, physical: VmmPhysical, linear: VmmL
   i32[slot(linear.doorbell)] = physical.doorbell | flags;
   for (let k = 0; k * PAGE_SIZE < cacheBytes; k++) i32[slot(linear.cache) + k] = (physical.cache + k * PAGE_SIZE) | flags;
 };
+
+/**
+ * The VMM structures at `vmmBase` as reserved ranges, for `vcpus` vCPUs with caches of
+ * `cacheBytes`: the page table of the reserved linear range (walked, never mapped), and each
+ * vCPU's data page (read/write at ring 1: translated code keeps the virtual CPU there), doorbell
+ * page (read-only, never written) and translation cache (read-only and executable at ring 1;
+ * only the monitor writes it).
+ */
+export const vmmReservedRanges = (vmmBase: number, vcpus: number, cacheBytes: number): ReservedRange[] => [
+  { name: 'VMM page table', start: vmmBase, bytes: PAGE_SIZE, guest: 'none', changes: true },
+  ...Array.from({ length: vcpus }, (_, i): ReservedRange[] => {
+    const p = vmmPhysical(vmmBase, i, cacheBytes);
+    const of = vcpus > 1 ? ` of vCPU ${i}` : '';
+    return [
+      { name: `VMM data page${of}`, start: p.data, bytes: PAGE_SIZE, guest: 'write', changes: true },
+      { name: `doorbell page${of}`, start: p.doorbell, bytes: PAGE_SIZE, guest: 'read', changes: false },
+      { name: `translation cache${of}`, start: p.cache, bytes: Math.ceil(cacheBytes / PAGE_SIZE) * PAGE_SIZE, guest: 'read', changes: true },
+    ];
+  }).flat(),
+];

@@ -18,7 +18,8 @@ import { choice, integer } from '../options';
 import { SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
 import { DEVICE_MODEL_COUNTERS, DEVICE_MODEL_OPTION, DeviceModel } from '../shared/device-model';
 import { VMCS_COUNTERS, vmread, vmwrite } from './vmcs-access';
-import { buildIdentityNestedTables } from '../shared/nested-tables';
+import { buildIdentityNestedTables, nestedTablesBytes } from '../shared/nested-tables';
+import type { ReservedRange } from '../reserved-memory';
 import { SHADOW_CACHE_OPTION, ShadowPager } from '../shared/shadow-paging';
 import { defineStrategy, type StrategyContext } from '../strategy';
 import type { Cpu } from '../../core/cpu/cpu';
@@ -60,7 +61,7 @@ export const hardwareAssisted = defineStrategy({
     // the vCPUs share the guest's nested tables or its shadows, and count their handlers' cycles together
     const guest = hardwareGuest(ctx, ctx.cpus[0], ctx.options);
     const vcpus = ctx.cpus.map((m) => startHardwareVcpu(ctx, m, ctx.options, {}, guest).handler);
-    return { vcpus, exitHandlerCycles: () => ({ ...guest.handlerCycles }) };
+    return { vcpus, exitHandlerCycles: () => ({ ...guest.handlerCycles }), reservedMemory: () => hardwareReservedMemory(guest, ctx.guestMemoryBytes) };
   },
 });
 
@@ -94,6 +95,14 @@ export const hardwareGuest = (
   pager: o.paging === 'nested' ? null : new ShadowPager(pagerMachine, ctx.guestMemoryBytes, { cacheRoots: o['shadow-cache'], install: 'vmcs' }),
   handlerCycles: {},
 });
+
+/** The reserved memory of a guest under hardware assistance: its shadow pager's frames, or its nested tables (built at the start, never changed). */
+export const hardwareReservedMemory = (guest: HardwareGuest, guestMemoryBytes: number): ReservedRange[] =>
+  guest.pager !== null
+    ? [guest.pager.poolRange]
+    : guest.nestedRoot !== null
+      ? [{ name: 'nested page tables', start: guest.nestedRoot, bytes: nestedTablesBytes(guestMemoryBytes), guest: 'none', changes: false }]
+      : [];
 
 /** What a VMM built on this one may change (hybrid's cluster engine). */
 export interface HardwareVcpuHooks {

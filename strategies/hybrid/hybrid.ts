@@ -20,8 +20,8 @@
 import { PAGE_SIZE } from '../../core/mmu/pte';
 import { pagerView } from '../binary-translation/binary-translation';
 import { BT_COUNTERS } from '../binary-translation/counters';
-import { PAGER_BYTES, RESERVED_BYTES, vcpusThatFit, vmmLinear, vmmPhysical } from '../binary-translation/layout';
-import { hardwareGuest, startHardwareVcpu } from '../hardware-assisted/hardware-assisted';
+import { PAGER_BYTES, RESERVED_BYTES, vcpusThatFit, vmmLinear, vmmPhysical, vmmReservedRanges } from '../binary-translation/layout';
+import { hardwareGuest, hardwareReservedMemory, startHardwareVcpu, type HardwareVcpuSettings } from '../hardware-assisted/hardware-assisted';
 import type { Trap } from '../../core/cpu/exit';
 import { VMCB_COUNTERS } from '../hardware-assisted/vmcb-access';
 import { VMCS_COUNTERS } from '../hardware-assisted/vmcs-access';
@@ -55,7 +55,7 @@ export const hybrid = defineStrategy({
   start: (ctx) => {
     // guest RAM, the shadow pager's frames, then the engines' page table and each vCPU's data page and cache
     const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
-    const settings = { paging: 'shadow', 'tpr-shadow': 'auto', 'shadow-cache': SHADOW_CACHE_OPTION.default, 'device-model': 'vmm', vendor: ctx.options.vendor } as const;
+    const settings: HardwareVcpuSettings = { paging: 'shadow', 'tpr-shadow': 'auto', 'shadow-cache': SHADOW_CACHE_OPTION.default, 'device-model': 'vmm', vendor: ctx.options.vendor };
     // the vCPUs share the shadows (each served as its own view of the machine) and the handlers' cycles
     const views = ctx.cpus.map((m) => pagerView(m, vmmBase));
     const guest = hardwareGuest(ctx, views[0], settings);
@@ -75,6 +75,10 @@ export const hybrid = defineStrategy({
       engine = e;
       return { onVmExit: v.handler.onVmExit, onStartup: v.handler.onStartup, onTrap: (t: Trap) => e.onTrap(t) };
     });
-    return { vcpus, exitHandlerCycles: () => ({ ...guest.handlerCycles }) };
+    return {
+      vcpus,
+      exitHandlerCycles: () => ({ ...guest.handlerCycles }),
+      reservedMemory: () => [...hardwareReservedMemory(guest, ctx.guestMemoryBytes), ...vmmReservedRanges(vmmBase, ctx.cpus.length, CLUSTER_CACHE_BYTES)],
+    };
   },
 });

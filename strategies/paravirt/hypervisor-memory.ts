@@ -13,6 +13,7 @@
  * @category Strategies
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';
+import type { ReservedRange } from '../reserved-memory';
 
 /** The page-directory index the hypervisor owns in every address space. */
 export const HYPERVISOR_PDE = 1023;
@@ -64,3 +65,16 @@ export const hypervisorMemory = (guestMemoryBytes: number): HypervisorMemory => 
 
 /** Whether a linear address lies in the hypervisor's range. */
 export const inHypervisorRange = (va: number): boolean => va >>> 0 >= HYPERVISOR_BASE;
+
+/**
+ * The hypervisor's pages as reserved ranges: the real IDT (read-only at ring 1 through the
+ * hypervisor slot; `set_trap_table` rewrites it), the slot's page table and the boot tables
+ * (walked, never mapped; the MMU sets their accessed bits), the hypercall page (read-only
+ * and executable at ring 1, written once at the start).
+ */
+export const hypervisorReservedRanges = (h: HypervisorMemory, guestMemoryBytes: number): ReservedRange[] => [
+  { name: 'real IDT', start: h.idt, bytes: PAGE_SIZE, guest: 'read', changes: true },
+  { name: 'hypervisor slot page table', start: h.slotTable, bytes: PAGE_SIZE, guest: 'none', changes: true },
+  { name: 'boot page tables', start: h.bootDirectory, bytes: PAGE_SIZE * (1 + Math.ceil(guestMemoryBytes / (1024 * PAGE_SIZE))), guest: 'none', changes: true },
+  { name: 'hypercall page', start: h.hypercallPage, bytes: PAGE_SIZE, guest: 'read', changes: false },
+];

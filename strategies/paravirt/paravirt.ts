@@ -29,7 +29,7 @@ import { DirectPager } from './direct-paging';
 import { VirtualInterrupts } from './events';
 import { enterGuestKernel, Hypervisor, type Domain } from './hypervisor';
 import { hypercallPageImage } from './hypercall-page';
-import { HYPERVISOR_RESERVED_BYTES, hypervisorMemory, MAX_GUEST_MEMORY } from './hypervisor-memory';
+import { HYPERVISOR_RESERVED_BYTES, hypervisorMemory, hypervisorReservedRanges, MAX_GUEST_MEMORY } from './hypervisor-memory';
 
 /** The kernel build options the strategy's options select. */
 export const paravirtKernelOptions = (options: { readonly batching: string }): KernelOptions => ({ batching: options.batching !== 'off' });
@@ -92,6 +92,6 @@ export const paravirt = defineStrategy({
       domain.hypervisors.push(new Hypervisor(m, domain, ctx.guestMemoryBytes, pager, new VirtualInterrupts(m), memory, { fastSyscall: ctx.options.fastsyscall !== 'off' }));
     // the boot vCPU starts at the entry in the boot view; the others wait for vcpu_up
     enterGuestKernel(domain.hypervisors[0], ctx.entry, memory.bootDirectory);
-    return { vcpus: domain.hypervisors, isolationViolations: () => pager.isolationViolations() };
+    return { vcpus: domain.hypervisors, isolationViolations: () => pager.isolationViolations(), reservedMemory: () => hypervisorReservedRanges(memory, ctx.guestMemoryBytes) };
   },
 });

@@ -7,6 +7,9 @@
 import type { PhysicalMemory } from '../../core/mmu/memory';
 import { Pte } from '../../core/mmu/pte';
 
+/** Bytes the identity second-level tables of `guestBytes` of guest RAM take: the root and a table per 4 MiB. */
+export const nestedTablesBytes = (guestBytes: number): number => 4096 * (1 + Math.ceil(guestBytes / 4096 / 1024));
+
 /**
  * Second-level tables mapping guest-physical [0, guestBytes) to the same machine addresses,
  * built in the VMM's memory right after guest RAM. Returns the root.

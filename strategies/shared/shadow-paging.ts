@@ -49,6 +49,7 @@ import { integer } from '../options';
 import { CR0_PG } from '../../core/isa/table';
 import { Access, dirIndex, FRAME_MASK, PAGE_SIZE, Pte, tableIndex } from '../../core/mmu/pte';
 import { FramePool } from './frame-pool';
+import type { ReservedRange } from '../reserved-memory';
 import { accessOfErrorCode, guestAccessError, walkGuestTables } from './guest-walk';
 
 /** The strategies' option for the number of shadow roots kept (`cacheRoots`). */
@@ -260,6 +261,11 @@ export class ShadowPager {
   /** Machine-physical address of the active shadow directory (what machine cr3 must hold), or null before {@link setGuestPaging}. */
   get shadowRoot(): number | null {
     return this.active?.frame ?? null;
+  }
+
+  /** The pager's frame pool as a reserved range: the VMM writes it, the guest is never given it (the MMU walks it). */
+  get poolRange(): ReservedRange {
+    return { name: 'shadow page tables', start: this.pool.start, bytes: this.pool.end - this.pool.start, guest: 'none', changes: true };
   }
 
   /** VMM frames currently holding shadow directories and tables. */

@@ -70,6 +70,6 @@ export const trapAndEmulate = defineStrategy({
       return monitor;
     };
     const monitors = ctx.cpus.map(vcpu);
-    return { vcpus: monitors, divergence: () => monitors.find((x) => x.divergence !== null)?.divergence ?? null };
+    return { vcpus: monitors, divergence: () => monitors.find((x) => x.divergence !== null)?.divergence ?? null, reservedMemory: () => [pager.poolRange] };
   },
 });

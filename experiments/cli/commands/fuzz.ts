@@ -1,7 +1,9 @@
 /**
- * `ringlab fuzz [--programs N] [--seed S] [--strategies a,b] [--kernel-mode] [--out DIR]
- * [--json]`: random guest programs under every strategy, each compared with native; host
- * failures are written as reproducers and make the exit code non-zero.
+ * `ringlab fuzz [--programs N] [--seed S] [--strategies a,b] [--kernel-mode | --paravirt-mode]
+ * [--engines a,b] [--workers N] [--out DIR] [--json]`: random guest programs under every
+ * strategy on every engine, each compared with native (or, in the paravirtual mode, random
+ * hypercall sequences under the paravirtual strategies); host failures are written as
+ * reproducers and make the exit code non-zero.
  * @category CLI
  */
 import * as fs from 'fs';
@@ -11,8 +13,9 @@ import { allStrategies, lookupStrategy } from '../../../strategies/modules';
 import type { Strategy } from '../../../strategies/strategy';
 import { CliError, ExitCode } from '../../common/errors';
 import { table } from '../../common/format';
-import { FUZZ_BUDGET, type FuzzReport } from '../../fuzz/fuzz';
+import { FUZZ_BUDGET, FUZZ_ENGINES, type FuzzReport } from '../../fuzz/fuzz';
 import { fuzzOnWorkers } from '../../fuzz/parallel';
+import type { Engine } from '../../../core/cpu/engine';
 
 /** Options of `fuzz`. */
 export interface FuzzOptions {
@@ -21,6 +24,8 @@ export interface FuzzOptions {
   /** strategy names; empty: all */
   readonly strategies: readonly string[];
   readonly kernelMode: boolean;
+  /** paravirtual kernels of random hypercall sequences, under the strategies that boot a paravirtual kernel */
+  readonly paravirtMode?: boolean;
   readonly out: string;
   readonly json: boolean;
   readonly profile?: string;
@@ -28,11 +33,14 @@ export interface FuzzOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** worker threads (default 1: in this thread); the report does not depend on it */
   readonly workers?: number;
+  /** engines each configuration runs under (default: the interpreter); the first is the reference */
+  readonly engines?: readonly Engine[];
 }
 
 /** Fuzz, write reproducers of host failures into `out`, render; returns text and exit code. */
 export const fuzzCommand = async (o: FuzzOptions): Promise<{ text: string; exitCode: number }> => {
-  const strategies: Strategy[] =
+  if (o.kernelMode && o.paravirtMode === true) throw new CliError('--kernel-mode and --paravirt-mode are two different modes: give one of them');
+  const chosen: Strategy[] =
     o.strategies.length === 0
       ? allStrategies()
       : o.strategies.map((n) => {
@@ -40,8 +48,12 @@ export const fuzzCommand = async (o: FuzzOptions): Promise<{ text: string; exitC
           if (isLeft(s)) throw new CliError(s.left);
           return s.right;
         });
+  // hypercall sequences come from a paravirtual kernel: only a strategy that boots one runs them
+  const strategies = o.paravirtMode === true ? chosen.filter((s) => s.kernelBuild === 'paravirt') : chosen;
+  if (strategies.length === 0)
+    throw new CliError(`--paravirt-mode runs hypercall sequences under strategies that boot a paravirtual kernel (${allStrategies().filter((s) => s.kernelBuild === 'paravirt').map((s) => s.name).join(', ')}); none of ${o.strategies.join(', ')} does`);
   const report = await fuzzOnWorkers(
-    { programs: o.programs, seed: o.seed, strategies, kernelMode: o.kernelMode, profile: o.profile, onProgress: (d) => o.onProgress?.(d, o.programs) },
+    { programs: o.programs, seed: o.seed, strategies, kernelMode: o.kernelMode, paravirtMode: o.paravirtMode, profile: o.profile, engines: o.engines, onProgress: (d) => o.onProgress?.(d, o.programs) },
     o.workers ?? 1,
   );
   const written = writeReproducers(report, o.out);
@@ -66,17 +78,19 @@ export const writeReproducers = (r: FuzzReport, out: string): string[] => {
 
 const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): string =>
   [
-    `${r.programs} ${o.kernelMode ? 'kernel' : 'user'}-mode programs (seed ${o.seed}), ${r.runs} runs, budgets ${FUZZ_BUDGET.maxInstructions} instructions / ${FUZZ_BUDGET.maxCycles} cycles`,
+    `${r.programs} ${o.paravirtMode === true ? 'paravirt hypercall-sequence' : o.kernelMode ? 'kernel-mode' : 'user-mode'} programs (seed ${o.seed}), ${r.runs} runs on ${(o.engines ?? FUZZ_ENGINES).join(' and ')}, budgets ${FUZZ_BUDGET.maxInstructions} instructions / ${FUZZ_BUDGET.maxCycles} cycles`,
     table(
       ['verdict', 'runs'],
       Object.entries(r.counts).map(([k, v]) => [k, v]),
     ),
     `not equivalent as expected (trap-and-emulate on the default ISA${o.kernelMode ? ', paravirt on a random kernel' : ''}): ${r.expectedDivergences}`,
+    ...(r.hypercalls.issued > 0 ? [`hypercalls: ${r.hypercalls.issued} made, ${r.hypercalls.refused} refused by validation`] : []),
+    'invariants checked after every run: reserved memory of every VMM, paravirt frame types and reference counts',
     ...(r.failures.length === 0
       ? ['host failures: 0']
       : [
           `FAILURES: ${r.failures.length}`,
-          ...r.failures.slice(0, 20).map((f) => `  ${f.verdict} ${f.program} ${f.strategy} ${JSON.stringify(f.options)} isa=${f.isa}: ${f.detail}`),
-          ...written.map((w) => `  reproducer: ${w} (run it with: ringlab run --strategy S --program ${w}${o.kernelMode ? ' -- a kernel: use --kernel' : ''})`),
+          ...r.failures.slice(0, 20).map((f) => `  ${f.verdict} ${f.program} ${f.strategy} ${JSON.stringify(f.options)} isa=${f.isa} engine=${f.engine}: ${f.detail}`),
+          ...written.map((w) => `  reproducer: ${w} (run it with: ringlab run --strategy S ${o.kernelMode || o.paravirtMode === true ? '--kernel' : '--program'} ${w} [--engine jit])`),
         ]),
   ].join('\n');
