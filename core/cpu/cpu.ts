@@ -121,11 +121,10 @@ export class Cpu {
   /** HLT is waiting for an interrupt */
   halted = false;
   /**
-   * A halted CPU leaves its run (a yield) instead of letting time pass: a host scheduler
-   * (strategies/host) takes the logical CPU back and wakes the vCPU at its next device event.
+   * The host scheduler that runs this CPU as a vCPU (strategies/host), null when it runs
+   * alone. A hosted CPU that halts leaves its run (a yield) instead of letting time pass: the
+   * host takes the logical CPU back and wakes the vCPU at its next device event.
    */
-  yieldWhenHalted = false;
-  /** The host scheduler that runs this CPU as a vCPU (strategies/host), null when it runs alone. */
   host: HostLink | null = null;
   /** Why the current run yields to the host after this exit or instruction (set only when hosted), null: it does not. */
   hostYield: HostYield | null = null;

@@ -172,13 +172,13 @@ const idleUntil = (cpu: Cpu, until: number): void => {
 /**
  * HLT: let time pass until the next device event (no further than `until`, where another
  * CPU's turn may bring an interrupt), or stop if none can come; on a host
- * (`yieldWhenHalted`) leave the run instead, and the host lets the time pass.
+ * (`cpu.host`) leave the run instead, and the host lets the time pass.
  */
 const idle = (cpu: Cpu, until: number): CpuExit | null => {
   if (cpu.waitingForStartup) {
     // a secondary CPU before its start-up IPI: nothing but another CPU can wake it
     if (until === Infinity) cpu.stop({ kind: 'halted', pc: cpu.pc });
-    else if (cpu.yieldWhenHalted) return { kind: 'yield' };
+    else if (cpu.host !== null) return { kind: 'yield' };
     else idleUntil(cpu, Math.min(until, cpu.cycleLimit));
     return null;
   }
@@ -188,7 +188,7 @@ const idle = (cpu: Cpu, until: number): CpuExit | null => {
     cpu.stop({ kind: 'halted', pc: (cpu.pc - 4) | 0 });
     return null;
   }
-  if (cpu.yieldWhenHalted) return { kind: 'yield' };
+  if (cpu.host !== null) return { kind: 'yield' };
   if (next === Infinity && until === Infinity) {
     cpu.stop({ kind: 'idle', pc: (cpu.pc - 4) | 0 });
     return null;

@@ -1,6 +1,6 @@
 /**
- * The co-simulation loop: the worlds (vCPUs) of every VM run real guest code, under their
- * VM's strategy, on the host's logical CPUs, by steps of host time (integer picoseconds).
+ * The co-simulation loop: the worlds of every VM (its vCPUs, which run real guest code under
+ * the VM's strategy, and its VMM's helper worlds) run on the host's logical CPUs, by steps of host time (integer picoseconds).
  * At each decision the scheduler places worlds; each placed vCPU runs for the cycles the step
  * gives it (step x frequency of its core's P-state x the hyperthreading fraction when a
  * sibling thread is busy) and its guest-visible time follows host time (Cpu.setWallClock),
@@ -14,7 +14,7 @@
  * time first (the lowest id on a tie); the vCPUs of a multiprocessor VM run bursts of
  * DEFAULT_QUANTUM_CYCLES, so they stay in step as runVcpus keeps them when the VM runs alone
  * (lowest clock first), and an IPI, a start-up IPI or a device interrupt raised at a waiting
- * vCPU wakes its world at the sender's host time (Cpu.onKick). A vCPU whose VMM took a
+ * vCPU wakes its world at the sender's host time (Cpu.host.kick). A vCPU whose VMM took a
  * pause-loop exit gives its logical CPU to a ready vCPU of its VM (KVM's directed yield,
  * kvm_vcpu_on_spin), else to any ready world. Co-stopped worlds (the scheduler's
  * co-scheduling) are `costop` until a decision co-starts them. Determinism: ties by logical
@@ -189,7 +189,6 @@ export const runHost = (h: HostRun): HostOutcome => {
     hv.vm.cpus.forEach((cpu, i) => {
       const w = newWorld(worlds.length, vmIndex, i, `${hv.name}.vcpu${i}`, hv.settings);
       addWorld(w, cpu, handlerFor(hv.vm, i), null);
-      cpu.yieldWhenHalted = true;
       cpu.host = { kick: () => kick(w), userDeviceModelRoundTrip: () => deviceModelRoundTrip(w) };
       cpu.ledger.declare(HOST_COUNTERS);
       beginRun(cpu, h.budget);

@@ -9,11 +9,6 @@
  * @category Host
  */
 
-/** The kinds of world on the host. */
-export const WorldRole = { vcpu: 'vcpu', 'device-model': 'device-model', housekeeping: 'housekeeping' } as const;
-/** A world's role. */
-export type WorldRole = keyof typeof WorldRole;
-
 /** The periodic work of a VMM's housekeeping world. */
 export interface Housekeeping {
   /** one batch of work every this many ms of host time */

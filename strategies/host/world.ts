@@ -1,12 +1,15 @@
 /**
- * A world: what the hypervisor schedules, here one per vCPU of each VM (ESXi's term). A world
- * has its resource settings (shares, reservation, limit, affinity), a state, and the time it
- * spent in each state, in host picoseconds, as esxtop accounts it: RUN, READY (of which
+ * A world: what the hypervisor schedules (ESXi's term): each vCPU of each VM, and its VMM's
+ * helper worlds (device model, housekeeping). A world has its resource settings (shares,
+ * reservation, limit, affinity), a state, and the time it spent in each state, in host picoseconds, as esxtop accounts it: RUN, READY (of which
  * MLMTD is the part held back by a limit), COSTOP, WAIT (of which IDLE is the halted part).
  * @category Host
  */
-import type { WorldRole } from './helper-work';
 
+/** The kinds of world on the host: a VM's vCPU, or one of its VMM's helper worlds (helper-work.ts). */
+export const WorldRole = { vcpu: 'vcpu', 'device-model': 'device-model', housekeeping: 'housekeeping' } as const;
+/** A world's role. */
+export type WorldRole = keyof typeof WorldRole;
 /** Scheduling states of a world; `done` once its VM has stopped. */
 export const WorldState = { run: 'run', ready: 'ready', costop: 'costop', wait: 'wait', done: 'done' } as const;
 /** A world's scheduling state. */

@@ -51,7 +51,7 @@ const before = (now: number) => (a: World, b: World): number =>
 /** The worlds of each multiprocessor VM that are still on the host, by VM index. */
 const smpVms = (v: SchedulerView): World[][] => {
   const byVm = new Map<number, World[]>();
-  for (const w of v.worlds) if (w.role === 'vcpu') byVm.set(w.vm, [...(byVm.get(w.vm) ?? []), w]);
+  for (const w of v.worlds) if (w.role === 'vcpu') byVm.get(w.vm)?.push(w) ?? byVm.set(w.vm, [w]);
   return [...byVm.values()].filter((ws) => ws.length > 1).map((ws) => ws.filter((w) => w.state !== 'done'));
 };
 
