@@ -4,6 +4,7 @@
  * @category Common
  */
 import * as fs from 'fs';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { readRegularFile } from '../../core/files/regular-file';
 import { CliError } from './errors';
 
@@ -30,10 +31,17 @@ const reason = (e: unknown): string => {
  * with a message naming it.
  */
 export const readFileOrFail = (path: string, maxBytes: number, limit?: string): Buffer => {
+  const r = readRegular(path, maxBytes, limit);
+  if (isLeft(r)) throw new CliError(`cannot read '${path}': ${r.left}`);
+  return r.right;
+};
+
+/** Read a regular file of at most `maxBytes` (described as `limit`): its bytes, or why not, in words. */
+export const readRegular = (path: string, maxBytes: number, limit?: string): Either<string, Buffer> => {
   try {
-    return readRegularFile(path, maxBytes, limit);
+    return right(readRegularFile(path, maxBytes, limit));
   } catch (e) {
-    throw new CliError(`cannot read '${path}': ${reason(e)}`);
+    return left(reason(e));
   }
 };
 

@@ -6,10 +6,8 @@
  * registries (strategies, options, workloads, parameters, profiles).
  * @category Experiments
  */
-import * as fs from 'fs';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { formatValidationErrors } from '../../core/codec/format-errors';
 import { ENGINES } from '../../core/cpu/engine';
 import { loadProfile } from '../../core/cost/profile';
 import { BOOT_PARAMS, resolveBootParams } from '../../core/guest/boot-params';
@@ -19,9 +17,11 @@ import { SCHEDULERS } from '../../strategies/host/schedulers/registry';
 import { SHARES_PRESETS } from '../../strategies/host/world';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
+import { readRegular } from '../common/files';
 import { resolveParams } from '../run/params';
 import { vcpusRefusal } from '../run/run-one';
-import { describe, unknownKeys } from '../spec/json-schema';
+import { decodeText } from '../spec/decode-text';
+import { describe } from '../spec/json-schema';
 
 const keysOf = <K extends string>(o: Readonly<Record<K, unknown>>) => t.keyof(Object.fromEntries(Object.keys(o).map((k) => [k, null])) as Record<K, null>);
 
@@ -186,29 +186,15 @@ const specProblems = (s: HostSpec): string[] => {
 
 /** Parse spec text from `origin`; all problems at once, prefixed by the origin. */
 export const parseHostSpec = (text: string, origin: string): Either<string[], HostSpec> => {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return left([`${origin}: not valid JSON: ${(e as Error).message}`]);
-  }
-  const decoded = HostSpecCodec.decode(json);
-  const errors = [...(isLeft(decoded) ? formatValidationErrors(decoded.left) : []), ...unknownKeys(HostSpecCodec, json)];
+  const d = decodeText(HostSpecCodec, text, origin);
+  if (isLeft(d)) return d;
+  const { decoded, errors } = d.right;
   if (!isLeft(decoded)) errors.push(...specProblems(decoded.right));
   return errors.length > 0 || isLeft(decoded) ? left([...new Set(errors)].map((e) => `${origin}: ${e}`)) : right(decoded.right);
 };
 
 /** Read and check a host spec file. */
 export const loadHostSpec = (file: string): Either<string[], HostSpec> => {
-  let text: string;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) return left([`cannot read host spec '${file}': not a regular file`]);
-    if (st.size > 1 << 20) return left([`cannot read host spec '${file}': larger than 1 MiB`]);
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return left([`cannot read host spec '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`]);
-  }
-  return parseHostSpec(text, file);
+  const bytes = readRegular(file, 1 << 20, '1 MiB');
+  return isLeft(bytes) ? left([`cannot read host spec '${file}': ${bytes.left}`]) : parseHostSpec(bytes.right.toString('utf8'), file);
 };

@@ -10,14 +10,13 @@ import * as fs from 'fs';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { loadProfile } from '../../core/cost/profile';
-import { formatValidationErrors } from '../../core/codec/format-errors';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
 import { machineSettingsErrors } from '../run/machine-settings';
 import { resolveParams } from '../run/params';
 import { ExperimentSpecCodec, StrategyEntry, WorkloadEntry, type ExperimentSpec } from './codec';
 import { axisProblems } from './axes';
-import { unknownKeys } from './json-schema';
+import { decodeText } from './decode-text';
 import { expandMatrix } from './matrix';
 import { experimentNameProblem } from './name';
 
@@ -96,14 +95,9 @@ const emptyLists = (json: Json): string[] => [
 
 /** Parse spec text (already read) from `origin`; all problems at once, prefixed by the origin. */
 export const parseSpec = (text: string, origin: string): Either<string[], ExperimentSpec> => {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return left([`${origin}: not valid JSON: ${(e as Error).message}`]);
-  }
-  const decoded = ExperimentSpecCodec.decode(json);
-  const errors = [...(isLeft(decoded) ? formatValidationErrors(decoded.left) : []), ...unknownKeys(ExperimentSpecCodec, json)];
+  const d = decodeText(ExperimentSpecCodec, text, origin);
+  if (isLeft(d)) return d;
+  const { json, decoded, errors } = d.right;
   if (isObject(json)) errors.push(...emptyLists(json), ...strategyErrors(json), ...workloadErrors(json), ...profileErrors(json), ...machineErrors(json), ...countErrors(json));
   if (!isLeft(decoded)) {
     const nameProblem = experimentNameProblem(decoded.right.name);
