@@ -55,8 +55,13 @@ export type HostYield = 'spin' | 'helper';
 export interface HostLink {
   /** Something outside the CPU gave it a reason to run (an interrupt raised at its controller, a start-up IPI). */
   kick(): void;
-  /** A user-level device model serves one access: true if the host runs its round trip as a helper world's work (not this CPU's). */
-  userDeviceModelRoundTrip(): boolean;
+  /**
+   * A user-level device model serves one access: true if the host runs its round trip as a
+   * helper world's work (not this CPU's); `access`, if given, is the device's action, which
+   * the host performs when the round trip is done (the device acts at that time, as when the
+   * round trip's cycles are this CPU's).
+   */
+  userDeviceModelRoundTrip(access?: () => void): boolean;
 }
 
 /** A CPU attached to a platform. */

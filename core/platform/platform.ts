@@ -21,6 +21,20 @@ export interface PlatformConfig {
   readonly diskLatencyUs?: number;
 }
 
+/**
+ * What a block request passes through after the device finished and before its DMA and
+ * interrupt reach the guest: a VMM's user-level device model (device-model=user), whose
+ * completion work (the host wakes it, it finishes the request, it injects the interrupt)
+ * takes time. Without one, the request completes at the device's deadline.
+ */
+export interface CompletionPath {
+  /**
+   * The device finished at guest time `now`: the cycles until the request completes toward
+   * the guest, or Infinity when the path calls Platform.finishDisk itself.
+   */
+  reached(now: number): number;
+}
+
 /** Memory, shared devices and CPUs. */
 export class Platform {
   readonly memory: PhysicalMemory;
@@ -32,6 +46,10 @@ export class Platform {
   irqTarget = 0;
   /** bytes of memory, from 0, that device DMA reaches (the guest's RAM: memory beyond it is a VMM's, and a transfer past it fails as on bare metal) */
   dmaBytes: number;
+  /** what a finished block request passes through before it completes (null: nothing) */
+  completionPath: CompletionPath | null = null;
+  /** the finished request is in the completion path */
+  private diskInPath = false;
 
   constructor(config: PlatformConfig = {}) {
     this.memory = new PhysicalMemory(config.memoryBytes ?? 8 * 1024 * 1024);
@@ -124,10 +142,24 @@ export class Platform {
 
   /** Complete device work due by `now` (the guest-visible time of the CPU that looks), raising interrupts. */
   serviceDevices(now: number): void {
-    if (now >= this.disk.deadline) {
-      this.disk.complete(this.memory.u8.subarray(0, this.dmaBytes));
-      this.cpus[this.irqTarget]?.raiseIrq(Irq.block);
+    if (now < this.disk.deadline) return;
+    if (this.completionPath !== null && !this.diskInPath) {
+      this.diskInPath = true;
+      const more = this.completionPath.reached(now);
+      if (more > 0) {
+        this.disk.deadline = now + more;
+        for (const c of this.cpus) c.reschedule();
+        return;
+      }
     }
+    this.finishDisk();
+  }
+
+  /** The outstanding block request completes now: its DMA, then its interrupt. */
+  finishDisk(): void {
+    this.diskInPath = false;
+    this.disk.complete(this.memory.u8.subarray(0, this.dmaBytes));
+    this.cpus[this.irqTarget]?.raiseIrq(Irq.block);
   }
 }
 

@@ -127,7 +127,7 @@ export class BtMonitor implements VcpuHandler {
     this.guest = vcpu?.guest ?? { protection: new CodeProtection([m], guestMemoryBytes), monitors: [] };
     this.guest.monitors.push(this);
     this.v = new MemoryVirtualCpu(m.memory, physical.data);
-    this.shared = new SoftwareMonitor(m, this.v, pager, { stopOnDivergence: true, devices: new DeviceModel(settings.deviceModel) });
+    this.shared = new SoftwareMonitor(m, this.v, pager, { stopOnDivergence: true, devices: new DeviceModel(settings.deviceModel, m) });
     this.mem = this.shared.mem;
     this.counted = (what, n) => m.ledger.count(`translation.${what}`, n);
     this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, this.counted, this.linear.cache);

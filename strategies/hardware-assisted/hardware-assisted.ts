@@ -161,7 +161,7 @@ export const startHardwareVcpu = (
     c.exceptionBitmap = exceptionMask(Vector.pageFault);
     if (m.index === 0) shadowReset();
   }
-  const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow, devices: new DeviceModel(o['device-model']) };
+  const ctxExit: ExitContext = { m, vmcs, pager, guestCr: { cr0: 0, cr3: 0 }, pending: [], tprShadow, devices: new DeviceModel(o['device-model'], m) };
   // VPID tags the guest's translations; with shadow paging the VMM rewrites them from root
   // mode, so tagging is only used with nested paging
   vmcs.vpid = vpid && guest.nestedRoot !== null;

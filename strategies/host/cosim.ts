@@ -31,6 +31,7 @@ import type { HostHardware } from '../../core/host/host-model';
 import { threadCharge, threadSpeed } from '../../core/host/hyperthreading';
 import { coreJoules } from '../../core/host/power';
 import { cyclesToPs, msToPs, psAtRefCycles, psToCycles, refCyclesAt } from '../../core/host/time';
+import type { CompletionPath, Platform } from '../../core/platform/platform';
 import type { VirtualMachine } from '../virtual-machine';
 import { GOVERNORS, GOVERNOR_SAMPLING_MS, type GovernorName } from './governors';
 import type { Scheduler, SchedulerView } from './scheduler';
@@ -157,13 +158,17 @@ export const runHost = (h: HostRun): HostOutcome => {
   const wakeRef: number[] = [];
   /** the world whose burst is running (a kick comes at its time), null between bursts */
   let current: World | null = null;
+  /** host time of the helper work finishing now (its completions act then), null otherwise */
+  let helperNow: number | null = null;
+  /** Host time of what happens now: in the running vCPU's burst, at a helper's completion, or at the step's start. */
+  const nowPs = (): number => (current !== null ? hostTimeOf(current, cpuOf[current.id].time) : (helperNow ?? T));
   /** Something raised at a waiting vCPU (an IPI, a start-up IPI, a device interrupt): its world wakes now. */
   const kick = (w: World) => {
     if (w.state !== 'wait') return;
-    const at = current === null ? T : hostTimeOf(current, cpuOf[current.id].time);
+    const at = nowPs();
     if (at >= w.wakeAt) return;
     w.wakeAt = Math.max(at, w.since);
-    wakeRef[w.id] = current === null ? refCyclesAt(T, nominal) : cpuOf[current.id].now();
+    wakeRef[w.id] = current === null ? refCyclesAt(at, nominal) : cpuOf[current.id].now();
   };
   /** each helper world's queue of work, by world id */
   const helperWork: (HelperWork | null)[] = [];
@@ -171,13 +176,32 @@ export const runHost = (h: HostRun): HostOutcome => {
   const deviceModelOf: (World | null)[] = h.vms.map(() => null);
   const housekeeping: { world: World; next: number; periodPs: number; cycles: number }[] = [];
   const roundTripCycles = hw.profile.costs.userDeviceModelRoundTrip?.cycles ?? 0;
+  /** Queue `cycles` of work for helper world `helper` from now, to call `then` when it is done; a waiting helper wakes. */
+  const queueHelper = (helper: World, cycles: number, then: (endPs: number) => void) => {
+    helperWork[helper.id]?.add(cycles, then);
+    if (helper.state === 'wait') helper.wakeAt = Math.min(helper.wakeAt, Math.max(nowPs(), helper.since));
+  };
+  /** each vCPU world's device access to perform when its device model's round trip is done and it runs again */
+  const pendingAccess: ((() => void) | null)[] = [];
   /** The vCPU of world `w` asks its VM's device model to serve an access: queued for the helper world, which it then waits for. */
-  const deviceModelRoundTrip = (w: World): boolean => {
+  const deviceModelRoundTrip = (w: World, access?: () => void): boolean => {
     const helper = deviceModelOf[w.vm];
     if (helper === null) return false;
-    helperWork[helper.id]?.add(roundTripCycles, w.id);
+    pendingAccess[w.id] = access ?? null;
+    helperWork[helper.id]?.add(roundTripCycles, (end) => {
+      if (w.state === 'wait' && w.wakeAt > end) ((w.wakeAt = Math.max(end, w.since)), (wakeRef[w.id] = refCyclesAt(end, nominal)));
+    });
     return true;
   };
+  /** A VM's block request finished at the device: its device-model world completes it (DMA and interrupt) after a round trip's work. */
+  const deviceModelCompletion = (vm: number): CompletionPath => ({
+    reached: () => {
+      const p = h.vms[vm].vm.platform;
+      p.cpus[p.irqTarget]?.ledger.count('deviceModel.userCompletions');
+      queueHelper(deviceModelOf[vm] as World, roundTripCycles, () => p.finishDisk());
+      return Infinity;
+    },
+  });
   const addWorld = (w: World, cpu: Cpu | null, handler: VcpuHandler | null, work: HelperWork | null) => {
     worlds.push(w);
     wakeRef.push(0);
@@ -189,7 +213,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     hv.vm.cpus.forEach((cpu, i) => {
       const w = newWorld(worlds.length, vmIndex, i, `${hv.name}.vcpu${i}`, hv.settings);
       addWorld(w, cpu, handlerFor(hv.vm, i), null);
-      cpu.host = { kick: () => kick(w), userDeviceModelRoundTrip: () => deviceModelRoundTrip(w) };
+      cpu.host = { kick: () => kick(w), userDeviceModelRoundTrip: (access) => deviceModelRoundTrip(w, access) };
       cpu.ledger.declare(HOST_COUNTERS);
       beginRun(cpu, h.budget);
       cpu.events.listen((e) => {
@@ -211,7 +235,10 @@ export const runHost = (h: HostRun): HostOutcome => {
       transition(w, 'wait', 0);
       return w;
     };
-    if (hv.deviceModelWorld) deviceModelOf[vmIndex] = helper('devmodel', 'device-model');
+    if (hv.deviceModelWorld) {
+      deviceModelOf[vmIndex] = helper('devmodel', 'device-model');
+      hv.vm.platform.completionPath = deviceModelCompletion(vmIndex);
+    }
     if (hv.housekeeping)
       housekeeping.push({ world: helper('housekeeping', 'housekeeping'), next: 0, periodPs: msToPs(hv.housekeeping.periodMs), cycles: (hv.housekeeping.workUs * nominal) / 1e6 });
   });
@@ -227,6 +254,8 @@ export const runHost = (h: HostRun): HostOutcome => {
 
   const view = (now: number): SchedulerView => ({ now, worlds, topology: topo, running: lc.map((l) => l.world) });
   const vmDone = (vm: number) => stops[vm] !== null;
+  /** The platforms of running VMs whose block requests complete through a device-model world, by VM. */
+  const completions = (): [number, Platform][] => h.vms.flatMap((hv, vm) => (deviceModelOf[vm] !== null && !vmDone(vm) ? [[vm, hv.vm.platform] as [number, Platform]] : []));
   const allDone = () => h.vms.every((_, i) => vmDone(i));
 
   /** Stop every world of a VM (its platform stopped all its CPUs). */
@@ -282,6 +311,9 @@ export const runHost = (h: HostRun): HostOutcome => {
     transition(w, 'run', at);
     w.placedAt = at;
     w.lastLcpu = id;
+    // the device acts now that the round trip is done, at the vCPU's time (as when the VM runs alone)
+    const access = pendingAccess[w.id];
+    if (access) ((pendingAccess[w.id] = null), access());
   };
 
   /** A waiting world's device event has come: it is ready from then. */
@@ -297,10 +329,11 @@ export const runHost = (h: HostRun): HostOutcome => {
   const multiprocessor = h.vms.map((hv) => hv.vm.cpus.length > 1);
 
   /** The next device event a halted vCPU waits for (guest time; Infinity: only another CPU can wake it). */
-  const nextEventOf = (cpu: Cpu): number => {
+  const nextEventOf = (w: World, cpu: Cpu): number => {
     if (cpu.waitingForStartup) return Infinity;
     const p = cpu.platform;
-    return Math.min(cpu.timer.deadline, p.cpus[p.irqTarget] === cpu ? p.disk.deadline : Infinity);
+    // a request finishing into a device-model world is the loop's to hand over, not the vCPU's to wake for
+    return Math.min(cpu.timer.deadline, p.cpus[p.irqTarget] === cpu && deviceModelOf[w.vm] === null ? p.disk.deadline : Infinity);
   };
 
   /** A world gives logical CPU `id` up at `end`; another takes it at once if one is ready (`yielding`: a pause-loop exit's directed yield first). */
@@ -349,10 +382,9 @@ export const runHost = (h: HostRun): HostOutcome => {
     const finished = did >= work.pending;
     const end = finished ? Math.min(bound, from + cyclesToPs(did, seg.hz)) : bound;
     account(id, w, seg, from, end);
-    for (const served of work.run(did)) {
-      const v = worlds[served];
-      if (v.state === 'wait' && v.wakeAt > end) ((v.wakeAt = Math.max(end, v.since)), (wakeRef[v.id] = refCyclesAt(end, nominal)));
-    }
+    helperNow = end;
+    for (const then of work.run(did)) then(end);
+    helperNow = null;
     l.lt = end;
     if (!finished) {
       const wanted = (x: World) =>
@@ -392,9 +424,9 @@ export const runHost = (h: HostRun): HostOutcome => {
       // the vCPU waits while its device-model world serves the access
       leave(id, w, end, false, Infinity, 0);
       const helper = deviceModelOf[w.vm] as World;
-      if (helper.state === 'wait') helper.wakeAt = Math.max(end, helper.since);
+      if (helper.state === 'wait') helper.wakeAt = Math.min(helper.wakeAt, Math.max(end, helper.since));
     } else if (cpu.halted) {
-      const next = nextEventOf(cpu);
+      const next = nextEventOf(w, cpu);
       if (next === Infinity && !multiprocessor[w.vm]) {
         // nothing can wake a uniprocessor guest halted with no timer or request pending
         finishVm(w.vm, { kind: 'idle', pc: (cpu.pc - 4) | 0 }, end);
@@ -428,11 +460,26 @@ export const runHost = (h: HostRun): HostOutcome => {
     return lc.findIndex((_, id) => free(id));
   };
 
+  /** Waking world `w` takes logical CPU `id` from the world there (wake-up preemption), at `t` or when that CPU got to. */
+  const preemptFor = (w: World, id: number, t: number, siblingBusy: boolean) => {
+    const l = lc[id];
+    const at = Math.max(t, l.lt, l.seg?.startPs ?? 0);
+    const x = l.world as World;
+    transition(x, x.coStopped ? 'costop' : 'ready', at);
+    l.world = null;
+    l.seg = null;
+    wake(w);
+    put(id, w, at, siblingBusy);
+  };
+
   /**
    * Run the step to host time `D`: the earliest thing first, a burst of the logical CPU
-   * furthest behind, or a waiting world waking onto an idle logical CPU.
+   * furthest behind, a block request finishing into a device-model world, or a waiting world
+   * waking onto an idle logical CPU (or, if the policy preempts for it, onto a busy one).
    */
   const runStep = (D: number, siblingBusy: readonly boolean[]) => {
+    /** worlds that woke this step, found no idle CPU, and that the policy let wait */
+    const refused = new Set<World>();
     for (;;) {
       let id = -1;
       let at = Infinity;
@@ -443,21 +490,41 @@ export const runHost = (h: HostRun): HostOutcome => {
       let woken: World | null = null;
       let wokenOn = -1;
       let wokenAt = Infinity;
+      let blocked: World | null = null;
+      let blockedAt = Infinity;
       for (const w of worlds) {
         // a housekeeping world that is ready runs only on an idle logical CPU (idle priority)
         const from = w.state === 'wait' ? w.wakeAt : w.role === 'housekeeping' && w.state === 'ready' ? w.since : Infinity;
         if (from >= D) continue;
         const on = idleCpuFor(w, D);
-        const t = on < 0 ? Infinity : Math.max(from, lc[on].lt, T);
+        if (on < 0) {
+          const t = Math.max(from, T);
+          if (w.state === 'wait' && !refused.has(w) && t < blockedAt) ((blocked = w), (blockedAt = t));
+          continue;
+        }
+        const t = Math.max(from, lc[on].lt, T);
         if (t < wokenAt) ((woken = w), (wokenOn = on), (wokenAt = t));
       }
-      if (woken !== null && wokenAt < at && wokenAt < D) {
+      let due: Platform | null = null;
+      let dueAt = Infinity;
+      for (const [, p] of completions()) {
+        const t = Math.max(psAtRefCycles(p.disk.deadline, nominal), T);
+        if (t < dueAt) ((due = p), (dueAt = t));
+      }
+      const first = Math.min(at, wokenAt, blockedAt, dueAt);
+      if (first >= D) return;
+      if (due !== null && dueAt === first) {
+        helperNow = dueAt;
+        due.serviceDevices(due.disk.deadline);
+        helperNow = null;
+      } else if (woken !== null && wokenAt === first) {
         if (woken.state === 'wait') wake(woken);
         put(wokenOn, woken, wokenAt, siblingBusy[wokenOn]);
-        continue;
-      }
-      if (id < 0) return;
-      runBurst(id, D, siblingBusy[id]);
+      } else if (blocked !== null && blockedAt === first) {
+        const on = h.scheduler.preempt?.(view(blockedAt), blocked) ?? -1;
+        if (on < 0) refused.add(blocked);
+        else preemptFor(blocked, on, blockedAt, siblingBusy[on]);
+      } else runBurst(id, D, siblingBusy[id]);
     }
   };
 
@@ -468,6 +535,8 @@ export const runHost = (h: HostRun): HostOutcome => {
       for (; k.next <= T; k.next += k.periodPs) helperWork[k.world.id]?.add(k.cycles);
       if (k.world.state === 'wait' && (helperWork[k.world.id]?.pending ?? 0) > 0) k.world.wakeAt = Math.min(k.world.wakeAt, T);
     }
+    // block requests the device finished at T go to their VM's device-model world
+    for (const [, p] of completions()) if (p.disk.deadline !== Infinity && refCyclesAt(T, nominal) >= p.disk.deadline) p.serviceDevices(p.disk.deadline);
     // wake worlds whose device event has come
     for (const w of worlds)
       if (w.state === 'wait' && w.wakeAt <= T) wake(w);
@@ -523,6 +592,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     // the step: to the next decision, wake, sample, limit or the end
     let D = Math.min(T + maxStep, h.scheduler.nextDecision(view(T)), nextSample, until);
     for (const k of housekeeping) if (k.world.state !== 'done') D = Math.min(D, k.next);
+    for (const [, p] of completions()) D = Math.min(D, psAtRefCycles(p.disk.deadline, nominal));
     for (const w of worlds) {
       if (w.state === 'wait') D = Math.min(D, w.wakeAt);
       if (w.state === 'run' && w.settings.limit !== Infinity) {

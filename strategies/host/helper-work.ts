@@ -3,8 +3,10 @@
  * CPU time too (VMware's VMX world, QEMU's threads): `device-model`, the user-level device
  * model of `device-model=user`, which serves each emulated access while the vCPU that made
  * it waits (its round trip, priced userDeviceModelRoundTrip when the VM runs alone, is this
- * world's run time here, never the vCPU's too); `housekeeping`, the VMM's periodic
- * background work at idle priority (it runs only on a logical CPU nothing else wants).
+ * world's run time here, never the vCPU's too), and which also completes each block request
+ * (DMA and interrupt) with a round trip's work after the device finished, so the guest's
+ * interrupt waits for it; `housekeeping`, the VMM's periodic background work at idle
+ * priority (it runs only on a logical CPU nothing else wants).
  * A helper world's work is a queue of cycles; it waits (blocked) while the queue is empty.
  * @category Host
  */
@@ -25,16 +27,16 @@ export interface Housekeeping {
  */
 export const DEFAULT_HOUSEKEEPING: Housekeeping = { periodMs: 10, workUs: 50 };
 
-/** A helper world's queue: cycles queued and done, and the vCPU worlds waiting for a point in it. */
+/** A helper world's queue: cycles queued and done, and what happens when the work up to a point in it is done. */
 export class HelperWork {
   queued = 0;
   done = 0;
-  private readonly waiters: { readonly world: number; readonly until: number }[] = [];
+  private readonly waiters: { readonly then: (endPs: number) => void; readonly until: number }[] = [];
 
-  /** Queue `cycles` of work; a vCPU world (by id) that waits for it, if any. */
-  add(cycles: number, waiter?: number): void {
+  /** Queue `cycles` of work; `then` runs when it is done (a vCPU that waits for it wakes, a request completes). */
+  add(cycles: number, then?: (endPs: number) => void): void {
     this.queued += cycles;
-    if (waiter !== undefined) this.waiters.push({ world: waiter, until: this.queued });
+    if (then !== undefined) this.waiters.push({ then, until: this.queued });
   }
 
   /** Cycles left to do. */
@@ -42,11 +44,11 @@ export class HelperWork {
     return this.queued - this.done;
   }
 
-  /** Do up to `cycles` of the queue; the ids of the worlds whose wait is over. */
-  run(cycles: number): number[] {
+  /** Do up to `cycles` of the queue; what to run now that their work is done, in queue order. */
+  run(cycles: number): ((endPs: number) => void)[] {
     this.done += Math.min(cycles, this.pending);
-    const over = this.waiters.filter((w) => w.until <= this.done).map((w) => w.world);
-    if (over.length > 0) this.waiters.splice(0, over.length);
-    return over;
+    let k = 0;
+    while (k < this.waiters.length && this.waiters[k].until <= this.done) k++;
+    return this.waiters.splice(0, k).map((w) => w.then);
   }
 }

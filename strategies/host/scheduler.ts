@@ -30,6 +30,12 @@ export interface Scheduler {
   pick(v: SchedulerView, lcpu: number): World | null;
   /** Host time of the next decision the policy needs (a time slice ending), Infinity for none. */
   nextDecision(v: SchedulerView): number;
+  /**
+   * Wake-up preemption: world `w` woke at `v.now` and no logical CPU it may use is idle; the
+   * logical CPU whose world it displaces now, or -1 to let it wait for the next decision.
+   * Absent: a woken world always waits.
+   */
+  preempt?(v: SchedulerView, w: World): number;
 }
 
 /**

@@ -49,7 +49,7 @@ export const trapAndEmulate = defineStrategy({
     const vcpu = (m: Cpu): SoftwareMonitor => {
       const monitor = new SoftwareMonitor(m, resetVirtualCpu(), pager, {
         stopOnDivergence: ctx.options['on-divergence'] !== 'continue',
-        devices: new DeviceModel(ctx.options['device-model']),
+        devices: new DeviceModel(ctx.options['device-model'], m),
       });
       const enter = (pc: number): void => {
         pager.use(m);

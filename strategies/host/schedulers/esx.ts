@@ -5,7 +5,12 @@
  * ready time is %MLMTD). A running world keeps its logical CPU for its time slice (50 ms for
  * the VMkernel by default; "usually 10-20 ms, 50 for VMkernel": vSphere High Performance
  * Cookbook, ch. 1), then competes again. Placement prefers whole idle cores (VMware, "The CPU
- * Scheduler in VMware vSphere 5.1"). Sources: VMware white papers "The CPU Scheduler in
+ * Scheduler in VMware vSphere 5.1"). A world
+ * that wakes (its device model has work, its guest's timer fired) with no idle logical CPU
+ * in its affinity preempts the running world furthest behind it in priority, if one is
+ * behind it (priority is charged time per share, so a world that mostly waits runs soon
+ * after it wakes; the white papers describe priority preemption without figures); else it
+ * waits for the next decision. Sources: VMware white papers "The CPU Scheduler in
  * VMware ESX 4.1" and "... vSphere 5.1"; vSphere Resource Management guide.
  *
  * Co-scheduling of a multiprocessor VM's vCPUs (same white papers, "Co-scheduling SMP VMs
@@ -134,6 +139,17 @@ export const esxScheduler = (s: EsxSettings = {}): Scheduler => {
       return out;
     },
     pick: (v, lcpu) => eligible(v).filter((w) => w.state === 'ready' && allowedOn(w, lcpu)).sort(before(v.now))[0] ?? null,
+    preempt: (v, w) => {
+      // the running world furthest behind `w` in priority, on a logical CPU `w` may use (a co-stopped or limited `w` waits)
+      if (w.coStopped || w.limited || w.role === 'housekeeping') return -1;
+      const order = before(v.now);
+      let out = -1;
+      v.running.forEach((r, lcpu) => {
+        if (r === null || !allowedOn(w, lcpu) || order(w, r) >= 0) return;
+        if (out < 0 || order(r, v.running[out] as World) > 0) out = lcpu;
+      });
+      return out;
+    },
     nextDecision: (v) => {
       const sliceEnd = Math.min(...v.running.map((w) => (w === null || w.placedAt + quantum <= v.now ? Infinity : w.placedAt + quantum)));
       // when a skew crosses the threshold, at the rates the vCPUs progress now (1 running or waiting, 0 otherwise)

@@ -31,12 +31,31 @@ describe('strategies/host: VMM helper worlds', function () {
     const cost = profile().costs.userDeviceModelRoundTrip.cycles;
     // the vCPU's own work is the lone run's less the round trips (and its halted time, which is host WAIT here)
     expect(hosted.vm.cpus[0].time).to.equal(alone.vm.cpus[0].time - (counts(alone).idleCycles as number) - trips * cost);
-    // the helper ran every round trip but the last, the access that shut the VM down
+    // the helper ran every round trip, and finished every block request (a round trip's work each) before its interrupt
+    const completions = counts(alone)['deviceModel.userCompletions'] as number;
+    expect(completions).to.equal(12);
+    expect(counts(hosted)['deviceModel.userCompletions']).to.equal(completions);
     const [vcpu, helper] = o.worlds;
     expect(helper.role).to.equal('device-model');
-    expect(helper.times.run).to.be.closeTo(ps((trips - 1) * cost), 1);
-    // the vCPU waited (blocked, not halted) while the helper ran
-    expect(vcpu.times.wait - vcpu.times.idle).to.be.at.least(helper.times.run - 1);
+    expect(helper.times.run).to.be.closeTo(ps((trips + completions) * cost), 1);
+    // the vCPU waited (blocked, not halted) while the helper ran its round trips; the completions came while it halted
+    expect(vcpu.times.wait - vcpu.times.idle).to.be.at.least(ps(trips * cost) - 1);
+  });
+
+  it('times the device as the lone run does: it acts after the round trip, and its interrupt after the completion work', () => {
+    const io = () => hostedVm('io', 'io', 6, {}, { options: { 'device-model': 'user' } });
+    const alone = io();
+    const marks: number[] = [];
+    alone.vm.cpus[0].events.listen((e) => (e.kind === 'region' ? marks.push(e.t) : undefined));
+    alone.vm.run({});
+    const hosted = io();
+    const o = run([{ ...hosted, deviceModelWorld: true }], 2);
+    const r = o.regions[0];
+    const hostUs = ((r.endPs as number) - (r.startPs as number)) / 1e6;
+    const aloneUs = ((marks[1] - marks[0]) / profile().frequencyHz) * 1e6;
+    // each of the 12 requests waits a round trip before the device starts and another before its interrupt (1.5 us each at 3 GHz):
+    // acting before the round trip, or raising the interrupt at the device's deadline, would be 18 us off
+    expect(hostUs).to.be.closeTo(aloneUs, 0.5);
   });
 
   it('without a device-model world (run alone, or not asked for) the round trips stay priced on the vCPU', () => {
