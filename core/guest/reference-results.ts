@@ -75,3 +75,29 @@ export const pcomputeChecksum = (n: number): number => {
   }
   return total >>> 0;
 };
+
+/** Items each pio iteration hashes (PIO_ITEMS in workloads/pio.s). */
+export const PIO_ITEMS = 8192;
+
+/**
+ * pio's checksum for n iterations of `threads` threads: for each iteration, the sum of its
+ * items' 16 xorshift rounds, xor 127 (the last word of the sector written and read back).
+ */
+export const pioChecksum = (n: number, threads: number): number => {
+  let total = 0;
+  for (let t = 0; t < threads; t++)
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let k = 0; k < PIO_ITEMS; k++) {
+        let x = ((t << 20) + (i << 10) + k + 1) | 0;
+        for (let r = 0; r < 16; r++) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+        }
+        sum = (sum + x) | 0;
+      }
+      total = (total + (sum ^ 127)) | 0;
+    }
+  return total >>> 0;
+};

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/Either';
 import { assembleFile, type AsmError, type Program } from '../asm';
 import { GUEST_DIR } from './kernel-image';
 import { GuestLayout } from './layout';
-import { compileChecksum, computeChecksum, ioChecksum, pcomputeChecksum } from './reference-results';
+import { compileChecksum, computeChecksum, ioChecksum, pcomputeChecksum, pioChecksum } from './reference-results';
 import * as path from 'path';
 
 /** Source file of a workload. */
@@ -202,6 +202,16 @@ export const WORKLOADS = {
     syscalls: (n, threads = THREADS.default) => threads * (3 * n + 1) + 2 * threads + 5,
     // up to 8 processes, each a fork, an exit and a wait (forkwait: 60,000)
     instructionsPerUnit: 500_000,
+  },
+  pio: {
+    description: 'parallel compute beside disk I/O: threads each run n iterations of hashing 8,192 items, then writing a sector and reading it back',
+    kind: 'parallel',
+    params: { n: { default: 4, min: 0, max: 1023 }, threads: { ...THREADS, default: 3 } },
+    expected: (n, threads = 3) => `pio: ${n} iterations, checksum ${hex8(pioChecksum(n, threads))} ok\n`,
+    expectedResult: (n, threads = 3) => pair(n, pioChecksum(n, threads)),
+    syscalls: () => null,
+    // an iteration of each of up to 8 threads: 8,192 items of ~100 instructions, a sector filled and verified, two disk requests
+    instructionsPerUnit: 16_000_000,
   },
 } as const satisfies Record<string, WorkloadInfo>;
 

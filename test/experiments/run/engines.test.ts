@@ -34,6 +34,7 @@ const SMALL: Readonly<Record<WorkloadName, number>> = {
   ipi: 10,
   pforkwait: 2,
   ctxswitch: 20,
+  pio: 2,
 };
 
 /** The run's result as JSON without its host metadata. */
