@@ -82,6 +82,14 @@ describe('strategies/host: the co-simulation loop', function () {
     expect(o.worlds[0].lastLcpu).to.equal(1);
   });
 
+  it('lets a waking world ahead in priority preempt a running one (esx), rather than wait for its 50 ms slice to end', () => {
+    const o = run([hostedVm('io', 'io', 6), hostedVm('hog', 'compute', 3000)], 1, 1, { scheduler: esxScheduler() });
+    expect(o.stops.map((s) => s?.kind)).to.deep.equal(['shutdown', 'shutdown']);
+    const [io, hog] = o.regions.map((r) => ((r.endPs as number) - (r.startPs as number)) / MS);
+    // the I/O VM's wake-ups take the CPU from the CPU-bound one once it is behind it in charged time (12.0 ms; waiting for slices, 30.2)
+    expect(io).to.be.lessThan(hog / 2);
+  });
+
   it('runs each world only on the logical CPUs of its affinity', () => {
     const seen: [string, number][] = [];
     run([hostedVm('a', 'compute', 60, { affinity: [2] }), hostedVm('b', 'compute', 60, { affinity: [1, 3] }), hostedVm('c', 'io', 2, { affinity: [3] })], 2, 2, {

@@ -58,6 +58,29 @@ describe('strategies/host: VMM helper worlds', function () {
     expect(hostUs).to.be.closeTo(aloneUs, 0.5);
   });
 
+  it('with affinity of exactly its vCPUs, its helper worlds compete with the vCPUs; with one logical CPU more they run beside them', () => {
+    const db = (affinity: number[]): HostedVm => ({
+      ...hostedVm('db', 'pio', 3, { affinity }, { vcpus: 2, threads: 3, options: { 'device-model': 'user' } }),
+      deviceModelWorld: true,
+      housekeeping: { periodMs: 10, workUs: 50 },
+    });
+    const host = (affinity: number[]) => runHost({ hardware: hardware(4, 2), scheduler: esxScheduler(), governor: 'performance', vms: [db(affinity)], budget: {} });
+    // CPU0 and CPU2 are two cores (esxi numbering), CPU4 a third
+    const exact = host([0, 2]);
+    const more = host([0, 2, 4]);
+    for (const o of [exact, more]) expect(o.stops[0]?.kind).to.equal('shutdown');
+    const ready = (o: typeof exact, role: string) => o.worlds.filter((w) => w.role === role).reduce((t, w) => t + w.times.ready, 0);
+    // exactly 2: a waking vCPU finds the housekeeping world on its CPU (idle priority, it leaves within a 10 us burst), which waits for the vCPUs' idle time
+    expect(ready(exact, 'vcpu')).to.be.greaterThan(0);
+    expect(ready(exact, 'housekeeping')).to.be.greaterThan(ready(exact, 'vcpu'));
+    // one more: the helpers run on CPU4 and nothing waits
+    expect(ready(more, 'vcpu')).to.equal(0);
+    expect(ready(more, 'housekeeping')).to.equal(0);
+    expect(more.lcpus[4].busyPs).to.be.greaterThan(0);
+    // the device-model world never waits for a time slice to end (50 ms): at most a burst's time in all
+    for (const o of [exact, more]) expect(ready(o, 'device-model')).to.be.lessThan(1e6);
+  });
+
   it('without a device-model world (run alone, or not asked for) the round trips stay priced on the vCPU', () => {
     const vm = hostedVm('io', 'io', 6, {}, { options: { 'device-model': 'user' } });
     run([vm], 2);
