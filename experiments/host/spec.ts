@@ -54,6 +54,8 @@ export const SchedulerEntry = t.intersection([
       accountingMs: t.number,
       latencyMs: t.number,
       minGranularityMs: t.number,
+      wakeupGranularityMs: t.number,
+      ratelimitMs: t.number,
       coscheduling: t.keyof({ relaxed: null, strict: null }),
       costopMs: t.number,
     }),
@@ -64,6 +66,8 @@ export const SchedulerEntry = t.intersection([
     accountingMs: 'credit accounting period in ms (credit: default 30)',
     latencyMs: 'target latency in ms before scaling by logical CPUs (cfs: default 6)',
     minGranularityMs: 'minimum granularity in ms (cfs: default 0.75)',
+    wakeupGranularityMs: 'how far ahead in virtual runtime a running world must be for a waking one to preempt it, ms before scaling by logical CPUs (cfs: default 1)',
+    ratelimitMs: 'the least a running world runs before a BOOSTed waking one preempts it, ms; 0 for no limit (credit: default 1, Xen\'s sched_ratelimit_us)',
     },
   ),
 ]);
@@ -140,6 +144,9 @@ const specProblems = (s: HostSpec): string[] => {
   out.push(...positive('scheduler.accountingMs', s.scheduler.accountingMs, 10_000));
   out.push(...positive('scheduler.costopMs', s.scheduler.costopMs, 10_000));
   out.push(...positive('scheduler.latencyMs', s.scheduler.latencyMs, 10_000), ...positive('scheduler.minGranularityMs', s.scheduler.minGranularityMs, 10_000));
+  out.push(...positive('scheduler.wakeupGranularityMs', s.scheduler.wakeupGranularityMs, 10_000));
+  if (s.scheduler.ratelimitMs !== undefined && !(s.scheduler.ratelimitMs >= 0 && s.scheduler.ratelimitMs <= 10_000))
+    out.push(`scheduler.ratelimitMs: expected a number from 0 to 10000, got ${s.scheduler.ratelimitMs}`);
   out.push(...positive('scheduler.quantumMs', s.scheduler.quantumMs, 10_000), ...positive('until.seconds', s.until?.seconds, 3600), ...positive('maxStepMs', s.maxStepMs, 1000));
   out.push(...whole('maxInstructions', s.maxInstructions, 1, Number.MAX_SAFE_INTEGER), ...whole('maxCycles', s.maxCycles, 1, Number.MAX_SAFE_INTEGER));
   if (s.vms.length === 0) out.push('vms: expected at least one VM, got []');

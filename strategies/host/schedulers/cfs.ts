@@ -6,6 +6,10 @@
  * least the minimum granularity (0.75 ms); a world that wakes is placed no further back than
  * half a target latency behind the smallest virtual runtime (kernel/sched/fair.c,
  * place_entity; sysctl_sched_latency, sysctl_sched_min_granularity, Linux before EEVDF).
+ * A world that wakes with no idle logical CPU preempts the running world with the largest
+ * virtual runtime if that is ahead of its own by more than the wake-up granularity (1 ms x
+ * (1 + ilog2(logical CPUs)), in the woken world's virtual time: check_preempt_wakeup,
+ * wakeup_gran, sysctl_sched_wakeup_granularity).
  * @category Host
  */
 import { msToPs } from '../../../core/host/time';
@@ -18,6 +22,8 @@ export interface CfsSettings {
   readonly latencyMs?: number;
   /** minimum granularity, ms (default 0.75) */
   readonly minGranularityMs?: number;
+  /** wake-up granularity before scaling by CPUs, ms (default 1) */
+  readonly wakeupGranularityMs?: number;
 }
 
 const NICE_0 = 1024;
@@ -30,20 +36,22 @@ export const cfsScheduler = (s: CfsSettings = {}): Scheduler => {
   const weight = (w: World) => (w.settings.shares / 1000) * NICE_0;
   const runPs = (w: World, now: number) => w.times.run + (w.state === 'run' ? now - w.since : 0);
   const vruntime = (w: World, now: number) => (runPs(w, now) * NICE_0) / weight(w) + (offset.get(w) ?? 0);
-  const latency = (v: SchedulerView) => msToPs((s.latencyMs ?? 6) * (1 + Math.floor(Math.log2(v.topology.lcpus.length))));
+  const latency = (v: SchedulerView) => scaled(v, s.latencyMs ?? 6);
   const minGran = msToPs(s.minGranularityMs ?? 0.75);
-  /** a world back from waiting gets no more than half a latency of credit over the others */
+  const scaled = (v: SchedulerView, ms: number) => msToPs(ms * (1 + Math.floor(Math.log2(v.topology.lcpus.length))));
+  /** World `w` is back from waiting: no more than half a latency of credit over the runnable worlds (smallest virtual runtime `minV`). */
+  const settle = (v: SchedulerView, w: World, minV: number) => {
+    seenWaiting.delete(w);
+    const floor = minV - latency(v) / 2;
+    const vr = vruntime(w, v.now);
+    if (Number.isFinite(floor) && vr < floor) offset.set(w, (offset.get(w) ?? 0) + (floor - vr));
+  };
+  const minVruntime = (v: SchedulerView) => Math.min(...eligible(v).map((w) => vruntime(w, v.now)));
   const placeWoken = (v: SchedulerView) => {
-    const runnable = eligible(v);
-    const minV = Math.min(...runnable.map((w) => vruntime(w, v.now)));
+    const minV = minVruntime(v);
     for (const w of v.worlds) {
       if (w.state === 'wait') seenWaiting.add(w);
-      else if (seenWaiting.has(w) && w.state === 'ready') {
-        seenWaiting.delete(w);
-        const floor = minV - latency(v) / 2;
-        const vr = vruntime(w, v.now);
-        if (Number.isFinite(floor) && vr < floor) offset.set(w, (offset.get(w) ?? 0) + (floor - vr));
-      }
+      else if (seenWaiting.has(w) && w.state === 'ready') settle(v, w, minV);
     }
   };
   const slice = (v: SchedulerView, w: World) => {
@@ -66,5 +74,17 @@ export const cfsScheduler = (s: CfsSettings = {}): Scheduler => {
       return eligible(v).filter((w) => w.state === 'ready' && allowedOn(w, lcpu)).sort(order(v.now))[0] ?? null;
     },
     nextDecision: (v) => Math.min(...v.running.map((w) => (w === null || w.placedAt + slice(v, w) <= v.now ? Infinity : w.placedAt + slice(v, w)))),
+    preempt: (v, w) => {
+      if (w.limited || w.role === 'housekeeping') return -1;
+      settle(v, w, minVruntime(v));
+      const mine = vruntime(w, v.now);
+      const gran = (scaled(v, s.wakeupGranularityMs ?? 1) * NICE_0) / weight(w);
+      let out = -1;
+      v.running.forEach((r, lcpu) => {
+        if (r === null || !allowedOn(w, lcpu) || vruntime(r, v.now) - mine <= gran) return;
+        if (out < 0 || vruntime(r, v.now) > vruntime(v.running[out] as World, v.now)) out = lcpu;
+      });
+      return out;
+    },
   };
 };

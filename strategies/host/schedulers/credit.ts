@@ -6,7 +6,9 @@
  * the others OVER; a world that wakes with credit is BOOSTed until it is descheduled, so I/O-
  * bound guests answer quickly. The run queue takes BOOST, then UNDER, then OVER, first come
  * first served within a priority; a running world keeps its CPU for the 30 ms time slice
- * unless a BOOSTed world that may run there wakes.
+ * unless a BOOSTed world that may run there wakes (Xen tickles that CPU, __runq_tickle) and
+ * the running world has run at least the rate limit (sched_ratelimit_us, 1 ms by default
+ * since Xen 4.2).
  * Caps are the worlds' limits (applied by the co-simulation as for every policy). Credit is
  * capped at one period's share so an idle world cannot hoard it.
  * @category Host
@@ -21,6 +23,8 @@ export interface CreditSettings {
   readonly quantumMs?: number;
   /** accounting period, ms (default 30) */
   readonly accountingMs?: number;
+  /** the least a running world runs before a BOOSTed one preempts it, ms (default 1) */
+  readonly ratelimitMs?: number;
 }
 
 const Priority = { boost: 0, under: 1, over: 2 } as const;
@@ -29,6 +33,9 @@ const Priority = { boost: 0, under: 1, over: 2 } as const;
 export const creditScheduler = (s: CreditSettings = {}): Scheduler => {
   const slice = msToPs(s.quantumMs ?? 30);
   const period = msToPs(s.accountingMs ?? 30);
+  const ratelimit = msToPs(s.ratelimitMs ?? 1);
+  /** whether running world `r` has run long enough on its CPU to be preempted now */
+  const preemptible = (r: World, now: number) => !boosted.has(r) && now - r.placedAt >= ratelimit;
   const credit = new Map<World, number>();
   const debited = new Map<World, number>();
   const boosted = new Set<World>();
@@ -73,7 +80,7 @@ export const creditScheduler = (s: CreditSettings = {}): Scheduler => {
       // a BOOSTed world that woke preempts a running world of lower priority (Xen tickles its CPU)
       const waking = eligible(v).filter((w) => w.state === 'ready' && boosted.has(w));
       const keeps = (w: World) =>
-        w.state === 'run' && v.now < w.placedAt + slice && (boosted.has(w) || !waking.some((b) => allowedOn(b, w.lastLcpu)));
+        w.state === 'run' && v.now < w.placedAt + slice && (!preemptible(w, v.now) || !waking.some((b) => allowedOn(b, w.lastLcpu)));
       const ws = eligible(v).sort((a, b) => Number(!keeps(a)) - Number(!keeps(b)) || order(a, b));
       const out = placeInOrder(v, ws, keeps);
       for (const w of v.running) if (w !== null && !out.includes(w)) boosted.delete(w);
@@ -84,6 +91,25 @@ export const creditScheduler = (s: CreditSettings = {}): Scheduler => {
       account(v);
       return eligible(v).filter((w) => w.state === 'ready' && allowedOn(w, lcpu)).sort(order)[0] ?? null;
     },
-    nextDecision: (v) => Math.min(nextAccounting > v.now ? nextAccounting : Infinity, ...v.running.map((w) => (w === null || w.placedAt + slice <= v.now ? Infinity : w.placedAt + slice))),
+    nextDecision: (v) => {
+      // a BOOSTed world kept waiting by the rate limit gets its CPU when the limit has passed
+      const waiting = v.worlds.some((w) => w.state === 'ready' && boosted.has(w));
+      const end = (w: World) => Math.min(w.placedAt + slice, waiting && !boosted.has(w) && w.placedAt + ratelimit > v.now ? w.placedAt + ratelimit : Infinity);
+      return Math.min(nextAccounting > v.now ? nextAccounting : Infinity, ...v.running.map((w) => (w === null || w.placedAt + slice <= v.now ? Infinity : end(w))));
+    },
+    preempt: (v, w) => {
+      if (w.limited || w.role === 'housekeeping') return -1;
+      account(v);
+      // it wakes with credit left: BOOSTed, it takes the CPU of the lowest-priority running world past its rate limit
+      if ((credit.get(w) ?? 0) <= 0) return -1;
+      waited.delete(w);
+      boosted.add(w);
+      let out = -1;
+      v.running.forEach((r, lcpu) => {
+        if (r === null || !allowedOn(w, lcpu) || !preemptible(r, v.now)) return;
+        if (out < 0 || order(r, v.running[out] as World) > 0) out = lcpu;
+      });
+      return out;
+    },
   };
 };

@@ -17,6 +17,10 @@ export interface SchedulerSettings {
   readonly latencyMs?: number;
   /** minimum granularity, ms (cfs) */
   readonly minGranularityMs?: number;
+  /** wake-up granularity before scaling by CPUs, ms (cfs) */
+  readonly wakeupGranularityMs?: number;
+  /** least run time before a BOOSTed world preempts, ms (credit) */
+  readonly ratelimitMs?: number;
   /** co-scheduling of multiprocessor VMs (esx) */
   readonly coscheduling?: Coscheduling;
   /** skew past which vCPUs co-stop, ms (esx) */
@@ -26,8 +30,8 @@ export interface SchedulerSettings {
 /** Scheduler constructors by name. */
 export const SCHEDULERS = {
   esx: (s: SchedulerSettings): Scheduler => esxScheduler({ quantumMs: s.quantumMs, coscheduling: s.coscheduling, costopMs: s.costopMs }),
-  credit: (s: SchedulerSettings): Scheduler => creditScheduler({ quantumMs: s.quantumMs, accountingMs: s.accountingMs }),
-  cfs: (s: SchedulerSettings): Scheduler => cfsScheduler({ latencyMs: s.latencyMs, minGranularityMs: s.minGranularityMs }),
+  credit: (s: SchedulerSettings): Scheduler => creditScheduler({ quantumMs: s.quantumMs, accountingMs: s.accountingMs, ratelimitMs: s.ratelimitMs }),
+  cfs: (s: SchedulerSettings): Scheduler => cfsScheduler({ latencyMs: s.latencyMs, minGranularityMs: s.minGranularityMs, wakeupGranularityMs: s.wakeupGranularityMs }),
 } as const satisfies Record<string, (s: SchedulerSettings) => Scheduler>;
 
 /** A scheduler's name. */
