@@ -31,10 +31,11 @@ import type { HostHardware } from '../../core/host/host-model';
 import { threadCharge, threadSpeed } from '../../core/host/hyperthreading';
 import { coreJoules } from '../../core/host/power';
 import { cyclesToPs, msToPs, psAtRefCycles, psToCycles, refCyclesAt } from '../../core/host/time';
-import type { CompletionPath, Platform } from '../../core/platform/platform';
+import type { Platform } from '../../core/platform/platform';
 import type { VirtualMachine } from '../virtual-machine';
 import { GOVERNORS, GOVERNOR_SAMPLING_MS, type GovernorName } from './governors';
 import type { Scheduler, SchedulerView } from './scheduler';
+import { DeviceModelWorld, type DeviceModelHost } from './device-model-world';
 import { HelperWork, type Housekeeping } from './helper-work';
 import { allowedOn, atLimit, newWorld, transition, type World, type WorldSettings } from './world';
 
@@ -172,36 +173,16 @@ export const runHost = (h: HostRun): HostOutcome => {
   };
   /** each helper world's queue of work, by world id */
   const helperWork: (HelperWork | null)[] = [];
-  /** each VM's device-model world, and housekeeping world with its next batch's host time */
-  const deviceModelOf: (World | null)[] = h.vms.map(() => null);
+  /** each VM's device-model world (device-model=user), and housekeeping world with its next batch's host time */
+  const deviceModels: (DeviceModelWorld | null)[] = h.vms.map(() => null);
   const housekeeping: { world: World; next: number; periodPs: number; cycles: number }[] = [];
   const roundTripCycles = hw.profile.costs.userDeviceModelRoundTrip?.cycles ?? 0;
-  /** Queue `cycles` of work for helper world `helper` from now, to call `then` when it is done; a waiting helper wakes. */
-  const queueHelper = (helper: World, cycles: number, then: (endPs: number) => void) => {
-    helperWork[helper.id]?.add(cycles, then);
-    if (helper.state === 'wait') helper.wakeAt = Math.min(helper.wakeAt, Math.max(nowPs(), helper.since));
-  };
-  /** each vCPU world's device access to perform when its device model's round trip is done and it runs again */
-  const pendingAccess: ((() => void) | null)[] = [];
-  /** The vCPU of world `w` asks its VM's device model to serve an access: queued for the helper world, which it then waits for. */
-  const deviceModelRoundTrip = (w: World, access?: () => void): boolean => {
-    const helper = deviceModelOf[w.vm];
-    if (helper === null) return false;
-    pendingAccess[w.id] = access ?? null;
-    helperWork[helper.id]?.add(roundTripCycles, (end) => {
+  const deviceModelHost: DeviceModelHost = {
+    nowPs,
+    release: (w, end) => {
       if (w.state === 'wait' && w.wakeAt > end) ((w.wakeAt = Math.max(end, w.since)), (wakeRef[w.id] = refCyclesAt(end, nominal)));
-    });
-    return true;
-  };
-  /** A VM's block request finished at the device: its device-model world completes it (DMA and interrupt) after a round trip's work. */
-  const deviceModelCompletion = (vm: number): CompletionPath => ({
-    reached: () => {
-      const p = h.vms[vm].vm.platform;
-      p.cpus[p.irqTarget]?.ledger.count('deviceModel.userCompletions');
-      queueHelper(deviceModelOf[vm] as World, roundTripCycles, () => p.finishDisk());
-      return Infinity;
     },
-  });
+  };
   const addWorld = (w: World, cpu: Cpu | null, handler: VcpuHandler | null, work: HelperWork | null) => {
     worlds.push(w);
     wakeRef.push(0);
@@ -213,7 +194,13 @@ export const runHost = (h: HostRun): HostOutcome => {
     hv.vm.cpus.forEach((cpu, i) => {
       const w = newWorld(worlds.length, vmIndex, i, `${hv.name}.vcpu${i}`, hv.settings);
       addWorld(w, cpu, handlerFor(hv.vm, i), null);
-      cpu.host = { kick: () => kick(w), userDeviceModelRoundTrip: (access) => deviceModelRoundTrip(w, access) };
+      cpu.host = {
+        kick: () => kick(w),
+        userDeviceModelRoundTrip: (access) => {
+          deviceModels[vmIndex]?.roundTrip(w, access);
+          return deviceModels[vmIndex] !== null;
+        },
+      };
       cpu.ledger.declare(HOST_COUNTERS);
       beginRun(cpu, h.budget);
       cpu.events.listen((e) => {
@@ -229,15 +216,15 @@ export const runHost = (h: HostRun): HostOutcome => {
       });
     });
     // helper worlds: blocked until they have work; they share the VM's shares and affinity
-    const helper = (name: string, role: 'device-model' | 'housekeeping') => {
+    const helper = (name: string, role: 'device-model' | 'housekeeping', work = new HelperWork()) => {
       const w = newWorld(worlds.length, vmIndex, -1, `${hv.name}.${name}`, hv.settings, role);
-      addWorld(w, null, null, new HelperWork());
+      addWorld(w, null, null, work);
       transition(w, 'wait', 0);
       return w;
     };
     if (hv.deviceModelWorld) {
-      deviceModelOf[vmIndex] = helper('devmodel', 'device-model');
-      hv.vm.platform.completionPath = deviceModelCompletion(vmIndex);
+      const work = new HelperWork();
+      deviceModels[vmIndex] = new DeviceModelWorld(helper('devmodel', 'device-model', work), work, hv.vm.platform, roundTripCycles, deviceModelHost);
     }
     if (hv.housekeeping)
       housekeeping.push({ world: helper('housekeeping', 'housekeeping'), next: 0, periodPs: msToPs(hv.housekeeping.periodMs), cycles: (hv.housekeeping.workUs * nominal) / 1e6 });
@@ -255,7 +242,7 @@ export const runHost = (h: HostRun): HostOutcome => {
   const view = (now: number): SchedulerView => ({ now, worlds, topology: topo, running: lc.map((l) => l.world) });
   const vmDone = (vm: number) => stops[vm] !== null;
   /** The platforms of running VMs whose block requests complete through a device-model world, by VM. */
-  const completions = (): [number, Platform][] => h.vms.flatMap((hv, vm) => (deviceModelOf[vm] !== null && !vmDone(vm) ? [[vm, hv.vm.platform] as [number, Platform]] : []));
+  const completions = (): [number, Platform][] => h.vms.flatMap((hv, vm) => (deviceModels[vm] !== null && !vmDone(vm) ? [[vm, hv.vm.platform] as [number, Platform]] : []));
   const allDone = () => h.vms.every((_, i) => vmDone(i));
 
   /** Stop every world of a VM (its platform stopped all its CPUs). */
@@ -312,8 +299,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     w.placedAt = at;
     w.lastLcpu = id;
     // the device acts now that the round trip is done, at the vCPU's time (as when the VM runs alone)
-    const access = pendingAccess[w.id];
-    if (access) ((pendingAccess[w.id] = null), access());
+    if (w.role === 'vcpu') deviceModels[w.vm]?.resume(w);
   };
 
   /** A waiting world's device event has come: it is ready from then. */
@@ -333,7 +319,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     if (cpu.waitingForStartup) return Infinity;
     const p = cpu.platform;
     // a request finishing into a device-model world is the loop's to hand over, not the vCPU's to wake for
-    return Math.min(cpu.timer.deadline, p.cpus[p.irqTarget] === cpu && deviceModelOf[w.vm] === null ? p.disk.deadline : Infinity);
+    return Math.min(cpu.timer.deadline, p.cpus[p.irqTarget] === cpu && deviceModels[w.vm] === null ? p.disk.deadline : Infinity);
   };
 
   /** A world gives logical CPU `id` up at `end`; another takes it at once if one is ready (`yielding`: a pause-loop exit's directed yield first). */
@@ -423,7 +409,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     } else if (yielded === 'helper') {
       // the vCPU waits while its device-model world serves the access
       leave(id, w, end, false, Infinity, 0);
-      const helper = deviceModelOf[w.vm] as World;
+      const helper = (deviceModels[w.vm] as DeviceModelWorld).world;
       if (helper.state === 'wait') helper.wakeAt = Math.min(helper.wakeAt, Math.max(end, helper.since));
     } else if (cpu.halted) {
       const next = nextEventOf(w, cpu);
