@@ -241,8 +241,8 @@ export const runHost = (h: HostRun): HostOutcome => {
 
   const view = (now: number): SchedulerView => ({ now, worlds, topology: topo, running: lc.map((l) => l.world) });
   const vmDone = (vm: number) => stops[vm] !== null;
-  /** The platforms of running VMs whose block requests complete through a device-model world, by VM. */
-  const completions = (): [number, Platform][] => h.vms.flatMap((hv, vm) => (deviceModels[vm] !== null && !vmDone(vm) ? [[vm, hv.vm.platform] as [number, Platform]] : []));
+  /** The platforms of running VMs whose block requests complete through a device-model world. */
+  const completions = (): Platform[] => h.vms.flatMap((hv, vm) => (deviceModels[vm] !== null && !vmDone(vm) ? [hv.vm.platform] : []));
   const allDone = () => h.vms.every((_, i) => vmDone(i));
 
   /** Stop every world of a VM (its platform stopped all its CPUs). */
@@ -409,8 +409,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     } else if (yielded === 'helper') {
       // the vCPU waits while its device-model world serves the access
       leave(id, w, end, false, Infinity, 0);
-      const helper = (deviceModels[w.vm] as DeviceModelWorld).world;
-      if (helper.state === 'wait') helper.wakeAt = Math.min(helper.wakeAt, Math.max(end, helper.since));
+      deviceModels[w.vm]?.wake(end);
     } else if (cpu.halted) {
       const next = nextEventOf(w, cpu);
       if (next === Infinity && !multiprocessor[w.vm]) {
@@ -493,7 +492,7 @@ export const runHost = (h: HostRun): HostOutcome => {
       }
       let due: Platform | null = null;
       let dueAt = Infinity;
-      for (const [, p] of completions()) {
+      for (const p of completions()) {
         const t = Math.max(psAtRefCycles(p.disk.deadline, nominal), T);
         if (t < dueAt) ((due = p), (dueAt = t));
       }
@@ -521,8 +520,6 @@ export const runHost = (h: HostRun): HostOutcome => {
       for (; k.next <= T; k.next += k.periodPs) helperWork[k.world.id]?.add(k.cycles);
       if (k.world.state === 'wait' && (helperWork[k.world.id]?.pending ?? 0) > 0) k.world.wakeAt = Math.min(k.world.wakeAt, T);
     }
-    // block requests the device finished at T go to their VM's device-model world
-    for (const [, p] of completions()) if (p.disk.deadline !== Infinity && refCyclesAt(T, nominal) >= p.disk.deadline) p.serviceDevices(p.disk.deadline);
     // wake worlds whose device event has come
     for (const w of worlds)
       if (w.state === 'wait' && w.wakeAt <= T) wake(w);
@@ -578,7 +575,8 @@ export const runHost = (h: HostRun): HostOutcome => {
     // the step: to the next decision, wake, sample, limit or the end
     let D = Math.min(T + maxStep, h.scheduler.nextDecision(view(T)), nextSample, until);
     for (const k of housekeeping) if (k.world.state !== 'done') D = Math.min(D, k.next);
-    for (const [, p] of completions()) D = Math.min(D, psAtRefCycles(p.disk.deadline, nominal));
+    // a block request finishing into a device-model world ends the step, so every CPU is there when that world wakes
+    for (const p of completions()) D = Math.min(D, psAtRefCycles(p.disk.deadline, nominal));
     for (const w of worlds) {
       if (w.state === 'wait') D = Math.min(D, w.wakeAt);
       if (w.state === 'run' && w.settings.limit !== Infinity) {

@@ -35,10 +35,16 @@ export class DeviceModelWorld {
     platform.completionPath = this.completionPath();
   }
 
-  /** vCPU world `w` asks for an access (`access`: its device action): queued; the vCPU waits for it. */
+  /** vCPU world `w` asks for an access (`access`: its device action): queued; the vCPU waits for it, and this world wakes when the vCPU has left its CPU (`wake`). */
   roundTrip(w: World, access?: () => void): void {
     if (access) this.pending.set(w, access);
     this.work.add(this.roundTripCycles, (end) => this.host.release(w, end));
+  }
+
+  /** This world has work from host time `atPs` (if it waits). */
+  wake(atPs: number): void {
+    const w = this.world;
+    if (w.state === 'wait') w.wakeAt = Math.min(w.wakeAt, Math.max(atPs, w.since));
   }
 
   /** vCPU world `w` runs again: its device action, if one waits, happens now. */
@@ -56,8 +62,7 @@ export class DeviceModelWorld {
       reached: () => {
         p.cpus[p.irqTarget]?.ledger.count('deviceModel.userCompletions');
         this.work.add(this.roundTripCycles, () => p.finishDisk());
-        const w = this.world;
-        if (w.state === 'wait') w.wakeAt = Math.min(w.wakeAt, Math.max(this.host.nowPs(), w.since));
+        this.wake(this.host.nowPs());
         return Infinity;
       },
     };
