@@ -159,6 +159,15 @@ export class Cpu {
   turnEnd = Infinity;
   /** pause-loop detection: cycle times of the last PAUSE and of the start of the current spin */
   readonly pauseLoop = { last: -Infinity, start: 0 };
+  /**
+   * Instructions retired in spin-wait iterations: those since the previous PAUSE, counted at
+   * a PAUSE at most SPIN_ITERATION_MAX instructions after it (every spin-wait loop of the
+   * shipped guest has a PAUSE per iteration). Not an event (nothing is priced by it): the
+   * host discounts them when it estimates a cut-short run's progress from instructions.
+   */
+  spinInstructions = 0;
+  /** `instructions` at the last PAUSE */
+  lastPauseAt = -Infinity;
   /** faults since an instruction last retired (fault-loop detection, core/cpu/execute.ts) */
   readonly progress = { instructions: 0, faults: 0 };
   /** the guest-visible time's mapping from the clock (see now()) */

@@ -3,8 +3,9 @@
  * its strategy, started by startVirtualMachine), co-simulate them on the host
  * (strategies/host/cosim.ts), and read esxtop's metrics, energy and each VM's progress. A
  * VM's `progress` is its workload's operations per modelled second of its measured region;
- * a run cut short by `until` counts the operations done as n x the region's instructions
- * retired so far over those of the whole region alone. `slowdown` is the VM's progress alone
+ * a run cut short by `until` counts the operations done as n x the region's work so far
+ * over that of the whole region alone, work being the instructions the VM's vCPUs retired
+ * outside spin-wait iterations (strategies/host/cosim.ts workInstructions). `slowdown` is the VM's progress alone
  * on the same, otherwise idle, host over its progress here.
  * @category Experiments
  */
@@ -18,7 +19,7 @@ import { GUEST_MEMORY_BYTES } from '../../core/guest/layout';
 import { readResult } from '../../core/guest/result';
 import { hostHardware, type HostHardware } from '../../core/host/host-model';
 import { PS_PER_SECOND } from '../../core/host/time';
-import { runHost, type HostOutcome, type HostRun, type HostedVm } from '../../strategies/host/cosim';
+import { runHost, workInstructions, type HostOutcome, type HostRun, type HostedVm } from '../../strategies/host/cosim';
 import { coreUtil, groupMetrics, pcpuMetrics, vcpuMetrics, type PcpuMetrics, type VcpuMetrics } from '../../strategies/host/metrics';
 import { SCHEDULERS } from '../../strategies/host/schedulers/registry';
 import { DEFAULT_HOUSEKEEPING } from '../../strategies/host/helper-work';
@@ -166,12 +167,13 @@ export const runHostSpec = (spec: HostSpec, onRun?: (s: HostRunStretch) => void)
     return isLeft(p) ? 1 : (p.right.n ?? 1);
   };
   const instructionsOf = (i: number) => hosted[i].vm.cpus.reduce((a, c) => a + c.instructions, 0);
+  const workOf = (i: number) => workInstructions(hosted[i].vm);
   // each VM alone on the same host, once per distinct VM
   const aloneCache = new Map<string, Alone>();
   const alone = (i: number): Either<string, Alone> => {
     const vm = spec.vms[i];
     if (spec.vms.length === 1 && outcome.regions[0].endPs !== null && vm.limitMHz === undefined)
-      return right({ progress: progressOf(outcome, 0, nOf(vm), null, instructionsOf(0)), regionInstructions: (outcome.regions[0].endInstructions ?? 0) - outcome.regions[0].startInstructions });
+      return right({ progress: progressOf(outcome, 0, nOf(vm), null, workOf(0)), regionInstructions: (outcome.regions[0].endInstructions ?? 0) - outcome.regions[0].startInstructions });
     // alone and unconstrained: shares, reservation and limit are the host's settings, not the VM's work
     const bare: VmSpec = { ...vm, name: vm.name, shares: undefined, reservationMHz: undefined, limitMHz: undefined };
     const key = JSON.stringify({ ...bare, name: '' });
@@ -190,7 +192,7 @@ export const runHostSpec = (spec: HostSpec, onRun?: (s: HostRunStretch) => void)
     if (isLeft(a)) return left([a.left]);
     const vm = spec.vms[i];
     const h = hosted[i];
-    const progress = progressOf(outcome, i, nOf(vm), a.right.regionInstructions, instructionsOf(i));
+    const progress = progressOf(outcome, i, nOf(vm), a.right.regionInstructions, workOf(i));
     const guest = readResult(h.vm.platform);
     const stop = outcome.stops[i];
     const reg = outcome.regions[i];

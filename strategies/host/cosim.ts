@@ -75,13 +75,20 @@ export interface HostRun {
   readonly onRun?: (lcpu: number, world: World, startPs: number, endPs: number) => void;
 }
 
-/** The measured region of a VM (its workload's markers) in host time and instructions. */
+/** The measured region of a VM (its workload's markers) in host time and work instructions (workInstructions). */
 export interface HostRegion {
   startPs: number | null;
   endPs: number | null;
   startInstructions: number;
   endInstructions: number | null;
 }
+
+/**
+ * The instructions a VM's vCPUs retired outside spin-wait iterations (Cpu.spinInstructions):
+ * the measure of work done by which a run cut short is compared with the VM alone, so that a
+ * vCPU spinning on a lock whose holder is descheduled does not count as progressing.
+ */
+export const workInstructions = (vm: VirtualMachine): number => vm.cpus.reduce((a, c) => a + c.instructions - c.spinInstructions, 0);
 
 /** Per logical CPU totals. */
 export interface LcpuTotals {
@@ -208,10 +215,10 @@ export const runHost = (h: HostRun): HostOutcome => {
         const r = regions[vmIndex];
         if (e.mark === 'start' && r.startPs === null) {
           r.startPs = hostTimeOf(w, e.t);
-          r.startInstructions = cpu.instructions;
+          r.startInstructions = workInstructions(hv.vm);
         } else if (e.mark === 'end' && r.endPs === null) {
           r.endPs = hostTimeOf(w, e.t);
-          r.endInstructions = cpu.instructions;
+          r.endInstructions = workInstructions(hv.vm);
         }
       });
     });

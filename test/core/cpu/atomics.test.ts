@@ -27,6 +27,18 @@ describe('cpu: xchg, cmpxchg, pause', () => {
     expect([m.regs[7], word(m, DATA)]).to.deep.equal([1, 0]);
   });
 
+  it('counts the instructions of spin-wait iterations: those since the previous pause, if at most 64 before it', () => {
+    // 10 iterations of a 4-instruction loop: the 9 pauses after the first each close an iteration of 4
+    const loop = 'li r1, 10\nspin: pause\nsubi r1, r1, 1\ncmpi r1, 0\njnz spin\nhlt';
+    for (const engine of ['interp', 'jit'] as const) {
+      const m = runSnippet(loop, { engine });
+      expect([m.instructions, m.spinInstructions], engine).to.deep.equal([42, 36]);
+    }
+    // pauses further apart are not a spin: 70 instructions between them
+    const far = runSnippet(`pause\n${'nop\n'.repeat(70)}pause\nhlt`);
+    expect(far.spinInstructions).to.equal(0);
+  });
+
   it('pause retires as one instruction and changes nothing else', () => {
     const m = runSnippet('li r1, 3\npause\nhlt');
     expect([m.instructions, m.regs[1]]).to.deep.equal([3, 3]);
