@@ -179,13 +179,24 @@ const MAX_CACHED_REGIONS = 1 << 14;
  * operands and the block boundaries follow from them). Equal keys give equal sources.
  */
 const regionKey = (user: boolean, translating: boolean, blocks: ReadonlyMap<number, readonly Scanned[]>): string => {
-  const parts: number[] = [user ? 1 : 0, translating ? 1 : 0];
+  let k = 0;
+  KEY[k++] = (user ? 1 : 0) | (translating ? 2 : 0);
   for (const [start, instrs] of blocks) {
-    parts.push(start, instrs.length);
-    for (const ins of instrs) parts.push(ins.pc, ins.word, ins.imm);
+    KEY[k++] = start;
+    KEY[k++] = instrs.length;
+    for (const ins of instrs) {
+      KEY[k++] = ins.pc;
+      KEY[k++] = ins.word;
+      KEY[k++] = ins.imm;
+    }
   }
-  return parts.join(',');
+  // each 32-bit number as two UTF-16 code units: exact, and far cheaper to build than decimal text
+  return String.fromCharCode.apply(null, KEY_UNITS.subarray(0, 2 * k) as unknown as number[]);
 };
+
+/** The numbers of a region's key (at most 1 + 2 per block + 3 per instruction), and the same memory as 16-bit units. */
+const KEY = new Int32Array(1 + 5 * MAX_REGION);
+const KEY_UNITS = new Uint16Array(KEY.buffer);
 
 /** The cached region of `key`, now the most recently used; undefined if none. */
 const cachedRegion = (key: string): Region | undefined => {
