@@ -324,6 +324,12 @@ export class SoftwareMonitor implements VcpuHandler {
 
   /** A #GP from the guest kernel: emulate the privileged instruction, or deliver the #GP. */
   private emulate(pc: number): void {
+    // a pc off a word boundary: the fetch itself raised the #GP (as it does natively), there is no instruction to emulate
+    if ((pc & 3) !== 0) {
+      this.m.ledger.tally('traps', 'exception 13');
+      this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
+      return;
+    }
     const d = this.decodeAt(pc);
     if (d === null) return;
     const handler = EMULATIONS[d.i.mnemonic];
