@@ -171,7 +171,14 @@ const discover = (m: Cpu, entries: readonly number[], pa: number): Map<number, S
  * meets (the shipped kernel's) survives a stream of one-shot code (the fuzzer's programs).
  */
 const REGIONS = new Map<string, Region>();
-const MAX_CACHED_REGIONS = 1 << 14;
+let maxCachedRegions = 1 << 14;
+
+/** Set how many compiled regions the process keeps (tests of the eviction); returns the previous bound. */
+export const setMaxCachedRegions = (n: number): number => {
+  const before = maxCachedRegions;
+  maxCachedRegions = n;
+  return before;
+};
 
 /**
  * What a region's source is a function of: user mode or not, paging or not, and its blocks
@@ -210,7 +217,7 @@ const cachedRegion = (key: string): Region | undefined => {
 
 /** Keep `r` under `key`; when the cache is full, the least recently used half is dropped first. */
 const cacheRegion = (key: string, r: Region): void => {
-  if (REGIONS.size >= MAX_CACHED_REGIONS) {
+  if (REGIONS.size >= maxCachedRegions) {
     let drop = REGIONS.size >>> 1;
     for (const k of REGIONS.keys()) {
       if (drop-- <= 0) break;
@@ -222,6 +229,9 @@ const cacheRegion = (key: string, r: Region): void => {
 
 /** How many compiled regions the process keeps now (tests). */
 export const cachedRegions = (): number => REGIONS.size;
+
+/** Forget every compiled region (tests). */
+export const clearRegionCache = (): void => REGIONS.clear();
 
 /** The first block's pc of a non-empty region. */
 const pc0 = (blocks: ReadonlyMap<number, unknown>): number => blocks.keys().next().value as number;
