@@ -55,7 +55,7 @@ export interface Finding {
   /** the engine of the run */
   readonly engine: Engine;
   readonly detail: string;
-  /** the program's source, for host failures */
+  /** the program's source, for host failures and unexpected divergences (a reproducer either way) */
   readonly source?: string;
 }
 
@@ -234,7 +234,7 @@ export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[
         refused += k.hypercalls?.refused ?? 0;
         if (k.verdict === 'not-equivalent' && k.expectedDivergence === true) expectedDivergences++;
         else if (k.verdict === 'host-failure' || k.verdict === 'not-equivalent')
-          failures.push({ verdict: k.verdict, program: name, strategy: s.name, options: c.options, isa: c.isa, engine, detail: k.detail ?? '', ...(k.verdict === 'host-failure' ? { source: program.source } : {}) });
+          failures.push({ verdict: k.verdict, program: name, strategy: s.name, options: c.options, isa: c.isa, engine, detail: k.detail ?? '', source: program.source });
       }
     }
   return { runs, counts, failures, expectedDivergences, hypercalls: { issued, refused } };
