@@ -261,7 +261,7 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--out <dir>', 'where reproducers of host failures are written', 'out/fuzz')
     .option('--json', 'print the report as JSON', false)
     .option('--workers <n>', 'worker threads (default: the number of cores, at most one per program; the report does not depend on them)')
-    .option('--engines <list>', `comma-separated simulator engines each run is repeated on (${ENGINE_NAMES.join(', ')}; default: interp; interp,jit adds the JIT, compiling every block at first sight, at about 1.5 times the CPU time); a run whose modelled results (counters, clock, console, exit, digest) differ from the first engine's is a host failure`)
+    .option('--engines <list>', `comma-separated simulator engines each run is repeated on (${ENGINE_NAMES.join(', ')}; default: interp; interp,jit adds the JIT, compiling every block at first sight, at about twice the CPU time); a run whose modelled results (counters, clock, console, exit, digest) differ from the first engine's is a host failure`)
     .action(async (o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; paravirtMode: boolean; profile: string; out: string; json: boolean; workers?: string; engines?: string }) => {
       const programs = parseCount('--programs', o.programs, 1);
       const bar = progressReporter(programs, progress());

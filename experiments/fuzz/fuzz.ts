@@ -120,7 +120,7 @@ export function* fuzzPrograms(spec: Pick<FuzzSpec, 'programs' | 'seed' | 'kernel
  * The engines a fuzzing session runs each configuration under by default: the interpreter, so
  * 10,000 programs fit in half an hour on two cores; `--engines interp,jit` adds the JIT (code
  * compiled from hostile guest code is attack surface too), each of its runs compared with the
- * interpreter's, at about 1.5 times the CPU time (the JIT compiles every block at first sight;
+ * interpreter's, at about twice the CPU time (the JIT compiles every block at first sight;
  * compiled regions are cached per process by their words, so the kernel's code is compiled
  * once per process and a program's own code once for all its configurations).
  */
