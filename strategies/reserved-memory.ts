@@ -41,12 +41,21 @@ const MAX_VIOLATIONS = 16;
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
+/** Zeros to compare memory with, grown as needed. */
+let zeros = Buffer.alloc(0);
+
+/** Whether `bytes` bytes of `u8` from `start` are all zero (compared natively). */
+const isZero = (u8: Uint8Array, start: number, bytes: number): boolean => {
+  if (zeros.length < bytes) zeros = Buffer.alloc(bytes);
+  return Buffer.from(u8.buffer, u8.byteOffset + start, bytes).equals(zeros.subarray(0, bytes));
+};
+
 /** The reserved-memory guard of one virtual machine: installed after the VMM started, read after the run. */
 export class ReservedMemoryGuard implements ReservedWatch {
   readonly floor: number;
   private readonly ranges: readonly ReservedRange[];
   /** copies of what must not change: [start, bytes] */
-  private readonly frozen: { readonly start: number; readonly copy: Uint8Array; readonly what: string }[] = [];
+  private readonly frozen: { readonly start: number; readonly bytes: number; readonly copy: Uint8Array | null; readonly what: string }[] = [];
   private readonly found = new Set<string>();
 
   constructor(
@@ -58,7 +67,8 @@ export class ReservedMemoryGuard implements ReservedWatch {
     this.ranges = [...declared].sort((a, b) => a.start - b.start);
     let at = guestMemoryBytes;
     const freeze = (start: number, end: number, what: string): void => {
-      if (end > start) this.frozen.push({ start, copy: memory.u8.slice(start, end), what });
+      // zeroed memory (most of it: what the VMM has not touched yet) is remembered as such, not copied
+      if (end > start) this.frozen.push({ start, bytes: end - start, copy: isZero(memory.u8, start, end - start) ? null : memory.u8.slice(start, end), what });
     };
     for (const r of this.ranges) {
       if (r.start < at || r.start + r.bytes > memory.size || r.bytes <= 0)
@@ -90,9 +100,11 @@ export class ReservedMemoryGuard implements ReservedWatch {
     const now = this.memory.u8;
     for (const f of this.frozen) {
       // compared natively first: the ranges are megabytes and most runs change nothing
-      if (Buffer.from(now.buffer, now.byteOffset + f.start, f.copy.length).equals(f.copy)) continue;
-      const i = f.copy.findIndex((b, k) => now[f.start + k] !== b);
-      this.note(`${f.what} changed at ${hex(f.start + i)} (from ${hex(f.copy[i])} to ${hex(now[f.start + i])})`);
+      if (f.copy === null ? isZero(now, f.start, f.bytes) : Buffer.from(now.buffer, now.byteOffset + f.start, f.bytes).equals(f.copy)) continue;
+      const was = (k: number): number => (f.copy === null ? 0 : f.copy[k]);
+      let i = 0;
+      while (now[f.start + i] === was(i)) i++;
+      this.note(`${f.what} changed at ${hex(f.start + i)} (from ${hex(was(i))} to ${hex(now[f.start + i])})`);
     }
     return [...this.found].map((v) => `reserved memory: ${v}`);
   }

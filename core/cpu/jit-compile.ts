@@ -162,13 +162,76 @@ const discover = (m: Cpu, entries: readonly number[], pa: number): Map<number, S
 };
 
 /**
- * Compiled regions by their source, shared by every CPU of the process: a region's code
- * depends on its linear addresses, its words, the CPL and the paging mode, not on the frame
- * that holds it (a parameter), so a forked process's copy of a code page, or the next run of
- * the same guest, reuses the function (and V8's optimized code for it).
+ * Compiled regions, shared by every CPU of the process, keyed by what their source is made
+ * of (see {@link regionKey}): a region's code depends on its linear addresses, its words,
+ * the CPL and the paging mode, not on the frame that holds it (a parameter), so a forked
+ * process's copy of a code page, or the next run of the same guest, reuses the function (and
+ * V8's optimized code for it) without generating its source again. Least recently used
+ * first (a hit moves a region to the end): when full, the older half goes, so code every run
+ * meets (the shipped kernel's) survives a stream of one-shot code (the fuzzer's programs).
  */
-const REGIONS = new Map<string, Block>();
-const MAX_CACHED_REGIONS = 1 << 14;
+const REGIONS = new Map<string, Region>();
+let maxCachedRegions = 1 << 14;
+
+/** Set how many compiled regions the process keeps (tests of the eviction); returns the previous bound. */
+export const setMaxCachedRegions = (n: number): number => {
+  const before = maxCachedRegions;
+  maxCachedRegions = n;
+  return before;
+};
+
+/**
+ * What a region's source is a function of: user mode or not, paging or not, and its blocks
+ * in discovery order, each instruction's linear pc, word and immediate (the mnemonic, the
+ * operands and the block boundaries follow from them). Equal keys give equal sources.
+ */
+const regionKey = (user: boolean, translating: boolean, blocks: ReadonlyMap<number, readonly Scanned[]>): string => {
+  let k = 0;
+  KEY[k++] = (user ? 1 : 0) | (translating ? 2 : 0);
+  for (const [start, instrs] of blocks) {
+    KEY[k++] = start;
+    KEY[k++] = instrs.length;
+    for (const ins of instrs) {
+      KEY[k++] = ins.pc;
+      KEY[k++] = ins.word;
+      KEY[k++] = ins.imm;
+    }
+  }
+  // each 32-bit number as two UTF-16 code units: exact, and far cheaper to build than decimal text
+  return String.fromCharCode.apply(null, KEY_UNITS.subarray(0, 2 * k) as unknown as number[]);
+};
+
+/** The numbers of a region's key (at most 1 + 2 per block + 3 per instruction), and the same memory as 16-bit units. */
+const KEY = new Int32Array(1 + 5 * MAX_REGION);
+const KEY_UNITS = new Uint16Array(KEY.buffer);
+
+/** The cached region of `key`, now the most recently used; undefined if none. */
+const cachedRegion = (key: string): Region | undefined => {
+  const r = REGIONS.get(key);
+  if (r !== undefined) {
+    REGIONS.delete(key);
+    REGIONS.set(key, r);
+  }
+  return r;
+};
+
+/** Keep `r` under `key`; when the cache is full, the least recently used half is dropped first. */
+const cacheRegion = (key: string, r: Region): void => {
+  if (REGIONS.size >= maxCachedRegions) {
+    let drop = REGIONS.size >>> 1;
+    for (const k of REGIONS.keys()) {
+      if (drop-- <= 0) break;
+      REGIONS.delete(k);
+    }
+  }
+  REGIONS.set(key, r);
+};
+
+/** How many compiled regions the process keeps now (tests). */
+export const cachedRegions = (): number => REGIONS.size;
+
+/** Forget every compiled region (tests). */
+export const clearRegionCache = (): void => REGIONS.clear();
 
 /** The first block's pc of a non-empty region. */
 const pc0 = (blocks: ReadonlyMap<number, unknown>): number => blocks.keys().next().value as number;
@@ -191,6 +254,9 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
   if (blocks.size === 0) return null;
   const user = m.cpl === 3;
   const translating = m.mmu.translating;
+  const key = regionKey(user, translating, blocks);
+  const cached = cachedRegion(key);
+  if (cached !== undefined) return cached;
   const used = new Set<number>();
   const read = (n: number): string => {
     if (n === 0) return '0';
@@ -296,8 +362,6 @@ ${cases.join('\n')}
   c.pc = pc; c.hits = hits + dataHits;
   return done;
 };`;
-  const cached = REGIONS.get(source);
-  if (cached !== undefined) return { block: cached, lengths };
   const make = new Function(
     'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX', 'THREW',
     source,
@@ -306,7 +370,7 @@ ${cases.join('\n')}
     SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
     Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, THREW,
   );
-  if (REGIONS.size >= MAX_CACHED_REGIONS) REGIONS.clear();
-  REGIONS.set(source, block);
-  return { block, lengths };
+  const region = { block, lengths };
+  cacheRegion(key, region);
+  return region;
 };

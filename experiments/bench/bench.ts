@@ -30,6 +30,7 @@ import type { RunResult } from '../run/result';
 /** The JIT's statistics of each program's last run. */
 const jitStats = new Map<string, Jit['stats']>();
 import { measureStartup, startupRows } from './startup';
+import { benchFuzz } from './fuzz';
 
 /** One benchmark measurement. */
 export interface BenchRow {
@@ -246,6 +247,16 @@ const main = (): void => {
   const startup = measureStartup(Number(process.env.BENCH_STARTUP_REPEATS ?? 3));
   console.log('');
   console.log(table(['start-up (median of repeats; experiments: one run each)', 'measured', 'target', 'met'], startupRows(startup)));
+  const fuzzRows = process.env.BENCH_FUZZ === '0' ? [] : benchFuzz(Number(process.env.BENCH_FUZZ_PROGRAMS ?? 20));
+  if (fuzzRows.length) {
+    console.log('');
+    console.log(
+      table(
+        ['fuzz: user programs, every configuration (this thread, warmed up)', 'programs', 'runs', 'CPU ms per program', '10,000 programs, CPU minutes'],
+        fuzzRows.map((f) => [f.engines, f.programs, f.runs, f.cpuMsPerProgram, Math.round((f.cpuMsPerProgram * 10_000) / 60_000)]),
+      ),
+    );
+  }
   const experiments = process.env.BENCH_EXPERIMENTS === '0' ? [] : benchExperiments();
   if (experiments.length) {
     console.log('');
@@ -257,7 +268,7 @@ const main = (): void => {
   fs.writeFileSync(
     file,
     JSON.stringify(
-      { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, bareSwitchMips: bare, handWrittenComputeMips: handWritten, jitTranslationUsPerInstruction: translationUsPerInstruction, rows, split, startup, experiments },
+      { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, iterations: n, repeats, bareSwitchMips: bare, handWrittenComputeMips: handWritten, jitTranslationUsPerInstruction: translationUsPerInstruction, rows, split, startup, fuzz: fuzzRows, experiments },
       null,
       2,
     ),

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_ENGINE, ENGINE_NAMES, isEngine, type Engine } from '../../core/cpu/engine';
 import { isLeft } from 'fp-ts/Either';
+import * as os from 'os';
 import { Command, CommanderError, Option } from 'commander';
 import { asmCommand, disasmCommand } from './commands/asm';
 import { execCommand, MAX_MEMORY_BYTES } from './commands/exec';
@@ -259,13 +260,13 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--profile <name>', 'cost profile', DEFAULT_PROFILE)
     .option('--out <dir>', 'where reproducers of host failures are written', 'out/fuzz')
     .option('--json', 'print the report as JSON', false)
-    .option('--workers <n>', 'worker threads (the report does not depend on them)', '1')
-    .option('--engines <list>', `comma-separated simulator engines each run is repeated on (${ENGINE_NAMES.join(', ')}; default: interp; interp,jit adds the JIT at about ten times the time); a run whose modelled results (counters, clock, console, exit, digest) differ from the first engine's is a host failure`)
-    .action(async (o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; paravirtMode: boolean; profile: string; out: string; json: boolean; workers: string; engines?: string }) => {
+    .option('--workers <n>', 'worker threads (default: the number of cores, at most one per program; the report does not depend on them)')
+    .option('--engines <list>', `comma-separated simulator engines each run is repeated on (${ENGINE_NAMES.join(', ')}; default: interp; interp,jit adds the JIT, compiling every block at first sight, at about twice the CPU time); a run whose modelled results (counters, clock, console, exit, digest) differ from the first engine's is a host failure`)
+    .action(async (o: { programs: string; seed: string; strategies?: string; kernelMode: boolean; paravirtMode: boolean; profile: string; out: string; json: boolean; workers?: string; engines?: string }) => {
       const programs = parseCount('--programs', o.programs, 1);
       const bar = progressReporter(programs, progress());
       const r = await fuzzCommand({
-        workers: parseCount('--workers', o.workers, 1, 64),
+        workers: o.workers === undefined ? Math.min(os.availableParallelism(), programs, 64) : parseCount('--workers', o.workers, 1, 64),
         programs,
         seed: parseCount('--seed', o.seed, 0, 0xffffffff),
         strategies: o.strategies ? o.strategies.split(',').map((x) => x.trim()).filter((x) => x !== '') : [],

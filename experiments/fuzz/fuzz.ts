@@ -55,7 +55,7 @@ export interface Finding {
   /** the engine of the run */
   readonly engine: Engine;
   readonly detail: string;
-  /** the program's source, for host failures */
+  /** the program's source, for host failures and unexpected divergences (a reproducer either way) */
   readonly source?: string;
 }
 
@@ -118,9 +118,11 @@ export function* fuzzPrograms(spec: Pick<FuzzSpec, 'programs' | 'seed' | 'kernel
 
 /**
  * The engines a fuzzing session runs each configuration under by default: the interpreter, so
- * 10,000 programs fit in half an hour here; `--engines interp,jit` adds the JIT (code compiled
- * from hostile guest code is attack surface too), each of its runs compared with the
- * interpreter's, at about ten times the time (the JIT compiles every block at first sight).
+ * 10,000 programs fit in half an hour on two cores; `--engines interp,jit` adds the JIT (code
+ * compiled from hostile guest code is attack surface too), each of its runs compared with the
+ * interpreter's, at about twice the CPU time (the JIT compiles every block at first sight;
+ * compiled regions are cached per process by their words, so the kernel's code is compiled
+ * once per process and a program's own code once for all its configurations).
  */
 export const FUZZ_ENGINES: readonly Engine[] = ['interp'];
 
@@ -232,7 +234,7 @@ export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[
         refused += k.hypercalls?.refused ?? 0;
         if (k.verdict === 'not-equivalent' && k.expectedDivergence === true) expectedDivergences++;
         else if (k.verdict === 'host-failure' || k.verdict === 'not-equivalent')
-          failures.push({ verdict: k.verdict, program: name, strategy: s.name, options: c.options, isa: c.isa, engine, detail: k.detail ?? '', ...(k.verdict === 'host-failure' ? { source: program.source } : {}) });
+          failures.push({ verdict: k.verdict, program: name, strategy: s.name, options: c.options, isa: c.isa, engine, detail: k.detail ?? '', source: program.source });
       }
     }
   return { runs, counts, failures, expectedDivergences, hypercalls: { issued, refused } };

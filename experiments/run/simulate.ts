@@ -21,6 +21,7 @@ import type { BootParams } from '../../core/guest/boot-params';
 import type { OptionValues } from '../../strategies/options';
 import type { Strategy } from '../../strategies/strategy';
 import { startVirtualMachine } from '../../strategies/virtual-machine';
+import { releaseMemory } from '../../core/mmu/memory';
 import { attachTracers } from '../trace/trace';
 import type { Outcome } from './equivalence';
 import { eventsView, instructionsByRing } from './events-view';
@@ -145,7 +146,7 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
   const n = params.n ?? 1;
   const console = vm.platform.console.text();
   const exitPrice = cpu.ledger.priceOfCounter('vm.exits');
-  return right({
+  const simulated: Simulated = {
     result: {
       strategy: strategy.name,
       options,
@@ -199,5 +200,8 @@ export const simulate = (s: Simulation): Either<string, Simulated> => {
       regionCycles: marks.start && marks.end ? regionElapsed : NaN,
       divergence: vm.vmm.divergence?.() ?? null,
     },
-  });
+  };
+  // the machine is finished (what is read from it is copied out above): its memory serves the next run
+  releaseMemory(vm.platform.memory);
+  return right(simulated);
 };

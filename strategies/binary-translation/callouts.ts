@@ -47,9 +47,9 @@ const pteWrite: CalloutHandler = (bt, site) => {
   return NEXT;
 };
 
-/** The guest kernel's own INT n (ring 0 may use every gate): delivered through its table, returning after the INT. */
+/** The guest kernel's own INT n: delivered through its table, returning after the INT (a gate not present, or for a less privileged ring, is a #GP at the INT, as natively). */
 const softwareInterrupt: CalloutHandler = (bt, site) => {
-  bt.shared.reflect({ vector: (site.instruction as Instruction).imm12 & 0xff, returnPc: site.guestNext });
+  bt.shared.softwareInterrupt((site.instruction as Instruction).imm12 & 0xff, site.guestPc, site.guestNext);
   return { kind: 'jumped' };
 };
 

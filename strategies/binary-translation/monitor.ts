@@ -600,7 +600,8 @@ export class BtMonitor implements VcpuHandler {
     this.m.ledger.tally('traps', `int 0x${vector.toString(16)}`);
     const flags = this.mem.read32((this.v.idtBase + vector * GATE_SIZE + 4) | 0);
     const dpl = flags === null ? 0 : (flags >>> Gate.dplShift) & 3;
-    if (flags !== null && (flags & Gate.present) !== 0 && 3 > dpl) {
+    // as natively: a gate not present or that user code may not use is a #GP naming it, at the INT
+    if (flags !== null && ((flags & Gate.present) === 0 || 3 > dpl)) {
       this.reflect({ vector: Vector.generalProtection, errorCode: vector * 8 + 2, returnPc: pc });
       return;
     }

@@ -10,6 +10,7 @@
  * @category VMM
  */
 import type { Cpu } from '../../core/cpu/cpu';
+import { Gate } from '../../core/cpu/idt';
 
 import type { MonitorControls, Trap, VcpuHandler } from '../../core/cpu/exit';
 import { decode, type Instruction } from '../../core/isa/codec';
@@ -242,10 +243,15 @@ export class SoftwareMonitor implements VcpuHandler {
     if (!out.ok) this.m.stop({ kind: 'triple-fault', pc: r.returnPc, detail: out.reason });
   }
 
-  private softwareInterrupt(vector: number, pc: number, nextPc: number): void {
+  /** INT n at `pc` from the guest kernel (or its translation): through its table as natively, or a #GP if the gate cannot be used. */
+  softwareInterrupt(vector: number, pc: number, nextPc: number): void {
     const flags = this.mem.read32((this.v.idtBase + vector * 8 + 4) | 0);
-    const dpl = flags === null ? 0 : (flags >>> 1) & 3;
-    if (flags !== null && (flags & 1) !== 0 && virtualCpl(this.m.cpl) > dpl) {
+    const dpl = flags === null ? 0 : (flags >>> Gate.dplShift) & 3;
+    const vcpl = virtualCpl(this.m.cpl);
+    // as natively: INT n through a gate the caller may not use, that is not present or that
+    // targets a less privileged ring is an ordinary #GP naming the gate, at the INT (a failed
+    // exception delivery would escalate to a double fault, a software interrupt's does not)
+    if (flags !== null && ((flags & Gate.present) === 0 || vcpl > dpl || ((flags >>> Gate.ringShift) & 3) > vcpl)) {
       this.m.pc = pc;
       this.reflect({ vector: Vector.generalProtection, errorCode: vector * 8 + 2, returnPc: pc });
       return;
@@ -324,6 +330,12 @@ export class SoftwareMonitor implements VcpuHandler {
 
   /** A #GP from the guest kernel: emulate the privileged instruction, or deliver the #GP. */
   private emulate(pc: number): void {
+    // a pc off a word boundary: the fetch itself raised the #GP (as it does natively), there is no instruction to emulate
+    if ((pc & 3) !== 0) {
+      this.m.ledger.tally('traps', 'exception 13');
+      this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
+      return;
+    }
     const d = this.decodeAt(pc);
     if (d === null) return;
     const handler = EMULATIONS[d.i.mnemonic];

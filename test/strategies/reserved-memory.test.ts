@@ -147,4 +147,17 @@ describe('reserved memory', function () {
       "reserved memory: the VMM declares 'low' at 0x7000 (+4096), not inside its reserved memory [0x8000, 0x10000) apart from the other ranges",
     ]);
   });
+
+  it('the guard: a frozen range that held data when the VMM started is compared with its copy, a zeroed one with zeros', () => {
+    const mem = new PhysicalMemory(0x10000);
+    mem.write32(0x9100, 0x11223344);
+    const g = new ReservedMemoryGuard(mem, 0x8000, [{ name: 'code', start: 0x9000, bytes: 0x1000, guest: 'read', changes: false }]);
+    expect(g.violations()).to.deep.equal([]);
+    mem.u8[0x9101] = 0x55;
+    mem.u8[0xb000] = 1;
+    expect(g.violations()).to.deep.equal([
+      "reserved memory: 'code' changed at 0x9101 (from 0x33 to 0x55)",
+      'reserved memory: memory the VMM declares no use of changed at 0xb000 (from 0x0 to 0x1)',
+    ]);
+  });
 });

@@ -11,6 +11,7 @@ import type { Cpu } from '../../../core/cpu/cpu';
 import type { Engine } from '../../../core/cpu/engine';
 import { INSTRUCTION_CODE } from '../../../core/cpu/instruction-code';
 import { jitOf } from '../../../core/cpu/jit';
+import { cachedRegions, clearRegionCache, compileRegion, setMaxCachedRegions } from '../../../core/cpu/jit-compile';
 import { boot, enterUser, identity, idt, mapPages, P, PAGING_ON, sym, U, W, type SnippetOptions } from '../machine-helpers';
 
 /** Everything modelled about a machine, as JSON. */
@@ -192,5 +193,41 @@ ${idt({ 0x20: 'tick' })}`,
     } finally {
       INSTRUCTION_CODE.add = saved;
     }
+  });
+});
+
+describe('the JIT region cache', () => {
+  const SIX = [0, 1, 2, 3, 4, 5].map((k) => `l${k}:    addi r1, r1, ${k + 1}\n        hlt`).join('\n');
+
+  it('a region compiled again is the cached one; when the cache is full the least recently used half goes, so code met again and again (the kernel) survives one-shot code', () => {
+    const m = boot(SIX);
+    const at = (k: number): number => sym(m, `l${k}`);
+    const compile = (k: number) => compileRegion(m, [at(k)], at(k))!.block;
+    const saved = setMaxCachedRegions(4);
+    try {
+      clearRegionCache();
+      const kernel = compile(0);
+      expect(compile(0)).to.equal(kernel);
+      const one = compile(1);
+      compile(2);
+      compile(3);
+      // the kernel's region is used again: now the most recent
+      expect(compile(0)).to.equal(kernel);
+      // full: adding drops the two least recently used (1 and 2), not the kernel's
+      compile(4);
+      expect(cachedRegions()).to.equal(3);
+      expect(compile(0)).to.equal(kernel);
+      expect(compile(1)).to.not.equal(one);
+    } finally {
+      setMaxCachedRegions(saved);
+    }
+  });
+
+  it('the same words at the same pc in ring 3 are another region than in ring 0', () => {
+    const m = boot(SIX);
+    const pc = sym(m, 'l0');
+    const kernel = compileRegion(m, [pc], pc)!.block;
+    m.cpl = 3;
+    expect(compileRegion(m, [pc], pc)!.block).to.not.equal(kernel);
   });
 });

@@ -94,6 +94,20 @@ describe('fuzz', function () {
     expect(missing).to.deep.equal([]);
   });
 
+  it('an unexpected divergence keeps its program as a reproducer too', () => {
+    // a VMM that prints a character natively unseen: the console differs from native's under every engine
+    const native = STRATEGIES.native as Strategy;
+    const chatty: Strategy = { ...native, name: 'chatty', start: (ctx) => {
+      ctx.platform.console.put(0x4a);
+      return native.start(ctx);
+    } };
+    const r = fuzz({ programs: 1, seed: 3, strategies: [chatty], kernelMode: false, engines: ['interp'] });
+    expect(r.counts['not-equivalent']).to.equal(1);
+    expect(r.expectedDivergences).to.equal(0);
+    expect(r.failures.map((f) => [f.verdict, f.program])).to.deep.equal([['not-equivalent', 'fuzz-3-0']]);
+    expect(r.failures[0].source).to.match(/^; ringlab fuzz: fuzz-3-0 \(user mode\)/);
+  });
+
   it('a host exception is a host failure, with a reproducer written', () => {
     const broken: Strategy = { ...STRATEGIES.native, name: 'broken', start: () => { throw new RangeError('Maximum call stack size exceeded'); } } as Strategy;
     const r = fuzz({ programs: 2, seed: 1, strategies: [broken], kernelMode: false, engines: ['interp'] });

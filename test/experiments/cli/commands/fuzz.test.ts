@@ -10,7 +10,7 @@ describe('CLI: fuzz', function () {
   this.timeout(120_000);
 
   it('--paravirt-mode runs hypercall sequences under paravirt on the engines given, and reports the calls', async () => {
-    const r = await cli('fuzz', '--paravirt-mode', '--programs', '2', '--seed', '5', '--engines', 'jit,interp', '--out', path.join(tmpdir(), 'fz'), '--json');
+    const r = await cli('fuzz', '--paravirt-mode', '--programs', '2', '--seed', '5', '--engines', 'jit,interp', '--out', path.join(tmpdir(), 'fz'), '--json', '--workers', '1');
     expect(r.code, r.err).to.equal(0);
     const report = JSON.parse(r.out);
     // paravirt's three configurations (defaults, batching=off, fastsyscall=off) on two engines
