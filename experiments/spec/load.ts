@@ -6,10 +6,10 @@
  * value checks look at every part that has the right shape, even when another part does not.
  * @category Experiments
  */
-import * as fs from 'fs';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { loadProfile } from '../../core/cost/profile';
+import { readRegular } from '../common/files';
 import { lookupStrategy } from '../../strategies/modules';
 import { resolveOptions } from '../../strategies/options';
 import { machineSettingsErrors } from '../run/machine-settings';
@@ -114,13 +114,10 @@ export const parseSpec = (text: string, origin: string): Either<string[], Experi
 
 /** Read and check a spec file. */
 export const loadSpec = (file: string): Either<string[], { spec: ExperimentSpec; text: string }> => {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return left([`cannot read spec '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`]);
-  }
+  // a regular file of at most 1 MiB: a FIFO or a device is refused rather than read forever
+  const bytes = readRegular(file, 1 << 20, '1 MiB');
+  if (isLeft(bytes)) return left([`cannot read spec '${file}': ${bytes.left}`]);
+  const text = bytes.right.toString('utf8');
   const r = parseSpec(text, file);
   return isLeft(r) ? r : right({ spec: r.right, text });
 };

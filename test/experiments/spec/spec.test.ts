@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { isLeft, isRight } from 'fp-ts/Either';
 import { loadSpec, parseSpec } from '../../../experiments/spec/load';
@@ -51,6 +53,19 @@ describe('experiment specs', () => {
       expect(new Set(tasks.map((x) => x.key)).size, 'keys are unique').to.equal(tasks.length);
       expect(tasks.map((x) => x.index)).to.deep.equal([...tasks.keys()]);
     });
+
+  it('a spec that is missing, a directory or a FIFO is refused with a message naming it, never read forever', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringlab-spec-'));
+    execFileSync('mkfifo', [path.join(dir, 'fifo.json')]);
+    const message = (f: string) => {
+      const r = loadSpec(f);
+      return isLeft(r) ? r.left.join('\n') : 'loaded';
+    };
+    expect(message(path.join(dir, 'none.json'))).to.equal(`cannot read spec '${path.join(dir, 'none.json')}': no such file`);
+    expect(message(dir)).to.equal(`cannot read spec '${dir}': not a regular file (a directory)`);
+    expect(message(path.join(dir, 'fifo.json'))).to.equal(`cannot read spec '${path.join(dir, 'fifo.json')}': not a regular file (a FIFO)`);
+    fs.rmSync(dir, { recursive: true });
+  });
 
   it('nanobench covers the seven nanobenchmarks under every strategy on netburst-2006', () => {
     const r = loadSpec(path.join(__dirname, '..', '..', '..', 'experiments', 'nanobench.json'));
