@@ -5,7 +5,7 @@
  * @category Host
  */
 import type { Topology } from '../../core/host/topology';
-import type { World } from './world';
+import { allowedOn, type World } from './world';
 
 /** What a scheduler sees at a decision. */
 export interface SchedulerView {
@@ -37,6 +37,20 @@ export interface Scheduler {
    */
   preempt?(v: SchedulerView, w: World): number;
 }
+
+/**
+ * The logical CPU whose running world a waking world `w` displaces (Scheduler.preempt): of
+ * the CPUs in `w`'s affinity whose world `mayTake` allows, the one whose world comes last in
+ * `order` (the policy's priority order, first to run first); -1 if none.
+ */
+export const displaced = (v: SchedulerView, w: World, mayTake: (r: World) => boolean, order: (a: World, b: World) => number): number => {
+  let out = -1;
+  v.running.forEach((r, lcpu) => {
+    if (r === null || !allowedOn(w, lcpu) || !mayTake(r)) return;
+    if (out < 0 || order(r, v.running[out] as World) > 0) out = lcpu;
+  });
+  return out;
+};
 
 /**
  * Worlds the policy may run now (runnable, not held back by a limit or by co-scheduling), in

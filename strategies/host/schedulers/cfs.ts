@@ -13,7 +13,7 @@
  * @category Host
  */
 import { msToPs } from '../../../core/host/time';
-import { eligible, placeInOrder, type Scheduler, type SchedulerView } from '../scheduler';
+import { displaced, eligible, placeInOrder, type Scheduler, type SchedulerView } from '../scheduler';
 import { allowedOn, type World } from '../world';
 
 /** Settings of the cfs scheduler. */
@@ -79,12 +79,7 @@ export const cfsScheduler = (s: CfsSettings = {}): Scheduler => {
       settle(v, w, minVruntime(v));
       const mine = vruntime(w, v.now);
       const gran = (scaled(v, s.wakeupGranularityMs ?? 1) * NICE_0) / weight(w);
-      let out = -1;
-      v.running.forEach((r, lcpu) => {
-        if (r === null || !allowedOn(w, lcpu) || vruntime(r, v.now) - mine <= gran) return;
-        if (out < 0 || vruntime(r, v.now) > vruntime(v.running[out] as World, v.now)) out = lcpu;
-      });
-      return out;
+      return displaced(v, w, (r) => vruntime(r, v.now) - mine > gran, (a, b) => vruntime(a, v.now) - vruntime(b, v.now));
     },
   };
 };

@@ -14,7 +14,7 @@
  * @category Host
  */
 import { msToPs } from '../../../core/host/time';
-import { eligible, placeInOrder, type Scheduler, type SchedulerView } from '../scheduler';
+import { displaced, eligible, placeInOrder, type Scheduler, type SchedulerView } from '../scheduler';
 import { allowedOn, type World } from '../world';
 
 /** Settings of the credit scheduler. */
@@ -104,12 +104,7 @@ export const creditScheduler = (s: CreditSettings = {}): Scheduler => {
       if ((credit.get(w) ?? 0) <= 0) return -1;
       waited.delete(w);
       boosted.add(w);
-      let out = -1;
-      v.running.forEach((r, lcpu) => {
-        if (r === null || !allowedOn(w, lcpu) || !preemptible(r, v.now)) return;
-        if (out < 0 || order(r, v.running[out] as World) > 0) out = lcpu;
-      });
-      return out;
+      return displaced(v, w, (r) => preemptible(r, v.now), order);
     },
   };
 };

@@ -24,7 +24,7 @@
  * @category Host
  */
 import { msToPs } from '../../../core/host/time';
-import { eligible, fillFree, placeInOrder, type Scheduler, type SchedulerView } from '../scheduler';
+import { displaced, eligible, fillFree, placeInOrder, type Scheduler, type SchedulerView } from '../scheduler';
 import { allowedOn, belowReservation, progressAt, type World } from '../world';
 
 /** How the esx scheduler co-schedules the vCPUs of a multiprocessor VM. */
@@ -143,12 +143,7 @@ export const esxScheduler = (s: EsxSettings = {}): Scheduler => {
       // the running world furthest behind `w` in priority, on a logical CPU `w` may use (a co-stopped or limited `w` waits)
       if (w.coStopped || w.limited || w.role === 'housekeeping') return -1;
       const order = before(v.now);
-      let out = -1;
-      v.running.forEach((r, lcpu) => {
-        if (r === null || !allowedOn(w, lcpu) || order(w, r) >= 0) return;
-        if (out < 0 || order(r, v.running[out] as World) > 0) out = lcpu;
-      });
-      return out;
+      return displaced(v, w, (r) => order(w, r) < 0, order);
     },
     nextDecision: (v) => {
       const sliceEnd = Math.min(...v.running.map((w) => (w === null || w.placedAt + quantum <= v.now ? Infinity : w.placedAt + quantum)));
