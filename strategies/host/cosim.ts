@@ -248,8 +248,10 @@ export const runHost = (h: HostRun): HostOutcome => {
 
   const view = (now: number): SchedulerView => ({ now, worlds, topology: topo, running: lc.map((l) => l.world) });
   const vmDone = (vm: number) => stops[vm] !== null;
-  /** The platforms of running VMs whose block requests complete through a device-model world. */
-  const completions = (): Platform[] => h.vms.flatMap((hv, vm) => (deviceModels[vm] !== null && !vmDone(vm) ? [hv.vm.platform] : []));
+  /** The VMs whose block requests complete through a device-model world, with their platforms (fixed once the worlds exist). */
+  const modelled = h.vms.flatMap((hv, vm) => (deviceModels[vm] !== null ? [{ vm, platform: hv.vm.platform }] : []));
+  /** Host time the block request of a running VM in `modelled` finishes at its device (Infinity: none, or the VM stopped). */
+  const finishPs = (x: (typeof modelled)[number]): number => (vmDone(x.vm) ? Infinity : psAtRefCycles(x.platform.disk.deadline, nominal));
   const allDone = () => h.vms.every((_, i) => vmDone(i));
 
   /** Stop every world of a VM (its platform stopped all its CPUs). */
@@ -499,9 +501,9 @@ export const runHost = (h: HostRun): HostOutcome => {
       }
       let due: Platform | null = null;
       let dueAt = Infinity;
-      for (const p of completions()) {
-        const t = Math.max(psAtRefCycles(p.disk.deadline, nominal), T);
-        if (t < dueAt) ((due = p), (dueAt = t));
+      for (const x of modelled) {
+        const t = Math.max(finishPs(x), T);
+        if (t < dueAt) ((due = x.platform), (dueAt = t));
       }
       const first = Math.min(at, wokenAt, blockedAt, dueAt);
       if (first >= D) return;
@@ -583,7 +585,7 @@ export const runHost = (h: HostRun): HostOutcome => {
     let D = Math.min(T + maxStep, h.scheduler.nextDecision(view(T)), nextSample, until);
     for (const k of housekeeping) if (k.world.state !== 'done') D = Math.min(D, k.next);
     // a block request finishing into a device-model world ends the step, so every CPU is there when that world wakes
-    for (const p of completions()) D = Math.min(D, psAtRefCycles(p.disk.deadline, nominal));
+    for (const x of modelled) D = Math.min(D, finishPs(x));
     for (const w of worlds) {
       if (w.state === 'wait') D = Math.min(D, w.wakeAt);
       if (w.state === 'run' && w.settings.limit !== Infinity) {
