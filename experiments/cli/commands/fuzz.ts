@@ -13,7 +13,7 @@ import { allStrategies, lookupStrategy } from '../../../strategies/modules';
 import type { Strategy } from '../../../strategies/strategy';
 import { CliError, ExitCode } from '../../common/errors';
 import { table } from '../../common/format';
-import { FUZZ_BUDGET, FUZZ_ENGINES, type FuzzReport } from '../../fuzz/fuzz';
+import { FUZZ_BUDGETS, FUZZ_ENGINES, type FuzzReport } from '../../fuzz/fuzz';
 import { fuzzOnWorkers } from '../../fuzz/parallel';
 import type { Engine } from '../../../core/cpu/engine';
 
@@ -76,9 +76,11 @@ export const writeReproducers = (r: FuzzReport, out: string): string[] => {
   return [...files.keys()];
 };
 
-const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): string =>
-  [
-    `${r.programs} ${o.paravirtMode === true ? 'paravirt hypercall-sequence' : o.kernelMode ? 'kernel-mode' : 'user-mode'} programs (seed ${o.seed}), ${r.runs} runs on ${(o.engines ?? FUZZ_ENGINES).join(' and ')}, budgets ${FUZZ_BUDGET.maxInstructions} instructions / ${FUZZ_BUDGET.maxCycles} cycles`,
+const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): string => {
+  const mode = o.paravirtMode === true ? 'paravirt' : o.kernelMode ? 'kernel' : 'user';
+  const budget = FUZZ_BUDGETS[mode];
+  return [
+    `${r.programs} ${mode === 'paravirt' ? 'paravirt hypercall-sequence' : `${mode}-mode`} programs (seed ${o.seed}), ${r.runs} runs on ${(o.engines ?? FUZZ_ENGINES).join(' and ')}, budgets ${budget.maxInstructions} instructions / ${budget.maxCycles} cycles`,
     table(
       ['verdict', 'runs'],
       Object.entries(r.counts).map(([k, v]) => [k, v]),
@@ -94,3 +96,4 @@ const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): stri
           ...written.map((w) => `  reproducer: ${w} (run it with: ringlab run --strategy S ${o.kernelMode || o.paravirtMode === true ? '--kernel' : '--program'} ${w} [--engine jit])`),
         ]),
   ].join('\n');
+};
