@@ -43,17 +43,38 @@ export const totalOf = (v: number | Breakdown | undefined): number => {
   return s;
 };
 
-/** Events counted and priced for one CPU. */
+/** Cycles charged to one cause. */
+interface CauseCell {
+  readonly name: string;
+  cycles: number;
+  /** whether it has been charged (then it is in the breakdown, in order of first charge) */
+  listed: boolean;
+}
+
+/** One declared counter: its value (a count, or a breakdown for a tally), price and cause. */
+interface Slot {
+  readonly spec: CounterSpec;
+  /** the count of a plain counter */
+  value: number;
+  /** the breakdown of a tally counter (null for a plain one) */
+  readonly breakdown: Breakdown | null;
+  /** cycles per event (0: free) */
+  readonly price: number;
+  /** where its cycles go (null: free) */
+  readonly cause: CauseCell | null;
+}
+
+/**
+ * Events counted and priced for one CPU. Each counter is one slot found by a single lookup
+ * (its count or breakdown, price and cause together): counting is on every VMM event's path.
+ */
 export class Ledger {
   /** modelled cycles so far */
   cycles = 0;
-  /** cycles by cause */
-  readonly byCause: Record<string, number> = {};
-  /** counts by counter name */
-  readonly counts: Counts = {};
-  private readonly specs: Record<string, CounterSpec> = {};
-  private readonly price: Record<string, number> = {};
-  private readonly cause: Record<string, string> = {};
+  private readonly slots = new Map<string, Slot>();
+  private readonly causes = new Map<string, CauseCell>();
+  /** causes in order of their first charge (the breakdown's order) */
+  private readonly charged: CauseCell[] = [];
 
   constructor(
     private readonly priceOf: PriceOf,
@@ -68,63 +89,92 @@ export class Ledger {
    */
   declare(table: CounterTable): void {
     for (const [name, spec] of Object.entries(table)) {
-      const had = this.specs[name];
+      const had = this.slots.get(name);
       if (had !== undefined) {
-        if (sameCounter(had, spec)) continue;
+        if (sameCounter(had.spec, spec)) continue;
         throw new Error(`internal error: counter '${name}' is declared twice, differently`);
       }
       let price = 0;
+      let cause: CauseCell | null = null;
       if ('cost' in spec.pricing) {
         const p = this.priceOf(spec.pricing.cost);
         if (p === undefined) throw new Error(`the cost profile has no cost '${spec.pricing.cost}', which counter '${name}' needs`);
         price = p;
-        this.cause[name] = spec.pricing.cause;
+        cause = this.causeCell(spec.pricing.cause);
       }
-      this.specs[name] = spec;
-      this.price[name] = price;
-      this.counts[name] = spec.shape === 'tally' ? {} : 0;
+      this.slots.set(name, { spec, value: 0, breakdown: spec.shape === 'tally' ? {} : null, price, cause });
     }
+  }
+
+  private causeCell(name: string): CauseCell {
+    let c = this.causes.get(name);
+    if (c === undefined) {
+      c = { name, cycles: 0, listed: false };
+      this.causes.set(name, c);
+    }
+    return c;
   }
 
   /** Whether a counter is declared. */
   has(name: string): boolean {
-    return this.specs[name] !== undefined;
+    return this.slots.has(name);
   }
 
   /** Count `n` events of a plain counter. */
   count(name: string, n = 1): void {
-    const c = this.counts[name];
-    if (typeof c !== 'number') throw new Error(`internal error: '${name}' is not a declared plain counter`);
-    this.counts[name] = c + n;
-    this.charge(name, n);
+    const s = this.slots.get(name);
+    if (s === undefined || s.breakdown !== null) throw new Error(`internal error: '${name}' is not a declared plain counter`);
+    s.value += n;
+    this.charge(s, n);
   }
 
   /** Count `n` events of a tally counter under `detail`. */
   tally(name: string, detail: string | number, n = 1): void {
-    const b = this.counts[name];
-    if (!isBreakdown(b)) throw new Error(`internal error: '${name}' is not a declared tally counter`);
+    const s = this.slots.get(name);
+    const b = s?.breakdown;
+    if (b === undefined || b === null) throw new Error(`internal error: '${name}' is not a declared tally counter`);
     b[detail] = (b[detail] ?? 0) + n;
-    this.charge(name, n);
+    this.charge(s!, n);
   }
 
   /** Add `n` events' price to the clock and the breakdown. */
-  private charge(name: string, n: number): void {
-    const p = this.price[name];
+  private charge(s: Slot, n: number): void {
+    const p = s.price;
     if (p === 0 || n === 0) return;
     const c = p * n;
     this.cycles += c;
-    const cause = this.cause[name];
-    this.byCause[cause] = (this.byCause[cause] ?? 0) + c;
+    const cell = s.cause!;
+    if (!cell.listed) {
+      cell.listed = true;
+      this.charged.push(cell);
+    }
+    cell.cycles += c;
   }
 
   /** Cycles per event of a counter (0 if free). */
   priceOfCounter(name: string): number {
-    return this.price[name] ?? 0;
+    return this.slots.get(name)?.price ?? 0;
+  }
+
+  /** Counts by counter name, in declaration order (tallies' breakdowns are the live objects). */
+  get counts(): Counts {
+    const out: Counts = {};
+    for (const [name, s] of this.slots) out[name] = s.breakdown ?? s.value;
+    return out;
+  }
+
+  /** Cycles by cause, in order of first charge; sums to `cycles`. */
+  get byCause(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.charged) out[c.name] = c.cycles;
+    return out;
   }
 
   /** A copy of the state now. */
   snapshot(): LedgerSnapshot {
-    return { counts: structuredClone(this.counts), cycles: this.cycles, byCause: { ...this.byCause } };
+    const counts: Counts = {};
+    for (const [name, s] of this.slots) counts[name] = s.breakdown !== null ? { ...s.breakdown } : s.value;
+    return { counts, cycles: this.cycles, byCause: this.byCause };
   }
 }
 
