@@ -32,6 +32,8 @@ export interface HypervisorServices {
   setTraps(entries: readonly TrapEntry[]): void;
   /** The ring-1 stack for traps and events from ring 3. */
   setKernelStack(sp: number): void;
+  /** Where SYSENTER enters the guest kernel (0: nowhere, SYSENTER is a #GP). */
+  setSysenterEntry(entry: number): void;
   /** Deliver pending, unmasked events, the guest resuming at `returnPc` afterwards. */
   deliverEvents(returnPc: number): void;
   /** Note a refused request (for diagnostics). */
@@ -388,6 +390,14 @@ export const HYPERCALLS: readonly HypercallRow[] = [
     args: [ANY, ANY],
     batchable: true,
     handler: (hv, [mask, va]) => orOk(hv.flushOthers(mask, va)),
+  },
+  {
+    number: 23,
+    name: 'set_sysenter',
+    description: "where SYSENTER enters the guest kernel, in ring 1 on the stack_switch stack with events masked (Xen's CALLBACKTYPE_sysenter); 0 = none, SYSENTER is a #GP: entry",
+    args: [{ kind: 'guest-address' }],
+    batchable: true,
+    handler: (hv, [entry]) => (hv.setSysenterEntry(entry), ok()),
   },
 
 ];

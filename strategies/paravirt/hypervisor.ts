@@ -81,9 +81,10 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
     hv.bounce({ handler: e.handler, returnPc: t.nextPc, maskEvents: (e.flags & TrapEntryFlags.keepEventsUnmasked) === 0 }, t.vector);
   },
   sysenter: (hv, t) => {
-    // the paravirtual ABI has no SYSENTER entry (its kernel enters by int 0x80): as natively with no entry point, #GP
     hv.m.ledger.tally('traps', 'sysenter');
-    hv.bounceException(Vector.generalProtection, 0, t.pc);
+    // as natively with no entry point (cr10 = 0), #GP
+    if (hv.sysenterEntry === 0) hv.bounceException(Vector.generalProtection, 0, t.pc);
+    else hv.enterSysenter();
   },
   interrupt: (hv, t) => {
     hv.m.ledger.tally('traps', 'interrupt');
@@ -131,6 +132,8 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
   readonly directVectors = new Set<number>();
   /** the ring-1 stack for traps and events from ring 3 (`stack_switch`) */
   kernelStack = 0;
+  /** where SYSENTER enters the guest kernel (`set_sysenter`); 0 = none */
+  sysenterEntry = 0;
   /** the most recent refused request, for diagnostics and tests */
   lastRefusal: string | null = null;
   /** refused requests so far (at most the first 100, for diagnostics) */
@@ -297,6 +300,26 @@ export class Hypervisor implements VcpuHandler, MonitorControls, HypervisorServi
     this.m.memory.write32(gate + 4, direct ? gateFlags({ dpl: 3, ring: 1, trap: true }) : 0);
     if (direct) this.directVectors.add(e.vector);
     else this.directVectors.delete(e.vector);
+  }
+
+  /** `set_sysenter`: where SYSENTER enters the guest kernel (0: nowhere). */
+  setSysenterEntry(entry: number): void {
+    this.sysenterEntry = entry;
+  }
+
+  /**
+   * SYSENTER into the guest kernel's registered entry, as the hardware enters cr10 natively:
+   * no frame, registers as they were, ring 1 on the `stack_switch` stack (cr11's role),
+   * events masked (IF cleared); the arithmetic flags are kept. It builds no frame, so its
+   * price is the trap's round trip (traps), as SYSENTER's natively is the instruction's.
+   */
+  enterSysenter(): void {
+    const m = this.m;
+    m.cpl = 1;
+    m.regs[15] = this.kernelStack;
+    m.pc = this.sysenterEntry;
+    m.next = this.sysenterEntry;
+    this.interrupts.setMasked(true);
   }
 
   /** Set the ring-1 stack for traps from ring 3: the hypervisor's and the hardware's (the TSS's ring-1 stack). */

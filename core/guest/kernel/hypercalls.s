@@ -27,6 +27,7 @@
 .equ HC_SEND_IPI,         20  ; (vCPU, line): raise the virtual IRQ line on that vCPU (an event-channel send)
 .equ HC_VCPU_UP,          21  ; (vCPU, entry): start a vCPU waiting since boot at entry, ring 1, on the caller's page directory, events masked
 .equ HC_TLB_FLUSH_MULTI,  22  ; (vCPU mask, virtual address): flush that page from those vCPUs' TLBs (mmuext_op TLB_FLUSH_MULTI / INVLPG_MULTI)
+.equ HC_SET_SYSENTER,    23  ; (entry): SYSENTER enters the kernel there, ring 1, stack_switch stack, events masked (CALLBACKTYPE_sysenter)
 
 ; shared-info page (at SHARED_INFO, kernel virtual = guest physical): one vcpu_info of
 ; VCPU_INFO_SIZE bytes per vCPU (add vCPU * VCPU_INFO_SIZE to the SI_ addresses), and the

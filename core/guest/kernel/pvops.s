@@ -391,7 +391,9 @@ irq_enable_done\@:
         call pv_batch_end
 .endm
 
-; the exception and system-call entries of trap_list (not the IRQs: events come by upcall)
+; the exception and system-call entries of trap_list (not the IRQs: events come by upcall),
+; and the SYSENTER entry (the vsyscall page enters by int 0x80, but a program may use
+; SYSENTER itself, as natively)
 .macro INSTALL_TRAPS
         push r2
         push r3
@@ -401,6 +403,8 @@ irq_enable_done\@:
         vmcall
         pop r3
         pop r2
+        li r1, sysenter_entry
+        HYPERCALL1 HC_SET_SYSENTER, r1
 .endm
 
 .macro TIMER_SET rs

@@ -34,12 +34,13 @@
         TRAP_STUB      syscall_stub, VEC_SYSCALL
         TRAP_STUB      unknown_stub, -1
 
-.ifndef PARAVIRT
 ; SYSENTER from the vsyscall page: CPL 0, interrupts off, the CPU's stack (cr11). The page
 ; left the user's return pc in r13 and stack pointer in r12 and saved r11-r13 itself, so the
 ; stub may use them: it moves to the running process's kernel stack and builds the frame
 ; int 0x80 would have (sp, flags, cs, pc, no error code, r1), marked VEC_SYSENTER so the
-; return takes SYSEXIT.
+; return takes SYSEXIT. The paravirtual build's vsyscall page enters by int 0x80, but a
+; program's own SYSENTER comes here too: the hypervisor enters this stub in ring 1 with
+; events masked (set_sysenter), and the return is the ordinary trap return.
 sysenter_entry:
         CUR_PROC r11
         ld sp, [r11+P_KSTACK]
@@ -53,7 +54,6 @@ sysenter_entry:
         push r1
         li r1, VEC_SYSENTER
         jmp trap_common                 ; (interrupts go on once the kernel lock is held: td_syscall)
-.endif
 
 trap_common:
         push r2

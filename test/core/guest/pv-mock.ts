@@ -231,6 +231,9 @@ export class MockHypervisor implements VcpuHandler {
       case 14:
         this.callback = a;
         return 0;
+      case 23:
+        // set_sysenter: the workloads enter by the vsyscall page's int 0x80, never by SYSENTER
+        return 0;
       case 17:
         return m.portRead(0x3f9);
       case 18:

@@ -34,6 +34,32 @@ text_name:      .asciz "squares: "
 text_what:      .asciz " squares summed to "
 `;
 
+/** A program that makes its system calls with its own SYSENTER, not through the vsyscall page: the kernel returns to r13 with stack pointer r12. */
+const OWN_SYSENTER = `.include "user.s"
+main:
+        MAIN_ENTER 3
+        MARK_START
+        li r1, SYS_WRITE
+        li r2, text
+        li r3, text_end - text
+        mov r12, sp
+        lea r13, back
+        sysenter
+back:
+        mov r8, r1
+        li r1, SYS_GETPID
+        mov r12, sp
+        lea r13, back2
+        sysenter
+back2:
+        mov r9, r1
+        MARK_END
+        PUT_RESULT r8, r9
+        MAIN_RETURN 3
+text:   .ascii "by SYSENTER\\n"
+text_end:
+`;
+
 describe('run --program', function () {
   this.timeout(60_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringlab-program-'));
@@ -51,6 +77,18 @@ describe('run --program', function () {
       expect(r.right.equivalent).to.equal(true);
       expect(r.right.stop.kind).to.equal('shutdown');
       expect(r.right.guest.regionInstructions).to.be.greaterThan(500);
+    });
+
+  for (const s of Object.values(STRATEGIES))
+    it(`${s.name}: a program's own SYSENTER is a system call, as natively (paravirt: the kernel's set_sysenter entry)`, () => {
+      const own = path.join(dir, 'own-sysenter.s');
+      fs.writeFileSync(own, OWN_SYSENTER);
+      const r = runOne({ strategy: s.name, workload: '', program: own, params: { n: 1 }, profile: 'netburst-2006', isa: s.requiresVirtualizableIsa ? 'virtualizable' : 'default' });
+      if (isLeft(r)) throw new Error(r.left.join('\n'));
+      expect(r.right.console).to.equal('by SYSENTER\n');
+      expect(r.right.stop.kind).to.equal('shutdown');
+      expect(r.right.exitCode).to.equal(0);
+      expect(r.right.equivalent, r.right.divergence ?? '').to.equal(true);
     });
 
   it('a program changed on disk is a new program: its native baseline is not reused', () => {

@@ -207,6 +207,25 @@ const CASES: Record<string, readonly Case[]> = {
     valid('itself, every entry', () => [1, -1]),
     invalid('a mask naming a vCPU the guest does not have', Errno.EINVAL, () => [2, 0]),
   ],
+  set_sysenter: [
+    valid('a kernel address: a SYSENTER from ring 3 then enters there in ring 1, on the stack_switch stack, events masked, no frame', () => [0x3000], (r) => {
+      expect(r.hv.sysenterEntry).to.equal(0x3000);
+      r.m.cpl = 3;
+      r.m.regs[15] = 0x007ff000;
+      r.m.regs[4] = 1234;
+      r.hv.interrupts.setMasked(false);
+      r.hv.onTrap({ kind: 'sysenter', pc: 0x00400000, nextPc: 0x00400004 });
+      expect([r.m.pc, r.m.cpl, r.m.regs[15], r.m.regs[4]]).to.deep.equal([0x3000, 1, r.hv.kernelStack, 1234]);
+      expect(r.hv.interrupts.masked).to.equal(true);
+    }),
+    valid('0: SYSENTER is a #GP again, bounced to the guest', () => [0], (r) => {
+      r.m.cpl = 3;
+      r.hv.onTrap({ kind: 'sysenter', pc: 0x00400000, nextPc: 0x00400004 });
+      expect(r.m.cpl).to.equal(1);
+      expect(r.m.pc).to.equal(r.hv.trapTable.get(13)!.handler);
+    }),
+    invalid('in the hypervisor range', Errno.EPERM, () => [HYPERVISOR_BASE]),
+  ],
 };
 
 describe('paravirt: the hypercall table', function () {
@@ -270,7 +289,7 @@ describe('paravirt: the hypercall table', function () {
     expect(out).to.deep.equal({ r1: Errno.EIO, failures: 0 });
   });
 
-  for (const n of [0, 16, 23, 99, -1])
+  for (const n of [0, 16, 24, 99, -1])
     it(`unknown hypercall ${n}: ENOSYS, a validation failure, counted as 'unknown'`, () => {
       const r = booted();
       const before = vmmCountsOf(r.m).hypercalls.unknown ?? 0;
