@@ -64,6 +64,11 @@ interface Slot {
   readonly cause: CauseCell | null;
 }
 
+/** A declared counter of one ledger (opaque): see {@link Ledger.ref}. */
+export interface CounterRef {
+  readonly spec: CounterSpec;
+}
+
 /**
  * Events counted and priced for one CPU. Each counter is one slot found by a single lookup
  * (its count or breakdown, price and cause together): counting is on every VMM event's path.
@@ -120,21 +125,40 @@ export class Ledger {
     return this.slots.has(name);
   }
 
+  /** A declared counter, for a path that counts it often ({@link add}, {@link addTo}: no lookup by name). */
+  ref(name: string): CounterRef {
+    const s = this.slots.get(name);
+    if (s === undefined) throw new Error(`internal error: '${name}' is not a declared counter`);
+    return s;
+  }
+
   /** Count `n` events of a plain counter. */
   count(name: string, n = 1): void {
     const s = this.slots.get(name);
     if (s === undefined || s.breakdown !== null) throw new Error(`internal error: '${name}' is not a declared plain counter`);
-    s.value += n;
-    this.charge(s, n);
+    this.add(s, n);
   }
 
   /** Count `n` events of a tally counter under `detail`. */
   tally(name: string, detail: string | number, n = 1): void {
     const s = this.slots.get(name);
-    const b = s?.breakdown;
-    if (b === undefined || b === null) throw new Error(`internal error: '${name}' is not a declared tally counter`);
+    if (s === undefined || s.breakdown === null) throw new Error(`internal error: '${name}' is not a declared tally counter`);
+    this.addTo(s, detail, n);
+  }
+
+  /** Count `n` events of the plain counter `c` (from {@link ref}). */
+  add(c: CounterRef, n: number): void {
+    const s = c as Slot;
+    s.value += n;
+    this.charge(s, n);
+  }
+
+  /** Count `n` events of the tally counter `c` (from {@link ref}) under `detail`. */
+  addTo(c: CounterRef, detail: string | number, n: number): void {
+    const s = c as Slot;
+    const b = s.breakdown!;
     b[detail] = (b[detail] ?? 0) + n;
-    this.charge(s!, n);
+    this.charge(s, n);
   }
 
   /** Add `n` events' price to the clock and the breakdown. */

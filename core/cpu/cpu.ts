@@ -7,7 +7,7 @@
  * vmx-transitions.ts, exception and interrupt delivery in delivery.ts.
  * @category CPU
  */
-import { Ledger, UNIT_PRICES, type LedgerSnapshot, type PriceOf } from '../cost/ledger';
+import { Ledger, UNIT_PRICES, type CounterRef, type LedgerSnapshot, type PriceOf } from '../cost/ledger';
 import { InterruptController } from '../devices/pic';
 import { BACK_END_WRITES, Irq, Port } from '../devices/ports';
 import { aboveTaskPriority } from '../devices/priority';
@@ -182,6 +182,8 @@ export class Cpu {
     this.variant = config.variant ?? 'default';
     this.engine = config.engine ?? DEFAULT_ENGINE;
     this.ledger = new Ledger(config.prices ?? UNIT_PRICES, [MACHINE_COUNTERS]);
+    const l = this.ledger;
+    this.syncCounters = { instructions: l.ref('instructions'), nonRoot: l.ref('instructions.nonRoot'), hits: l.ref('tlb.hits'), misses: l.ref('tlb.misses'), walkReferences: l.ref('tlb.walkReferences') };
     this.cyclesPerMicrosecond = (config.frequencyHz ?? 1e6) / 1e6;
     this.instructionCycles = this.ledger.priceOfCounter('instructions');
     this.walkCycles = this.ledger.priceOfCounter('tlb.walkReferences');
@@ -245,21 +247,24 @@ export class Cpu {
   // ---- counting ---------------------------------------------------------------------
   /** What the interpreter and the MMU counted in place, as already folded into the ledger. */
   private readonly folded = { byRing: new Float64Array(4), nonRoot: 0, hits: 0, misses: 0, walkReferences: 0 };
+  /** The counters {@link sync} folds into (found once: it runs at the end of every burst). */
+  private readonly syncCounters: Readonly<Record<'instructions' | 'nonRoot' | 'hits' | 'misses' | 'walkReferences', CounterRef>>;
 
   /** Fold the counts kept in place (instructions, TLB lookups, walk references) into the ledger. */
   sync(): void {
     const f = this.folded;
     const l = this.ledger;
+    const c = this.syncCounters;
     for (let r = 0; r < 4; r++) {
       const d = this.retiredByRing[r] - f.byRing[r];
-      if (d !== 0) l.tally('instructions', r, d);
+      if (d !== 0) l.addTo(c.instructions, r, d);
       f.byRing[r] = this.retiredByRing[r];
     }
     const mmu = this.mmu;
-    if (this.retiredNonRoot !== f.nonRoot) l.count('instructions.nonRoot', this.retiredNonRoot - f.nonRoot);
-    if (mmu.hits !== f.hits) l.count('tlb.hits', mmu.hits - f.hits);
-    if (mmu.misses !== f.misses) l.count('tlb.misses', mmu.misses - f.misses);
-    if (mmu.walkReferences !== f.walkReferences) l.count('tlb.walkReferences', mmu.walkReferences - f.walkReferences);
+    if (this.retiredNonRoot !== f.nonRoot) l.add(c.nonRoot, this.retiredNonRoot - f.nonRoot);
+    if (mmu.hits !== f.hits) l.add(c.hits, mmu.hits - f.hits);
+    if (mmu.misses !== f.misses) l.add(c.misses, mmu.misses - f.misses);
+    if (mmu.walkReferences !== f.walkReferences) l.add(c.walkReferences, mmu.walkReferences - f.walkReferences);
     f.nonRoot = this.retiredNonRoot;
     f.hits = mmu.hits;
     f.misses = mmu.misses;
