@@ -8,6 +8,7 @@ import type { Cpu } from './cpu';
 import type { Trap, VcpuHandler } from './exit';
 import { execute } from './execute';
 import type { StopReason } from './stop';
+import { detailNames, exceptionDetail } from '../cost/detail-names';
 
 /** The budgets of a run: at most this many more instructions retired, and modelled cycles. */
 export interface RunLimits {
@@ -29,8 +30,16 @@ export const beginRun = (cpu: Cpu, limits: RunLimits): void => {
 const hex = (n: number): string => n.toString(16);
 
 /** How a monitor trap is named in the events (and traces). */
+const SOFTWARE_INTERRUPT_CAUSE = detailNames((vector: number) => `software-interrupt 0x${hex(vector)}`);
+const INTERRUPT_CAUSE = detailNames((vector: number) => `interrupt 0x${hex(vector)}`);
 const trapCause = (t: Trap): string =>
-  t.kind === 'exception' ? `exception ${t.vector}` : t.kind === 'vmcall' || t.kind === 'sysenter' ? t.kind : `${t.kind} 0x${hex(t.vector)}`;
+  t.kind === 'exception'
+    ? exceptionDetail(t.vector)
+    : t.kind === 'vmcall' || t.kind === 'sysenter'
+      ? t.kind
+      : t.kind === 'software-interrupt'
+        ? SOFTWARE_INTERRUPT_CAUSE(t.vector)
+        : INTERRUPT_CAUSE(t.vector);
 
 /**
  * Run until the CPU stops or reaches `until` (machine time; another CPU's turn): returns the

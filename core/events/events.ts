@@ -7,6 +7,7 @@
  */
 import { count, free, priced, tally, type CounterTable } from '../cost/counters';
 import type { Ledger } from '../cost/ledger';
+import { crDetail, detailNames } from '../cost/detail-names';
 import type { VmExit } from '../vmx/exits';
 
 /** A discrete event; `t` is machine time (instructions retired plus halted time). */
@@ -77,6 +78,10 @@ export const MACHINE_COUNTERS = {
   monitorTraps: tally('traps a software monitor took instead of the guest table, by cause', free('the monitor counts and prices its own traps')),
 } as const satisfies CounterTable;
 
+/** The emulated-port tally's details, by direction and port. */
+const EMULATED_IN = detailNames((port: number) => `in ${port}`);
+const EMULATED_OUT = detailNames((port: number) => `out ${port}`);
+
 /** Where each discrete event is counted, one handler per kind. */
 const counters: { [K in MachineEventKind]: (l: Ledger, e: Extract<MachineEvent, { kind: K }>) => void } = {
   exception: (l, e) => l.tally('exceptions', e.vector),
@@ -85,10 +90,10 @@ const counters: { [K in MachineEventKind]: (l: Ledger, e: Extract<MachineEvent, 
   iret: (l) => l.count('irets'),
   sysenter: (l) => l.count('sysenters'),
   sysexit: (l) => l.count('sysexits'),
-  io: (l, e) => (e.emulated ? l.tally('io.emulated', `${e.direction} ${e.port}`) : l.tally(e.direction === 'in' ? 'io.in' : 'io.out', e.port)),
+  io: (l, e) => (e.emulated ? l.tally('io.emulated', (e.direction === 'in' ? EMULATED_IN : EMULATED_OUT)(e.port)) : l.tally(e.direction === 'in' ? 'io.in' : 'io.out', e.port)),
   'tlb-flush': (l, e) => l.count(e.cause === 'vm-transition' ? 'tlb.transitionFlushes' : 'tlb.flushes'),
   invlpg: (l) => l.count('tlb.invlpg'),
-  'control-register-write': (l, e) => l.tally('controlRegisterWrites', `cr${e.cr}`),
+  'control-register-write': (l, e) => l.tally('controlRegisterWrites', crDetail(e.cr)),
   halt: (l) => l.count('halts'),
   ipi: (l, e) => l.tally('ipis.sent', e.line),
   'vm-entry': (l) => l.count('vm.entries'),

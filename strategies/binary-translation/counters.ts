@@ -3,6 +3,7 @@
  * @category Binary translation
  */
 import { count, free, priced, tally, type CounterTable } from '../../core/cost/counters';
+import { detailNames } from '../../core/cost/detail-names';
 
 /** What the translator, the translation cache and translated code count. */
 export const BT_COUNTERS = {
@@ -21,3 +22,6 @@ export const BT_COUNTERS = {
 
 /** A translation counter's name without its prefix. */
 export type TranslationCounter = keyof typeof BT_COUNTERS extends infer K ? (K extends `translation.${infer N}` ? N : never) : never;
+
+/** The ledger's name of a translation counter (made once per counter). */
+export const translationCounter = detailNames((what: TranslationCounter) => `translation.${what}`);

@@ -42,7 +42,8 @@ import { DATA_VA, mapVcpuArea, MAX_CACHE_BYTES, Vec, VMM_DIR, VMM_VA, vmmLinear,
 import { TranslationCache, type PlacedSite, type Unit } from './translation-cache';
 import { translateUnit, type CodeSource } from './translator';
 import { MemoryVirtualCpu } from './vmm-state';
-import type { TranslationCounter } from './counters';
+import { translationCounter, type TranslationCounter } from './counters';
+import { exceptionDetail, intDetail } from '../../core/cost/detail-names';
 
 /** Settings of the monitor (the strategy's options). */
 export interface BtSettings {
@@ -129,7 +130,7 @@ export class BtMonitor implements VcpuHandler {
     this.v = new MemoryVirtualCpu(m.memory, physical.data);
     this.shared = new SoftwareMonitor(m, this.v, pager, { stopOnDivergence: true, devices: new DeviceModel(settings.deviceModel, m) });
     this.mem = this.shared.mem;
-    this.counted = (what, n) => m.ledger.count(`translation.${what}`, n);
+    this.counted = (what, n) => m.ledger.count(translationCounter(what), n);
     this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, this.counted, this.linear.cache);
     this.protection = this.guest.protection;
     this.adaptive = new AdaptiveRetranslation(settings.adaptive);
@@ -416,7 +417,7 @@ export class BtMonitor implements VcpuHandler {
       return;
     }
     if (t.vector !== Vector.pageFault) {
-      this.m.ledger.tally('traps', `exception ${t.vector}`);
+      this.m.ledger.tally('traps', exceptionDetail(t.vector));
       this.reflect({ vector: t.vector, errorCode: t.errorCode, returnPc: this.leave(t.pc) });
       return;
     }
@@ -597,7 +598,7 @@ export class BtMonitor implements VcpuHandler {
 
   /** INT n from guest user code: through the guest's table, as the hardware would. */
   userSoftwareInterrupt(vector: number, pc: number, nextPc: number): void {
-    this.m.ledger.tally('traps', `int 0x${vector.toString(16)}`);
+    this.m.ledger.tally('traps', intDetail(vector));
     const flags = this.mem.read32((this.v.idtBase + vector * GATE_SIZE + 4) | 0);
     const dpl = flags === null ? 0 : (flags >>> Gate.dplShift) & 3;
     // as natively: a gate not present or that user code may not use is a #GP naming it, at the INT

@@ -44,12 +44,19 @@ export const useVmcb = (cpu: Cpu): void => {
   vmcbCpus.add(cpu);
 };
 
+/** The counters of control-block accesses (names as constants: one built per access is hashed each time). */
+const COUNTER = {
+  vmcs: { reads: 'vmcs.reads', writes: 'vmcs.writes' },
+  vmcb: { reads: 'vmcb.reads', writes: 'vmcb.writes' },
+} as const;
+
 /** Count accesses of the control block's fields: VMREAD/VMWRITE of a VMCS, or the VMCB fields holding the same. */
 const access = (cpu: Cpu, fields: readonly VmcsField[], kind: 'reads' | 'writes'): void => {
   const vmcb = vmcbCpus.has(cpu);
+  const counter = COUNTER[vmcb ? 'vmcb' : 'vmcs'][kind];
   for (const f of fields) {
-    if (!vmcb) cpu.ledger.tally(`vmcs.${kind}`, f);
-    else if (VMCB_FIELD[f] !== null) cpu.ledger.tally(`vmcb.${kind}`, VMCB_FIELD[f]);
+    if (!vmcb) cpu.ledger.tally(counter, f);
+    else if (VMCB_FIELD[f] !== null) cpu.ledger.tally(counter, VMCB_FIELD[f]);
   }
 };
 

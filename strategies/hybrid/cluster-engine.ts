@@ -32,6 +32,11 @@ import { MemoryVirtualCpu } from '../binary-translation/vmm-state';
 import { injectPending, type ExitContext } from '../hardware-assisted/exit-handlers';
 import { vmwrite } from '../hardware-assisted/vmcs-access';
 import { EVERY_TRAP } from '../shared/monitor';
+import { detailNames } from '../../core/cost/detail-names';
+import { translationCounter } from '../binary-translation/counters';
+
+/** The exits-avoided detail of a control-register write. */
+const WRCR_DETAIL = detailNames((cr: number) => `wrcr cr${cr}`);
 
 /**
  * The engines of one guest's vCPUs that have the VMM range mapped into a shadow root while
@@ -165,7 +170,7 @@ export class ClusterEngine implements Required<Pick<VcpuHandler, 'onTrap'>> {
     private readonly ranges: VmmRangeUsers = new Map(),
   ) {
     this.v = new MemoryVirtualCpu(m.memory, physical.data);
-    this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, (what, n) => m.ledger.count(`translation.${what}`, n), linear.cache);
+    this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, (what, n) => m.ledger.count(translationCounter(what), n), linear.cache);
     this.fetch = (va) => {
       const pa = x.pager?.guestTranslate(va) ?? null;
       return pa === null ? null : { word: m.memory.i32[pa >>> 2], frame: (pa & FRAME_MASK) >>> 0 };
@@ -345,7 +350,7 @@ export class ClusterEngine implements Required<Pick<VcpuHandler, 'onTrap'>> {
     const exited = exits(this.x, s);
     if (!emulate(this, s)) return this.leave(s.guestPc, `${s.callout} not emulated`);
     this.m.ledger.tally('callouts', s.callout);
-    if (exited) this.m.ledger.tally('hybrid.exitsAvoided', s.callout === 'wrcr' ? `wrcr cr${s.instruction.imm12}` : s.callout);
+    if (exited) this.m.ledger.tally('hybrid.exitsAvoided', s.callout === 'wrcr' ? WRCR_DETAIL(s.instruction.imm12) : s.callout);
     if (this.m.stopReason === null) this.m.pc = nextPc;
   }
 

@@ -33,6 +33,7 @@ import { HYPERCALL_BY_NUMBER, invoke, type Args, type HypercallOutcome, type Hyp
 import { IDT_LINEAR, type HypervisorMemory } from './hypervisor-memory';
 import { bounceToGuest, type Bounce } from './trap-bounce';
 import { flushTlb, VMM_IPI_LINE, vmmIpi } from '../shared/vmm-ipi';
+import { exceptionDetail, intDetail } from '../../core/cost/detail-names';
 
 /** Options of the hypervisor. */
 export interface HypervisorOptions {
@@ -66,12 +67,12 @@ const TRAP_HANDLERS: { readonly [K in Trap['kind']]: TrapHandler<K> } = {
         return;
       }
     }
-    hv.m.ledger.tally('traps', t.vector === Vector.pageFault ? 'page fault' : `exception ${t.vector}`);
+    hv.m.ledger.tally('traps', t.vector === Vector.pageFault ? 'page fault' : exceptionDetail(t.vector));
     if (t.vector === Vector.pageFault) hv.m.memory.write32(hv.interrupts.info.cr2, t.faultAddress);
     hv.bounceException(t.vector, t.errorCode, t.pc);
   },
   'software-interrupt': (hv, t) => {
-    hv.m.ledger.tally('traps', `int ${hex(t.vector)}`);
+    hv.m.ledger.tally('traps', intDetail(t.vector));
     const e = hv.trapTable.get(t.vector);
     if (e === undefined || (e.flags & TrapEntryFlags.dplMask) < hv.m.cpl) {
       // natively: a gate the caller may not use is a #GP naming the vector

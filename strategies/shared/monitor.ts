@@ -21,6 +21,10 @@ import type { DeviceModel } from './device-model';
 import { GuestMemory } from './guest-memory';
 import type { ShadowPager } from './shadow-paging';
 import { realRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
+import { detailNames, exceptionDetail, intDetail } from '../../core/cost/detail-names';
+
+/** The trap tally's detail of an emulated privileged instruction. */
+const PRIVILEGED_CAUSE = detailNames((mnemonic: Mnemonic) => `privileged ${mnemonic}`);
 
 /** What an emulation handler tells the monitor. */
 export type Emulated =
@@ -183,7 +187,7 @@ export class SoftwareMonitor implements VcpuHandler {
         this.onException(trap);
         return;
       case 'software-interrupt':
-        this.m.ledger.tally('traps', `int 0x${trap.vector.toString(16)}`);
+        this.m.ledger.tally('traps', intDetail(trap.vector));
         this.softwareInterrupt(trap.vector, trap.pc, trap.nextPc);
         return;
       case 'interrupt':
@@ -262,7 +266,7 @@ export class SoftwareMonitor implements VcpuHandler {
   private onException(t: Extract<Trap, { kind: 'exception' }>): void {
     if (t.vector === Vector.pageFault) return this.onPageFault(t.faultAddress, t.errorCode, t.pc);
     if (t.vector === Vector.generalProtection && virtualCpl(this.m.cpl) === 0) return this.emulate(t.pc);
-    this.m.ledger.tally('traps', `exception ${t.vector}`);
+    this.m.ledger.tally('traps', exceptionDetail(t.vector));
     this.reflect({ vector: t.vector, errorCode: t.errorCode, returnPc: t.pc });
   }
 
@@ -344,7 +348,7 @@ export class SoftwareMonitor implements VcpuHandler {
       this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
       return;
     }
-    this.m.ledger.tally('traps', `privileged ${d.i.mnemonic}`);
+    this.m.ledger.tally('traps', PRIVILEGED_CAUSE(d.i.mnemonic));
     this.m.ledger.tally('emulations', d.i.mnemonic);
     const next = (pc + d.size) | 0;
     this.m.next = next;

@@ -51,6 +51,10 @@ import { Access, dirIndex, FRAME_MASK, PAGE_SIZE, Pte, tableIndex } from '../../
 import { FramePool } from './frame-pool';
 import type { ReservedRange } from '../reserved-memory';
 import { accessOfErrorCode, guestAccessError, walkGuestTables } from './guest-walk';
+import { detailNames } from '../../core/cost/detail-names';
+
+/** The shadow pager's counter names. */
+const SHADOW_COUNTER = detailNames((what: string) => `shadowPaging.${what}`);
 
 /** The strategies' option for the number of shadow roots kept (`cacheRoots`). */
 export const SHADOW_CACHE_OPTION = integer(1, 64, 8, 'shadow page-table roots kept for reuse');
@@ -797,7 +801,7 @@ export class ShadowPager {
 
   /** Count one shadow-paging event in the machine's ledger. */
   private counted(what: 'hiddenFaults' | 'guestFaults' | 'traceFaults' | 'updates' | 'rootSwitches' | 'cacheHits' | 'cacheMisses' | 'unshadowed'): void {
-    this.machine.ledger.count(`shadowPaging.${what}`);
+    this.machine.ledger.count(SHADOW_COUNTER(what));
   }
 
   /** Flush the machine TLB (counted as a TLB flush). */
