@@ -5,12 +5,13 @@
  * the ISA table and the one written form of each instruction's semantics: an innocuous
  * instruction's case is its code row in core/cpu/instruction-code.ts (the rows the JIT
  * compiles too) instantiated with the interpreter's operands, a system instruction's case
- * calls its function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Each case carries what the
- * table says of its row: the reserved-bit check of its format, the fetch of its immediate
- * word, its privilege check under the variant (only rows that have one), the write-back of
- * r0 (only rows that write a register), and the page-walk and code-page checks (only rows
- * that touch memory). Dispatch is a switch on literal opcodes, which V8 compiles to a jump
- * table (a table of closures ran at a sixth of the speed).
+ * calls its function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Each innocuous case carries
+ * what the table says of its row: the reserved-bit check of its format, the fetch of its
+ * immediate word, its privilege check under the variant (only rows that have one), the
+ * write-back of r0 (only rows that write a register), and the page-walk and code-page checks
+ * (only rows that touch memory). The system instructions share one path that reads the same
+ * checks from the table by opcode. Dispatch is a switch on literal opcodes, which V8 compiles
+ * to a jump table (a table of closures ran at a sixth of the speed).
  * @category CPU
  */
 import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
@@ -21,7 +22,7 @@ import { Access } from '../mmu/pte';
 import { hitSlot } from '../mmu/tlb';
 import type { Cpu } from './cpu';
 import { INSTRUCTION_CODE, type InstructionCode, type Operands } from './instruction-code';
-import { LAZY_ADD, LAZY_LOGIC, LAZY_SUB, lazyFlags, less } from './lazy-flags';
+import { LAZY_ADD, LAZY_LOGIC, LAZY_SUB, lazyFlags, less, zeroWitness } from './lazy-flags';
 import { PRIV_IOPL, PRIV_KERNEL, PRIV_NONE, PRIVILEGE_CODE } from './privilege';
 import * as Sem from './semantics';
 
@@ -109,24 +110,29 @@ const walkCheck = (n: string) =>
   `if (mmu.walkReferences !== walksSeen) { walksSeen = mmu.walkReferences; limit = limitAfterWalk(m.checkpoint, c0, ${n}, IC, walksSeen - w0, WC, limit); }`;
 
 /**
- * What every case does before its semantics: the reserved-bit check, the immediate word's
+ * The fetch of an instruction's immediate word: through the cached code page, or translated
+ * when it is on the next page (a walk there moves the limit, and the TLB may have dropped the
+ * code page).
+ */
+const FETCH_IMMEDIATE = [
+  `if ((pc & 0xfff) !== 0xffc) { fetchHits++; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
+  `else { imm = i32[mmu.translate((pc + 4) | 0, FETCH, user) >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
+].join('\n');
+
+/**
+ * What every innocuous case does before its semantics: the reserved-bit check, the immediate word's
  * fetch (through the cached code page, or translated when it is on the next page: a walk
  * there moves the limit, and the TLB may have dropped the code page), the next pc, and the
  * privilege check.
  */
-const prologue = (mn: Mnemonic, privilege: number, system: boolean): string[] => {
+const prologue = (mn: Mnemonic, privilege: number): string[] => {
   const op = ISA[mn].opcode;
   const lines: string[] = [];
   const reserved = RESERVED_BITS_BY_OPCODE[op] | 0;
   if (reserved !== 0) lines.push(`if ((w & ${reserved}) !== 0) FAULTS.reserved(w, pc);`);
-  if (HAS_EXT_BY_OPCODE[op] !== 0) {
-    lines.push(
-      `if ((pc & 0xfff) !== 0xffc) { fetchHits++; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
-      `else { imm = i32[mmu.translate((pc + 4) | 0, FETCH, user) >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
-    );
-  } else if (system) lines.push('imm = 0;');
-  if (privilege === PRIV_KERNEL) lines.push(`if (cpl !== 0) FAULTS.privileged(${op}, cpl);`);
-  else if (privilege === PRIV_IOPL) lines.push(`if (cpl !== 0 && cpl > ((flags >>> 12) & 3)) FAULTS.privileged(${op}, cpl);`);
+  if (HAS_EXT_BY_OPCODE[op] !== 0) lines.push(FETCH_IMMEDIATE);
+  if (privilege === PRIV_KERNEL) lines.push(`if (kernelDenied) FAULTS.privileged(${op}, cpl);`);
+  else if (privilege === PRIV_IOPL) lines.push(`if (ioplDenied) FAULTS.privileged(${op}, cpl);`);
   else if (privilege !== PRIV_NONE) throw new Error(`unknown privilege code ${privilege}`);
   return lines;
 };
@@ -138,7 +144,7 @@ const innocuousCase = (mn: Mnemonic, code: InstructionCode, privilege: number): 
   const body = code.body(operands(ext, used));
   const size = ext ? 8 : 4;
   const jumps = /\bnext\b/.test(body);
-  const lines = prologue(mn, privilege, false);
+  const lines = prologue(mn, privilege);
   if (jumps) lines.push(`next = (pc + ${size}) | 0;`);
   lines.push(body);
   if (used.writes) lines.push('regs[0] = 0;');
@@ -149,17 +155,33 @@ const innocuousCase = (mn: Mnemonic, code: InstructionCode, privilege: number): 
   return lines.join('\n');
 };
 
-/** The case of a system instruction: its checks, then the shared system tail after the switch. */
-const systemCase = (mn: Mnemonic, privilege: number): string =>
-  [...prologue(mn, privilege, true), `next = (pc + ${HAS_EXT_BY_OPCODE[ISA[mn].opcode] !== 0 ? 8 : 4}) | 0;`, 'break;'].join('\n');
+/**
+ * The one path of every system instruction (the switch's default) and of unassigned
+ * opcodes: the same checks as an innocuous case's prologue, in the same order, read from the
+ * tables by opcode (RESERVED, EXT and PRIVILEGE are the ISA table's columns, under the
+ * variant). System instructions are rare (each ends the burst), and sharing one path means
+ * V8 has seen it run before it optimizes the burst: a case of its own that first runs later
+ * (the OUT that ends a benchmark) would cost a deoptimization and a recompile.
+ */
+const SYSTEM_PATH = `{
+  const op = w >>> 24;
+  if (SYSTEM[op] === undefined) FAULTS.unassigned(w, pc);
+  if ((w & RESERVED[op]) !== 0) FAULTS.reserved(w, pc);
+  if (EXT[op] !== 0) {
+${FETCH_IMMEDIATE}
+  } else imm = 0;
+  const privilege = PRIVILEGE[op];
+  if (privilege === PRIV_KERNEL ? kernelDenied : privilege === PRIV_IOPL && ioplDenied) FAULTS.privileged(op, cpl);
+  next = (pc + (EXT[op] !== 0 ? 8 : 4)) | 0;
+}`;
 
 /** The interpreter's source for an ISA variant (the body of a `new Function` returning the burst). */
 export const interpreterSource = (variant: IsaVariant): string => {
-  const cases = MNEMONICS.map((mn) => {
-    const privilege = PRIVILEGE_CODE[privilegeOf(mn, variant)];
+  const cases = MNEMONICS.flatMap((mn) => {
     const code = INSTRUCTION_CODE[mn];
-    const text = code !== undefined ? innocuousCase(mn, code, privilege) : systemCase(mn, privilege);
-    return `case ${ISA[mn].opcode} /* ${mn} */: {\n${text}\n}`;
+    if (code === undefined) return [];
+    const text = innocuousCase(mn, code, PRIVILEGE_CODE[privilegeOf(mn, variant)]);
+    return [`case ${ISA[mn].opcode} /* ${mn} */: {\n${text}\n}`];
   });
   return `
 return function interpret(m, most, c0, w0) {
@@ -189,8 +211,10 @@ return function interpret(m, most, c0, w0) {
   const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
   // the flags live in a local while the burst runs (written back before anything that reads them)
   let flags = m.flags;
+  // the privilege checks: CPL and IOPL change only through system instructions, which end the burst
+  const kernelDenied = cpl !== 0, ioplDenied = cpl > ((flags >>> 12) & 3);
   // lazy arithmetic flags: the last flag-setting operation's kind, operands and result
-  let lk = 0, lx = 0, ly = 0, lr = 0;
+  let lk = 0, lx = 0, ly = 0, lr = zeroWitness(flags);
   let system = false;
   // TLB hits of fetches through the cached code page and of the inline data path, added to the MMU's count on exit
   let fetchHits = 0, dataHits = 0;
@@ -217,7 +241,7 @@ return function interpret(m, most, c0, w0) {
       switch (w >>> 24) {
 ${cases.join('\n')}
         default:
-          FAULTS.unassigned(w, pc);
+          ${SYSTEM_PATH}
       }
       // a system instruction: it sees exact time and counts, and may change pc, CPL or mode;
       // it runs through its semantics function and ends the burst
@@ -289,19 +313,33 @@ const SCOPE: Record<string, unknown> = {
   S: { ...Sem },
   lazyFlags,
   less,
+  zeroWitness,
   hitSlot,
   ZF: Flag.ZF,
   CF: Flag.CF,
   LAZY_ADD,
   LAZY_SUB,
   LAZY_LOGIC,
+  // the system path's tables (the reserved bits as signed words, like the instruction word)
+  RESERVED: new Int32Array(RESERVED_BITS_BY_OPCODE.buffer, RESERVED_BITS_BY_OPCODE.byteOffset, RESERVED_BITS_BY_OPCODE.length),
+  EXT: HAS_EXT_BY_OPCODE,
+  PRIV_KERNEL,
+  PRIV_IOPL,
+};
+
+/** The privilege check of each opcode under a variant (a PRIVILEGE_CODE; unassigned opcodes none). */
+const privilegeByOpcode = (variant: IsaVariant): Uint8Array => {
+  const t = new Uint8Array(256);
+  for (const mn of MNEMONICS) t[ISA[mn].opcode] = PRIVILEGE_CODE[privilegeOf(mn, variant)];
+  return t;
 };
 
 /** Compile the interpreter of an ISA variant. */
 const compile = (variant: IsaVariant): Burst => {
-  const names = Object.keys(SCOPE);
+  const scope: Record<string, unknown> = { ...SCOPE, PRIVILEGE: privilegeByOpcode(variant) };
+  const names = Object.keys(scope);
   const make = new Function(...names, interpreterSource(variant)) as (...values: unknown[]) => Burst;
-  return make(...names.map((k) => SCOPE[k]));
+  return make(...names.map((k) => scope[k]));
 };
 
 /** The interpreter of each ISA variant, generated once at start-up. */
