@@ -107,7 +107,7 @@ const operands = (ext: boolean, used: { writes: boolean }): Operands => ({
 
 /** A limit recomputed after page walks, for a burst that will have retired `n` instructions. */
 const walkCheck = (n: string) =>
-  `if (mmu.walkReferences !== walksSeen) { walksSeen = mmu.walkReferences; limit = limitAfterWalk(m.checkpoint, c0, ${n}, IC, walksSeen - w0, WC, limit); }`;
+  `if (mmu.walkReferences !== walksSeen) { walksSeen = mmu.walkReferences; limit = limitAfterWalk(m.checkpoint, c0, ${n}, IC, walksSeen - w0, WC, limit) | 0; }`;
 
 /**
  * The fetch of an instruction's immediate word: through the cached code page, or translated
@@ -115,7 +115,7 @@ const walkCheck = (n: string) =>
  * code page).
  */
 const FETCH_IMMEDIATE = [
-  `if ((pc & 0xfff) !== 0xffc) { fetchHits++; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
+  `if ((pc & 0xfff) !== 0xffc) { immHits = (immHits + 1) | 0; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
   `else { imm = i32[mmu.translate((pc + 4) | 0, FETCH, user) >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
 ].join('\n');
 
@@ -148,7 +148,7 @@ const innocuousCase = (mn: Mnemonic, code: InstructionCode, privilege: number): 
   if (jumps) lines.push(`next = (pc + ${size}) | 0;`);
   lines.push(body);
   if (used.writes) lines.push('regs[0] = 0;');
-  lines.push('n++;', jumps ? 'pc = next;' : `pc = (pc + ${size}) | 0;`);
+  lines.push('n = (n + 1) | 0;', jumps ? 'pc = next;' : `pc = (pc + ${size}) | 0;`);
   // an access may have walked the page tables (the clock moved) or evicted the code page's entry
   if (code.memory !== 'none') lines.push(walkCheck('n'), 'if (tags[codeSlot] !== codeVpn) codeBits = NO_PAGE;');
   lines.push('if (n >= limit) break burst;', 'continue burst;');
@@ -185,8 +185,13 @@ export const interpreterSource = (variant: IsaVariant): string => {
   });
   return `
 return function interpret(m, most, c0, w0) {
+  // constants as literals: V8 types the locals they are stored in as small integers (read
+  // from the enclosing scope, they are tagged values checked and untagged at every use)
+  ${Object.entries(CONSTANTS).map(([k, v]) => `const ${k} = ${v};`).join(' ')}
   const regs = m.regs, mmu = m.mmu, tlb = mmu.tlb, i32 = m.memory.i32, u8 = m.memory.u8;
-  const cpl = m.cpl, user = cpl === 3, nonRoot = m.nonRoot;
+  // booleans typed as such (V8 does not know a field's type: a test of nonRoot cost a full
+  // ToBoolean per instruction, hoisted to the loop's head)
+  const cpl = m.cpl, user = cpl === 3, nonRoot = m.nonRoot === true;
   // the clock advances as c0 + n * IC + (walk references since w0) * WC
   const IC = m.instructionCycles, WC = m.walkCycles;
   let walksSeen = w0;
@@ -205,30 +210,37 @@ return function interpret(m, most, c0, w0) {
   // the burst; the TLB changes only through accesses that miss, after which the slot's tag is
   // checked again (an access may evict the code page: the next fetch misses, as on the TLB)
   let codeBits = NO_PAGE, codeVpn = -1, codeBase = 0, codeSlot = 0;
-  const translating = mmu.translating;
+  const translating = mmu.translating === true;
   // the tags the code-page check reads: the TLB's, or with no translation a private slot
   // that always holds the current page
   const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
   // the flags live in a local while the burst runs (written back before anything that reads them)
-  let flags = m.flags;
+  let flags = m.flags | 0;
   // the privilege checks: CPL and IOPL change only through system instructions, which end the burst
   const kernelDenied = cpl !== 0, ioplDenied = cpl > ((flags >>> 12) & 3);
   // lazy arithmetic flags: the last flag-setting operation's kind, operands and result
-  let lk = 0, lx = 0, ly = 0, lr = zeroWitness(flags);
+  // (words kept as small integers: \`| 0\` on what V8 cannot type, a field or a call's result)
+  let lk = 0, lx = 0, ly = 0, lr = zeroWitness(flags) | 0;
   let system = false;
-  // TLB hits of fetches through the cached code page and of the inline data path, added to the MMU's count on exit
-  let fetchHits = 0, dataHits = 0;
+  // TLB hits of fetches through the cached code page and of the inline data path, added to
+  // the MMU's count on exit. An instruction word comes through the cached page unless it is
+  // fetched through mmu.translate (slowWords counts those, inFetch is set while one runs), so
+  // the words' hits are the instructions that got past their fetch less slowWords: n, plus
+  // one for an instruction that stopped after its fetch (the system path, a fault); none is
+  // counted per instruction. wordsDone: those already added (by the system path).
+  let immHits = 0, dataHits = 0, slowWords = 0, wordsDone = 0, inFetch = false;
   const tlbTag = tlb.tag, tlbBase = tlb.base, tlbPerm = tlb.perm, setMask = tlb.setMask, ways = tlb.ways;
   let w = 0, imm = 0, next = 0;
   try {
     burst: for (;;) {
       // one compare: aligned and on the cached code page
-      if ((pc & 0xfffff003) === codeBits) {
-        fetchHits++;
-        w = i32[(codeBase | (pc & 0xfff)) >>> 2];
-      } else {
+      if ((pc & 0xfffff003) === codeBits) w = i32[(codeBase | (pc & 0xfff)) >>> 2];
+      else {
+        inFetch = true;
         if ((pc & 3) !== 0) FAULTS.misaligned(pc);
         const pa = mmu.translate(pc, FETCH, user);
+        inFetch = false;
+        slowWords++;
         w = i32[pa >>> 2];
         codeVpn = pc >>> 12;
         codeBits = pc & 0xfffff000;
@@ -245,8 +257,9 @@ ${cases.join('\n')}
       }
       // a system instruction: it sees exact time and counts, and may change pc, CPL or mode;
       // it runs through its semantics function and ends the burst
-      if (translating) mmu.hits += fetchHits + dataHits;
-      fetchHits = 0;
+      wordsDone = n + 1 - slowWords;
+      if (translating) mmu.hits += wordsDone + immHits + dataHits;
+      immHits = 0;
       dataHits = 0;
       m.retiredByRing[cpl] += n - start;
       if (nonRoot) m.retiredNonRoot += n - start;
@@ -268,7 +281,8 @@ ${cases.join('\n')}
     }
   } catch (e) {
     // a faulting instruction did not retire: time was not advanced and pc still points at it
-    if (translating) mmu.hits += fetchHits + dataHits;
+    // (its word counts unless its fetch faulted; after the system path, nothing is left to add)
+    if (translating) mmu.hits += n + (inFetch ? 0 : 1) - slowWords - wordsDone + immHits + dataHits;
     m.retiredByRing[cpl] += n - start;
     if (nonRoot) m.retiredNonRoot += n - start;
     m.sync();
@@ -278,7 +292,8 @@ ${cases.join('\n')}
     CAUGHT.value = e;
     return THREW;
   }
-  if (translating) mmu.hits += fetchHits + dataHits;
+  // after the system path, its counts are in (the system instruction fetched nothing more here)
+  if (translating && !system) mmu.hits += n - slowWords + immHits + dataHits;
   m.retiredByRing[cpl] += n - start;
   if (nonRoot) m.retiredNonRoot += n - start;
   m.sync();
@@ -297,16 +312,27 @@ const SYSTEM_BY_OPCODE: Sem.Exec[] = (() => {
   return t;
 })();
 
-/** The names the generated source reads, and their values. */
+/** The small-integer constants the generated source reads, declared in it as literals. */
+const CONSTANTS: Readonly<Record<string, number>> = {
+  FETCH: Access.fetch,
+  // never equal to pc & 0xfffff003 (bit 2 is outside the mask)
+  NO_PAGE: 4,
+  ZF: Flag.ZF,
+  CF: Flag.CF,
+  LAZY_ADD,
+  LAZY_SUB,
+  LAZY_LOGIC,
+  PRIV_KERNEL,
+  PRIV_IOPL,
+};
+
+/** The other names the generated source reads, and their values. */
 const SCOPE: Record<string, unknown> = {
   FAULTS,
   CAUGHT,
   RAN,
   SYSTEM_RAN,
   THREW,
-  FETCH: Access.fetch,
-  // never equal to pc & 0xfffff003 (bit 2 is outside the mask)
-  NO_PAGE: 4,
   UNTRANSLATED_TAG: new Int32Array(1),
   SYSTEM: SYSTEM_BY_OPCODE,
   limitAfterWalk,
@@ -315,16 +341,9 @@ const SCOPE: Record<string, unknown> = {
   less,
   zeroWitness,
   hitSlot,
-  ZF: Flag.ZF,
-  CF: Flag.CF,
-  LAZY_ADD,
-  LAZY_SUB,
-  LAZY_LOGIC,
   // the system path's tables (the reserved bits as signed words, like the instruction word)
   RESERVED: new Int32Array(RESERVED_BITS_BY_OPCODE.buffer, RESERVED_BITS_BY_OPCODE.byteOffset, RESERVED_BITS_BY_OPCODE.length),
   EXT: HAS_EXT_BY_OPCODE,
-  PRIV_KERNEL,
-  PRIV_IOPL,
 };
 
 /** The privilege check of each opcode under a variant (a PRIVILEGE_CODE; unassigned opcodes none). */
