@@ -227,7 +227,9 @@ return function interpret(m, most, c0, w0) {
   // fetched through mmu.translate (slowWords counts those, inFetch is set while one runs), so
   // the words' hits are the instructions that got past their fetch less slowWords: n, plus
   // one for an instruction that stopped after its fetch (the system path, a fault); none is
-  // counted per instruction. wordsDone: those already added (by the system path).
+  // counted per instruction. wordsDone: those already added (by the system path). Each exit
+  // computes its sum whether or not it adds it: V8 deoptimizes the whole burst at an
+  // operation first reached after it optimized the function.
   let immHits = 0, dataHits = 0, slowWords = 0, wordsDone = 0, inFetch = false;
   const tlbTag = tlb.tag, tlbBase = tlb.base, tlbPerm = tlb.perm, setMask = tlb.setMask, ways = tlb.ways;
   let w = 0, imm = 0, next = 0;
@@ -275,6 +277,8 @@ ${cases.join('\n')}
       regs[0] = 0;
       // an instruction that traps to a monitor retires when the monitor returns
       if (m.pendingExit === null) n++;
+      // its word is in the MMU's count already
+      wordsDone = n - slowWords;
       pc = m.next;
       system = true;
       break burst;
@@ -282,7 +286,8 @@ ${cases.join('\n')}
   } catch (e) {
     // a faulting instruction did not retire: time was not advanced and pc still points at it
     // (its word counts unless its fetch faulted; after the system path, nothing is left to add)
-    if (translating) mmu.hits += n + (inFetch ? 0 : 1) - slowWords - wordsDone + immHits + dataHits;
+    const hits = n + (inFetch ? 0 : 1) - slowWords - wordsDone + immHits + dataHits;
+    if (translating) mmu.hits += hits;
     m.retiredByRing[cpl] += n - start;
     if (nonRoot) m.retiredNonRoot += n - start;
     m.sync();
@@ -292,8 +297,8 @@ ${cases.join('\n')}
     CAUGHT.value = e;
     return THREW;
   }
-  // after the system path, its counts are in (the system instruction fetched nothing more here)
-  if (translating && !system) mmu.hits += n - slowWords + immHits + dataHits;
+  const hits = n - slowWords - wordsDone + immHits + dataHits;
+  if (translating) mmu.hits += hits;
   m.retiredByRing[cpl] += n - start;
   if (nonRoot) m.retiredNonRoot += n - start;
   m.sync();
