@@ -7,8 +7,8 @@
  * with registers in locals and the immediate and next pc as constants.
  *
  * A body may use these names of the generated scope: `lk lx ly lr` (lazy flags, see
- * core/cpu/lazy-flags.ts: `lr` is 0 exactly when ZF is set), `flags` (the flags word), `next` (the address of the next
- * instruction; a jump assigns it), `m` (the Cpu), `S` (core/cpu/semantics.ts), `lazyFlags`,
+ * core/cpu/lazy-flags.ts: `lr` is 0 exactly when ZF is set), `flags` (the flags word),
+ * `next` (the address of the next instruction; a jump assigns it), `m` (the Cpu), `S` (core/cpu/semantics.ts), `lazyFlags`,
  * `less`, the flag constants `ZF CF`, the lazy kinds `LAZY_ADD LAZY_SUB LAZY_LOGIC`, and for
  * the inline TLB path `i32 u8 tlbTag tlbPerm tlbBase setMask ways translating user hitSlot
  * dataHits` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it). A body

@@ -4,8 +4,8 @@
  * Its source is generated at start-up (`new Function`), one function per ISA variant, from
  * the ISA table and the one written form of each instruction's semantics: an innocuous
  * instruction's case is its code row in core/cpu/instruction-code.ts (the rows the JIT
- * compiles too) instantiated with the interpreter's operands, a system instruction's case
- * calls its function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Each innocuous case carries
+ * compiles too) instantiated with the interpreter's operands, a system instruction runs its
+ * function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Each innocuous case carries
  * what the table says of its row: the reserved-bit check of its format, the fetch of its
  * immediate word, its privilege check under the variant (only rows that have one), the
  * write-back of r0 (only rows that write a register), and the page-walk and code-page checks
@@ -120,10 +120,9 @@ const FETCH_IMMEDIATE = [
 ].join('\n');
 
 /**
- * What every innocuous case does before its semantics: the reserved-bit check, the immediate word's
- * fetch (through the cached code page, or translated when it is on the next page: a walk
- * there moves the limit, and the TLB may have dropped the code page), the next pc, and the
- * privilege check.
+ * What every innocuous case does before its semantics: the reserved-bit check, the fetch of
+ * its immediate word (FETCH_IMMEDIATE) and the privilege check (CPL and IOPL are fixed for
+ * the burst, so the check is a boolean computed on entry).
  */
 const prologue = (mn: Mnemonic, privilege: number): string[] => {
   const op = ISA[mn].opcode;
