@@ -7,8 +7,8 @@
  * with registers in locals and the immediate and next pc as constants.
  *
  * A body may use these names of the generated scope: `lk lx ly lr` (lazy flags, see
- * core/cpu/lazy-flags.ts), `flags` (the flags word), `next` (the address of the next
- * instruction; a jump assigns it), `m` (the Cpu), `S` (core/cpu/semantics.ts), `lazyFlags`,
+ * core/cpu/lazy-flags.ts: `lr` is 0 exactly when ZF is set), `flags` (the flags word),
+ * `next` (the address of the next instruction; a jump assigns it), `m` (the Cpu), `S` (core/cpu/semantics.ts), `lazyFlags`,
  * `less`, the flag constants `ZF CF`, the lazy kinds `LAZY_ADD LAZY_SUB LAZY_LOGIC`, and for
  * the inline TLB path `i32 u8 tlbTag tlbPerm tlbBase setMask ways translating user hitSlot
  * dataHits` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it). A body
@@ -68,7 +68,7 @@ const alu = (expr: (x: string, y: string) => string, lazy: 'add' | 'sub' | 'logi
 const mul = (imm: boolean): InstructionCode => ({
   memory: 'none',
   body: (o) =>
-    `if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } m.flags = flags; ${o.wa} = S.mulFlags(m, ${o.rb}, ${imm ? o.imm : o.rc}); flags = m.flags;`,
+    `if (lk !== 0) { flags = lazyFlags(flags, lk, lx, ly, lr); lk = 0; } m.flags = flags; { const r = S.mulFlags(m, ${o.rb}, ${imm ? o.imm : o.rc}); ${o.wa} = r; lr = r; } flags = m.flags;`,
 });
 
 const none = (body: (o: Operands) => string): InstructionCode => ({ memory: 'none', body });
@@ -149,8 +149,9 @@ const CODE = {
       `{ const va = (${o.rb} + ${o.imm}) | 0; const cur = m.read32(va); const acc = ${o.reg(1)}; m.write32(va, cur === acc ? ${o.ra} : cur); ${o.slow} if (cur !== acc) ${o.wreg(1)} = cur; lk = LAZY_SUB; lx = acc; ly = cur; lr = (acc - cur) | 0; }`,
   },
   jmp: none((o) => `next = (next + ${o.imm}) | 0;`),
-  jz: none((o) => `if (lk !== 0 ? lr === 0 : (flags & ZF) !== 0) next = (next + ${o.imm}) | 0;`),
-  jnz: none((o) => `if (lk !== 0 ? lr !== 0 : (flags & ZF) === 0) next = (next + ${o.imm}) | 0;`),
+  // lr is 0 exactly when ZF is set, pending operation or not (core/cpu/lazy-flags.ts)
+  jz: none((o) => `if (lr === 0) next = (next + ${o.imm}) | 0;`),
+  jnz: none((o) => `if (lr !== 0) next = (next + ${o.imm}) | 0;`),
   jl: jcc('less(flags)'),
   jge: jcc('!less(flags)'),
   jle: jcc('(flags & ZF) !== 0 || less(flags)'),

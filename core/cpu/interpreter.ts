@@ -4,13 +4,14 @@
  * Its source is generated at start-up (`new Function`), one function per ISA variant, from
  * the ISA table and the one written form of each instruction's semantics: an innocuous
  * instruction's case is its code row in core/cpu/instruction-code.ts (the rows the JIT
- * compiles too) instantiated with the interpreter's operands, a system instruction's case
- * calls its function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Each case carries what the
- * table says of its row: the reserved-bit check of its format, the fetch of its immediate
- * word, its privilege check under the variant (only rows that have one), the write-back of
- * r0 (only rows that write a register), and the page-walk and code-page checks (only rows
- * that touch memory). Dispatch is a switch on literal opcodes, which V8 compiles to a jump
- * table (a table of closures ran at a sixth of the speed).
+ * compiles too) instantiated with the interpreter's operands, a system instruction runs its
+ * function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Each innocuous case carries
+ * what the table says of its row: the reserved-bit check of its format, the fetch of its
+ * immediate word, its privilege check under the variant (only rows that have one), the
+ * write-back of r0 (only rows that write a register), and the page-walk and code-page checks
+ * (only rows that touch memory). The system instructions share one path that reads the same
+ * checks from the table by opcode. Dispatch is a switch on literal opcodes, which V8 compiles
+ * to a jump table (a table of closures ran at a sixth of the speed).
  * @category CPU
  */
 import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
@@ -21,7 +22,7 @@ import { Access } from '../mmu/pte';
 import { hitSlot } from '../mmu/tlb';
 import type { Cpu } from './cpu';
 import { INSTRUCTION_CODE, type InstructionCode, type Operands } from './instruction-code';
-import { LAZY_ADD, LAZY_LOGIC, LAZY_SUB, lazyFlags, less } from './lazy-flags';
+import { LAZY_ADD, LAZY_LOGIC, LAZY_SUB, lazyFlags, less, zeroWitness } from './lazy-flags';
 import { PRIV_IOPL, PRIV_KERNEL, PRIV_NONE, PRIVILEGE_CODE } from './privilege';
 import * as Sem from './semantics';
 
@@ -101,27 +102,31 @@ const operands = (ext: boolean, used: { writes: boolean }): Operands => ({
 
 /** A limit recomputed after page walks, for a burst that will have retired `n` instructions. */
 const walkCheck = (n: string) =>
-  `if (mmu.walkReferences !== walksSeen) { walksSeen = mmu.walkReferences; limit = limitAfterWalk(m.checkpoint, c0, ${n}, IC, walksSeen - w0, WC, limit); }`;
+  `if (mmu.walkReferences !== walksSeen) { walksSeen = mmu.walkReferences; limit = limitAfterWalk(m.checkpoint, c0, ${n}, IC, walksSeen - w0, WC, limit) | 0; }`;
 
 /**
- * What every case does before its semantics: the reserved-bit check, the immediate word's
- * fetch (through the cached code page, or translated when it is on the next page: a walk
- * there moves the limit, and the TLB may have dropped the code page), the next pc, and the
- * privilege check.
+ * The fetch of an instruction's immediate word: through the cached code page, or translated
+ * when it is on the next page (a walk there moves the limit, and the TLB may have dropped the
+ * code page).
  */
-const prologue = (mn: Mnemonic, privilege: number, system: boolean): string[] => {
+const FETCH_IMMEDIATE = [
+  `if ((pc & 0xfff) !== 0xffc) { immHits = (immHits + 1) | 0; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
+  `else { imm = i32[mmu.translate((pc + 4) | 0, FETCH, user) >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
+].join('\n');
+
+/**
+ * What every innocuous case does before its semantics: the reserved-bit check, the fetch of
+ * its immediate word (FETCH_IMMEDIATE) and the privilege check (CPL and IOPL are fixed for
+ * the burst, so the check is a boolean computed on entry).
+ */
+const prologue = (mn: Mnemonic, privilege: number): string[] => {
   const op = ISA[mn].opcode;
   const lines: string[] = [];
   const reserved = RESERVED_BITS_BY_OPCODE[op] | 0;
   if (reserved !== 0) lines.push(`if ((w & ${reserved}) !== 0) ${raise('reserved(w, pc)')}`);
-  if (HAS_EXT_BY_OPCODE[op] !== 0) {
-    lines.push(
-      `if ((pc & 0xfff) !== 0xffc) { fetchHits++; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
-      `else { imm = i32[mmu.translate((pc + 4) | 0, FETCH, user) >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
-    );
-  } else if (system) lines.push('imm = 0;');
-  if (privilege === PRIV_KERNEL) lines.push(`if (cpl !== 0) ${raise(`privileged(${op}, cpl)`)}`);
-  else if (privilege === PRIV_IOPL) lines.push(`if (cpl !== 0 && cpl > ((flags >>> 12) & 3)) ${raise(`privileged(${op}, cpl)`)}`);
+  if (HAS_EXT_BY_OPCODE[op] !== 0) lines.push(FETCH_IMMEDIATE);
+  if (privilege === PRIV_KERNEL) lines.push(`if (kernelDenied) ${raise(`privileged(${op}, cpl)`)}`);
+  else if (privilege === PRIV_IOPL) lines.push(`if (ioplDenied) ${raise(`privileged(${op}, cpl)`)}`);
   else if (privilege !== PRIV_NONE) throw new Error(`unknown privilege code ${privilege}`);
   return lines;
 };
@@ -133,33 +138,54 @@ const innocuousCase = (mn: Mnemonic, code: InstructionCode, privilege: number): 
   const body = code.body(operands(ext, used));
   const size = ext ? 8 : 4;
   const jumps = /\bnext\b/.test(body);
-  const lines = prologue(mn, privilege, false);
+  const lines = prologue(mn, privilege);
   if (jumps) lines.push(`next = (pc + ${size}) | 0;`);
   lines.push(body);
   if (used.writes) lines.push('regs[0] = 0;');
-  lines.push('n++;', jumps ? 'pc = next;' : `pc = (pc + ${size}) | 0;`);
+  lines.push('n = (n + 1) | 0;', jumps ? 'pc = next;' : `pc = (pc + ${size}) | 0;`);
   // an access may have walked the page tables (the clock moved) or evicted the code page's entry
   if (code.memory !== 'none') lines.push(walkCheck('n'), 'if (tags[codeSlot] !== codeVpn) codeBits = NO_PAGE;');
   lines.push('if (n >= limit) break burst;', 'continue burst;');
   return lines.join('\n');
 };
 
-/** The case of a system instruction: its checks, then the shared system tail after the switch. */
-const systemCase = (mn: Mnemonic, privilege: number): string =>
-  [...prologue(mn, privilege, true), `next = (pc + ${HAS_EXT_BY_OPCODE[ISA[mn].opcode] !== 0 ? 8 : 4}) | 0;`, 'break;'].join('\n');
+/**
+ * The one path of every system instruction (the switch's default) and of unassigned
+ * opcodes: the same checks as an innocuous case's prologue, in the same order, read from the
+ * tables by opcode (RESERVED, EXT and PRIVILEGE are the ISA table's columns, under the
+ * variant). System instructions are rare (each ends the burst), and sharing one path means
+ * V8 has seen it run before it optimizes the burst: a case of its own that first runs later
+ * (the OUT that ends a benchmark) would cost a deoptimization and a recompile.
+ */
+const SYSTEM_PATH = `{
+  const op = w >>> 24;
+  if (SYSTEM[op] === undefined) ${raise('unassigned(w, pc)')}
+  if ((w & RESERVED[op]) !== 0) ${raise('reserved(w, pc)')}
+  if (EXT[op] !== 0) {
+${FETCH_IMMEDIATE}
+  } else imm = 0;
+  const privilege = PRIVILEGE[op];
+  if (privilege === PRIV_KERNEL ? kernelDenied : privilege === PRIV_IOPL && ioplDenied) ${raise('privileged(op, cpl)')}
+  next = (pc + (EXT[op] !== 0 ? 8 : 4)) | 0;
+}`;
 
 /** The interpreter's source for an ISA variant (the body of a `new Function` returning the burst). */
 export const interpreterSource = (variant: IsaVariant): string => {
-  const cases = MNEMONICS.map((mn) => {
-    const privilege = PRIVILEGE_CODE[privilegeOf(mn, variant)];
+  const cases = MNEMONICS.flatMap((mn) => {
     const code = INSTRUCTION_CODE[mn];
-    const text = code !== undefined ? innocuousCase(mn, code, privilege) : systemCase(mn, privilege);
-    return `case ${ISA[mn].opcode} /* ${mn} */: {\n${text}\n}`;
+    if (code === undefined) return [];
+    const text = innocuousCase(mn, code, PRIVILEGE_CODE[privilegeOf(mn, variant)]);
+    return [`case ${ISA[mn].opcode} /* ${mn} */: {\n${text}\n}`];
   });
   return `
 return function interpret(m, most, c0, w0) {
+  // constants as literals: V8 types the locals they are stored in as small integers (read
+  // from the enclosing scope, they are tagged values checked and untagged at every use)
+  ${Object.entries(CONSTANTS).map(([k, v]) => `const ${k} = ${v};`).join(' ')}
   const regs = m.regs, mmu = m.mmu, tlb = mmu.tlb, i32 = m.memory.i32, u8 = m.memory.u8;
-  const cpl = m.cpl, user = cpl === 3, nonRoot = m.nonRoot;
+  // booleans typed as such (V8 does not know a field's type: a test of nonRoot cost a full
+  // ToBoolean per instruction, hoisted to the loop's head)
+  const cpl = m.cpl, user = cpl === 3, nonRoot = m.nonRoot === true;
   // the clock advances as c0 + n * IC + (walk references since w0) * WC
   const IC = m.instructionCycles, WC = m.walkCycles;
   let walksSeen = w0;
@@ -178,17 +204,27 @@ return function interpret(m, most, c0, w0) {
   // the burst; the TLB changes only through accesses that miss, after which the slot's tag is
   // checked again (an access may evict the code page: the next fetch misses, as on the TLB)
   let codeBits = NO_PAGE, codeVpn = -1, codeBase = 0, codeSlot = 0;
-  const translating = mmu.translating;
+  const translating = mmu.translating === true;
   // the tags the code-page check reads: the TLB's, or with no translation a private slot
   // that always holds the current page
   const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
   // the flags live in a local while the burst runs (written back before anything that reads them)
-  let flags = m.flags;
+  let flags = m.flags | 0;
+  // the privilege checks: CPL and IOPL change only through system instructions, which end the burst
+  const kernelDenied = cpl !== 0, ioplDenied = cpl > ((flags >>> 12) & 3);
   // lazy arithmetic flags: the last flag-setting operation's kind, operands and result
-  let lk = 0, lx = 0, ly = 0, lr = 0;
+  // (words kept as small integers: \`| 0\` on what V8 cannot type, a field or a call's result)
+  let lk = 0, lx = 0, ly = 0, lr = zeroWitness(flags) | 0;
   let system = false;
-  // TLB hits of fetches through the cached code page and of the inline data path, added to the MMU's count on exit
-  let fetchHits = 0, dataHits = 0;
+  // TLB hits of fetches through the cached code page and of the inline data path, added to
+  // the MMU's count on exit. An instruction word comes through the cached page unless it is
+  // fetched through mmu.translate (slowWords counts those, inFetch is set while one runs), so
+  // the words' hits are the instructions that got past their fetch less slowWords: n, plus
+  // one for an instruction that stopped after its fetch (the system path, a fault); none is
+  // counted per instruction. wordsDone: those already added (by the system path). Each exit
+  // computes its sum whether or not it adds it: V8 deoptimizes the whole burst at an
+  // operation first reached after it optimized the function.
+  let immHits = 0, dataHits = 0, slowWords = 0, wordsDone = 0, inFetch = false;
   const tlbTag = tlb.tag, tlbBase = tlb.base, tlbPerm = tlb.perm, setMask = tlb.setMask, ways = tlb.ways;
   let w = 0, imm = 0, next = 0;
   // a fault the burst raised or caught: the instruction at pc did not retire
@@ -196,12 +232,13 @@ return function interpret(m, most, c0, w0) {
   try {
     burst: for (;;) {
       // one compare: aligned and on the cached code page
-      if ((pc & 0xfffff003) === codeBits) {
-        fetchHits++;
-        w = i32[(codeBase | (pc & 0xfff)) >>> 2];
-      } else {
+      if ((pc & 0xfffff003) === codeBits) w = i32[(codeBase | (pc & 0xfff)) >>> 2];
+      else {
+        inFetch = true;
         if ((pc & 3) !== 0) ${raise('misaligned(pc)')}
         const pa = mmu.translate(pc, FETCH, user);
+        inFetch = false;
+        slowWords++;
         w = i32[pa >>> 2];
         codeVpn = pc >>> 12;
         codeBits = pc & 0xfffff000;
@@ -214,12 +251,13 @@ return function interpret(m, most, c0, w0) {
       switch (w >>> 24) {
 ${cases.join('\n')}
         default:
-          ${raise('unassigned(w, pc)')}
+          ${SYSTEM_PATH}
       }
       // a system instruction: it sees exact time and counts, and may change pc, CPL or mode;
       // it runs through its semantics function and ends the burst
-      if (translating) mmu.hits += fetchHits + dataHits;
-      fetchHits = 0;
+      wordsDone = n + 1 - slowWords;
+      if (translating) mmu.hits += wordsDone + immHits + dataHits;
+      immHits = 0;
       dataHits = 0;
       m.retiredByRing[cpl] += n - start;
       if (nonRoot) m.retiredNonRoot += n - start;
@@ -235,15 +273,19 @@ ${cases.join('\n')}
       regs[0] = 0;
       // an instruction that traps to a monitor retires when the monitor returns
       if (m.pendingExit === null) n++;
+      // its word is in the MMU's count already
+      wordsDone = n - slowWords;
       pc = m.next;
       system = true;
       break burst;
     }
   } catch (e) {
-    // a faulting instruction did not retire: time was not advanced and pc still points at it
     fault = e;
   }
-  if (translating) mmu.hits += fetchHits + dataHits;
+  // a faulting instruction did not retire: time was not advanced and pc still points at it
+  // (its word counts unless its fetch faulted; after the system path, nothing is left to add)
+  const hits = n + (fault !== null && !inFetch ? 1 : 0) - slowWords - wordsDone + immHits + dataHits;
+  if (translating) mmu.hits += hits;
   m.retiredByRing[cpl] += n - start;
   if (nonRoot) m.retiredNonRoot += n - start;
   m.sync();
@@ -267,35 +309,53 @@ const SYSTEM_BY_OPCODE: Sem.Exec[] = (() => {
   return t;
 })();
 
-/** The names the generated source reads, and their values. */
+/** The small-integer constants the generated source reads, declared in it as literals. */
+const CONSTANTS: Readonly<Record<string, number>> = {
+  FETCH: Access.fetch,
+  // never equal to pc & 0xfffff003 (bit 2 is outside the mask)
+  NO_PAGE: 4,
+  ZF: Flag.ZF,
+  CF: Flag.CF,
+  LAZY_ADD,
+  LAZY_SUB,
+  LAZY_LOGIC,
+  PRIV_KERNEL,
+  PRIV_IOPL,
+};
+
+/** The other names the generated source reads, and their values. */
 const SCOPE: Record<string, unknown> = {
   FAULTS,
   CAUGHT,
   RAN,
   SYSTEM_RAN,
   THREW,
-  FETCH: Access.fetch,
-  // never equal to pc & 0xfffff003 (bit 2 is outside the mask)
-  NO_PAGE: 4,
   UNTRANSLATED_TAG: new Int32Array(1),
   SYSTEM: SYSTEM_BY_OPCODE,
   limitAfterWalk,
   S: { ...Sem },
   lazyFlags,
   less,
+  zeroWitness,
   hitSlot,
-  ZF: Flag.ZF,
-  CF: Flag.CF,
-  LAZY_ADD,
-  LAZY_SUB,
-  LAZY_LOGIC,
+  // the system path's tables (the reserved bits as signed words, like the instruction word)
+  RESERVED: new Int32Array(RESERVED_BITS_BY_OPCODE.buffer, RESERVED_BITS_BY_OPCODE.byteOffset, RESERVED_BITS_BY_OPCODE.length),
+  EXT: HAS_EXT_BY_OPCODE,
+};
+
+/** The privilege check of each opcode under a variant (a PRIVILEGE_CODE; unassigned opcodes none). */
+const privilegeByOpcode = (variant: IsaVariant): Uint8Array => {
+  const t = new Uint8Array(256);
+  for (const mn of MNEMONICS) t[ISA[mn].opcode] = PRIVILEGE_CODE[privilegeOf(mn, variant)];
+  return t;
 };
 
 /** Compile the interpreter of an ISA variant. */
 const compile = (variant: IsaVariant): Burst => {
-  const names = Object.keys(SCOPE);
+  const scope: Record<string, unknown> = { ...SCOPE, PRIVILEGE: privilegeByOpcode(variant) };
+  const names = Object.keys(scope);
   const make = new Function(...names, interpreterSource(variant)) as (...values: unknown[]) => Burst;
-  return make(...names.map((k) => SCOPE[k]));
+  return make(...names.map((k) => scope[k]));
 };
 
 /** The interpreter of each ISA variant, generated once at start-up. */

@@ -15,7 +15,7 @@ import { hitSlot } from '../mmu/tlb';
 import type { Cpu } from './cpu';
 import { interpretCaught, limitAfterWalk, MAX_BURST, NOTHING_THROWN } from './interpreter';
 import { BlockContext, compileRegion, scanBlock, THREW, type Block } from './jit-compile';
-import { lazyFlags } from './lazy-flags';
+import { lazyFlags, zeroWitness } from './lazy-flags';
 
 /** Tuning of the JIT (none of it changes a modelled number). */
 export interface JitOptions {
@@ -186,6 +186,7 @@ export const runJit = (m: Cpu): unknown => {
   let pc = m.pc;
   c.flags = m.flags;
   c.lk = 0;
+  c.lr = zeroWitness(c.flags);
   let codeVpn = -1;
   let codeSlot = -1;
   let codeBase = 0;
@@ -278,6 +279,7 @@ export const runJit = (m: Cpu): unknown => {
       start = n;
       pc = m.pc;
       c.flags = m.flags;
+      c.lr = zeroWitness(c.flags);
       // the TLB may have changed under the interpreter: find the code page again
       codeVpn = -1;
       if (system) break;

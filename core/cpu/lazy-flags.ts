@@ -2,6 +2,11 @@
  * Lazy arithmetic flags, shared by every engine (the interpreter and the JIT): the last
  * flag-setting operation is kept as its kind, operands and result, and the flags word is
  * computed from them only when something reads it (most results' flags never are).
+ *
+ * The result `lr` also stands for ZF when no operation is pending (kind 0): every engine
+ * keeps `lr === 0` exactly when ZF is set, setting `lr` with {@link zeroWitness} wherever it
+ * takes a flags word as it is (a burst's start, after MUL or the interpreter), so JZ and JNZ
+ * test `lr` alone.
  * @category CPU
  */
 import { Flag } from '../isa/table';
@@ -20,6 +25,9 @@ export const LAZY_ADD = 1;
 export const LAZY_SUB = 2;
 /** The pending operation is a logical one (CF = OF = 0) with result r. */
 export const LAZY_LOGIC = 3;
+
+/** A result that is 0 exactly when the flags word's ZF is set: `lr` for a flags word taken as it is. */
+export const zeroWitness = (flags: number): number => ((flags & ZF) !== 0 ? 0 : 1);
 
 /** Signed less (SF != OF) of a flags word. */
 export const less = (f: number): boolean => ((f & SF) !== 0) !== ((f & OF) !== 0);

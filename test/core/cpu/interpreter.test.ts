@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { interpretCaught, interpreterSource, NOTHING_THROWN } from '../../../core/cpu/interpreter';
 import { GuestFault } from '../../../core/isa/fault';
-import { boot } from '../machine-helpers';
+import type { Cpu } from '../../../core/cpu/cpu';
+import { ENGINE_NAMES } from '../../../core/cpu/engine';
+import { boot, identity, mapPages, P, PAGING_ON, runSnippet, stopOf, W } from '../machine-helpers';
+import { countsOf } from '../counts';
 import { INSTRUCTION_CODE } from '../../../core/cpu/instruction-code';
 import { SYSTEM_SEMANTICS } from '../../../core/cpu/semantics';
 import { MNEMONIC_BY_OPCODE } from '../../../core/isa/codec';
@@ -14,20 +17,28 @@ describe('interpreter dispatch (generated from the ISA table and the code rows)'
     const cases = [...source.matchAll(/case (\d+) \/\* (\w+) \*\//g)].map((c) => [Number(c[1]), c[2]] as const);
     const caseText = (mn: string): string => {
       const at = source.indexOf(`/* ${mn} */`);
-      return source.slice(at, source.indexOf('\ncase ', at));
+      const end = [source.indexOf('\ncase ', at), source.indexOf('default:', at)].filter((i) => i >= 0);
+      return source.slice(at, Math.min(...end));
     };
 
-    it(`${variant}: has exactly one case per mnemonic, at the table's opcode`, () => {
+    const innocuous = MNEMONICS.filter((mn) => INSTRUCTION_CODE[mn] !== undefined);
+
+    it(`${variant}: has exactly one case per innocuous mnemonic, at the table's opcode, and none for system instructions`, () => {
       for (const [op, name] of cases) expect(MNEMONIC_BY_OPCODE[op], `case ${op}`).to.equal(name);
-      expect(cases.map(([, n]) => n)).to.have.members([...MNEMONICS]).and.have.length(MNEMONICS.length);
+      expect(cases.map(([, n]) => n)).to.have.members(innocuous).and.have.length(innocuous.length);
     });
 
     it(`${variant}: privilege checks only in the cases of privileged rows`, () => {
-      for (const mn of MNEMONICS) {
+      for (const mn of innocuous) {
         const checked = caseText(mn).includes('FAULTS.privileged');
         const privileged = ISA[mn].privilege !== 'none' || (variant === 'virtualizable' && ISA[mn].flaw);
         expect(checked, mn).to.equal(privileged);
       }
+    });
+
+    it(`${variant}: the system instructions' shared path (the switch's default) checks reserved bits, the immediate and privilege from the tables`, () => {
+      const path = source.slice(source.indexOf('default:'));
+      for (const check of ['FAULTS.unassigned', 'RESERVED[op]', 'EXT[op]', 'PRIVILEGE[op]', 'FAULTS.privileged']) expect(path, check).to.include(check);
     });
   }
 
@@ -55,5 +66,59 @@ describe('interpreter: faults handed back to the run loop', () => {
     const m = boot('li r1, 5\nhlt');
     expect(interpretCaught(m)).to.equal(NOTHING_THROWN);
     expect(m.instructions).to.equal(2);
+  });
+});
+
+describe('interpreter: TLB hits of instruction fetches (counted per burst, not per fetch)', () => {
+  const layout = (m: Cpu) => mapPages(m, identity(0, 0x2000, P | W));
+
+  for (const engine of ENGINE_NAMES)
+    it(`${engine}: an immediate on the next page and the fetch after it go through the MMU; every other word hits the cached code page`, () => {
+      const m = runSnippet(`${PAGING_ON}
+        jmp far
+        .org 0xff4
+far:    nop
+        nop
+        li r2, 7
+        nop
+        hlt`, { setup: layout, engine });
+      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: 0x1008 });
+      expect(m.regs[2]).to.equal(7);
+      // misses: the jmp (TLB flushed by cr0.PG), li's immediate at 0x1000; hits: jmp's
+      // immediate, nop, nop, li, the nop at 0x1004 (through mmu.translate), hlt
+      expect(countsOf(m).tlb).to.deep.include({ hits: 6, misses: 2, walkReferences: 4 });
+    });
+
+  /** Bursts until one hands back what it raised. */
+  const untilRaised = (m: Cpu): unknown => {
+    for (let i = 0; i < 10; i++) {
+      const e = interpretCaught(m);
+      if (e !== NOTHING_THROWN) return e;
+    }
+    throw new Error('nothing raised');
+  };
+
+  it('a fetch that faults is not counted; the words fetched before it are', () => {
+    const m = boot(`${PAGING_ON}
+        jmp 0x5000
+        hlt`, { setup: layout });
+    const e = untilRaised(m);
+    expect(e).to.be.instanceOf(GuestFault);
+    expect((e as GuestFault).vector).to.equal(Vector.pageFault);
+    expect(m.pc).to.equal(0x5000);
+    // the jmp: a miss, its immediate a hit; the fetch at 0x5000: a miss whose walk faults
+    expect(countsOf(m).tlb).to.deep.include({ hits: 1, misses: 2, walkReferences: 4 });
+  });
+
+  it('an instruction that faults after its fetch counts its word', () => {
+    const m = boot(`${PAGING_ON}
+        li r1, 5
+        li r2, 0
+        div r3, r1, r2
+        hlt`, { setup: layout });
+    const e = untilRaised(m);
+    expect((e as GuestFault).vector).to.equal(Vector.divideError);
+    // the first li: a miss, its immediate a hit; the second li and its immediate, the div: hits
+    expect(countsOf(m).tlb).to.deep.include({ hits: 4, misses: 1, walkReferences: 2 });
   });
 });
