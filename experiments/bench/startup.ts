@@ -30,8 +30,8 @@ const median = (xs: readonly number[]): number => {
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** One worker thread started in a fresh process, as `ringlab experiment` starts it. */
-const workerReadyMs = (): number => {
+/** Milliseconds until one worker thread, started in a fresh process as `ringlab experiment` starts it, has answered a task. */
+export const workerReadyMs = (): number => {
   const r = spawnSync(process.execPath, [path.join(__dirname, 'worker-ready-probe.js')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`worker start failed (exit ${r.status}): ${r.stderr}`);
   return (JSON.parse(r.stdout) as { readyMs: number }).readyMs;

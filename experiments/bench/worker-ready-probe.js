@@ -16,7 +16,7 @@ const pool = new Piscina({
   workerData: { context: { experiment: 'bench', seed: 1, provenance: {} }, modules: [] },
 });
 pool
-  .run({ index: 0, key: 'probe', label: 'probe', strategy: '', options: {}, workload: '', params: {}, profile: '', isa: 'default', machine: {} })
+  .run({ kind: 'run', index: 0, key: 'probe', label: 'probe', strategy: '', options: {}, workload: '', params: {}, profile: '', isa: 'default', machine: {}, repetition: 0, boot: {}, costOverrides: {} })
   .then(() => {
     console.log(JSON.stringify({ readyMs: performance.now() - t0 }));
     return pool.destroy();
