@@ -14,6 +14,7 @@ import type { Strategy } from '../../../strategies/strategy';
 import { CliError, ExitCode } from '../../common/errors';
 import { table } from '../../common/format';
 import { FUZZ_BUDGETS, FUZZ_ENGINES, type FuzzReport } from '../../fuzz/fuzz';
+import type { FuzzProgram } from '../../fuzz/generate';
 import { fuzzOnWorkers } from '../../fuzz/parallel';
 import type { Engine } from '../../../core/cpu/engine';
 
@@ -76,6 +77,13 @@ export const writeReproducers = (r: FuzzReport, out: string): string[] => {
   return [...files.keys()];
 };
 
+/** The `run` arguments that repeat a fuzz run of the reproducer `file` in `mode`: the program or kernel, its workload ABI, the mode's budgets. */
+export const reproducerArgs = (mode: FuzzProgram['mode'], file: string): string => {
+  const b = FUZZ_BUDGETS[mode];
+  const what = mode === 'user' ? `--program ${file}` : `--workload syscall --kernel ${file}`;
+  return `${what} --param n=1 --max-instructions ${b.maxInstructions} --max-cycles ${b.maxCycles}`;
+};
+
 const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): string => {
   const mode = o.paravirtMode === true ? 'paravirt' : o.kernelMode ? 'kernel' : 'user';
   const budget = FUZZ_BUDGETS[mode];
@@ -93,7 +101,7 @@ const render = (r: FuzzReport, o: FuzzOptions, written: readonly string[]): stri
       : [
           `FAILURES: ${r.failures.length}`,
           ...r.failures.slice(0, 20).map((f) => `  ${f.verdict} ${f.program} ${f.strategy} ${JSON.stringify(f.options)} isa=${f.isa} engine=${f.engine}: ${f.detail}`),
-          ...written.map((w) => `  reproducer: ${w} (run it with: ringlab run --strategy S ${o.kernelMode || o.paravirtMode === true ? '--kernel' : '--program'} ${w} [--engine jit])`),
+          ...written.map((w) => `  reproducer: ${w} (run it with: ringlab run --strategy S ${reproducerArgs(mode, w)} [--engine jit])`),
         ]),
   ].join('\n');
 };

@@ -4,7 +4,10 @@
  */
 import { expect } from 'chai';
 import * as path from 'path';
+import * as fs from 'fs';
 import { cli, tmpdir } from '../helpers';
+import { reproducerArgs } from '../../../../experiments/cli/commands/fuzz';
+import { fuzzPrograms, FUZZ_BUDGETS } from '../../../../experiments/fuzz/fuzz';
 
 describe('CLI: fuzz', function () {
   this.timeout(120_000);
@@ -22,6 +25,18 @@ describe('CLI: fuzz', function () {
     expect(text.out).to.match(/^1 paravirt hypercall-sequence programs \(seed 1\), 3 runs on interp, /);
     expect(text.out).to.match(/\nhypercalls: \d+ made, \d+ refused by validation\n/);
   });
+
+  for (const mode of ['user', 'kernel'] as const)
+    it(`a ${mode}-mode reproducer's command line runs it as the fuzzer did (program or kernel, workload ABI, the mode's budgets)`, async () => {
+      const program = fuzzPrograms({ programs: 1, seed: 3, kernelMode: mode === 'kernel' }).next().value!;
+      const file = path.join(tmpdir(), `${program.name}-${mode}.s`);
+      fs.writeFileSync(file, program.source);
+      const r = await cli('run', '--strategy', 'native', ...reproducerArgs(mode, file).split(' '), '--json');
+      expect(r.code, r.err).to.be.oneOf([0, 1]);
+      const result = JSON.parse(r.out);
+      expect(result.stop.kind).to.not.equal('stopped');
+      expect(result.guest.instructions).to.be.at.most(FUZZ_BUDGETS[mode].maxInstructions);
+    });
 
   it('refuses unknown or repeated engines, two modes at once, and a paravirtual mode without a paravirtual strategy', async () => {
     const cases: [string[], RegExp][] = [
