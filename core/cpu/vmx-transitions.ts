@@ -41,7 +41,9 @@ export const enterGuest = (cpu: Cpu, vmcs: Vmcs): void => {
   cpu.mmu.nestedRoot = vmcs.nestedRoot ?? -1;
   switchTlb(cpu, vmcs, 'guest');
   cpu.nonRoot = true;
-  cpu.halted = vmcs.activityHalted;
+  // a vCPU an INIT reached while the VMM emulated its access (an INIT to itself through the
+  // ICR) stays in wait-for-SIPI, the activity state it would be in natively
+  cpu.halted = vmcs.activityHalted || cpu.waitingForStartup;
   vmcs.activityHalted = false;
   cpu.interruptCheck = true;
   cpu.events.emit({ kind: 'vm-entry', t: cpu.time });
