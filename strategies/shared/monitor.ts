@@ -21,6 +21,8 @@ import type { DeviceModel } from './device-model';
 import { GuestMemory } from './guest-memory';
 import type { ShadowPager } from './shadow-paging';
 import { realRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
+import { guestAccessError, walkGuestTables } from './guest-walk';
+import { Access } from '../../core/mmu/pte';
 import { detailNames, exceptionDetail, intDetail } from '../../core/cost/detail-names';
 
 /** The trap tally's detail of an emulated privileged instruction. */
@@ -52,12 +54,19 @@ export type Emulation = (c: EmulationContext) => Emulated;
 
 const NEXT: Emulated = { kind: 'next' };
 const gp = (errorCode = 0): Emulated => ({ kind: 'fault', vector: Vector.generalProtection, errorCode });
-const pfFromMemory = (address: number, write: boolean, vcpl: number): Emulated => ({
-  kind: 'fault',
-  vector: Vector.pageFault,
-  errorCode: (write ? 2 : 0) | (vcpl === 3 ? 4 : 0),
-  address,
-});
+/**
+ * The fault the machine raises for a guest access the monitor could not make: the guest's
+ * page fault, with the error code the hardware's walk gives (the present bit for a protection
+ * fault); or, with guest paging off or a walk that reaches past guest RAM, the #GP of the
+ * machine's physical-memory check.
+ */
+const memoryFault = ({ m, v, pager }: EmulationContext, address: number, write: boolean): Emulated => {
+  const outside = gp();
+  if ((v.cr[0] & CR0_PG) === 0) return outside;
+  const walk = walkGuestTables(m.memory, pager.guestMemoryBytes, v.cr[3], address);
+  const error = guestAccessError(walk, write ? Access.write : Access.read, virtualCpl(m.cpl) === 3);
+  return error === null ? outside : { kind: 'fault', vector: Vector.pageFault, errorCode: error, address };
+};
 
 /** Emulation of each instruction that traps when the guest kernel runs deprivileged. */
 export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
@@ -103,11 +112,12 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
     m.next = pc;
     return { kind: 'jumped' };
   },
-  iret: ({ m, v, mem }) => {
+  iret: (c) => {
+    const { m, v, mem } = c;
     const sp = m.regs[15];
     const words = [0, 4, 8, 12].map((o) => mem.read32((sp + o) | 0));
     const missing = words.findIndex((w) => w === null);
-    if (missing >= 0) return pfFromMemory((sp + missing * 4) | 0, false, virtualCpl(m.cpl));
+    if (missing >= 0) return memoryFault(c, (sp + missing * 4) | 0, false);
     const [pc, cs, flags, newSp] = words as number[];
     const vcpl = virtualCpl(m.cpl);
     const target = cs & 3;
@@ -124,15 +134,17 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
     return { kind: 'jumped' };
   },
   // the rest trap only on the `virtualizable` variant
-  pushf: ({ m, v, mem }) => {
+  pushf: (c) => {
+    const { m, v, mem } = c;
     const sp = (m.regs[15] - 4) | 0;
-    if (!mem.write32(sp, virtualFlags(m.flags, v))) return pfFromMemory(sp, true, virtualCpl(m.cpl));
+    if (!mem.write32(sp, virtualFlags(m.flags, v))) return memoryFault(c, sp, true);
     m.regs[15] = sp;
     return NEXT;
   },
-  popf: ({ m, v, mem }) => {
+  popf: (c) => {
+    const { m, v, mem } = c;
     const f = mem.read32(m.regs[15]);
-    if (f === null) return pfFromMemory(m.regs[15], false, virtualCpl(m.cpl));
+    if (f === null) return memoryFault(c, m.regs[15], false);
     const vcpl = virtualCpl(m.cpl);
     if (vcpl === 0) v.iopl = (f >>> 12) & 3;
     if (vcpl <= v.iopl) v.interruptsEnabled = (f & Flag.IF) !== 0;
