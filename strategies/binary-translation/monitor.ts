@@ -133,6 +133,12 @@ export class BtMonitor implements VcpuHandler {
     this.counted = (what, n) => m.ledger.count(translationCounter(what), n);
     this.cache = new TranslationCache(m.memory, physical.cache, settings.cacheBytes, this.counted, this.linear.cache);
     this.protection = this.guest.protection;
+    // the monitor's own writes into guest memory (emulated pushes, exception frames) can
+    // overwrite translated code too: those translations go, as for a trapped guest store
+    this.mem.onWrite = (pa) => {
+      const frame = (pa & FRAME_MASK) >>> 0;
+      if (this.protection.isProtected(frame)) this.invalidateCode(frame);
+    };
     this.adaptive = new AdaptiveRetranslation(settings.adaptive);
     this.fetch = (va) => {
       const pa = pager.guestTranslate(va);

@@ -11,6 +11,13 @@ export type GuestTranslate = (va: number, write: boolean) => number | null;
 
 /** Read/write guest linear memory. */
 export class GuestMemory {
+  /**
+   * Told the machine address of every word or byte written (a VMM that keeps code translated
+   * from guest memory drops what the monitor's own writes change: emulated pushes, exception
+   * frames); none by default.
+   */
+  onWrite: ((pa: number) => void) | null = null;
+
   constructor(
     private readonly m: Cpu,
     private readonly translate: GuestTranslate,
@@ -36,6 +43,7 @@ export class GuestMemory {
       const pa = this.translate(va, true);
       if (pa === null) return false;
       this.m.memory.write32(pa, v);
+      this.onWrite?.(pa);
       return true;
     }
     const ps: number[] = [];
@@ -44,7 +52,10 @@ export class GuestMemory {
       if (p === null) return false;
       ps.push(p);
     }
-    ps.forEach((p, i) => (this.m.memory.u8[p] = v >>> (8 * i)));
+    ps.forEach((p, i) => {
+      this.m.memory.u8[p] = v >>> (8 * i);
+      this.onWrite?.(p);
+    });
     return true;
   }
 }
