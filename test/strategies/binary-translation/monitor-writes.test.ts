@@ -6,9 +6,7 @@
  * stale translations under binary translation.
  */
 import { expect } from 'chai';
-import { isLeft } from 'fp-ts/Either';
-import { assemble } from '../../../core/asm/assembler';
-import { runOne } from '../../../experiments/run/run-one';
+import { EXIT_HANDLERS, exitIdt, runKernel } from '../kernel-fixture';
 
 /** `target` runs once (and is translated), then PUSHF with the stack at its end writes the flags over its RET; calling it again must fault (#UD: vector 6, exit 106). */
 const KERNEL = `
@@ -27,21 +25,16 @@ target:
         nop
         ret
 target_end:
-${[...Array(16)].map((_, v) => `h${v}:    li r1, ${100 + v}\n        out 244, r1\n        hlt`).join('\n')}
-        .align 8
-idt:
-${[...Array(16)].map((_, v) => `        .word h${v}, 1`).join('\n')}
+${EXIT_HANDLERS}
+${exitIdt()}
 `;
 
 describe('binary translation: code the monitor itself overwrites', function () {
   this.timeout(60_000);
   for (const strategy of ['native', 'trap-and-emulate', 'binary-translation', 'hardware-assisted'])
     it(`${strategy}: an emulated PUSHF over translated code makes its next run fault, as natively`, () => {
-      const image = assemble(KERNEL, { origin: 0 });
-      if (isLeft(image)) throw new Error(JSON.stringify(image.left));
-      const r = runOne({ strategy, workload: 'syscall', params: { n: 1 }, profile: 'netburst-2006', kernelImage: image.right, isa: 'virtualizable', maxInstructions: 10_000 });
-      if (isLeft(r)) throw new Error(r.left.join('; '));
-      expect(r.right.exitCode).to.equal(106);
-      expect(r.right.equivalent).to.equal(true);
+      const r = runKernel(strategy, KERNEL);
+      expect(r.exitCode).to.equal(106);
+      expect(r.equivalent).to.equal(true);
     });
 });

@@ -6,10 +6,8 @@
  * cleared its halt (it took the VMCS's activity state alone), so the guest ran on.
  */
 import { expect } from 'chai';
-import { isLeft } from 'fp-ts/Either';
-import { assemble } from '../../../core/asm/assembler';
 import { icrValue, IcrMode, IcrShorthand, Port } from '../../../core/devices/ports';
-import { runOne } from '../../../experiments/run/run-one';
+import { runKernel } from '../kernel-fixture';
 
 const KERNEL = `
         li sp, 0x9000
@@ -24,12 +22,9 @@ describe('an INIT to itself', function () {
   this.timeout(60_000);
   for (const strategy of ['native', 'trap-and-emulate', 'binary-translation', 'hardware-assisted', 'hybrid'])
     it(`${strategy}: the CPU waits for a start-up IPI (a halt that nothing ends), as natively`, () => {
-      const image = assemble(KERNEL, { origin: 0 });
-      if (isLeft(image)) throw new Error(JSON.stringify(image.left));
-      const r = runOne({ strategy, workload: 'syscall', params: { n: 1 }, profile: 'netburst-2006', kernelImage: image.right, isa: 'virtualizable', maxInstructions: 10_000 });
-      if (isLeft(r)) throw new Error(r.left.join('; '));
-      expect(r.right.stop.kind).to.equal('halted');
-      expect(r.right.exitCode).to.equal(null);
-      expect(r.right.equivalent).to.equal(true);
+      const r = runKernel(strategy, KERNEL);
+      expect(r.stop.kind).to.equal('halted');
+      expect(r.exitCode).to.equal(null);
+      expect(r.equivalent).to.equal(true);
     });
 });

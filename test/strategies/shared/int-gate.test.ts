@@ -7,9 +7,7 @@
  * ended in a triple fault or a halt where the native machine shut down.
  */
 import { expect } from 'chai';
-import { isLeft } from 'fp-ts/Either';
-import { assemble } from '../../../core/asm/assembler';
-import { runOne } from '../../../experiments/run/run-one';
+import { EXIT_HANDLERS, exitIdt, runKernel } from '../kernel-fixture';
 
 /** Gate 3 with `flags`, the others present for ring 0; handler v shuts down with 100 + v, and the #GP handler with 200 + its error code's gate. */
 const kernel = (flags: number, user = false): string => `
@@ -26,15 +24,13 @@ ring3:` : ''}
         li r1, 1
         out 244, r1
         hlt
-${[...Array(16)].map((_, v) => `h${v}:    li r1, ${100 + v}\n        out 244, r1\n        hlt`).join('\n')}
+${EXIT_HANDLERS}
 gp:     pop r1
         shri r1, r1, 3
         addi r1, r1, 200
         out 244, r1
         hlt
-        .align 8
-idt:
-${[...Array(16)].map((_, v) => `        .word ${v === 13 ? 'gp' : `h${v}`}, ${v === 3 ? flags : 1}`).join('\n')}
+${exitIdt((v) => (v === 13 ? 'gp' : `h${v}`), (v) => (v === 3 ? flags : 1))}
 `;
 
 describe('INT n through an unusable gate', function () {
@@ -42,12 +38,9 @@ describe('INT n through an unusable gate', function () {
   for (const strategy of ['native', 'trap-and-emulate', 'binary-translation', 'hardware-assisted', 'hybrid'])
     it(`${strategy}: a gate not present, for ring 3, or (from ring 3) of DPL 0 is a #GP naming gate 3; a usable one is taken`, () => {
       for (const [flags, exit, user] of [[0, 203, false], [0x18 | 1, 203, false], [1, 103, false], [0, 203, true], [1, 203, true], [1 | 6, 103, true]] as const) {
-        const image = assemble(kernel(flags, user), { origin: 0 });
-        if (isLeft(image)) throw new Error(JSON.stringify(image.left));
-        const r = runOne({ strategy, workload: 'syscall', params: { n: 1 }, profile: 'netburst-2006', kernelImage: image.right, isa: 'virtualizable', maxInstructions: 10_000 });
-        if (isLeft(r)) throw new Error(r.left.join('; '));
-        expect(r.right.exitCode, `gate flags ${flags}${user ? ' from ring 3' : ''}`).to.equal(exit);
-        expect(r.right.equivalent, `gate flags ${flags}${user ? ' from ring 3' : ''}`).to.equal(true);
+        const r = runKernel(strategy, kernel(flags, user));
+        expect(r.exitCode, `gate flags ${flags}${user ? ' from ring 3' : ''}`).to.equal(exit);
+        expect(r.equivalent, `gate flags ${flags}${user ? ' from ring 3' : ''}`).to.equal(true);
       }
     });
 });

@@ -5,9 +5,7 @@
  * emulate, decoded the unaligned word at pc and reflected an invalid opcode instead.
  */
 import { expect } from 'chai';
-import { isLeft } from 'fp-ts/Either';
-import { assemble } from '../../../core/asm/assembler';
-import { runOne } from '../../../experiments/run/run-one';
+import { EXIT_HANDLERS, exitIdt, runKernel } from '../kernel-fixture';
 
 /** Handlers that shut down with 100 + their vector; the kernel jumps (or calls) to `target`. */
 const kernel = (target: string, how: 'jmpr' | 'callr'): string => `
@@ -19,10 +17,8 @@ const kernel = (target: string, how: 'jmpr' | 'callr'): string => `
         li r1, 1
         out 244, r1
         hlt
-${[...Array(16)].map((_, v) => `h${v}:    li r1, ${100 + v}\n        out 244, r1\n        hlt`).join('\n')}
-        .align 8
-idt:
-${[...Array(16)].map((_, v) => `        .word h${v}, 1`).join('\n')}
+${EXIT_HANDLERS}
+${exitIdt()}
 `;
 
 describe('a pc off a word boundary', function () {
@@ -31,12 +27,9 @@ describe('a pc off a word boundary', function () {
     it(`${strategy}: a jump or call to 0x2002, 0x00900002 or 0xfffffffd is a #GP, as natively`, () => {
       for (const target of ['0x2002', '0x00900002', '0xfffffffd'])
         for (const how of ['jmpr', 'callr'] as const) {
-          const image = assemble(kernel(target, how), { origin: 0 });
-          if (isLeft(image)) throw new Error(JSON.stringify(image.left));
-          const r = runOne({ strategy, workload: 'syscall', params: { n: 1 }, profile: 'netburst-2006', kernelImage: image.right, isa: 'virtualizable', maxInstructions: 10_000 });
-          if (isLeft(r)) throw new Error(r.left.join('; '));
-          expect(r.right.exitCode, `${how} ${target}`).to.equal(113);
-          expect(r.right.equivalent, `${how} ${target}`).to.equal(true);
+          const r = runKernel(strategy, kernel(target, how));
+          expect(r.exitCode, `${how} ${target}`).to.equal(113);
+          expect(r.equivalent, `${how} ${target}`).to.equal(true);
         }
     });
 });

@@ -7,9 +7,7 @@
  * where its own store failed.)
  */
 import { expect } from 'chai';
-import { isLeft } from 'fp-ts/Either';
-import { assemble } from '../../../core/asm/assembler';
-import { runOne } from '../../../experiments/run/run-one';
+import { EXIT_HANDLERS, exitIdt, runKernel } from '../kernel-fixture';
 import { GUEST_MEMORY_BYTES } from '../../../core/guest/layout';
 
 /**
@@ -24,10 +22,8 @@ const kernel = (op: string, sp: number): string => `
         li r1, 1
         out 244, r1
         hlt
-${[...Array(16)].map((_, v) => `h${v}:    li sp, 0x9000\n        li r1, ${100 + v}\n        out 244, r1\n        hlt`).join('\n')}
-        .align 8
-idt:
-${[...Array(16)].map((_, v) => `        .word h${v}, 1`).join('\n')}
+${EXIT_HANDLERS}
+${exitIdt()}
 `;
 
 describe('an emulated access past memory with paging off', function () {
@@ -35,12 +31,9 @@ describe('an emulated access past memory with paging off', function () {
   for (const strategy of ['native', 'trap-and-emulate', 'binary-translation', 'hardware-assisted'])
     it(`${strategy}: POPF and IRET reading a stack past memory are a #GP, as natively`, () => {
       for (const [op, sp] of [['popf', GUEST_MEMORY_BYTES], ['iret', GUEST_MEMORY_BYTES - 8]] as const) {
-        const image = assemble(kernel(op, sp), { origin: 0 });
-        if (isLeft(image)) throw new Error(JSON.stringify(image.left));
-        const r = runOne({ strategy, workload: 'syscall', params: { n: 1 }, profile: 'netburst-2006', kernelImage: image.right, isa: 'virtualizable', maxInstructions: 10_000 });
-        if (isLeft(r)) throw new Error(r.left.join('; '));
-        expect(r.right.exitCode, op).to.equal(113);
-        expect(r.right.equivalent, op).to.equal(true);
+        const r = runKernel(strategy, kernel(op, sp));
+        expect(r.exitCode, op).to.equal(113);
+        expect(r.equivalent, op).to.equal(true);
       }
     });
 });
