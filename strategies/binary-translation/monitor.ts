@@ -30,7 +30,7 @@ import { nextPending } from '../../core/devices/priority';
 import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Flag, Vector } from '../../core/isa/table';
 import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
-import { guestAccessError, walkGuestTables } from '../shared/guest-walk';
+import { accessOfErrorCode, guestAccessError, PAST_MEMORY, walkFault, walkGuestTables } from '../shared/guest-walk';
 import { DeviceModel, type DeviceModelPlace } from '../shared/device-model';
 import { EVERY_TRAP, SoftwareMonitor } from '../shared/monitor';
 import type { ShadowPager } from '../shared/shadow-paging';
@@ -494,15 +494,15 @@ export class BtMonitor implements VcpuHandler {
   /** A fault in the VMM's linear range: the guest's own fault there, unless the guest maps it (unsupported). */
   private vmmRangeFault(address: number, errorCode: number, vcpl: number): FaultResolution {
     this.m.ledger.tally('traps', 'guest page fault');
-    const access = (errorCode & PfError.write) !== 0 ? Access.write : (errorCode & PfError.fetch) !== 0 ? Access.fetch : Access.read;
-    if ((this.v.cr[0] & CR0_PG) === 0) return { kind: 'guest', vector: Vector.generalProtection, errorCode: 0, address };
+    const access = accessOfErrorCode(errorCode);
+    if ((this.v.cr[0] & CR0_PG) === 0) return { kind: 'guest', ...PAST_MEMORY, address };
     const walk = walkGuestTables(this.m.memory, this.guestMemoryBytes, this.v.cr[3], address);
     if (walk.kind === 'mapped') {
       this.m.stop({ kind: 'stopped', detail: `the guest maps ${hex(address)}, inside the range [${hex(VMM_VA)}, 0xffffffff] the binary-translation VMM reserves` });
       return { kind: 'retry' };
     }
-    if (walk.kind === 'outside-guest-memory') return { kind: 'guest', vector: Vector.generalProtection, errorCode: 0, address };
-    return { kind: 'guest', vector: Vector.pageFault, errorCode: guestAccessError(walk, access, vcpl === 3) ?? errorCode, address };
+    // not mapped: a page fault, or the #GP of a walk past guest RAM
+    return { kind: 'guest', ...(walkFault(walk, this.guestMemoryBytes, access, vcpl === 3) ?? PAST_MEMORY), address };
   }
 
   /** Guest frame a write at `va` reaches if the guest's own tables allow it, else null. */

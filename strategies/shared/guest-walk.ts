@@ -7,6 +7,7 @@
  */
 import type { PhysicalMemory } from '../../core/mmu/memory';
 import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
+import { Vector } from '../../core/isa/table';
 
 /** The outcome of walking the guest tables for one linear address. */
 export type GuestWalk =
@@ -63,6 +64,28 @@ export const guestAccessError = (walk: GuestWalk, access: Access, user: boolean)
       return null;
     }
   }
+};
+
+/** An exception and its error code. */
+export interface GuestException {
+  readonly vector: number;
+  readonly errorCode: number;
+}
+
+/** The #GP of the machine's physical-memory check (an access past memory). */
+export const PAST_MEMORY: GuestException = { vector: Vector.generalProtection, errorCode: 0 };
+
+/**
+ * The exception the machine raises for `access` under the guest's tables (paging on), from
+ * their walk: the page fault a real MMU gives ({@link guestAccessError}: permissions are
+ * checked first), or {@link PAST_MEMORY} when the walk or the frame it finds lies past guest
+ * RAM; null when the access is allowed.
+ */
+export const walkFault = (walk: GuestWalk, guestMemoryBytes: number, access: Access, user: boolean): GuestException | null => {
+  const error = guestAccessError(walk, access, user);
+  if (error !== null) return { vector: Vector.pageFault, errorCode: error };
+  if (walk.kind === 'outside-guest-memory' || (walk.kind === 'mapped' && walk.frame >= guestMemoryBytes)) return PAST_MEMORY;
+  return null;
 };
 
 /** The kind of access a page-fault error code describes. */

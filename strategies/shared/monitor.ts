@@ -21,7 +21,7 @@ import type { DeviceModel } from './device-model';
 import { GuestMemory } from './guest-memory';
 import type { ShadowPager } from './shadow-paging';
 import { realRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
-import { guestAccessError, walkGuestTables } from './guest-walk';
+import { PAST_MEMORY, walkFault, walkGuestTables } from './guest-walk';
 import { Access } from '../../core/mmu/pte';
 import { detailNames, exceptionDetail, intDetail } from '../../core/cost/detail-names';
 
@@ -61,11 +61,11 @@ const gp = (errorCode = 0): Emulated => ({ kind: 'fault', vector: Vector.general
  * machine's physical-memory check.
  */
 const memoryFault = ({ m, v, pager }: EmulationContext, address: number, write: boolean): Emulated => {
-  const outside = gp();
-  if ((v.cr[0] & CR0_PG) === 0) return outside;
+  if ((v.cr[0] & CR0_PG) === 0) return { kind: 'fault', ...PAST_MEMORY };
   const walk = walkGuestTables(m.memory, pager.guestMemoryBytes, v.cr[3], address);
-  const error = guestAccessError(walk, write ? Access.write : Access.read, virtualCpl(m.cpl) === 3);
-  return error === null ? outside : { kind: 'fault', vector: Vector.pageFault, errorCode: error, address };
+  // the monitor's translation failed: an allowed access can only have found its frame past guest RAM
+  const f = walkFault(walk, pager.guestMemoryBytes, write ? Access.write : Access.read, virtualCpl(m.cpl) === 3) ?? PAST_MEMORY;
+  return f.vector === Vector.pageFault ? { kind: 'fault', ...f, address } : { kind: 'fault', ...f };
 };
 
 /** Emulation of each instruction that traps when the guest kernel runs deprivileged. */
