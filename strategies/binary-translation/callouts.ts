@@ -24,6 +24,7 @@ export type CalloutHandler = (bt: BtMonitor, site: CalloutSite) => CalloutResult
 
 const NEXT: CalloutResult = { kind: 'next' };
 const ud: CalloutResult = { kind: 'fault', vector: Vector.invalidOpcode, errorCode: 0 };
+const gp: CalloutResult = { kind: 'fault', vector: Vector.generalProtection, errorCode: 0 };
 
 /** The shared emulation of the site's instruction, as trap-and-emulate runs it after a trap. */
 const shared =
@@ -85,5 +86,6 @@ export const CALLOUT_HANDLERS: Readonly<Record<CalloutKind, CalloutHandler>> = {
   },
   sysexit: shared('sysexit'),
   invalid: () => ud,
+  privileged: () => gp,
   'pte-write': pteWrite,
 };

@@ -108,6 +108,8 @@ export class BtMonitor implements VcpuHandler {
   readonly guest: BtGuest;
   /** counts the translation events of this vCPU's VMM */
   private readonly counted: (what: TranslationCounter, n?: number) => void;
+  /** the guest ring (0-2) the cache's translations were made for */
+  private translatedRing = 0;
 
   /**
    * The monitor of vCPU `m`, its area at `physical` (machine) and `vcpu.linear`; without
@@ -209,6 +211,7 @@ export class BtMonitor implements VcpuHandler {
    */
   settle(): void {
     const m = this.m;
+    if (m.cpl !== 3 && this.v.ring !== this.translatedRing && !this.enterTranslatedRing()) return;
     for (let k = 0; m.stopReason === null && m.cpl !== 3 && !this.cache.contains(m.pc); k++) {
       if (k >= 8) {
         m.stop({ kind: 'stopped', detail: `the guest kernel cannot fetch code at ${hex(m.pc)} (faults delivered repeatedly)` });
@@ -222,6 +225,22 @@ export class BtMonitor implements VcpuHandler {
     this.syncDoorbell();
   }
 
+  /**
+   * The guest entered another of the rings that share real ring 1 (only a guest that uses
+   * rings 1 or 2 does): translations are made for one ring (privileged instructions fault
+   * outside ring 0), so the cache is flushed, and the guest's code is translated again.
+   */
+  private enterTranslatedRing(): boolean {
+    // every change of the virtual ring leaves a guest pc to resume at, never a cache address
+    if (this.cache.contains(this.m.pc)) {
+      this.m.stop({ kind: 'stopped', detail: `internal error: the guest entered ring ${this.v.ring} at cache address ${hex(this.m.pc)}` });
+      return false;
+    }
+    this.cache.flush();
+    this.translatedRing = this.v.ring;
+    return true;
+  }
+
   /** The unit for guest pc `pc` (a counted lookup, translating on a miss), or null after delivering the fetch fault. */
   resolve(pc: number): Unit | null {
     if ((pc & 3) !== 0) {
@@ -233,7 +252,13 @@ export class BtMonitor implements VcpuHandler {
 
   /** Translate and place the unit at guest pc `pc` (flushing the cache when full), or deliver the fetch fault. */
   translate(pc: number): Unit | null {
-    const t = translateUnit(this.fetch, pc, { maxInstructions: this.settings.unit, calloutStores: this.adaptive.calloutStores, dataVa: this.linear.data });
+    const t = translateUnit(this.fetch, pc, {
+      maxInstructions: this.settings.unit,
+      calloutStores: this.adaptive.calloutStores,
+      dataVa: this.linear.data,
+      ring: this.translatedRing,
+      variant: this.m.variant,
+    });
     if (!t.ok) {
       this.fetchFault(t.unmapped, pc);
       return null;

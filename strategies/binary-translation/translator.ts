@@ -32,6 +32,7 @@ import { decode, encode, makeInstruction, type Instruction } from '../../core/is
 import { CONTROL_REGISTERS, ControlRegister, ISA, MNEMONICS, type Flow, type Mnemonic } from '../../core/isa/table';
 import { DATA_VA, DataWord, Vec } from './layout';
 import { PAGE_SIZE } from '../../core/mmu/pte';
+import { privilegeOf, type IsaVariant } from '../../core/isa/variant';
 
 /** Kinds of callout, i.e. what the monitor does for a callout site. */
 export type CalloutKind =
@@ -51,7 +52,9 @@ export type CalloutKind =
   /** an adaptively retranslated store that kept hitting a write-protected page table */
   | 'pte-write'
   /** a word that does not decode, or names no control register: #UD when reached */
-  | 'invalid';
+  | 'invalid'
+  /** a privileged instruction in guest ring 1 or 2: #GP when reached, as natively */
+  | 'privileged';
 
 /** Indirect control flow resolved by a translation-cache lookup. */
 export type LookupFlow = 'return' | 'indirect-jump' | 'indirect-call';
@@ -120,6 +123,13 @@ export interface TranslateOptions {
   readonly maxCallouts?: number;
   /** linear address of the vCPU's data page, its doorbell page next to it (default {@link DATA_VA}: vCPU 0's) */
   readonly dataVa?: number;
+  /**
+   * the guest ring (0-2) the unit is translated for (default 0): in rings 1 and 2 a
+   * privileged instruction faults as natively and RDCPL reads the ring
+   */
+  readonly ring?: number;
+  /** the ISA variant whose privileges apply in rings 1 and 2 (default `default`) */
+  readonly variant?: IsaVariant;
 }
 
 /** Outcome of translating at a guest pc: a unit, or the address whose fetch failed first. */
@@ -266,6 +276,14 @@ const ENTRY_RULES: Readonly<Record<EntryMechanism, Partial<Record<Mnemonic, Rule
   },
 };
 
+/**
+ * The rule of a guest instruction in ring 1 or 2 where it differs from ring 0's: a
+ * privileged instruction faults, RDCPL reads the ring; null where ring 0's rule applies (the
+ * callouts of IOPL-checked and sensitive instructions check the virtual CPL themselves).
+ */
+const outerRingRule = (m: Mnemonic, ring: number, variant: IsaVariant): Rule | null =>
+  privilegeOf(m, variant) === 'kernel' ? callout('privileged') : m === 'rdcpl' ? inline(({ e, i, pc }) => e.op('li', { ra: i.ra, imm: ring }, pc)) : null;
+
 /** Whether an instruction cannot run as written in the translation cache (privileged, sensitive or a trap). */
 export const needsRewrite = (m: Mnemonic): boolean =>
   ISA[m].privilege !== 'none' || ISA[m].sensitivity !== 'none' || ISA[m].flaw || ISA[m].flow === 'trap';
@@ -331,6 +349,7 @@ export const translateUnit = (fetch: CodeSource, pc: number, o: TranslateOptions
   let callouts = 0;
   const entryRules = ENTRY_RULES[o.entry ?? 'software-interrupt'];
   const data = o.dataVa ?? DATA_VA;
+  const ring = o.ring ?? 0;
   for (;;) {
     if (count >= o.maxInstructions) {
       e.exit(at);
@@ -368,10 +387,13 @@ export const translateUnit = (fetch: CodeSource, pc: number, o: TranslateOptions
       e.site(Vec.callout, { kind: 'callout', callout: 'invalid', instruction: null, guestPc: at, guestNext: next }, at);
       break;
     }
-    let rule = o.calloutStores?.has(at) && (i.mnemonic === 'st' || i.mnemonic === 'stb') ? callout('pte-write') : (entryRules[i.mnemonic] ?? RULES[i.mnemonic]);
+    let rule =
+      o.calloutStores?.has(at) && (i.mnemonic === 'st' || i.mnemonic === 'stb')
+        ? callout('pte-write')
+        : ((ring !== 0 ? outerRingRule(i.mnemonic, ring, o.variant ?? 'default') : null) ?? entryRules[i.mnemonic] ?? RULES[i.mnemonic]);
     while (rule.kind === 'select') rule = rule.choose(i);
     (EMIT[rule.kind] as (h: Here, r: Rule) => void)({ e, i, pc: at, next, data }, rule);
-    if (ISA[i.mnemonic].flow !== 'next' || (rule.kind === 'callout' && rule.callout === 'invalid')) break;
+    if (ISA[i.mnemonic].flow !== 'next' || (rule.kind === 'callout' && (rule.callout === 'invalid' || rule.callout === 'privileged'))) break;
     at = next;
     if (rule.kind === 'callout' && ++callouts >= (o.maxCallouts ?? Infinity)) {
       e.exit(at);

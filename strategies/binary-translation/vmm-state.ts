@@ -13,6 +13,7 @@ import { DataWord } from './layout';
 /** A {@link VirtualCpu} whose IF, control registers and IDT base live in the VMM data page. */
 export class MemoryVirtualCpu implements VirtualCpu {
   iopl = 0;
+  ring = 0;
   readonly pending: number[] = [];
   halted = false;
   /** the guest's control registers: a view of the data page */
@@ -30,6 +31,7 @@ export class MemoryVirtualCpu implements VirtualCpu {
   reset(): void {
     this.words.fill(0);
     this.iopl = 0;
+    this.ring = 0;
     this.pending.length = 0;
     this.halted = false;
   }

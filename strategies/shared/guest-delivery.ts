@@ -11,7 +11,7 @@ import type { Cpu } from '../../core/cpu/cpu';
 import { Gate, GATE_SIZE, HAS_ERROR_CODE } from '../../core/cpu/idt';
 import { Vector } from '../../core/isa/table';
 import type { GuestMemory } from './guest-memory';
-import { realRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
+import { enterRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
 
 /** What to deliver. */
 export interface Reflection {
@@ -34,7 +34,7 @@ const enter = (m: Cpu, v: VirtualCpu, mem: GuestMemory, r: Reflection): string |
   if (handler === null || flags === null) return `the guest's interrupt table at ${hex(v.idtBase)} is not mapped`;
   if ((flags & Gate.present) === 0) return `guest interrupt gate ${r.vector} not present`;
   const target = (flags >>> Gate.ringShift) & 3;
-  const vcpl = virtualCpl(m.cpl);
+  const vcpl = virtualCpl(m.cpl, v);
   if (target > vcpl) return `guest gate ${r.vector} targets ring ${target}, less privileged than ${vcpl}`;
   let sp = target < vcpl ? v.cr[4 + target] : m.regs[15];
   const words = [m.regs[15], virtualFlags(m.flags, v), vcpl, r.returnPc];
@@ -43,7 +43,7 @@ const enter = (m: Cpu, v: VirtualCpu, mem: GuestMemory, r: Reflection): string |
     sp = (sp - 4) | 0;
     if (!mem.write32(sp, w)) return `the guest kernel stack at ${hex(sp)} is not mapped`;
   }
-  m.cpl = realRing(target);
+  enterRing(m, v, target);
   m.regs[15] = sp;
   if ((flags & Gate.trap) === 0) v.interruptsEnabled = false;
   m.pc = handler;

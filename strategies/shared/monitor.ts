@@ -16,11 +16,12 @@ import type { MonitorControls, Trap, VcpuHandler } from '../../core/cpu/exit';
 import { decode, type Instruction } from '../../core/isa/codec';
 import { nextPending } from '../../core/devices/priority';
 import { CONTROL_REGISTERS, ControlRegister, CR0_PG, Flag, Vector, type Mnemonic } from '../../core/isa/table';
+import { privilegeOf } from '../../core/isa/variant';
 import { deliverToGuest, type Reflection } from './guest-delivery';
 import type { DeviceModel } from './device-model';
 import { GuestMemory } from './guest-memory';
 import type { ShadowPager } from './shadow-paging';
-import { realRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
+import { enterRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
 import { PAST_MEMORY, walkFault, walkGuestTables } from './guest-walk';
 import { Access } from '../../core/mmu/pte';
 import { detailNames, exceptionDetail, intDetail } from '../../core/cost/detail-names';
@@ -64,7 +65,7 @@ const memoryFault = ({ m, v, pager }: EmulationContext, address: number, write: 
   if ((v.cr[0] & CR0_PG) === 0) return { kind: 'fault', ...PAST_MEMORY };
   const walk = walkGuestTables(m.memory, pager.guestMemoryBytes, v.cr[3], address);
   // the monitor's translation failed: an allowed access can only have found its frame past guest RAM
-  const f = walkFault(walk, pager.guestMemoryBytes, write ? Access.write : Access.read, virtualCpl(m.cpl) === 3) ?? PAST_MEMORY;
+  const f = walkFault(walk, pager.guestMemoryBytes, write ? Access.write : Access.read, virtualCpl(m.cpl, v) === 3) ?? PAST_MEMORY;
   return f.vector === Vector.pageFault ? { kind: 'fault', ...f, address } : { kind: 'fault', ...f };
 };
 
@@ -95,19 +96,19 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
   lidt: ({ m, v, i }) => ((v.idtBase = m.regs[i.ra]), NEXT),
   invlpg: ({ m, i, pager }) => (pager.invalidatePage(m.regs[i.ra]), NEXT),
   in: ({ m, v, i, monitor }) => {
-    if (virtualCpl(m.cpl) > v.iopl) return gp();
+    if (virtualCpl(m.cpl, v) > v.iopl) return gp();
     m.regs[i.ra] = monitor.devices.read(m, i.imm12);
     return NEXT;
   },
   out: ({ m, v, i, monitor }) => {
-    if (virtualCpl(m.cpl) > v.iopl) return gp();
+    if (virtualCpl(m.cpl, v) > v.iopl) return gp();
     monitor.devices.write(m, i.imm12, m.regs[i.ra]);
     return NEXT;
   },
-  sysexit: ({ m, i }) => {
+  sysexit: ({ m, v, i }) => {
     const pc = m.regs[i.ra];
     m.regs[15] = m.regs[i.rb];
-    m.cpl = realRing(3);
+    enterRing(m, v, 3);
     m.pc = pc;
     m.next = pc;
     return { kind: 'jumped' };
@@ -119,7 +120,7 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
     const missing = words.findIndex((w) => w === null);
     if (missing >= 0) return memoryFault(c, (sp + missing * 4) | 0, false);
     const [pc, cs, flags, newSp] = words as number[];
-    const vcpl = virtualCpl(m.cpl);
+    const vcpl = virtualCpl(m.cpl, v);
     const target = cs & 3;
     if (target < vcpl) return gp();
     if (vcpl === 0) {
@@ -128,7 +129,7 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
     } else if (vcpl <= v.iopl) v.interruptsEnabled = (flags & Flag.IF) !== 0;
     m.flags = (m.flags & (Flag.IF | Flag.IOPL)) | (flags & ~(Flag.IF | Flag.IOPL));
     m.regs[15] = newSp;
-    m.cpl = realRing(target);
+    enterRing(m, v, target);
     m.pc = pc;
     m.next = pc;
     return { kind: 'jumped' };
@@ -145,7 +146,7 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
     const { m, v, mem } = c;
     const f = mem.read32(m.regs[15]);
     if (f === null) return memoryFault(c, m.regs[15], false);
-    const vcpl = virtualCpl(m.cpl);
+    const vcpl = virtualCpl(m.cpl, v);
     if (vcpl === 0) v.iopl = (f >>> 12) & 3;
     if (vcpl <= v.iopl) v.interruptsEnabled = (f & Flag.IF) !== 0;
     m.flags = (m.flags & (Flag.IF | Flag.IOPL)) | (f & ~(Flag.IF | Flag.IOPL));
@@ -154,7 +155,7 @@ export const EMULATIONS: Partial<Record<Mnemonic, Emulation>> = {
   },
   sidt: ({ m, v, i }) => ((m.regs[i.ra] = v.idtBase), NEXT),
   smsw: ({ m, v, i }) => ((m.regs[i.ra] = v.cr[0]), NEXT),
-  rdcpl: ({ m, i }) => ((m.regs[i.ra] = virtualCpl(m.cpl)), NEXT),
+  rdcpl: ({ m, v, i }) => ((m.regs[i.ra] = virtualCpl(m.cpl, v)), NEXT),
 };
 
 /** The hardware configuration of a monitor that takes every trap (no direct gates). */
@@ -187,7 +188,9 @@ export class SoftwareMonitor implements VcpuHandler {
     this.mem = new GuestMemory(m, (va) => pager.guestTranslate(va));
     this.devices = options.devices;
     m.events.listen((e) => {
-      if (e.kind === 'sensitive' && virtualCpl(e.cpl) === 0) this.checkSensitive(e.mnemonic, e.pc, e.value);
+      if (e.kind !== 'sensitive') return;
+      const vcpl = virtualCpl(e.cpl, this.v);
+      if (vcpl !== 3) this.checkSensitive(e.mnemonic, e.pc, e.value, vcpl);
     });
   }
 
@@ -231,7 +234,7 @@ export class SoftwareMonitor implements VcpuHandler {
     }
     this.m.ledger.tally('emulations', 'sysenter');
     this.v.interruptsEnabled = false;
-    m.cpl = realRing(0);
+    enterRing(m, this.v, 0);
     m.regs[15] = this.v.cr[ControlRegister.cr11];
     m.pc = entry;
     m.next = entry;
@@ -263,7 +266,7 @@ export class SoftwareMonitor implements VcpuHandler {
   softwareInterrupt(vector: number, pc: number, nextPc: number): void {
     const flags = this.mem.read32((this.v.idtBase + vector * 8 + 4) | 0);
     const dpl = flags === null ? 0 : (flags >>> Gate.dplShift) & 3;
-    const vcpl = virtualCpl(this.m.cpl);
+    const vcpl = virtualCpl(this.m.cpl, this.v);
     // as natively: INT n through a gate the caller may not use, that is not present or that
     // targets a less privileged ring is an ordinary #GP naming the gate, at the INT (a failed
     // exception delivery would escalate to a double fault, a software interrupt's does not)
@@ -277,7 +280,8 @@ export class SoftwareMonitor implements VcpuHandler {
 
   private onException(t: Extract<Trap, { kind: 'exception' }>): void {
     if (t.vector === Vector.pageFault) return this.onPageFault(t.faultAddress, t.errorCode, t.pc);
-    if (t.vector === Vector.generalProtection && virtualCpl(this.m.cpl) === 0) return this.emulate(t.pc);
+    // a #GP in the guest's kernel rings (0-2): an instruction to emulate, or to fault as natively
+    if (t.vector === Vector.generalProtection && virtualCpl(this.m.cpl, this.v) !== 3) return this.emulate(t.pc);
     this.m.ledger.tally('traps', exceptionDetail(t.vector));
     this.reflect({ vector: t.vector, errorCode: t.errorCode, returnPc: t.pc });
   }
@@ -325,7 +329,7 @@ export class SoftwareMonitor implements VcpuHandler {
         m.stop({ kind: 'stopped', detail: `internal error: cannot emulate a page-table write by '${i.mnemonic}' at 0x${(pc >>> 0).toString(16)}` });
         return;
     }
-    if (!this.pager.emulateWrite(store, value, bytes, virtualCpl(m.cpl))) {
+    if (!this.pager.emulateWrite(store, value, bytes, virtualCpl(m.cpl, this.v))) {
       m.stop({ kind: 'stopped', detail: `internal error: write at 0x${(store >>> 0).toString(16)} reported as traced but not emulated` });
       return;
     }
@@ -355,7 +359,9 @@ export class SoftwareMonitor implements VcpuHandler {
     const d = this.decodeAt(pc);
     if (d === null) return;
     const handler = EMULATIONS[d.i.mnemonic];
-    if (!handler) {
+    // in guest rings 1 and 2 a privileged instruction faults as natively (those checked
+    // against IOPL are emulated: the emulation checks)
+    if (!handler || (virtualCpl(this.m.cpl, this.v) !== 0 && privilegeOf(d.i.mnemonic, this.m.variant) === 'kernel')) {
       this.m.ledger.tally('traps', 'exception 13');
       this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
       return;
@@ -380,7 +386,7 @@ export class SoftwareMonitor implements VcpuHandler {
   }
 
   /** Compare what a non-trapping sensitive instruction did with what the guest should have seen. */
-  private checkSensitive(mnemonic: string, pc: number, value: number): void {
+  private checkSensitive(mnemonic: string, pc: number, value: number, vcpl: number): void {
     if (this.divergence !== null) return;
     const v = this.v;
     const vIF = v.interruptsEnabled ? 1 : 0;
@@ -388,13 +394,19 @@ export class SoftwareMonitor implements VcpuHandler {
     const at = `at 0x${(pc >>> 0).toString(16)}`;
     const found: Record<string, () => string | null> = {
       pushf: () => (valueIF !== vIF ? `pushf ${at} revealed IF=${valueIF}, but the guest's IF is ${vIF}` : null),
+      // natively IF follows at a CPL up to IOPL
       popf: () =>
-        valueIF !== vIF ? `popf ${at} tried to set IF=${valueIF}; outside ring 0 it was silently ignored, so the guest's IF stayed ${vIF}` : null,
-      iret: () =>
-        valueIF !== vIF ? `iret ${at} tried to restore IF=${valueIF}; outside ring 0 it was silently ignored, so the guest's IF stayed ${vIF}` : null,
+        vcpl <= v.iopl && valueIF !== vIF ? `popf ${at} tried to set IF=${valueIF}; outside ring 0 it was silently ignored, so the guest's IF stayed ${vIF}` : null,
+      iret: () => {
+        // the frame is still on the stack: an IRET that ran untrapped into another of the
+        // rings that share real ring 1 left the monitor taking the guest for its old ring
+        const ring = (this.mem.read32((this.m.regs[15] + 4) | 0) ?? 3) & 3;
+        if (ring !== 3 && ring !== vcpl) return `iret ${at} entered ring ${ring} unseen: guest rings 0-2 share real ring 1, so the monitor still takes the guest for ring ${vcpl}`;
+        return vcpl <= v.iopl && valueIF !== vIF ? `iret ${at} tried to restore IF=${valueIF}; outside ring 0 it was silently ignored, so the guest's IF stayed ${vIF}` : null;
+      },
       sidt: () => (value !== v.idtBase ? `sidt ${at} revealed the monitor's table at 0x${(value >>> 0).toString(16)} instead of the guest's 0x${(v.idtBase >>> 0).toString(16)}` : null),
       smsw: () => (value !== v.cr[0] ? `smsw ${at} read 0x${(value >>> 0).toString(16)} instead of the guest's cr0 0x${(v.cr[0] >>> 0).toString(16)}` : null),
-      rdcpl: () => `rdcpl ${at} revealed ring ${value} to a guest kernel that believes it runs in ring 0`,
+      rdcpl: () => (value !== vcpl ? `rdcpl ${at} revealed ring ${value} to a guest that believes it runs in ring ${vcpl}` : null),
     };
     const why = found[mnemonic]?.() ?? null;
     if (why === null) return;

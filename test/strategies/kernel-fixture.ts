@@ -7,6 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import { assemble } from '../../core/asm/assembler';
 import { runOne } from '../../experiments/run/run-one';
 import type { RunResult } from '../../experiments/run/result';
+import type { IsaVariant } from '../../core/isa/variant';
 
 /** Handlers `h0`..`h15`: each shuts down with 100 + its vector. */
 export const EXIT_HANDLERS = [...Array(16)].map((_, v) => `h${v}:    li r1, ${100 + v}\n        out 244, r1\n        hlt`).join('\n');
@@ -15,11 +16,11 @@ export const EXIT_HANDLERS = [...Array(16)].map((_, v) => `h${v}:    li r1, ${10
 export const exitIdt = (handler: (v: number) => string = (v) => `h${v}`, flags: (v: number) => number = () => 1): string =>
   ['        .align 8', 'idt:', ...[...Array(16)].map((_, v) => `        .word ${handler(v)}, ${flags(v)}`)].join('\n');
 
-/** Assemble `source` at 0 and boot it under `strategy` on the virtualizable ISA (10,000 instructions at most). */
-export const runKernel = (strategy: string, source: string): RunResult => {
+/** Assemble `source` at 0 and boot it under `strategy` on `isa` (default the virtualizable ISA; 10,000 instructions at most). */
+export const runKernel = (strategy: string, source: string, isa: IsaVariant = 'virtualizable'): RunResult => {
   const image = assemble(source, { origin: 0 });
   if (isLeft(image)) throw new Error(JSON.stringify(image.left));
-  const r = runOne({ strategy, workload: 'syscall', params: { n: 1 }, profile: 'netburst-2006', kernelImage: image.right, isa: 'virtualizable', maxInstructions: 10_000 });
+  const r = runOne({ strategy, workload: 'syscall', params: { n: 1 }, profile: 'netburst-2006', kernelImage: image.right, isa, maxInstructions: 10_000 });
   if (isLeft(r)) throw new Error(r.left.join('; '));
   return r.right;
 };
