@@ -156,7 +156,7 @@ interface Classified {
 }
 
 /** Run one configuration on one engine and classify it (the JIT compiles every block at first sight, so compiled code meets the guest's). */
-const classify = (spec: RunSpec, s: Strategy, isa: IsaVariant, mode: FuzzProgram['mode']): Classified => {
+const classify = (spec: RunSpec, s: Strategy, isa: IsaVariant, mode: FuzzProgram['mode'], nativeCut: (isa: IsaVariant) => boolean): Classified => {
   const saved = spec.engine === 'jit' ? setJitDefaults({ hot: 0 }) : null;
   try {
     const res = runOne(spec);
@@ -166,7 +166,7 @@ const classify = (spec: RunSpec, s: Strategy, isa: IsaVariant, mode: FuzzProgram
     const { host: _host, ...rest } = r;
     const modelled = JSON.stringify(rest);
     const hypercalls = { issued: r.events.hypercalls.total, refused: r.events.hypercalls.validationFailures };
-    const k = classifyResult(r, modelled, s, isa, mode);
+    const k = classifyResult(r, modelled, s, isa, mode, () => nativeCut(isa));
     return { ...k, hypercalls };
   } catch (e) {
     return { verdict: 'host-failure', detail: `host exception: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
@@ -179,9 +179,10 @@ const classify = (spec: RunSpec, s: Strategy, isa: IsaVariant, mode: FuzzProgram
  * Classify a run's result: host failures first (an internal error, an isolation violation,
  * a budget overrun, and in the paravirtual mode an end that is not the guest's own), then
  * the comparison with native. A hypercall sequence has no native counterpart: its clean end
- * is a guest-level stop.
+ * is a guest-level stop. `nativeCut` tells whether native's run of the program was cut off
+ * by a budget (asked only of a run that differs from native's).
  */
-const classifyResult = (r: RunResult, modelled: string, s: Strategy, isa: IsaVariant, mode: FuzzProgram['mode']): Classified => {
+const classifyResult = (r: RunResult, modelled: string, s: Strategy, isa: IsaVariant, mode: FuzzProgram['mode'], nativeCut: () => boolean): Classified => {
   if (r.stop.kind === 'stopped' && /internal error/.test(r.stop.message)) return { verdict: 'host-failure', detail: r.stop.message, modelled };
   if (r.isolationViolations !== undefined) return { verdict: 'host-failure', detail: `isolation violated: ${r.isolationViolations.slice(0, 3).join('; ')}`, modelled };
   const budget = FUZZ_BUDGETS[mode];
@@ -191,8 +192,10 @@ const classifyResult = (r: RunResult, modelled: string, s: Strategy, isa: IsaVar
     return r.stop.kind === 'vm-exit-unhandled' ? { verdict: 'host-failure', detail: `the run ended unclearly: ${r.stop.message}`, modelled } : { verdict: 'guest-stop', modelled };
   // a guest cut off by a budget never reached its outcome: VMMs count retired instructions and
   // spend modelled cycles differently, so the cut falls elsewhere than native's (a kernel that
-  // prints in a loop has printed more or less by then), which says nothing about equivalence
-  if (!r.equivalent && r.stop.kind === 'budget') return { verdict: 'guest-stop', modelled };
+  // prints in a loop has printed more or less by then), which says nothing about equivalence;
+  // so too when native's run was the one cut off (a kernel that loops until its timer fires
+  // gets there within the budget only under a VMM, whose instructions take more cycles)
+  if (!r.equivalent && (r.stop.kind === 'budget' || nativeCut())) return { verdict: 'guest-stop', modelled };
   if (!r.equivalent) {
     // Popek and Goldberg on the default ISA; a paravirtual hypervisor needs a modified kernel, not a random one
     const expected = (s.requiresVirtualizableIsa === true && isa === 'default') || (mode !== 'user' && s.kernelBuild === 'paravirt');
@@ -230,6 +233,18 @@ export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[
   let issued = 0;
   let refused = 0;
   const name = program.name;
+  const inputs = program.mode !== 'user' ? { workload: 'syscall', params: { n: 1 }, kernelImage: program.image } : { workload: '', programImage: { name, program: program.image }, params: { n: 1 } };
+  // whether native's own run of the program on an ISA was cut off by a budget (runOne's cached baseline, run again only here)
+  const cut = new Map<IsaVariant, boolean>();
+  const nativeCut = (isa: IsaVariant): boolean => {
+    let c = cut.get(isa);
+    if (c === undefined) {
+      const r = runOne({ strategy: 'native', ...inputs, profile: profile.name, isa, ...FUZZ_BUDGETS[program.mode] });
+      c = !isLeft(r) && r.right.stop.kind === 'budget';
+      cut.set(isa, c);
+    }
+    return c;
+  };
   // under paravirt a raw kernel runs in ring 1 and its VMCALLs are random hypercalls: the hypervisor must survive them
   for (const s of strategies)
     for (const c of configurations(s, profile)) {
@@ -237,8 +252,7 @@ export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[
         strategy: s.name,
         strategyImpl: s,
         options: c.options,
-        workload: '',
-        ...(program.mode !== 'user' ? { workload: 'syscall', params: { n: 1 }, kernelImage: program.image } : { programImage: { name, program: program.image }, params: { n: 1 } }),
+        ...inputs,
         profile: profile.name,
         isa: c.isa,
         ...FUZZ_BUDGETS[program.mode],
@@ -246,7 +260,7 @@ export const fuzzProgram = (program: FuzzProgram, strategies: readonly Strategy[
       let reference: { engine: Engine; modelled: string } | null = null;
       for (const engine of engines) {
         runs++;
-        let k = classify({ ...spec, engine }, s, c.isa, program.mode);
+        let k = classify({ ...spec, engine }, s, c.isa, program.mode, nativeCut);
         if (k.modelled !== undefined && reference === null) reference = { engine, modelled: k.modelled };
         else if (k.modelled !== undefined && reference !== null && k.modelled !== reference.modelled)
           k = { verdict: 'host-failure', detail: `engine ${engine} changed a modelled number (against ${reference.engine}): ${firstDifference(reference.modelled, k.modelled)}` };

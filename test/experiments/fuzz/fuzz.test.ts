@@ -7,7 +7,9 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { fuzz } from '../../../experiments/fuzz/fuzz';
+import { fuzz, fuzzProfile, fuzzProgram } from '../../../experiments/fuzz/fuzz';
+import { isLeft } from 'fp-ts/Either';
+import { assemble } from '../../../core/asm/assembler';
 import { fuzzOnWorkers } from '../../../experiments/fuzz/parallel';
 import { randomUserProgram } from '../../../experiments/fuzz/generate';
 import { seededRandom } from '../../../experiments/fuzz/random';
@@ -69,6 +71,20 @@ describe('fuzz', function () {
     expect(r.failures).to.deep.equal([]);
     expect(r.counts['not-equivalent']).to.equal(0);
     expect(r.counts['guest-stop']).to.be.greaterThan(0);
+  });
+
+  it("a run that ends where native's own run was cut off by a budget is a guest-level stop too (a kernel that idles until its timer fires)", () => {
+    // natively the loop retires the 50,000-instruction budget long before the 1 ms timer fires;
+    // binary translation without chaining enters its monitor at every iteration, reaches the
+    // timer within the budget and shuts down: no outcome of native's to compare it with
+    const gates = [...Array(0x21)].map((_, v) => `        .word ${v === 0x20 ? 'tick, 1' : '0, 0'}`).join('\n');
+    const source = `        li sp, 0x9000\n        li r1, idt\n        lidt r1\n        li r1, 1000\n        out 0x40, r1\n        sti\nidle:   jmp idle\ntick:   li r1, 0\n        out 244, r1\n        hlt\n        .align 8\nidt:\n${gates}\n`;
+    const image = assemble(source, { origin: 0 });
+    if (isLeft(image)) throw new Error(JSON.stringify(image.left));
+    const o = fuzzProgram({ name: 'timer', mode: 'kernel', source, image: image.right }, [STRATEGIES['binary-translation']] as Strategy[], fuzzProfile());
+    expect(o.failures).to.deep.equal([]);
+    expect(o.counts['not-equivalent']).to.equal(0);
+    expect(o.counts['guest-stop']).to.equal(o.runs);
   });
 
   it('the same seed gives the same programs and the same report', () => {
