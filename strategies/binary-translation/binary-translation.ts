@@ -16,7 +16,6 @@
  * @category Strategies
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';
-import type { Cpu } from '../../core/cpu/cpu';
 
 import { Flag } from '../../core/isa/table';
 import { MONITOR_COUNTERS, SHADOW_PAGING_COUNTERS, VMM_COUNTERS } from '../shared/counters';
@@ -38,23 +37,6 @@ export const MAX_UNIT = 64;
 export const MIN_CACHE_BYTES = PAGE_SIZE;
 
 if (maxUnitBytes(MAX_UNIT) > MIN_CACHE_BYTES) throw new Error('internal error: the smallest translation cache cannot hold the largest unit');
-
-/**
- * The machine as the shadow pager sees it: its memory ends where the translation cache's
- * region begins, so the pager's frame pool (all memory above guest RAM up to that end) never
- * hands out the VMM's own pages. Everything else is the machine itself.
- */
-export const pagerView = (m: Cpu, poolEnd: number): Cpu => {
-  const memory = Object.create(m.memory, { size: { value: poolEnd } }) as Cpu['memory'];
-  return new Proxy(m, {
-    get: (target, key) => {
-      if (key === 'memory') return memory;
-      const v = Reflect.get(target, key, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-    set: (target, key, value) => Reflect.set(target, key, value, target),
-  });
-};
 
 /**
  * The pager's default unshadowing: a page-table frame written many times while outside the
@@ -93,9 +75,9 @@ export const binaryTranslation = defineStrategy({
   start: (ctx) => {
     const cacheBytes = ctx.options.cache & ~3;
     const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
-    // the vCPUs share the shadows (each served as its own view of the machine) and the code protection
-    const views = ctx.cpus.map((m) => pagerView(m, vmmBase));
-    const pager = new ShadowPager(views[0], ctx.guestMemoryBytes, { unshadowAfter: UNSHADOW_AFTER });
+    // the vCPUs share the shadows and the code protection; the pager's frames end where the
+    // translation caches' region begins, so its pool never hands out the VMM's own pages
+    const pager = new ShadowPager(ctx.cpus[0], ctx.guestMemoryBytes, { unshadowAfter: UNSHADOW_AFTER, poolEnd: vmmBase });
     pager.setGuestPaging(false, 0);
     const guest: BtGuest = { protection: new CodeProtection(ctx.cpus, ctx.guestMemoryBytes), monitors: [] };
     const memory = ctx.platform.memory.i32;
@@ -114,7 +96,7 @@ export const binaryTranslation = defineStrategy({
             adaptive: ctx.options.adaptive !== 'off',
             deviceModel: ctx.options['device-model'],
           },
-          { linear: vmmLinear(m.index, cacheBytes), pagerMachine: views[m.index], guest },
+          { linear: vmmLinear(m.index, cacheBytes), guest },
         ),
     );
     // the boot vCPU starts at the guest's entry; the others when the guest sends them a start-up IPI

@@ -67,10 +67,9 @@ export interface BtGuest {
   readonly monitors: BtMonitor[];
 }
 
-/** Where one vCPU's monitor lives: its linear area, and the machine the shared pager serves it as. */
+/** Where one vCPU's monitor lives: its linear area, and what it shares with the guest's other vCPUs. */
 export interface BtVcpu {
   readonly linear: VmmLinear;
-  readonly pagerMachine: Cpu;
   readonly guest: BtGuest;
 }
 
@@ -102,8 +101,6 @@ export class BtMonitor implements VcpuHandler {
   private readonly fetch: CodeSource;
   /** the vCPU's data page, doorbell page and cache in the VMM's linear range */
   readonly linear: VmmLinear;
-  /** the machine the shared pager serves this vCPU as */
-  private readonly pagerMachine: Cpu;
   /** what the guest's vCPUs share */
   readonly guest: BtGuest;
   /** counts the translation events of this vCPU's VMM */
@@ -126,7 +123,6 @@ export class BtMonitor implements VcpuHandler {
     if (settings.cacheBytes > MAX_CACHE_BYTES || settings.cacheBytes % 4 !== 0)
       throw new RangeError(`translation cache of ${settings.cacheBytes} bytes: expected a multiple of 4 up to ${MAX_CACHE_BYTES}`);
     this.linear = vcpu?.linear ?? vmmLinear();
-    this.pagerMachine = vcpu?.pagerMachine ?? m;
     this.guest = vcpu?.guest ?? { protection: new CodeProtection([m], guestMemoryBytes), monitors: [] };
     this.guest.monitors.push(this);
     this.v = new MemoryVirtualCpu(m.memory, physical.data);
@@ -158,7 +154,7 @@ export class BtMonitor implements VcpuHandler {
   onStartup(pc: number): void {
     const m = this.m;
     this.v.reset();
-    this.pager.use(this.pagerMachine);
+    this.pager.use(m);
     this.pager.setGuestPaging(false, 0);
     m.monitor = EVERY_TRAP;
     // the monitor's own (never used) table: what SIDT shows guest user code
@@ -199,7 +195,7 @@ export class BtMonitor implements VcpuHandler {
 
   /** Every trap of the machine comes here first; the monitor handles all of them. */
   onTrap(trap: Trap): void {
-    this.pager.use(this.pagerMachine);
+    this.pager.use(this.m);
     (TRAP_HANDLERS[trap.kind] as (bt: BtMonitor, t: Trap) => void)(this, trap);
     this.settle();
   }

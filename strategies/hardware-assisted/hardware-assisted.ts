@@ -85,14 +85,19 @@ export interface HardwareGuest {
   readonly handlerCycles: Record<string, number>;
 }
 
-/** The shared part of a guest under hardware assistance (`pagerMachine`: the machine the shadow pager sees first). */
+/**
+ * The shared part of a guest under hardware assistance (`first`: the vCPU the shadow pager
+ * serves first; `poolEnd`: where the pager's frames end, if a VMM built on this one keeps
+ * pages above them).
+ */
 export const hardwareGuest = (
   ctx: Pick<StrategyContext<unknown>, 'platform' | 'guestMemoryBytes'>,
-  pagerMachine: Cpu,
+  first: Cpu,
   o: HardwareVcpuSettings,
+  poolEnd?: number,
 ): HardwareGuest => ({
   nestedRoot: o.paging === 'nested' ? buildIdentityNestedTables(ctx.platform.memory, ctx.guestMemoryBytes) : null,
-  pager: o.paging === 'nested' ? null : new ShadowPager(pagerMachine, ctx.guestMemoryBytes, { cacheRoots: o['shadow-cache'], install: 'vmcs' }),
+  pager: o.paging === 'nested' ? null : new ShadowPager(first, ctx.guestMemoryBytes, { cacheRoots: o['shadow-cache'], install: 'vmcs', poolEnd }),
   handlerCycles: {},
 });
 
@@ -106,8 +111,6 @@ export const hardwareReservedMemory = (guest: HardwareGuest, guestMemoryBytes: n
 
 /** What a VMM built on this one may change (hybrid's cluster engine). */
 export interface HardwareVcpuHooks {
-  /** the machine as the shadow pager sees it (its frame pool is all memory above guest RAM up to that machine's end) */
-  readonly pagerMachine?: Cpu;
   /** called after an exit is handled, instead of the VM entry if it returns true (the guest then runs another way) */
   readonly beforeEntry?: (exit: VmExit) => boolean;
 }
@@ -129,7 +132,7 @@ export const startHardwareVcpu = (
   m: Cpu,
   o: HardwareVcpuSettings,
   hooks: HardwareVcpuHooks = {},
-  guest: HardwareGuest = hardwareGuest(ctx, hooks.pagerMachine ?? m, o),
+  guest: HardwareGuest = hardwareGuest(ctx, m, o),
 ): HardwareVcpu => {
   const tprShadow = o['tpr-shadow'] === 'on' || (o['tpr-shadow'] === 'auto' && tprShadowByDefault(o.vendor, ctx.profile));
   const vpid = ctx.profile.features.nestedPaging;
@@ -141,11 +144,10 @@ export const startHardwareVcpu = (
   c.crWriteExiting = tprShadow ? 0 : crMask('cr8');
   if (o.ple === 'on') c.pauseLoopExiting = { gap: o['ple-gap'] ?? 128, window: o['ple-window'] ?? 4096 };
   const pager = guest.pager;
-  const pagerMachine = hooks.pagerMachine ?? m;
   /** With shadow paging: this vCPU on the shadow root of a guest with paging off. */
   const shadowReset = (): void => {
     if (!pager) return;
-    pager.use(pagerMachine);
+    pager.use(m);
     pager.setGuestPaging(false, 0);
     // the real cr0/cr3 are the pager's; the guest reads its own cr0 through the shadow
     vmcs.guest.cr[0] = m.cr[0];
@@ -168,7 +170,7 @@ export const startHardwareVcpu = (
   // the modelled cycles each exit's handler added (VMM work and hardware events it caused), by reason
   const handlerCycles = guest.handlerCycles;
   const onVmExit = (exit: VmExit): void => {
-    pager?.use(pagerMachine);
+    pager?.use(m);
     if (pager) {
       // the shadow root may have changed under the guest: it is the real cr3
       vmcs.guest.cr[3] = m.cr[3];

@@ -18,7 +18,6 @@
  * @category Strategies
  */
 import { PAGE_SIZE } from '../../core/mmu/pte';
-import { pagerView } from '../binary-translation/binary-translation';
 import { BT_COUNTERS } from '../binary-translation/counters';
 import { PAGER_BYTES, RESERVED_BYTES, vcpusThatFit, vmmLinear, vmmPhysical, vmmReservedRanges } from '../binary-translation/layout';
 import { hardwareGuest, hardwareReservedMemory, startHardwareVcpu, type HardwareVcpuSettings } from '../hardware-assisted/hardware-assisted';
@@ -56,14 +55,13 @@ export const hybrid = defineStrategy({
     // guest RAM, the shadow pager's frames, then the engines' page table and each vCPU's data page and cache
     const vmmBase = ctx.guestMemoryBytes + PAGER_BYTES;
     const settings: HardwareVcpuSettings = { paging: 'shadow', 'tpr-shadow': 'auto', 'shadow-cache': SHADOW_CACHE_OPTION.default, 'device-model': 'vmm', vendor: ctx.options.vendor };
-    // the vCPUs share the shadows (each served as its own view of the machine) and the handlers' cycles
-    const views = ctx.cpus.map((m) => pagerView(m, vmmBase));
-    const guest = hardwareGuest(ctx, views[0], settings);
+    // the vCPUs share the shadows (whose frames end where the engines' pages begin) and the handlers' cycles
+    const guest = hardwareGuest(ctx, ctx.cpus[0], settings, vmmBase);
     const ranges: VmmRangeUsers = new Map();
     ctx.platform.memory.i32.fill(0, vmmBase >>> 2, (vmmBase + PAGE_SIZE) >>> 2);
     const vcpus = ctx.cpus.map((m) => {
       let engine: ClusterEngine | null = null;
-      const v = startHardwareVcpu(ctx, m, settings, { pagerMachine: views[m.index], beforeEntry: (exit) => engine?.afterExit(exit) ?? false }, guest);
+      const v = startHardwareVcpu(ctx, m, settings, { beforeEntry: (exit) => engine?.afterExit(exit) ?? false }, guest);
       const e = new ClusterEngine(
         m,
         v.context,

@@ -77,6 +77,11 @@ export interface ShadowPagingOptions {
    * which flushes it on CPUs without tagged TLBs.
    */
   readonly install?: 'cr3' | 'vmcs';
+  /**
+   * where the pager's frame pool (all machine memory above guest RAM) ends: a VMM that keeps
+   * pages of its own above the pager's gives their start; default the end of machine memory
+   */
+  readonly poolEnd?: number;
 }
 
 /**
@@ -187,7 +192,7 @@ export class ShadowPager {
 
   /**
    * Shadow paging for the guest on `machine`, counting into its ledger (`shadowPaging.*`). Guest RAM
-   * is [0, `guestMemoryBytes`); the VMM's frames are the rest of machine memory. Throws
+   * is [0, `guestMemoryBytes`); the VMM's frames are the rest of machine memory, up to `poolEnd`. Throws
    * RangeError for a malformed configuration (guest RAM not page-aligned, fewer than two VMM
    * frames, a cache of fewer than one root).
    */
@@ -198,7 +203,7 @@ export class ShadowPager {
   ) {
     this.current = { machine, active: null, guestPaging: false, guestCr3: 0 };
     this.states = [this.current];
-    const size = machine.memory.size;
+    const size = options.poolEnd ?? machine.memory.size;
     if (!Number.isInteger(guestMemoryBytes) || guestMemoryBytes <= 0 || guestMemoryBytes % PAGE_SIZE !== 0 || guestMemoryBytes > size - 2 * PAGE_SIZE)
       throw new RangeError(
         `guest memory must be a positive multiple of 4096 leaving at least two frames of the ${size} bytes of machine memory to the VMM, got ${guestMemoryBytes}`,
