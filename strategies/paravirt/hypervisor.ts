@@ -109,7 +109,9 @@ export interface Domain {
 export const enterGuestKernel = (hv: Hypervisor, pc: number, base: number): void => {
   const m = hv.m;
   m.monitor = hv;
-  m.idtBase = IDT_LINEAR;
+  // a signed word, as LIDT leaves the register (the unsigned address would make the field a
+  // heap number, changing the shape of every CPU of the process and deoptimizing code built for it)
+  m.idtBase = IDT_LINEAR | 0;
   m.pic.setMask(~GUEST_IRQ_LINES & 0xff);
   hv.interrupts.setMasked(true);
   m.flags = Flag.IF; // the real IF stays on: the guest's is the event mask
