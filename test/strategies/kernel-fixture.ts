@@ -16,6 +16,28 @@ export const EXIT_HANDLERS = [...Array(16)].map((_, v) => `h${v}:    li r1, ${10
 export const exitIdt = (handler: (v: number) => string = (v) => `h${v}`, flags: (v: number) => number = () => 1): string =>
   ['        .align 8', 'idt:', ...[...Array(16)].map((_, v) => `        .word ${handler(v)}, ${flags(v)}`)].join('\n');
 
+/**
+ * The start of a kernel that leaves reset for `ring` with IOPL `iopl` by an IRET to label
+ * `outer` (which the caller writes next): its own stack at 0x9000, the stack entries from outer
+ * rings switch to at 0x8000 (cr4), the table `idt`, the outer ring's stack at 0x7000.
+ */
+export const iretToRing = (ring: number, iopl: number): string => `
+        li sp, 0x9000
+        li r1, 0x8000
+        wrcr cr4, r1
+        li r1, idt
+        lidt r1
+        li r1, 0x7000
+        push r1
+        li r1, ${iopl << 12}
+        push r1
+        li r1, ${ring}
+        push r1
+        li r1, outer
+        push r1
+        iret
+`;
+
 /** Assemble `source` at 0 and boot it under `strategy` on `isa` (default the virtualizable ISA; 10,000 instructions at most). */
 export const runKernel = (strategy: string, source: string, isa: IsaVariant = 'virtualizable'): RunResult => {
   const image = assemble(source, { origin: 0 });

@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { translateUnit } from '../../../strategies/binary-translation/translator';
 import { assembleSnippet, codeOf, listing } from './helpers';
-import { EXIT_HANDLERS, exitIdt, runKernel } from '../kernel-fixture';
+import { EXIT_HANDLERS, exitIdt, iretToRing, runKernel } from '../kernel-fixture';
 
 const translate = (source: string, o: { ring?: number; variant?: 'default' | 'virtualizable' }) => {
   const p = assembleSnippet(source, {}, 0x1000);
@@ -53,21 +53,7 @@ k:      rdcpl r1
     // ring 0 -> IRET to ring 1 -> CLI faults -> the ring-0 #GP handler shuts down with 113
     const r = runKernel(
       'binary-translation',
-      `
-        li sp, 0x9000
-        li r1, 0x8000
-        wrcr cr4, r1
-        li r1, idt
-        lidt r1
-        li r1, 0x7000
-        push r1
-        li r1, 0
-        push r1
-        li r1, 1
-        push r1
-        li r1, outer
-        push r1
-        iret
+      `${iretToRing(1, 0)}
 outer:  cli
         hlt
 ${EXIT_HANDLERS}

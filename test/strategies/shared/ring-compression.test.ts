@@ -8,28 +8,14 @@
  * IRET to ring 1 for ring 0, emulated its `in` and ran on where the native machine faulted.
  */
 import { expect } from 'chai';
-import { EXIT_HANDLERS, exitIdt, runKernel } from '../kernel-fixture';
+import { EXIT_HANDLERS, exitIdt, iretToRing, runKernel } from '../kernel-fixture';
 import type { IsaVariant } from '../../../core/isa/variant';
 
 /**
  * IRET to `ring` with IOPL `iopl`, then `body`; the #GP handler shuts down with 200 + the
  * ring in its frame, or 99 if it did not run on the ring-0 stack (cr4) below its frame.
  */
-const kernel = (ring: number, iopl: number, body: string): string => `
-        li sp, 0x9000
-        li r1, 0x8000
-        wrcr cr4, r1
-        li r1, idt
-        lidt r1
-        li r1, 0x7000
-        push r1
-        li r1, ${iopl << 12}
-        push r1
-        li r1, ${ring}
-        push r1
-        li r1, outer
-        push r1
-        iret
+const kernel = (ring: number, iopl: number, body: string): string => `${iretToRing(ring, iopl)}
 outer:
 ${body}
 ${EXIT_HANDLERS}
