@@ -1,7 +1,8 @@
 /**
  * The monitor of the binary-translation VMM. It owns ring 0; the guest kernel (virtual ring
- * 0) only ever runs as translated code from the translation cache at real ring 1, guest user
- * code (virtual ring 3) runs unmodified at ring 3 by direct execution. Everything that
+ * 0), and whatever a guest runs in rings 1 and 2, only ever runs as translated code from the
+ * translation cache at real ring 1 (translated for the ring it runs in), guest user code
+ * (virtual ring 3) runs unmodified at ring 3 by direct execution. Everything that
  * enters the monitor comes through the machine's trap hook, one handler per kind:
  *
  * - software interrupts at ring 1 are the translated code's own entries: callouts
