@@ -31,7 +31,7 @@ import { nextPending } from '../../core/devices/priority';
 import { decode, type Instruction } from '../../core/isa/codec';
 import { CR0_PG, Flag, Vector } from '../../core/isa/table';
 import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
-import { accessOfErrorCode, guestAccessError, PAST_MEMORY, walkFault, walkGuestTables } from '../shared/guest-walk';
+import { accessOfErrorCode, guestAccessError, guestFault, PAST_MEMORY, walkFault, walkGuestTables } from '../shared/guest-walk';
 import { DeviceModel, type DeviceModelPlace } from '../shared/device-model';
 import { EVERY_TRAP, SoftwareMonitor } from '../shared/monitor';
 import type { ShadowPager } from '../shared/shadow-paging';
@@ -272,17 +272,9 @@ export class BtMonitor implements VcpuHandler {
 
   /** The guest kernel's fetch at `address` (for the instruction at `pc`) failed: the fault native hardware raises. */
   private fetchFault(address: number, pc: number): void {
-    if ((this.v.cr[0] & CR0_PG) === 0) {
-      this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
-      return;
-    }
-    const walk = walkGuestTables(this.m.memory, this.guestMemoryBytes, this.v.cr[3], address);
-    if (walk.kind === 'outside-guest-memory' || (walk.kind === 'mapped' && walk.frame >= this.guestMemoryBytes)) {
-      this.reflect({ vector: Vector.generalProtection, errorCode: 0, returnPc: pc });
-      return;
-    }
-    this.v.cr[2] = address;
-    this.reflect({ vector: Vector.pageFault, errorCode: guestAccessError(walk, Access.fetch, false) ?? PfError.fetch, returnPc: pc });
+    const f = guestFault(this.m.memory, this.guestMemoryBytes, this.v.cr, address, Access.fetch, false);
+    if (f.vector === Vector.pageFault) this.v.cr[2] = address;
+    this.reflect({ ...f, returnPc: pc });
   }
 
   // ---- delivery ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  */
 import type { PhysicalMemory } from '../../core/mmu/memory';
 import { Access, FRAME_MASK, PfError, Pte } from '../../core/mmu/pte';
-import { Vector } from '../../core/isa/table';
+import { CR0_PG, Vector } from '../../core/isa/table';
 
 /** The outcome of walking the guest tables for one linear address. */
 export type GuestWalk =
@@ -86,6 +86,17 @@ export const walkFault = (walk: GuestWalk, guestMemoryBytes: number, access: Acc
   if (error !== null) return { vector: Vector.pageFault, errorCode: error };
   if (walk.kind === 'outside-guest-memory' || (walk.kind === 'mapped' && walk.frame >= guestMemoryBytes)) return PAST_MEMORY;
   return null;
+};
+
+/**
+ * The exception the machine raises for a guest access at `va` that a VMM could not make,
+ * from the guest's control registers `cr` (cr0, cr3): with paging off, the #GP of the
+ * physical-memory check; else {@link walkFault} of the guest's tables (an access the walk
+ * allows can only have failed on a frame past guest RAM: that #GP too).
+ */
+export const guestFault = (memory: PhysicalMemory, guestMemoryBytes: number, cr: ArrayLike<number>, va: number, access: Access, user: boolean): GuestException => {
+  if ((cr[0] & CR0_PG) === 0) return PAST_MEMORY;
+  return walkFault(walkGuestTables(memory, guestMemoryBytes, cr[3], va), guestMemoryBytes, access, user) ?? PAST_MEMORY;
 };
 
 /** The kind of access a page-fault error code describes. */

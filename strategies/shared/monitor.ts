@@ -22,7 +22,7 @@ import type { DeviceModel } from './device-model';
 import { GuestMemory } from './guest-memory';
 import type { ShadowPager } from './shadow-paging';
 import { enterRing, virtualCpl, virtualFlags, type VirtualCpu } from './virtual-cpu';
-import { PAST_MEMORY, walkFault, walkGuestTables } from './guest-walk';
+import { guestFault } from './guest-walk';
 import { Access } from '../../core/mmu/pte';
 import { detailNames, exceptionDetail, intDetail } from '../../core/cost/detail-names';
 
@@ -62,10 +62,7 @@ const gp = (errorCode = 0): Emulated => ({ kind: 'fault', vector: Vector.general
  * machine's physical-memory check.
  */
 const memoryFault = ({ m, v, pager }: EmulationContext, address: number, write: boolean): Emulated => {
-  if ((v.cr[0] & CR0_PG) === 0) return { kind: 'fault', ...PAST_MEMORY };
-  const walk = walkGuestTables(m.memory, pager.guestMemoryBytes, v.cr[3], address);
-  // the monitor's translation failed: an allowed access can only have found its frame past guest RAM
-  const f = walkFault(walk, pager.guestMemoryBytes, write ? Access.write : Access.read, virtualCpl(m.cpl, v) === 3) ?? PAST_MEMORY;
+  const f = guestFault(m.memory, pager.guestMemoryBytes, v.cr, address, write ? Access.write : Access.read, virtualCpl(m.cpl, v) === 3);
   return f.vector === Vector.pageFault ? { kind: 'fault', ...f, address } : { kind: 'fault', ...f };
 };
 
