@@ -29,17 +29,18 @@ export const beginRun = (cpu: Cpu, limits: RunLimits): void => {
 
 const hex = (n: number): string => n.toString(16);
 
-/** How a monitor trap is named in the events (and traces). */
 const SOFTWARE_INTERRUPT_CAUSE = detailNames((vector: number) => `software-interrupt 0x${hex(vector)}`);
 const INTERRUPT_CAUSE = detailNames((vector: number) => `interrupt 0x${hex(vector)}`);
-const trapCause = (t: Trap): string =>
-  t.kind === 'exception'
-    ? exceptionDetail(t.vector)
-    : t.kind === 'vmcall' || t.kind === 'sysenter'
-      ? t.kind
-      : t.kind === 'software-interrupt'
-        ? SOFTWARE_INTERRUPT_CAUSE(t.vector)
-        : INTERRUPT_CAUSE(t.vector);
+
+/** How a monitor trap is named in the events (and traces), by kind. */
+const TRAP_CAUSE: { readonly [K in Trap['kind']]: (t: Extract<Trap, { kind: K }>) => string } = {
+  exception: (t) => exceptionDetail(t.vector),
+  'software-interrupt': (t) => SOFTWARE_INTERRUPT_CAUSE(t.vector),
+  interrupt: (t) => INTERRUPT_CAUSE(t.vector),
+  vmcall: () => 'vmcall',
+  sysenter: () => 'sysenter',
+};
+const trapCause = (t: Trap): string => (TRAP_CAUSE[t.kind] as (t: Trap) => string)(t);
 
 /**
  * Run until the CPU stops or reaches `until` (machine time; another CPU's turn): returns the
