@@ -236,10 +236,41 @@ export const clearRegionCache = (): void => REGIONS.clear();
 /** The first block's pc of a non-empty region. */
 const pc0 = (blocks: ReadonlyMap<number, unknown>): number => blocks.keys().next().value as number;
 
+/**
+ * Calls of a new region with no room before its first run. V8 allocates a function's
+ * feedback only after several calls (lazy feedback allocation), and a region's first real
+ * call loops long enough to be optimized on the stack: without these calls its entry and
+ * exit code would be optimized with no feedback, and deoptimize at every later call.
+ */
+const WARM_CALLS = 40;
+
+/**
+ * Before its first run, call a new region (entered at `pc`, its code in the frame at `frame`)
+ * {@link WARM_CALLS} times with no room: each call reads the context and writes back the
+ * same state. Later calls do nothing.
+ */
+export const warmRegion = (r: Region, c: BlockContext, pc: number, frame: number): void => {
+  if (r.warmed) return;
+  r.warmed = true;
+  const { room, pc: pcBefore, frame: frameBefore, hits } = c;
+  c.room = 0;
+  c.frame = frame;
+  for (let k = 0; k < WARM_CALLS; k++) {
+    c.pc = pc;
+    r.block(c);
+  }
+  c.room = room;
+  c.pc = pcBefore;
+  c.frame = frameBefore;
+  c.hits = hits;
+};
+
 /** A compiled region and the blocks it holds: start pc to instructions. */
 export interface Region {
   readonly block: Block;
   readonly lengths: ReadonlyMap<number, number>;
+  /** whether {@link warmRegion} has run it */
+  warmed: boolean;
 }
 
 /**
@@ -291,7 +322,13 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
   const base = pc0(blocks) & ~0xfff;
   for (const [start, instrs] of blocks) {
     index[(start & 0xfff) >>> 2] = cases.length;
-    const lines: string[] = [`case ${cases.length}: {`, `if (done + ${instrs.length} > room) break region;`];
+    // a block that branches back to its own start (a loop's body) loops in place: no trip through the switch
+    const tail = instrs[instrs.length - 1];
+    const flow = ISA[tail.mnemonic].flow;
+    const selfLoop = (flow === 'branch' || flow === 'jump') && ((tail.pc + (tail.ext ? 8 : 4) + tail.imm) | 0) === start;
+    const lines: string[] = [`case ${cases.length}: {`];
+    if (selfLoop) lines.push('for (;;) {');
+    lines.push(`if (done + ${instrs.length} > room) break region;`);
     let fetched = 0;
     instrs.forEach((ins, k) => {
       const gi = pcs.length;
@@ -325,7 +362,8 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
       if (code.memory === 'write') lines.push(`if (sw !== 0 || mmu.walkReferences !== wr) ${leave}`);
       else if (code.memory === 'read') lines.push(`if (mmu.walkReferences !== wr) ${leave}`);
     });
-    lines.push(`done += ${instrs.length}; hits += ${fetched}; pc = next; continue region;`, '}');
+    if (selfLoop) lines.push(`done += ${instrs.length}; hits += ${fetched};`, `if (next !== ${lit(start)}) { pc = next; continue region; }`, '}', '}');
+    else lines.push(`done += ${instrs.length}; hits += ${fetched}; pc = next; continue region;`, '}');
     cases.push(lines.join('\n'));
   }
   const lengths = new Map([...blocks].map(([at, instrs]) => [at, instrs.length]));
@@ -334,6 +372,7 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
   const store = regs.map((r) => `regs[${r}] = r${r};`).join(' ');
   const source = `
 return function region(c) {
+  const LAZY_ADD = ${LAZY_ADD}, LAZY_SUB = ${LAZY_SUB}, LAZY_LOGIC = ${LAZY_LOGIC}, ZF = ${Flag.ZF}, CF = ${Flag.CF};
   const i32 = c.i32, frame = c.frame, F = frame >>> 2;
   if (${checks.join(' || ')}) return -1;
   const m = c.m, regs = c.regs, u8 = c.u8, mmu = m.mmu, tlbTag = c.tlbTag, tlbPerm = c.tlbPerm, tlbBase = c.tlbBase, setMask = c.setMask, ways = c.ways, room = c.room;
@@ -370,7 +409,7 @@ ${cases.join('\n')}
     SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
     Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, THREW,
   );
-  const region = { block, lengths };
+  const region = { block, lengths, warmed: false };
   cacheRegion(key, region);
   return region;
 };

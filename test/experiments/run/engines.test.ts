@@ -81,6 +81,14 @@ describe('engines: interpreter and JIT give identical results', function () {
         for (const vcpus of [2, 3]) same({ strategy, workload, profile: 'nehalem-2009', options, params: { n: SMALL[workload] }, vcpus });
   });
 
+  it('runs longer than several bursts of either engine (a JIT burst is 16 times an interpreter burst) give identical results', () => {
+    for (const strategy of ['native', 'binary-translation', 'hardware-assisted']) {
+      const spec: RunSpec = { strategy, workload: 'compute', profile: 'netburst-2006', params: { n: 150 } };
+      same(spec);
+      expect(JSON.parse(modelled(spec, 'jit')).guest.instructions).to.be.above(3 << 20);
+    }
+  });
+
   it('a budget that ends the run inside a loop ends it at the same instruction and cycle', () => {
     for (const maxInstructions of [25_000, 25_001, 31_337]) same({ strategy: 'native', workload: 'compute', profile: 'netburst-2006', params: { n: 3 }, maxInstructions });
     same({ strategy: 'binary-translation', workload: 'compute', profile: 'netburst-2006', params: { n: 3 }, maxCycles: 1_000_000 });
