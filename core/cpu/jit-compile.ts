@@ -237,40 +237,20 @@ export const clearRegionCache = (): void => REGIONS.clear();
 const pc0 = (blocks: ReadonlyMap<number, unknown>): number => blocks.keys().next().value as number;
 
 /**
- * Calls of a new region with no room before its first run. V8 allocates a function's
- * feedback only after several calls (lazy feedback allocation), and a region's first real
- * call loops long enough to be optimized on the stack: without these calls its entry and
- * exit code would be optimized with no feedback, and deoptimize at every later call.
+ * Calls of a new region that run one block each (see {@link Region.young}). V8 allocates a
+ * function's feedback only after it has run a while (lazy feedback allocation), and a
+ * region's first call can loop long enough to be optimized on the stack: its entry and exit
+ * code would then be optimized with no feedback, and deoptimize at every later call. Short
+ * first calls pass through entry and exit often before that, doing the guest's work.
  */
-const WARM_CALLS = 40;
-
-/**
- * Before its first run, call a new region (entered at `pc`, its code in the frame at `frame`)
- * {@link WARM_CALLS} times with no room: each call reads the context and writes back the
- * same state. Later calls do nothing.
- */
-export const warmRegion = (r: Region, c: BlockContext, pc: number, frame: number): void => {
-  if (r.warmed) return;
-  r.warmed = true;
-  const { room, pc: pcBefore, frame: frameBefore, hits } = c;
-  c.room = 0;
-  c.frame = frame;
-  for (let k = 0; k < WARM_CALLS; k++) {
-    c.pc = pc;
-    r.block(c);
-  }
-  c.room = room;
-  c.pc = pcBefore;
-  c.frame = frameBefore;
-  c.hits = hits;
-};
+export const YOUNG_CALLS = 40;
 
 /** A compiled region and the blocks it holds: start pc to instructions. */
 export interface Region {
   readonly block: Block;
   readonly lengths: ReadonlyMap<number, number>;
-  /** whether {@link warmRegion} has run it */
-  warmed: boolean;
+  /** calls left that the caller gives room for one block only ({@link YOUNG_CALLS} at first) */
+  young: number;
 }
 
 /**
@@ -409,7 +389,7 @@ ${cases.join('\n')}
     SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
     Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, THREW,
   );
-  const region = { block, lengths, warmed: false };
+  const region = { block, lengths, young: YOUNG_CALLS };
   cacheRegion(key, region);
   return region;
 };

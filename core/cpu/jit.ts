@@ -14,7 +14,7 @@
 import { hitSlot } from '../mmu/tlb';
 import type { Cpu } from './cpu';
 import { interpretCaught, limitAfterWalk, NOTHING_THROWN } from './interpreter';
-import { BlockContext, compileRegion, scanBlock, THREW, warmRegion, type Block } from './jit-compile';
+import { BlockContext, compileRegion, scanBlock, THREW, type Region } from './jit-compile';
 import { lazyFlags, zeroWitness } from './lazy-flags';
 
 /** Tuning of the JIT (none of it changes a modelled number). */
@@ -38,7 +38,7 @@ export const setJitDefaults = (o: JitOptions): JitOptions => {
 
 /** A block the JIT compiled: the region that holds it and its instructions. */
 interface CompiledBlock {
-  readonly region: Block;
+  readonly region: Region;
   readonly length: number;
 }
 
@@ -75,11 +75,10 @@ export class Jit {
   readonly context: BlockContext;
   /**
    * host statistics: regions compiled, the guest instructions they hold and the host
-   * milliseconds compiling them took (a region from the process's cache included), the host
-   * milliseconds of new regions' warm-up calls, region runs, instructions retired in compiled
-   * code, calls of the interpreter, bursts
+   * milliseconds compiling them took (a region from the process's cache included), region
+   * runs, instructions retired in compiled code, calls of the interpreter, bursts
    */
-  readonly stats = { compiled: 0, compiledInstructions: 0, compileMs: 0, warmMs: 0, runs: 0, instructions: 0, interpreted: 0, bursts: 0 };
+  readonly stats = { compiled: 0, compiledInstructions: 0, compileMs: 0, runs: 0, instructions: 0, interpreted: 0, bursts: 0 };
 
   constructor(
     readonly cpu: Cpu,
@@ -115,15 +114,12 @@ export class Jit {
     if (c.length > 0 && c.runs > this.options.hot && p.stale < MAX_STALE) {
       const t0 = performance.now();
       const r = compileRegion(this.cpu, [pc], pa);
-      const t1 = performance.now();
-      this.stats.compileMs += t1 - t0;
+      this.stats.compileMs += performance.now() - t0;
       if (r !== null) {
-        warmRegion(r, this.context, pc, pa & ~0xfff);
-        this.stats.warmMs += performance.now() - t1;
         for (const length of r.lengths.values()) this.stats.compiledInstructions += length;
         for (const [at, length] of r.lengths)
           if (!p.compiled.has(at)) {
-            p.compiled.set(at, { region: r.block, length });
+            p.compiled.set(at, { region: r, length });
             p.cold.delete(at);
           }
         this.stats.compiled++;
@@ -238,10 +234,15 @@ export const runJit = (m: Cpu): unknown => {
     const length = compiled !== undefined ? compiled.length : 0;
     if (compiled !== undefined && n + length <= limit) {
       let done: number;
-      c.room = limit - n;
+      const region = compiled.region;
+      // a young region runs one block per call (see YOUNG_CALLS)
+      if (region.young > 0) {
+        region.young--;
+        c.room = length;
+      } else c.room = limit - n;
       c.pc = pc;
       c.frame = pa & ~0xfff;
-      done = compiled.region(c);
+      done = region.block(c);
       if (done === THREW) {
         const err = c.caught;
         c.caught = null;

@@ -11,7 +11,7 @@ import type { Cpu } from '../../../core/cpu/cpu';
 import type { Engine } from '../../../core/cpu/engine';
 import { INSTRUCTION_CODE } from '../../../core/cpu/instruction-code';
 import { jitOf } from '../../../core/cpu/jit';
-import { cachedRegions, clearRegionCache, compileRegion, setMaxCachedRegions, warmRegion } from '../../../core/cpu/jit-compile';
+import { cachedRegions, clearRegionCache, compileRegion, setMaxCachedRegions, YOUNG_CALLS } from '../../../core/cpu/jit-compile';
 import { boot, enterUser, identity, idt, mapPages, P, PAGING_ON, sym, U, W, type SnippetOptions } from '../machine-helpers';
 
 /** Everything modelled about a machine, as JSON. */
@@ -223,29 +223,15 @@ describe('the JIT region cache', () => {
     }
   });
 
-  it("a new region's warm-up calls run no instruction and leave the machine and the context as they were, once per region", () => {
-    const m = boot(`li r1, 5\nloop:   addi r2, r2, 3\n        subi r1, r1, 1\n        jnz loop\n        hlt`);
-    const pc = sym(m, 'loop');
+  it('a new region runs one block per call for its first YOUNG_CALLS calls, then whole bursts', () => {
+    // a region is young once per process: not one an earlier test compiled
     clearRegionCache();
-    const r = compileRegion(m, [pc], pc)!;
-    const c = jitOf(m).context;
-    let calls = 0;
-    const counted = { ...r, block: (x: typeof c) => (calls++, r.block(x)) };
-    m.regs[2] = 7;
-    c.lk = 0;
-    c.lr = 1;
-    c.flags = 0x202;
-    c.pc = 0x1234;
-    c.room = 99;
-    c.frame = 0x5000;
-    const before = JSON.stringify({ machine: state(m), c: { lk: c.lk, lx: c.lx, ly: c.ly, lr: c.lr, flags: c.flags, pc: c.pc, room: c.room, frame: c.frame, hits: c.hits, done: c.done } });
-    warmRegion(counted, c, pc, pc & ~0xfff);
-    expect(calls).to.be.above(0);
-    expect(counted.warmed).to.equal(true);
-    expect(JSON.stringify({ machine: state(m), c: { lk: c.lk, lx: c.lx, ly: c.ly, lr: c.lr, flags: c.flags, pc: c.pc, room: c.room, frame: c.frame, hits: c.hits, done: c.done } })).to.equal(before);
-    const first = calls;
-    warmRegion(counted, c, pc, pc & ~0xfff);
-    expect(calls).to.equal(first);
+    const m = runOn('jit', `li r1, 1000\nloop:   addi r2, r2, 3\n        subi r1, r1, 1\n        jnz loop\n        hlt`, {}, [100_000]);
+    const stats = jitOf(m).stats;
+    expect(m.regs[2]).to.equal(3000);
+    // the entry block (li and the loop's first pass) and 999 passes of the loop block, all compiled
+    expect(stats.instructions).to.equal(4 + 3 * 999);
+    expect(stats.runs).to.equal(YOUNG_CALLS + 1);
   });
 
   it('the same words at the same pc in ring 3 are another region than in ring 0', () => {
