@@ -4,8 +4,8 @@
  * records the fingerprint in dist/build-info.json, and by the command's start
  * (tools/launch.js), which checks it.
  *
- * Inputs: the TypeScript sources of core/, strategies/ and experiments/ (but not
- * experiments/bench/ or test/, which run from the sources through ts-node), the assets the
+ * Inputs: the TypeScript sources of core/, strategies/ and experiments/ (the bench's too:
+ * its engine measurements run on the built code; test/ runs from the sources), the assets the
  * compiled code reads through __dirname, and the tsconfig files. Assets are copied into
  * dist/ at the same relative place, so every `path.join(__dirname, ...)` in the code finds
  * them from dist/ exactly as from the sources.
@@ -26,9 +26,6 @@ const BUILD_INFO = 'build-info.json';
 /** Folders holding the code the command runs. */
 const CODE_DIRS = ['core', 'strategies', 'experiments'];
 
-/** Folders under CODE_DIRS that are never built: they run from the sources only. */
-const SOURCE_ONLY_DIRS = ['experiments/bench'];
-
 /** Top-level files that change what the build emits. */
 const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'tsconfig.types.json'];
 
@@ -48,7 +45,7 @@ const listInputs = (root) => {
     for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
       const child = `${rel}/${e.name}`;
       if (e.isDirectory()) {
-        if (!SOURCE_ONLY_DIRS.includes(child)) walk(child);
+        walk(child);
       } else if (isCompiled(child) || isAsset(child)) found.push(child);
     }
   };

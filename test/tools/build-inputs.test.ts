@@ -33,11 +33,12 @@ describe('tools/build-inputs: what the build is made from, and whether it is cur
     write(root, 'test/x.test.ts', 'export {};\n');
   });
 
-  it('lists the compiled sources, the assets read through __dirname and the tsconfig files; not tests, the bench or docs', () => {
+  it('lists the compiled sources (the bench included), the assets read through __dirname and the tsconfig files; not tests or docs', () => {
     expect(listInputs(root)).to.deep.equal([
       'core/cpu/machine.ts',
       'core/guest/kernel/kernel.s',
       'core/profiles/p.json',
+      'experiments/bench/bench.ts',
       'experiments/spec.schema.json',
       'strategies/s.ts',
       'tsconfig.json',
@@ -60,7 +61,8 @@ describe('tools/build-inputs: what the build is made from, and whether it is cur
     fs.rmSync(path.join(root, 'strategies/s.ts'));
     write(root, 'experiments/bench/bench.ts', 'export const changed = 1;\n');
     write(root, 'core/guest/README.md', '# edited');
-    expect(changedInputs(root, recorded)).to.deep.equal(['core/cpu/machine.ts', 'core/guest/workloads/new.s', 'core/profiles/p.json', 'strategies/s.ts']);
+    write(root, 'test/x.test.ts', 'export const changed = 1;\n');
+    expect(changedInputs(root, recorded)).to.deep.equal(['core/cpu/machine.ts', 'core/guest/workloads/new.s', 'core/profiles/p.json', 'experiments/bench/bench.ts', 'strategies/s.ts']);
   });
 
   it('gives the same source hash for the same contents, another for other contents', () => {
