@@ -36,10 +36,15 @@ const setFlags = (m: Cpu, r: number, cf: boolean, of: boolean): void => {
     (m.flags & ~ARITH) | (r === 0 ? Flag.ZF : 0) | (r < 0 ? Flag.SF : 0) | (cf ? Flag.CF : 0) | (of ? Flag.OF : 0);
 };
 
-/** Low 32 bits of a * b; CF = OF = the signed product did not fit. */
+/**
+ * Low 32 bits of a * b; CF = OF = the signed product did not fit. The product as a double
+ * is exact whenever it fits in 32 bits, and out of the int32 range (rounding never brings it
+ * back) whenever it does not; so it differs from the low 32 bits exactly on overflow,
+ * without the three BigInts an exact product would allocate on every multiply.
+ */
 export const mulFlags = (m: Cpu, a: number, b: number): number => {
   const r = Math.imul(a, b);
-  const overflow = BigInt(a) * BigInt(b) !== BigInt(r);
+  const overflow = a * b !== r;
   setFlags(m, r, overflow, overflow);
   return r;
 };

@@ -5,6 +5,7 @@ import { uniprocessor } from '../../../core/platform/uniprocessor';
 import { encode, makeInstruction } from '../../../core/isa/codec';
 import type { Mnemonic } from '../../../core/isa/table';
 import { countsOf } from '../counts';
+import { mulFlags } from '../../../core/cpu/semantics';
 
 /** A tiny reference model of the ALU subset: 16 registers (r0 reads zero) and CF/ZF/SF/OF. */
 interface Model {
@@ -151,6 +152,27 @@ describe('property: straight-line ALU programs agree with a reference model', ()
         expect(countsOf(m).retiredByRing).to.deep.equal([program.length + 1, 0, 0, 0]);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('MUL sets CF and OF exactly when the signed product does not fit in 32 bits, next to the boundary too', () => {
+    // operands whose products land on both sides of -2^31 and 2^31 - 1
+    const near = fc.oneof(
+      fc.integer({ min: -0x80000000, max: 0x7fffffff }),
+      fc.tuple(fc.integer({ min: 0, max: 31 }), fc.integer({ min: -3, max: 3 }), fc.boolean()).map(([k, d, neg]) => s32((neg ? -1 : 1) * 2 ** k + d)),
+      fc.constantFrom(46340, 46341, -46340, -46341, 65535, 65536, -65536, 0x7fffffff, -0x80000000, -1, 0, 1),
+    );
+    fc.assert(
+      fc.property(near, near, (x, y) => {
+        const m = machine();
+        const r = mulFlags(m, x, y);
+        const exact = BigInt(x) * BigInt(y);
+        expect(r).to.equal(Math.imul(x, y));
+        const overflow = exact !== BigInt(r);
+        expect((m.flags & 1) !== 0, `CF of ${x} * ${y}`).to.equal(overflow);
+        expect((m.flags & 0x800) !== 0, `OF of ${x} * ${y}`).to.equal(overflow);
+      }),
+      { numRuns: 3000 },
     );
   });
 });
