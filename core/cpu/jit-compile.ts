@@ -307,7 +307,11 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
     const flow = ISA[tail.mnemonic].flow;
     const selfLoop = (flow === 'branch' || flow === 'jump') && ((tail.pc + (tail.ext ? 8 : 4) + tail.imm) | 0) === start;
     const lines: string[] = [`case ${cases.length}: {`];
-    if (selfLoop) lines.push('for (;;) {');
+    // in the loop, TLB hits of fetches are not added per pass: they are passes x the block's
+    // fetched words, added when the loop is left (l0: `done` at its entry; see the epilogue)
+    const fetchedWords = instrs.reduce((a, ins) => a + (ins.ext ? 2 : 1), 0);
+    const fold = `hits += ((done - l0) / ${instrs.length}) * ${fetchedWords}; l0 = -1;`;
+    if (selfLoop) lines.push(`l0 = done; lL = ${instrs.length}; lF = ${fetchedWords};`, 'for (;;) {');
     lines.push(`if (done + ${instrs.length} > room) break region;`);
     let fetched = 0;
     instrs.forEach((ins, k) => {
@@ -338,11 +342,11 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
       if (code.memory !== 'none' || code.faults === true) lines.push(`i = ${gi};`);
       if (last || code.memory !== 'none' || /\bnext\b/.test(text)) lines.push(`next = ${lit(nextPc)};`);
       lines.push(text);
-      const leave = `{ done += ${k + 1}; hits += ${fetched}; pc = next; break region; }`;
+      const leave = `{ ${selfLoop ? fold : ''}done += ${k + 1}; hits += ${fetched}; pc = next; break region; }`;
       if (code.memory === 'write') lines.push(`if (sw !== 0 || mmu.walkReferences !== wr) ${leave}`);
       else if (code.memory === 'read') lines.push(`if (mmu.walkReferences !== wr) ${leave}`);
     });
-    if (selfLoop) lines.push(`done += ${instrs.length}; hits += ${fetched};`, `if (next !== ${lit(start)}) { pc = next; continue region; }`, '}', '}');
+    if (selfLoop) lines.push(`done += ${instrs.length};`, `if (next !== ${lit(start)}) { ${fold} pc = next; continue region; }`, '}', '}');
     else lines.push(`done += ${instrs.length}; hits += ${fetched}; pc = next; continue region;`, '}');
     cases.push(lines.join('\n'));
   }
@@ -360,7 +364,7 @@ return function region(c) {
   const wr = mmu.walkReferences;
   let lk = c.lk, lx = c.lx, ly = c.ly, lr = c.lr, flags = c.flags;
   ${load}
-  let z = 0, dataHits = 0, next = 0, i = 0, done = 0, hits = 0, sw = 0, pc = c.pc;
+  let z = 0, dataHits = 0, next = 0, i = 0, done = 0, hits = 0, sw = 0, pc = c.pc, l0 = -1, lL = 1, lF = 0;
   try {
     region: for (;;) {
       const off = (pc - ${lit(base)}) >>> 0;
@@ -370,12 +374,14 @@ ${cases.join('\n')}
       break region;
     }
   } catch (e) {
+    if (l0 >= 0) hits += ((done - l0) / lL) * lF;
     ${store}
     c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
     c.pc = PCS[i]; c.hits = hits + FETCH_IN[i] + dataHits; c.done = done + IN_BLOCK[i];
     c.caught = e;
     return THREW;
   }
+  if (l0 >= 0) hits += ((done - l0) / lL) * lF;
   ${store}
   c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
   c.pc = pc; c.hits = hits + dataHits;

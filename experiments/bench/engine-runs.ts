@@ -92,10 +92,12 @@ export const measurePrograms = (n: number, repeats: number, warmups: number): Pr
     const ofBare: number[] = [];
     const ofHandWritten: number[] = [];
     // untimed runs first: V8 optimizes the engine (and the JIT's regions) before the timed runs
-    let warmMs = Infinity;
-    for (let i = 0; i < warmups; i++) warmMs = Math.min(warmMs, runBenchProgram(p.source(n), engine).ms);
-    // the timed runs last at least MIN_RUN_MS (the JIT's compute loop runs n in a few ms)
-    const iterations = warmMs < MIN_RUN_MS ? n * Math.ceil(MIN_RUN_MS / Math.max(warmMs, 1)) : n;
+    for (let i = 0; i < warmups; i++) runBenchProgram(p.source(n), engine);
+    // the timed runs last at least MIN_RUN_MS (the JIT runs the compute loop's n in a few ms):
+    // more iterations until an untimed run does
+    let iterations = n;
+    for (let ms = runBenchProgram(p.source(n), engine).ms; ms < MIN_RUN_MS; ms = runBenchProgram(p.source(iterations), engine).ms)
+      iterations *= Math.min(16, Math.ceil((1.2 * MIN_RUN_MS) / Math.max(ms, 1)));
     for (let i = 0; i < repeats; i++) {
       const { ms, m } = runBenchProgram(p.source(iterations), engine);
       best = Math.min(best, ms);
