@@ -80,8 +80,8 @@ const main = (): void => {
     console.log('');
     console.log(
       table(
-        ['workload (default n)', 'strategy', 'engine', 'instructions', 'wall ms', 'guest code ms', 'guest share', 'CPU ms', 'VMM paths CPU ms', 'VMM events', 'us per VMM event', 'interp / this (CPU)'],
-        split.map((s) => [s.workload, s.strategy, s.engine, s.instructions, s.wallMs, s.guestMs, `${Math.round((100 * s.guestMs) / s.wallMs)}%`, s.cpuMs, s.vmmCpuMs, s.vmmEvents, s.usPerVmmEvent, `${(interpCpu(s) / s.cpuMs).toFixed(2)}x`]),
+        ['workload (default n)', 'strategy', 'engine', 'instructions', 'wall ms', 'guest code ms', 'guest share', 'CPU ms', 'VMM paths CPU ms', 'VMM events', 'us per VMM event', 'marginal us per event', 'interp / this (CPU)'],
+        split.map((s) => [s.workload, s.strategy, s.engine, s.instructions, s.wallMs, s.guestMs, `${Math.round((100 * s.guestMs) / s.wallMs)}%`, s.cpuMs, s.vmmCpuMs, s.vmmEvents, s.usPerVmmEvent, s.marginalUsPerVmmEvent, `${(interpCpu(s) / s.cpuMs).toFixed(2)}x`]),
       ),
     );
   }
