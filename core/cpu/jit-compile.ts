@@ -356,6 +356,7 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
   const store = regs.map((r) => `regs[${r}] = r${r};`).join(' ');
   const source = `
 return function region(c) {
+  // constants as literals of the function (closure variables are loaded and checked at each use)
   const LAZY_ADD = ${LAZY_ADD}, LAZY_SUB = ${LAZY_SUB}, LAZY_LOGIC = ${LAZY_LOGIC}, ZF = ${Flag.ZF}, CF = ${Flag.CF};
   const i32 = c.i32, frame = c.frame, F = frame >>> 2;
   if (${checks.join(' || ')}) return -1;
@@ -388,11 +389,11 @@ ${cases.join('\n')}
   return done;
 };`;
   const make = new Function(
-    'S', 'lazyFlags', 'less', 'hitSlot', 'ZF', 'CF', 'LAZY_ADD', 'LAZY_SUB', 'LAZY_LOGIC', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX', 'THREW',
+    'S', 'lazyFlags', 'less', 'hitSlot', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX', 'THREW',
     source,
   ) as (...args: unknown[]) => Block;
   const block = make(
-    SEMANTICS, lazyFlags, less, hitSlot, Flag.ZF, Flag.CF, LAZY_ADD, LAZY_SUB, LAZY_LOGIC,
+    SEMANTICS, lazyFlags, less, hitSlot,
     Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, THREW,
   );
   const region = { block, lengths, young: YOUNG_CALLS };
