@@ -5,8 +5,9 @@
  * forkwait and compile between guest code and VMM paths under both engines (those in a
  * child process, experiments/bench/engine-runs.ts), the command line's start-up costs, the
  * fuzzer's throughput and the shipped experiments' run times. Prints tables and writes
- * out/bench/bench.json. Each program runs `warmups` times untimed, then `repeats` times
- * (the best run's MIPS, the median of the ratios to the yardsticks).
+ * out/bench/bench.json. Each program runs `warmups` times untimed, then untimed with more
+ * iterations until a run lasts 100 ms, then `repeats` times (the best run's MIPS, the
+ * median of the ratios to the yardsticks).
  * @category Bench
  */
 import { spawnSync } from 'child_process';
