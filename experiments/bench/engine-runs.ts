@@ -22,6 +22,7 @@ import type { WorkloadName } from '../../core/guest/workloads';
 import { cpuMs, settle } from './clock';
 import { BENCH_PROGRAMS } from './programs';
 import { bareSwitchMips, handWrittenComputeMips } from './reference';
+import { median } from './median';
 
 /** One benchmark measurement. */
 export interface BenchRow {
@@ -66,11 +67,6 @@ export interface ProgramsResult {
   /** host microseconds of the JIT's compiling per guest instruction compiled (each program run once more with an empty region cache) */
   readonly jitTranslationUsPerInstruction: number;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Least CPU milliseconds of a timed program run: a few milliseconds would be mostly the run's fixed costs and the clock's noise. */
 const MIN_RUN_MS = 100;

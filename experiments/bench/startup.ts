@@ -7,6 +7,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { timeCli } from './cli-process';
+import { median } from './median';
 
 /** What the bench expects of start-up (issue 14). */
 export const STARTUP_TARGETS = { commandCpuMs: 500, workerReadyMs: 500, twoWorkerSpeedup: 1.6 } as const;
@@ -22,11 +23,6 @@ export interface StartupResult {
   /** one-worker wall time / two-worker wall time */
   readonly twoWorkerSpeedup: number;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
