@@ -12,7 +12,9 @@
  * `less`, the flag constants `ZF CF`, the lazy kinds `LAZY_ADD LAZY_SUB LAZY_LOGIC`, and for
  * the inline TLB path `i32 u8 tlbTag tlbPerm tlbBase setMask ways translating user hitSlot
  * dataHits` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it). A body
- * throws (GuestFault, VmExitSignal) before changing any register, or completes.
+ * raises an exception it finds itself through `raise` (the interpreter ends its burst with it,
+ * without the microseconds of a throw), may throw one from deeper down (GuestFault,
+ * VmExitSignal: a page walk), always before changing any register, or completes.
  *
  * An instruction with no row here is a system instruction: its semantics are a function in
  * core/cpu/semantics.ts (SYSTEM_SEMANTICS, typed so that every row of the ISA table is in
@@ -42,6 +44,8 @@ export interface Operands {
   readonly wrote: (pa: string) => string;
   /** a statement run after a store through the Cpu's slower path (misses, straddling words) */
   readonly slow: string;
+  /** a statement that raises the exception `fault` (an expression): the instruction does not retire */
+  readonly raise: (fault: string) => string;
 }
 
 /** How an instruction touches guest memory (for the engine's page-walk and code-write checks). */
@@ -72,6 +76,13 @@ const mul = (imm: boolean): InstructionCode => ({
 });
 
 const none = (body: (o: Operands) => string): InstructionCode => ({ memory: 'none', body });
+
+/** Signed division or remainder (`result` of x and y), raising #DE on zero or overflow. */
+const division = (result: string): InstructionCode => ({
+  memory: 'none',
+  faults: true,
+  body: (o) => `{ const x = ${o.rb}; const y = ${o.rc}; const de = S.divisionFault(x, y); if (de !== null) ${o.raise('de')} ${o.wa} = ${result}; }`,
+});
 
 /** A conditional jump taken when `cond` holds (`cond` reads the flags word after materializing). */
 const jcc = (cond: string): InstructionCode =>
@@ -108,8 +119,8 @@ const CODE = {
   shr: alu((x, y) => `(${x} >>> (${y} & 31)) | 0`, 'logic', false),
   sar: alu((x, y) => `${x} >> (${y} & 31)`, 'logic', false),
   mul: mul(false),
-  div: { memory: 'none', faults: true, body: (o) => `${o.wa} = S.divide(${o.rb}, ${o.rc}, false);` },
-  rem: { memory: 'none', faults: true, body: (o) => `${o.wa} = S.divide(${o.rb}, ${o.rc}, true);` },
+  div: division('(x / y) | 0'),
+  rem: division('x % y | 0'),
   addi: alu((x, y) => `(${x} + ${y}) | 0`, 'add', true),
   subi: alu((x, y) => `(${x} - ${y}) | 0`, 'sub', true),
   andi: alu((x, y) => `${x} & ${y}`, 'logic', true),

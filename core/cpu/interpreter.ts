@@ -98,6 +98,7 @@ const operands = (ext: boolean, used: { writes: boolean }): Operands => ({
   },
   wrote: () => '',
   slow: '',
+  raise: (fault) => `{ fault = ${fault}; break burst; }`,
 });
 
 /** A limit recomputed after page walks, for a burst that will have retired `n` instructions. */
@@ -268,7 +269,9 @@ ${cases.join('\n')}
       flags = lazyFlags(flags, lk, lx, ly, lr);
       lk = 0;
       m.flags = flags;
-      SYSTEM[w >>> 24](m, w, imm);
+      // a VM exit comes back as a value: it ends the burst as a throw from the body would
+      const exit = SYSTEM[w >>> 24](m, w, imm);
+      if (exit !== undefined) { fault = exit; break burst; }
       flags = m.flags;
       regs[0] = 0;
       // an instruction that traps to a monitor retires when the monitor returns

@@ -129,7 +129,7 @@ export const scanBlock = (m: Cpu, pc: number, pa: number): Scanned[] => {
   return out;
 };
 
-/** The semantics module as a plain object (the generated code reads `S.mulFlags`, `S.divide`). */
+/** The semantics module as a plain object (the generated code reads `S.mulFlags`, `S.divisionFault`). */
 const SEMANTICS = { ...Sem };
 
 const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
@@ -333,6 +333,8 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
         wsp: write(15),
         wrote: (p) => `if ((${p} & ~0xfff) === frame && CODE[(${p} & 0xfff) >>> 2] !== 0) sw = 1;`,
         slow: 'sw = 1;',
+        // the region's catch restores the faulting instruction's state (a fault is rare in compiled code)
+        raise: (fault) => `throw ${fault};`,
       };
       const code = INSTRUCTION_CODE[ins.mnemonic]!;
       const nextPc = (ins.pc + (ins.ext ? 8 : 4)) | 0;

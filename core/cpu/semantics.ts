@@ -2,8 +2,9 @@
  * Instruction semantics shared by the interpreter's dispatch (core/cpu/interpreter.ts):
  * flag arithmetic, field extraction, and the bodies of the system instructions. The run
  * loop has already fetched the word and immediate, set `m.next` to the following
- * instruction and applied the privilege check derived from the table; a body throws
- * GuestFault or VmExitSignal before changing any state, or completes.
+ * instruction and applied the privilege check derived from the table; a body returns the VM
+ * exit it causes, or throws a GuestFault (or a VmExitSignal from deeper down, a nested-paging
+ * walk), before changing any state, or completes.
  * @category CPU
  */
 import { Gate, GATE_SIZE } from './idt';
@@ -16,8 +17,12 @@ import type { Cpu } from './cpu';
 import type { Trap } from './exit';
 import type { SystemMnemonic } from './instruction-code';
 
-/** Semantics of one instruction: `w` is the instruction word, `imm` the immediate word. */
-export type Exec = (m: Cpu, w: number, imm: number) => void;
+/**
+ * Semantics of one instruction: `w` is the instruction word, `imm` the immediate word. It
+ * returns the VM exit the instruction causes in non-root mode, which the caller raises as if
+ * thrown (a throw costs microseconds of host time, a third of a VM exit's), or nothing.
+ */
+export type Exec = (m: Cpu, w: number, imm: number) => VmExitSignal | void;
 
 /** Field ra of an instruction word. */
 export const A = (w: number) => (w >>> 20) & 15;
@@ -49,21 +54,21 @@ export const mulFlags = (m: Cpu, a: number, b: number): number => {
   return r;
 };
 
-/** Signed division or remainder, raising #DE on zero or overflow. */
-export const divide = (a: number, b: number, rem: boolean): number => {
-  if (b === 0) throw new GuestFault(Vector.divideError, 0, 0, 'division by zero');
-  if (a === -0x80000000 && b === -1) throw new GuestFault(Vector.divideError, 0, 0, 'division overflow');
-  return rem ? a % b | 0 : (a / b) | 0;
-};
+/** The divide error (#DE) of a signed division of `a` by `b`, if it raises one: by zero, or overflow; else null. */
+export const divisionFault = (a: number, b: number): GuestFault | null =>
+  b === 0
+    ? new GuestFault(Vector.divideError, 0, 0, 'division by zero')
+    : a === -0x80000000 && b === -1
+      ? new GuestFault(Vector.divideError, 0, 0, 'division overflow')
+      : null;
 
 const checkCr = (n: number): void => {
   if (!CONTROL_REGISTERS.has(n)) throw new GuestFault(Vector.invalidOpcode, 0, 0, `no control register cr${n}`);
 };
 
-/** In non-root mode, exit if the VMCS asks for it. */
-const exitIf = (m: Cpu, wanted: boolean | undefined, make: () => ConstructorParameters<typeof VmExitSignal>[0]): void => {
-  if (m.nonRoot && wanted) throw new VmExitSignal(make());
-};
+/** In non-root mode, the VM exit the VMCS asks for, if it asks (for the body to return). */
+const exitIf = (m: Cpu, wanted: boolean | undefined, make: () => ConstructorParameters<typeof VmExitSignal>[0]): VmExitSignal | undefined =>
+  m.nonRoot && wanted ? new VmExitSignal(make()) : undefined;
 
 const ioExits = (m: Cpu, port: number): boolean =>
   m.vmcs !== null && (m.vmcs.controls.unconditionalIo || m.vmcs.controls.ioBitmap.has(port));
@@ -97,7 +102,8 @@ export const execInt: Exec = (m, w) => {
 
 /** Semantics of `vmcall`. */
 export const execVmcall: Exec = (m) => {
-    exitIf(m, true, () => ({ reason: 'vmcall', pc: m.pc, nextPc: m.next }));
+    const exit = exitIf(m, true, () => ({ reason: 'vmcall', pc: m.pc, nextPc: m.next }));
+    if (exit) return exit;
     if (m.monitor !== null) {
       trapToMonitor(m, { kind: 'vmcall', pc: m.pc, nextPc: m.next });
       return;
@@ -150,7 +156,8 @@ export const execSidt: Exec = (m, w) => {
 /** Semantics of `smsw`. */
 export const execSmsw: Exec = (m, w) => {
   // SMSW reads cr0: intercepted with CR0 reads (AMD-V; VT-x never exits on cr0 reads)
-  exitIf(m, ((m.vmcs?.controls.crReadExiting ?? 0) & 1) !== 0, () => ({ reason: 'cr-access', pc: m.pc, nextPc: m.next, cr: 0, direction: 'read', register: A(w) }));
+  const exit = exitIf(m, ((m.vmcs?.controls.crReadExiting ?? 0) & 1) !== 0, () => ({ reason: 'cr-access', pc: m.pc, nextPc: m.next, cr: 0, direction: 'read', register: A(w) }));
+  if (exit) return exit;
   const cr0 = guestCr0(m);
   m.regs[A(w)] = cr0;
   if (m.cpl > 0) sensitive(m, 'smsw', cr0);
@@ -206,7 +213,7 @@ export const execPause: Exec = (m) => {
       s.last = t;
       if (t - s.start > ple.window) {
         s.start = t;
-        throw new VmExitSignal({ reason: 'pause', pc: m.pc, nextPc: m.next });
+        return new VmExitSignal({ reason: 'pause', pc: m.pc, nextPc: m.next });
       }
     }
     m.ledger.count('spin.pauses');
@@ -224,7 +231,8 @@ export const SPIN_ITERATION_MAX = 64;
 
 /** Semantics of `hlt`. */
 export const execHlt: Exec = (m) => {
-    exitIf(m, m.vmcs?.controls.hlt, () => ({ reason: 'hlt', pc: m.pc, nextPc: m.next }));
+    const exit = exitIf(m, m.vmcs?.controls.hlt, () => ({ reason: 'hlt', pc: m.pc, nextPc: m.next }));
+    if (exit) return exit;
     m.events.emit({ kind: 'halt', t: m.time, pc: m.pc });
     m.halted = true;
     m.interruptCheck = true;
@@ -234,7 +242,7 @@ export const execHlt: Exec = (m) => {
 export const execRdcr: Exec = (m, w) => {
     const n = IMM12(w);
     checkCr(n);
-    exitIf(m, ((m.vmcs?.controls.crReadExiting ?? 0) & (1 << n)) !== 0, () => ({
+    const exit = exitIf(m, ((m.vmcs?.controls.crReadExiting ?? 0) & (1 << n)) !== 0, () => ({
       reason: 'cr-access',
       pc: m.pc,
       nextPc: m.next,
@@ -242,6 +250,7 @@ export const execRdcr: Exec = (m, w) => {
       direction: 'read',
       register: A(w),
     }));
+    if (exit) return exit;
     m.regs[A(w)] = n === 0 ? guestCr0(m) : m.cr[n];
   };
 
@@ -249,7 +258,7 @@ export const execRdcr: Exec = (m, w) => {
 export const execWrcr: Exec = (m, w) => {
     const n = IMM12(w);
     checkCr(n);
-    exitIf(m, ((m.vmcs?.controls.crWriteExiting ?? 0) & (1 << n)) !== 0, () => ({
+    const exit = exitIf(m, ((m.vmcs?.controls.crWriteExiting ?? 0) & (1 << n)) !== 0, () => ({
       reason: 'cr-access',
       pc: m.pc,
       nextPc: m.next,
@@ -257,19 +266,22 @@ export const execWrcr: Exec = (m, w) => {
       direction: 'write',
       register: A(w),
     }));
+    if (exit) return exit;
     m.writeControlRegister(n, m.regs[A(w)]);
   };
 
 /** Semantics of `lidt`. */
 export const execLidt: Exec = (m, w) => {
-    exitIf(m, m.vmcs?.controls.lidt, () => ({ reason: 'lidt', pc: m.pc, nextPc: m.next, base: m.regs[A(w)] }));
+    const exit = exitIf(m, m.vmcs?.controls.lidt, () => ({ reason: 'lidt', pc: m.pc, nextPc: m.next, base: m.regs[A(w)] }));
+    if (exit) return exit;
     m.idtBase = m.regs[A(w)];
   };
 
 /** Semantics of `invlpg`. */
 export const execInvlpg: Exec = (m, w) => {
     const address = m.regs[A(w)];
-    exitIf(m, m.vmcs?.controls.invlpg, () => ({ reason: 'invlpg', pc: m.pc, nextPc: m.next, address }));
+    const exit = exitIf(m, m.vmcs?.controls.invlpg, () => ({ reason: 'invlpg', pc: m.pc, nextPc: m.next, address }));
+    if (exit) return exit;
     m.mmu.invalidate(address);
     m.events.emit({ kind: 'invlpg', t: m.time, address });
   };
@@ -277,14 +289,16 @@ export const execInvlpg: Exec = (m, w) => {
 /** Semantics of `in`. */
 export const execIn: Exec = (m, w) => {
     const port = IMM12(w);
-    exitIf(m, ioExits(m, port), () => ({ reason: 'io', pc: m.pc, nextPc: m.next, port, direction: 'in', register: A(w) }));
+    const exit = exitIf(m, ioExits(m, port), () => ({ reason: 'io', pc: m.pc, nextPc: m.next, port, direction: 'in', register: A(w) }));
+    if (exit) return exit;
     m.regs[A(w)] = m.portRead(port);
   };
 
 /** Semantics of `out`. */
 export const execOut: Exec = (m, w) => {
     const port = IMM12(w);
-    exitIf(m, ioExits(m, port), () => ({ reason: 'io', pc: m.pc, nextPc: m.next, port, direction: 'out', register: A(w) }));
+    const exit = exitIf(m, ioExits(m, port), () => ({ reason: 'io', pc: m.pc, nextPc: m.next, port, direction: 'out', register: A(w) }));
+    if (exit) return exit;
     m.portWrite(port, m.regs[A(w)]);
   };
 

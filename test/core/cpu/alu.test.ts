@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { arith, runSnippet, stopOf, sym, u32, wordsAt } from '../machine-helpers';
 import { countsOf } from '../counts';
+import { divisionFault } from '../../../core/cpu/semantics';
+import { Vector } from '../../../core/isa/table';
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
@@ -289,5 +291,17 @@ de:     hlt
         expect(m.instructions).to.equal(7);
       });
     }
+    it('divisionFault is #DE exactly for a zero divisor and for INT_MIN / -1', () => {
+      const f = (a: number, b: number) => {
+        const e = divisionFault(a | 0, b | 0);
+        return e === null ? null : [e.vector, e.detail];
+      };
+      expect([f(5, 0), f(0, 0), f(0x80000000, 0xffffffff)]).to.deep.equal([
+        [Vector.divideError, 'division by zero'],
+        [Vector.divideError, 'division by zero'],
+        [Vector.divideError, 'division overflow'],
+      ]);
+      expect([f(0x80000000, 1), f(0x7fffffff, 0xffffffff), f(-7, 2), f(0, 5)]).to.deep.equal([null, null, null, null]);
+    });
   });
 });
