@@ -280,13 +280,44 @@ export class Cpu {
   // ---- memory access at the current privilege ---------------------------------------
   /** Read a 32-bit word at linear address `va`. */
   read32(va: number): number {
-    const user = this.cpl === 3;
-    if ((va & 0xfff) > 0xffc) return this.readBytes(va, 4, user);
-    return this.memory.read32(this.mmu.translate(va, Access.read, user));
+    const v = this.tryRead32(va);
+    if (this.mmu.fault !== null) throw this.mmu.takeFault();
+    return v;
   }
 
   /** Write a 32-bit word at linear address `va`. */
   write32(va: number, v: number): void {
+    this.tryWrite32(va, v);
+    if (this.mmu.fault !== null) throw this.mmu.takeFault();
+  }
+
+  /** Read a byte at linear address `va`. */
+  read8(va: number): number {
+    const v = this.tryRead8(va);
+    if (this.mmu.fault !== null) throw this.mmu.takeFault();
+    return v;
+  }
+
+  /** Write a byte at linear address `va`. */
+  write8(va: number, v: number): void {
+    this.tryWrite8(va, v);
+    if (this.mmu.fault !== null) throw this.mmu.takeFault();
+  }
+
+  /**
+   * {@link Cpu.read32} for the engines' slow paths, with a page fault left in `mmu.fault`
+   * (the word read is then 0) for the caller to raise without a throw, which costs
+   * microseconds of host time. Other faults, and reads straddling two pages, throw.
+   */
+  tryRead32(va: number): number {
+    const user = this.cpl === 3;
+    if ((va & 0xfff) > 0xffc) return this.readBytes(va, 4, user);
+    const pa = this.mmu.lookup(va, Access.read, user);
+    return pa < 0 ? 0 : this.memory.read32(pa);
+  }
+
+  /** {@link Cpu.write32} with a page fault left in `mmu.fault` (nothing is written): see tryRead32. */
+  tryWrite32(va: number, v: number): void {
     const user = this.cpl === 3;
     if ((va & 0xfff) > 0xffc) {
       // translate both pages before writing either, so a fault leaves memory unchanged
@@ -300,17 +331,20 @@ export class Cpu {
       }
       return;
     }
-    this.memory.write32(this.mmu.translate(va, Access.write, user), v);
+    const pa = this.mmu.lookup(va, Access.write, user);
+    if (pa >= 0) this.memory.write32(pa, v);
   }
 
-  /** Read a byte at linear address `va`. */
-  read8(va: number): number {
-    return this.memory.u8[this.mmu.translate(va, Access.read, this.cpl === 3)];
+  /** {@link Cpu.read8} with a page fault left in `mmu.fault` (the byte read is then 0): see tryRead32. */
+  tryRead8(va: number): number {
+    const pa = this.mmu.lookup(va, Access.read, this.cpl === 3);
+    return pa < 0 ? 0 : this.memory.u8[pa];
   }
 
-  /** Write a byte at linear address `va`. */
-  write8(va: number, v: number): void {
-    this.memory.u8[this.mmu.translate(va, Access.write, this.cpl === 3)] = v;
+  /** {@link Cpu.write8} with a page fault left in `mmu.fault` (nothing is written): see tryRead32. */
+  tryWrite8(va: number, v: number): void {
+    const pa = this.mmu.lookup(va, Access.write, this.cpl === 3);
+    if (pa >= 0) this.memory.u8[pa] = v;
   }
 
   private readBytes(va: number, n: number, user: boolean): number {

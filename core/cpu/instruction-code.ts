@@ -92,19 +92,22 @@ const jcc = (cond: string): InstructionCode =>
 const fastSlot = (va: string, write: boolean, word: boolean) =>
   `const slot = ${word ? `(${va} & 3) === 0 && ` : ''}translating ? hitSlot(tlbTag, tlbPerm, setMask, ways, ${va} >>> 12, user, ${write}) : -1;`;
 
-/** Load a word at `va` into `target` (the inline path, else the Cpu's read). */
-const loadWord = (va: string, target: string) =>
-  `{ ${fastSlot(va, false, true)} if (slot >= 0) { dataHits++; ${target} = i32[(tlbBase[slot] | (${va} & 0xfff)) >>> 2]; } else ${target} = m.read32(${va}); }`;
+/** The Cpu's slower access `call` (a `try` method), raising the page fault it left. */
+const slowAccess = (o: Operands, call: string) => `m.${call}; if (m.mmu.fault !== null) ${o.raise('m.mmu.takeFault()')}`;
+
+/** Load a word at `va` into `target` (the inline path, else the Cpu's read: `target` is not written if it faults). */
+const loadWord = (o: Operands, va: string, target: string) =>
+  `{ ${fastSlot(va, false, true)} if (slot >= 0) { dataHits++; ${target} = i32[(tlbBase[slot] | (${va} & 0xfff)) >>> 2]; } else { const lv = ${slowAccess(o, `tryRead32(${va})`)} ${target} = lv; } }`;
 
 /** Store `value` at `va` (the inline path, else the Cpu's write). */
 const storeWord = (o: Operands, va: string, value: string) =>
-  `{ ${fastSlot(va, true, true)} if (slot >= 0) { dataHits++; const pa = tlbBase[slot] | (${va} & 0xfff); i32[pa >>> 2] = ${value}; ${o.wrote('pa')} } else { m.write32(${va}, ${value}); ${o.slow} } }`;
+  `{ ${fastSlot(va, true, true)} if (slot >= 0) { dataHits++; const pa = tlbBase[slot] | (${va} & 0xfff); i32[pa >>> 2] = ${value}; ${o.wrote('pa')} } else { ${slowAccess(o, `tryWrite32(${va}, ${value})`)} ${o.slow} } }`;
 
 /** push `value` (sp -= 4; [sp] = value: Cpu.push). */
 const push = (o: Operands, value: string) => `{ const pv = ${value}; const va = (${o.sp} - 4) | 0; ${storeWord(o, 'va', 'pv')} ${o.wsp} = va; }`;
 
 /** pop into `target` (target = [sp]; sp += 4: Cpu.pop). */
-const pop = (o: Operands, target: string) => `{ const va = ${o.sp}; let pv = 0; ${loadWord('va', 'pv')} ${o.wsp} = (va + 4) | 0; ${target} = pv; }`;
+const pop = (o: Operands, target: string) => `{ const va = ${o.sp}; let pv = 0; ${loadWord(o, 'va', 'pv')} ${o.wsp} = (va + 4) | 0; ${target} = pv; }`;
 
 const CODE = {
   nop: none(() => ''),
@@ -136,17 +139,17 @@ const CODE = {
   not: none((o) => `${o.wa} = ~${o.ra};`),
   neg: none((o) => `{ const x = 0; const y = ${o.ra}; const r = (x - y) | 0; ${o.wa} = r; lk = LAZY_SUB; lx = x; ly = y; lr = r; }`),
   lea: none((o) => `${o.wa} = (next + ${o.imm}) | 0;`),
-  ld: { memory: 'read', body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; ${loadWord('va', o.wa)} }` },
+  ld: { memory: 'read', body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; ${loadWord(o, 'va', o.wa)} }` },
   st: { memory: 'write', body: (o) => `{ const va = (${o.rb} + ${o.imm}) | 0; ${storeWord(o, 'va', o.ra)} }` },
   ldb: {
     memory: 'read',
     body: (o) =>
-      `{ const va = (${o.rb} + ${o.imm}) | 0; ${fastSlot('va', false, false)} if (slot >= 0) { dataHits++; ${o.wa} = u8[tlbBase[slot] | (va & 0xfff)]; } else ${o.wa} = m.read8(va); }`,
+      `{ const va = (${o.rb} + ${o.imm}) | 0; ${fastSlot('va', false, false)} if (slot >= 0) { dataHits++; ${o.wa} = u8[tlbBase[slot] | (va & 0xfff)]; } else { const lv = ${slowAccess(o, 'tryRead8(va)')} ${o.wa} = lv; } }`,
   },
   stb: {
     memory: 'write',
     body: (o) =>
-      `{ const va = (${o.rb} + ${o.imm}) | 0; ${fastSlot('va', true, false)} if (slot >= 0) { dataHits++; const pa = tlbBase[slot] | (va & 0xfff); u8[pa] = ${o.ra}; ${o.wrote('pa')} } else { m.write8(va, ${o.ra}); ${o.slow} } }`,
+      `{ const va = (${o.rb} + ${o.imm}) | 0; ${fastSlot('va', true, false)} if (slot >= 0) { dataHits++; const pa = tlbBase[slot] | (va & 0xfff); u8[pa] = ${o.ra}; ${o.wrote('pa')} } else { ${slowAccess(o, `tryWrite8(va, ${o.ra})`)} ${o.slow} } }`,
   },
   push: { memory: 'write', body: (o) => push(o, o.ra) },
   pop: { memory: 'read', body: (o) => pop(o, o.wa) },

@@ -105,6 +105,9 @@ const operands = (ext: boolean, used: { writes: boolean }): Operands => ({
 const walkCheck = (n: string) =>
   `if (mmu.walkReferences !== walksSeen) { walksSeen = mmu.walkReferences; limit = limitAfterWalk(m.checkpoint, c0, ${n}, IC, walksSeen - w0, WC, limit) | 0; }`;
 
+/** Generated code that ends the burst with the page fault Mmu.lookup left, if `pa` says it found one (no throw). */
+const TAKE_PAGE_FAULT = (pa: string): string => `if (${pa} < 0) { fault = mmu.takeFault(); break burst; }`;
+
 /**
  * The fetch of an instruction's immediate word: through the cached code page, or translated
  * when it is on the next page (a walk there moves the limit, and the TLB may have dropped the
@@ -112,7 +115,7 @@ const walkCheck = (n: string) =>
  */
 const FETCH_IMMEDIATE = [
   `if ((pc & 0xfff) !== 0xffc) { immHits = (immHits + 1) | 0; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
-  `else { imm = i32[mmu.translate((pc + 4) | 0, FETCH, user) >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
+  `else { const ipa = mmu.lookup((pc + 4) | 0, FETCH, user); ${TAKE_PAGE_FAULT('ipa')} imm = i32[ipa >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
 ].join('\n');
 
 /**
@@ -237,7 +240,8 @@ return function interpret(m, most, c0, w0) {
       else {
         inFetch = true;
         if ((pc & 3) !== 0) ${raise('misaligned(pc)')}
-        const pa = mmu.translate(pc, FETCH, user);
+        const pa = mmu.lookup(pc, FETCH, user);
+        ${TAKE_PAGE_FAULT('pa')}
         inFetch = false;
         slowWords++;
         w = i32[pa >>> 2];

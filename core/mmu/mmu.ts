@@ -13,6 +13,9 @@ import { hitSlot, Tlb, TlbPerm } from './tlb';
 
 const ACCESS_NAME = ['read', 'write', 'fetch'] as const;
 
+/** What {@link Mmu.lookup} returns for a page fault (physical addresses are never negative). */
+export const NO_ADDRESS = -1;
+
 /**
  * An observer of translations that reach machine memory at or above `floor` (a VMM's
  * reserved memory): told what each such translation grants, as the TLB will hold it. It
@@ -47,6 +50,8 @@ export class Mmu {
   generation = 0;
   /** observer of translations into reserved machine memory, if any */
   watch: ReservedWatch | null = null;
+  /** the page fault the last {@link Mmu.lookup} found (it returned NO_ADDRESS), until taken */
+  fault: GuestFault | null = null;
 
   constructor(
     readonly memory: PhysicalMemory,
@@ -82,6 +87,17 @@ export class Mmu {
    * nested-paging violation (VmExitSignal). `user` is true at CPL 3.
    */
   translate(va: number, access: Access, user: boolean): number {
+    const pa = this.lookup(va, access, user);
+    if (pa >= 0) return pa;
+    throw this.takeFault();
+  }
+
+  /**
+   * {@link Mmu.translate} with a page fault as a value: NO_ADDRESS, and the fault in `fault`
+   * for the caller to take ({@link Mmu.takeFault}), since a throw costs microseconds of host
+   * time. Other faults (a nested-paging violation, an address outside memory) are thrown.
+   */
+  lookup(va: number, access: Access, user: boolean): number {
     if (!this.paging && this.nestedRoot < 0) {
       this.lastSlot = -1;
       const pa = this.checkPhysical(va >>> 0, va);
@@ -99,7 +115,20 @@ export class Mmu {
     return this.walk(va, access, user);
   }
 
-  /** A full walk after a TLB miss (or a permission or dirty-bit update on a cached entry). */
+  /** The page fault {@link Mmu.lookup} found (it is cleared). */
+  takeFault(): GuestFault {
+    const f = this.fault!;
+    this.fault = null;
+    return f;
+  }
+
+  /** Leave a page fault for the caller of lookup. */
+  private pageFault(f: GuestFault): number {
+    this.fault = f;
+    return NO_ADDRESS;
+  }
+
+  /** A full walk after a TLB miss (or a permission or dirty-bit update on a cached entry); NO_ADDRESS on a page fault. */
   private walk(va: number, access: Access, user: boolean): number {
     const write = access === Access.write;
     let perm = TlbPerm.writable | TlbPerm.user;
@@ -109,16 +138,16 @@ export class Mmu {
       const pdeAddr = this.guestTableAddress((this.root & FRAME_MASK) + (va >>> 22) * 4, access);
       this.walkReferences++;
       const pde = this.memory.i32[pdeAddr >>> 2];
-      if ((pde & Pte.present) === 0) throw new GuestFault(Vector.pageFault, errBase, va, 'page directory entry not present');
+      if ((pde & Pte.present) === 0) return this.pageFault(new GuestFault(Vector.pageFault, errBase, va, 'page directory entry not present'));
       const pteAddr = this.guestTableAddress((pde & FRAME_MASK) + ((va >>> 12) & 0x3ff) * 4, access);
       this.walkReferences++;
       const pte = this.memory.i32[pteAddr >>> 2];
-      if ((pte & Pte.present) === 0) throw new GuestFault(Vector.pageFault, errBase, va, 'page table entry not present');
+      if ((pte & Pte.present) === 0) return this.pageFault(new GuestFault(Vector.pageFault, errBase, va, 'page table entry not present'));
       const eff = pde & pte;
       if (user && (eff & Pte.user) === 0)
-        throw new GuestFault(Vector.pageFault, errBase | PfError.present, va, 'supervisor page accessed from user mode');
+        return this.pageFault(new GuestFault(Vector.pageFault, errBase | PfError.present, va, 'supervisor page accessed from user mode'));
       if (write && (eff & Pte.writable) === 0)
-        throw new GuestFault(Vector.pageFault, errBase | PfError.present, va, 'write to a read-only page');
+        return this.pageFault(new GuestFault(Vector.pageFault, errBase | PfError.present, va, 'write to a read-only page'));
       if ((pde & Pte.accessed) === 0) this.memory.i32[pdeAddr >>> 2] = pde | Pte.accessed;
       const newPte = pte | Pte.accessed | (write ? Pte.dirty : 0);
       if (newPte !== pte) this.memory.i32[pteAddr >>> 2] = newPte;

@@ -22,6 +22,10 @@ import {
   wordsAt,
 } from '../machine-helpers';
 import { countsOf } from '../counts';
+import { GuestFault } from '../../../core/isa/fault';
+import { Vector } from '../../../core/isa/table';
+import { NO_ADDRESS } from '../../../core/mmu/mmu';
+import { Access } from '../../../core/mmu/pte';
 
 const pte = (m: Cpu, va: number) => word(m, PT + (va >>> 12) * 4);
 
@@ -62,6 +66,29 @@ describe('MMU: two-level paging', () => {
       expect(pte(m, 0x0000)).to.equal(0x0000 | P | W | A);
       // misses: code, ld, first st (dirty update); hits: 3 immediates, 3 fetches, second st
       expect(countsOf(m).tlb).to.deep.include({ hits: 7, misses: 3, walkReferences: 6 });
+    });
+
+    it('lookup and the try accessors leave a page fault as a value; translate and read32 throw it', () => {
+      const m = runSnippet(PROGRAM, { setup });
+      expect(m.mmu.lookup(0x9000, Access.read, false)).to.equal(NO_ADDRESS);
+      const f = m.mmu.fault!;
+      expect([f.vector, f.faultAddress, f.errorCode]).to.deep.equal([Vector.pageFault, 0x9000, 0]);
+      expect(m.mmu.takeFault()).to.equal(f);
+      expect(m.mmu.fault).to.equal(null);
+      expect(m.tryRead32(0x9004)).to.equal(0);
+      expect(m.mmu.takeFault().faultAddress).to.equal(0x9004);
+      m.tryWrite8(0x9008, 1);
+      expect(m.mmu.takeFault().errorCode).to.equal(2);
+      let thrown: unknown = null;
+      try {
+        m.write32(0x900c, 7);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).to.be.instanceOf(GuestFault);
+      expect([(thrown as GuestFault).faultAddress, (thrown as GuestFault).errorCode]).to.deep.equal([0x900c, 2]);
+      expect(m.mmu.fault).to.equal(null);
+      expect([m.mmu.lookup(0x5000, Access.read, false), m.mmu.fault, m.tryRead32(0x5000), m.read32(0x5000)]).to.deep.equal([0x5000, null, 0x1234, 0x1234]);
     });
 
     it('translates through the tables: a linear page maps to another frame', () => {
