@@ -333,8 +333,8 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
         wsp: write(15),
         wrote: (p) => `if ((${p} & ~0xfff) === frame && CODE[(${p} & 0xfff) >>> 2] !== 0) sw = 1;`,
         slow: 'sw = 1;',
-        // the region's catch restores the faulting instruction's state (a fault is rare in compiled code)
-        raise: (fault) => `throw ${fault};`,
+        // ends the region with the fault as a value (the catch's path, without a throw)
+        raise: (fault) => `{ fault = ${fault}; break region; }`,
       };
       const code = INSTRUCTION_CODE[ins.mnemonic]!;
       const nextPc = (ins.pc + (ins.ext ? 8 : 4)) | 0;
@@ -368,6 +368,8 @@ return function region(c) {
   let lk = c.lk, lx = c.lx, ly = c.ly, lr = c.lr, flags = c.flags;
   ${load}
   let z = 0, dataHits = 0, next = 0, i = 0, done = 0, hits = 0, sw = 0, pc = c.pc, l0 = -1, lL = 1, lF = 0;
+  // what the instruction at PCS[i] raised: thrown from deeper down (caught), or found by the region itself
+  let fault = null;
   try {
     region: for (;;) {
       const off = (pc - ${lit(base)}) >>> 0;
@@ -377,11 +379,14 @@ ${cases.join('\n')}
       break region;
     }
   } catch (e) {
+    fault = e;
+  }
+  if (fault !== null) {
     if (l0 >= 0) hits += ((done - l0) / lL) * lF;
     ${store}
     c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
     c.pc = PCS[i]; c.hits = hits + FETCH_IN[i] + dataHits; c.done = done + IN_BLOCK[i];
-    c.caught = e;
+    c.caught = fault;
     return THREW;
   }
   if (l0 >= 0) hits += ((done - l0) / lL) * lF;
