@@ -5,13 +5,15 @@
  * the ISA table and the one written form of each instruction's semantics: an innocuous
  * instruction's case is its code row in core/cpu/instruction-code.ts (the rows the JIT
  * compiles too) instantiated with the interpreter's operands, a system instruction runs its
- * function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Each innocuous case carries
- * what the table says of its row: the reserved-bit check of its format, the fetch of its
- * immediate word, its privilege check under the variant (only rows that have one), the
- * write-back of r0 (only rows that write a register), and the page-walk and code-page checks
- * (only rows that touch memory). The system instructions share one path that reads the same
- * checks from the table by opcode. Dispatch is a switch on literal opcodes, which V8 compiles
- * to a jump table (a table of closures ran at a sixth of the speed).
+ * function in SYSTEM_SEMANTICS (core/cpu/semantics.ts). Every instruction's reserved-bit
+ * check and immediate fetch come first, once, from the table's columns by opcode (a copy in
+ * each case doubled the function's bytecode, and V8's time to re-optimize it after each
+ * deoptimization of its warm-up). Each innocuous case then carries what the table says of
+ * its row: its privilege check under the variant (only rows that have one), the write-back
+ * of r0 (only rows that write a register), and the page-walk and code-page checks (only rows
+ * that touch memory). The system instructions share one path that reads the privilege from
+ * the table by opcode. Dispatch is a switch on literal opcodes, which V8 compiles to a jump
+ * table (a table of closures ran at a sixth of the speed).
  * @category CPU
  */
 import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
@@ -119,16 +121,13 @@ const FETCH_IMMEDIATE = [
 ].join('\n');
 
 /**
- * What every innocuous case does before its semantics: the reserved-bit check, the fetch of
- * its immediate word (FETCH_IMMEDIATE) and the privilege check (CPL and IOPL are fixed for
- * the burst, so the check is a boolean computed on entry).
+ * What an innocuous case does before its semantics (after the reserved-bit check and the
+ * immediate's fetch, which every instruction shares): the privilege check (CPL and IOPL are
+ * fixed for the burst, so the check is a boolean computed on entry).
  */
 const prologue = (mn: Mnemonic, privilege: number): string[] => {
   const op = ISA[mn].opcode;
   const lines: string[] = [];
-  const reserved = RESERVED_BITS_BY_OPCODE[op] | 0;
-  if (reserved !== 0) lines.push(`if ((w & ${reserved}) !== 0) ${raise('reserved(w, pc)')}`);
-  if (HAS_EXT_BY_OPCODE[op] !== 0) lines.push(FETCH_IMMEDIATE);
   if (privilege === PRIV_KERNEL) lines.push(`if (kernelDenied) ${raise(`privileged(${op}, cpl)`)}`);
   else if (privilege === PRIV_IOPL) lines.push(`if (ioplDenied) ${raise(`privileged(${op}, cpl)`)}`);
   else if (privilege !== PRIV_NONE) throw new Error(`unknown privilege code ${privilege}`);
@@ -155,19 +154,14 @@ const innocuousCase = (mn: Mnemonic, code: InstructionCode, privilege: number): 
 
 /**
  * The one path of every system instruction (the switch's default) and of unassigned
- * opcodes: the same checks as an innocuous case's prologue, in the same order, read from the
- * tables by opcode (RESERVED, EXT and PRIVILEGE are the ISA table's columns, under the
- * variant). System instructions are rare (each ends the burst), and sharing one path means
+ * opcodes: the same check as an innocuous case's prologue, read from the table by opcode
+ * (PRIVILEGE is the ISA table's column under the variant). System instructions are rare
+ * (each ends the burst), and sharing one path means
  * V8 has seen it run before it optimizes the burst: a case of its own that first runs later
  * (the OUT that ends a benchmark) would cost a deoptimization and a recompile.
  */
 const SYSTEM_PATH = `{
-  const op = w >>> 24;
   if (SYSTEM[op] === undefined) ${raise('unassigned(w, pc)')}
-  if ((w & RESERVED[op]) !== 0) ${raise('reserved(w, pc)')}
-  if (EXT[op] !== 0) {
-${FETCH_IMMEDIATE}
-  } else imm = 0;
   const privilege = PRIVILEGE[op];
   if (privilege === PRIV_KERNEL ? kernelDenied : privilege === PRIV_IOPL && ioplDenied) ${raise('privileged(op, cpl)')}
   next = (pc + (EXT[op] !== 0 ? 8 : 4)) | 0;
@@ -253,7 +247,14 @@ return function interpret(m, most, c0, w0) {
         ${walkCheck('n + 1')}
       }
       const a = (w >>> 20) & 15;
-      switch (w >>> 24) {
+      // every instruction's reserved bits and immediate word, from the table's columns by
+      // opcode (see RESERVED for unassigned opcodes)
+      const op = w >>> 24;
+      if ((w & RESERVED[op]) !== 0) ${raise('reserved(w, pc)')}
+      if (EXT[op] !== 0) {
+${FETCH_IMMEDIATE}
+      } else imm = 0;
+      switch (op) {
 ${cases.join('\n')}
         default:
           ${SYSTEM_PATH}
@@ -345,7 +346,11 @@ const SCOPE: Record<string, unknown> = {
   less,
   zeroWitness,
   hitSlot,
-  // the system path's tables (the reserved bits as signed words, like the instruction word)
+  // the tables of the check every instruction shares before the switch (the reserved bits as
+  // signed words, like the instruction word). An unassigned opcode has every bit reserved and
+  // no immediate (core/isa/codec.ts): a word that is not zero raises the reserved-bit fault,
+  // which is FAULTS.unassigned's for it, before anything is fetched; the zero word reaches the
+  // default, which raises its #UD
   RESERVED: new Int32Array(RESERVED_BITS_BY_OPCODE.buffer, RESERVED_BITS_BY_OPCODE.byteOffset, RESERVED_BITS_BY_OPCODE.length),
   EXT: HAS_EXT_BY_OPCODE,
 };

@@ -7,7 +7,7 @@ import { boot, identity, mapPages, P, PAGING_ON, runSnippet, stopOf, W } from '.
 import { countsOf } from '../counts';
 import { INSTRUCTION_CODE } from '../../../core/cpu/instruction-code';
 import { SYSTEM_SEMANTICS } from '../../../core/cpu/semantics';
-import { MNEMONIC_BY_OPCODE } from '../../../core/isa/codec';
+import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../../../core/isa/codec';
 import { ISA, MNEMONICS, Vector } from '../../../core/isa/table';
 import { IsaVariant } from '../../../core/isa/variant';
 
@@ -36,11 +36,24 @@ describe('interpreter dispatch (generated from the ISA table and the code rows)'
       }
     });
 
-    it(`${variant}: the system instructions' shared path (the switch's default) checks reserved bits, the immediate and privilege from the tables`, () => {
+    it(`${variant}: reserved bits and the immediate are checked and fetched once, before the switch, from the tables by opcode`, () => {
+      const head = source.slice(0, source.indexOf('switch (op)'));
+      for (const check of ['RESERVED[op]', 'FAULTS.reserved', 'EXT[op]', 'imm = i32[']) expect(head, check).to.include(check);
+      expect(source.split('FAULTS.reserved').length - 1, 'reserved-bit checks').to.equal(1);
+      expect(source.split('mmu.lookup((pc + 4) | 0').length - 1, 'immediate fetches').to.equal(1);
+    });
+
+    it(`${variant}: the system instructions' shared path (the switch's default) checks the opcode and privilege from the tables`, () => {
       const path = source.slice(source.indexOf('default:'));
-      for (const check of ['FAULTS.unassigned', 'RESERVED[op]', 'EXT[op]', 'PRIVILEGE[op]', 'FAULTS.privileged']) expect(path, check).to.include(check);
+      for (const check of ['FAULTS.unassigned', 'PRIVILEGE[op]', 'FAULTS.privileged']) expect(path, check).to.include(check);
     });
   }
+
+  it('an unassigned opcode has every bit reserved and no immediate, so the shared check raises its #UD before any fetch', () => {
+    const assigned = new Set(MNEMONICS.map((mn) => ISA[mn].opcode));
+    for (let op = 0; op < 256; op++)
+      if (!assigned.has(op)) expect([RESERVED_BITS_BY_OPCODE[op], HAS_EXT_BY_OPCODE[op]], `opcode ${op}`).to.deep.equal([0xffffffff, 0]);
+  });
 
   it('every row of the table is either an innocuous code row or a system instruction, not both', () => {
     for (const mn of MNEMONICS) {
