@@ -2,7 +2,8 @@
  * Run one workload under one strategy on one profile, and compare it with native: the
  * measured-region cycles give the slowdown, the console output, exit code and result
  * digest give the equivalence verdict (Popek & Goldberg's equivalence property). Native
- * baselines are simulated once per workload, parameters, profile, ISA, budget and settings.
+ * baselines are simulated once per workload, parameters, profile, ISA, budget and settings,
+ * and a native run that finds no baseline is its own (runs are deterministic).
  * @category Runner
  */
 import type { Program } from '../../core/asm';
@@ -20,7 +21,7 @@ import { divergence, type Outcome } from './equivalence';
 import { machineSettingsErrors, type MachineSettings } from './machine-settings';
 import { resolveParams, resolveProgramParams } from './params';
 import type { RunResult } from './result';
-import { simulate } from './simulate';
+import { simulate, type Simulated } from './simulate';
 
 /** What to run. */
 export interface RunSpec {
@@ -137,6 +138,8 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
   }
   const key = JSON.stringify([workload, programDigest, kernelDigest, params.right, profile.right.name, common.isa, budget, settings, boot.right, costOverrides]);
   let native = baselines.get(key);
+  // native's run of this spec when it was just simulated as the baseline: the same simulation
+  let nativeRun: Simulated | undefined;
   if (!native) {
     const base = lookupStrategy('native');
     if (isLeft(base)) return left([base.left]);
@@ -144,8 +147,12 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
     if (isLeft(r)) return left([r.left]);
     native = r.right.outcome;
     baselines.set(key, native);
+    if (strategy.right === base.right && Object.keys(options.right).length === 0 && spec.trace === undefined) nativeRun = r.right;
   }
-  const run = simulate({ ...common, kernelFile, kernelImage, strategy: strategy.right, options: options.right, traceFile: spec.trace, onProgress: spec.progress && ((i) => spec.progress?.('strategy', i)) });
+  // a native run is its own baseline (runs are deterministic): simulated once, not twice
+  const run = nativeRun
+    ? right(nativeRun)
+    : simulate({ ...common, kernelFile, kernelImage, strategy: strategy.right, options: options.right, traceFile: spec.trace, onProgress: spec.progress && ((i) => spec.progress?.('strategy', i)) });
   if (isLeft(run)) return left([run.left]);
   const why = divergence(native, run.right.outcome);
   return right({
