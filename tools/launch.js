@@ -8,10 +8,12 @@
  * sources do not compile; the sources always run, only more slowly.
  *
  * RINGLAB_SOURCES=1 runs the sources without checking or warning (tests, development).
+ * Either way V8's tiering is tuned first (tools/v8-tuning.js).
  */
 const fs = require('fs');
 const path = require('path');
 const { OUT_DIR, BUILD_INFO, changedInputs } = require('./build-inputs');
+const { tuneV8 } = require('./v8-tuning');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -35,6 +37,7 @@ const staleness = () => {
  * warning of a stale build.
  */
 const loadCommandModule = (rel, warn) => {
+  tuneV8();
   if (process.env.RINGLAB_SOURCES !== '1') {
     const why = staleness();
     if (why === null) return require(path.join(ROOT, OUT_DIR, rel));
