@@ -280,28 +280,28 @@ export class Cpu {
   // ---- memory access at the current privilege ---------------------------------------
   /** Read a 32-bit word at linear address `va`. */
   read32(va: number): number {
-    const v = this.tryRead32(va);
-    if (this.mmu.fault !== null) throw this.mmu.takeFault();
-    return v;
+    return this.orThrow(this.tryRead32(va));
   }
 
   /** Write a 32-bit word at linear address `va`. */
   write32(va: number, v: number): void {
-    this.tryWrite32(va, v);
-    if (this.mmu.fault !== null) throw this.mmu.takeFault();
+    this.orThrow(this.tryWrite32(va, v));
   }
 
   /** Read a byte at linear address `va`. */
   read8(va: number): number {
-    const v = this.tryRead8(va);
-    if (this.mmu.fault !== null) throw this.mmu.takeFault();
-    return v;
+    return this.orThrow(this.tryRead8(va));
   }
 
   /** Write a byte at linear address `va`. */
   write8(va: number, v: number): void {
-    this.tryWrite8(va, v);
+    this.orThrow(this.tryWrite8(va, v));
+  }
+
+  /** `v`, what a try accessor returned, unless it left a page fault: then throw that. */
+  private orThrow<T>(v: T): T {
     if (this.mmu.fault !== null) throw this.mmu.takeFault();
+    return v;
   }
 
   /**

@@ -54,23 +54,29 @@ const bareSwitch = (n: number): number => {
 
 /** Calls of a yardstick's loop with a short count before it is first timed. */
 const WARM_CALLS = 40;
-let bareWarmed = false;
 
 /**
- * The bare switch's guest MIPS over `n` iterations. Like the hand-written loop below, it is
- * called with short counts first, once per process, so the timed call runs code V8 optimized
- * for the whole function: the flags of tools/v8-tuning.js turn off compilation on the stack
- * mid-loop, which left the first timed calls unoptimized.
+ * A yardstick's guest MIPS over `n` iterations of its `loop` (which returns the instructions
+ * it ran). The loop is called with short counts first, once per process, so the timed call
+ * runs V8's optimized code for the whole function: code compiled on the stack mid-loop ran
+ * the hand-written loop 4x slower and made it swing between the two, and without such
+ * compilation (tools/v8-tuning.js) the first timed calls ran unoptimized.
  */
-export const bareSwitchMips = (n: number): number => {
-  if (!bareWarmed) {
-    for (let k = 0; k < WARM_CALLS; k++) bareSwitch(20_000);
-    bareWarmed = true;
-  }
-  const t0 = cpuMs();
-  const count = bareSwitch(n);
-  return count / (cpuMs() - t0) / 1000;
+const yardstick = (loop: (n: number) => number): ((n: number) => number) => {
+  let warmed = false;
+  return (n) => {
+    if (!warmed) {
+      for (let k = 0; k < WARM_CALLS; k++) loop(20_000);
+      warmed = true;
+    }
+    const t0 = cpuMs();
+    const count = loop(n);
+    return count / (cpuMs() - t0) / 1000;
+  };
 };
+
+/** The bare switch's guest MIPS over `n` iterations (see {@link yardstick}). */
+export const bareSwitchMips = yardstick(bareSwitch);
 
 /** The compute loop by hand: `n` iterations of 7 guest instructions; returns the instructions (the loop's result kept alive in them). */
 const handWrittenCompute = (n: number): number => {
@@ -95,22 +101,10 @@ const handWrittenCompute = (n: number): number => {
   return count;
 };
 
-let warmed = false;
-
 /**
  * The second yardstick: the bench's compute loop (experiments/bench/programs.ts) written by
  * hand in JavaScript, registers in locals, with the flag its branch reads; what a perfect
- * translation of the guest loop would run at, in guest MIPS (7 instructions per iteration).
- * The loop is called with short counts first, once per process, so the timed call runs V8's
- * optimized code for the whole function rather than code compiled on the stack mid-loop
- * (which ran it 4x slower, and made the yardstick swing between the two).
+ * translation of the guest loop would run at, in guest MIPS (7 instructions per iteration;
+ * see {@link yardstick}).
  */
-export const handWrittenComputeMips = (n: number): number => {
-  if (!warmed) {
-    for (let k = 0; k < WARM_CALLS; k++) handWrittenCompute(20_000);
-    warmed = true;
-  }
-  const t0 = cpuMs();
-  const count = handWrittenCompute(n);
-  return count / (cpuMs() - t0) / 1000;
-};
+export const handWrittenComputeMips = yardstick(handWrittenCompute);
