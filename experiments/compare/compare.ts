@@ -18,8 +18,7 @@ import { resolveOptions } from '../../strategies/options';
 import { cycleCauses } from '../../strategies/cost-model';
 import { WORKLOAD_NAMES, WORKLOADS } from '../../core/guest/workloads';
 import type { IsaVariant } from '../../core/isa/variant';
-import { renderSvg } from '../charts/render';
-import { svgToPng } from '../charts/png';
+import { writeCharts } from '../charts/write-charts';
 import { breakdownChart, slowdownChart } from '../charts/specs';
 import { configColours } from '../charts/colours';
 import { CAUSE_COLOURS } from '../charts/from-results';
@@ -167,12 +166,7 @@ export const compare = async (o: {
     slowdown: slowdownChart(slowRows, { title: `Slowdown against native (${o.profile}; measured regions)`, colours }),
     breakdown: breakdownChart(breakRows, { title: 'Where the cycles go: cycles per operation by cause', causes: CAUSE_COLOURS, configs: colours.domain }),
   };
-  for (const [name, spec] of Object.entries(charts)) {
-    fs.writeFileSync(path.join(o.outDir, `${name}.vl.json`), JSON.stringify(spec, null, 2));
-    const svg = await renderSvg(spec);
-    fs.writeFileSync(path.join(o.outDir, `${name}.svg`), svg);
-    fs.writeFileSync(path.join(o.outDir, `${name}.png`), svgToPng(svg));
-  }
+  await writeCharts(o.outDir, Object.entries(charts).map(([name, spec]) => ({ name, spec })));
   const record = {
     kind: 'ringlab-compare',
     formatVersion: FORMAT_VERSION,

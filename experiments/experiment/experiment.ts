@@ -11,8 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import { loadStrategyModule } from '../../strategies/modules';
-import { renderSvg } from '../charts/render';
-import { svgToPng } from '../charts/png';
+import { writeCharts } from '../charts/write-charts';
 import { experimentCharts, type ChartName } from '../charts/from-results';
 import { CliError, ExitCode } from '../common/errors';
 import { makeOutDir } from '../common/files';
@@ -104,12 +103,7 @@ export const writeOutputs = async (dir: string, spec: ExperimentSpec, all: reado
   const charts = [...experimentCharts(rows, names, { x: spec.output?.sweep, y: spec.output?.sweepY }), ...hostCharts(hosts, asked?.filter(isHostChart))];
   const chartDir = path.join(dir, 'charts');
   fs.mkdirSync(chartDir, { recursive: true });
-  for (const c of charts) {
-    fs.writeFileSync(path.join(chartDir, `${c.name}.vl.json`), JSON.stringify(c.spec, null, 2));
-    const svg = await renderSvg(c.spec);
-    fs.writeFileSync(path.join(chartDir, `${c.name}.svg`), svg);
-    fs.writeFileSync(path.join(chartDir, `${c.name}.png`), svgToPng(svg));
-  }
+  await writeCharts(chartDir, charts);
   const summary = [...(rows.length || hosts.length === 0 ? [summarize(rows)] : []), ...(hosts.length ? [hostSummary(hosts)] : [])].join('\n\n');
   fs.writeFileSync(path.join(dir, 'summary.txt'), `${[summary, ...skippedLines(skipped)].join('\n')}\n`);
   return `${summary}\n\ncharts: ${charts.map((c) => `charts/${c.name}.svg`).join(', ') || 'none'}`;

@@ -15,8 +15,7 @@ import { loadHostSpec } from '../../host/spec';
 import { mergeStretches } from '../../host/timeline';
 import { hostTraceJson } from '../../host/perfetto';
 import { HOST_CHART_BUILDERS, type HostChartName } from '../../charts/host-charts';
-import { renderSvg } from '../../charts/render';
-import { svgToPng } from '../../charts/png';
+import { writeCharts } from '../../charts/write-charts';
 
 /** Options of `host`. */
 export interface HostOptions {
@@ -26,7 +25,7 @@ export interface HostOptions {
   readonly trace?: string;
 }
 
-const write = (file: string, text: string, what: string): void => {
+const write = (file: string, text: string | Buffer, what: string): void => {
   try {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     fs.writeFileSync(file, text);
@@ -53,14 +52,11 @@ export const hostCommand = async (o: HostOptions): Promise<{ text: string; exitC
     write(path.join(o.out, 'host-result.json'), `${json}\n`, 'the result');
     write(path.join(o.out, 'host-spec.json'), `${JSON.stringify(spec.right, null, 2)}\n`, 'the spec');
     const input = { label: spec.right.name ?? path.basename(o.spec, '.json'), result: r.right, timeline: mergeStretches(stretches) };
-    for (const [file, name] of OUT_CHARTS) {
-      const chart = HOST_CHART_BUILDERS[name]([input]);
-      if (chart === null) continue;
-      const svg = await renderSvg(chart);
-      write(path.join(o.out, 'charts', `${file}.vl.json`), JSON.stringify(chart, null, 2), 'a chart');
-      write(path.join(o.out, 'charts', `${file}.svg`), svg, 'a chart');
-      fs.writeFileSync(path.join(o.out, 'charts', `${file}.png`), svgToPng(svg));
-    }
+    const charts = OUT_CHARTS.flatMap(([file, name]) => {
+      const spec = HOST_CHART_BUILDERS[name]([input]);
+      return spec === null ? [] : [{ name: file, spec }];
+    });
+    await writeCharts(path.join(o.out, 'charts'), charts, (f, data) => write(f, data, 'a chart'));
   }
   if (o.trace !== undefined) write(o.trace, hostTraceJson(stretches, r.right.pcpus.length), 'the trace');
   const ok = r.right.vms.every((v) => v.stop === null || v.exitCode === 0);
