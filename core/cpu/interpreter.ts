@@ -275,7 +275,7 @@ ${cases.join('\n')}
       lk = 0;
       m.flags = flags;
       // a VM exit comes back as a value: it ends the burst as a throw from the body would
-      const exit = SYSTEM[w >>> 24](m, w, imm);
+      const exit = SYSTEM[op](m, w, imm);
       if (exit !== undefined) { fault = exit; break burst; }
       flags = m.flags;
       regs[0] = 0;

@@ -381,17 +381,15 @@ ${cases.join('\n')}
   } catch (e) {
     fault = e;
   }
+  // either way out: the hits of a loop left partway, the registers and the lazy flags
+  if (l0 >= 0) hits += ((done - l0) / lL) * lF;
+  ${store}
+  c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
   if (fault !== null) {
-    if (l0 >= 0) hits += ((done - l0) / lL) * lF;
-    ${store}
-    c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
     c.pc = PCS[i]; c.hits = hits + FETCH_IN[i] + dataHits; c.done = done + IN_BLOCK[i];
     c.caught = fault;
     return THREW;
   }
-  if (l0 >= 0) hits += ((done - l0) / lL) * lF;
-  ${store}
-  c.lk = lk; c.lx = lx; c.ly = ly; c.lr = lr; c.flags = flags;
   c.pc = pc; c.hits = hits + dataHits;
   return done;
 };`;
