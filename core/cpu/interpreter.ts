@@ -1,7 +1,9 @@
 /**
  * The reference interpreter: fetch, decode and dispatch one instruction at a time.
  *
- * Its source is generated at start-up (`new Function`), one function per ISA variant, from
+ * Its source is generated at start-up (`new Function`), one function for every ISA variant
+ * (the variants differ only in the privilege of system instructions, which the burst reads from
+ * the CPU's table; a function per variant warmed up, deoptimized and compiled again on its own), from
  * the ISA table and the one written form of each instruction's semantics: an innocuous
  * instruction's case is its code row in core/cpu/instruction-code.ts (the rows the JIT
  * compiles too) instantiated with the interpreter's operands, a system instruction runs its
@@ -9,7 +11,7 @@
  * check and immediate fetch come first, once, from the table's columns by opcode (a copy in
  * each case doubled the function's bytecode, and V8's time to re-optimize it after each
  * deoptimization of its warm-up). Each innocuous case then carries what the table says of
- * its row: its privilege check under the variant (only rows that have one), the write-back
+ * its row (innocuous rows are unprivileged on every variant: the generator checks it): the write-back
  * of r0 (only rows that write a register), and the page-walk and code-page checks (only rows
  * that touch memory). The system instructions share one path that reads the privilege from
  * the table by opcode. Dispatch is a switch on literal opcodes, which V8 compiles to a jump
@@ -19,13 +21,13 @@
 import { HAS_EXT_BY_OPCODE, MNEMONIC_BY_OPCODE, RESERVED_BITS_BY_OPCODE } from '../isa/codec';
 import { GuestFault } from '../isa/fault';
 import { Flag, ISA, MNEMONICS, Vector, type Mnemonic } from '../isa/table';
-import { IsaVariant, privilegeOf } from '../isa/variant';
+import { ISA_VARIANTS, privilegeOf } from '../isa/variant';
 import { Access } from '../mmu/pte';
 import { hitSlot } from '../mmu/tlb';
 import type { Cpu } from './cpu';
 import { INSTRUCTION_CODE, type InstructionCode, type Operands } from './instruction-code';
 import { LAZY_ADD, LAZY_LOGIC, LAZY_SUB, lazyFlags, less, zeroWitness } from './lazy-flags';
-import { PRIV_IOPL, PRIV_KERNEL, PRIV_NONE, PRIVILEGE_CODE } from './privilege';
+import { PRIV_IOPL, PRIV_KERNEL } from './privilege';
 import * as Sem from './semantics';
 
 /**
@@ -120,28 +122,16 @@ const FETCH_IMMEDIATE = [
   `else { const ipa = mmu.lookup((pc + 4) | 0, FETCH, user); ${TAKE_PAGE_FAULT('ipa')} imm = i32[ipa >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
 ].join('\n');
 
-/**
- * What an innocuous case does before its semantics (after the reserved-bit check and the
- * immediate's fetch, which every instruction shares): the privilege check (CPL and IOPL are
- * fixed for the burst, so the check is a boolean computed on entry).
- */
-const prologue = (mn: Mnemonic, privilege: number): string[] => {
-  const op = ISA[mn].opcode;
-  const lines: string[] = [];
-  if (privilege === PRIV_KERNEL) lines.push(`if (kernelDenied) ${raise(`privileged(${op}, cpl)`)}`);
-  else if (privilege === PRIV_IOPL) lines.push(`if (ioplDenied) ${raise(`privileged(${op}, cpl)`)}`);
-  else if (privilege !== PRIV_NONE) throw new Error(`unknown privilege code ${privilege}`);
-  return lines;
-};
-
 /** The case of an innocuous instruction: its code row, then retire it and go on (or end the burst). */
-const innocuousCase = (mn: Mnemonic, code: InstructionCode, privilege: number): string => {
+const innocuousCase = (mn: Mnemonic, code: InstructionCode): string => {
+  for (const v of ISA_VARIANTS)
+    if (privilegeOf(mn, v) !== 'none') throw new Error(`'${mn}' has a code row but is privileged on the ${v} ISA: privileged instructions are system instructions`);
   const ext = HAS_EXT_BY_OPCODE[ISA[mn].opcode] !== 0;
   const used = { writes: false };
   const body = code.body(operands(ext, used));
   const size = ext ? 8 : 4;
   const jumps = /\bnext\b/.test(body);
-  const lines = prologue(mn, privilege);
+  const lines: string[] = [];
   if (jumps) lines.push(`next = (pc + ${size}) | 0;`);
   lines.push(body);
   if (used.writes) lines.push('regs[0] = 0;');
@@ -154,25 +144,25 @@ const innocuousCase = (mn: Mnemonic, code: InstructionCode, privilege: number): 
 
 /**
  * The one path of every system instruction (the switch's default) and of unassigned
- * opcodes: the same check as an innocuous case's prologue, read from the table by opcode
- * (PRIVILEGE is the ISA table's column under the variant). System instructions are rare
- * (each ends the burst), and sharing one path means
- * V8 has seen it run before it optimizes the burst: a case of its own that first runs later
+ * opcodes: the privilege check, read by opcode from the CPU's privilege column of the ISA
+ * table under its variant (CPL and IOPL are fixed for the burst, so each check is a boolean
+ * computed on entry). System instructions are rare (each ends the burst), and sharing one
+ * path means V8 has seen it run before it optimizes the burst: a case of its own that first runs later
  * (the OUT that ends a benchmark) would cost a deoptimization and a recompile.
  */
 const SYSTEM_PATH = `{
   if (SYSTEM[op] === undefined) ${raise('unassigned(w, pc)')}
-  const privilege = PRIVILEGE[op];
-  if (privilege === PRIV_KERNEL ? kernelDenied : privilege === PRIV_IOPL && ioplDenied) ${raise('privileged(op, cpl)')}
+  const required = privilege[op];
+  if (required === PRIV_KERNEL ? kernelDenied : required === PRIV_IOPL && ioplDenied) ${raise('privileged(op, cpl)')}
   next = (pc + (EXT[op] !== 0 ? 8 : 4)) | 0;
 }`;
 
-/** The interpreter's source for an ISA variant (the body of a `new Function` returning the burst). */
-export const interpreterSource = (variant: IsaVariant): string => {
+/** The interpreter's source (the body of a `new Function` returning the burst). */
+export const interpreterSource = (): string => {
   const cases = MNEMONICS.flatMap((mn) => {
     const code = INSTRUCTION_CODE[mn];
     if (code === undefined) return [];
-    const text = innocuousCase(mn, code, PRIVILEGE_CODE[privilegeOf(mn, variant)]);
+    const text = innocuousCase(mn, code);
     return [`case ${ISA[mn].opcode} /* ${mn} */: {\n${text}\n}`];
   });
   return `
@@ -210,6 +200,8 @@ return function interpret(m, most, c0, w0) {
   let flags = m.flags | 0;
   // the privilege checks: CPL and IOPL change only through system instructions, which end the burst
   const kernelDenied = cpl !== 0, ioplDenied = cpl > ((flags >>> 12) & 3);
+  // each opcode's privilege under the CPU's ISA variant
+  const privilege = m.privilegeByOpcode;
   // lazy arithmetic flags: the last flag-setting operation's kind, operands and result
   // (words kept as small integers: \`| 0\` on what V8 cannot type, a field or a call's result)
   let lk = 0, lx = 0, ly = 0, lr = zeroWitness(flags) | 0;
@@ -355,26 +347,15 @@ const SCOPE: Record<string, unknown> = {
   EXT: HAS_EXT_BY_OPCODE,
 };
 
-/** The privilege check of each opcode under a variant (a PRIVILEGE_CODE; unassigned opcodes none). */
-const privilegeByOpcode = (variant: IsaVariant): Uint8Array => {
-  const t = new Uint8Array(256);
-  for (const mn of MNEMONICS) t[ISA[mn].opcode] = PRIVILEGE_CODE[privilegeOf(mn, variant)];
-  return t;
+/** Compile the interpreter. */
+const compile = (): Burst => {
+  const names = Object.keys(SCOPE);
+  const make = new Function(...names, interpreterSource()) as (...values: unknown[]) => Burst;
+  return make(...names.map((k) => SCOPE[k]));
 };
 
-/** Compile the interpreter of an ISA variant. */
-const compile = (variant: IsaVariant): Burst => {
-  const scope: Record<string, unknown> = { ...SCOPE, PRIVILEGE: privilegeByOpcode(variant) };
-  const names = Object.keys(scope);
-  const make = new Function(...names, interpreterSource(variant)) as (...values: unknown[]) => Burst;
-  return make(...names.map((k) => scope[k]));
-};
-
-/** The interpreter of each ISA variant, generated once at start-up. */
-const BURSTS: Readonly<Record<IsaVariant, Burst>> = {
-  default: compile(IsaVariant.default),
-  virtualizable: compile(IsaVariant.virtualizable),
-};
+/** The interpreter, generated once at start-up. */
+const BURST: Burst = compile();
 
 /** What {@link interpretCaught} and the JIT's burst return when the burst raised nothing. */
 export const NOTHING_THROWN: unique symbol = Symbol('nothing thrown');
@@ -387,7 +368,7 @@ export const NOTHING_THROWN: unique symbol = Symbol('nothing thrown');
  * time, most of a VMM event's. `ended.system` says whether a system instruction ended it.
  */
 export const interpretCaught = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walkReferences, ended?: { system: boolean }): unknown => {
-  const r = BURSTS[m.variant](m, most, c0, w0);
+  const r = BURST(m, most, c0, w0);
   if (ended !== undefined) ended.system = r === SYSTEM_RAN;
   if (r !== THREW) return NOTHING_THROWN;
   const e = CAUGHT.value;
@@ -417,7 +398,7 @@ const rethrow = (e: unknown): never => {
  * boundary). Returns whether a system instruction ended the burst.
  */
 export const interpret = (m: Cpu, most = MAX_BURST, c0 = m.time, w0 = m.mmu.walkReferences): boolean => {
-  const r = BURSTS[m.variant](m, most, c0, w0);
+  const r = BURST(m, most, c0, w0);
   if (r === THREW) {
     const e = CAUGHT.value;
     CAUGHT.value = null;

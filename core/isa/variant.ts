@@ -17,3 +17,6 @@ export const privilegeOf = (m: Mnemonic, variant: IsaVariant): Privilege =>
 
 /** Whether an instruction traps when executed outside ring 0 (with IOPL 0) under a variant. */
 export const isPrivileged = (m: Mnemonic, variant: IsaVariant): boolean => privilegeOf(m, variant) !== 'none';
+
+/** Every ISA variant. */
+export const ISA_VARIANTS: readonly IsaVariant[] = Object.values(IsaVariant);
