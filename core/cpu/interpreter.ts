@@ -258,7 +258,7 @@ ${cases.join('\n')}
       immHits = 0;
       dataHits = 0;
       m.retiredByRing[cpl] += n - start;
-      if (nonRoot) m.retiredNonRoot += n - start;
+      m.retiredNonRoot += nonRoot ? n - start : 0;
       start = n;
       m.sync();
       m.pc = pc;
@@ -287,7 +287,9 @@ ${cases.join('\n')}
   const hits = n + (fault !== null && !inFetch ? 1 : 0) - slowWords - wordsDone + immHits + dataHits;
   if (translating) mmu.hits += hits;
   m.retiredByRing[cpl] += n - start;
-  if (nonRoot) m.retiredNonRoot += n - start;
+  // written whether or not the CPU is in non-root mode: a field first written after V8
+  // optimized the burst (the first hardware-assisted run) would deoptimize it
+  m.retiredNonRoot += nonRoot ? n - start : 0;
   m.sync();
   m.pc = pc;
   // called on every exit, pending or not: a call site first reached after V8 optimized the

@@ -251,7 +251,7 @@ export const runJit = (m: Cpu): unknown => {
         hits += c.hits;
         if (translating) mmu.hits += hits;
         m.retiredByRing[cpl] += n - start;
-        if (nonRoot) m.retiredNonRoot += n - start;
+        m.retiredNonRoot += nonRoot ? n - start : 0;
         m.sync();
         m.pc = c.pc;
         m.flags = lazyFlags(c.flags, c.lk, c.lx, c.ly, c.lr);
@@ -275,7 +275,7 @@ export const runJit = (m: Cpu): unknown => {
       if (translating) mmu.hits += hits;
       hits = 0;
       m.retiredByRing[cpl] += n - start;
-      if (nonRoot) m.retiredNonRoot += n - start;
+      m.retiredNonRoot += nonRoot ? n - start : 0;
       start = n;
       m.pc = pc;
       m.flags = lazyFlags(c.flags, c.lk, c.lx, c.ly, c.lr);
@@ -308,7 +308,7 @@ export const runJit = (m: Cpu): unknown => {
   if (system) return NOTHING_THROWN;
   if (translating) mmu.hits += hits;
   m.retiredByRing[cpl] += n - start;
-  if (nonRoot) m.retiredNonRoot += n - start;
+  m.retiredNonRoot += nonRoot ? n - start : 0;
   m.sync();
   m.pc = pc;
   m.flags = lazyFlags(c.flags, c.lk, c.lx, c.ly, c.lr);
