@@ -12,6 +12,7 @@ import type { Engine } from '../core/cpu/engine';
 import { pricesOf, type CostProfile } from '../core/cost/profile';
 import type { IsaVariant } from '../core/isa/variant';
 import { Platform } from '../core/platform/platform';
+import { warmUpInterpreter } from '../core/platform/warm-up';
 import type { OptionValues } from './options';
 import { ReservedMemoryGuard } from './reserved-memory';
 import type { Strategy, Vmm } from './strategy';
@@ -54,6 +55,8 @@ export interface VirtualMachine {
 
 /** Build the platform and CPUs, load the guest, start the VMM; an error if the profile lacks a cost the strategy needs. */
 export const startVirtualMachine = (spec: VirtualMachineSpec): Either<string, VirtualMachine> => {
+  // host machinery, once per process: V8 optimizes the interpreter having seen all of it run
+  warmUpInterpreter();
   const platform = new Platform({ memoryBytes: spec.guestMemoryBytes + spec.strategy.reservedBytes, diskLatencyUs: spec.diskLatencyUs });
   // the guest's devices address guest-physical memory: DMA stops at guest RAM, as on the native machine
   platform.dmaBytes = spec.guestMemoryBytes;

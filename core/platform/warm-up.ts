@@ -1,0 +1,250 @@
+/**
+ * The interpreter's warm-up: a short guest program run once per process (and per worker
+ * thread) on a scratch machine before the first virtual machine starts. It is host
+ * machinery only: it touches no state a run reads, and no modelled number depends on it.
+ *
+ * Why: V8 optimizes the interpreter's burst (one large generated function) with the type
+ * feedback of what has run so far; an operation it has never seen run is compiled as a
+ * deoptimization. Every instruction, slow path and fault path that a workload reaches for
+ * the first time after that (an `or`, a TLB miss in `ret`, a page fault in `stb`) threw the
+ * optimized burst away, and V8 compiled it again: `compare` deoptimized it 13 times, each
+ * time running unoptimized meanwhile and spending ~100-250 ms of compile on the second core.
+ * This program runs each of those once first, in the three modes a guest runs in (paging
+ * off, ring 0 with paging, ring 3), so the first optimization sees them all.
+ *
+ * What it runs: every innocuous row of the ISA table (the ALU and branch rows generated from
+ * the table, with small, large and negative operands, branches both taken and not), loads
+ * and stores that hit the TLB, miss it, are misaligned, straddle a page and fault, pushes,
+ * pops, calls and returns that miss, an immediate on the next page, the system path, and the
+ * faults the burst raises itself (#DE, #UD, #GP for privilege and alignment, #PF on data and
+ * on fetch), each
+ * resumed by a handler at the address in r14.
+ * @category Platform
+ */
+import { isLeft } from 'fp-ts/Either';
+import { assemble, formatAsmError } from '../asm';
+import { gateFlags } from '../cpu/idt';
+import { INSTRUCTION_CODE } from '../cpu/instruction-code';
+import { ISA, MNEMONICS, type Format, type Mnemonic } from '../isa/table';
+import { uniprocessor } from './uniprocessor';
+
+/** Formats of the rows run in the generated ALU part (registers and immediates only). */
+const ALU_FORMATS: ReadonlySet<Format> = new Set<Format>(['none', 'r', 'rr', 'rrr', 'ri', 'rri']);
+
+/** One instance of a row with destination r4 and sources `b`, `c`, `imm`. */
+const instance = (mn: Mnemonic, b: string, c: string, imm: number): string => {
+  const forms: Partial<Record<Format, string>> = { none: mn, r: `${mn} r4`, rr: `${mn} r4, ${b}`, rrr: `${mn} r4, ${b}, ${c}`, ri: `${mn} r4, ${imm}`, rri: `${mn} r4, ${b}, ${imm}` };
+  return forms[ISA[mn].format] ?? `${mn} ?`;
+};
+
+/** Innocuous rows that neither touch memory nor change control flow, in table order. */
+const aluRows = (): Mnemonic[] =>
+  MNEMONICS.filter((mn) => {
+    const code = INSTRUCTION_CODE[mn];
+    return code !== undefined && code.memory === 'none' && ISA[mn].flow === 'next' && ALU_FORMATS.has(ISA[mn].format);
+  });
+
+/** The ALU rows with three operand sets (r1 = 0x7fffffff, r2 = 3, r3 = -5; no divisor is zero). */
+const aluPart = (): string[] =>
+  [
+    ['r1', 'r2', 3],
+    ['r3', 'r1', 0x7fffffff],
+    ['r2', 'r3', -7],
+  ].flatMap(([b, c, imm]) => aluRows().map((mn) => `        ${instance(mn, b as string, c as string, imm as number)}`));
+
+/** Each conditional branch after five comparisons (less, greater, equal, signed and unsigned), taken and not. */
+const branchPart = (): string[] => {
+  const lines: string[] = [];
+  let k = 0;
+  for (const cmp of ['cmp r1, r2', 'cmp r2, r1', 'cmp r1, r1', 'cmp r3, r2', 'cmp r2, r3'])
+    for (const mn of MNEMONICS.filter((m) => INSTRUCTION_CODE[m] !== undefined && ISA[m].flow === 'branch')) {
+      // the first branch reads flags pending from the comparison, the second flags already computed
+      lines.push(`        ${cmp}`, `        ${mn} br${k}`, '        nop', `br${k}:   ${mn} br${k + 1}`, '        nop', `br${k + 1}:`);
+      k += 2;
+    }
+  return lines;
+};
+
+/** The memory rows of load and store format at `base + offset` (r4 the register operand). */
+const memoryPart = (base: string, offsets: readonly number[]): string[] =>
+  MNEMONICS.filter((mn) => INSTRUCTION_CODE[mn] !== undefined && INSTRUCTION_CODE[mn]!.memory !== 'none' && ['load', 'store'].includes(ISA[mn].format)).flatMap((mn, i) => {
+    const at = `[${base}+0x${(offsets[i % offsets.length] >>> 0).toString(16)}]`;
+    return [`        ${ISA[mn].format === 'store' ? `${mn} ${at}, r4` : `${mn} r4, ${at}`}`];
+  });
+
+/** The same rows, each made to raise a page fault at `base` (resumed after it). */
+const faultingMemoryPart = (base: string): string[] =>
+  memoryPart(base, [0]).flatMap((line, i) => [`        lea r14, mf${i}`, line, `mf${i}:`]);
+
+/** The warm-up program's source (assembled at 0; ends by writing the power port). */
+export const warmUpSource = (): string => {
+  const kgate = gateFlags({ dpl: 0, ring: 0 });
+  return `
+        .equ PD, 0x100000
+        .equ PT, 0x101000
+        .equ DATA, 0x200000
+        .equ HOLE, 0x380000
+        .equ POWER, 0xf4
+        li sp, 0x80000
+        li r1, 0x7f000
+        wrcr cr4, r1                ; ring 0's stack for events from ring 3
+        li r1, IDT
+        lidt r1
+        call body                   ; paging off, ring 0
+        li r1, PT                   ; identity-map the first 3.5 MiB (user, writable); HOLE is not present
+        li r2, 0x7
+        li r3, 896
+fill:   st [r1], r2
+        addi r1, r1, 4
+        addi r2, r2, 0x1000
+        subi r3, r3, 1
+        jnz fill
+        li r1, PT | 0x7
+        st [PD], r1
+        li r1, PD
+        wrcr cr3, r1
+        li r1, 1
+        wrcr cr0, r1
+        call body                   ; paging on, ring 0
+        li r1, 0x90000
+        push r1                     ; user sp
+        li r1, 0x3000               ; IOPL 3
+        push r1
+        li r1, 3
+        push r1                     ; ring 3
+        lea r1, user
+        push r1
+        iret
+user:   call body                   ; paging on, ring 3
+        mov r9, sp                  ; the stack rows, faulting (in ring 3: the fault switches stacks)
+        li sp, HOLE + 8
+        lea r14, u1
+        push r4
+u1:     lea r14, u2
+        pop r4
+u2:     lea r14, u3
+        call u3
+u3:     lea r14, u4
+        lea r4, u4
+        callr r4
+u4:     lea r14, u5
+        ret
+u5:     mov sp, r9
+        lea r14, u6
+        hlt                         ; #GP: privileged
+u6:     out POWER, r0
+
+body:   li r1, 0x7fffffff
+        li r2, 3
+        li r3, -5
+${aluPart().join('\n')}
+        li r5, 0
+        lea r14, d1
+        div r4, r1, r5              ; #DE
+d1:     lea r14, d2
+        rem r4, r1, r5
+d2:     li r6, DATA
+${memoryPart('r6', [0, 4, 1, 2, 8, 12]).join('\n')}
+        push r4
+        pop r4
+${memoryPart('r6', [1, 3, 0x101, 0x103]).join('\n')}
+        lea r14, s1
+        ld r4, [r6+0xffe]           ; straddles two pages
+s1:     lea r14, s2
+        st [r6+0xffd], r4
+s2:     li r7, DATA                 ; TLB misses: each access on a page not touched yet
+        li r8, 20
+        mov r9, sp
+miss:
+${memoryPart('r7', [0x1008, 0x2001, 0x3009, 0x4000, 0x5000, 0x6004]).join('\n')}
+        addi sp, r7, 0x7010
+        push r4
+        addi sp, r7, 0x8010
+        pop r4
+        addi sp, r7, 0x9010
+        call mret
+        addi sp, r7, 0xa010
+        lea r4, mret
+        callr r4
+        addi r7, r7, 0xb000
+        subi r8, r8, 1
+        jnz miss
+        mov sp, r9
+        jmp mdone
+mret:   ret
+mdone:  li r7, HOLE                 ; page faults (with paging off, plain accesses)
+${faultingMemoryPart('r7').join('\n')}
+        lea r14, x1
+        .word 0xff000001            ; #UD: reserved bits
+x1:     lea r14, x2
+        .word 0                     ; #UD: unassigned opcode
+x2:     lea r14, x3
+        li r4, 0x1002
+        jmpr r4                     ; #GP: misaligned fetch
+x3:     lea r14, x4
+        li r4, HOLE
+        jmpr r4                     ; #PF on the fetch (paging off: #UD, the word there is 0)
+x4:
+${branchPart().join('\n')}
+        lea r4, j1
+        jmpr r4
+        nop
+j1:     jmp j2
+        nop
+j2:     call j3
+        jmp j4
+j3:     ret
+j4:     lea r4, j5
+        callr r4
+        jmp j6
+j5:     ret
+j6:     call cross
+        call flush
+        ret
+flush:  li r4, PD               ; the return misses the TLB (in ring 3 the write faults)
+        lea r14, f1
+        wrcr cr3, r4
+f1:     ret
+
+        .org 0x1ffc
+cross:  li r4, 5                ; its immediate is on the next page
+        ret
+
+        .org 0x3000
+noerror: st [sp], r14           ; resume at r14 (#DE, #UD: no error code)
+        iret
+error:  addi sp, sp, 4          ; #GP, #PF: drop the error code
+        st [sp], r14
+        iret
+
+        .org 0x3800
+IDT:    .word noerror, ${kgate}
+        .org IDT + 6*8
+        .word noerror, ${kgate}
+        .org IDT + 13*8
+        .word error, ${kgate}
+        .word error, ${kgate}
+`;
+};
+
+/** Instructions the warm-up may run (it runs about 6,500). */
+const WARM_UP_BUDGET = 100_000;
+
+let warmed = false;
+
+/**
+ * Run the warm-up once in this process (or worker thread): true if it ran now, false if it had
+ * already. Throws if the program does not assemble or does not end by writing the power port
+ * (an ISA change the program was not updated for: the tests catch it).
+ */
+export const warmUpInterpreter = (): boolean => {
+  if (warmed) return false;
+  warmed = true;
+  const program = assemble(warmUpSource(), { file: 'warm-up.s' });
+  if (isLeft(program)) throw new Error(`the interpreter's warm-up does not assemble:\n${program.left.map(formatAsmError).join('\n')}`);
+  const m = uniprocessor({ memoryBytes: 4 << 20, engine: 'interp' });
+  m.load(0, program.right.bytes);
+  const stop = m.run(WARM_UP_BUDGET);
+  if (stop.kind !== 'shutdown') throw new Error(`the interpreter's warm-up stopped with ${stop.kind} at 0x${m.pc.toString(16)}${'detail' in stop ? `: ${stop.detail}` : ''}`);
+  return true;
+};
