@@ -2,8 +2,9 @@
 'use strict';
 /**
  * `npm run build`, also npm's `prepare` step (which `npm ci` and `npm install` run): compiles
- * the command's TypeScript into dist/ with tsc, copies the assets beside the compiled code
- * and writes dist/build-info.json, the fingerprint of the inputs (tools/build-inputs.js)
+ * the command's TypeScript into dist/ with tsc, copies the assets beside the compiled code,
+ * assembles the shipped guest images (core/guest/prebuilt-images.ts) and writes
+ * dist/build-info.json, the fingerprint of the inputs (tools/build-inputs.js)
  * that the command checks at start.
  *
  * tsc runs with tsconfig.build.json: file by file and without type checking, the same
@@ -43,8 +44,11 @@ const build = () => {
     fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, rel), path.join(out, rel));
   }
+  // the shipped guest images, assembled once here by the compiled assembler (core/guest/prebuilt-images.ts)
+  const images = spawnSync(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(path.join(out, 'core', 'guest', 'write-prebuilt-images.js'))}).writePrebuiltImages()))`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (images.status !== 0) fail('assembling the guest images failed (see above)');
   fs.writeFileSync(path.join(out, BUILD_INFO), `${JSON.stringify(info, null, 1)}\n`);
-  console.log(`ringlab build: ${compiled.length} modules and ${assets.length} assets into ${OUT_DIR}/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`ringlab build: ${compiled.length} modules, ${assets.length} assets and ${images.stdout} guest images into ${OUT_DIR}/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 };
 
 build();

@@ -1,11 +1,13 @@
 /**
  * The guest kernel as an image: one source, two builds (native, paravirtual) selected by
- * conditional assembly, assembled once per build and options; and where its code is.
+ * conditional assembly, assembled once per build and options (or prebuilt by the build); and
+ * where its code is.
  * @category Guest
  */
 import * as path from 'path';
 import * as E from 'fp-ts/Either';
 import { assembleFile, disassemble, type AsmError, type DisasmLine, type Program } from '../asm';
+import { kernelImageKey, prebuiltImage } from './prebuilt-images';
 
 /** Which build of the kernel: bare metal (ring 0) or paravirtual (ring 1, hypercalls). */
 export type KernelBuild = 'native' | 'paravirt';
@@ -30,15 +32,19 @@ export const kernelDefines = (build: KernelBuild, options: KernelOptions = {}): 
   build === 'paravirt' ? { PARAVIRT: 1, PV_BATCHING: (options.batching ?? true) ? 1 : 0 } : {};
 
 /**
- * Assemble the kernel (cached per build and options). The native build is `kernel.s` as is;
- * the paravirtual build defines PARAVIRT (and PV_BATCHING = 0 or 1).
+ * Assemble the kernel from its source. The native build is `kernel.s` as is; the paravirtual
+ * build defines PARAVIRT (and PV_BATCHING = 0 or 1).
  */
+export const assembleKernel = (build: KernelBuild, options: KernelOptions = {}): E.Either<AsmError[], Program> =>
+  assembleFile(KERNEL_SOURCE, { defines: kernelDefines(build, options) });
+
+/** The kernel (cached per build and options): the build's prebuilt image if there is one, else assembled. */
 export const buildKernel = (build: KernelBuild, options: KernelOptions = {}): E.Either<AsmError[], Program> => {
-  const batching = options.batching ?? true;
-  const key = `${build}/${batching}`;
+  const key = kernelImageKey(build, options.batching ?? true);
   let r = kernelCache.get(key);
   if (r === undefined) {
-    r = assembleFile(KERNEL_SOURCE, { defines: kernelDefines(build, options) });
+    const prebuilt = prebuiltImage(key);
+    r = prebuilt !== undefined ? E.right(prebuilt) : assembleKernel(build, options);
     kernelCache.set(key, r);
   }
   return r;

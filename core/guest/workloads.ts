@@ -7,6 +7,7 @@ import * as E from 'fp-ts/Either';
 import { assembleFile, type AsmError, type Program } from '../asm';
 import { GUEST_DIR } from './kernel-image';
 import { GuestLayout } from './layout';
+import { prebuiltImage, workloadImageKey } from './prebuilt-images';
 import { compileChecksum, computeChecksum, ioChecksum, pcomputeChecksum, pioChecksum } from './reference-results';
 import * as path from 'path';
 
@@ -226,11 +227,15 @@ export const isWorkloadName = (s: string): s is WorkloadName => Object.hasOwn(WO
 
 const workloadCache = new Map<string, E.Either<AsmError[], Program>>();
 
-/** Assemble a workload (cached) at the user origin 0x00400000. */
+/** Assemble a workload from its source at the user origin 0x00400000. */
+export const assembleWorkload = (name: WorkloadName): E.Either<AsmError[], Program> => assembleFile(workloadSource(name), { origin: GuestLayout.userBase });
+
+/** A workload's image (cached): the build's prebuilt image if there is one, else assembled. */
 export const buildWorkload = (name: WorkloadName): E.Either<AsmError[], Program> => {
   let r = workloadCache.get(name);
   if (r === undefined) {
-    r = assembleFile(workloadSource(name), { origin: GuestLayout.userBase });
+    const prebuilt = prebuiltImage(workloadImageKey(name));
+    r = prebuilt !== undefined ? E.right(prebuilt) : assembleWorkload(name);
     workloadCache.set(name, r);
   }
   return r;

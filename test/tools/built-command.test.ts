@@ -3,6 +3,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tmpdir } from '../experiments/cli/helpers';
+import { readPrebuiltImages } from '../../core/guest/prebuilt-images';
+import { assembleShippedImages } from '../../core/guest/write-prebuilt-images';
+import { WORKLOAD_NAMES } from '../../core/guest/workloads';
 
 const REPO = path.join(__dirname, '..', '..');
 
@@ -80,6 +83,27 @@ describe('the built command (dist/)', function () {
     const check = ringlab('check', '--strategy-module', path.join(consumer, 'my-vmm.ts'), '--workload', 'syscall', '--workload', 'in');
     expect(check.status, check.stdout + check.stderr).to.equal(0);
     expect(check.stdout).to.contain('passed: 2 run(s) equivalent to native');
+  });
+
+  it('prebuilds the shipped guest images, the same the sources assemble to, and runs them', () => {
+    const file = path.join(root, 'dist', 'core', 'guest', 'images.json');
+    const built = readPrebuiltImages(file)!;
+    const fresh = assembleShippedImages();
+    expect(Object.keys(built)).to.have.members(Object.keys(fresh)).and.include.members(['kernel/native', 'kernel/paravirt/true', 'kernel/paravirt/false', 'workload/syscall']);
+    expect(Object.keys(built)).to.have.length(3 + WORKLOAD_NAMES.length);
+    // the same images, source files relative to their guest directory
+    expect(built).to.deep.equal(fresh);
+    // the command runs the prebuilt image, not the source: swapped for another workload's, it runs that one
+    const run = (workload: string) => JSON.parse(ringlab('run', '--strategy', 'native', '--workload', workload, '--param', 'n=3', '--json').stdout) as { console: string };
+    const syscall = run('syscall').console;
+    fs.writeFileSync(file, JSON.stringify({ ...built, 'workload/syscall': built['workload/compute'] }));
+    try {
+      const swapped = run('syscall').console;
+      expect(swapped).to.not.equal(syscall);
+      expect(swapped).to.match(/^compute: 3 rounds/);
+    } finally {
+      fs.writeFileSync(file, JSON.stringify(built));
+    }
   });
 
   it('runs the sources instead of a stale build, with a one-line warning naming the changed file', () => {
