@@ -7,17 +7,20 @@ import { formatDuration, formatNumber } from '../common/format';
 
 /**
  * Host seconds per run per worker thread: a rough figure from the shipped experiments on a
- * 2-core machine (0.25 s per run for ablations.json's short workloads, 0.6 s for macro.json,
- * 1.5 s for nanobench.json's).
+ * 2-core machine, run with one worker (0.03 s per run for ablations.json's short workloads,
+ * 0.07 s for macro.json, 0.09-0.14 s for nanobench.json's; each includes the process's
+ * warm-up shared out over its runs).
  */
-export const SECONDS_PER_RUN = 1;
+export const SECONDS_PER_RUN = 0.1;
 
 /** Most runs `ringlab experiment` starts without `--yes`. */
 export const MAX_RUNS_WITHOUT_YES = 20_000;
 
 /** The estimate for `runs` runs on `workers` workers, saying it is one. */
-export const estimate = (runs: number, workers: number): string =>
-  `estimated time about ${formatDuration((runs * SECONDS_PER_RUN) / workers)} (a rough figure: ~${SECONDS_PER_RUN} s per run per worker)`;
+export const estimate = (runs: number, workers: number): string => {
+  const seconds = (runs * SECONDS_PER_RUN) / workers;
+  return `estimated time ${seconds < 1 ? 'under a second' : `about ${formatDuration(seconds)}`} (a rough figure: ~${SECONDS_PER_RUN} s per run per worker)`;
+};
 
 /** Why `runs` runs need `--yes`, or null if they do not. */
 export const needsConfirmation = (runs: number, workers: number): string | null =>
