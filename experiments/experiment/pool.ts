@@ -1,12 +1,13 @@
 /**
  * Running planned runs on N worker threads (piscina), or in-process for N = 1, handing
- * each finished run to `onResult` as soon as it completes. A worker that dies in a run
- * (exits, runs out of memory) fails that run only: piscina replaces the worker and the
- * other runs go on.
+ * each finished run to `onResult` as soon as it completes. The runs of one strategy stay on
+ * one worker (experiments/experiment/affinity.ts). A worker that dies in a run (exits, runs
+ * out of memory) fails that run only: piscina replaces the worker and the other runs go on.
  * @category Runner
  */
 import * as path from 'path';
 import { Piscina } from 'piscina';
+import { AffinityQueue } from './affinity';
 import type { PlannedTask } from '../spec/matrix';
 import { executePlanned, type RunContext } from './execute';
 import type { ExperimentRow } from './result-codec';
@@ -35,23 +36,36 @@ export const runPool = async (
     }
     return;
   }
-  const pool = new Piscina<PlannedTask, ReturnType<typeof executePlanned>>({
-    filename: WORKER_ENTRY,
-    name: 'runInWorker',
-    minThreads: Math.min(o.workers, runs.length),
-    maxThreads: Math.min(o.workers, runs.length),
-    workerData: { context: o.context, modules: [...o.modules] } satisfies WorkerSetup,
-  });
+  // one single-thread pool per worker, so that a task goes to the worker of its family (affinity.ts)
+  const threads = Math.min(o.workers, runs.length);
+  const pools = Array.from(
+    { length: threads },
+    () =>
+      new Piscina<PlannedTask, ReturnType<typeof executePlanned>>({
+        filename: WORKER_ENTRY,
+        name: 'runInWorker',
+        minThreads: 1,
+        maxThreads: 1,
+        workerData: { context: o.context, modules: [...o.modules] } satisfies WorkerSetup,
+      }),
+  );
+  const queue = new AffinityQueue(runs, threads, familyOf);
+  const drain = async (w: number): Promise<void> => {
+    for (let run = queue.next(w); run !== undefined; run = queue.next(w)) {
+      try {
+        const out = await pools[w].run(run);
+        o.onResult('row' in out ? { run, row: out.row } : { run, error: out.error });
+      } catch (e) {
+        o.onResult({ run, error: `the worker thread failed: ${(e as Error).message}` });
+      }
+    }
+  };
   try {
-    await Promise.all(
-      runs.map((run) =>
-        pool.run(run).then(
-          (out) => o.onResult('row' in out ? { run, row: out.row } : { run, error: out.error }),
-          (e: Error) => o.onResult({ run, error: `the worker thread failed: ${e.message}` }),
-        ),
-      ),
-    );
+    await Promise.all(pools.map((_, w) => drain(w)));
   } finally {
-    await pool.destroy();
+    await Promise.all(pools.map((p) => p.destroy()));
   }
 };
+
+/** The family of a task for the workers' affinity: its strategy (the VMM code it warms up), or the host runs'. */
+export const familyOf = (t: PlannedTask): string => (t.kind === 'run' ? `run:${t.strategy}` : 'host');
