@@ -230,10 +230,12 @@ const program = (io: Io, setExit: (code: number) => void): Command => {
     .option('--nested-profile <name>', 'profile for the nested-paging configuration', 'nehalem-2009')
     .option('--force', 'write into a non-empty directory that holds no earlier comparison', false)
     .option('--strategy-module <file>', 'also compare the strategies of a module file, with their default options (repeatable)', collect, [] as string[])
+    .option('--workers <n>', 'worker threads, each running the runs of some strategies (default: the number of cores; the results do not depend on them)')
     .addOption(engineOption())
-    .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean; strategyModule: string[]; engine: Engine }) => {
+    .action(async (o: { out: string; profile: string; nestedProfile: string; force: boolean; strategyModule: string[]; engine: Engine; workers?: string }) => {
       enableTypeScriptModules(o.strategyModule);
-      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress(), strategyModules: o.strategyModule, engine: o.engine }));
+      const workers = o.workers === undefined ? os.availableParallelism() : parseCount('--workers', o.workers, 1, 64);
+      io.out(await compare({ outDir: o.out, profile: o.profile, nestedProfile: o.nestedProfile, force: o.force, stream: progress(), strategyModules: o.strategyModule, engine: o.engine, workers }));
     });
 
   p.command('validate')

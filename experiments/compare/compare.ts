@@ -9,7 +9,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft, type Either } from 'fp-ts/Either';
 import { loadProfile } from '../../core/cost/profile';
 import { loadStrategyModule, lookupStrategy } from '../../strategies/modules';
 import { STRATEGIES } from '../../strategies/registry';
@@ -32,6 +32,12 @@ import { progress, type ProgressStream } from '../experiment/progress';
 import { runOne } from '../run/run-one';
 import type { Engine } from '../../core/cpu/engine';
 import { toCsv } from '../run/csv';
+import { runOnWorkers } from '../experiment/pool';
+import type { CompareWorkerSetup } from './compare-worker';
+import type { ComparedRun } from './compared-run';
+
+/** The comparison's worker threads' entry: compiled, or a shim that registers ts-node in the thread first. */
+const COMPARE_WORKER_ENTRY = path.join(__dirname, __filename.endsWith('.ts') ? 'compare-worker-entry.js' : 'compare-worker.js');
 
 /** One strategy configuration in the comparison. */
 export interface ComparedConfig {
@@ -121,6 +127,8 @@ export const compare = async (o: {
   strategyModules?: readonly string[];
   /** the simulator engine (host machinery: no modelled number depends on it) */
   engine?: Engine;
+  /** worker threads (default 1: this thread); the results do not depend on them */
+  workers?: number;
 }): Promise<string> => {
   const extra = (o.strategyModules ?? []).flatMap((f) => {
     const r = loadStrategyModule(f);
@@ -133,19 +141,42 @@ export const compare = async (o: {
   // the uniprocessor workloads: the parallel ones have their own experiment (experiments/multiprocessor.json)
   const workloads = o.workloads ?? WORKLOAD_NAMES.filter((w) => WORKLOADS[w].kind !== 'parallel');
   const provenance = runProvenance(createHash('sha256').update(JSON.stringify({ configs: allConfigs, workloads })).digest('hex').slice(0, 16));
-  const results: RunResult[] = [];
-  const labels = new Map<RunResult, string>();
+  const runs: ComparedRun[] = configs.flatMap((c, k) =>
+    workloads.map((w, j) => ({ index: k * workloads.length + j, label: c.label, strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa, engine: o.engine })),
+  );
+  const slots: (RunResult | undefined)[] = new Array(runs.length);
+  const failures: string[] = [];
   const t0 = performance.now();
-  const total = configs.length * workloads.length;
+  const total = runs.length;
   const bar = progress(total, o.stream);
-  for (const c of configs)
-    for (const w of workloads) {
-      const r = runOne({ strategy: c.strategy, options: c.options, workload: w, profile: c.profile, isa: c.isa, engine: o.engine });
-      if (isLeft(r)) throw new CliError(r.left.join('\n'));
-      results.push(r.right);
-      labels.set(r.right, c.label);
-      bar.tick(`${c.label} ${w}: ${r.right.equivalent ? `${formatNumber(r.right.slowdown ?? NaN)}x` : 'NOT EQUIVALENT'}`);
+  const done = (run: ComparedRun, r: Either<string[], RunResult>): void => {
+    if (isLeft(r)) failures.push(r.left.join('\n'));
+    else slots[run.index] = r.right;
+    bar.tick(`${run.label} ${run.workload}: ${isLeft(r) ? 'FAILED' : r.right.equivalent ? `${formatNumber(r.right.slowdown ?? NaN)}x` : 'NOT EQUIVALENT'}`);
+  };
+  const here = (run: ComparedRun): Either<string[], RunResult> =>
+    runOne({ strategy: run.strategy, options: run.options, workload: run.workload, profile: run.profile, isa: run.isa, engine: run.engine });
+  const workers = Math.max(1, Math.min(o.workers ?? 1, runs.length));
+  if (workers === 1)
+    for (const run of runs) {
+      done(run, here(run));
+      if (failures.length > 0) break;
     }
+  else
+    await runOnWorkers<ComparedRun, Either<string[], RunResult>>(runs, {
+      workers,
+      filename: COMPARE_WORKER_ENTRY,
+      name: 'runCompared',
+      workerData: { modules: o.strategyModules ?? [] } satisfies CompareWorkerSetup,
+      // one strategy's runs on one worker: each worker thread warms up on the VMM code it runs
+      family: (run) => run.strategy,
+      // this thread is one of the workers: it has loaded and warmed up the code already
+      local: here,
+      onResult: (run, r) => ('error' in r ? failures.push(`the worker thread failed in ${run.label} ${run.workload}: ${r.error.message}`) : done(run, r.value)),
+    });
+  if (failures.length > 0) throw new CliError(failures[0]);
+  const results = slots as RunResult[];
+  const labels = new Map<RunResult, string>(results.map((r, i) => [r, runs[i].label]));
   bar.done();
   const wallSeconds = (performance.now() - t0) / 1000;
 

@@ -1,5 +1,5 @@
 /**
- * Running planned runs on N worker threads (piscina), or in-process for N = 1, handing
+ * Running planned runs on N worker threads (piscina), or in this thread for N = 1, handing
  * each finished run to `onResult` as soon as it completes. The runs of one strategy stay on
  * one worker (experiments/experiment/affinity.ts). A worker that dies in a run (exits, runs
  * out of memory) fails that run only: piscina replaces the worker and the other runs go on.
@@ -36,32 +36,72 @@ export const runPool = async (
     }
     return;
   }
-  // one single-thread pool per worker, so that a task goes to the worker of its family (affinity.ts)
-  const threads = Math.min(o.workers, runs.length);
-  const pools = Array.from(
-    { length: threads },
-    () =>
-      new Piscina<PlannedTask, ReturnType<typeof executePlanned>>({
-        filename: WORKER_ENTRY,
-        name: 'runInWorker',
-        minThreads: 1,
-        maxThreads: 1,
-        workerData: { context: o.context, modules: [...o.modules] } satisfies WorkerSetup,
-      }),
-  );
-  const queue = new AffinityQueue(runs, threads, familyOf);
-  const drain = async (w: number): Promise<void> => {
-    for (let run = queue.next(w); run !== undefined; run = queue.next(w)) {
-      try {
-        const out = await pools[w].run(run);
-        o.onResult('row' in out ? { run, row: out.row } : { run, error: out.error });
-      } catch (e) {
-        o.onResult({ run, error: `the worker thread failed: ${(e as Error).message}` });
-      }
+  await runOnWorkers<PlannedTask, ReturnType<typeof executePlanned>>(runs, {
+    workers: o.workers,
+    filename: WORKER_ENTRY,
+    name: 'runInWorker',
+    workerData: { context: o.context, modules: [...o.modules] } satisfies WorkerSetup,
+    family: familyOf,
+    // every run on a thread of its own: one that dies (out of memory) fails that run only
+    onResult: (run, r) =>
+      o.onResult('error' in r ? { run, error: `the worker thread failed: ${r.error.message}` } : 'row' in r.value ? { run, row: r.value.row } : { run, error: r.value.error }),
+  });
+};
+
+/**
+ * Run `tasks` on `workers` workers, the tasks of one family on one worker (affinity.ts): worker
+ * 0 is this thread when `local` is given (it has loaded and warmed up the code already), the
+ * others are threads started on `filename`, whose export `name` runs one task (one
+ * single-thread piscina pool each, with two tasks in flight so that a thread never waits for
+ * this one to finish a run of its own). `onResult` gets each task's value, or the error of a
+ * thread that died in it (piscina starts another), as soon as it is done.
+ */
+export const runOnWorkers = async <T, R>(
+  tasks: readonly T[],
+  o: {
+    workers: number;
+    filename: string;
+    name: string;
+    workerData: unknown;
+    family: (t: T) => string;
+    local?: (t: T) => R;
+    onResult: (t: T, r: { value: R } | { error: Error }) => void;
+  },
+): Promise<void> => {
+  const workers = Math.max(1, Math.min(o.workers, tasks.length));
+  const local = o.local;
+  const queue = new AffinityQueue(tasks, workers, o.family);
+  const first = local === undefined ? 0 : 1;
+  const pools = Array.from({ length: workers - first }, () => new Piscina<T, R>({ filename: o.filename, name: o.name, minThreads: 1, maxThreads: 1, workerData: o.workerData }));
+  const drainThread = async (w: number): Promise<void> => {
+    const pool = pools[w - first];
+    const inFlight = new Set<Promise<void>>();
+    const launch = (): boolean => {
+      const t = queue.next(w);
+      if (t === undefined) return false;
+      const p: Promise<void> = pool.run(t).then(
+        (value) => o.onResult(t, { value }),
+        (error: Error) => o.onResult(t, { error }),
+      );
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+      return true;
+    };
+    while (inFlight.size < 2 && launch());
+    while (inFlight.size > 0) {
+      await Promise.race(inFlight);
+      while (inFlight.size < 2 && launch());
+    }
+  };
+  const drainHere = async (run: (t: T) => R): Promise<void> => {
+    for (let t = queue.next(0); t !== undefined; t = queue.next(0)) {
+      o.onResult(t, { value: run(t) });
+      // let the threads' results in (and their next tasks out) between runs
+      await new Promise((r) => setImmediate(r));
     }
   };
   try {
-    await Promise.all(pools.map((_, w) => drain(w)));
+    await Promise.all([...(local === undefined ? [] : [drainHere(local)]), ...pools.map((_, i) => drainThread(i + first))]);
   } finally {
     await Promise.all(pools.map((p) => p.destroy()));
   }

@@ -76,3 +76,23 @@ describe('compare --strategy-module', function () {
     expect(record.strategyModules).to.deep.equal([example]);
   });
 });
+
+describe('compare --workers', function () {
+  this.timeout(300_000);
+
+  it('gives the same results on two workers (this thread and one more, a strategy to each) as on one', async () => {
+    const dirs = [1, 2].map((w) => path.join(tmpdir(), `cmp-workers-${w}`));
+    const texts: string[] = [];
+    for (const [i, workers] of [1, 2].entries())
+      texts.push(await compare({ outDir: dirs[i], profile: 'netburst-2006', nestedProfile: 'nehalem-2009', force: false, stream: SILENT, workloads: ['syscall', 'in'], workers }));
+    const strip = (l: string) => {
+      const { host: _h, date: _d, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    };
+    const [one, two] = dirs.map((d) => lines(path.join(d, 'results.jsonl')).map(strip));
+    expect(two).to.have.length(2 * comparedConfigs('netburst-2006', 'nehalem-2009').length);
+    expect(two).to.deep.equal(one);
+    // the summary table is the same too (the first line carries the wall time, the last the folder)
+    expect(texts[1].split('\n').slice(1, -1)).to.deep.equal(texts[0].split('\n').slice(1, -1));
+  });
+});
