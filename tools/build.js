@@ -45,7 +45,7 @@ const build = () => {
     fs.copyFileSync(path.join(ROOT, rel), path.join(out, rel));
   }
   // the shipped guest images, assembled once here by the compiled assembler (core/guest/prebuilt-images.ts)
-  const images = spawnSync(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(path.join(out, 'core', 'guest', 'write-prebuilt-images.js'))}).writePrebuiltImages()))`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const images = spawnSync(process.execPath, ['-e', `const g = ${JSON.stringify(path.join(out, 'core', 'guest'))}; process.stdout.write(String(require(g + '/write-prebuilt-images.js').writePrebuiltImages(require(g + '/prebuilt-images.js').PREBUILT_IMAGES_FILE)))`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (images.status !== 0) fail('assembling the guest images failed (see above)');
   fs.writeFileSync(path.join(out, BUILD_INFO), `${JSON.stringify(info, null, 1)}\n`);
   console.log(`ringlab build: ${compiled.length} modules, ${assets.length} assets and ${images.stdout} guest images into ${OUT_DIR}/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

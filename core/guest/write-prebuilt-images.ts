@@ -1,7 +1,7 @@
 /**
  * `npm run build`'s last step before the fingerprint (tools/build.js): assemble the shipped
  * guest images (every kernel build, every workload) with the compiled assembler and write
- * them to PREBUILT_IMAGES_FILE (see core/guest/prebuilt-images.ts). An image that does not
+ * them to the build's PREBUILT_IMAGES_FILE (see core/guest/prebuilt-images.ts). An image that does not
  * assemble is left out: the command assembles it at run time and reports its errors there.
  * @category Guest
  */
@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isRight } from 'fp-ts/Either';
 import { assembleKernel, GUEST_DIR, type KernelBuild } from './kernel-image';
-import { kernelImageKey, PREBUILT_IMAGES_FILE, serializeProgram, workloadImageKey, type PrebuiltImages } from './prebuilt-images';
+import { kernelImageKey, serializeProgram, workloadImageKey, type PrebuiltImages } from './prebuilt-images';
 import { assembleWorkload, WORKLOAD_NAMES } from './workloads';
 
 /** The kernel builds the command can ask for: native, and paravirtual with and without batching. */
@@ -33,8 +33,11 @@ export const assembleShippedImages = (): PrebuiltImages => {
   return out;
 };
 
-/** Write the shipped images to `file` (default: the build's); returns how many. */
-export const writePrebuiltImages = (file = PREBUILT_IMAGES_FILE): number => {
+/**
+ * Write the shipped images to `file` (the build passes PREBUILT_IMAGES_FILE of its compiled
+ * copy; there is no default, so nothing writes one into the sources); returns how many.
+ */
+export const writePrebuiltImages = (file: string): number => {
   const images = assembleShippedImages();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(images));

@@ -24,6 +24,7 @@
 import { isLeft } from 'fp-ts/Either';
 import { assemble, formatAsmError } from '../asm';
 import { gateFlags } from '../cpu/idt';
+import { Port } from '../devices/ports';
 import { INSTRUCTION_CODE } from '../cpu/instruction-code';
 import { ISA, MNEMONICS, type Format, type Mnemonic } from '../isa/table';
 import { uniprocessor } from './uniprocessor';
@@ -84,7 +85,7 @@ export const warmUpSource = (): string => {
         .equ PT, 0x101000
         .equ DATA, 0x200000
         .equ HOLE, 0x380000
-        .equ POWER, 0xf4
+        .equ POWER, ${Port.power}
         li sp, 0x80000
         li r1, 0x7f000
         wrcr cr4, r1                ; ring 0's stack for events from ring 3
