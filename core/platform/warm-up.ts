@@ -27,7 +27,13 @@ import { gateFlags } from '../cpu/idt';
 import { Port } from '../devices/ports';
 import { INSTRUCTION_CODE } from '../cpu/instruction-code';
 import { ISA, MNEMONICS, type Format, type Mnemonic } from '../isa/table';
+import { identityPagingOn, iretToRing3 } from './bare-metal';
 import { uniprocessor } from './uniprocessor';
+
+/** The warm-up machine's page directory and table, and the first unmapped address. */
+const PD = 0x100000;
+const PT = 0x101000;
+const HOLE = 0x380000;
 
 /** Formats of the rows run in the generated ALU part (registers and immediates only). */
 const ALU_FORMATS: ReadonlySet<Format> = new Set<Format>(['none', 'r', 'rr', 'rrr', 'ri', 'rri']);
@@ -81,10 +87,10 @@ const faultingMemoryPart = (base: string): string[] =>
 export const warmUpSource = (): string => {
   const kgate = gateFlags({ dpl: 0, ring: 0 });
   return `
-        .equ PD, 0x100000
-        .equ PT, 0x101000
+        .equ PD, ${PD}
+        .equ PT, ${PT}
         .equ DATA, 0x200000
-        .equ HOLE, 0x380000
+        .equ HOLE, ${HOLE}
         .equ POWER, ${Port.power}
         li sp, 0x80000
         li r1, 0x7f000
@@ -92,30 +98,8 @@ export const warmUpSource = (): string => {
         li r1, IDT
         lidt r1
         call body                   ; paging off, ring 0
-        li r1, PT                   ; identity-map the first 3.5 MiB (user, writable); HOLE is not present
-        li r2, 0x7
-        li r3, 896
-fill:   st [r1], r2
-        addi r1, r1, 4
-        addi r2, r2, 0x1000
-        subi r3, r3, 1
-        jnz fill
-        li r1, PT | 0x7
-        st [PD], r1
-        li r1, PD
-        wrcr cr3, r1
-        li r1, 1
-        wrcr cr0, r1
-        call body                   ; paging on, ring 0
-        li r1, 0x90000
-        push r1                     ; user sp
-        li r1, 0x3000               ; IOPL 3
-        push r1
-        li r1, 3
-        push r1                     ; ring 3
-        lea r1, user
-        push r1
-        iret
+        ; identity-map the first 3.5 MiB (user, writable); HOLE is not present${identityPagingOn({ pd: PD, pt: PT, pages: HOLE >>> 12 })}
+        call body                   ; paging on, ring 0${iretToRing3({ label: 'user', sp: 0x90000, flags: 0x3000 })}
 user:   call body                   ; paging on, ring 3
         mov r9, sp                  ; the stack rows, faulting (in ring 3: the fault switches stacks)
         li sp, HOLE + 8

@@ -4,35 +4,11 @@
  * address translation and privilege checks; it ends by writing the power port.
  * @category Bench
  */
+import { identityPagingOn, iretToRing3 } from '../../core/platform/bare-metal';
 
-/** Ring-0 prologue: identity-map the first 4 MiB (user, writable), paging on, IRET to `user` at ring 3. */
-const PROLOGUE = `
-        .equ PD, 0x100000
-        .equ PT, 0x101000
-        li r1, PT
-        li r2, 0x7                  ; present | writable | user
-        li r3, 1024
-fill:   st [r1], r2
-        addi r1, r1, 4
-        addi r2, r2, 0x1000
-        subi r3, r3, 1
-        jnz fill
-        li r1, PT | 0x7
-        st [PD], r1
-        li r1, PD
-        wrcr cr3, r1
-        li r1, 1
-        wrcr cr0, r1
-        li sp, 0x80000
-        li r1, 0x80000
-        push r1                     ; user sp
-        li r1, 0x3000               ; IOPL 3, IF 0
-        push r1
-        li r1, 3
-        push r1                     ; ring 3
-        lea r1, user
-        push r1
-        iret
+/** Ring-0 prologue: identity-map the first 4 MiB (user, writable), paging on, IRET to `user` at ring 3 with IOPL 3. */
+const PROLOGUE = `${identityPagingOn({ pd: 0x100000, pt: 0x101000, pages: 1024 })}
+        li sp, 0x80000${iretToRing3({ label: 'user', sp: 0x80000, flags: 0x3000 })}
 user:
 `;
 
