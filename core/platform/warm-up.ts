@@ -17,8 +17,7 @@
  * and stores that hit the TLB, miss it, are misaligned, straddle a page and fault, pushes,
  * pops, calls and returns that miss, an immediate on the next page, the system path, and the
  * faults the burst raises itself (#DE, #UD, #GP for privilege and alignment, #PF on data and
- * on fetch), each
- * resumed by a handler at the address in r14.
+ * on fetch), each resumed by a handler at the address in r14.
  * @category Platform
  */
 import { isLeft } from 'fp-ts/Either';
@@ -51,13 +50,15 @@ const aluRows = (): Mnemonic[] =>
     return code !== undefined && code.memory === 'none' && ISA[mn].flow === 'next' && ALU_FORMATS.has(ISA[mn].format);
   });
 
-/** The ALU rows with three operand sets (r1 = 0x7fffffff, r2 = 3, r3 = -5; no divisor is zero). */
-const aluPart = (): string[] =>
-  [
-    ['r1', 'r2', 3],
-    ['r3', 'r1', 0x7fffffff],
-    ['r2', 'r3', -7],
-  ].flatMap(([b, c, imm]) => aluRows().map((mn) => `        ${instance(mn, b as string, c as string, imm as number)}`));
+/** The ALU rows' three operand sets: sources and immediate (r1 = 0x7fffffff, r2 = 3, r3 = -5; no divisor is zero). */
+const OPERAND_SETS: readonly (readonly [string, string, number])[] = [
+  ['r1', 'r2', 3],
+  ['r3', 'r1', 0x7fffffff],
+  ['r2', 'r3', -7],
+];
+
+/** The ALU rows with each operand set. */
+const aluPart = (): string[] => OPERAND_SETS.flatMap(([b, c, imm]) => aluRows().map((mn) => `        ${instance(mn, b, c, imm)}`));
 
 /** Each conditional branch after five comparisons (less, greater, equal, signed and unsigned), taken and not. */
 const branchPart = (): string[] => {
