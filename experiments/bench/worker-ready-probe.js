@@ -6,14 +6,15 @@
 const { loadCommandModule } = require('../../tools/launch');
 const { Piscina } = require('piscina');
 
-const { WORKER_ENTRY } = loadCommandModule('experiments/experiment/pool', (line) => process.stderr.write(`${line}\n`));
+const warn = (line) => process.stderr.write(`${line}\n`);
+const { EXPERIMENT_WORKER } = loadCommandModule('experiments/experiment/pool', warn);
+const { workerThread } = loadCommandModule('experiments/common/worker-thread', warn);
 const t0 = performance.now();
 const pool = new Piscina({
-  filename: WORKER_ENTRY,
+  ...workerThread(EXPERIMENT_WORKER, { context: { experiment: 'bench', seed: 1, provenance: {} }, modules: [] }),
   name: 'runInWorker',
   minThreads: 1,
   maxThreads: 1,
-  workerData: { context: { experiment: 'bench', seed: 1, provenance: {} }, modules: [] },
 });
 pool
   .run({ kind: 'run', index: 0, key: 'probe', label: 'probe', strategy: '', options: {}, workload: '', params: {}, profile: '', isa: 'default', machine: {}, repetition: 0, boot: {}, costOverrides: {} })

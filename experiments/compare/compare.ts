@@ -35,9 +35,7 @@ import { toCsv } from '../run/csv';
 import { runOnWorkers } from '../experiment/pool';
 import type { CompareWorkerSetup } from './compare-worker';
 import type { ComparedRun } from './compared-run';
-
-/** The comparison's worker threads' entry: compiled, or a shim that registers ts-node in the thread first. */
-const COMPARE_WORKER_ENTRY = path.join(__dirname, __filename.endsWith('.ts') ? 'compare-worker-entry.js' : 'compare-worker.js');
+import { workerThread } from '../common/worker-thread';
 
 /** One strategy configuration in the comparison. */
 export interface ComparedConfig {
@@ -165,9 +163,8 @@ export const compare = async (o: {
   else
     await runOnWorkers<ComparedRun, Either<string[], RunResult>>(runs, {
       workers,
-      filename: COMPARE_WORKER_ENTRY,
+      worker: workerThread(path.join(__dirname, 'compare-worker'), { modules: o.strategyModules ?? [] } satisfies CompareWorkerSetup),
       name: 'runCompared',
-      workerData: { modules: o.strategyModules ?? [] } satisfies CompareWorkerSetup,
       // one strategy's runs on one worker: each worker thread warms up on the VMM code it runs
       family: (run) => run.strategy,
       // this thread is one of the workers: it has loaded and warmed up the code already

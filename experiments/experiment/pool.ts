@@ -8,16 +8,14 @@
 import * as path from 'path';
 import { Piscina } from 'piscina';
 import { AffinityQueue } from './affinity';
+import { workerThread } from '../common/worker-thread';
 import type { PlannedTask } from '../spec/matrix';
 import { executePlanned, type RunContext } from './execute';
 import type { ExperimentRow } from './result-codec';
 import type { WorkerSetup } from './worker';
 
-/**
- * The worker threads' entry: the compiled worker when this module runs compiled (from
- * dist/), else a shim that registers ts-node in the thread first.
- */
-export const WORKER_ENTRY = path.join(__dirname, __filename.endsWith('.ts') ? 'worker-entry.js' : 'worker.js');
+/** The experiment's worker module (without extension; see workerThread). */
+export const EXPERIMENT_WORKER = path.join(__dirname, 'worker');
 
 /** Outcome of one run. */
 export type RunOutcome = { readonly run: PlannedTask; readonly row: ExperimentRow } | { readonly run: PlannedTask; readonly error: string };
@@ -38,9 +36,8 @@ export const runPool = async (
   }
   await runOnWorkers<PlannedTask, ReturnType<typeof executePlanned>>(runs, {
     workers: o.workers,
-    filename: WORKER_ENTRY,
+    worker: workerThread(EXPERIMENT_WORKER, { context: o.context, modules: [...o.modules] } satisfies WorkerSetup),
     name: 'runInWorker',
-    workerData: { context: o.context, modules: [...o.modules] } satisfies WorkerSetup,
     family: familyOf,
     // every run on a thread of its own: one that dies (out of memory) fails that run only
     onResult: (run, r) =>
@@ -51,7 +48,7 @@ export const runPool = async (
 /**
  * Run `tasks` on `workers` workers, the tasks of one family on one worker (affinity.ts): worker
  * 0 is this thread when `local` is given (it has loaded and warmed up the code already), the
- * others are threads started on `filename`, whose export `name` runs one task (one
+ * others are threads started on `worker` (see workerThread), whose export `name` runs one task (one
  * single-thread piscina pool each, with two tasks in flight so that a thread never waits for
  * this one to finish a run of its own). `onResult` gets each task's value, or the error of a
  * thread that died in it (piscina starts another), as soon as it is done.
@@ -60,9 +57,8 @@ export const runOnWorkers = async <T, R>(
   tasks: readonly T[],
   o: {
     workers: number;
-    filename: string;
+    worker: { filename: string; workerData: unknown };
     name: string;
-    workerData: unknown;
     family: (t: T) => string;
     local?: (t: T) => R;
     onResult: (t: T, r: { value: R } | { error: Error }) => void;
@@ -72,7 +68,7 @@ export const runOnWorkers = async <T, R>(
   const local = o.local;
   const queue = new AffinityQueue(tasks, workers, o.family);
   const first = local === undefined ? 0 : 1;
-  const pools = Array.from({ length: workers - first }, () => new Piscina<T, R>({ filename: o.filename, name: o.name, minThreads: 1, maxThreads: 1, workerData: o.workerData }));
+  const pools = Array.from({ length: workers - first }, () => new Piscina<T, R>({ ...o.worker, name: o.name, minThreads: 1, maxThreads: 1 }));
   const drainThread = async (w: number): Promise<void> => {
     const pool = pools[w - first];
     const inFlight = new Set<Promise<void>>();

@@ -8,14 +8,15 @@ import * as path from 'path';
 import { Piscina } from 'piscina';
 import { fuzz, fuzzPrograms, joinOutcomes, type FuzzReport, type FuzzSpec, type ProgramOutcome } from './fuzz';
 import type { FuzzTask } from './worker';
+import { workerThread } from '../common/worker-thread';
 
-/** The worker threads' entry: compiled, or a shim that registers ts-node in the thread first. */
-const WORKER_ENTRY = path.join(__dirname, __filename.endsWith('.ts') ? 'worker-entry.js' : 'worker.js');
+/** The fuzzer's worker module (without extension; see workerThread). */
+const FUZZ_WORKER = path.join(__dirname, 'worker');
 
 /** Fuzz on `workers` threads (1: in this thread). Strategies are looked up by name in the workers. */
 export const fuzzOnWorkers = async (spec: FuzzSpec, workers: number): Promise<FuzzReport> => {
   if (workers <= 1) return fuzz(spec);
-  const pool = new Piscina<FuzzTask, ProgramOutcome>({ filename: WORKER_ENTRY, name: 'fuzzInWorker', minThreads: workers, maxThreads: workers });
+  const pool = new Piscina<FuzzTask, ProgramOutcome>({ ...workerThread(FUZZ_WORKER, {}), name: 'fuzzInWorker', minThreads: workers, maxThreads: workers });
   const names = spec.strategies.map((s) => s.name);
   let done = 0;
   try {
