@@ -118,7 +118,7 @@ const TAKE_PAGE_FAULT = (pa: string): string => `if (${pa} < 0) { fault = mmu.ta
  * code page).
  */
 const FETCH_IMMEDIATE = [
-  `if ((pc & 0xfff) !== 0xffc) { immHits = (immHits + 1) | 0; imm = i32[(codeBase | ((pc + 4) & 0xfff)) >>> 2]; }`,
+  `if ((pc & 0xfff) !== 0xffc) { immHits = (immHits + 1) | 0; imm = i32[(pc + codeDelta + 4) >>> 2]; }`,
   `else { const ipa = mmu.lookup((pc + 4) | 0, FETCH, user); ${TAKE_PAGE_FAULT('ipa')} imm = i32[ipa >>> 2]; codeBits = NO_PAGE; ${walkCheck('n + 1')} }`,
 ].join('\n');
 
@@ -126,12 +126,17 @@ const FETCH_IMMEDIATE = [
 const innocuousCase = (mn: Mnemonic, code: InstructionCode): string => {
   for (const v of ISA_VARIANTS)
     if (privilegeOf(mn, v) !== 'none') throw new Error(`'${mn}' has a code row but is privileged on the ${v} ISA: privileged instructions are system instructions`);
-  const ext = HAS_EXT_BY_OPCODE[ISA[mn].opcode] !== 0;
+  const opcode = ISA[mn].opcode;
+  const ext = HAS_EXT_BY_OPCODE[opcode] !== 0;
   const used = { writes: false };
   const body = code.body(operands(ext, used));
   const size = ext ? 8 : 4;
   const jumps = /\bnext\b/.test(body);
   const lines: string[] = [];
+  // the row's reserved bits and immediate word, as literals (no table read per instruction)
+  const reserved = RESERVED_BITS_BY_OPCODE[opcode];
+  if (reserved !== 0) lines.push(`if ((w & ${reserved | 0}) !== 0) ${raise('reserved(w, pc)')}`);
+  if (ext) lines.push(FETCH_IMMEDIATE);
   if (jumps) lines.push(`next = (pc + ${size}) | 0;`);
   lines.push(body);
   if (used.writes) lines.push('regs[0] = 0;');
@@ -188,10 +193,11 @@ return function interpret(m, most, c0, w0) {
   // n at the last time retired instructions were added to the machine's counts
   let start = 0;
   // the current code page: its linear page bits (pc & ~0xfff, or NO_PAGE), number, physical
-  // base and TLB slot. Paging and nesting change only through system instructions, which end
+  // base less its linear bits (a word on it is at physical pc + codeDelta, wrapped to 32 bits
+  // by the >>> of the index) and TLB slot. Paging and nesting change only through system instructions, which end
   // the burst; the TLB changes only through accesses that miss, after which the slot's tag is
   // checked again (an access may evict the code page: the next fetch misses, as on the TLB)
-  let codeBits = NO_PAGE, codeVpn = -1, codeBase = 0, codeSlot = 0;
+  let codeBits = NO_PAGE, codeVpn = -1, codeDelta = 0, codeSlot = 0;
   const translating = mmu.translating === true;
   // the tags the code-page check reads: the TLB's, or with no translation a private slot
   // that always holds the current page
@@ -222,7 +228,7 @@ return function interpret(m, most, c0, w0) {
   try {
     burst: for (;;) {
       // one compare: aligned and on the cached code page
-      if ((pc & 0xfffff003) === codeBits) w = i32[(codeBase | (pc & 0xfff)) >>> 2];
+      if ((pc & 0xfffff003) === codeBits) w = i32[(pc + codeDelta) >>> 2];
       else {
         inFetch = true;
         if ((pc & 3) !== 0) ${raise('misaligned(pc)')}
@@ -235,20 +241,20 @@ return function interpret(m, most, c0, w0) {
         codeBits = pc & 0xfffff000;
         codeSlot = translating ? mmu.lastSlot : 0;
         if (!translating) tags[0] = codeVpn;
-        codeBase = (pa & ~0xfff) | 0;
+        codeDelta = ((pa & ~0xfff) - codeBits) | 0;
         ${walkCheck('n + 1')}
       }
       const a = (w >>> 20) & 15;
-      // every instruction's reserved bits and immediate word, from the table's columns by
-      // opcode (see RESERVED for unassigned opcodes)
       const op = w >>> 24;
-      if ((w & RESERVED[op]) !== 0) ${raise('reserved(w, pc)')}
-      if (EXT[op] !== 0) {
-${FETCH_IMMEDIATE}
-      } else imm = 0;
       switch (op) {
 ${cases.join('\n')}
         default:
+          // a system instruction's reserved bits and immediate word, from the table's columns
+          // by opcode (see RESERVED for unassigned opcodes), then its path
+          if ((w & RESERVED[op]) !== 0) ${raise('reserved(w, pc)')}
+          if (EXT[op] !== 0) {
+${FETCH_IMMEDIATE}
+          } else imm = 0;
           ${SYSTEM_PATH}
       }
       // a system instruction: it sees exact time and counts, and may change pc, CPL or mode;
