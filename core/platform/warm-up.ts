@@ -25,6 +25,7 @@ import { assemble, formatAsmError } from '../asm';
 import { gateFlags } from '../cpu/idt';
 import { Port } from '../devices/ports';
 import { INSTRUCTION_CODE } from '../cpu/instruction-code';
+import { HAS_EXT_BY_OPCODE } from '../isa/codec';
 import { ISA, MNEMONICS, type Format, type Mnemonic } from '../isa/table';
 import { identityPagingOn, iretToRing3 } from './bare-metal';
 import { uniprocessor } from './uniprocessor';
@@ -83,6 +84,30 @@ const memoryPart = (base: string, offsets: readonly number[]): string[] =>
 /** The same rows, each made to raise a page fault at `base` (resumed after it). */
 const faultingMemoryPart = (base: string): string[] =>
   memoryPart(base, [0]).flatMap((line, i) => [`        lea r14, mf${i}`, line, `mf${i}:`]);
+
+/** Where the first row of {@link crossingPart} is assembled: the page after the IDT's. */
+const CROSSING = 0x4000;
+
+/** Innocuous rows with an immediate word, in table order. */
+const immediateRows = (): Mnemonic[] => MNEMONICS.filter((mn) => INSTRUCTION_CODE[mn] !== undefined && HAS_EXT_BY_OPCODE[ISA[mn].opcode] !== 0);
+
+/**
+ * Each row with an immediate, its word the last of a page and its immediate the first of the
+ * next (each instruction fetches it on its own path), one page each from {@link CROSSING}:
+ * `cross` runs them all and returns. Memory rows use r6, jumps and calls go to the next line.
+ */
+const crossingPart = (): string[] =>
+  immediateRows().flatMap((mn, k) => {
+    const next = `xd${k}`;
+    const f = ISA[mn].format;
+    const text = ['ri', 'rri'].includes(f) ? instance(mn, 'r1', 'r2', 3) : f === 'rrel' ? `${mn} r4, ${next}` : f === 'rel' ? `${mn} ${next}` : f === 'store' ? `${mn} [r6+0x10], r4` : `${mn} r4, [r6+0x10]`;
+    return [
+      `        .org 0x${(CROSSING + k * 0x1000 + 0xffc).toString(16)}`,
+      `${k === 0 ? 'cross:' : `xc${k}:`}  ${text}`,
+      `${next}:${ISA[mn].flow === 'call' ? '  addi sp, sp, 4          ; the call\'s return address' : ''}`,
+      `        ${k < immediateRows().length - 1 ? `jmp xc${k + 1}` : 'ret'}`,
+    ];
+  });
 
 /** The warm-up program's source (assembled at 0; ends by writing the power port). */
 export const warmUpSource = (): string => {
@@ -184,17 +209,13 @@ j4:     lea r4, j5
         callr r4
         jmp j6
 j5:     ret
-j6:     call cross
+j6:     call cross               ; each immediate on the next page
         call flush
         ret
 flush:  li r4, PD               ; the return misses the TLB (in ring 3 the write faults)
         lea r14, f1
         wrcr cr3, r4
 f1:     ret
-
-        .org 0x1ffc
-cross:  li r4, 5                ; its immediate is on the next page
-        ret
 
         .org 0x3000
 noerror: st [sp], r14           ; resume at r14 (#DE, #UD: no error code)
@@ -210,6 +231,8 @@ IDT:    .word noerror, ${kgate}
         .org IDT + 13*8
         .word error, ${kgate}
         .word error, ${kgate}
+
+${crossingPart().join('\n')}
 `;
 };
 
