@@ -13,8 +13,8 @@ import { BACK_END_WRITES, Irq, Port } from '../devices/ports';
 import { aboveTaskPriority } from '../devices/priority';
 import { Timer } from '../devices/timer';
 import { EventSink, MACHINE_COUNTERS } from '../events/events';
-import { CR0_PG, Flag, IOPL_SHIFT, ISA, MNEMONICS } from '../isa/table';
-import { privilegeOf, type IsaVariant } from '../isa/variant';
+import { CR0_PG, Flag, IOPL_SHIFT } from '../isa/table';
+import type { IsaVariant } from '../isa/variant';
 import type { PhysicalMemory } from '../mmu/memory';
 import { Mmu } from '../mmu/mmu';
 import { Access } from '../mmu/pte';
@@ -23,7 +23,7 @@ import type { Platform } from '../platform/platform';
 import type { InjectedEvent, Vmcs } from '../vmx/vmcs';
 import { DEFAULT_ENGINE, type Engine } from './engine';
 import type { CpuExit, MonitorControls } from './exit';
-import { PRIVILEGE_CODE } from './privilege';
+import { privilegeColumn } from './privilege';
 import type { StopReason } from './stop';
 import { runVcpu } from './vcpu-loop';
 import { enterGuest } from './vmx-transitions';
@@ -96,7 +96,7 @@ export class Cpu {
   readonly variant: IsaVariant;
   /** the simulator engine that runs this CPU's instructions */
   readonly engine: Engine;
-  /** per opcode: a PRIVILEGE_CODE */
+  /** per opcode: a PRIVILEGE_CODE (shared by the CPUs of one ISA variant: read only) */
   readonly privilegeByOpcode: Uint8Array;
 
   // ---- virtualization ----------------------------------------------------------------
@@ -189,8 +189,7 @@ export class Cpu {
     this.walkCycles = this.ledger.priceOfCounter('tlb.walkReferences');
     if (!(this.instructionCycles >= 1)) throw new RangeError(`an instruction must cost at least one cycle, got ${this.instructionCycles}`);
     this.events = new EventSink(this.ledger);
-    this.privilegeByOpcode = new Uint8Array(256);
-    for (const m of MNEMONICS) this.privilegeByOpcode[ISA[m].opcode] = PRIVILEGE_CODE[privilegeOf(m, this.variant)];
+    this.privilegeByOpcode = privilegeColumn(this.variant);
     this.pic.onChange = () => {
       this.interruptCheck = true;
     };
