@@ -194,9 +194,10 @@ return function interpret(m, most, c0, w0) {
   let start = 0;
   // the current code page: its linear page bits (pc & ~0xfff, or NO_PAGE), number, physical
   // base less its linear bits (a word on it is at physical pc + codeDelta, wrapped to 32 bits
-  // by the >>> of the index) and TLB slot. Paging and nesting change only through system instructions, which end
-  // the burst; the TLB changes only through accesses that miss, after which the slot's tag is
-  // checked again (an access may evict the code page: the next fetch misses, as on the TLB)
+  // by the index's >>>) and TLB slot. Paging and nesting change only through system
+  // instructions, which end the burst; the TLB changes only through accesses that miss, after
+  // which the slot's tag is checked again (an access may evict the code page: the next fetch
+  // misses, as on the TLB)
   let codeBits = NO_PAGE, codeVpn = -1, codeDelta = 0, codeSlot = 0;
   const translating = mmu.translating === true;
   // the tags the code-page check reads: the TLB's, or with no translation a private slot
@@ -346,11 +347,11 @@ const SCOPE: Record<string, unknown> = {
   less,
   zeroWitness,
   hitSlot,
-  // the tables of the check every instruction shares before the switch (the reserved bits as
-  // signed words, like the instruction word). An unassigned opcode has every bit reserved and
-  // no immediate (core/isa/codec.ts): a word that is not zero raises the reserved-bit fault,
-  // which is FAULTS.unassigned's for it, before anything is fetched; the zero word reaches the
-  // default, which raises its #UD
+  // the tables of the system path's check (the reserved bits as signed words, like the
+  // instruction word; each innocuous case has its own mask as a literal). An unassigned opcode
+  // has every bit reserved and no immediate (core/isa/codec.ts): a word that is not zero raises
+  // the reserved-bit fault, which is FAULTS.unassigned's for it, before anything is fetched; the
+  // zero word goes on to the path, which raises its #UD
   RESERVED: new Int32Array(RESERVED_BITS_BY_OPCODE.buffer, RESERVED_BITS_BY_OPCODE.byteOffset, RESERVED_BITS_BY_OPCODE.length),
   EXT: HAS_EXT_BY_OPCODE,
 };

@@ -15,9 +15,10 @@
  * What it runs: every innocuous row of the ISA table (the ALU and branch rows generated from
  * the table, with small, large and negative operands, branches both taken and not), loads
  * and stores that hit the TLB, miss it, are misaligned, straddle a page and fault, pushes,
- * pops, calls and returns that miss, an immediate on the next page, the system path, and the
- * faults the burst raises itself (#DE, #UD, #GP for privilege and alignment, #PF on data and
- * on fetch), each resumed by a handler at the address in r14.
+ * pops, calls and returns that miss, every row with an immediate with that word on the next
+ * page (each case fetches its own), the system path, and the faults the burst raises itself
+ * (#DE, #UD, #GP for privilege and alignment, #PF on data and on fetch), each resumed by a
+ * handler at the address in r14.
  * @category Platform
  */
 import { isLeft } from 'fp-ts/Either';
@@ -96,18 +97,19 @@ const immediateRows = (): Mnemonic[] => MNEMONICS.filter((mn) => INSTRUCTION_COD
  * next (each instruction fetches it on its own path), one page each from {@link CROSSING}:
  * `cross` runs them all and returns. Memory rows use r6, jumps and calls go to the next line.
  */
-const crossingPart = (): string[] =>
-  immediateRows().flatMap((mn, k) => {
+const crossingPart = (): string[] => {
+  const rows = immediateRows();
+  return rows.flatMap((mn, k) => {
     const next = `xd${k}`;
-    const f = ISA[mn].format;
-    const text = ['ri', 'rri'].includes(f) ? instance(mn, 'r1', 'r2', 3) : f === 'rrel' ? `${mn} r4, ${next}` : f === 'rel' ? `${mn} ${next}` : f === 'store' ? `${mn} [r6+0x10], r4` : `${mn} r4, [r6+0x10]`;
+    const forms: Partial<Record<Format, string>> = { rrel: `${mn} r4, ${next}`, rel: `${mn} ${next}`, load: `${mn} r4, [r6+0x10]`, store: `${mn} [r6+0x10], r4` };
     return [
       `        .org 0x${(CROSSING + k * 0x1000 + 0xffc).toString(16)}`,
-      `${k === 0 ? 'cross:' : `xc${k}:`}  ${text}`,
+      `${k === 0 ? 'cross' : `xc${k}`}:  ${forms[ISA[mn].format] ?? instance(mn, 'r1', 'r2', 3)}`,
       `${next}:${ISA[mn].flow === 'call' ? '  addi sp, sp, 4          ; the call\'s return address' : ''}`,
-      `        ${k < immediateRows().length - 1 ? `jmp xc${k + 1}` : 'ret'}`,
+      `        ${k < rows.length - 1 ? `jmp xc${k + 1}` : 'ret'}`,
     ];
   });
+};
 
 /** The warm-up program's source (assembled at 0; ends by writing the power port). */
 export const warmUpSource = (): string => {
