@@ -121,6 +121,14 @@ export class Cpu {
   readonly walkCycles: number;
   /** instructions retired by CPL */
   readonly retiredByRing = new Float64Array(4);
+  /**
+   * The interpreter's cached code pages as its last bursts left them (core/cpu/interpreter.ts),
+   * one for supervisor fetches and one for user fetches (a system call leaves one and returns
+   * to it): the page's linear bits (or 4, none), number, physical less linear base and TLB
+   * slot, valid while the TLB is as it was then (no flush, invalidation or switch:
+   * `generation`; no fill: `misses`).
+   */
+  readonly codePages = [false, true].map(() => ({ bits: 4, vpn: -1, delta: 0, slot: 0, generation: -1, misses: -1 }));
   /** address of the instruction after the current one (jumps overwrite it) */
   next = 0;
   /** HLT is waiting for an interrupt */

@@ -162,6 +162,12 @@ const SYSTEM_PATH = `{
   next = (pc + (EXT[op] !== 0 ? 8 : 4)) | 0;
 }`;
 
+/**
+ * Keep the cached code page in the CPU for the next burst at this privilege, with what
+ * validates it then (see Cpu.codePages): only with translation on, where a lookup walks the TLB.
+ */
+const SAVE_CODE_PAGE = `if (translating) { page.bits = codeBits; page.vpn = codeVpn; page.delta = codeDelta; page.slot = codeSlot; page.generation = mmu.generation; page.misses = mmu.misses; }`;
+
 /** The interpreter's source (the body of a `new Function` returning the burst). */
 export const interpreterSource = (): string => {
   const cases = MNEMONICS.flatMap((mn) => {
@@ -200,6 +206,16 @@ return function interpret(m, most, c0, w0) {
   // misses, as on the TLB)
   let codeBits = NO_PAGE, codeVpn = -1, codeDelta = 0, codeSlot = 0;
   const translating = mmu.translating === true;
+  // the page the last burst at this privilege left, if the TLB is as it was then: its entry is
+  // still the one a lookup would find (most bursts end at a system instruction, and start on
+  // the page where it was, or where the last system call or return left)
+  const page = m.codePages[user ? 1 : 0];
+  if (translating && page.generation === mmu.generation && page.misses === mmu.misses) {
+    codeBits = page.bits | 0;
+    codeVpn = page.vpn | 0;
+    codeDelta = page.delta | 0;
+    codeSlot = page.slot | 0;
+  }
   // the tags the code-page check reads: the TLB's, or with no translation a private slot
   // that always holds the current page
   const tags = translating ? tlb.tag : UNTRANSLATED_TAG;
@@ -260,6 +276,8 @@ ${FETCH_IMMEDIATE}
       }
       // a system instruction: it sees exact time and counts, and may change pc, CPL or mode;
       // it runs through its semantics function and ends the burst
+      // (the code page is kept before it runs: it may flush the TLB or change CPL)
+      ${SAVE_CODE_PAGE}
       wordsDone = n + 1 - slowWords;
       if (translating) mmu.hits += wordsDone + immHits + dataHits;
       immHits = 0;
@@ -289,6 +307,9 @@ ${FETCH_IMMEDIATE}
   } catch (e) {
     fault = e;
   }
+  // a burst that ran to its limit keeps its code page (checked against the TLB after every
+  // access); one that faulted keeps the page the last kept (a fault's walk may have filled)
+  if (fault === null && !system) ${SAVE_CODE_PAGE}
   // a faulting instruction did not retire: time was not advanced and pc still points at it
   // (its word counts unless its fetch faulted; after the system path, nothing is left to add)
   const hits = n + (fault !== null && !inFetch ? 1 : 0) - slowWords - wordsDone + immHits + dataHits;

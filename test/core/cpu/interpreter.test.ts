@@ -3,7 +3,7 @@ import { interpretCaught, interpreterSource, NOTHING_THROWN } from '../../../cor
 import { GuestFault } from '../../../core/isa/fault';
 import type { Cpu } from '../../../core/cpu/cpu';
 import { ENGINE_NAMES } from '../../../core/cpu/engine';
-import { boot, identity, mapPages, P, PAGING_ON, runSnippet, stopOf, W } from '../machine-helpers';
+import { boot, identity, iretTo, mapPages, P, PAGING_ON, PT, runSnippet, stopOf, sym, U, W } from '../machine-helpers';
 import { countsOf } from '../counts';
 import { INSTRUCTION_CODE } from '../../../core/cpu/instruction-code';
 import { SYSTEM_SEMANTICS } from '../../../core/cpu/semantics';
@@ -154,5 +154,85 @@ far:    nop
     expect((e as GuestFault).vector).to.equal(Vector.divideError);
     // the first li: a miss, its immediate a hit; the second li and its immediate, the div: hits
     expect(countsOf(m).tlb).to.deep.include({ hits: 4, misses: 1, walkReferences: 2 });
+  });
+});
+
+describe('interpreter: the code page kept from one burst to the next', () => {
+  /** Bursts until one hands back what it raised, or the CPU halts. */
+  const burstsUntil = (m: Cpu): unknown => {
+    for (let i = 0; i < 20 && !m.halted; i++) {
+      const e = interpretCaught(m);
+      if (e !== NOTHING_THROWN) return e;
+    }
+    return NOTHING_THROWN;
+  };
+
+  it('is dropped when the TLB drops its page: after INVLPG the next burst fetches through the new mapping', () => {
+    // linear 0x1000 maps frame 0x1000, then frame 0x3000 (a copy whose word at `after` differs)
+    const m = boot(`${PAGING_ON}
+        jmp code
+        .org 0x1000
+code:   li sp, 0x2f00
+        li r2, ${PT + 4}
+        li r3, ${0x3000 | P | W}
+        st [r2], r3             ; remapped; the TLB keeps the old entry until INVLPG
+        pushf                   ; a system instruction: the burst ends on this page
+        li r4, 0x1000
+        invlpg r4               ; ends the burst and drops the page's entry
+after:  li r1, 1
+        hlt
+        .org after + 0x2000
+        li r1, 2
+        hlt`, { setup: (c) => mapPages(c, [...identity(0, 0x3000, P | W), [PT, PT, P | W]]) });
+    expect(burstsUntil(m)).to.equal(NOTHING_THROWN);
+    expect([m.halted, m.regs[1]]).to.deep.equal([true, 2]);
+  });
+
+  it('is dropped when the TLB refilled since: a kernel page evicted and remapped by ring 3 is fetched through the new mapping', () => {
+    // the kernel's page 0x1000 (TLB set 1 of 16, 4 ways) maps frame 0x1000; user code remaps it
+    // to frame 0x3000 and evicts its entry with four more pages of set 1; its #GP enters the
+    // kernel on that page, where frame 0x3000 has another handler
+    const m = runSnippet(`${PAGING_ON}
+        jmp kernel
+        .org IDT + 13*8
+        .word gp, KGATE
+        .org 0x1000
+kernel: li sp, 0x1f00
+        li r1, 0x1e00
+        wrcr cr4, r1            ; ring 0's stack for events from ring 3
+        li r1, IDT
+        lidt r1
+${iretTo({ entry: 'user', sp: 0x2f00, cpl: 3 })}
+gp:     li r1, 1
+        hlt
+        .org 0x2000
+user:   li r2, ${PT + 4}
+        li r3, ${0x3000 | P | W}
+        st [r2], r3             ; PT is in set 1 too
+        li r5, 0x11000
+        ld r4, [r5]
+        li r5, 0x21000
+        ld r4, [r5]
+        li r5, 0x41000
+        ld r4, [r5]             ; the kernel page's entry is gone
+        hlt                     ; #GP
+        .org gp + 0x2000
+        li r1, 2
+        hlt`, {
+      memoryBytes: 1 << 20,
+      setup: (c) => mapPages(c, [...identity(0, 0x1000, P | W), [0x1000, 0x1000, P | W], [0x2000, 0x2000, P | U], [0x3000, 0x3000, P | W], [PT, PT, P | W | U], ...[0x11000, 0x21000, 0x41000].map((a) => [a, a, P | U] as [number, number, number])]),
+    });
+    expect([stopOf(m).kind, m.regs[1]]).to.deep.equal(['halted', 2]);
+  });
+
+  it('is kept per privilege: a return to ring 3 on a supervisor page faults on the fetch', () => {
+    const m = boot(`${PAGING_ON}
+        li sp, 0x1f00
+${iretTo({ entry: 'back', sp: 0x1e00, cpl: 3 })}
+back:   nop
+        hlt`, { setup: (c) => mapPages(c, identity(0, 0x2000, P | W)) });
+    const e = burstsUntil(m);
+    expect(e).to.be.instanceOf(GuestFault);
+    expect([(e as GuestFault).vector, m.pc, m.cpl]).to.deep.equal([Vector.pageFault, sym(m, 'back'), 3]);
   });
 });
