@@ -161,6 +161,18 @@ export class Ledger {
     this.charge(s, n);
   }
 
+  /**
+   * {@link addTo} for a tally whose details are small integers (instructions by CPL, counted
+   * at every burst's end): a property access of its own, which sees only such breakdowns
+   * (addTo's sees every tally's names and goes megamorphic).
+   */
+  addToIndex(c: CounterRef, index: number, n: number): void {
+    const s = c as Slot;
+    const b = s.breakdown!;
+    b[index] = (b[index] ?? 0) + n;
+    this.charge(s, n);
+  }
+
   /** Add `n` events' price to the clock and the breakdown. */
   private charge(s: Slot, n: number): void {
     const p = s.price;

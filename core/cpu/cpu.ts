@@ -264,7 +264,7 @@ export class Cpu {
     const c = this.syncCounters;
     for (let r = 0; r < 4; r++) {
       const d = this.retiredByRing[r] - f.byRing[r];
-      if (d !== 0) l.addTo(c.instructions, r, d);
+      if (d !== 0) l.addToIndex(c.instructions, r, d);
       f.byRing[r] = this.retiredByRing[r];
     }
     const mmu = this.mmu;

@@ -82,6 +82,17 @@ describe('cost model (the ledger)', () => {
     expect(l.counts['x.sizes']).to.equal(4096);
   });
 
+  it('addToIndex counts and prices a tally by small-integer detail exactly as addTo does', () => {
+    const [a, b] = [0, 1].map(() => new Ledger(pricesOf(profile()), [MACHINE_COUNTERS]));
+    for (const [ring, n] of [[0, 7], [3, 5], [0, 2], [1, 1]] as const) {
+      a.addTo(a.ref('instructions'), ring, n);
+      b.addToIndex(b.ref('instructions'), ring, n);
+    }
+    expect(b.snapshot()).to.deep.equal(a.snapshot());
+    expect(b.counts.instructions).to.deep.equal({ 0: 9, 1: 1, 3: 5 });
+    expect(b.cycles).to.equal(15 * profile().costs.instruction.cycles);
+  });
+
   it('refuses an undeclared counter, a counter of the wrong shape, and a cost the profile lacks', () => {
     const l = new Ledger(pricesOf(profile()), [MACHINE_COUNTERS]);
     expect(() => l.count('no.such')).to.throw(/not a declared plain counter/);
