@@ -15,10 +15,9 @@
  * What it runs: every innocuous row of the ISA table (the ALU and branch rows generated from
  * the table, with small, large and negative operands, branches both taken and not), loads
  * and stores that hit the TLB, miss it, are misaligned, straddle a page and fault, pushes,
- * pops, calls and returns that miss, every row with an immediate with that word on the next
- * page (each case fetches its own), the system path, and the faults the burst raises itself
- * (#DE, #UD, #GP for privilege and alignment, #PF on data and on fetch), each resumed by a
- * handler at the address in r14.
+ * pops, calls and returns that miss, an immediate on the next page, the system path, and the
+ * faults the burst raises itself (#DE, #UD, #GP for privilege and alignment, #PF on data and
+ * on fetch), each resumed by a handler at the address in r14.
  * @category Platform
  */
 import { isLeft } from 'fp-ts/Either';
@@ -26,7 +25,6 @@ import { assemble, formatAsmError } from '../asm';
 import { gateFlags } from '../cpu/idt';
 import { Port } from '../devices/ports';
 import { INSTRUCTION_CODE } from '../cpu/instruction-code';
-import { HAS_EXT_BY_OPCODE } from '../isa/codec';
 import { ISA, MNEMONICS, type Format, type Mnemonic } from '../isa/table';
 import { identityPagingOn, iretToRing3 } from './bare-metal';
 import { uniprocessor } from './uniprocessor';
@@ -85,31 +83,6 @@ const memoryPart = (base: string, offsets: readonly number[]): string[] =>
 /** The same rows, each made to raise a page fault at `base` (resumed after it). */
 const faultingMemoryPart = (base: string): string[] =>
   memoryPart(base, [0]).flatMap((line, i) => [`        lea r14, mf${i}`, line, `mf${i}:`]);
-
-/** Where the first row of {@link crossingPart} is assembled: the page after the IDT's. */
-const CROSSING = 0x4000;
-
-/** Innocuous rows with an immediate word, in table order. */
-const immediateRows = (): Mnemonic[] => MNEMONICS.filter((mn) => INSTRUCTION_CODE[mn] !== undefined && HAS_EXT_BY_OPCODE[ISA[mn].opcode] !== 0);
-
-/**
- * Each row with an immediate, its word the last of a page and its immediate the first of the
- * next (each instruction fetches it on its own path), one page each from {@link CROSSING}:
- * `cross` runs them all and returns. Memory rows use r6, jumps and calls go to the next line.
- */
-const crossingPart = (): string[] => {
-  const rows = immediateRows();
-  return rows.flatMap((mn, k) => {
-    const next = `xd${k}`;
-    const forms: Partial<Record<Format, string>> = { rrel: `${mn} r4, ${next}`, rel: `${mn} ${next}`, load: `${mn} r4, [r6+0x10]`, store: `${mn} [r6+0x10], r4` };
-    return [
-      `        .org 0x${(CROSSING + k * 0x1000 + 0xffc).toString(16)}`,
-      `${k === 0 ? 'cross' : `xc${k}`}:  ${forms[ISA[mn].format] ?? instance(mn, 'r1', 'r2', 3)}`,
-      `${next}:${ISA[mn].flow === 'call' ? '  addi sp, sp, 4          ; the call\'s return address' : ''}`,
-      `        ${k < rows.length - 1 ? `jmp xc${k + 1}` : 'ret'}`,
-    ];
-  });
-};
 
 /** The warm-up program's source (assembled at 0; ends by writing the power port). */
 export const warmUpSource = (): string => {
@@ -211,13 +184,17 @@ j4:     lea r4, j5
         callr r4
         jmp j6
 j5:     ret
-j6:     call cross               ; each immediate on the next page
+j6:     call cross
         call flush
         ret
 flush:  li r4, PD               ; the return misses the TLB (in ring 3 the write faults)
         lea r14, f1
         wrcr cr3, r4
 f1:     ret
+
+        .org 0x1ffc
+cross:  li r4, 5                ; its immediate is on the next page
+        ret
 
         .org 0x3000
 noerror: st [sp], r14           ; resume at r14 (#DE, #UD: no error code)
@@ -233,8 +210,6 @@ IDT:    .word noerror, ${kgate}
         .org IDT + 13*8
         .word error, ${kgate}
         .word error, ${kgate}
-
-${crossingPart().join('\n')}
 `;
 };
 
