@@ -54,13 +54,14 @@ export const runPool = async (
 };
 
 /**
- * Run `tasks` on `workers` workers, the tasks of one family on one worker (affinity.ts): worker
- * 0 is this thread when `local` is given (it has loaded and warmed up the code already), the
- * others are threads started on `worker` (see workerThread), whose export `name` runs one task (one
- * single-thread piscina pool each). A thread gets its next task only when this thread's event
- * loop hands it over: with this thread a worker too, busy in a run of its own, each thread has
- * {@link QUEUED_AHEAD} tasks posted to it (a thread that dies fails those); otherwise two in
- * flight, one running and one waiting here (a thread that dies fails its run only). `onResult` gets each task's value, or the error of a thread that died
+ * Run `tasks` on `workers` workers, the tasks of one family on one worker (affinity.ts):
+ * worker 0 is this thread when `local` is given (it has loaded and warmed up the code
+ * already), the others are threads started on `worker` (see workerThread), whose export
+ * `name` runs one task (one single-thread piscina pool each). A thread gets its next task
+ * only when this thread's event loop hands it over: with this thread a worker too, busy in a
+ * run of its own, each thread has {@link QUEUED_AHEAD} tasks posted to it (a thread that dies
+ * fails those); otherwise two in flight, one running and one waiting here (a thread that dies
+ * fails its run only). `onResult` gets each task's value, or the error of a thread that died
  * in it (piscina starts another), as soon as it is done.
  */
 export const runOnWorkers = async <T, R>(
