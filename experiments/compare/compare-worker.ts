@@ -8,8 +8,7 @@ import { workerData } from 'worker_threads';
 import { loadStrategyModule } from '../../strategies/modules';
 import { enableTypeScriptModules } from '../common/typescript-modules';
 import type { RunResult } from '../run/result';
-import { runOne } from '../run/run-one';
-import type { ComparedRun } from './compared-run';
+import { makeComparedRun, type ComparedRun } from './compared-run';
 
 /** What every worker of the comparison is started with: the strategy module files. */
 export interface CompareWorkerSetup {
@@ -22,4 +21,4 @@ const failed = setup.modules.map(loadStrategyModule).filter(isLeft);
 
 /** Make one run of the comparison (a module that did not load fails every run with its reason). */
 export const runCompared = (run: ComparedRun): Either<string[], RunResult> =>
-  failed.length > 0 ? left(failed.map((f) => f.left)) : runOne({ strategy: run.strategy, options: run.options, workload: run.workload, profile: run.profile, isa: run.isa, engine: run.engine });
+  failed.length > 0 ? left(failed.map((f) => f.left)) : makeComparedRun(run);

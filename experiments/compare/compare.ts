@@ -29,12 +29,11 @@ import { FORMAT_VERSION } from '../common/format-version';
 import { dependencyVersions, profileHashes, runProvenance } from '../common/provenance';
 import type { RunResult } from '../run/result';
 import { progress, type ProgressStream } from '../experiment/progress';
-import { runOne } from '../run/run-one';
 import type { Engine } from '../../core/cpu/engine';
 import { toCsv } from '../run/csv';
 import { runOnWorkers } from '../experiment/pool';
 import type { CompareWorkerSetup } from './compare-worker';
-import type { ComparedRun } from './compared-run';
+import { makeComparedRun, type ComparedRun } from './compared-run';
 import { workerThread } from '../common/worker-thread';
 
 /** One strategy configuration in the comparison. */
@@ -152,12 +151,10 @@ export const compare = async (o: {
     else slots[run.index] = r.right;
     bar.tick(`${run.label} ${run.workload}: ${isLeft(r) ? 'FAILED' : r.right.equivalent ? `${formatNumber(r.right.slowdown ?? NaN)}x` : 'NOT EQUIVALENT'}`);
   };
-  const here = (run: ComparedRun): Either<string[], RunResult> =>
-    runOne({ strategy: run.strategy, options: run.options, workload: run.workload, profile: run.profile, isa: run.isa, engine: run.engine });
   const workers = Math.max(1, Math.min(o.workers ?? 1, runs.length));
   if (workers === 1)
     for (const run of runs) {
-      done(run, here(run));
+      done(run, makeComparedRun(run));
       if (failures.length > 0) break;
     }
   else
@@ -168,7 +165,7 @@ export const compare = async (o: {
       // one strategy's runs on one worker: each worker thread warms up on the VMM code it runs
       family: (run) => run.strategy,
       // this thread is one of the workers: it has loaded and warmed up the code already
-      local: here,
+      local: makeComparedRun,
       onResult: (run, r) => ('error' in r ? failures.push(`the worker thread failed in ${run.label} ${run.workload}: ${r.error.message}`) : done(run, r.value)),
     });
   if (failures.length > 0) throw new CliError(failures[0]);
