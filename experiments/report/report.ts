@@ -13,6 +13,7 @@ import { MANIFEST_FILE, readManifest } from '../experiment/manifest';
 import { readResults } from '../experiment/experiment';
 import { hostRowsOf, runRowsOf, type HostRow, type ResultRow } from '../experiment/result-codec';
 import { hostCharts, isHostChart } from '../charts/host-charts';
+import { loadVega, packageFile } from '../charts/vega-bundles';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -66,15 +67,6 @@ const hostTable = (rows: readonly HostRow[]): string => {
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.map((b) => `<tr>${b}</tr>`).join('\n')}</tbody></table>`;
 };
 
-/** The vega browser bundle (the package's exports map hides it, so look in node_modules). */
-const vegaBrowserBuild = (): string => {
-  for (const base of require.resolve.paths('vega') ?? []) {
-    const f = path.join(base, 'vega', 'build', 'vega.min.js');
-    if (fs.existsSync(f)) return f;
-  }
-  throw new Error('vega/build/vega.min.js not found: is the vega package installed?');
-};
-
 /** Write DIR/report.html; returns its path. */
 export const writeReport = async (dir: string): Promise<string> => {
   const read = readManifest(dir);
@@ -88,9 +80,9 @@ export const writeReport = async (dir: string): Promise<string> => {
   const asked = manifest.spec.output?.charts;
   const names = (asked?.filter((n) => !isHostChart(n)) ?? ['slowdown', 'breakdown']) as ChartName[];
   const charts = [...experimentCharts(rows, names, { x: manifest.spec.output?.sweep, y: manifest.spec.output?.sweepY }), ...hostCharts(hosts, asked?.filter(isHostChart))];
-  const vl = await import('vega-lite');
+  const { vl } = loadVega();
   const compiled = charts.map((c) => ({ name: c.name, spec: vl.compile(c.spec).spec }));
-  const vegaJs = fs.readFileSync(vegaBrowserBuild(), 'utf8');
+  const vegaJs = fs.readFileSync(packageFile('vega', 'build/vega.min.js'), 'utf8');
   const divergent = rows.filter((r) => !r.equivalent);
   const html = `<!doctype html>
 <html lang="en">
