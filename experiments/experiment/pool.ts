@@ -107,6 +107,9 @@ export const runOnWorkers = async <T, R>(
     }
   };
   const drainHere = async (run: (t: T) => R): Promise<void> => {
+    // the threads' first tasks go out before this thread's first run, which holds the event
+    // loop: posted after it, they reached a thread that had been ready for 0.4 s
+    await new Promise((r) => setImmediate(r));
     for (let t = queue.next(0); t !== undefined; t = queue.next(0)) {
       o.onResult(t, { value: run(t) });
       // let the threads' results in (and their next tasks out) between runs
@@ -114,7 +117,7 @@ export const runOnWorkers = async <T, R>(
     }
   };
   try {
-    await Promise.all([...(local === undefined ? [] : [drainHere(local)]), ...pools.map((_, i) => drainThread(i + first))]);
+    await Promise.all([...pools.map((_, i) => drainThread(i + first)), ...(local === undefined ? [] : [drainHere(local)])]);
   } finally {
     await Promise.all(pools.map((p) => p.destroy()));
   }
