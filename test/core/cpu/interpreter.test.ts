@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { interpretCaught, interpreterSource, NOTHING_THROWN } from '../../../core/cpu/interpreter';
 import { GuestFault } from '../../../core/isa/fault';
 import type { Cpu } from '../../../core/cpu/cpu';
-import { ENGINE_NAMES } from '../../../core/cpu/engine';
-import { boot, identity, iretTo, mapPages, P, PAGING_ON, PT, runSnippet, stopOf, sym, U, W } from '../machine-helpers';
+import { ENGINE_NAMES, type Engine } from '../../../core/cpu/engine';
+import { A, boot, D, identity, idt, iretTo, mapPages, P, PAGING_ON, PT, runSnippet, stopOf, sym, U, W, word, wordsAt } from '../machine-helpers';
+import { jitOf } from '../../../core/cpu/jit';
 import { countsOf } from '../counts';
 import { INSTRUCTION_CODE } from '../../../core/cpu/instruction-code';
 import { SYSTEM_SEMANTICS } from '../../../core/cpu/semantics';
@@ -235,4 +236,72 @@ back:   nop
     expect(e).to.be.instanceOf(GuestFault);
     expect([(e as GuestFault).vector, m.pc, m.cpl]).to.deep.equal([Vector.pageFault, sym(m, 'back'), 3]);
   });
+});
+
+describe("interpreter and JIT: the inline data path tries the last data access's TLB slot first", () => {
+  /** Boot and run `source` under `engine` (the JIT compiling every block at once). */
+  const runOn = (engine: Engine, source: string, setup: (m: Cpu) => void): Cpu => {
+    const m = boot(source, { setup, engine });
+    if (engine === 'jit') jitOf(m, { hot: 0 });
+    m.run(10_000);
+    return m;
+  };
+
+  /** The loops run their loads and the store twice, so the JIT's compiled block runs them too. */
+  for (const engine of ENGINE_NAMES) {
+    it(`${engine}: a store to the page the last loads hit re-walks to set the dirty bit`, () => {
+      const m = runOn(engine, `${PAGING_ON}
+        li r5, 2
+again:  ld r2, [r0+0x5000]      ; a miss, then hits
+        ld r2, [r0+0x5004]
+        st [r0+0x5008], r2      ; clean: through the MMU, which sets D
+        st [r0+0x500c], r2
+        subi r5, r5, 1
+        jnz again
+        hlt`, (c) => mapPages(c, identity(0, 0x6000, P | W)));
+      expect(stopOf(m).kind).to.equal('halted');
+      expect(word(m, PT + 5 * 4)).to.equal(0x5000 | P | W | A | D);
+      // misses: the code page, the first load, the first store (the dirty bit's walk)
+      expect(countsOf(m).tlb).to.deep.include({ misses: 3, walkReferences: 6 });
+    });
+
+    it(`${engine}: a store to a read-only page the last loads hit faults`, () => {
+      const m = runOn(engine, `
+        li sp, 0x2f00
+        li r1, IDT
+        lidt r1
+${PAGING_ON}
+        ld r2, [r0+0x5000]
+        ld r2, [r0+0x5004]
+fault:  st [r0+0x5008], r2
+        hlt
+pf:     hlt
+${idt({ 14: 'pf' })}`, (c) => mapPages(c, [...identity(0, 0x5000, P | W), [0x5000, 0x5000, P]]));
+      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
+      // the frame: error code (present, write), pc, CPL
+      expect([m.cr[2], ...wordsAt(m, 0x2f00 - 20, 3)]).to.deep.equal([0x5008, 3, sym(m, 'fault'), 0]);
+      expect(word(m, 0x5008)).to.equal(0);
+    });
+
+    it(`${engine}: ring 3's first data access, to the supervisor page the TLB holds in slot 0, faults`, () => {
+      // the kernel runs on page 0 (TLB set 0: its fill takes slot 0) and returns to ring 3 at 0x1000
+      const m = runOn(engine, `${PAGING_ON}
+        jmp kernel
+        .org IDT + 14*8
+        .word pf, KGATE
+kernel: li sp, 0x2f00
+        li r1, 0x2e00
+        wrcr cr4, r1            ; ring 0's stack for events from ring 3
+        li r1, IDT
+        lidt r1
+${iretTo({ entry: 'user', sp: 0x3f00, cpl: 3 })}
+pf:     hlt
+        .org 0x1000
+user:   ld r2, [r0+0x10]        ; the kernel's page
+        hlt`, (c) => mapPages(c, [[0, 0, P | W], ...identity(0x1000, 0x5000, P | W | U), [PT, PT, P | W]]));
+      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
+      // the frame on ring 0's stack: error code (present, user), pc, CPL
+      expect([m.cr[2], m.regs[2], ...wordsAt(m, 0x2e00 - 20, 3)]).to.deep.equal([0x10, 0, 5, sym(m, 'user'), 3]);
+    });
+  }
 });
