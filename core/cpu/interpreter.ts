@@ -208,12 +208,17 @@ return function interpret(m, most, c0, w0) {
   // the page the last burst at this privilege left, if the TLB is as it was then: its entry is
   // still the one a lookup would find (most bursts end at a system instruction, and start on
   // the page where it was, or where the last system call or return left)
+  // (every field read on every burst, translating or not: V8 may optimize the burst with the
+  // feedback of bursts that all ran with paging off, and a read it had not seen run
+  // deoptimized it at the first burst with paging on)
   const page = m.codePages[user ? 1 : 0];
-  if (translating && page.generation === mmu.generation && page.misses === mmu.misses) {
-    codeBits = page.bits | 0;
-    codeVpn = page.vpn | 0;
-    codeDelta = page.delta | 0;
-    codeSlot = page.slot | 0;
+  const keptBits = page.bits | 0, keptVpn = page.vpn | 0, keptDelta = page.delta | 0, keptSlot = page.slot | 0;
+  const sameGeneration = page.generation === mmu.generation, sameMisses = page.misses === mmu.misses;
+  if (translating && sameGeneration && sameMisses) {
+    codeBits = keptBits;
+    codeVpn = keptVpn;
+    codeDelta = keptDelta;
+    codeSlot = keptSlot;
   }
   // the tags the code-page check reads: the TLB's, or with no translation a private slot
   // that always holds the current page
@@ -257,7 +262,8 @@ return function interpret(m, most, c0, w0) {
         w = i32[pa >>> 2];
         codeVpn = pc >>> 12;
         codeBits = pc & 0xfffff000;
-        codeSlot = translating ? mmu.lastSlot : 0;
+        const lastSlot = mmu.lastSlot;
+        codeSlot = translating ? lastSlot : 0;
         if (!translating) tags[0] = codeVpn;
         codeDelta = ((pa & ~0xfff) - codeBits) | 0;
         ${walkCheck('n + 1')}
@@ -284,11 +290,13 @@ ${cases.join('\n')}
       // (the code page is kept before it runs: it may flush the TLB or change CPL)
       ${SAVE_CODE_PAGE}
       wordsDone = n + 1 - slowWords;
-      if (translating) mmu.hits += wordsDone + immHits + dataHits;
+      const wordHits = wordsDone + immHits + dataHits;
+      mmu.hits += translating ? wordHits : 0;
       immHits = 0;
       dataHits = 0;
-      m.retiredByRing[cpl] += n - start;
-      m.retiredNonRoot += nonRoot ? n - start : 0;
+      const ran = n - start;
+      m.retiredByRing[cpl] += ran;
+      m.retiredNonRoot += nonRoot ? ran : 0;
       start = n;
       m.sync();
       m.pc = pc;
@@ -318,11 +326,12 @@ ${cases.join('\n')}
   // a faulting instruction did not retire: time was not advanced and pc still points at it
   // (its word counts unless its fetch faulted; after the system path, nothing is left to add)
   const hits = n + (fault !== null && !inFetch ? 1 : 0) - slowWords - wordsDone + immHits + dataHits;
-  if (translating) mmu.hits += hits;
-  m.retiredByRing[cpl] += n - start;
+  mmu.hits += translating ? hits : 0;
+  const ran = n - start;
+  m.retiredByRing[cpl] += ran;
   // written whether or not the CPU is in non-root mode: a field first written after V8
   // optimized the burst (the first hardware-assisted run) would deoptimize it
-  m.retiredNonRoot += nonRoot ? n - start : 0;
+  m.retiredNonRoot += nonRoot ? ran : 0;
   m.sync();
   m.pc = pc;
   // called on every exit, pending or not: a call site first reached after V8 optimized the

@@ -10,14 +10,23 @@
  * optimized burst away, and V8 compiled it again: `compare` deoptimized it 13 times, each
  * time running unoptimized meanwhile and spending ~100-250 ms of compile on the second core.
  * This program runs each of those once first, in the three modes a guest runs in (paging
- * off, ring 0 with paging, ring 3), so the first optimization sees them all.
+ * off, ring 0 with paging, ring 3), so the first optimization sees them all; and the fields
+ * the burst reads are made as general as virtual machines will make them
+ * ({@link generalizeFields}). V8 marks the burst for optimization partway through the
+ * program and takes the feedback it has then, so what differs between the modes comes
+ * first and briefly: a quick body with paging off, then with paging on in ring 0, then the
+ * full body in ring 3 (the rows behave alike in every mode; the paths around them differ).
+ * It starts with a short loop, since V8 records nothing before it has given the burst its
+ * feedback vector. With both, `compare` compiles the burst once per thread (7 to 10 times
+ * in all before, 150-240 ms each).
  *
  * What it runs: every innocuous row of the ISA table (the ALU and branch rows generated from
  * the table, with small, large and negative operands, branches both taken and not), loads
- * and stores that hit the TLB, miss it, are misaligned, straddle a page and fault, pushes,
- * pops, calls and returns that miss, an immediate on the next page, the system path, and the
- * faults the burst raises itself (#DE, #UD, #GP for privilege and alignment, #PF on data and
- * on fetch), each resumed by a handler at the address in r14.
+ * and stores that hit the TLB (through hitSlot and through the last data slot), miss it,
+ * are misaligned, straddle a page and fault, pushes, pops, calls and returns that miss, an
+ * immediate on the next page, the system path, and the faults the burst raises itself (#DE,
+ * #UD, #GP for privilege and alignment, #PF on data and on fetch), each resumed by a handler
+ * at the address in r14.
  * @category Platform
  */
 import { isLeft } from 'fp-ts/Either';
@@ -26,8 +35,9 @@ import { gateFlags } from '../cpu/idt';
 import { Port } from '../devices/ports';
 import { INSTRUCTION_CODE } from '../cpu/instruction-code';
 import { ISA, MNEMONICS, type Format, type Mnemonic } from '../isa/table';
-import { identityPagingOn, iretToRing3 } from './bare-metal';
+import { iretToRing3 } from './bare-metal';
 import { uniprocessor } from './uniprocessor';
+import type { Cpu } from '../cpu/cpu';
 
 /** The warm-up machine's page directory and table, and the first unmapped address. */
 const PD = 0x100000;
@@ -93,15 +103,23 @@ export const warmUpSource = (): string => {
         .equ DATA, 0x200000
         .equ HOLE, ${HOLE}
         .equ POWER, ${Port.power}
+        li r8, 200                  ; V8 gives the burst its feedback vector only after it has run a
+prime:  subi r8, r8, 1              ; while: the paths below must run after that to be recorded
+        jnz prime
         li sp, 0x80000
         li r1, 0x7f000
         wrcr cr4, r1                ; ring 0's stack for events from ring 3
         li r1, IDT
         lidt r1
+        li r13, 0                   ; the quick body: no ALU rows, branches or long miss loop
         call body                   ; paging off, ring 0
-        ; identity-map the first 3.5 MiB (user, writable); HOLE is not present${identityPagingOn({ pd: PD, pt: PT, pages: HOLE >>> 12 })}
+        li r1, PD                   ; the tables map the first 3.5 MiB (user, writable); HOLE is not present
+        wrcr cr3, r1
+        li r1, 1
+        wrcr cr0, r1
         call body                   ; paging on, ring 0${iretToRing3({ label: 'user', sp: 0x90000, flags: 0x3000 })}
-user:   call body                   ; paging on, ring 3
+user:   li r13, 1                   ; the full body
+        call body                   ; paging on, ring 3
         mov r9, sp                  ; the stack rows, faulting (in ring 3: the fault switches stacks)
         li sp, HOLE + 8
         lea r14, u1
@@ -123,8 +141,10 @@ u6:     out POWER, r0
 body:   li r1, 0x7fffffff
         li r2, 3
         li r3, -5
+        cmpi r13, 0
+        jz q1
 ${aluPart().join('\n')}
-        li r5, 0
+q1:     li r5, 0
         lea r14, d1
         div r4, r1, r5              ; #DE
 d1:     lea r14, d2
@@ -133,14 +153,27 @@ d2:     li r6, DATA
 ${memoryPart('r6', [0, 4, 1, 2, 8, 12]).join('\n')}
         push r4
         pop r4
+        ; again, each on the page the access before it hit (the inline path's last-slot shortcut)
+        ldb r4, [r6+0x10]
+${memoryPart('r6', [0, 4, 1, 2, 8, 12]).join('\n')}
+        push r4
+        pop r4
+        push r4
+        call wret
+        lea r4, wret
+        callr r4
+        pop r4
 ${memoryPart('r6', [1, 3, 0x101, 0x103]).join('\n')}
         lea r14, s1
         ld r4, [r6+0xffe]           ; straddles two pages
 s1:     lea r14, s2
         st [r6+0xffd], r4
 s2:     li r7, DATA                 ; TLB misses: each access on a page not touched yet
+        li r8, 1
+        cmpi r13, 0
+        jz q2
         li r8, 20
-        mov r9, sp
+q2:     mov r9, sp
 miss:
 ${memoryPart('r7', [0x1008, 0x2001, 0x3009, 0x4000, 0x5000, 0x6004]).join('\n')}
         addi sp, r7, 0x7010
@@ -158,6 +191,7 @@ ${memoryPart('r7', [0x1008, 0x2001, 0x3009, 0x4000, 0x5000, 0x6004]).join('\n')}
         mov sp, r9
         jmp mdone
 mret:   ret
+wret:   ret
 mdone:  li r7, HOLE                 ; page faults (with paging off, plain accesses)
 ${faultingMemoryPart('r7').join('\n')}
         lea r14, x1
@@ -170,8 +204,10 @@ x2:     lea r14, x3
 x3:     lea r14, x4
         li r4, HOLE
         jmpr r4                     ; #PF on the fetch (paging off: #UD, the word there is 0)
-x4:
+x4:     cmpi r13, 0
+        jz q3
 ${branchPart().join('\n')}
+q3:
         lea r4, j1
         jmpr r4
         nop
@@ -213,7 +249,55 @@ IDT:    .word noerror, ${kgate}
 `;
 };
 
-/** Instructions the warm-up may run (it runs about 6,500). */
+/**
+ * Write the warm-up's page tables from the host: the first 3.5 MiB identity-mapped (user,
+ * writable), HOLE and above not present. Filled by a guest loop, they were 4,500 of the
+ * program's 6,600 instructions, all with paging off: V8 took the burst's feedback for its
+ * first optimization before the parts with paging on and in ring 3 had run, and the first
+ * real runs deoptimized it where they first did (the prologue's kept code page, the inline
+ * path's last-slot shortcut in ring 3, the fetch's TLB slot).
+ */
+const mapWarmUpPages = (m: Cpu): void => {
+  for (let page = 0; page < HOLE >>> 12; page++) m.memory.write32(PT + page * 4, (page << 12) | 0x7);
+  m.memory.write32(PD, PT | 0x7);
+};
+
+/** The scratch machine with the warm-up program and its page tables, ready to run (throws if the program does not assemble). */
+export const warmUpMachine = (): Cpu => {
+  const program = assemble(warmUpSource(), { file: 'warm-up.s' });
+  if (isLeft(program)) throw new Error(`the interpreter's warm-up does not assemble:\n${program.left.map(formatAsmError).join('\n')}`);
+  const m = uniprocessor({ memoryBytes: 4 << 20, engine: 'interp' });
+  m.load(0, program.right.bytes);
+  mapWarmUpPages(m);
+  return m;
+};
+
+/**
+ * Fields of the CPU and MMU that the burst reads (itself or in what V8 inlines into it),
+ * written on the scratch machine before the warm-up runs and put back. V8 compiles the burst
+ * with what it knows of each field: one never written since its object was made as a
+ * constant, one that only ever held null as of that type. The first virtual machine that
+ * wrote one (non-root mode, nested paging, the reserved-memory watch: every strategy but
+ * native) deoptimized the burst, and V8 compiled it again: 150-240 ms on the second core
+ * each time, running unoptimized meanwhile. What V8 knows of a field belongs to the shape of
+ * its object, shared by every CPU and MMU: written here, these fields are as general as they
+ * get before the first optimization. The watch is given objects of two shapes, so that its
+ * type is any object (a guard of one class after one shape would generalize it again).
+ */
+const generalizeFields = (m: Cpu): void => {
+  m.nonRoot = true;
+  m.nonRoot = false;
+  m.mmu.nestedRoot = 0;
+  m.mmu.nestedRoot = -1;
+  m.mmu.watch = { floor: 0, reached: () => undefined };
+  m.mmu.watch = new (class {
+    readonly floor = 0;
+    reached(): void {}
+  })();
+  m.mmu.watch = null;
+};
+
+/** Instructions the warm-up may run (it runs about 2,100). */
 const WARM_UP_BUDGET = 100_000;
 
 let warmed = false;
@@ -226,10 +310,8 @@ let warmed = false;
 export const warmUpInterpreter = (): boolean => {
   if (warmed) return false;
   warmed = true;
-  const program = assemble(warmUpSource(), { file: 'warm-up.s' });
-  if (isLeft(program)) throw new Error(`the interpreter's warm-up does not assemble:\n${program.left.map(formatAsmError).join('\n')}`);
-  const m = uniprocessor({ memoryBytes: 4 << 20, engine: 'interp' });
-  m.load(0, program.right.bytes);
+  const m = warmUpMachine();
+  generalizeFields(m);
   const stop = m.run(WARM_UP_BUDGET);
   if (stop.kind !== 'shutdown') throw new Error(`the interpreter's warm-up stopped with ${stop.kind} at 0x${m.pc.toString(16)}${'detail' in stop ? `: ${stop.detail}` : ''}`);
   return true;
