@@ -214,18 +214,21 @@ export const idt = (gates: Readonly<Record<number, string | readonly [handler: s
     .map(([v, [handler, flags]]) => `        .org IDT + ${v}*8\n        .word ${handler}, ${flags}\n`)
     .join('');
 
+/** Ring 0's start: its stack pointer `sp`, the stack events from ring 3 switch to (cr4), the IDT at IDT. */
+export const kernelStart = (sp: number, ring0Stack: number): string => `
+        li sp, ${sp}
+        li r1, ${ring0Stack}
+        wrcr cr4, r1            ; ring 0's stack for events from ring 3
+        li r1, IDT
+        lidt r1`;
+
 /**
  * Ring-0 prologue of the ring-3 tests: kernel stack 0x2000 (also cr4, the stack for entering
  * ring 0 from outside), the IDT at {@link IDT}, `setup`, then IRET to the label `user` at
  * `cpl` with sp 0x3000 and `flags`. 14 instructions plus those of `setup`; the label `user`
  * follows it.
  */
-export const enterUser = (flags: string | number = 0, setup = '', cpl = 3): string => `
-        li sp, 0x2000
-        li r1, 0x2000
-        wrcr cr4, r1
-        li r1, IDT
-        lidt r1
+export const enterUser = (flags: string | number = 0, setup = '', cpl = 3): string => `${kernelStart(0x2000, 0x2000)}
 ${setup}
 ${iretTo({ entry: 'user', sp: 0x3000, flags, cpl })}
 user:

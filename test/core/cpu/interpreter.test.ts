@@ -3,7 +3,7 @@ import { interpretCaught, interpreterSource, NOTHING_THROWN } from '../../../cor
 import { GuestFault } from '../../../core/isa/fault';
 import type { Cpu } from '../../../core/cpu/cpu';
 import { ENGINE_NAMES, type Engine } from '../../../core/cpu/engine';
-import { A, boot, D, identity, idt, iretTo, mapPages, P, PAGING_ON, PT, runSnippet, stopOf, sym, U, W, word, wordsAt } from '../machine-helpers';
+import { A, boot, D, identity, idt, iretTo, kernelStart, mapPages, P, PAGING_ON, PT, runSnippet, stopOf, sym, U, W, word, wordsAt } from '../machine-helpers';
 import { jitOf } from '../../../core/cpu/jit';
 import { countsOf } from '../counts';
 import { INSTRUCTION_CODE } from '../../../core/cpu/instruction-code';
@@ -198,11 +198,7 @@ after:  li r1, 1
         .org IDT + 13*8
         .word gp, KGATE
         .org 0x1000
-kernel: li sp, 0x1f00
-        li r1, 0x1e00
-        wrcr cr4, r1            ; ring 0's stack for events from ring 3
-        li r1, IDT
-        lidt r1
+kernel:${kernelStart(0x1f00, 0x1e00)}
 ${iretTo({ entry: 'user', sp: 0x2f00, cpl: 3 })}
 gp:     li r1, 1
         hlt
@@ -289,11 +285,7 @@ ${idt({ 14: 'pf' })}`, (c) => mapPages(c, [...identity(0, 0x5000, P | W), [0x500
         jmp kernel
         .org IDT + 14*8
         .word pf, KGATE
-kernel: li sp, 0x2f00
-        li r1, 0x2e00
-        wrcr cr4, r1            ; ring 0's stack for events from ring 3
-        li r1, IDT
-        lidt r1
+kernel:${kernelStart(0x2f00, 0x2e00)}
 ${iretTo({ entry: 'user', sp: 0x3f00, cpl: 3 })}
 pf:     hlt
         .org 0x1000
