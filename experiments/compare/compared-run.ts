@@ -7,7 +7,7 @@ import type { Either } from 'fp-ts/Either';
 import type { Engine } from '../../core/cpu/engine';
 import type { IsaVariant } from '../../core/isa/variant';
 import type { RunResult } from '../run/result';
-import { runOne } from '../run/run-one';
+import { runOne, takeNewBaselines, type Baseline } from '../run/run-one';
 
 /** One run of the comparison: its place in the results, its configuration's label and what runOne needs. */
 export interface ComparedRun {
@@ -21,6 +21,14 @@ export interface ComparedRun {
   readonly engine?: Engine;
 }
 
+/** A run of the comparison made: its result, and the native baselines its thread simulated for it (for the other threads). */
+export interface ComparedOutcome {
+  readonly result: Either<string[], RunResult>;
+  readonly baselines: readonly Baseline[];
+}
+
 /** Make one run of the comparison, in whichever thread it was handed to. */
-export const makeComparedRun = (run: ComparedRun): Either<string[], RunResult> =>
-  runOne({ strategy: run.strategy, options: run.options, workload: run.workload, profile: run.profile, isa: run.isa, engine: run.engine });
+export const makeComparedRun = (run: ComparedRun): ComparedOutcome => ({
+  result: runOne({ strategy: run.strategy, options: run.options, workload: run.workload, profile: run.profile, isa: run.isa, engine: run.engine }),
+  baselines: takeNewBaselines(),
+});

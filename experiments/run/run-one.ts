@@ -89,6 +89,28 @@ export const defaultBudget = (workload: string, n: number | undefined): { maxIns
 
 const baselines = new Map<string, Outcome>();
 
+/** Baselines simulated in this thread and not yet taken by {@link takeNewBaselines}. */
+let fresh: [string, Outcome][] = [];
+
+/** A native baseline by its key: what one thread simulated, for another (see {@link addBaselines}). */
+export type Baseline = readonly [key: string, outcome: Outcome];
+
+/** The baselines this thread has simulated since the last call: for threads running other runs of the same specs. */
+export const takeNewBaselines = (): Baseline[] => {
+  const out = fresh;
+  fresh = [];
+  return out;
+};
+
+/**
+ * Baselines another thread simulated (from its {@link takeNewBaselines}): runs are
+ * deterministic and the key holds everything a baseline depends on, so this thread need not
+ * simulate them again. Keys it has already are kept.
+ */
+export const addBaselines = (entries: readonly Baseline[]): void => {
+  for (const [key, outcome] of entries) if (!baselines.has(key)) baselines.set(key, outcome);
+};
+
 /** Run one spec; errors are bad input (unknown names, bad values), all reported at once. */
 /** Why a strategy cannot run a guest on `vcpus` vCPUs with these options, or null. */
 export const vcpusRefusal = (strategy: Strategy, options: OptionValues, vcpus: number): string | null => {
@@ -147,6 +169,7 @@ export const runOne = (spec: RunSpec): Either<string[], RunResult> => {
     if (isLeft(r)) return left([r.left]);
     native = r.right.outcome;
     baselines.set(key, native);
+    fresh.push([key, native]);
     if (strategy.right === base.right && Object.keys(options.right).length === 0 && spec.trace === undefined) nativeRun = r.right;
   }
   // a native run is its own baseline (runs are deterministic): simulated once, not twice

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { compare, comparedConfigs, planComparison } from '../../../experiments/compare/compare';
+import { compare, comparedConfigs, handOutOrder, planComparison } from '../../../experiments/compare/compare';
 import { cli, tmpdir } from '../cli/helpers';
 
 const SILENT = { write: () => true, isTTY: false };
@@ -94,5 +94,23 @@ describe('compare --workers', function () {
     expect(two).to.deep.equal(one);
     // the summary table is the same too (the first line carries the wall time, the last the folder)
     expect(texts[1].split('\n').slice(1, -1)).to.deep.equal(texts[0].split('\n').slice(1, -1));
+  });
+});
+
+describe('compare: the order runs are handed out in on several threads', () => {
+  it('puts the runs whose baselines are the native configuration\'s own runs last, each group in plan order', () => {
+    const run = (strategy: string, profile: string, isa: 'default' | 'virtualizable', workload: string, index: number) =>
+      ({ index, label: strategy, strategy, options: {}, workload, profile, isa }) as const;
+    const runs = [
+      run('native', 'netburst-2006', 'default', 'in', 0),
+      run('native', 'netburst-2006', 'default', 'syscall', 1),
+      run('trap-and-emulate', 'netburst-2006', 'virtualizable', 'in', 2),
+      run('hardware-assisted', 'netburst-2006', 'default', 'in', 3),
+      run('hardware-assisted', 'nehalem-2009', 'default', 'in', 4),
+      run('paravirt', 'netburst-2006', 'default', 'syscall', 5),
+      run('hardware-assisted', 'k8-2006', 'default', 'syscall', 6),
+    ];
+    expect(handOutOrder(runs).map((r) => r.index)).to.deep.equal([0, 1, 2, 4, 6, 3, 5]);
+    expect(handOutOrder(runs.filter((r) => r.strategy !== 'native')).map((r) => r.index)).to.deep.equal([2, 3, 4, 5, 6]);
   });
 });

@@ -1,7 +1,7 @@
 /** runOne: a run and its native baseline. */
 import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
-import { runOne } from '../../../experiments/run/run-one';
+import { addBaselines, runOne, takeNewBaselines } from '../../../experiments/run/run-one';
 import * as simulation from '../../../experiments/run/simulate';
 
 /** Call `f` with simulate counted; the count and f's value. */
@@ -39,5 +39,37 @@ describe('runOne: native baselines', () => {
   it('another strategy on a new spec simulates the baseline and the run', () => {
     const r = counting(() => runOne({ ...spec, strategy: 'paravirt', maxInstructions: 123_456_790 }));
     expect(r.simulations).to.equal(2);
+  });
+});
+
+describe('runOne: baselines passed between threads', () => {
+  const spec = { strategy: 'paravirt', workload: 'syscall', params: { n: 41 }, profile: 'netburst-2006', maxInstructions: 123_456_791 };
+
+  it('hands out each baseline it simulated once, and a thread given it simulates only the run', () => {
+    takeNewBaselines();
+    const here = counting(() => runOne(spec));
+    expect(here.simulations).to.equal(2);
+    const taken = takeNewBaselines();
+    expect(taken.map(([key]) => JSON.parse(key)[0])).to.deep.equal(['syscall']);
+    expect(takeNewBaselines()).to.deep.equal([]);
+    // another spec whose baseline comes from "another thread": a doctored one, to see it used
+    const other = { ...spec, maxInstructions: 123_456_792 };
+    const key = taken[0][0].replace('123456791', '123456792');
+    addBaselines([[key, { ...taken[0][1], regionCycles: taken[0][1].regionCycles / 2 }]]);
+    const there = counting(() => runOne(other));
+    expect(there.simulations).to.equal(1);
+    if (isLeft(here.value) || isLeft(there.value)) throw new Error('run failed');
+    expect(there.value.right.slowdown).to.be.closeTo(2 * here.value.right.slowdown!, 1e-9);
+    expect(takeNewBaselines()).to.deep.equal([]);
+  });
+
+  it('keeps a baseline it has over one given', () => {
+    const given = counting(() => runOne({ ...spec, strategy: 'native', maxInstructions: 123_456_793 }));
+    const [[key, outcome]] = takeNewBaselines();
+    addBaselines([[key, { ...outcome, regionCycles: 1 }]]);
+    const again = runOne({ ...spec, maxInstructions: 123_456_793 });
+    if (isLeft(given.value) || isLeft(again)) throw new Error('run failed');
+    // against the given baseline (one cycle) the slowdown would be in the millions
+    expect(again.right.slowdown).to.be.within(1, 100);
   });
 });
