@@ -1,6 +1,7 @@
 /**
  * Guest assembly fragments for bare-metal programs (no kernel), which the bench's programs
- * and the interpreter's warm-up start with: identity paging, and an IRET into ring 3.
+ * and the interpreter's warm-up start with: identity paging (or paging on over tables already
+ * written), and an IRET into ring 3.
  * @category Platform
  */
 
@@ -19,8 +20,11 @@ fill:   st [r1], r2
         subi r3, r3, 1
         jnz fill
         li r1, ${o.pt} | 0x7
-        st [${o.pd}], r1
-        li r1, ${o.pd}
+        st [${o.pd}], r1${pagingOn(o.pd)}`;
+
+/** Load cr3 with the directory at `pd` and turn paging on. Uses r1. */
+export const pagingOn = (pd: number): string => `
+        li r1, ${pd}
         wrcr cr3, r1
         li r1, 1
         wrcr cr0, r1`;

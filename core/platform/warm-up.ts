@@ -17,7 +17,7 @@
  * first and briefly: a quick body with paging off, then with paging on in ring 0, then the
  * full body in ring 3 (the rows behave alike in every mode; the paths around them differ).
  * It starts with a short loop, since V8 records nothing before it has given the burst its
- * feedback vector. With both, `compare` compiles the burst once per thread (7 to 10 times
+ * feedback vector. With both, `compare` compiles the burst once per thread (8 to 10 times
  * in all before, 150-240 ms each).
  *
  * What it runs: every innocuous row of the ISA table (the ALU and branch rows generated from
@@ -35,9 +35,10 @@ import { gateFlags } from '../cpu/idt';
 import { Port } from '../devices/ports';
 import { INSTRUCTION_CODE } from '../cpu/instruction-code';
 import { ISA, MNEMONICS, type Format, type Mnemonic } from '../isa/table';
-import { iretToRing3 } from './bare-metal';
+import { iretToRing3, pagingOn } from './bare-metal';
 import { uniprocessor } from './uniprocessor';
 import type { Cpu } from '../cpu/cpu';
+import { Pte } from '../mmu/pte';
 
 /** The warm-up machine's page directory and table, and the first unmapped address. */
 const PD = 0x100000;
@@ -113,10 +114,7 @@ prime:  subi r8, r8, 1              ; while: the paths below must run after that
         lidt r1
         li r13, 0                   ; the quick body: no ALU rows, branches or long miss loop
         call body                   ; paging off, ring 0
-        li r1, PD                   ; the tables map the first 3.5 MiB (user, writable); HOLE is not present
-        wrcr cr3, r1
-        li r1, 1
-        wrcr cr0, r1
+        ; the tables (mapWarmUpPages) map the first 3.5 MiB (user, writable); HOLE is not present${pagingOn(PD)}
         call body                   ; paging on, ring 0${iretToRing3({ label: 'user', sp: 0x90000, flags: 0x3000 })}
 user:   li r13, 1                   ; the full body
         call body                   ; paging on, ring 3
@@ -258,8 +256,9 @@ IDT:    .word noerror, ${kgate}
  * path's last-slot shortcut in ring 3, the fetch's TLB slot).
  */
 const mapWarmUpPages = (m: Cpu): void => {
-  for (let page = 0; page < HOLE >>> 12; page++) m.memory.write32(PT + page * 4, (page << 12) | 0x7);
-  m.memory.write32(PD, PT | 0x7);
+  const flags = Pte.present | Pte.writable | Pte.user;
+  for (let page = 0; page < HOLE >>> 12; page++) m.memory.write32(PT + page * 4, (page << 12) | flags);
+  m.memory.write32(PD, PT | flags);
 };
 
 /** The scratch machine with the warm-up program and its page tables, ready to run (throws if the program does not assemble). */
@@ -297,7 +296,7 @@ const generalizeFields = (m: Cpu): void => {
   m.mmu.watch = null;
 };
 
-/** Instructions the warm-up may run (it runs about 2,100). */
+/** Instructions the warm-up may run (it runs about 1,500). */
 const WARM_UP_BUDGET = 100_000;
 
 let warmed = false;

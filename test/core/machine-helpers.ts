@@ -15,6 +15,7 @@ import { assemble, formatAsmError, type Program } from '../../core/asm';
 import { gateFlags } from '../../core/cpu/idt';
 import type { Cpu } from '../../core/cpu/cpu';
 import { uniprocessor, type MachineConfig } from '../../core/platform/uniprocessor';
+import { pagingOn } from '../../core/platform/bare-metal';
 import type { StopReason } from '../../core/cpu/stop';
 import { Port } from '../../core/devices/ports';
 import { Flag } from '../../core/isa/table';
@@ -169,11 +170,7 @@ export const PD = 0x30000;
 export const PT = 0x31000;
 
 /** Assembly that loads cr3 with {@link PD} and turns paging on (4 instructions; clobbers r1). */
-export const PAGING_ON = `
-        li r1, ${PD}
-        wrcr cr3, r1
-        li r1, 1
-        wrcr cr0, r1
+export const PAGING_ON = `${pagingOn(PD)}
 `;
 
 /**
