@@ -11,8 +11,8 @@
  * `next` (the address of the next instruction; a jump assigns it), `m` (the Cpu), `S` (core/cpu/semantics.ts), `lazyFlags`,
  * `less`, the flag constants `ZF CF`, the lazy kinds `LAZY_ADD LAZY_SUB LAZY_LOGIC`, and for
  * the inline TLB path `i32 u8 tlbTag tlbPerm tlbBase setMask ways translating user hitSlot
- * dataHits dSlot` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it;
- * `dSlot`, a TLB slot, starts at 0). A body
+ * dataHits dSlot eSlot` (a TLB hit counted in `dataHits` is what `Mmu.translate` counts for it;
+ * `dSlot` and `eSlot`, TLB slots, start at 0). A body
  * raises an exception it finds itself through `raise` (the interpreter ends its burst with it,
  * without the microseconds of a throw), may throw one from deeper down (GuestFault,
  * VmExitSignal: a page walk), always before changing any register, or completes.
@@ -92,18 +92,22 @@ const jcc = (cond: string): InstructionCode =>
 
 /**
  * The TLB slot of an access at `va` the inline path may take (aligned words only), or -1:
- * hitSlot's answer. The slot of the last data access that hit (`dSlot`) is tried first: a
- * page is in at most one slot (Tlb.fill replaces its entry), so if that slot's tag is `va`'s
- * page it is the slot hitSlot would find, and its permissions decide as there. Most accesses
- * go to the page the last one did (the stack, a loop's array): hitSlot, a call with a loop
- * over the set's ways, was 13 % of a native syscall run.
+ * hitSlot's answer. The slots of the last two data accesses that hit on different pages are
+ * tried first (`dSlot` the last, `eSlot` the one before): a page is in at most one slot
+ * (Tlb.fill replaces its entry), so if such a slot's tag is `va`'s page it is the slot
+ * hitSlot would find, and its permissions decide as there. Most accesses go to the page the
+ * last one did (the stack, a loop's array) or the one before (a copy's source and
+ * destination, the stack and a structure): hitSlot, a call with a loop over the set's ways,
+ * was 13 % of a native syscall run with one slot remembered, and a copy loop's every access
+ * when they alternated.
  */
 const fastSlot = (va: string, write: boolean, word: boolean) => {
-  const denied = `${write ? `(tlbPerm[dSlot] & ${WRITABLE_DIRTY}) !== ${WRITABLE_DIRTY} || ` : ''}(user && (tlbPerm[dSlot] & ${TlbPerm.user}) === 0)`;
+  const denied = (s: string) => `${write ? `(tlbPerm[${s}] & ${WRITABLE_DIRTY}) !== ${WRITABLE_DIRTY} || ` : ''}(user && (tlbPerm[${s}] & ${TlbPerm.user}) === 0)`;
   return (
     `let slot = -1; if (${word ? `(${va} & 3) === 0 && ` : ''}translating) { ` +
-    `if (tlbTag[dSlot] === ${va} >>> 12) slot = ${denied} ? -1 : dSlot; ` +
-    `else { slot = hitSlot(tlbTag, tlbPerm, setMask, ways, ${va} >>> 12, user, ${write}); if (slot >= 0) dSlot = slot; } }`
+    `if (tlbTag[dSlot] === ${va} >>> 12) slot = ${denied('dSlot')} ? -1 : dSlot; ` +
+    `else if (tlbTag[eSlot] === ${va} >>> 12) { slot = ${denied('eSlot')} ? -1 : eSlot; if (slot >= 0) { eSlot = dSlot; dSlot = slot; } } ` +
+    `else { slot = hitSlot(tlbTag, tlbPerm, setMask, ways, ${va} >>> 12, user, ${write}); if (slot >= 0) { eSlot = dSlot; dSlot = slot; } } }`
   );
 };
 

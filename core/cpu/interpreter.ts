@@ -242,8 +242,8 @@ return function interpret(m, most, c0, w0) {
   // computes its sum whether or not it adds it: V8 deoptimizes the whole burst at an
   // operation first reached after it optimized the function.
   let immHits = 0, dataHits = 0, slowWords = 0, wordsDone = 0, inFetch = false;
-  // the TLB slot of the last data access that hit (see fastSlot in instruction-code.ts)
-  let dSlot = 0;
+  // the TLB slots of the last two data accesses that hit, on different pages (see fastSlot in instruction-code.ts)
+  let dSlot = 0, eSlot = 0;
   const tlbTag = tlb.tag, tlbBase = tlb.base, tlbPerm = tlb.perm, setMask = tlb.setMask, ways = tlb.ways;
   let w = 0, imm = 0, next = 0;
   // a fault the burst raised or caught: the instruction at pc did not retire

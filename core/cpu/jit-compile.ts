@@ -367,7 +367,7 @@ return function region(c) {
   const wr = mmu.walkReferences;
   let lk = c.lk, lx = c.lx, ly = c.ly, lr = c.lr, flags = c.flags;
   ${load}
-  let z = 0, dataHits = 0, dSlot = 0, next = 0, i = 0, done = 0, hits = 0, sw = 0, pc = c.pc, l0 = -1, lL = 1, lF = 0;
+  let z = 0, dataHits = 0, dSlot = 0, eSlot = 0, next = 0, i = 0, done = 0, hits = 0, sw = 0, pc = c.pc, l0 = -1, lL = 1, lF = 0;
   // what the instruction at PCS[i] raised: thrown from deeper down (caught), or found by the region itself
   let fault = null;
   try {

@@ -14,9 +14,10 @@ describe('the interpreter warm-up (core/platform/warm-up.ts)', () => {
   const m = warmUpMachine();
   const retired = new Map<string, Set<string>>();
   const walked = new Set<string>();
-  // memory rows that hit the TLB in ring 3 on the page the burst's memory row before them hit
-  // (the inline path's last-slot shortcut)
+  // memory rows that hit the TLB in ring 3 on the page of the burst's last hit, and on the
+  // page of the hit before it (the inline path's two remembered slots: fastSlot)
   const hitAfterHit = new Set<string>();
+  const hitOnSecond = new Set<string>();
   const isMemoryRow = (mn: string): boolean => INSTRUCTION_CODE[mn as keyof typeof INSTRUCTION_CODE]?.memory !== undefined && INSTRUCTION_CODE[mn as keyof typeof INSTRUCTION_CODE]!.memory !== 'none';
   /** The page a memory row at pc accesses, from the registers before it runs (load and store formats: [rb + imm]; the stack rows: sp). */
   const dataPage = (mn: string, word: number, pc: number): number => {
@@ -25,7 +26,9 @@ describe('the interpreter warm-up (core/platform/warm-up.ts)', () => {
     if (mn === 'push' || mn === 'call' || mn === 'callr') return ((sp - 4) | 0) >>> 12;
     return ((m.regs[(word >>> 16) & 15] + m.memory.read32(pc + 4)) | 0) >>> 12;
   };
+  // the burst's remembered pages, as fastSlot keeps their slots: the last hit's and the one before (-1: none known)
   let lastHitPage = -1;
+  let secondHitPage = -1;
   let stop = m.run(1);
   let steps = 0;
   while (stop.kind === 'budget' && steps++ < 100_000) {
@@ -44,9 +47,21 @@ describe('the interpreter warm-up (core/platform/warm-up.ts)', () => {
       if (m.mmu.walkReferences > walks && mode !== 'paging off') walked.add(mn);
       if (isMemoryRow(mn)) {
         const hit = m.mmu.walkReferences === walks && mode === 'ring 3';
-        if (hit && page === lastHitPage) hitAfterHit.add(mn);
-        lastHitPage = hit ? page : -1;
-      } else if (INSTRUCTION_CODE[mn as keyof typeof INSTRUCTION_CODE] === undefined) lastHitPage = -1; // a system instruction ends the burst
+        if (!hit) {
+          // a walk may refill either slot: nothing known
+          lastHitPage = -1;
+          secondHitPage = -1;
+        } else if (page === lastHitPage) hitAfterHit.add(mn);
+        else {
+          if (page === secondHitPage) hitOnSecond.add(mn);
+          secondHitPage = lastHitPage;
+          lastHitPage = page;
+        }
+      } else if (INSTRUCTION_CODE[mn as keyof typeof INSTRUCTION_CODE] === undefined) {
+        // a system instruction ends the burst
+        lastHitPage = -1;
+        secondHitPage = -1;
+      }
     }
   }
 
@@ -70,6 +85,11 @@ describe('the interpreter warm-up (core/platform/warm-up.ts)', () => {
   it("in ring 3, runs every row that reads or writes memory on the page of its burst's last TLB hit (the last-slot shortcut)", () => {
     const memory = MNEMONICS.filter((mn) => isMemoryRow(mn));
     expect([...hitAfterHit]).to.include.members(memory);
+  });
+
+  it('in ring 3, runs every row that reads or writes memory on the page of the hit before the last (the second remembered slot)', () => {
+    const memory = MNEMONICS.filter((mn) => isMemoryRow(mn));
+    expect([...hitOnSecond]).to.include.members(memory);
   });
 
   it("takes each fault the interpreter's burst raises: #DE, #UD, #GP, #PF", () => {
