@@ -351,3 +351,61 @@ at:     ld r2, [r0+0x10]        ; the kernel's page
     });
   }
 });
+
+describe("interpreter and JIT: STI's interrupt shadow", () => {
+  // the timer's first tick falls due while IF = 0; the handler records r2 and returns without
+  // an EOI, so its line stays in service and no second interrupt comes; each later STI's
+  // shadow holds another kind of instruction (a system instruction, a load that walks)
+  const SOURCE = `
+        li sp, 0x2f00
+        li r1, IDT
+        lidt r1
+${PAGING_ON}
+        li r1, 1000
+        out TIMER, r1
+        li r5, 600
+wait:   subi r5, r5, 1          ; the tick falls due here, IF = 0: pending
+        jnz wait
+        sti
+shadow: addi r2, r2, 1          ; runs before the interrupt
+after:  addi r2, r2, 1
+        cli
+        sti
+        pushf                   ; a system instruction in the shadow
+        cli
+        sti
+        ld r3, [r0+0x4000]      ; a TLB miss in the shadow
+        cli
+        sti
+        sti                     ; IF set already: no shadow
+        addi r2, r2, 1
+        out POWER, r0
+tick:   mov r7, r2
+        addi r6, r6, 1
+        iret
+${idt({ 0x20: 'tick' })}`;
+  const setup = (c: Cpu): void => mapPages(c, identity(0, 0x5000, P | W));
+
+  /** The program under `engine` (the JIT compiling every block at once), run whole or one instruction per call. */
+  const run = (engine: Engine, stepped: boolean): Cpu => {
+    const m = boot(SOURCE, { setup, engine });
+    if (engine === 'jit') jitOf(m, { hot: 0 });
+    if (!stepped) m.run(10_000);
+    else for (let k = 0; k < 10_000 && m.run(1).kind === 'budget'; k++);
+    return m;
+  };
+
+  for (const engine of ENGINE_NAMES) {
+    it(`${engine}: a pending interrupt comes after exactly one instruction, and every count is as when each instruction is a burst of its own`, () => {
+      const m = run(engine, false);
+      expect(stopOf(m).kind).to.equal('shutdown');
+      // r2 was 1 in the handler, which ran once and returned to 'after'
+      expect([m.regs[7], m.regs[6], m.regs[2]]).to.deep.equal([1, 1, 3]);
+      expect(word(m, 0x2f00 - 16)).to.equal(sym(m, 'after'));
+      const s = run(engine, true);
+      expect(stopOf(s).kind).to.equal('shutdown');
+      expect([m.instructions, m.time, [...m.regs]]).to.deep.equal([s.instructions, s.time, [...s.regs]]);
+      expect(countsOf(m)).to.deep.equal(countsOf(s));
+    });
+  }
+});
