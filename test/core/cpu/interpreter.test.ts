@@ -243,45 +243,55 @@ describe("interpreter and JIT: the inline data path tries the TLB slots of the l
     return m;
   };
 
+  /**
+   * The two remembered slots: the last hit's, and the one before it (reached after hits on
+   * another page: `between` in the data-page tests, `before` in ring 3's, where slot 0 holds the
+   * kernel's page and the user page's hit moves it to the second slot).
+   */
+  const SLOTS = [
+    { slot: 'the last hit', between: '', pages: 0, before: '' },
+    { slot: 'the hit before the last', between: '\n        ld r3, [r0+0x4000]\n        ld r3, [r0+0x4004]', pages: 1, before: '\n        ld r3, [r0+0x1100]        ; ring 3\'s code page, in the TLB since its fetch' },
+  ];
+
   /** The loops run their loads and the store twice, so the JIT's compiled block runs them too. */
-  for (const engine of ENGINE_NAMES) {
-    it(`${engine}: a store to the page the last loads hit re-walks to set the dirty bit`, () => {
-      const m = runOn(engine, `${PAGING_ON}
+  for (const engine of ENGINE_NAMES)
+    for (const { slot, between, pages, before } of SLOTS) {
+      it(`${engine}: a store to a clean page in the slot of ${slot} re-walks to set the dirty bit`, () => {
+        const m = runOn(engine, `${PAGING_ON}
         li r5, 2
 again:  ld r2, [r0+0x5000]      ; a miss, then hits
-        ld r2, [r0+0x5004]
+        ld r2, [r0+0x5004]${between}
         st [r0+0x5008], r2      ; clean: through the MMU, which sets D
-        st [r0+0x500c], r2
         subi r5, r5, 1
         jnz again
         hlt`, (c) => mapPages(c, identity(0, 0x6000, P | W)));
-      expect(stopOf(m).kind).to.equal('halted');
-      expect(word(m, PT + 5 * 4)).to.equal(0x5000 | P | W | A | D);
-      // misses: the code page, the first load, the first store (the dirty bit's walk)
-      expect(countsOf(m).tlb).to.deep.include({ misses: 3, walkReferences: 6 });
-    });
+        expect(stopOf(m).kind).to.equal('halted');
+        expect(word(m, PT + 5 * 4)).to.equal(0x5000 | P | W | A | D);
+        // misses: the code page, each data page's first load, the first store (the dirty bit's walk)
+        expect(countsOf(m).tlb).to.deep.include({ misses: 3 + pages, walkReferences: 2 * (3 + pages) });
+      });
 
-    it(`${engine}: a store to a read-only page the last loads hit faults`, () => {
-      const m = runOn(engine, `
+      it(`${engine}: a store to a read-only page in the slot of ${slot} faults`, () => {
+        const m = runOn(engine, `
         li sp, 0x2f00
         li r1, IDT
         lidt r1
 ${PAGING_ON}
         ld r2, [r0+0x5000]
-        ld r2, [r0+0x5004]
+        ld r2, [r0+0x5004]${between}
 fault:  st [r0+0x5008], r2
         hlt
 pf:     hlt
 ${idt({ 14: 'pf' })}`, (c) => mapPages(c, [...identity(0, 0x5000, P | W), [0x5000, 0x5000, P]]));
-      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
-      // the frame: error code (present, write), pc, CPL
-      expect([m.cr[2], ...wordsAt(m, 0x2f00 - 20, 3)]).to.deep.equal([0x5008, 3, sym(m, 'fault'), 0]);
-      expect(word(m, 0x5008)).to.equal(0);
-    });
+        expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
+        // the frame: error code (present, write), pc, CPL
+        expect([m.cr[2], ...wordsAt(m, 0x2f00 - 20, 3)]).to.deep.equal([0x5008, 3, sym(m, 'fault'), 0]);
+        expect(word(m, 0x5008)).to.equal(0);
+      });
 
-    it(`${engine}: ring 3's first data access, to the supervisor page the TLB holds in slot 0, faults`, () => {
-      // the kernel runs on page 0 (TLB set 0: its fill takes slot 0) and returns to ring 3 at 0x1000
-      const m = runOn(engine, `${PAGING_ON}
+      it(`${engine}: ring 3's access to the supervisor page in the slot of ${slot} (slot 0) faults`, () => {
+        // the kernel runs on page 0 (TLB set 0: its fill takes slot 0) and returns to ring 3 at 0x1000
+        const m = runOn(engine, `${PAGING_ON}
         jmp kernel
         .org IDT + 14*8
         .word pf, KGATE
@@ -289,67 +299,14 @@ kernel:${kernelStart(0x2f00, 0x2e00)}
 ${iretTo({ entry: 'user', sp: 0x3f00, cpl: 3 })}
 pf:     hlt
         .org 0x1000
-user:   ld r2, [r0+0x10]        ; the kernel's page
-        hlt`, (c) => mapPages(c, [[0, 0, P | W], ...identity(0x1000, 0x5000, P | W | U), [PT, PT, P | W]]));
-      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
-      // the frame on ring 0's stack: error code (present, user), pc, CPL
-      expect([m.cr[2], m.regs[2], ...wordsAt(m, 0x2e00 - 20, 3)]).to.deep.equal([0x10, 0, 5, sym(m, 'user'), 3]);
-    });
-
-    // the slot of the hit before the last (loads from another page in between)
-    it(`${engine}: a store to the page of the hit before the last, clean, re-walks to set the dirty bit`, () => {
-      const m = runOn(engine, `${PAGING_ON}
-        li r5, 2
-again:  ld r2, [r0+0x5000]      ; a miss, then hits
-        ld r2, [r0+0x5004]
-        ld r3, [r0+0x4000]      ; another page: 0x5000's slot is the one before
-        ld r3, [r0+0x4004]
-        st [r0+0x5008], r2      ; clean: through the MMU, which sets D
-        subi r5, r5, 1
-        jnz again
-        hlt`, (c) => mapPages(c, identity(0, 0x6000, P | W)));
-      expect(stopOf(m).kind).to.equal('halted');
-      expect(word(m, PT + 5 * 4)).to.equal(0x5000 | P | W | A | D);
-      // misses: the code page, each page's first load, the first store (the dirty bit's walk)
-      expect(countsOf(m).tlb).to.deep.include({ misses: 4, walkReferences: 8 });
-    });
-
-    it(`${engine}: a store to a read-only page of the hit before the last faults`, () => {
-      const m = runOn(engine, `
-        li sp, 0x2f00
-        li r1, IDT
-        lidt r1
-${PAGING_ON}
-        ld r2, [r0+0x5000]
-        ld r2, [r0+0x5004]
-        ld r3, [r0+0x4000]
-        ld r3, [r0+0x4004]
-fault:  st [r0+0x5008], r2
-        hlt
-pf:     hlt
-${idt({ 14: 'pf' })}`, (c) => mapPages(c, [...identity(0, 0x5000, P | W), [0x5000, 0x5000, P]]));
-      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
-      expect([m.cr[2], ...wordsAt(m, 0x2f00 - 20, 3)]).to.deep.equal([0x5008, 3, sym(m, 'fault'), 0]);
-      expect(word(m, 0x5008)).to.equal(0);
-    });
-
-    it(`${engine}: ring 3's access to the supervisor page in the slot before the last hit's faults`, () => {
-      // as above, with a hit on ring 3's own page first: slot 0 (the kernel's page) is the one before
-      const m = runOn(engine, `${PAGING_ON}
-        jmp kernel
-        .org IDT + 14*8
-        .word pf, KGATE
-kernel:${kernelStart(0x2f00, 0x2e00)}
-${iretTo({ entry: 'user', sp: 0x3f00, cpl: 3 })}
-pf:     hlt
-        .org 0x1000
-user:   ld r3, [r0+0x1100]      ; ring 3's code page, in the TLB since its fetch
+user:${before}
 at:     ld r2, [r0+0x10]        ; the kernel's page
         hlt`, (c) => mapPages(c, [[0, 0, P | W], ...identity(0x1000, 0x5000, P | W | U), [PT, PT, P | W]]));
-      expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
-      expect([m.cr[2], m.regs[2], ...wordsAt(m, 0x2e00 - 20, 3)]).to.deep.equal([0x10, 0, 5, sym(m, 'at'), 3]);
-    });
-  }
+        expect(stopOf(m)).to.deep.equal({ kind: 'halted', pc: sym(m, 'pf') });
+        // the frame on ring 0's stack: error code (present, user), pc, CPL
+        expect([m.cr[2], m.regs[2], ...wordsAt(m, 0x2e00 - 20, 3)]).to.deep.equal([0x10, 0, 5, sym(m, 'at'), 3]);
+      });
+    }
 });
 
 describe("interpreter and JIT: STI's interrupt shadow", () => {
