@@ -98,8 +98,8 @@ const jcc = (cond: string): InstructionCode =>
  * hitSlot would find, and its permissions decide as there. Most accesses go to the page the
  * last one did (the stack, a loop's array) or the one before (a copy's source and
  * destination, the stack and a structure): hitSlot, a call with a loop over the set's ways,
- * was 13 % of a native syscall run with one slot remembered, and a copy loop's every access
- * when they alternated.
+ * was 13 % of a native syscall run before the last slot was tried, and with only the last
+ * tried, a copy loop called it at every access.
  */
 const fastSlot = (va: string, write: boolean, word: boolean) => {
   const denied = (s: string) => `${write ? `(tlbPerm[${s}] & ${WRITABLE_DIRTY}) !== ${WRITABLE_DIRTY} || ` : ''}(user && (tlbPerm[${s}] & ${TlbPerm.user}) === 0)`;

@@ -171,7 +171,7 @@ ${memoryPart('r6', [0, 4, 1, 2, 8, 12]).join('\n')}
         ld r5, [r6]
         ld r5, [r10]                ; filled (a miss), then hit
 ${memoryPart('r6', [0, 4, 8, 12]).flatMap((row) => ['        ld r5, [r10]', row]).join('\n')}
-        push r4
+        push r4                     ; (puts the stack's page in the slots)
         ld r5, [r10]
         pop r4
         ld r5, [r10]
