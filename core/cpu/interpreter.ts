@@ -262,6 +262,8 @@ return function interpret(m, most, c0, w0) {
         w = i32[pa >>> 2];
         codeVpn = pc >>> 12;
         codeBits = pc & 0xfffff000;
+        // read whether or not it is used, like the kept page's fields in the prologue (a read
+        // first reached after V8 optimized the burst, the first fetch miss with paging on, deoptimized it)
         const lastSlot = mmu.lastSlot;
         codeSlot = translating ? lastSlot : 0;
         if (!translating) tags[0] = codeVpn;

@@ -157,8 +157,8 @@ ${memoryPart('r6', [0, 4, 1, 2, 8, 12]).join('\n')}
         push r4
         pop r4
         push r4
-        call wret
-        lea r4, wret
+        call mret
+        lea r4, mret
         callr r4
         pop r4
         ; each on the page of the hit before the last (the second remembered slot): the data
@@ -212,7 +212,6 @@ ${memoryPart('r7', [0x1008, 0x2001, 0x3009, 0x4000, 0x5000, 0x6004]).join('\n')}
         mov sp, r9
         jmp mdone
 mret:   ret
-wret:   ret
 yret:   ld r5, [r10]
         ret
 mdone:  li r7, HOLE                 ; page faults (with paging off, plain accesses)
