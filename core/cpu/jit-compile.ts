@@ -281,17 +281,22 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
   };
   // the physical words of the region: checked on entry; stores to them leave the region
   const codeWords = new Uint8Array(1024);
-  const checks: string[] = [];
+  // word offsets from the frame's first word (the code is the same for every frame holding
+  // the same words) and the words they held, compared in a loop on entry: as one condition
+  // per word, the entry was a chain of hundreds of branches in a large region, and V8's
+  // optimizing compiler took longer over it than over the instructions
+  const checkAt: number[] = [];
+  const checkWord: number[] = [];
+  const check = (idx: number, word: number): void => {
+    codeWords[idx] = 1;
+    checkAt.push(idx);
+    checkWord.push(word);
+  };
   for (const instrs of blocks.values())
     for (const ins of instrs) {
-      // word offsets from the frame's first word: the code is the same for every frame holding the same words
       const idx = (ins.pc & 0xfff) >>> 2;
-      codeWords[idx] = 1;
-      checks.push(`i32[F + ${idx}] !== ${lit(ins.word)}`);
-      if (ins.ext) {
-        codeWords[idx + 1] = 1;
-        checks.push(`i32[F + ${idx + 1}] !== ${lit(ins.imm)}`);
-      }
+      check(idx, ins.word);
+      if (ins.ext) check(idx + 1, ins.imm);
     }
   const pcs: number[] = [];
   const inBlock: number[] = [];
@@ -361,7 +366,7 @@ return function region(c) {
   // constants as literals of the function (closure variables are loaded and checked at each use)
   const LAZY_ADD = ${LAZY_ADD}, LAZY_SUB = ${LAZY_SUB}, LAZY_LOGIC = ${LAZY_LOGIC}, ZF = ${Flag.ZF}, CF = ${Flag.CF};
   const i32 = c.i32, frame = c.frame, F = frame >>> 2;
-  if (${checks.join(' || ')}) return -1;
+  for (let k = 0; k < ${checkAt.length}; k++) if (i32[F + CHECK_AT[k]] !== CHECK_WORD[k]) return -1;
   const m = c.m, regs = c.regs, u8 = c.u8, mmu = m.mmu, tlbTag = c.tlbTag, tlbPerm = c.tlbPerm, tlbBase = c.tlbBase, setMask = c.setMask, ways = c.ways, room = c.room;
   const user = ${user}, translating = ${translating};
   const wr = mmu.walkReferences;
@@ -394,12 +399,12 @@ ${cases.join('\n')}
   return done;
 };`;
   const make = new Function(
-    'S', 'lazyFlags', 'less', 'hitSlot', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX', 'THREW',
+    'S', 'lazyFlags', 'less', 'hitSlot', 'PCS', 'IN_BLOCK', 'FETCH_IN', 'CODE', 'INDEX', 'THREW', 'CHECK_AT', 'CHECK_WORD',
     source,
   ) as (...args: unknown[]) => Block;
   const block = make(
     SEMANTICS, lazyFlags, less, hitSlot,
-    Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, THREW,
+    Int32Array.from(pcs), Int32Array.from(inBlock), Int32Array.from(fetchIn), codeWords, index, THREW, Int16Array.from(checkAt), Int32Array.from(checkWord),
   );
   const region = { block, lengths, young: YOUNG_CALLS };
   cacheRegion(key, region);
