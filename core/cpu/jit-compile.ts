@@ -283,8 +283,8 @@ export const compileRegion = (m: Cpu, entries: readonly number[], pa: number): R
   const codeWords = new Uint8Array(1024);
   // word offsets from the frame's first word (the code is the same for every frame holding
   // the same words) and the words they held, compared in a loop on entry: as one condition
-  // per word, the entry was a chain of hundreds of branches in a large region, and V8's
-  // optimizing compiler took longer over it than over the instructions
+  // per word, the entry was a chain of up to 256 branches ahead of the instructions, much of
+  // what V8's optimizing compiler worked through (README, Engines)
   const checkAt: number[] = [];
   const checkWord: number[] = [];
   const check = (idx: number, word: number): void => {
