@@ -103,11 +103,13 @@ const jcc = (cond: string): InstructionCode =>
  */
 const fastSlot = (va: string, write: boolean, word: boolean) => {
   const denied = (s: string) => `${write ? `(tlbPerm[${s}] & ${WRITABLE_DIRTY}) !== ${WRITABLE_DIRTY} || ` : ''}(user && (tlbPerm[${s}] & ${TlbPerm.user}) === 0)`;
+  // a hit on another page than the last: it becomes the last, the last the one before
+  const remember = 'if (slot >= 0) { eSlot = dSlot; dSlot = slot; }';
   return (
     `let slot = -1; if (${word ? `(${va} & 3) === 0 && ` : ''}translating) { ` +
     `if (tlbTag[dSlot] === ${va} >>> 12) slot = ${denied('dSlot')} ? -1 : dSlot; ` +
-    `else if (tlbTag[eSlot] === ${va} >>> 12) { slot = ${denied('eSlot')} ? -1 : eSlot; if (slot >= 0) { eSlot = dSlot; dSlot = slot; } } ` +
-    `else { slot = hitSlot(tlbTag, tlbPerm, setMask, ways, ${va} >>> 12, user, ${write}); if (slot >= 0) { eSlot = dSlot; dSlot = slot; } } }`
+    `else if (tlbTag[eSlot] === ${va} >>> 12) { slot = ${denied('eSlot')} ? -1 : eSlot; ${remember} } ` +
+    `else { slot = hitSlot(tlbTag, tlbPerm, setMask, ways, ${va} >>> 12, user, ${write}); ${remember} } }`
   );
 };
 

@@ -29,6 +29,11 @@ describe('the interpreter warm-up (core/platform/warm-up.ts)', () => {
   // the burst's remembered pages, as fastSlot keeps their slots: the last hit's and the one before (-1: none known)
   let lastHitPage = -1;
   let secondHitPage = -1;
+  /** A walk (it may refill either slot) or a burst's end: no remembered page known. */
+  const forgetHits = (): void => {
+    lastHitPage = -1;
+    secondHitPage = -1;
+  };
   let stop = m.run(1);
   let steps = 0;
   while (stop.kind === 'budget' && steps++ < 100_000) {
@@ -47,21 +52,14 @@ describe('the interpreter warm-up (core/platform/warm-up.ts)', () => {
       if (m.mmu.walkReferences > walks && mode !== 'paging off') walked.add(mn);
       if (isMemoryRow(mn)) {
         const hit = m.mmu.walkReferences === walks && mode === 'ring 3';
-        if (!hit) {
-          // a walk may refill either slot: nothing known
-          lastHitPage = -1;
-          secondHitPage = -1;
-        } else if (page === lastHitPage) hitAfterHit.add(mn);
+        if (!hit) forgetHits();
+        else if (page === lastHitPage) hitAfterHit.add(mn);
         else {
           if (page === secondHitPage) hitOnSecond.add(mn);
           secondHitPage = lastHitPage;
           lastHitPage = page;
         }
-      } else if (INSTRUCTION_CODE[mn as keyof typeof INSTRUCTION_CODE] === undefined) {
-        // a system instruction ends the burst
-        lastHitPage = -1;
-        secondHitPage = -1;
-      }
+      } else if (INSTRUCTION_CODE[mn as keyof typeof INSTRUCTION_CODE] === undefined) forgetHits(); // a system instruction ends the burst
     }
   }
 
